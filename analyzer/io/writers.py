@@ -1,0 +1,163 @@
+"""Writers. Every file is written to a temporary name beside its target and moved
+into place only when complete, so a failed run never leaves a half-written output."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..schema import ARROW_SCHEMA, Comment, to_arrow
+from .base import Reject
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a temporary path in the target's folder; rename it onto ``path`` on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
+    with atomic_path(path) as tmp:
+        with open(tmp, mode, encoding=None if "b" in mode else "utf-8", newline="" if "b" not in mode else None) as handle:
+            yield handle
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    with atomic_open(path) as handle:
+        json.dump(obj, handle, ensure_ascii=False, indent=2, default=str)
+        handle.write("\n")
+
+
+class CommentParquetWriter:
+    """Streams batches of Comments into one Parquet file (atomically)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self._ctx = atomic_path(path)
+        self._tmp = self._ctx.__enter__()
+        self._writer = pq.ParquetWriter(self._tmp, ARROW_SCHEMA)
+        self.rows = 0
+
+    def write(self, batch: list[Comment]) -> None:
+        if batch:
+            self._writer.write_table(to_arrow(batch))
+            self.rows += len(batch)
+
+    def close(self, ok: bool = True) -> None:
+        self._writer.close()
+        if ok:
+            self._ctx.__exit__(None, None, None)
+        else:
+            self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+class RejectsWriter:
+    """The rejects sink: one JSON object per rejected record, with reason and location."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self._ctx = atomic_open(path)
+        self._handle = self._ctx.__enter__()
+        self.count = 0
+
+    def write(self, item: Reject) -> None:
+        self._handle.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        self._ctx.__exit__(None, None, None)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+class RowWriter:
+    """Writes plain rows (dicts) as JSONL, CSV or Parquet, chosen by the file extension.
+
+    Rows may differ in their keys (inputs from several formats). JSONL is written as it
+    comes; for CSV and Parquet the rows are spooled to a temporary JSONL file while the
+    union of keys is collected, then converted in chunks, so memory stays flat and no
+    field is dropped. In CSV/Parquet, nested values are JSON text and input fields are
+    text; ``typed`` names the columns whose own type is kept.
+    """
+
+    CHUNK = 4096
+
+    def __init__(self, path: str | os.PathLike, typed: dict[str, pa.DataType] | None = None) -> None:
+        self.path = str(path)
+        self.kind = self.kind_of(self.path)
+        self.typed = dict(typed or {})
+        self._ctx = atomic_path(self.path)
+        self._tmp = self._ctx.__enter__()
+        self._spool = self._tmp if self.kind == "jsonl" else self._tmp + ".spool"
+        self._handle = open(self._spool, "w", encoding="utf-8")
+        self._keys: dict[str, None] = {}
+        self.rows = 0
+
+    @staticmethod
+    def kind_of(path: str) -> str | None:
+        for kind, suffixes in (("jsonl", (".jsonl", ".ndjson")), ("csv", (".csv",)), ("parquet", (".parquet",))):
+            if path.lower().endswith(suffixes):
+                return kind
+        return None
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._keys.update(dict.fromkeys(row))
+            self._handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        self.rows += len(rows)
+
+    def _spooled(self) -> Iterator[list[dict[str, Any]]]:
+        with open(self._spool, encoding="utf-8") as handle:
+            while chunk := [json.loads(line) for _, line in zip(range(self.CHUNK), handle)]:
+                yield [{k: self._flat(k, row.get(k)) for k in self._keys} for row in chunk]
+
+    def _flat(self, key: str, value: Any) -> Any:
+        if value is None or (key in self.typed and self.kind == "parquet"):
+            return value
+        if isinstance(value, (list, tuple, dict)):
+            return _cell(value)
+        return value if key in self.typed else str(value)
+
+    def _convert(self) -> None:
+        if self.kind == "csv":
+            with open(self._tmp, "w", encoding="utf-8", newline="") as out:
+                writer = csv.DictWriter(out, fieldnames=list(self._keys))
+                writer.writeheader()
+                for chunk in self._spooled():
+                    writer.writerows(chunk)
+            return
+        schema = pa.schema([(k, self.typed.get(k, pa.string())) for k in self._keys])
+        with pq.ParquetWriter(self._tmp, schema) as writer:
+            for chunk in self._spooled():
+                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+
+    def close(self, ok: bool = True) -> None:
+        self._handle.close()
+        try:
+            if ok and self.kind != "jsonl":
+                self._convert()
+        finally:
+            if self._spool != self._tmp and os.path.exists(self._spool):
+                os.unlink(self._spool)
+        self._ctx.__exit__(None if ok else RuntimeError, None, None)

@@ -1,0 +1,57 @@
+"""The streaming local engine: stages checked when built, batches streamed through."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+
+from .errors import PipelineError
+from .schema import Comment
+from .stages.base import Stage
+
+# Fields a reader fills (or leaves empty) before any stage runs.
+READER_FIELDS = frozenset({
+    "id", "text", "source", "drama", "platform", "region", "author", "created_at",
+    "likes", "reply_to", "title", "video_time", "extra",
+})
+
+
+class Pipeline:
+    """An ordered list of stages whose ``requires``/``assigns`` are checked up front."""
+
+    def __init__(self, stages: Sequence[Stage], batch_size: int = 512) -> None:
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise PipelineError(f"The 'batch_size' parameter of Pipeline must be a positive int. Got {batch_size!r} instead.")
+        self.stages = list(stages)
+        self.batch_size = batch_size
+        self.check()
+
+    def check(self) -> None:
+        available = set(READER_FIELDS)
+        for position, stage in enumerate(self.stages):
+            missing = [f for f in stage.requires if f not in available]
+            if missing:
+                raise PipelineError(
+                    f"Stage {position} '{stage.name}' requires {', '.join(missing)}, which no earlier stage assigns; "
+                    f"put a stage that assigns it before '{stage.name}'."
+                )
+            available.update(stage.assigns)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    def batches(self, comments: Iterable[Comment]) -> Iterator[list[Comment]]:
+        """Annotated batches, in input order."""
+        iterator = iter(comments)
+        while batch := list(itertools.islice(iterator, self.batch_size)):
+            for stage in self.stages:
+                batch = stage(batch)
+            yield batch
+
+    def pipe(self, comments: Iterable[Comment]) -> Iterator[Comment]:
+        for batch in self.batches(comments):
+            yield from batch
+
+    def describe(self) -> list[dict]:
+        return [stage.describe() for stage in self.stages]

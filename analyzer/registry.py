@@ -1,0 +1,61 @@
+"""Versioned names -> factories, and ``select_backend`` that turns an instance, a
+registered name (``"sentiment.linear.v1"``) or a local path into a backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError
+
+_FACTORIES: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: ``@register("sentiment.linear.v1")`` over a class or factory."""
+
+    def deco(factory: Callable[..., Any]) -> Callable[..., Any]:
+        _FACTORIES[name] = factory
+        return factory
+
+    return deco
+
+
+def registered(prefix: str = "") -> list[str]:
+    _load_builtin()
+    return sorted(n for n in _FACTORIES if n.startswith(prefix))
+
+
+def _load_builtin() -> None:
+    # Importing the backends package registers the built-in factories.
+    from . import backends  # noqa: F401
+
+
+def select_backend(spec: Any, kind: str, **kwargs: Any) -> Any:
+    """Resolve ``spec`` for a backend of ``kind`` ("sentiment", "langid", "themes").
+
+    ``spec`` may be a backend instance (returned as is), a registered versioned
+    name, ``"<registered name>:<path>"`` or a local directory holding a
+    ``backend.json`` that names its factory.
+    """
+    if not isinstance(spec, (str, Path)):
+        return spec
+    _load_builtin()
+    text = str(spec)
+    name, _, path = text.partition(":") if text.split(":", 1)[0] in _FACTORIES else (text, "", "")
+    if name in _FACTORIES:
+        if path:
+            kwargs["path"] = path
+        return _FACTORIES[name](**kwargs)
+    local = Path(text)
+    if local.is_dir() and (local / "backend.json").is_file():
+        import json
+
+        factory = json.loads((local / "backend.json").read_text(encoding="utf-8")).get("factory")
+        if factory in _FACTORIES:
+            return _FACTORIES[factory](path=str(local), **kwargs)
+        raise ModelError(f"{local}/backend.json names unknown factory {factory!r}; known: {', '.join(registered(kind))}")
+    raise ModelError(
+        f"Unknown {kind} backend {text!r}. Use one of: {', '.join(registered(kind + '.'))}, or a model directory."
+    )

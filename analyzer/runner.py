@@ -1,0 +1,218 @@
+"""The public jobs: ``run`` (annotate + aggregate + report into a folder) and
+``annotate`` (per-comment annotations only). The CLI is a thin wrapper over these."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import platform as _platform
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from . import __version__
+from .config import Config, config_from_dict, load_config
+from .errors import ConfigError, InputError, RecordError
+from .io import ReadContext, ReadStats, Reject, read_comments
+from .io.fields import parse_time
+from .io.pseudonym import Pseudonymizer
+from .io.sources import STDIN, expand_inputs
+from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
+from .pipeline import Pipeline
+from .schema import SENTIMENT_LABELS, Comment
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+@dataclass
+class RunSummary:
+    out_dir: str | None
+    counts: dict[str, int]
+    files: list[dict[str, Any]]
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def reconciles(self) -> bool:
+        c = self.counts
+        return c["read"] == c["accepted"] + c["rejected"]
+
+
+def resolve_config(config: Config | dict | str | os.PathLike | None) -> Config:
+    if isinstance(config, Config):
+        return config.validate()
+    if isinstance(config, dict):
+        return config_from_dict(config)
+    return load_config(config)
+
+
+def build_pipeline(config: Config | None = None) -> Pipeline:
+    """The default stage order: normalize -> dedup -> link -> langid -> region ->
+    sentiment -> themes -> mentions."""
+    from .stages import default_stages
+
+    config = config or Config()
+    return Pipeline(default_stages(config), batch_size=config.run.batch_size)
+
+
+def _context(config: Config) -> ReadContext:
+    try:
+        dump_time = parse_time(config.input.dump_time) if config.input.dump_time else None
+    except ValueError:
+        raise ConfigError(f"input.dump_time must be an ISO time such as 2024-06-01T00:00:00Z. Got {config.input.dump_time!r} instead.") from None
+    pseudo = Pseudonymizer(config.privacy.author_key or None, keep_authors=config.privacy.keep_authors)
+    return ReadContext(mapping=dict(config.input.mapping), pseudonymize=pseudo, dump_time=dump_time,
+                       platform=config.input.platform or None, keep_authors=config.privacy.keep_authors)
+
+
+def _progress(iterable: Iterable, enabled: bool, desc: str) -> Iterable:
+    if not enabled or not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, unit=" comments", file=sys.stderr, mininterval=0.5)
+
+
+def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: RejectsWriter | None) -> Iterator[Comment]:
+    for item in items:
+        if isinstance(item, Reject):
+            if on_error == "raise":
+                raise RecordError(item.reason, item.location)
+            if rejects is not None:
+                rejects.write(item)
+        else:
+            yield item
+
+
+def fingerprint(path: str) -> dict[str, Any]:
+    if path == STDIN:
+        return {"path": "<stdin>"}
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"path": path, "bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+
+
+def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list[str], ctx: ReadContext,
+              started: float, extra: dict[str, Any]) -> dict[str, Any]:
+    totals = stats.totals
+    return {
+        "package": {"name": "resonance-analyzer", "version": __version__},
+        "python": _platform.python_version(),
+        "started_at": datetime.fromtimestamp(started, tz=timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.time() - started, 3),
+        "config": config.to_dict(),
+        "stages": pipeline.describe(),
+        "inputs": [fingerprint(p) for p in inputs],
+        "counts": {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]},
+        "files": [f.to_dict() for f in stats.files],
+        "dump_time": ctx.dump_time.isoformat() if ctx.dump_time else None,
+        "author_pseudonyms": "kept raw (--keep-authors)" if ctx.keep_authors else
+            f"HMAC-SHA256, key from {getattr(ctx.pseudonymize, 'key_source', 'config')}",
+        **extra,
+    }
+
+
+def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config | dict | str | None = None,
+        limit: int | None = None, progress: bool = False) -> RunSummary:
+    """Read, annotate, aggregate and report. Writes comments.parquet, resonance.csv,
+    report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``."""
+    from .aggregate import ResonanceAccumulator
+    from .report import write_reports
+
+    config = resolve_config(config)
+    started = time.time()
+    paths = expand_inputs(inputs)
+    pipeline = build_pipeline(config)
+    ctx, stats = _context(config), ReadStats()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    accumulator = ResonanceAccumulator(config.aggregate or None)
+    rejects = RejectsWriter(out / "rejects.jsonl")
+    comments = CommentParquetWriter(out / "comments.parquet")
+    ok = False
+    try:
+        items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
+        accepted = _accepted(_progress(items, progress, "analyzer run"), config.input.on_error,
+                             rejects if config.input.on_error == "collect" else None)
+        for batch in pipeline.batches(accepted):
+            comments.write(batch)
+            accumulator.update(batch)
+        ok = True
+    finally:
+        comments.close(ok)
+        rejects.close()
+    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}})
+    result = accumulator.result()
+    outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+    manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
+    write_json(out / "manifest.json", manifest)
+    return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"])
+
+
+def _limited(items: Iterator, limit: int | None) -> Iterator:
+    return itertools.islice(items, limit) if limit else items
+
+
+ANNOTATION_TYPES = {
+    "lang": pa.string(), "lang_confidence": pa.float64(), "sentiment": pa.string(),
+    "sentiment_scores": pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS]),
+    "themes": pa.list_(pa.string()), "theme_polarity": pa.map_(pa.string(), pa.string()),
+    "intents": pa.list_(pa.string()), "noise": pa.bool_(),
+}
+
+
+def annotation_row(comment: Comment) -> dict[str, Any]:
+    """The public annotate contract: every input field, then the annotations.
+    An input field named like an annotation is kept as ``source_<name>``."""
+    annotations = {
+        "lang": comment.lang, "lang_confidence": comment.lang_confidence,
+        "sentiment": comment.sentiment,
+        "sentiment_scores": dict(zip(SENTIMENT_LABELS, comment.sentiment_scores)) if comment.sentiment_scores else None,
+        "themes": list(comment.themes), "theme_polarity": dict(comment.theme_polarity),
+        "intents": list(comment.intents), "noise": bool(comment.noise),
+    }
+    row = {(f"source_{k}" if k in annotations else k): v for k, v in comment.extra.items()}
+    row.update(annotations)
+    return row
+
+
+def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | str | None = None,
+             limit: int | None = None, progress: bool = False) -> RunSummary:
+    """Per-comment annotations only: writes OUTPUT (.jsonl/.csv/.parquet) and, when any
+    record is rejected, OUTPUT.rejects.jsonl beside it."""
+    config = resolve_config(config)
+    if RowWriter.kind_of(str(output)) is None:
+        raise InputError(f"Cannot write {output}: the output must end in .jsonl, .csv or .parquet.")
+    started = time.time()
+    paths = expand_inputs(input)
+    pipeline = build_pipeline(config)
+    ctx, stats = _context(config), ReadStats()
+    writer = RowWriter(output, typed=ANNOTATION_TYPES)
+    rejects_path = Path(str(output) + ".rejects.jsonl")
+    rejects = RejectsWriter(rejects_path)
+    ok = False
+    try:
+        items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
+        accepted = _accepted(_progress(items, progress, "analyzer annotate"), config.input.on_error,
+                             rejects if config.input.on_error == "collect" else None)
+        for batch in pipeline.batches(accepted):
+            writer.write([annotation_row(c) for c in batch])
+        ok = True
+    finally:
+        writer.close(ok)
+        rejects.close()
+    if rejects.count == 0:
+        rejects_path.unlink(missing_ok=True)
+    totals = stats.totals
+    outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})
+    return RunSummary(None, {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]},
+                      [f.to_dict() for f in stats.files], outputs, round(time.time() - started, 3))

@@ -1,0 +1,149 @@
+"""The one record type, ``Comment``, and its Arrow schema.
+
+A Comment carries the text, its context (where it came from, which drama and
+market it belongs to) and the annotations stages add. Stages never mutate a
+Comment: they return ``comment.with_(field=value)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+THEMES = (
+    "story", "pacing", "romance", "acting", "characters", "production", "music",
+    "culture", "subtitles", "comparison", "access", "intent", "fandom", "values",
+)
+
+INTENTS = (
+    "watch", "binge", "completed", "dropped", "rewatch", "recommend", "waiting",
+    "where_to_watch",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    # --- the text and its context ------------------------------------------------
+    id: str
+    text: str
+    source: str = ""  # "file:line" (or "file:offset") it was read from
+    drama: str | None = None
+    platform: str | None = None
+    region: str | None = None
+    author: str | None = None  # pseudonym (keyed hash), never the raw name
+    created_at: datetime | None = None
+    likes: int | None = None
+    reply_to: str | None = None
+    title: str | None = None  # video / thread / review title, when the dump has one
+    video_time: float | None = None  # seconds into the episode (danmaku, timed comments)
+    extra: dict[str, Any] = field(default_factory=dict)  # input fields kept as they came
+    # --- annotations ---------------------------------------------------------------
+    clean_text: str | None = None  # normalized text for models (URLs/mentions masked)
+    noise: bool = False
+    dup_count: int = 1
+    drama_confidence: float | None = None
+    region_confidence: float | None = None
+    region_source: str | None = None
+    lang: str | None = None
+    lang_confidence: float | None = None
+    lang_mixed: tuple[str, ...] = ()
+    script: str | None = None
+    sentiment: str | None = None
+    sentiment_scores: tuple[float, ...] = ()  # (negative, neutral, positive)
+    themes: tuple[str, ...] = ()
+    theme_scores: dict[str, float] = field(default_factory=dict)
+    theme_polarity: dict[str, str] = field(default_factory=dict)
+    intents: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+    def with_(self, **changes: Any) -> "Comment":
+        """A copy with some fields changed (the only way stages annotate)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def model_text(self) -> str:
+        """The text models see: normalized when a normalize stage ran, else raw."""
+        return self.clean_text if self.clean_text is not None else self.text
+
+
+FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Comment))
+
+# Fields added by the pipeline: the public annotation contract of `analyzer annotate`.
+ANNOTATION_FIELDS = (
+    "lang", "lang_confidence", "lang_mixed", "script", "sentiment", "sentiment_scores",
+    "themes", "theme_scores", "theme_polarity", "intents", "mentions", "noise",
+)
+
+ARROW_SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("text", pa.string()),
+    ("source", pa.string()),
+    ("drama", pa.string()),
+    ("platform", pa.string()),
+    ("region", pa.string()),
+    ("author", pa.string()),
+    ("created_at", pa.timestamp("s", tz="UTC")),
+    ("likes", pa.int64()),
+    ("reply_to", pa.string()),
+    ("title", pa.string()),
+    ("video_time", pa.float64()),
+    ("extra", pa.string()),  # JSON object
+    ("clean_text", pa.string()),
+    ("noise", pa.bool_()),
+    ("dup_count", pa.int64()),
+    ("drama_confidence", pa.float64()),
+    ("region_confidence", pa.float64()),
+    ("region_source", pa.string()),
+    ("lang", pa.string()),
+    ("lang_confidence", pa.float64()),
+    ("lang_mixed", pa.list_(pa.string())),
+    ("script", pa.string()),
+    ("sentiment", pa.string()),
+    ("sentiment_scores", pa.list_(pa.float64())),
+    ("themes", pa.list_(pa.string())),
+    ("theme_scores", pa.map_(pa.string(), pa.float64())),
+    ("theme_polarity", pa.map_(pa.string(), pa.string())),
+    ("intents", pa.list_(pa.string())),
+    ("mentions", pa.list_(pa.string())),
+])
+
+assert tuple(ARROW_SCHEMA.names) == FIELD_NAMES, "Arrow schema and Comment drifted apart"
+
+
+def _to_row(c: Comment) -> dict[str, Any]:
+    row = {name: getattr(c, name) for name in FIELD_NAMES}
+    row["extra"] = json.dumps(c.extra, ensure_ascii=False, default=str) if c.extra else None
+    for name in ("lang_mixed", "sentiment_scores", "themes", "intents", "mentions"):
+        row[name] = list(row[name])
+    for name in ("theme_scores", "theme_polarity"):
+        row[name] = list(row[name].items())
+    return row
+
+
+def to_arrow(comments: list[Comment]) -> pa.Table:
+    """Comments -> an Arrow table with ``ARROW_SCHEMA``."""
+    return pa.Table.from_pylist([_to_row(c) for c in comments], schema=ARROW_SCHEMA)
+
+
+def from_arrow(table: pa.Table) -> list[Comment]:
+    """An Arrow table with ``ARROW_SCHEMA`` (or a subset of it) -> Comments."""
+    out = []
+    for row in table.to_pylist():
+        kwargs = {k: v for k, v in row.items() if k in FIELD_NAMES and v is not None}
+        if "extra" in kwargs:
+            kwargs["extra"] = json.loads(kwargs["extra"])
+        for name in ("lang_mixed", "sentiment_scores", "themes", "intents", "mentions"):
+            if name in kwargs:
+                kwargs[name] = tuple(kwargs[name])
+        for name in ("theme_scores", "theme_polarity"):
+            if name in kwargs:
+                kwargs[name] = dict(kwargs[name])
+        out.append(Comment(**kwargs))
+    return out

@@ -1,0 +1,43 @@
+"""The stage protocol: an object with ``pipe(batches)``; the loop is written once.
+
+Subclasses write a pure ``predict(batch) -> predictions`` and
+``annotate(batch, predictions) -> batch``. They declare the Comment fields they
+``requires`` and ``assigns`` so the pipeline can check the order when it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, ClassVar
+
+from ..schema import Comment
+
+Batch = list[Comment]
+
+
+class Stage:
+    name: ClassVar[str] = "stage"
+    requires: ClassVar[tuple[str, ...]] = ()
+    assigns: ClassVar[tuple[str, ...]] = ()
+
+    def predict(self, batch: Sequence[Comment]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def annotate(self, batch: Sequence[Comment], predictions: Any) -> Batch:  # pragma: no cover
+        raise NotImplementedError
+
+    def __call__(self, batch: Sequence[Comment]) -> Batch:
+        if not batch:
+            return []
+        return self.annotate(batch, self.predict(batch))
+
+    def pipe(self, batches: Iterable[Sequence[Comment]]) -> Iterator[Batch]:
+        for batch in batches:
+            yield self(batch)
+
+    def describe(self) -> dict[str, Any]:
+        """Name and settings, recorded in the run manifest."""
+        return {"stage": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,39 @@
+"""Stance toward the drama (negative / neutral / positive) from a SentimentBackend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import check_param
+from ..registry import select_backend
+from ..schema import SENTIMENT_LABELS, Comment
+from .base import Batch, Stage
+
+
+class SentimentStage(Stage):
+    name = "sentiment"
+    requires = ("clean_text", "lang")
+    assigns = ("sentiment", "sentiment_scores")
+
+    def __init__(self, *, backend="sentiment.linear.v1", device: str = "cpu") -> None:
+        check_param("SentimentStage", "device", device, device in ("cpu", "cuda") or device.startswith("cuda:"), "'cpu' or 'cuda[:N]'")
+        self.backend_spec = backend
+        self.device = device
+        kwargs = {"device": device} if device != "cpu" else {}
+        self.backend = select_backend(backend, "sentiment", **kwargs)
+
+    def predict(self, batch: Sequence[Comment]) -> np.ndarray:
+        return self.backend.predict_proba([c.model_text for c in batch], [c.lang for c in batch])
+
+    def annotate(self, batch: Sequence[Comment], predictions: np.ndarray) -> Batch:
+        labels = np.asarray(predictions).argmax(axis=1)
+        return [
+            c.with_(sentiment=SENTIMENT_LABELS[int(label)], sentiment_scores=tuple(round(float(p), 4) for p in probs))
+            for c, label, probs in zip(batch, labels, predictions)
+        ]
+
+    def describe(self) -> dict:
+        return {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
+                "version": getattr(self.backend, "version", None)}
