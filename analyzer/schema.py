@@ -47,7 +47,8 @@ class Comment:
     # --- annotations ---------------------------------------------------------------
     clean_text: str | None = None  # normalized text for models (URLs/mentions masked)
     noise: bool = False
-    dup_count: int = 1
+    dup_count: int = 1  # the k-th copy of a duplicate cluster (the first copy keeps 1)
+    duplicate_of: str | None = None  # id of the first copy; such comments are not counted in metrics
     drama_confidence: float | None = None
     region_confidence: float | None = None
     region_source: str | None = None
@@ -98,6 +99,7 @@ ARROW_SCHEMA = pa.schema([
     ("clean_text", pa.string()),
     ("noise", pa.bool_()),
     ("dup_count", pa.int64()),
+    ("duplicate_of", pa.string()),
     ("drama_confidence", pa.float64()),
     ("region_confidence", pa.float64()),
     ("region_source", pa.string()),

@@ -8,14 +8,16 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import BinaryIO, ClassVar
 
 from ..errors import RecordError
 from ..schema import Comment
 from .base import Reject
-from .records import ReadContext, record_to_comment
+from .records import AUTHOR_FIELDS, ReadContext, record_to_comment
 
+csv.field_size_limit(1 << 30)  # long reviews: the default 128 KiB limit would crash the reader
 MAX_RAW = 500  # characters of an offending record kept in rejects.jsonl
 
 
@@ -39,8 +41,20 @@ def register_format(fmt: Format, first: bool = True) -> Format:
     return fmt
 
 
+_AUTHOR_VALUE = re.compile(
+    r'("(?:' + "|".join(map(re.escape, sorted(AUTHOR_FIELDS))) + r'|author[A-Za-z_]*|user[A-Za-z_]*)"\s*:\s*)'
+    r'("(?:[^"\\]|\\.)*"?|\{[^{}]*\}?|[^,}\]\s]+)'
+)
+
+
+def redact_authors(text: str) -> str:
+    """Author names and ids in a JSON-ish raw record replaced by ``"<redacted>"``, so
+    rejects.jsonl never carries them (records cut off mid-value are covered too)."""
+    return _AUTHOR_VALUE.sub(r'\1"<redacted>"', text)
+
+
 def reject(reason: str, path: str, where, raw=None) -> Reject:
-    text = None if raw is None else (raw if isinstance(raw, str) else repr(raw))
+    text = None if raw is None else redact_authors(raw if isinstance(raw, str) else repr(raw))
     return Reject(reason=reason, location=f"{path}:{where}", raw=text[:MAX_RAW] if text else text, file=path)
 
 

@@ -13,6 +13,7 @@ import os
 import secrets
 
 ENV_KEY = "RESONANCE_ANALYZER_AUTHOR_KEY"
+CACHE_SIZE = 50_000  # pseudonyms cached (an HMAC costs ~1 us); bounded so memory stays flat
 
 
 class Pseudonymizer:
@@ -34,6 +35,6 @@ class Pseudonymizer:
         if found is None:
             digest = hmac.new(self._key, f"{platform or ''}\x00{author}".encode("utf-8"), hashlib.sha256)
             found = "u_" + digest.hexdigest()[:16]
-            if len(self._cache) < 1_000_000:
+            if len(self._cache) < CACHE_SIZE:
                 self._cache[cache_key] = found
         return found

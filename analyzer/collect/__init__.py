@@ -1,0 +1,1 @@
+"""Optional live collection from official platform APIs (network use happens only here)."""

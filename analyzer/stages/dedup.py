@@ -1,0 +1,252 @@
+"""``DedupStage``: duplicates and noise, with bounded memory on endless streams.
+
+Every comment stays in the output. A later copy of an earlier comment gets
+``duplicate_of`` (the id of the first copy), ``extra["duplicate_reason"]``
+and ``dup_count = k`` (it is the k-th copy seen; the first copy keeps 1, so the
+largest ``dup_count`` of a cluster is its size). Metrics should count a comment only
+when it has no ``duplicate_of``. Copies are found by, in order:
+
+- ``same_id``: the same platform id read again (overlapping dumps);
+- ``same_author``: the same author posting the same text (any length);
+- ``exact``: the same fingerprint (case-folded letters and digits only) of at least
+  ``min_chars`` characters: copy-paste and stolen-comment bots. Short texts ("so good",
+  "❤️") are left alone: many people write them independently;
+- ``near``: MinHash over character 4-grams (``num_perm`` hashes, LSH with ``bands``
+  bands) with estimated Jaccard similarity >= ``near_threshold``.
+
+Noise (``noise=True``, ``extra["noise_reason"]``): promotion/link spam, a bare link,
+a bare timestamp ("12:34"), "first!" in several languages.
+
+Memory: each index is an LRU capped at ``window`` entries (near-duplicate signatures
+at ``near_window``), so memory stays flat on any stream; a copy whose first copy
+fell out of the window is not found. State lives in the stage object (one per
+shard); ``reset()`` clears it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import check_param
+from ..schema import Comment
+from ..text.normalize import URL
+from .base import Batch, Stage
+
+_NON_WORD = re.compile(r"[\W_]+")
+_TIMESTAMP = re.compile(r"(?<!\d)\d{1,2}(?::[0-5]\d){1,2}(?!\d)")
+_FIRST = re.compile(
+    r"(?:first|1st|frist|fisrt|first comment|first here|first view|early|early squad|primero|primera|"
+    r"primeiro|premier|premiere|première|erster?|pertamax|pertama|đầu tiên|dau tien|沙发|前排|一楼|"
+    r"1楼|第一|첫\s?댓글|첫빠|첫|แรก|เม้นแรก|คนแรก|una|unang|una ako)(?: comment| here| yay| lol)?"
+)
+PROMO = (
+    "check my channel", "check out my channel", "visit my channel", "subscribe to my", "sub4sub",
+    "sub 4 sub", "follow me", "follow my", "earn $", "make money", "work from home", "dm me",
+    "telegram", "whatsapp", "bitcoin", "crypto", "investment", "promo code", "free download",
+    "click here", "click the link", "link in bio", "đăng ký kênh", "kiếm tiền", "加我", "关注我",
+    "私信我", "ติดตามช่อง", "กดติดตาม", "kunjungi channel", "subscribe channel", "mampir ke channel",
+)
+
+
+class LRU:
+    """A dict capped at ``size`` entries; the least recently used goes first. (A plain
+    dict keeps insertion order and is half the size of an OrderedDict.)"""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.data = size, {}
+
+    def get(self, key):
+        value = self.data.pop(key, None)
+        if value is not None:
+            self.data[key] = value
+        return value
+
+    def put(self, key, value):
+        self.data.pop(key, None)
+        self.data[key] = value
+        evicted = []
+        while len(self.data) > self.size:
+            oldest = next(iter(self.data))
+            evicted.append((oldest, self.data.pop(oldest)))
+        return evicted
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def fingerprint(text: str) -> str:
+    """Case-folded letters and digits only: what copy-paste keeps when it adds emoji."""
+    return _NON_WORD.sub("", text.casefold())
+
+
+def noise_reason(text: str, clean: str) -> str | None:
+    """Why a comment is noise ("promo", "link", "timestamp", "first"), or None."""
+    lower = clean.casefold()
+    urls = URL.findall(text)
+    if any(p in lower for p in PROMO):
+        return "promo"
+    if urls:
+        rest = URL.sub(" ", text)
+        if len(urls) >= 3 or sum(ch.isalpha() for ch in rest) < 12:
+            return "link"
+    if _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
+        return "timestamp"
+    if _FIRST.fullmatch(_NON_WORD.sub(" ", lower).strip()):
+        return "first"
+    return None
+
+
+class MinHasher:
+    """MinHash signatures of character 4-gram sets (seeded, reproducible)."""
+
+    PRIME = np.uint64((1 << 61) - 1)
+
+    def __init__(self, num_perm: int = 32, seed: int = 1) -> None:
+        rng = np.random.default_rng(seed)
+        self.a = rng.integers(1, 1 << 32, num_perm, dtype=np.uint64)
+        self.b = rng.integers(0, 1 << 32, num_perm, dtype=np.uint64)
+
+    def signature(self, text: str, n: int = 4) -> np.ndarray:
+        grams = {text[i:i + n] for i in range(max(1, len(text) - n + 1))}
+        hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+        # The low 32 bits of each minimum are kept: half the memory, same estimate.
+        return ((hashes[:, None] * self.a + self.b) % self.PRIME).min(axis=0).astype(np.uint32)
+
+
+class DedupStage(Stage):
+    name = "dedup"
+    requires = ("clean_text",)
+    assigns = ("dup_count", "duplicate_of", "noise")
+
+    def __init__(self, *, min_chars: int = 20, near: bool = True, near_threshold: float = 0.8,
+                 num_perm: int = 32, bands: int = 8, window: int = 50_000, near_window: int = 5_000,
+                 flag_noise: bool = True, duplicates_as_noise: bool = False) -> None:
+        owner = type(self).__name__
+        for name, value in (("min_chars", min_chars), ("num_perm", num_perm), ("bands", bands),
+                            ("window", window), ("near_window", near_window)):
+            check_param(owner, name, value, isinstance(value, int) and not isinstance(value, bool) and value > 0,
+                        "a positive int")
+        check_param(owner, "near_threshold", near_threshold,
+                    isinstance(near_threshold, (int, float)) and 0 < near_threshold <= 1, "a number in (0, 1]")
+        check_param(owner, "bands", bands, num_perm % bands == 0, f"a divisor of num_perm ({num_perm})")
+        for name, value in (("near", near), ("flag_noise", flag_noise), ("duplicates_as_noise", duplicates_as_noise)):
+            check_param(owner, name, value, isinstance(value, bool), "a bool")
+        self.min_chars, self.near, self.near_threshold = min_chars, near, float(near_threshold)
+        self.num_perm, self.bands, self.window, self.near_window = num_perm, bands, window, near_window
+        self.flag_noise, self.duplicates_as_noise = flag_noise, duplicates_as_noise
+        self._hasher = MinHasher(num_perm)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every comment seen (start of a new, independent stream)."""
+        self._ids = LRU(self.window)
+        self._texts = LRU(self.window)
+        self._signatures = LRU(self.near_window)  # first id -> packed uint32 signature
+        self._bands: dict[int, str] = {}
+        self._counts = LRU(self.window)  # key of the first id -> copies seen so far
+        self.stats: Counter = Counter()
+
+    def summary(self) -> dict[str, int]:
+        """Counts for the run summary: comments seen, duplicates by reason, noise by reason."""
+        return dict(self.stats)
+
+    # --- predict: one decision per comment, updating the bounded indexes -------------
+    def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, str | None, int, str | None]]:
+        return [self._decide(c) for c in batch]
+
+    def _decide(self, c: Comment) -> tuple[str | None, str | None, int, str | None]:
+        self.stats["seen"] += 1
+        clean = c.clean_text if c.clean_text is not None else c.text
+        noise = noise_reason(c.text, clean) if self.flag_noise else None
+        if noise:
+            self.stats[f"noise_{noise}"] += 1
+        first, reason = self._find_copy(c, fingerprint(clean))
+        if first is None:
+            self._counts.put(_digest(c.id), 1)
+            return None, None, 1, noise
+        count = (self._counts.get(_digest(first)) or 1) + 1
+        self._counts.put(_digest(first), count)
+        self.stats[f"duplicate_{reason}"] += 1
+        return first, reason, count, noise
+
+    def _find_copy(self, c: Comment, fp: str) -> tuple[str | None, str | None]:
+        id_key = _digest(c.platform or "", c.id)
+        first = self._ids.get(id_key)
+        if first is not None:
+            return first, "same_id"
+        self._ids.put(id_key, c.id)
+        if not fp:
+            return None, None
+        if c.author:
+            key = _digest("author", c.author, fp)
+            first = self._texts.get(key)
+            if first is not None:
+                return first, "same_author"
+            self._texts.put(key, c.id)
+        if len(fp) < self.min_chars:
+            return None, None
+        key = _digest("text", fp)
+        first = self._texts.get(key)
+        if first is not None:
+            return first, "exact"
+        self._texts.put(key, c.id)
+        if self.near:
+            first = self._near_copy(c.id, fp)
+            if first is not None:
+                return first, "near"
+        return None, None
+
+    def _near_copy(self, ident: str, fp: str) -> str | None:
+        sig = self._hasher.signature(fp)
+        for key in self._band_keys(sig):
+            candidate = self._bands.get(key)
+            packed = self._signatures.get(candidate) if candidate is not None else None
+            if packed is not None and float(np.mean(np.frombuffer(packed, np.uint32) == sig)) >= self.near_threshold:
+                return candidate
+        for old_id, old_packed in self._signatures.put(ident, sig.tobytes()):
+            for key in self._band_keys(np.frombuffer(old_packed, np.uint32)):
+                if self._bands.get(key) == old_id:
+                    del self._bands[key]
+        for key in self._band_keys(sig):
+            self._bands.setdefault(key, ident)
+        return None
+
+    def _band_keys(self, sig: np.ndarray) -> list[int]:
+        rows = self.num_perm // self.bands
+        return [hash((b, sig[b * rows:(b + 1) * rows].tobytes())) for b in range(self.bands)]
+
+    # --- annotate ------------------------------------------------------------------------
+    def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
+        out = []
+        for c, (first, reason, count, noise) in zip(batch, predictions):
+            extra = dict(c.extra)
+            if first is not None:
+                extra["duplicate_reason"] = reason
+            if noise:
+                extra["noise_reason"] = noise
+            is_noise = c.noise or bool(noise) or (self.duplicates_as_noise and first is not None)
+            out.append(c.with_(dup_count=count, duplicate_of=first, noise=is_noise, extra=extra)
+                       if extra != c.extra or count != c.dup_count or is_noise != c.noise else c)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"stage": self.name, "min_chars": self.min_chars, "near": self.near,
+                "near_threshold": self.near_threshold, "num_perm": self.num_perm, "bands": self.bands,
+                "window": self.window, "near_window": self.near_window, "flag_noise": self.flag_noise,
+                "duplicates_as_noise": self.duplicates_as_noise}
+
+    def __repr__(self) -> str:
+        return f"DedupStage(min_chars={self.min_chars}, near_threshold={self.near_threshold})"
+
+
+def _digest(*parts: str) -> int:
+    """A 64-bit key (small in memory; collisions are negligible within a window)."""
+    digest = hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")

@@ -1,0 +1,204 @@
+"""``DramaLinkStage``: which drama a comment is about, with a confidence.
+
+Sources, strongest first (``extra["drama_source"]`` says which one decided):
+
+==========  ==========  =====================================================
+source      confidence  evidence
+==========  ==========  =====================================================
+field       1.0         the record's own ``drama`` value (mapped to a drama_id
+                        when it matches a catalog title or alias)
+title       0.9         a catalog title/alias in the video/thread title
+                        (``Comment.title``, ``extra["video_title"]``/``link_title``)
+subreddit   0.9         a subreddit named after the drama (r/TheUntamed)
+file        0.7         a title/alias in the input file's name
+text        0.8 / 0.6   a title/alias in the comment (0.6 for acronyms such as
+                        "CQL"), 0.5 a character name, 0.4 a cast name; names
+                        shared by several dramas are never used
+parent      x0.8        the drama of the comment it replies to (bounded cache)
+==========  ==========  =====================================================
+
+Several dramas in one text: the strongest wins; a tie halves the confidence and
+``extra["drama_candidates"]`` lists them. Unlinked comments keep ``drama=None``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, check_param
+from ..schema import Comment
+from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
+from .base import Batch, Stage
+from .dedup import LRU
+
+DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "data" / "catalog" / "dramas.csv"
+TITLE, ACRONYM, CHARACTER, CAST = 0.8, 0.6, 0.5, 0.4
+SOURCE_CONFIDENCE = {"field": 1.0, "title": 0.9, "subreddit": 0.9, "file": 0.7}
+PARENT_DISCOUNT = 0.8
+TITLE_KEYS = ("video_title", "link_title", "thread_title", "playlist_title", "show_title")
+_NON_WORD = re.compile(r"[\W_]+")
+_HASHTAG = re.compile(r"#([^\s#]+)")
+
+
+def compact(text: str) -> str:
+    """NFKC, case-folded, letters and digits only: ``"r/The_Untamed"`` -> ``"rtheuntamed"``."""
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Drama ids, display titles and a matcher over every alias."""
+
+    titles: dict[str, str]  # drama_id -> title
+    keys: dict[str, str]  # compact alias -> drama_id (unambiguous titles/aliases only)
+    matcher: CueMatcher
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    path = Path(path) if path else DEFAULT_CATALOG
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the drama catalog {path}: {exc.strerror}; pass catalog=PATH to a "
+                          "CSV with columns drama_id,title,original_title,aliases,...") from None
+    if rows and "drama_id" not in rows[0]:
+        raise ConfigError(f"{path} has no drama_id column; expected drama_id,title,original_title,aliases,...")
+    names: dict[str, set[tuple[str, float]]] = {}
+    for row in rows:
+        for name, weight in _names(row):
+            names.setdefault(fold(name.strip()), set()).add((row["drama_id"], weight))
+    cues, keys = [], {}
+    for name, owners in names.items():
+        dramas = {d for d, _ in owners}
+        if len(dramas) != 1 or not name:
+            continue  # shared by several dramas: not evidence for any one
+        drama, weight = dramas.pop(), max(w for _, w in owners)
+        if weight >= ACRONYM:
+            keys.setdefault(compact(name), drama)
+        cues.extend(Cue(drama, variant, "substring" if NO_SPACE.search(variant) else "word", weight)
+                    for variant in {name, fold(strip_diacritics(name))})
+    titles = {row["drama_id"]: row.get("title") or row["drama_id"] for row in rows}
+    return Catalog(titles, keys, CueMatcher(cues))
+
+
+def _names(row: dict[str, str]):
+    yield row["drama_id"], TITLE
+    for field in ("title", "original_title"):
+        if row.get(field):
+            yield row[field], TITLE
+    for alias in (row.get("aliases") or "").split("|"):
+        if alias.strip():
+            yield alias, ACRONYM if re.fullmatch(r"[A-Z0-9&]{2,6}", alias.strip()) else TITLE
+    for column, weight in (("characters", CHARACTER), ("cast", CAST)):
+        for person in (row.get(column) or "").split("|"):
+            for name in re.split(r"[=/]", person):
+                if len(name.strip()) >= 2:
+                    yield name, weight
+
+
+class DramaLinkStage(Stage):
+    name = "link"
+    requires = ()
+    assigns = ("drama", "drama_confidence")
+
+    def __init__(self, *, catalog: str | Path | None = None, use_text: bool = True,
+                 use_parents: bool = True, parent_window: int = 100_000) -> None:
+        owner = type(self).__name__
+        check_param(owner, "catalog", catalog, catalog is None or isinstance(catalog, (str, Path)), "a path or None")
+        for name, value in (("use_text", use_text), ("use_parents", use_parents)):
+            check_param(owner, name, value, isinstance(value, bool), "a bool")
+        check_param(owner, "parent_window", parent_window,
+                    isinstance(parent_window, int) and not isinstance(parent_window, bool) and parent_window > 0,
+                    "a positive int")
+        self.catalog_path, self.use_text, self.use_parents = catalog, use_text, use_parents
+        self.parent_window = parent_window
+        self.catalog = load_catalog(catalog)
+        self._parents = LRU(parent_window)
+        self.stats: Counter = Counter()
+
+    def summary(self) -> dict[str, int]:
+        """Linked comments by source and the unlinked count, for the run summary."""
+        return dict(self.stats)
+
+    def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, float | None, str | None, list[str]]]:
+        out = []
+        for c in batch:
+            found = self._link(c)
+            drama, confidence, source, _ = found
+            if drama is not None:
+                self._parents.put(c.id, (drama, confidence))
+            self.stats[f"linked_{source}" if drama else "unlinked"] += 1
+            out.append(found)
+        return out
+
+    def _link(self, c: Comment):
+        if c.drama:
+            return self.catalog.keys.get(compact(c.drama), c.drama), 1.0, "field", []
+        extra = c.extra or {}
+        titles = [c.title] + [extra.get(k) for k in TITLE_KEYS]
+        for text in (t for t in titles if isinstance(t, str)):
+            found = self._match(text, SOURCE_CONFIDENCE["title"], "title")
+            if found:
+                return found
+        subreddit = extra.get("subreddit")
+        if isinstance(subreddit, str) and compact(subreddit) in self.catalog.keys:
+            return self.catalog.keys[compact(subreddit)], SOURCE_CONFIDENCE["subreddit"], "subreddit", []
+        file_stem = Path(c.source.rsplit(":", 1)[0]).stem if c.source else ""
+        found = self._match(file_stem.replace("_", " "), SOURCE_CONFIDENCE["file"], "file") if file_stem else None
+        if found:
+            return found
+        if self.use_text:
+            found = self._match(c.model_text, None, "text")
+            if found:
+                return found
+        if self.use_parents and c.reply_to:
+            parent = self._parents.get(c.reply_to)
+            if parent:
+                return parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", []
+        return None, None, None, []
+
+    def _match(self, text: str, confidence: float | None, source: str):
+        """The strongest drama named in ``text``; ``confidence`` None means: the cue's own."""
+        scores: dict[str, float] = {}
+        for hit in self.catalog.matcher.find(fold(text)):
+            for cue in hit.cues:
+                scores[cue.label] = max(scores.get(cue.label, 0.0), cue.weight)
+        for tag in _HASHTAG.findall(text):
+            drama = self.catalog.keys.get(compact(tag))
+            if drama:
+                scores[drama] = max(scores.get(drama, 0.0), TITLE)
+        if not scores:
+            return None
+        best = max(scores.values())
+        top = sorted(d for d, s in scores.items() if s == best)
+        value = best if confidence is None else confidence * (1.0 if best >= ACRONYM else best / TITLE)
+        if len(top) > 1:
+            value /= 2
+        return top[0], round(value, 3), source, top if len(top) > 1 else []
+
+    def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
+        out = []
+        for c, (drama, confidence, source, candidates) in zip(batch, predictions):
+            extra = dict(c.extra)
+            if source:
+                extra["drama_source"] = source
+            if candidates:
+                extra["drama_candidates"] = candidates
+            out.append(c.with_(drama=drama, drama_confidence=confidence, extra=extra))
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"stage": self.name, "catalog": str(self.catalog_path or DEFAULT_CATALOG),
+                "dramas": len(self.catalog.titles), "use_text": self.use_text, "use_parents": self.use_parents,
+                "parent_window": self.parent_window}
+
+    def __repr__(self) -> str:
+        return f"DramaLinkStage(catalog={str(self.catalog_path or DEFAULT_CATALOG)!r})"

@@ -1,0 +1,158 @@
+"""``RegionStage``: which market a comment speaks for: ``region``,
+``region_confidence`` and ``region_source``, by precedence:
+
+1. ``field``: an explicit country/region in the record (``Comment.region``, e.g. a
+   tweet's place country code): confidence 1.0;
+2. ``profile``: a country resolved from the author's profile location
+   (``extra["user_country"]``): 0.7;
+3. ``channel``: a regional official channel listed in ``channels.csv`` (matched on
+   ``extra["channel_title"]``/``channel_id``/...): that row's confidence;
+4. ``platform``: a platform-wide row of ``channels.csv`` (channel == platform,
+   e.g. Bilibili -> CN). Rows whose region is ``Global`` only apply when nothing
+   below gives a region;
+5. ``language``: the comment's language (``lang``, or the platform's ``lang_hint``)
+   through ``LANGUAGE_REGIONS`` (overridable), times ``lang_confidence`` when known.
+   Single-country languages give a country; shared ones a group such as
+   ``LATAM+ES`` or ``Anglophone`` with lower confidence.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, check_param
+from ..io.platforms.places import country_from_location
+from ..schema import Comment
+from .base import Batch, Stage
+
+DEFAULT_CHANNELS = Path(__file__).resolve().parents[2] / "data" / "catalog" / "channels.csv"
+GLOBAL = "Global"
+PROFILE_CONFIDENCE = 0.7
+CHANNEL_KEYS = ("channel_title", "channel_name", "channel_id", "uploader", "video_channel", "channelTitle", "channelId")
+
+LANGUAGE_REGIONS: dict[str, tuple[str, float]] = {
+    "vi": ("VN", 0.8), "th": ("TH", 0.8), "ja": ("JP", 0.8), "ko": ("KR", 0.8),
+    "id": ("ID", 0.7), "ms": ("MY", 0.6), "tl": ("PH", 0.8), "fil": ("PH", 0.8),
+    "hi": ("IN", 0.6), "it": ("IT", 0.6), "tr": ("TR", 0.6),
+    "es": ("LATAM+ES", 0.5), "pt": ("Lusophone", 0.5), "en": ("Anglophone", 0.3),
+    "ar": ("Arabic", 0.5), "zh": ("Chinese-speaking", 0.4), "fr": ("Francophone", 0.4),
+    "de": ("DACH", 0.5), "ru": ("CIS", 0.5),
+}
+_ISO2 = re.compile(r"[A-Za-z]{2}")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def load_channels(path: str | Path | None = None) -> tuple[dict, dict]:
+    """(channel key -> (region, confidence), platform -> (region, confidence)) from a CSV."""
+    path = Path(path) if path else DEFAULT_CHANNELS
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the channel catalog {path}: {exc.strerror}; pass channels=PATH to a "
+                          "CSV with columns channel,platform,region,region_confidence,note") from None
+    channels, platforms = {}, {}
+    for number, row in enumerate(rows, 2):
+        try:
+            entry = (row["region"].strip(), float(row["region_confidence"]))
+            name, platform = row["channel"].strip(), row["platform"].strip()
+        except (KeyError, ValueError, AttributeError):
+            raise ConfigError(f"{path}:{number}: expected channel,platform,region,region_confidence "
+                              "with a numeric confidence") from None
+        if _key(name) == _key(platform):
+            platforms[_key(platform)] = entry
+        else:
+            channels[_key(name)] = entry
+    return channels, platforms
+
+
+class RegionStage(Stage):
+    name = "region"
+    requires = ("lang",)
+    assigns = ("region", "region_confidence", "region_source")
+
+    def __init__(self, *, channels: str | Path | None = None,
+                 languages: Mapping[str, str | tuple[str, float]] | None = None,
+                 group_confidence: float = 0.4) -> None:
+        owner = type(self).__name__
+        check_param(owner, "channels", channels, channels is None or isinstance(channels, (str, Path)), "a path or None")
+        check_param(owner, "languages", languages, languages is None or isinstance(languages, Mapping),
+                    "a mapping of language code -> region or (region, confidence)")
+        check_param(owner, "group_confidence", group_confidence,
+                    isinstance(group_confidence, (int, float)) and 0 < group_confidence <= 1, "a number in (0, 1]")
+        self.channels_path, self.group_confidence = channels, float(group_confidence)
+        self.languages = dict(LANGUAGE_REGIONS)
+        for lang, value in (languages or {}).items():
+            region, conf = (value, self.group_confidence) if isinstance(value, str) else value
+            check_param(owner, "languages", languages, isinstance(region, str) and 0 < float(conf) <= 1,
+                        "a mapping of language code -> region or (region, confidence in (0, 1])")
+            self.languages[lang.lower()] = (region, float(conf))
+        self.overrides = dict(languages or {})
+        self._channels, self._platforms = load_channels(channels)
+        self.stats: Counter = Counter()
+
+    def summary(self) -> dict[str, int]:
+        return dict(self.stats)
+
+    def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, float | None, str | None]]:
+        out = [self._attribute(c) for c in batch]
+        self.stats.update(source or "none" for _, _, source in out)
+        return out
+
+    def _attribute(self, c: Comment) -> tuple[str | None, float | None, str | None]:
+        if c.region:
+            return _region_code(c.region), c.region_confidence or 1.0, c.region_source or "field"
+        extra = c.extra or {}
+        if isinstance(extra.get("user_country"), str):
+            return extra["user_country"], PROFILE_CONFIDENCE, "profile"
+        fallback = None
+        for key in CHANNEL_KEYS:
+            found = self._channels.get(_key(extra[key])) if isinstance(extra.get(key), str) else None
+            if found:
+                if found[0] != GLOBAL:
+                    return found[0], found[1], "channel"
+                fallback = fallback or (found[0], found[1], "channel")
+        found = self._platforms.get(_key(c.platform)) if c.platform else None
+        if found:
+            if found[0] != GLOBAL:
+                return found[0], found[1], "platform"
+            fallback = fallback or (found[0], found[1], "platform")
+        return self._from_language(c) or fallback or (None, None, None)
+
+    def _from_language(self, c: Comment):
+        lang = c.lang or (c.extra or {}).get("lang_hint")
+        if not isinstance(lang, str) or not lang:
+            return None
+        found = self.languages.get(lang.lower()) or self.languages.get(lang.lower().split("-")[0].split("_")[0])
+        if not found:
+            return None
+        scale = c.lang_confidence if c.lang and c.lang_confidence is not None else 1.0
+        return found[0], round(found[1] * scale, 3), "language"
+
+    def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
+        return [c.with_(region=r, region_confidence=conf, region_source=src)
+                for c, (r, conf, src) in zip(batch, predictions)]
+
+    def describe(self) -> dict[str, Any]:
+        return {"stage": self.name, "channels": str(self.channels_path or DEFAULT_CHANNELS),
+                "language_overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in self.overrides.items()},
+                "group_confidence": self.group_confidence}
+
+    def __repr__(self) -> str:
+        return f"RegionStage(channels={str(self.channels_path or DEFAULT_CHANNELS)!r})"
+
+
+def _region_code(value: str) -> str:
+    """``"vn"`` -> ``"VN"``; ``"Viet Nam"`` -> ``"VN"``; anything else as given."""
+    value = value.strip()
+    if _ISO2.fullmatch(value):
+        return value.upper()
+    return country_from_location(value) or value

@@ -1,0 +1,1 @@
+"""Text utilities shared by stages and backends: clause splitting, cue matching."""

@@ -1,0 +1,99 @@
+"""Text normalization for models: ``normalize_text(raw) -> clean``.
+
+Steps, in order: HTML tags dropped and entities decoded (HTML-bearing sources only),
+mojibake repaired and Unicode NFC (ftfy), invisible characters removed (zero-width
+joiners kept: emoji sequences need them), URLs and @mentions masked, whitespace
+folded to single spaces. Emoji are kept. The raw text is never changed; the result
+goes to ``Comment.clean_text``. ``normalize_text`` is idempotent: the clean text of a
+clean text is itself.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import ftfy
+
+URL_TOKEN = "http"  # the convention of multilingual tweet models (e.g. XLM-T)
+MENTION_TOKEN = "@user"
+
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False, uncurl_quotes=False, fix_character_width=False,
+    fix_latin_ligatures=False, normalization="NFC", explain=False,
+)
+_TLDS = "com|net|org|ly|be|io|co|tv|me|gg|info|xyz|app|link|site|shop|top|vn|th|id|ph|my|cn|jp|kr|tw|hk|in|br"
+URL = re.compile(
+    rf"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"]+"
+    rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})/[^\s<>\"]*"
+    rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![.@])"
+)
+MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+_BLOCK_TAGS = {"br", "p", "div", "li", "tr"}
+_HTML_HINT = re.compile(r"<\s*(?:br|/?p|/a|a\s+href|/?b|/?i|/?span|/?div)\b[^<>]*>|&(?:amp|lt|gt|quot|#39|#x27|nbsp);", re.I)
+# Control and invisible format characters dropped; ZWJ/ZWNJ (U+200D/U+200C) and the
+# tag characters of subdivision flags (U+E0020-E007F) are kept: emoji need them.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e"
+    "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+_SPACE = re.compile(r"\s+")
+
+
+def _repair(text: str, rounds: int = 4) -> str:
+    """ftfy's fixes and invisible-character removal until nothing changes (one pass
+    can uncover more mojibake, e.g. after a C1 control is decoded)."""
+    for _ in range(rounds):
+        fixed = _INVISIBLE.sub("", ftfy.fix_text(text, _FTFY))
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def strip_html(text: str) -> str:
+    """Tags dropped (block tags become line breaks), then entities decoded."""
+    text = _TAG.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS else "", text)
+    return html.unescape(text)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a text carries common HTML tags or entities (for ``html="auto"``)."""
+    return bool(_HTML_HINT.search(text))
+
+
+def mask_urls(text: str, token: str = URL_TOKEN) -> str:
+    return URL.sub(token, text)
+
+
+def mask_mentions(text: str, token: str = MENTION_TOKEN) -> str:
+    return MENTION.sub(token, text)
+
+
+def normalize_text(text: str, *, html_mode: str = "never", mask: bool = True,
+                   url_token: str = URL_TOKEN, mention_token: str = MENTION_TOKEN) -> str:
+    """The clean text of ``text``.
+
+    ``html_mode``: ``"strip"`` drops tags and decodes entities, ``"entities"`` only
+    decodes entities (Reddit), ``"never"`` leaves both alone.
+    """
+    if html_mode == "strip":
+        text = strip_html(text)
+    elif html_mode == "entities":
+        text = html.unescape(text)
+    for _ in range(4):  # repeat until stable: folding can expose more mojibake ("Â" + space)
+        clean = _clean_once(text, mask, url_token, mention_token)
+        if clean == text:
+            break
+        text = clean
+    return clean
+
+
+def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> str:
+    text = _repair(text)
+    if mask:
+        text = mask_mentions(mask_urls(text, url_token), mention_token)
+    text = _SPACE.sub(" ", text).strip()
+    return unicodedata.normalize("NFC", text)

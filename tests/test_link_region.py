@@ -1,0 +1,107 @@
+"""DramaLinkStage and RegionStage against the shipped catalogs and small custom ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.errors import ConfigError
+from analyzer.schema import Comment
+from analyzer.stages.link import DramaLinkStage
+from analyzer.stages.region import RegionStage
+
+
+@pytest.fixture(scope="module")
+def link():
+    return DramaLinkStage()
+
+
+@pytest.mark.parametrize("text, drama", [
+    ("I rewatched The Untamed again", "the-untamed"),
+    ("陈情令太好看了", "the-untamed"),
+    ("Trần Tình Lệnh hay quá", "the-untamed"),
+    ("Tran Tinh Lenh hay qua", "the-untamed"),  # Vietnamese typed without accents
+    ("ปรมาจารย์ลัทธิมาร สนุกมาก", "the-untamed"),
+    ("진정령 다시 봤어요", "the-untamed"),
+    ("琅琊榜是神剧", "nirvana-in-fire"),
+    ("Cinta Tersembunyi bagus banget", "hidden-love"),
+    ("loving #LBFAD so much", "love-between-fairy-and-devil"),
+])
+def test_text_mentions_in_many_languages(link, text, drama):
+    out = link([Comment(id="1", text=text)])[0]
+    assert out.drama == drama and out.extra["drama_source"] == "text" and out.drama_confidence >= 0.6
+
+
+def test_precedence_field_title_subreddit_text(link):
+    field = Comment(id="1", text="Nirvana in Fire is better", drama="陈情令")
+    title = Comment(id="2", text="Nirvana in Fire is better", title="The Untamed EP 1 | Eng Sub")
+    sub = Comment(id="3", text="no title named here", extra={"subreddit": "TheUntamed"})
+    out = link([field, title, sub])
+    assert [c.drama for c in out] == ["the-untamed"] * 3
+    assert [c.extra["drama_source"] for c in out] == ["field", "title", "subreddit"]
+    assert out[0].drama_confidence == 1.0 and out[1].drama_confidence == 0.9
+
+
+def test_unknown_field_value_is_kept_and_unlinked_counted():
+    stage = DramaLinkStage()
+    out = stage([Comment(id="1", text="x", drama="Some Other Show"), Comment(id="2", text="nothing here")])
+    assert out[0].drama == "Some Other Show" and out[1].drama is None and out[1].drama_confidence is None
+    assert stage.summary() == {"linked_field": 1, "unlinked": 1}
+
+
+def test_replies_inherit_the_parents_drama():
+    stage = DramaLinkStage()
+    out = stage([Comment(id="p", text="The Untamed ost is great"), Comment(id="r", text="agreed!", reply_to="p")])
+    assert out[1].drama == "the-untamed" and out[1].extra["drama_source"] == "parent"
+    assert out[1].drama_confidence == pytest.approx(0.64)
+
+
+def test_tie_between_dramas_halves_confidence(link):
+    out = link([Comment(id="1", text="The Untamed vs Nirvana in Fire")])[0]
+    assert out.drama_confidence == pytest.approx(0.4)
+    assert set(out.extra["drama_candidates"]) == {"the-untamed", "nirvana-in-fire"}
+
+
+def test_shared_names_are_not_evidence(tmp_path):
+    path = tmp_path / "dramas.csv"
+    path.write_text("drama_id,title,original_title,aliases,genre,year,episodes,cast,characters\n"
+                    "a,Show A,,Alpha,,,,Same Actor,\nb,Show B,,Beta,,,,Same Actor,\n", "utf-8")
+    stage = DramaLinkStage(catalog=path)
+    assert stage([Comment(id="1", text="Same Actor is great")])[0].drama is None
+    assert stage([Comment(id="2", text="Beta is great")])[0].drama == "b"
+    with pytest.raises(ConfigError, match="drama catalog"):
+        DramaLinkStage(catalog=tmp_path / "missing.csv")
+
+
+def test_region_precedence():
+    stage = RegionStage()
+    out = stage([
+        Comment(id="1", text="x", region="vn", lang="en"),
+        Comment(id="2", text="x", lang="en", extra={"user_country": "PH"}),
+        Comment(id="3", text="x", lang="en", platform="youtube", extra={"channel_title": "WeTV Thailand"}),
+        Comment(id="4", text="x", lang="vi", platform="bilibili"),
+        Comment(id="5", text="x", lang="vi", platform="viki"),  # Global platform: language decides
+        Comment(id="6", text="x", platform="viki"),  # nothing else: the Global platform row
+        Comment(id="7", text="x", lang="es", lang_confidence=0.5),
+        Comment(id="8", text="x", extra={"lang_hint": "tl"}),
+        Comment(id="9", text="x", lang="xx"),
+    ])
+    got = [(c.region, c.region_source) for c in out]
+    assert got == [("VN", "field"), ("PH", "profile"), ("TH", "channel"), ("CN", "platform"),
+                   ("VN", "language"), ("Global", "platform"), ("LATAM+ES", "language"),
+                   ("PH", "language"), (None, None)]
+    assert out[6].region_confidence == pytest.approx(0.25)
+    assert out[0].region_confidence == 1.0
+    assert stage.summary()["language"] == 3
+
+
+def test_language_mapping_is_configurable():
+    stage = RegionStage(languages={"en": ("US", 0.2), "pt": "BR"})
+    out = stage([Comment(id="1", text="x", lang="en"), Comment(id="2", text="x", lang="pt-BR")])
+    assert [(c.region, c.region_confidence) for c in out] == [("US", 0.2), ("BR", 0.4)]
+    with pytest.raises(ConfigError, match="'languages' parameter of RegionStage"):
+        RegionStage(languages={"en": ("US", 3)})
+
+
+def test_region_from_a_country_name_field():
+    out = RegionStage()([Comment(id="1", text="x", region="Viet Nam")])[0]
+    assert out.region == "VN"

@@ -1,0 +1,77 @@
+"""Text normalization: mojibake, HTML, masking, whitespace, emoji; idempotent."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analyzer.errors import ConfigError
+from analyzer.schema import Comment
+from analyzer.stages.normalize import NormalizeStage
+from analyzer.text.normalize import normalize_text
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("The cafÃ© scene", "The café scene"),  # mojibake repaired
+    ("  lots\tof \n\n space  ", "lots of space"),
+    ("Vie\u0302\u0323t Nam", "Việt Nam"),  # NFC
+    ("so good 😭👨\u200d👩\u200d👧 🇹🇭", "so good 😭👨\u200d👩\u200d👧 🇹🇭"),  # emoji and ZWJ kept
+    ("zero\u200bwidth\ufeff", "zerowidth"),
+    ("watch at https://www.viki.com/tv/123?x=1 now", "watch at http now"),
+    ("go to bit.ly/abc123 or www.example.com", "go to http or http"),
+    ("@LotusPier_88 agreed", "@user agreed"),
+    ("mail me a@b.com", "mail me a@b.com"),  # not a mention, not a URL
+    ("I <3 this &amp; that", "I <3 this &amp; that"),  # plain sources keep entities
+])
+def test_normalize_examples(raw, clean):
+    assert normalize_text(raw) == clean
+
+
+def test_html_mode_strips_tags_and_entities():
+    raw = "So sweet &amp; cute<br>Can&#39;t wait <a href=\"https://youtube.com/watch?v=x&amp;t=95\">1:35</a>"
+    assert normalize_text(raw, html_mode="strip") == "So sweet & cute Can't wait 1:35"
+    assert normalize_text("a &gt; b &lt;3", html_mode="entities") == "a > b <3"
+
+
+def test_stage_keeps_raw_text_and_detects_html():
+    plain = Comment(id="1", text="Love it https://x.example.com @someone")
+    html_declared = Comment(id="2", text="A<br>B &amp; C", extra={"text_format": "html"})
+    html_guessed = Comment(id="3", text="A<br>B")
+    entities = Comment(id="4", text="Tom &amp; Jerry", extra={"text_format": "entities"})
+    out = NormalizeStage()([plain, html_declared, html_guessed, entities])
+    assert out[0].text == plain.text and out[0].clean_text == "Love it http @user"
+    assert [c.clean_text for c in out[1:]] == ["A B & C", "A B", "Tom & Jerry"]
+    assert NormalizeStage(html="never")([html_guessed])[0].clean_text == "A<br>B"
+    assert NormalizeStage(mask=False)([plain])[0].clean_text == plain.text
+
+
+def test_stage_validates_parameters():
+    with pytest.raises(ConfigError, match="'html' parameter of NormalizeStage"):
+        NormalizeStage(html="sometimes")
+    with pytest.raises(ConfigError, match="url_token"):
+        NormalizeStage(url_token="two words")
+
+
+TEXTS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200) | st.sampled_from([
+    "cafÃ© @x.y www.a.com/b", "<b>bold</b> &amp;amp; <br/>", "12:34 😭 https://t.co/x", "Ã¢â‚¬â„¢", " \u3000 全角 ",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXTS, mode=st.sampled_from(["never", "strip", "entities"]))
+def test_normalize_is_idempotent(text, mode):
+    once = normalize_text(text, html_mode=mode)
+    assert normalize_text(once) == once
+    assert unicodedata.is_normalized("NFC", once)
+    assert once == once.strip() and "  " not in once
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=TEXTS)
+def test_stage_is_idempotent(text):
+    stage = NormalizeStage()
+    first = stage([Comment(id="x", text=text or "x")])
+    assert stage(first) == first

@@ -1,0 +1,84 @@
+import pytest
+
+from analyzer.config import config_from_dict, load_config
+from analyzer.errors import ConfigError, PipelineError
+from analyzer.pipeline import Pipeline
+from analyzer.schema import Comment, from_arrow, to_arrow
+from analyzer.stages.base import Stage
+
+
+class Upper(Stage):
+    name = "upper"
+    assigns = ("clean_text",)
+
+    def predict(self, batch):
+        return [c.text.upper() for c in batch]
+
+    def annotate(self, batch, predictions):
+        return [c.with_(clean_text=p) for c, p in zip(batch, predictions)]
+
+
+class NeedsLang(Stage):
+    name = "needs_lang"
+    requires = ("clean_text", "lang")
+
+    def predict(self, batch):
+        return None
+
+    def annotate(self, batch, predictions):
+        return list(batch)
+
+
+class SetLang(Stage):
+    name = "setlang"
+    requires = ("clean_text",)
+    assigns = ("lang",)
+
+    def predict(self, batch):
+        return ["en"] * len(batch)
+
+    def annotate(self, batch, predictions):
+        return [c.with_(lang=p) for c, p in zip(batch, predictions)]
+
+
+def comments(n):
+    return [Comment(id=str(i), text=f"text {i}") for i in range(n)]
+
+
+def test_order_is_checked_when_built():
+    with pytest.raises(PipelineError, match="requires lang"):
+        Pipeline([Upper(), NeedsLang()])
+    with pytest.raises(PipelineError, match="requires clean_text"):
+        Pipeline([SetLang(), Upper()])
+    Pipeline([Upper(), SetLang(), NeedsLang()])
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_streaming_keeps_order_and_count(batch_size):
+    out = list(Pipeline([Upper(), SetLang()], batch_size=batch_size).pipe(comments(10)))
+    assert [c.id for c in out] == [str(i) for i in range(10)]
+    assert all(c.clean_text == c.text.upper() and c.lang == "en" for c in out)
+
+
+def test_bad_batch_size():
+    with pytest.raises(PipelineError, match="'batch_size' parameter of Pipeline must be a positive int"):
+        Pipeline([Upper()], batch_size=0)
+
+
+def test_arrow_roundtrip():
+    c = Comment(id="1", text="hi", themes=("acting",), theme_polarity={"acting": "positive"},
+                sentiment_scores=(0.1, 0.2, 0.7), extra={"k": [1, 2]})
+    assert from_arrow(to_arrow([c])) == [c]
+
+
+def test_config_rejects_unknown_keys(tmp_path):
+    with pytest.raises(ConfigError, match="Unknown key"):
+        config_from_dict({"run": {"batchsize": 3}})
+    with pytest.raises(ConfigError, match="batch_size"):
+        config_from_dict({"run": {"batch_size": -3}})
+    path = tmp_path / "c.toml"
+    path.write_text('[models]\nsentiment = "sentiment.linear.v1"\n[input]\nmapping = { body = "text" }\n')
+    assert load_config(path).input.mapping == {"body": "text"}
+    path.write_text("[models\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)

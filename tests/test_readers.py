@@ -1,0 +1,139 @@
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from analyzer.errors import InputError
+from analyzer.io import ReadContext, ReadStats, Reject, read_comments
+from analyzer.io.fields import parse_count, parse_time
+from analyzer.schema import Comment
+
+
+def collect(inputs, **ctx):
+    stats = ReadStats()
+    items = list(read_comments(inputs, ReadContext(**ctx), stats))
+    return [i for i in items if isinstance(i, Comment)], [i for i in items if isinstance(i, Reject)], stats
+
+
+def test_jsonl_malformed_lines_become_rejects_with_line_numbers(samples):
+    comments, rejects, stats = collect([str(samples / "malformed.jsonl")])
+    assert [c.id for c in comments] == ["m001", "m004"]
+    assert [r.location.rsplit(":", 1)[1] for r in rejects] == ["2", "3", "5", "7"]
+    assert "invalid JSON" in rejects[0].reason
+    assert "missing or empty text" in rejects[1].reason
+    assert "expected an object" in rejects[2].reason
+    assert "not a count" in rejects[3].reason
+    assert stats.totals == {"read": 6, "accepted": 2, "rejected": 4}
+
+
+def test_csv_aliases_and_mapping(write):
+    path = write("dump.csv", "comment_id,body,score,user,when\nc1,So good!,1.2K,alice,2024-01-02T03:04:05Z\n")
+    comments, rejects, _ = collect([str(path)], mapping={"when": "created_at"})
+    (c,) = comments
+    assert (c.id, c.text, c.likes) == ("c1", "So good!", 1200)
+    assert c.created_at.isoformat() == "2024-01-02T03:04:05+00:00"
+    assert c.author.startswith("u_") and "alice" not in json.dumps(c.extra)
+    assert c.source.endswith("dump.csv:2")
+
+
+def test_csv_wrong_column_count_is_rejected_with_line(write):
+    path = write("dump.tsv", "id\ttext\na\tfine\nb\tbad\textra\nc\talso fine\n")
+    comments, rejects, stats = collect([str(path)])
+    assert [c.id for c in comments] == ["a", "c"]
+    assert rejects[0].location.endswith("dump.tsv:3") and "columns" in rejects[0].reason
+    assert stats.totals["read"] == 3
+
+
+def test_csv_multiline_quoted_field_keeps_line_numbers(write):
+    path = write("q.csv", 'id,text\na,"line one\nline two"\nb,next\nc,\n')
+    comments, rejects, _ = collect([str(path)])
+    assert comments[0].text == "line one\nline two"
+    assert comments[1].source.endswith("q.csv:4")
+    assert rejects[0].location.endswith("q.csv:5")
+
+
+def test_gzip_and_content_sniffing_without_extension(write):
+    payload = "\n".join(json.dumps({"text": f"comment {i}"}) for i in range(3)) + "\n"
+    gz = write("dump.jsonl.gz", gzip.compress(payload.encode()))
+    plain = write("dump_no_ext.json", payload)  # JSON Lines despite .json
+    assert len(collect([str(gz)])[0]) == 3
+    comments, rejects, _ = collect([str(plain)])
+    assert len(comments) + len(rejects) >= 1
+
+
+def test_json_array_document(write):
+    path = write("doc.json", json.dumps({"comments": [{"text": "a"}, {"text": ""}, {"text": "c"}]}))
+    comments, rejects, _ = collect([str(path)])
+    assert [c.text for c in comments] == ["a", "c"]
+    assert rejects[0].location.endswith("doc.json:#1")
+
+
+def test_parquet(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"text": ["hello", None, "world"], "likes": [1, 2, 3]}), path)
+    comments, rejects, _ = collect([str(path)])
+    assert [c.text for c in comments] == ["hello", "world"]
+    assert rejects[0].location.endswith("d.parquet:row 2")
+
+
+def test_folder_recursive_and_globs(write, tmp_path):
+    write("a/x.jsonl", json.dumps({"text": "one"}) + "\n")
+    write("a/b/y.csv", "text\ntwo\n")
+    write("a/notes.md", "ignored")
+    comments, _, stats = collect([str(tmp_path / "a")])
+    assert sorted(c.text for c in comments) == ["one", "two"]
+    assert len(stats.files) == 2
+    comments, _, _ = collect([str(tmp_path / "a" / "**" / "*.csv")])
+    assert [c.text for c in comments] == ["two"]
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="Input not found"):
+        list(read_comments([str(tmp_path / "nope.jsonl")]))
+    with pytest.raises(InputError, match="No files match"):
+        list(read_comments([str(tmp_path / "*.nothing")]))
+
+
+def test_ids_are_stable_when_missing(write):
+    path = write("n.jsonl", json.dumps({"text": "same"}) + "\n")
+    first = collect([str(path)])[0][0].id
+    assert first == collect([str(path)])[0][0].id
+
+
+def test_pseudonyms_are_keyed_and_stable(write):
+    from analyzer.io.pseudonym import Pseudonymizer
+
+    a, b = Pseudonymizer("k1"), Pseudonymizer("k2")
+    assert a("alice", "youtube") == a("alice", "youtube") != b("alice", "youtube")
+    assert Pseudonymizer("k1", keep_authors=True)("alice") == "alice"
+    assert a(None) is None
+
+
+@pytest.mark.parametrize("value,expected", [("1.2K", 1200), ("3M", 3_000_000), ("1,234", 1234), (7, 7), ("", None), ("1.5万", 15000)])
+def test_parse_count(value, expected):
+    assert parse_count(value) == expected
+
+
+def test_parse_time_forms():
+    from datetime import datetime, timezone
+
+    now = datetime(2024, 1, 10, tzinfo=timezone.utc)
+    assert parse_time("2 days ago", now).day == 8
+    assert parse_time(1700000000).year == 2023
+    assert parse_time("1700000000000").year == 2023
+    with pytest.raises(ValueError):
+        parse_time("2 days ago")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400))
+def test_readers_never_crash_on_arbitrary_bytes(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    for name in ("f.jsonl", "f.csv", "f.json"):
+        (folder / name).write_bytes(data)
+        stats = ReadStats()
+        items = list(read_comments([str(folder / name)], ReadContext(), stats))
+        assert stats.totals["read"] == len(items) == stats.totals["accepted"] + stats.totals["rejected"]
