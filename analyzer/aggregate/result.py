@@ -1,0 +1,265 @@
+"""``ResonanceResult``: every cell (drama x region x window) with its components,
+intervals, Resonance Index and tier, the theme driver map, and quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..schema import THEMES
+from . import features as F
+from .accumulator import OVERALL, window_order
+from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
+from .metrics import author_tables, components
+from .stats import bootstrap_weights, cell_seed, correct_shares, net_wilson, percentile_intervals, poisson_interval
+
+COMPONENTS = ("reach", "valence", "intensity", "net_intent", "depth", "localness", "star_pull", "unmet_access")
+SHARES = ("positive", "neutral", "negative")
+QUADRANTS = {(True, True): "strength", (True, False): "liability", (False, True): "latent", (False, False): "noise"}
+
+Key = tuple[str, str, str]
+
+
+@dataclass
+class ResonanceResult:
+    """The numbers of a run. ``cells`` are flat dicts (one per drama x region x window)."""
+
+    cells: list[dict[str, Any]]
+    themes: list[dict[str, Any]]
+    quotes: list[dict[str, Any]]
+    config: dict[str, Any]
+    tables: dict[Key, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    sums: dict[Key, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    params: dict[tuple, CohortParams] = field(default_factory=dict, repr=False)
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """Rows of ``resonance.csv``: one per drama x region x window."""
+        return [dict(c) for c in self.cells]
+
+    def theme_rows(self) -> list[dict[str, Any]]:
+        return [dict(t) for t in self.themes]
+
+    def quote_rows(self) -> list[dict[str, Any]]:
+        return [dict(q) for q in self.quotes]
+
+    def cell(self, drama: str, region: str, window: str = "all") -> dict[str, Any] | None:
+        for c in self.cells:
+            if (c["drama"], c["region"], c["window"]) == (drama, region, window):
+                return c
+        return None
+
+    def pooled(self, drama: str | None = None, region: str | None = None, window: str = "all") -> dict[str, Any]:
+        """Point components over every cell matching ``drama``/``region`` (None = any) in ``window``.
+
+        Authors are pooled by stacking the cells' author rows (an author active in two
+        markets counts in both). Returns ``{}`` when no cell matches.
+        """
+        keys = [k for k in self.sums if k[2] == window and drama in (None, k[0]) and region in (None, k[1])]
+        if not keys:
+            return {}
+        c = np.sum([self.sums[k][0] for k in keys], axis=0)
+        a = np.sum([self.sums[k][1] for k in keys], axis=0)
+        return {k: _clean(v[0]) for k, v in components(c, a).items()}
+
+    @property
+    def windows(self) -> list[str]:
+        return sorted({k[2] for k in self.tables}, key=window_order)
+
+    @property
+    def dramas(self) -> list[str]:
+        return sorted({c["drama"] for c in self.cells})
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({c["region"] for c in self.cells})
+
+
+def cohort_key(key: Key, config: dict[str, Any]) -> tuple[str, str, str]:
+    """Same region and window; the group is the configured genre/episode grouping or "all"."""
+    drama, region, window = key
+    groups = config["cohort"] or {}
+    return (region, window, str(groups.get(drama, "all")))
+
+
+def build_result(windows: Iterable[dict[Key, np.ndarray]], excluded: dict[str, dict[tuple[str, str], int]],
+                 quote_candidates: dict[tuple, list[dict]], config: dict[str, Any],
+                 lang_counts: dict[Key, dict[str, np.ndarray]] | None = None) -> ResonanceResult:
+    """Every cell from per-author vectors; ``excluded`` counts noise/duplicates per drama x region."""
+    tables, sums, points, raw = {}, {}, {}, {}
+    for pair in windows:
+        for key, vectors in pair.items():
+            c, a = author_tables(vectors, config["max_comments_per_author"])
+            sums[key] = (c.sum(axis=0), a.sum(axis=0))  # exact, in float64
+            comps = components(*sums[key])
+            points[key] = {k: float(v[0]) for k, v in comps.items()}
+            raw[key] = (int(vectors[:, F.N].sum()), int(vectors[:, F.LIKES].sum()))
+            tables[key] = (c.astype(np.float32), a.astype(np.float32))  # for resampling: half the memory
+    keys = sorted(tables, key=lambda k: (k[0], k[1], window_order(k[2])))
+    members: dict[tuple, list[Key]] = {}
+    for key in keys:
+        members.setdefault(cohort_key(key, config), []).append(key)
+    weights = config["weights"]
+    params = {
+        ck: cohort_params([points[k] for k in ks], weights, config["shrinkage"], config["shrinkage_strength"])
+        for ck, ks in members.items()
+    }
+    index = {k: float(index_of(_arrays(points[k]), points[k]["reach"], params[cohort_key(k, config)], weights)[0])
+             for k in keys}
+    cells, themes = [], []
+    for key in keys:
+        ck = cohort_key(key, config)
+        samples = _bootstrap(tables[key], key, params[ck], config)
+        draws = percentile_intervals(samples) if samples is not None else None
+        rank = percentile_rank(index[key], [index[k] for k in members[ck]])
+        row = _cell_row(key, ck, points[key], raw[key], index[key], rank, draws, excluded, config)
+        if config["confusion"] is not None:
+            row.update(corrected_shares((lang_counts or {}).get(key, {}), config["confusion"]))
+        cells.append(row)
+        themes.extend(_theme_rows(key, points[key], draws))
+    quotes = _select_quotes(quote_candidates, config["quotes_per_slot"])
+    return ResonanceResult(cells, themes, quotes, config, tables, sums, params)
+
+
+def _arrays(point: dict[str, float]) -> dict[str, np.ndarray]:
+    return {k: np.array([v]) for k, v in point.items()}
+
+
+def _bootstrap(tables: tuple[np.ndarray, np.ndarray], key: Key, params: CohortParams,
+               config: dict[str, Any]) -> dict[str, np.ndarray] | None:
+    """Bootstrap samples over authors of every component and the index (None when off)."""
+    c, a = tables
+    n = c.shape[0]
+    if config["bootstrap"] <= 0 or n < 2:
+        return None
+    parts: list[dict[str, np.ndarray]] = []
+    for w in bootstrap_weights(n, config["bootstrap"], cell_seed(config["seed"], *key)):
+        comps = components(w @ c, w @ a)
+        comps["resonance_index"] = index_of(comps, float(n), params, config["weights"])
+        parts.append(comps)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _interval(name: str, value: float, draws: dict | None, level: float) -> tuple[float | None, float | None]:
+    """``draws`` here are precomputed intervals (``stats.percentile_intervals``)."""
+    if name == "reach":
+        return poisson_interval(value, level)
+    if draws is None or not np.isfinite(value):
+        return None, None
+    return draws[name][level]
+
+
+def _with_ci(row: dict[str, Any], name: str, column: str, value: float, draws: dict | None) -> None:
+    row[column] = _clean(value)
+    for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
+        lo, hi = _interval(name, value, draws, level)
+        row[f"{column}_{suffix}_low"], row[f"{column}_{suffix}_high"] = _clean(lo), _clean(hi)
+
+
+def _cell_row(key: Key, ck: tuple, point: dict[str, float], raw: tuple[int, int], index: float,
+              rank: float | None, draws: dict | None, excluded: dict, config: dict) -> dict[str, Any]:
+    drama, region, window = key
+    authors = int(point["reach"])
+    row: dict[str, Any] = {
+        "drama": drama, "region": region, "window": window, "cohort": ck[2],
+        "comments": raw[0], "authors": authors,
+        "noise_comments": excluded["noise"].get((drama, region), 0) if window == "all" else None,
+        "duplicate_comments": excluded["duplicates"].get((drama, region), 0) if window == "all" else None,
+        "likes": raw[1],
+    }
+    for s in SHARES:
+        row[s] = _clean(point[s])
+    _with_ci(row, "valence", "net_sentiment", point["valence"], draws)
+    if draws is None and np.isfinite(point["valence"]):
+        _wilson_fallback(row, point, authors)
+    _with_ci(row, "resonance_index", "resonance_index", index, draws)
+    row["index_percentile"] = _clean(rank)
+    row["tier"] = tier_of(rank)
+    for name in COMPONENTS:
+        _with_ci(row, name, name, point[name], draws)
+    row["reach"] = authors
+    row["top_themes"] = "; ".join(top_themes(point, config["top_themes"]))
+    flags = []
+    if authors < config["min_authors"]:
+        flags.append("small_cell")
+    if not np.isfinite(point["valence"]):
+        flags.append("no_polar_comments")
+    row["flags"] = ";".join(flags)
+    return row
+
+
+def _wilson_fallback(row: dict[str, Any], point: dict[str, float], authors: int) -> None:
+    """Without bootstrap: Wilson interval on P/(P+N) over polar comment weight."""
+    polar = (point["positive"] + point["negative"]) * row["comments"]
+    pos = point["positive"] * row["comments"]
+    for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
+        lo, hi = net_wilson(pos, polar - pos, level)
+        row[f"net_sentiment_{suffix}_low"], row[f"net_sentiment_{suffix}_high"] = _clean(lo), _clean(hi)
+
+
+def corrected_shares(by_lang: dict[str, np.ndarray], confusion: dict[str, Any]) -> dict[str, Any]:
+    """Sentiment shares corrected for classifier error, language by language (comment-level).
+
+    ``confusion[lang]`` (or ``confusion["*"]``) is a 3x3 matrix, rows true and columns
+    predicted (negative, neutral, positive); languages without one stay as observed.
+    """
+    total = np.zeros(3)
+    for lang, counts in by_lang.items():
+        n = counts.sum()
+        matrix = confusion.get(lang, confusion.get("*"))
+        total += n * (correct_shares(counts / n, np.asarray(matrix)) if matrix is not None and n else counts / max(n, 1))
+    n = total.sum()
+    neg, neu, pos = (total / n) if n else (np.nan,) * 3
+    return {"positive_corrected": _clean(pos), "neutral_corrected": _clean(neu), "negative_corrected": _clean(neg),
+            "net_sentiment_corrected": _clean((pos - neg) / (pos + neg)) if n and pos + neg > 0 else None}
+
+
+def top_themes(point: dict[str, float], k: int) -> list[str]:
+    ranked = sorted((-point[f"salience:{t}"], t) for t in THEMES if point[f"salience:{t}"] > 0)
+    return [t for _, t in ranked[:k]]
+
+
+def _theme_rows(key: Key, point: dict[str, float], draws: dict | None) -> list[dict[str, Any]]:
+    """The driver map of one cell: salience x net valence per theme, with quadrants."""
+    present = [t for t in THEMES if point[f"salience:{t}"] > 0]
+    if not present:
+        return []
+    cut = float(np.median([point[f"salience:{t}"] for t in present]))
+    rows = []
+    for t in present:
+        sal, val = point[f"salience:{t}"], point[f"theme_valence:{t}"]
+        row = {"drama": key[0], "region": key[1], "window": key[2], "theme": t,
+               "authors": int(round(sal * point["reach"]))}
+        _with_ci(row, f"salience:{t}", "salience", sal, draws)
+        _with_ci(row, f"theme_valence:{t}", "net_valence", val, draws)
+        row["quadrant"] = QUADRANTS[(sal >= cut, bool(np.isfinite(val) and val > 0))]
+        rows.append(row)
+    return rows
+
+
+def _select_quotes(candidates: dict[tuple, list[dict]], per_slot: int) -> list[dict[str, Any]]:
+    """Per slot, the most liked candidates with different languages first (diverse), then the rest."""
+    out = []
+    for slot in sorted(candidates):
+        cands = candidates[slot]
+        chosen, langs = [], set()
+        for c in cands:
+            if c["lang"] not in langs:
+                chosen.append(c)
+                langs.add(c["lang"])
+        chosen = (chosen + [c for c in cands if c not in chosen])[:per_slot]
+        chosen.sort(key=lambda c: (-c["likes"], c["id"]))
+        drama, region, theme, polarity = slot
+        for rank, c in enumerate(chosen, 1):
+            out.append({"drama": drama, "region": region, "theme": "(any)" if theme == OVERALL else theme,
+                        "polarity": polarity, "rank": rank, **c})
+    return out
+
+
+def _clean(x: Any) -> Any:
+    if x is None:
+        return None
+    x = float(x)
+    return x if np.isfinite(x) else None

@@ -1,0 +1,52 @@
+"""Rebuild a run's numbers from its outputs (``comments.parquet`` + ``manifest.json``)
+without re-scoring: the comments already carry their annotations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+from ..schema import FIELD_NAMES, from_arrow
+from .accumulator import ResonanceAccumulator
+from .result import ResonanceResult
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} is not readable JSON ({exc}); re-run `analyzer run` to rewrite it.") from exc
+
+
+def aggregate_config(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``aggregate`` settings recorded in the manifest's config, if any."""
+    config = manifest.get("config") or {}
+    agg = config.get("aggregate") if isinstance(config, dict) else None
+    return agg if isinstance(agg, dict) else None
+
+
+def result_from_run(run_dir: Path, config: dict[str, Any] | None = None,
+                    batch_size: int = 5000) -> ResonanceResult:
+    """Stream ``comments.parquet`` through a fresh accumulator (memory stays bounded)."""
+    run_dir = Path(run_dir)
+    path = run_dir / "comments.parquet"
+    if not path.is_file():
+        raise InputError(f"{path} not found; give the output folder of `analyzer run` (it holds comments.parquet).")
+    if config is None:
+        config = aggregate_config(read_manifest(run_dir))
+    acc = ResonanceAccumulator(config)
+    try:
+        pf = pq.ParquetFile(path)
+        columns = [c for c in pf.schema_arrow.names if c in FIELD_NAMES]
+        for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+            acc.update(from_arrow(batch))
+    except OSError as exc:
+        raise InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.") from exc
+    return acc.result()

@@ -1,0 +1,63 @@
+"""Exporters: ``resonance.csv``, tidy tables (CSV + Parquet), JSON, ``report.html`` and
+``report.md``; ``rerender`` rebuilds them from a run folder without re-scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..aggregate import ResonanceResult
+from .html import SECTIONS, render_html
+from .markdown import render_markdown
+from .rerender import read_manifest, result_from_run
+from .tables import columns_of, write_csv, write_json, write_parquet, write_text
+
+FIRST_COLUMNS = (
+    "drama", "region", "window", "cohort", "comments", "authors", "noise_comments", "likes",
+    "positive", "neutral", "negative", "net_sentiment", "net_sentiment_ci_low", "net_sentiment_ci_high",
+)
+
+
+def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[str, Any] | None = None,
+                  comments_path: str | Path | None = None) -> dict[str, Path]:
+    """Write resonance.csv, resonance.json, tables/*.{csv,parquet}, report.html and report.md.
+
+    ``comments_path`` is accepted for symmetry with ``rerender``; quotes come from the
+    accumulator's bounded candidates, so it is not read. Returns name -> path.
+    """
+    out = Path(out_dir)
+    manifest = manifest or {}
+    rows = result.to_rows()
+    cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)
+    paths = {"resonance.csv": out / "resonance.csv"}
+    write_csv(paths["resonance.csv"], rows, cols)
+    tables = {
+        "cells": (rows, cols),
+        "windows": ([r for r in rows if "-W" in r["window"]], cols),
+        "themes": (result.theme_rows(), None),
+        "quotes": (result.quote_rows(), None),
+    }
+    for name, (trows, tcols) in tables.items():
+        tcols = tcols or columns_of(trows)
+        for ext, writer in (("csv", write_csv), ("parquet", write_parquet)):
+            path = out / "tables" / f"{name}.{ext}"
+            writer(path, trows, tcols)
+            paths[f"tables/{name}.{ext}"] = path
+    paths["resonance.json"] = out / "resonance.json"
+    write_json(paths["resonance.json"], {"config": result.config, "cells": rows,
+                                         "themes": result.theme_rows(), "quotes": result.quote_rows()})
+    paths["report.html"] = out / "report.html"
+    write_text(paths["report.html"], render_html(result, manifest))
+    paths["report.md"] = out / "report.md"
+    write_text(paths["report.md"], render_markdown(result, manifest))
+    return paths
+
+
+def rerender(run_dir: str | Path) -> dict[str, Path]:
+    """``analyzer report RUN_DIR``: rebuild every report from comments.parquet + manifest.json."""
+    run_dir = Path(run_dir)
+    result = result_from_run(run_dir)
+    return write_reports(result, run_dir, read_manifest(run_dir), run_dir / "comments.parquet")
+
+
+__all__ = ["write_reports", "rerender", "render_html", "render_markdown", "result_from_run", "SECTIONS"]

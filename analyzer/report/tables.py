@@ -1,0 +1,89 @@
+"""Tidy tables: CSV, Parquet and JSON, each written atomically (temp file, then rename)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then move the finished file over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def columns_of(rows: list[dict[str, Any]], first: tuple[str, ...] = ()) -> list[str]:
+    cols = list(first)
+    for row in rows:
+        cols.extend(k for k in row if k not in cols)
+    return cols
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return v
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    cols = columns or columns_of(rows)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(cols)
+            for row in rows:
+                w.writerow([_cell(row.get(c)) for c in cols])
+
+    atomic_write(path, write)
+
+
+def write_parquet(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    cols = columns or columns_of(rows)
+    data = {c: [row.get(c) for row in rows] for c in cols}
+    arrays = {}
+    for c, values in data.items():
+        kind = _type(values)
+        if kind == pa.string():
+            values = [v if v is None or isinstance(v, str) else json.dumps(v, default=str) for v in values]
+        arrays[c] = pa.array(values, type=kind)
+    table = pa.table(arrays)
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def _type(values: list[Any]) -> pa.DataType:
+    kinds = {type(v) for v in values if v is not None}
+    if kinds <= {int, bool} and kinds:
+        return pa.bool_() if kinds == {bool} else pa.int64()
+    if kinds <= {int, float} and kinds:
+        return pa.float64()
+    return pa.string()
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))

@@ -1,0 +1,234 @@
+"""Resonance aggregation on hand-built annotated records with known answers."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzer.aggregate import ResonanceAccumulator, compare
+from analyzer.aggregate.accumulator import iso_week, window_labels
+from analyzer.errors import ConfigError
+from analyzer.schema import Comment
+
+T0 = datetime(2024, 6, 3, 12, 0, tzinfo=timezone.utc)  # a Monday (ISO 2024-W23)
+NO_SHRINK = {"shrinkage": False, "bootstrap": 0}
+_ids = iter(range(10**9))
+
+
+def mk(author, sentiment, *, drama="A", region="VN", pos=None, lang="vi", themes=(), pol=None,
+       intents=(), likes=0, day=0, noise=False, text=None):
+    """One annotated comment. ``pos`` is P(positive); ``pol`` maps theme -> polarity."""
+    i = next(_ids)
+    scores = () if pos is None else ((1 - pos) / 2, (1 - pos) / 2, pos)
+    return Comment(id=f"c{i}", text=text or f"comment number {i}", drama=drama, region=region, author=author,
+                   created_at=T0 + timedelta(days=day), likes=likes, sentiment=sentiment,
+                   sentiment_scores=scores, lang=lang, themes=tuple(themes), theme_polarity=dict(pol or {}),
+                   intents=tuple(intents), noise=noise)
+
+
+def drama_a():
+    """Four authors in A x VN with hand-computed components (see test below)."""
+    return [
+        mk("a1", "positive", pos=0.9, themes=("story", "romance"), pol={"story": "positive", "romance": "positive"},
+           intents=("watch",), likes=10),
+        mk("a1", "positive", pos=0.6, themes=("music",), day=1),
+        mk("a2", "negative", pos=0.1, lang="en", themes=("subtitles",), pol={"subtitles": "negative"},
+           intents=("where_to_watch",), day=2),
+        mk("a3", "neutral", pos=0.2, themes=("acting",), intents=("dropped",), day=3),
+        mk("a4", "positive", pos=0.95, lang="und", day=4),
+    ]
+
+
+def drama_b():
+    return [mk("b1", "positive", drama="B", pos=0.99), mk("b2", "negative", drama="B", pos=0.01, lang="en")]
+
+
+def test_every_component_is_exact_on_hand_built_records():
+    res = ResonanceAccumulator(NO_SHRINK).update(drama_a()).result()
+    c = res.cell("A", "VN")
+    assert (c["comments"], c["authors"], c["reach"]) == (5, 4, 4)
+    assert (c["positive"], c["neutral"], c["negative"]) == pytest.approx((0.6, 0.2, 0.2))
+    assert c["net_sentiment"] == pytest.approx(0.5) and c["valence"] == pytest.approx(0.5)
+    assert c["intensity"] == pytest.approx(2 / 5)  # a1's first and a4: P(positive) >= 0.8
+    assert c["net_intent"] == pytest.approx(0.0)  # a1 watch - a3 dropped, over 4 authors
+    assert c["depth"] == pytest.approx(1 / 3)  # a1 of the themed a1, a2, a3
+    assert c["localness"] == pytest.approx(3 / 4)  # vi x3 of 4 comments with a known language
+    assert c["star_pull"] == pytest.approx(1 / 2)  # a3 cast-only vs a1 story
+    assert c["unmet_access"] == pytest.approx(1 / 4)  # a2
+    assert c["resonance_index"] == pytest.approx(1.0)  # alone in its cohort: typical by definition
+    assert "small_cell" in c["flags"]
+    themes = {t["theme"]: t for t in res.themes if t["window"] == "all"}
+    assert themes["story"]["salience"] == pytest.approx(0.25)
+    assert themes["subtitles"]["net_valence"] == pytest.approx(-1.0)
+    assert themes["subtitles"]["quadrant"] == "liability"
+    assert themes["story"]["quadrant"] == "strength"
+    assert c["top_themes"].split("; ")[0] in themes
+
+
+def test_index_is_the_weighted_geometric_mean_of_cohort_multiples():
+    res = ResonanceAccumulator(NO_SHRINK).update(drama_a() + drama_b()).result()
+    e = 0.01
+    med_val, med_int, med_loc = (0.75 + 0.5) / 2, (0.4 + 0.5) / 2, (0.75 + 0.5) / 2
+    ri_a = math.exp(0.30 * math.log(4 / 3) + 0.25 * math.log((0.75 + e) / (med_val + e))
+                    + 0.10 * math.log((0.4 + e) / (med_int + e)) + 0.10 * math.log((0.75 + e) / (med_loc + e)))
+    # B has no themed authors: depth is undefined and its weight drops out.
+    ri_b = math.exp((0.30 * math.log(2 / 3) + 0.25 * math.log((0.5 + e) / (med_val + e))
+                     + 0.10 * math.log((0.5 + e) / (med_int + e)) + 0.10 * math.log((0.5 + e) / (med_loc + e))) / 0.9)
+    assert res.cell("A", "VN")["resonance_index"] == pytest.approx(ri_a, rel=1e-12)
+    assert res.cell("B", "VN")["resonance_index"] == pytest.approx(ri_b, rel=1e-12)
+    assert res.cell("B", "VN")["depth"] is None
+    assert res.cell("A", "VN")["tier"] == "high" and res.cell("B", "VN")["tier"] == "low"
+
+
+def test_shrinkage_pulls_toward_the_cohort_mean():
+    cfg = {"shrinkage": True, "shrinkage_strength": 2, "bootstrap": 0,
+           "weights": {"valence": 1.0}}
+    res = ResonanceAccumulator(cfg).update(drama_a() + drama_b()).result()
+    mu = (4 * 0.75 + 2 * 0.5) / 6
+    sa, sb = (4 * 0.75 + 2 * mu) / 6, (2 * 0.5 + 2 * mu) / 4
+    med = (sa + sb) / 2
+    assert res.cell("A", "VN")["resonance_index"] == pytest.approx((sa + 0.01) / (med + 0.01))
+    assert res.cell("A", "VN")["valence"] == pytest.approx(0.5)  # components themselves stay raw
+
+
+def test_weight_is_capped_per_author_and_cell():
+    heavy = [mk("h", "positive") for _ in range(5)] + [mk("h", "negative")]
+    acc = ResonanceAccumulator({**NO_SHRINK, "max_comments_per_author": 3})
+    res = acc.update(heavy + [mk("x", "negative")]).result()
+    # h counts 3 comments: 2.5 positive, 0.5 negative; x adds 1 negative.
+    assert res.cell("A", "VN")["net_sentiment"] == pytest.approx((2.5 - 1.5) / 4)
+    assert res.cell("A", "VN")["comments"] == 7
+
+
+def test_noise_excluded_unknowns_named_and_anonymous_authors_counted_apart():
+    batch = [mk(None, "positive", drama=None, region=None), mk(None, "negative", drama=None, region=None),
+             mk("n", "positive", noise=True)]
+    res = ResonanceAccumulator(NO_SHRINK).update(batch).result()
+    cell = res.cell("(unlinked)", "(unknown)")
+    assert cell["authors"] == 2 and cell["net_sentiment"] == pytest.approx(0.0)
+    assert res.cell("A", "VN") is None  # the only A x VN comment was noise
+
+
+def test_windows_first_days_and_iso_weeks():
+    batch = [mk("w1", "positive", day=0), mk("w2", "positive", day=5), mk("w3", "negative", day=10),
+             mk("w4", "negative", day=30)]
+    res = ResonanceAccumulator(NO_SHRINK).update(batch).result()
+    assert res.cell("A", "VN", "all")["authors"] == 4
+    assert res.cell("A", "VN", "first_7d")["authors"] == 2
+    assert res.cell("A", "VN", "first_28d")["authors"] == 3
+    assert res.cell("A", "VN", "2024-W23")["authors"] == 2
+    assert res.cell("A", "VN", iso_week((T0 + timedelta(days=30)).date().toordinal()))["authors"] == 1
+    assert window_labels(None, 5) == ["all"]
+
+
+def test_quotes_are_bounded_one_per_author_and_most_liked_first():
+    batch = [mk(f"q{i % 4}", "positive", themes=("romance",), likes=i, lang=("vi", "en")[i % 2]) for i in range(40)]
+    acc = ResonanceAccumulator({**NO_SHRINK, "quote_candidates": 3, "quotes_per_slot": 2}).update(batch)
+    slot = acc.quote_candidates()[("A", "VN", "romance", "positive")]
+    assert [c["likes"] for c in slot] == [39, 38, 37]
+    quotes = [q for q in acc.result().quotes if q["theme"] == "romance"]
+    assert len(quotes) == 2 and len({q["author"] for q in quotes}) == 2
+    assert {q["lang"] for q in quotes} == {"vi", "en"}  # diverse languages first
+
+
+def test_unknown_setting_is_a_config_error():
+    with pytest.raises(ConfigError, match="Unknown aggregate setting"):
+        ResonanceAccumulator({"bootstraps": 10})
+    with pytest.raises(ConfigError, match="'bootstrap' parameter of ResonanceAccumulator"):
+        ResonanceAccumulator({"bootstrap": -1})
+
+
+def test_compare_two_dramas_gives_difference_with_interval():
+    batch = [mk(f"p{i}", "positive", drama="P") for i in range(40)] + \
+            [mk(f"n{i}", "negative" if i % 2 else "positive", drama="N") for i in range(40)]
+    res = ResonanceAccumulator({"bootstrap": 200}).update(batch).result()
+    out = compare(res, "P", "N", by="drama")
+    m = out["metrics"]["net_sentiment"]
+    assert m["difference"] == pytest.approx(1.0)
+    assert 0.5 < m["ci_low"] < 1.0 < m["ci_high"] < 1.5  # N is 0 +- its sampling error; P is exactly 1
+    assert out["resonance_index"][0]["region"] == "VN"
+    with pytest.raises(ConfigError, match="No drama 'Z'"):
+        compare(res, "P", "Z")
+
+
+comment_st = st.builds(
+    lambda author, drama, region, sentiment, themes, intents, day, likes, noise, lang, dup: mk(
+        author, sentiment, drama=drama, region=region, themes=themes, intents=intents, day=day, likes=likes,
+        noise=noise, lang=lang, pos=0.85 if sentiment == "positive" else 0.1,
+        pol={t: sentiment for t in themes}).with_(duplicate_of="c0" if dup else None),
+    author=st.sampled_from(["u1", "u2", "u3", "u4", None]),
+    drama=st.sampled_from(["A", "B", None]),
+    region=st.sampled_from(["VN", "TH", None]),
+    sentiment=st.sampled_from(["positive", "neutral", "negative"]),
+    themes=st.lists(st.sampled_from(["story", "acting", "music", "access"]), max_size=2, unique=True),
+    intents=st.lists(st.sampled_from(["watch", "dropped", "where_to_watch"]), max_size=2, unique=True),
+    day=st.integers(0, 40),
+    likes=st.integers(0, 5),
+    noise=st.booleans(),
+    lang=st.sampled_from(["vi", "th", "en", "und"]),
+    dup=st.sampled_from([False, False, False, True]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(comment_st, max_size=25), st.integers(0, 25))
+def test_merge_equals_update_of_concatenation(comments, cut):
+    cfg = {"bootstrap": 20, "quote_candidates": 2, "confusion": {"*": [[8, 1, 1], [1, 8, 1], [1, 1, 8]]}}
+    whole = ResonanceAccumulator(cfg).update(comments).result()
+    left = ResonanceAccumulator(cfg).update(comments[:cut])
+    merged = left.merge(ResonanceAccumulator(cfg).update(comments[cut:])).result()
+    assert merged.to_rows() == whole.to_rows()
+    assert merged.theme_rows() == whole.theme_rows()
+    assert merged.quote_rows() == whole.quote_rows()
+
+
+def test_duplicate_copies_are_excluded_and_counted():
+    first = mk("d1", "positive")
+    batch = [first, mk("d2", "negative").with_(dup_count=2, duplicate_of=first.id), mk("d3", "positive")]
+    cell = ResonanceAccumulator(NO_SHRINK).update(batch).result().cell("A", "VN")
+    assert (cell["comments"], cell["duplicate_comments"], cell["net_sentiment"]) == (2, 1, 1.0)
+
+
+def test_shares_corrected_for_classifier_error_per_language():
+    # vi classifier calls 1 in 4 true negatives positive; observed 5 pos / 3 neg.
+    vi = [[3, 0, 1], [0, 1, 0], [0, 0, 1]]
+    batch = [mk(f"p{i}", "positive") for i in range(5)] + [mk(f"n{i}", "negative") for i in range(3)]
+    cell = ResonanceAccumulator({**NO_SHRINK, "confusion": {"vi": vi}}).update(batch).result().cell("A", "VN")
+    # observed = M^T true with M rows normalized: pos_obs = 0.25 neg + pos; neg_obs = 0.75 neg -> neg = 0.5
+    assert cell["negative_corrected"] == pytest.approx(0.5)
+    assert cell["positive_corrected"] == pytest.approx(0.5)
+    assert cell["net_sentiment_corrected"] == pytest.approx(0.0)
+    with pytest.raises(ConfigError, match="confusion.vi"):
+        ResonanceAccumulator({"confusion": {"vi": [[1, 0], [0, 1]]}})
+
+
+def test_localness_ignores_regions_inferred_from_language():
+    batch = [mk("l1", "positive", lang="vi").with_(region_source="channel"),
+             mk("l2", "positive", lang="en").with_(region_source="profile"),
+             mk("l3", "positive", lang="vi").with_(region_source="language")]
+    cell = ResonanceAccumulator(NO_SHRINK).update(batch).result().cell("A", "VN")
+    assert cell["localness"] == pytest.approx(0.5)
+    batch = [mk("g1", "positive", region="Anglophone", lang="en").with_(region_source="language")]
+    assert ResonanceAccumulator(NO_SHRINK).update(batch).result().cell("A", "Anglophone")["localness"] is None
+
+
+def test_compare_markets_and_bad_arguments():
+    batch = [mk(f"v{i}", "positive", region="VN") for i in range(20)] + \
+            [mk(f"t{i}", "negative", region="TH") for i in range(20)]
+    res = ResonanceAccumulator({"bootstrap": 100}).update(batch).result()
+    out = compare(res, "VN", "TH", by="region")
+    assert out["metrics"]["valence"]["difference"] == pytest.approx(2.0)
+    assert out["resonance_index"][0]["drama"] == "A"
+    with pytest.raises(ConfigError, match="'by' parameter"):
+        compare(res, "VN", "TH", by="genre")
+    with pytest.raises(ConfigError, match="no comments in window"):
+        compare(res, "VN", "TH", by="region", window="2030-W01")
+
+
+def test_merge_refuses_a_different_config():
+    with pytest.raises(ConfigError, match="different configs"):
+        ResonanceAccumulator({"seed": 1}).merge(ResonanceAccumulator({"seed": 2}))

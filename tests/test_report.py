@@ -1,0 +1,126 @@
+"""Reports: every file and HTML section, escaping, atomic CSV, re-rendering from a run folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pyarrow.parquet as pq
+import pytest
+
+from analyzer.aggregate import ResonanceAccumulator, compare
+from analyzer.errors import InputError
+from analyzer.report import SECTIONS, rerender, write_reports
+from analyzer.report.tables import read_csv
+from analyzer.schema import Comment, to_arrow
+
+T0 = datetime(2024, 6, 3, tzinfo=timezone.utc)
+EVIL = "<script>alert('pwned')</script> best OST ever"
+
+
+def comments() -> list[Comment]:
+    out = []
+    for i in range(60):
+        drama, region, lang = [("Moon Court", "VN", "vi"), ("Moon Court", "TH", "th"),
+                               ("River Song", "VN", "vi"), ("River Song", "US", "en")][i % 4]
+        sentiment = ("positive", "positive", "neutral", "negative")[i % 7 % 4]
+        themes = (("romance",), ("music", "story"), ("subtitles",), ("acting",), ())[i % 5]
+        out.append(Comment(
+            id=f"c{i}", text=f"synthetic comment {i} about {drama}", drama=drama, region=region,
+            author=f"user{i % 23}", created_at=T0 + timedelta(days=i % 20), likes=i % 9, lang=lang,
+            sentiment=sentiment, sentiment_scores=(0.1, 0.1, 0.8), themes=themes,
+            theme_polarity={t: sentiment for t in themes}, intents=("watch",) if i % 6 == 0 else ()))
+    out.append(Comment(id="evil", text=EVIL, drama="Moon Court", region="VN", author="user99",
+                       created_at=T0, likes=500, lang="en", sentiment="positive", themes=("music",),
+                       theme_polarity={"music": "positive"}))
+    out.append(Comment(id="spam", text="click here", drama="Moon Court", region="VN", noise=True))
+    return out
+
+
+MANIFEST = {"package": {"name": "resonance-analyzer", "version": "0.1.0"},
+            "models": {"sentiment": {"name": "sentiment.linear.v1", "accuracy_per_language": {"en": 0.81, "vi": 0.74}}},
+            "counts": {"read": 62, "accepted": 62, "rejected": 0}}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return ResonanceAccumulator({"bootstrap": 100, "min_authors": 5}).update(comments()).result()
+
+
+def test_write_reports_writes_every_output(tmp_path, result):
+    paths = write_reports(result, tmp_path, MANIFEST)
+    for name in ("resonance.csv", "resonance.json", "report.html", "report.md", "tables/cells.parquet",
+                 "tables/themes.csv", "tables/themes.parquet", "tables/windows.csv", "tables/quotes.parquet"):
+        assert (tmp_path / name).is_file(), name
+        assert paths[name] == tmp_path / name
+    assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temp files
+
+
+def test_resonance_csv_has_one_row_per_drama_region_window(tmp_path, result):
+    write_reports(result, tmp_path, MANIFEST)
+    rows = read_csv(tmp_path / "resonance.csv")
+    keys = [(r["drama"], r["region"], r["window"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    assert {(r["drama"], r["region"]) for r in rows if r["window"] == "all"} == {
+        ("Moon Court", "VN"), ("Moon Court", "TH"), ("River Song", "VN"), ("River Song", "US")}
+    assert {"first_7d", "first_28d", "2024-W23"} <= {r["window"] for r in rows}
+    cols = rows[0].keys()
+    for name in ("resonance_index", "reach", "valence", "intensity", "net_intent", "depth", "localness",
+                 "star_pull", "unmet_access", "net_sentiment"):
+        assert {name, f"{name}_ci_low", f"{name}_ci_high"} <= cols
+    for name in ("comments", "authors", "positive", "neutral", "negative", "top_themes", "flags", "tier"):
+        assert name in cols
+    mc = next(r for r in rows if (r["drama"], r["region"], r["window"]) == ("Moon Court", "VN", "all"))
+    assert float(mc["net_sentiment_ci_low"]) <= float(mc["net_sentiment"]) <= float(mc["net_sentiment_ci_high"])
+    assert mc["noise_comments"] == "1"
+    table = pq.read_table(tmp_path / "tables" / "cells.parquet")
+    assert table.num_rows == len(rows)
+
+
+def test_html_has_every_section_and_is_self_contained(tmp_path, result):
+    write_reports(result, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for sid, _title in SECTIONS:
+        assert f'<section id="{sid}">' in html, sid
+    assert html.count("<svg") >= 5  # heatmap, net sentiment, drivers, over time, themes
+    assert "<script" not in html.lower()  # no scripts at all, and the comment's is text
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in html
+    assert not re.search(r'(src|href)="https?://', html)
+    assert "sentiment.linear.v1" in html and "0.740" in html  # models and per-language accuracy
+    assert "user99" in html  # authors appear as their pseudonyms
+
+
+def test_markdown_escapes_and_has_sections(tmp_path, result):
+    write_reports(result, tmp_path, MANIFEST)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    for heading in ("## Summary", "## Resonance by drama and market", "## Drivers", "## What viewers said",
+                    "## Methods"):
+        assert heading in md
+    assert "<script>" not in md and "&lt;script&gt;" in md
+
+
+def test_rerender_from_run_folder_matches_direct_result(tmp_path, result):
+    import pyarrow.parquet as pq_
+
+    pq_.write_table(to_arrow(comments()), tmp_path / "comments.parquet")
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {**MANIFEST, "config": {"aggregate": {"bootstrap": 100, "min_authors": 5}}}), encoding="utf-8")
+    rerender(tmp_path)
+    again = read_csv(tmp_path / "resonance.csv")
+    direct = tmp_path / "direct"
+    write_reports(result, direct, MANIFEST)
+    assert again == read_csv(direct / "resonance.csv")
+    assert compare(tmp_path, "Moon Court", "River Song")["authors"]["a"] > 0
+
+
+def test_rerender_without_comments_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="comments.parquet"):
+        rerender(tmp_path)
+
+
+def test_empty_result_still_renders(tmp_path):
+    res = ResonanceAccumulator().update([]).result()
+    write_reports(res, tmp_path, {})
+    assert "No cells" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert read_csv(tmp_path / "resonance.csv") == []

@@ -1,0 +1,78 @@
+"""Statistics: interval formulas, shrinkage, confusion correction, bootstrap coverage."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from analyzer.aggregate import ResonanceAccumulator
+from analyzer.aggregate.stats import (
+    correct_shares,
+    eb_prior,
+    net_wilson,
+    percentile_intervals,
+    poisson_interval,
+    shrink,
+    wilson,
+)
+from analyzer.schema import Comment
+
+
+def test_wilson_known_values():
+    lo, hi = wilson(8, 10, 0.95)
+    assert (lo, hi) == pytest.approx((0.4902, 0.9433), abs=1e-4)
+    assert wilson(0, 0) == (None, None)
+    assert net_wilson(8, 2) == pytest.approx((2 * 0.4902 - 1, 2 * 0.9433 - 1), abs=2e-4)
+
+
+def test_poisson_interval_brackets_the_count():
+    lo, hi = poisson_interval(10, 0.95)
+    assert lo == pytest.approx(4.795, abs=0.02) and hi == pytest.approx(18.39, abs=0.05)  # exact Garwood
+    assert poisson_interval(0)[0] == 0.0
+
+
+def test_shrinkage_and_eb_prior():
+    assert shrink(1.0, 4, 0.5, 4) == pytest.approx(0.75)
+    mu, m = eb_prior([0.2, 0.8], [10, 10], fixed=5)
+    assert (mu, m) == pytest.approx((0.5, 5))
+    mu, m = eb_prior([0.5, 0.5, 0.5], [100, 100, 100])  # no spread beyond noise: shrink fully
+    assert mu == pytest.approx(0.5) and m == 1000.0
+    _, m_spread = eb_prior([0.1, 0.5, 0.9], [100, 100, 100])
+    assert 1.0 <= m_spread < 10  # real spread between titles: shrink little
+
+
+def test_confusion_correction_inverts_known_error():
+    confusion = np.array([[0.8, 0.2, 0.0], [0.1, 0.8, 0.1], [0.0, 0.2, 0.8]])
+    true = np.array([0.2, 0.3, 0.5])
+    observed = confusion.T @ true
+    assert correct_shares(observed, confusion) == pytest.approx(true)
+
+
+def test_percentile_intervals_need_enough_defined_draws():
+    draws = {"x": np.arange(100, dtype=float), "y": np.full(100, np.nan)}
+    out = percentile_intervals(draws)
+    assert out["x"][0.90] == pytest.approx((4.95, 94.05))
+    assert out["y"][0.95] == (None, None)
+
+
+def _sample_cell(rng: random.Random, n: int, probs: tuple[float, float, float]) -> list[Comment]:
+    labels = rng.choices(["positive", "neutral", "negative"], weights=probs, k=n)
+    return [Comment(id=str(i), text="x", drama="D", region="VN", author=f"a{i}", sentiment=s)
+            for i, s in enumerate(labels)]
+
+
+def test_bootstrap_90_interval_covers_true_value_85_to_95_percent():
+    """Simulation: 200 samples of 80 authors; the 90% interval of net sentiment covers the truth."""
+    rng = random.Random(7)
+    probs = (0.5, 0.3, 0.2)
+    truth = (0.5 - 0.2) / (0.5 + 0.2)
+    covered = 0
+    draws = 200
+    for k in range(draws):
+        cfg = {"bootstrap": 400, "seed": k, "shrinkage": False}
+        cell = ResonanceAccumulator(cfg).update(_sample_cell(rng, 80, probs)).result().cell("D", "VN")
+        covered += cell["net_sentiment_ci90_low"] <= truth <= cell["net_sentiment_ci90_high"]
+    print(f"coverage of the 90% interval: {covered / draws:.3f}")
+    assert 0.85 <= covered / draws <= 0.95
