@@ -22,7 +22,7 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.core
 	touch $@
 
 demo: $(VENV)/.core
-	$(BIN)/analyzer models list
+	$(BIN)/analyzer models check
 	$(BIN)/analyzer run data/samples -o $(OUT) --quiet
 	@echo "open $(OUT)/report.html"
 

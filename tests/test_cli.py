@@ -1,0 +1,145 @@
+"""The CLI on the bundled samples: every output exists, counts reconcile, errors are one line."""
+
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from analyzer.cli import main
+
+OUTPUTS = ("comments.parquet", "resonance.csv", "report.html", "report.md", "rejects.jsonl", "manifest.json")
+RAW_AUTHORS = ("luna_fan", "binge_queen", "drama_addict99", "sweet_tooth", "minji_k")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples"
+    assert main(["run", str(samples), "-o", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_run_writes_all_outputs_and_reconciles(run_dir):
+    for name in OUTPUTS:
+        assert (run_dir / name).is_file(), name
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    counts = manifest["counts"]
+    assert counts["read"] == counts["accepted"] + counts["rejected"] and counts["reconciles"]
+    for f in manifest["files"]:
+        assert f["read"] == f["accepted"] + f["rejected"]
+    rejects = [json.loads(line) for line in (run_dir / "rejects.jsonl").read_text().splitlines()]
+    assert len(rejects) == counts["rejected"] >= 4
+    assert all(r["reason"] and ":" in r["location"] for r in rejects)
+    table = pq.read_table(run_dir / "comments.parquet")
+    assert table.num_rows == counts["accepted"]
+    assert manifest["package"]["version"] and manifest["stages"] and manifest["inputs"][0]["sha256"]
+
+
+def test_run_annotations_are_sensible(run_dir):
+    rows = pq.read_table(run_dir / "comments.parquet").to_pylist()
+    by_text = {r["text"]: r for r in rows}
+    assert by_text["陈情令的剧情太好哭了，肖战的演技真的绝了"]["lang"] == "zh"
+    assert by_text["케미가 너무 좋아요 정주행 중입니다"]["lang"] == "ko"
+    assert by_text["ชอบเพลงประกอบมาก ฟังทุกวันเลย"]["lang"] == "th"
+    assert by_text["first!"]["noise"] is True
+    assert "music" in by_text["ชอบเพลงประกอบมาก ฟังทุกวันเลย"]["themes"]
+    assert by_text["Dropped it after episode 5, way too slow for me"]["sentiment"] == "negative"
+    assert "dropped" in by_text["Dropped it after episode 5, way too slow for me"]["intents"]
+
+
+def test_no_raw_author_in_any_output(run_dir):
+    for name in OUTPUTS:
+        text = (run_dir / name).read_bytes().decode("utf-8", "replace")
+        for author in RAW_AUTHORS:
+            assert author not in text, (name, author)
+
+
+def test_resonance_csv_has_cells(run_dir):
+    import csv
+
+    rows = list(csv.DictReader((run_dir / "resonance.csv").open(encoding="utf-8")))
+    assert {"drama", "region", "net_sentiment"} <= set(rows[0])
+    assert len({(r["drama"], r["region"]) for r in rows}) >= 6
+
+
+def test_report_rerenders_without_rescoring(run_dir):
+    (run_dir / "report.html").unlink()
+    assert main(["report", str(run_dir)]) == 0
+    assert (run_dir / "report.html").is_file()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_annotate_contract(tmp_path, samples, suffix):
+    out = tmp_path / f"ann{suffix}"
+    assert main(["annotate", str(samples / "comments_mixed.jsonl"), "-o", str(out), "-q"]) == 0
+    if suffix == ".jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    elif suffix == ".csv":
+        import csv
+
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    else:
+        rows = pq.read_table(out).to_pylist()
+    assert len(rows) == 28
+    contract = {"lang", "lang_confidence", "sentiment", "sentiment_scores", "themes", "theme_polarity", "intents", "noise"}
+    assert contract <= set(rows[0])
+    # input fields are kept; the input's own `lang` is kept as source_lang
+    assert {"id", "text", "drama", "likes", "source_lang"} <= set(rows[0])
+    row = rows[0]
+    scores = row["sentiment_scores"] if suffix != ".csv" else json.loads(row["sentiment_scores"])
+    assert set(scores) == {"negative", "neutral", "positive"}
+    assert abs(sum(scores.values()) - 1) < 1e-3
+
+
+def test_annotate_writes_rejects_beside_output(tmp_path, samples):
+    out = tmp_path / "a.jsonl"
+    assert main(["annotate", str(samples / "malformed.jsonl"), "-o", str(out), "-q"]) == 0
+    assert len(out.read_text().splitlines()) == 2
+    assert len((tmp_path / "a.jsonl.rejects.jsonl").read_text().splitlines()) == 4
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["run", "does/not/exist.jsonl", "-o", "OUT"], "Input not found"),
+    (["annotate", "data/samples/comments_mixed.jsonl", "-o", "out.txt"], "must end in .jsonl, .csv or .parquet"),
+    (["run", "data/samples", "-o", "OUT", "--map", "nonsense"], "--map takes FIELD=COMMENT_FIELD"),
+    (["run", "data/samples", "-o", "OUT", "--batch-size", "0"], "batch_size must be a positive int"),
+    (["run", "data/samples", "-o", "OUT", "--sentiment", "sentiment.nope.v9"], "Unknown sentiment backend"),
+])
+def test_user_errors_are_one_line(tmp_path, args, needle):
+    args = [a.replace("OUT", str(tmp_path / "o")) for a in args]
+    from pathlib import Path
+
+    proc = subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_unreadable_input(tmp_path):
+    path = tmp_path / "locked.jsonl"
+    path.write_text('{"text": "x"}\n')
+    path.chmod(0)
+    import os
+
+    if os.access(path, os.R_OK):  # running as root: permissions do not apply
+        path.chmod(0o644)
+        path = tmp_path / "dir.jsonl"
+        path.mkdir()
+        (path / "inner.unknownext").write_text("x")
+    proc = run_cli("run", str(path), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_limit(tmp_path, samples):
+    out = tmp_path / "lim"
+    assert main(["run", str(samples / "comments_mixed.jsonl"), "-o", str(out), "--limit", "5", "-q"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["counts"]["read"] == 5

@@ -1,0 +1,78 @@
+"""Layers only point down (STYLE.md): a module imports from its own layer or below."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
+
+RANK = {
+    "errors": 0, "schema": 0,
+    "config": 1, "registry": 1, "text": 1,
+    "io": 2, "backends": 2, "aggregate": 2,
+    "stages": 3, "collect": 3, "models_build": 3,
+    "pipeline": 4, "report": 4, "topics": 4, "evaluation": 4,
+    "runner": 5,
+    "cli": 6, "__init__": 7, "__main__": 7,
+}
+# Plugin discovery: the registry imports the backends package so they can register.
+ALLOWED = {("registry", "backends")}
+# The aggregate layer knows annotated records only, never models.
+FORBIDDEN = {("aggregate", "backends"), ("aggregate", "stages"), ("aggregate", "evaluation")}
+
+
+def top_of(module: Path) -> str:
+    rel = module.relative_to(PACKAGE)
+    return rel.parts[0].removesuffix(".py")
+
+
+def imported_tops(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    depth_pkg = len(path.relative_to(PACKAGE).parts) - 1
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if node.module and node.module.split(".")[0] == "analyzer":
+                    parts = node.module.split(".")[1:]
+                    found.add(parts[0] if parts else (node.names[0].name))
+                continue
+            up = node.level - 1
+            base = list(path.relative_to(PACKAGE).parts[:depth_pkg])
+            base = base[: len(base) - up] if up else base
+            target = base + (node.module.split(".") if node.module else [])
+            if target:
+                found.add(target[0].removesuffix(".py"))
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "analyzer" and len(parts) > 1:
+                    found.add(parts[1])
+    return found
+
+
+def test_layers_only_point_down():
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        src = top_of(path)
+        if src not in RANK:
+            problems.append(f"{path.relative_to(PACKAGE)}: module '{src}' has no layer in tests/test_layers.py")
+            continue
+        for dst in imported_tops(path) - {src}:
+            if dst not in RANK:
+                continue
+            if (src, dst) in FORBIDDEN or (RANK[dst] >= RANK[src] and (src, dst) not in ALLOWED):
+                problems.append(f"{path.relative_to(PACKAGE)} ({src}, layer {RANK[src]}) imports {dst} (layer {RANK[dst]})")
+    assert not problems, "\n".join(problems)
+
+
+def test_import_has_no_side_effects():
+    import subprocess
+    import sys
+
+    code = ("import logging, sys; import analyzer; "
+            "assert not logging.getLogger().handlers; "
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
