@@ -103,10 +103,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from .evaluation.themes import evaluate_themes, format_report
         from .registry import select_backend
 
-        result = evaluate_themes(args.file, select_backend(args.model or "themes.lexicon.v1", "themes"),
+        result = evaluate_themes(args.file, args.model or "themes.lexicon.v1",
                                  select_backend(args.sentiment or "sentiment.linear.v1", "sentiment"))
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if args.json else format_report(result))
     return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from .topics import write_topics
+
+    by = tuple(part.strip() for part in args.by.split(",") if part.strip())
+    n_topics = args.n_topics if args.n_topics == "auto" else _int("--n-topics", args.n_topics)
+    result = write_topics(args.run_dir, by=by, min_comments=args.min_comments, n_topics=n_topics,
+                          seed=args.seed, embedder=args.embedder)
+    print(f"{result['topics']} topics in {result['cells']} cells "
+          f"({result['skipped_cells']} cells below --min-comments) -> {result['csv']}")
+    return 0
+
+
+def _int(flag: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{flag} takes a whole number or 'auto'. Got {value!r} instead.") from None
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -163,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", choices=("drama", "region"), default="drama")
     p.add_argument("--window", default="all", help="window to compare (default all)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("topics", help="discover topics per drama x region (what the taxonomy misses)", description="Cluster a run's comments per cell on their words (TF-IDF + SVD by default, or e5 embeddings) and write topics.csv and topics.json into RUN_DIR, with top words and representative comments.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--by", default="drama,region", help="cell keys, comma-separated (drama, region, platform, lang)")
+    p.add_argument("--min-comments", type=int, default=30, help="cells with fewer comments are skipped (default 30)")
+    p.add_argument("--n-topics", default="auto", help="topics per cell, or auto (default)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--embedder", choices=("auto", "tfidf", "e5"), default="auto")
+    p.set_defaults(func=cmd_topics)
 
     p = sub.add_parser("eval", help="evaluate a model on labelled JSONL", description="Print per-language (sentiment) or per-theme (themes) scores for labelled JSONL in TAXONOMY's evaluation format.")
     p.add_argument("task", choices=("sentiment", "themes"))

@@ -55,7 +55,7 @@ def resolve_config(config: Config | dict | str | os.PathLike | None) -> Config:
 
 def build_pipeline(config: Config | None = None) -> Pipeline:
     """The default stage order: normalize -> dedup -> link -> langid -> region ->
-    sentiment -> themes -> mentions."""
+    sentiment -> mentions -> themes."""
     from .stages import default_stages
 
     config = config or Config()

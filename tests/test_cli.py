@@ -84,7 +84,7 @@ def test_annotate_contract(tmp_path, samples, suffix):
         rows = list(csv.DictReader(out.open(encoding="utf-8")))
     else:
         rows = pq.read_table(out).to_pylist()
-    assert len(rows) == 28
+    assert len(rows) == 29
     contract = {"lang", "lang_confidence", "sentiment", "sentiment_scores", "themes", "theme_polarity", "intents", "noise"}
     assert contract <= set(rows[0])
     # input fields are kept; the input's own `lang` is kept as source_lang

@@ -27,7 +27,10 @@ def channels_path(config) -> str:
 
 
 def default_stages(config) -> list[Stage]:
-    """normalize -> dedup -> link -> langid -> region -> sentiment -> themes -> mentions."""
+    """normalize -> dedup -> link -> langid -> region -> sentiment -> mentions -> themes.
+
+    Mentions run before themes so that a named actor adds `acting` and a named
+    character adds `characters`."""
     from .dedup import DedupStage
     from .langid import LanguageIdStage
     from .link import DramaLinkStage
@@ -45,6 +48,6 @@ def default_stages(config) -> list[Stage]:
         LanguageIdStage(backend=config.models.langid),
         RegionStage(channels=channels_path(config)),
         sentiment,
-        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend),
         MentionStage(catalog=catalog_path(config)),
+        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend),
     ]

@@ -72,6 +72,8 @@ COMMENTS = [
     ("Nirvana in Fire", "es", "La mejor serie histórica china, la trama es brillante", 5, 26),
     ("Nirvana in Fire", "en", "12:45", 7, 0),
     ("Nirvana in Fire", "en", "Boring. I don't understand why people love this so much", 8, 2),
+    # Markup in a comment must show as text in every report.
+    ("Hidden Love", "en", "The ending <script>alert('x')</script> was so sweet, Sang Zhi deserved it", 3, 9),
 ]
 
 AUTHORS = ["luna_fan", "binge_queen", "drama_addict99", "meiwatcher", "tranhoa", "somchai_t", "minji_k",

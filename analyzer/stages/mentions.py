@@ -1,0 +1,132 @@
+"""``MentionStage``: actor and character names linked through catalog aliases.
+
+"肖战 and Sean Xiao fans" -> ``mentions=("cast:Xiao Zhan",)``; "魏无羡 is my favourite"
+-> ``("character:Wei Wuxian",)``. The ``cast:`` / ``character:`` prefix feeds the
+star-versus-story signal. Names come from the ``cast`` and ``characters`` columns of
+the drama catalog (``Name=alias1/alias2|Name2=...``). When the comment is linked to a
+drama, that drama's short aliases ("XZ", "WYB") count too; otherwise only longer
+names are linked. An alias shared by two people is never used.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ConfigError, check_param
+from ..schema import Comment
+from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
+from .base import Batch, Stage
+
+KINDS = (("cast", "cast"), ("characters", "character"))
+
+
+def mention_kind(mention: str) -> str:
+    """``"cast:Xiao Zhan"`` -> ``"cast"``."""
+    return mention.partition(":")[0]
+
+
+@dataclass
+class PeopleIndex:
+    """Alias cues (label = mention id) and which dramas each mention belongs to."""
+
+    matcher: CueMatcher
+    dramas: dict[str, set[str]] = field(default_factory=dict)  # mention -> drama ids
+    drama_keys: dict[str, str] = field(default_factory=dict)  # folded id/title -> drama id
+    context_only: set[str] = field(default_factory=set)  # alias texts usable only with a known drama
+
+
+def read_people(path: str | Path) -> PeopleIndex:
+    """Read the catalog CSV into a PeopleIndex; unreadable file -> ConfigError."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the drama catalog {path}: {exc.strerror}; pass catalog=PATH to a CSV "
+                          "with columns drama_id,title,...,cast,characters") from None
+    if rows and "drama_id" not in rows[0]:
+        raise ConfigError(f"{path} has no drama_id column; expected drama_id,title,original_title,aliases,...,cast,characters")
+    owners: dict[str, set[str]] = {}  # alias -> mentions
+    dramas: dict[str, set[str]] = {}
+    keys: dict[str, str] = {}
+    for row in rows:
+        drama = row["drama_id"]
+        for key in (drama, row.get("title") or "", row.get("original_title") or ""):
+            if key.strip():
+                keys[fold(key.strip())] = drama
+        for column, kind in KINDS:
+            for mention, aliases in _people(row.get(column) or "", kind):
+                dramas.setdefault(mention, set()).add(drama)
+                for alias in aliases:
+                    owners.setdefault(alias, set()).add(mention)
+    cues, context_only = [], set()
+    for alias, mentions in owners.items():
+        if len(mentions) != 1:
+            continue  # one alias, several people: never evidence
+        if _short(alias):
+            context_only.add(alias)
+        kind = "substring" if NO_SPACE.search(alias) else "word"
+        cues.append(Cue(next(iter(mentions)), alias, kind))
+    return PeopleIndex(CueMatcher(cues), dramas, keys, context_only)
+
+
+def _people(cell: str, kind: str):
+    for person in cell.split("|"):
+        name, _, rest = person.partition("=")
+        if not name.strip():
+            continue
+        aliases = {fold(a.strip()) for a in [name, *rest.split("/")] if len(a.strip()) >= 2}
+        aliases |= {fold(strip_diacritics(a)) for a in aliases if not NO_SPACE.search(a)}
+        yield f"{kind}:{name.strip()}", aliases
+
+
+def _short(alias: str) -> bool:
+    """Initials and very short names are only trusted inside a known drama."""
+    if NO_SPACE.search(alias):
+        return len(alias) < 2
+    return len(alias) <= 3 or re.fullmatch(r"[a-z]{2,4}", alias) is not None
+
+
+class MentionStage(Stage):
+    name = "mentions"
+    requires = ("clean_text",)
+    assigns = ("mentions",)
+
+    def __init__(self, *, catalog: str | Path | None = None) -> None:
+        check_param("MentionStage", "catalog", catalog, catalog is None or isinstance(catalog, (str, Path)),
+                    "a path to the drama catalog CSV, or None")
+        if catalog is None:
+            from . import bundled
+
+            catalog = bundled("dramas.csv")
+        self.catalog = str(catalog)
+        self.index = read_people(catalog)
+
+    def predict(self, batch: Sequence[Comment]) -> list[tuple[str, ...]]:
+        return [self.mentions(c.model_text, c.drama) for c in batch]
+
+    def annotate(self, batch: Sequence[Comment], predictions: list[tuple[str, ...]]) -> Batch:
+        return [c.with_(mentions=m) for c, m in zip(batch, predictions)]
+
+    def mentions(self, text: str, drama: str | None = None) -> tuple[str, ...]:
+        """The people ``text`` names, in order of first mention, without repeats."""
+        index = self.index
+        drama_id = index.drama_keys.get(fold(drama)) if drama else None
+        found: dict[str, None] = {}
+        low = fold(text)
+        for hit in index.matcher.find(low):
+            for cue in hit.cues:
+                in_drama = drama_id is not None and drama_id in index.dramas.get(cue.label, ())
+                if cue.text in index.context_only and not in_drama:
+                    continue
+                found[cue.label] = None
+        return tuple(found)
+
+    def describe(self) -> dict:
+        return {"stage": self.name, "catalog": self.catalog}
+
+    def __repr__(self) -> str:
+        return f"MentionStage(catalog={self.catalog!r})"

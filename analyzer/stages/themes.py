@@ -1,0 +1,116 @@
+"""Themes, intents, noise and per-theme polarity (aspect sentiment).
+
+A ThemeBackend finds the themes, the intent flags and the clauses that carry each
+theme ("love the OST but the ending ruined it": music <- "love the OST", story <-
+"but the ending ruined it"). A SentimentBackend then scores those clauses, so each
+theme gets its own polarity (music: positive, story: negative). Without a sentiment
+backend a theme whose evidence is the whole comment takes the comment's sentiment
+(when a sentiment stage ran before); other themes get no polarity. When a MentionStage
+ran before, a named actor adds ``acting`` and a named character ``characters``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..backends.base import ThemeMatch
+from ..registry import select_backend
+from ..schema import SENTIMENT_LABELS, THEMES, Comment
+from .base import Batch, Stage
+
+
+class ThemePrediction(NamedTuple):
+    match: ThemeMatch
+    polarity: dict[str, str]
+
+
+class ThemeStage(Stage):
+    name = "themes"
+    requires = ("clean_text", "lang")
+    assigns = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
+
+    def __init__(self, *, backend: Any = "themes.lexicon.v1", sentiment: Any = None) -> None:
+        self.backend_spec = backend
+        self.sentiment_spec = sentiment
+        self.backend = select_backend(backend, "themes")
+        self.sentiment = select_backend(sentiment, "sentiment") if sentiment is not None else None
+
+    def predict(self, batch: Sequence[Comment]) -> list[ThemePrediction]:
+        texts = [c.model_text for c in batch]
+        langs = [c.lang for c in batch]
+        matches = [_with_mentions(c, m) for c, m in zip(batch, self.backend.predict(texts, langs))]
+        probs = self._clause_probabilities(batch, matches)
+        return [ThemePrediction(m, _polarity(c, m, probs)) for c, m in zip(batch, matches)]
+
+    def annotate(self, batch: Sequence[Comment], predictions: list[ThemePrediction]) -> Batch:
+        out = []
+        for c, (m, polarity) in zip(batch, predictions):
+            if c.noise or m.noise:
+                out.append(c.with_(themes=(), theme_scores={}, theme_polarity={}, intents=(), noise=True))
+                continue
+            out.append(c.with_(themes=tuple(m.themes), theme_scores=dict(m.themes), theme_polarity=polarity,
+                               intents=tuple(m.intents), noise=False))
+        return out
+
+    def _clause_probabilities(self, batch, matches) -> dict[tuple[str, str | None], np.ndarray]:
+        """Sentiment of every distinct evidence clause in the batch, in one backend call."""
+        if self.sentiment is None:
+            return {}
+        known: dict[tuple[str, str | None], np.ndarray] = {}
+        wanted: dict[tuple[str, str | None], None] = {}
+        for c, m in zip(batch, matches):
+            if c.noise or m.noise:
+                continue
+            for clauses in m.evidence.values():
+                for clause in clauses:
+                    key = (clause, c.lang)
+                    if clause == c.model_text and len(c.sentiment_scores) == 3:
+                        known[key] = np.asarray(c.sentiment_scores, dtype=float)  # reuse, no second call
+                    else:
+                        wanted[key] = None
+        keys = [k for k in wanted if k not in known]
+        if keys:
+            scores = self.sentiment.predict_proba([k[0] for k in keys], [k[1] for k in keys])
+            known.update(zip(keys, np.asarray(scores, dtype=float)))
+        return known
+
+    def describe(self) -> dict:
+        sentiment = getattr(self.sentiment, "name", None) if self.sentiment is not None else None
+        return {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
+                "version": getattr(self.backend, "version", None), "polarity_from": sentiment}
+
+    def __repr__(self) -> str:
+        return f"ThemeStage(backend={self.backend_spec!r}, sentiment={self.sentiment_spec!r})"
+
+
+MENTION_THEMES = {"cast": ("acting", 0.8), "character": ("characters", 0.8)}
+
+
+def _with_mentions(c: Comment, m: ThemeMatch) -> ThemeMatch:
+    """Named actors -> ``acting``, named characters -> ``characters`` (when a MentionStage ran
+    earlier); the evidence is the whole comment."""
+    if m.noise or not c.mentions:
+        return m
+    themes, evidence = dict(m.themes), dict(m.evidence)
+    for mention in c.mentions:
+        theme, score = MENTION_THEMES.get(mention.partition(":")[0], (None, 0.0))
+        if theme is not None and theme not in themes:
+            themes[theme] = score
+            evidence[theme] = (c.model_text.strip(),)
+    order = {t: i for i, t in enumerate(THEMES)}
+    return m._replace(themes=dict(sorted(themes.items(), key=lambda kv: order[kv[0]])), evidence=evidence)
+
+
+def _polarity(c: Comment, m: ThemeMatch, probs: dict) -> dict[str, str]:
+    out = {}
+    for theme in m.themes:
+        clauses = m.evidence.get(theme, ())
+        rows = [probs[(cl, c.lang)] for cl in clauses if (cl, c.lang) in probs]
+        if rows:
+            out[theme] = SENTIMENT_LABELS[int(np.mean(rows, axis=0).argmax())]
+        elif c.sentiment in SENTIMENT_LABELS and clauses and all(cl == c.model_text.strip() for cl in clauses):
+            out[theme] = c.sentiment
+    return out

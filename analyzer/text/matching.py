@@ -1,0 +1,179 @@
+"""Fast multilingual cue matching.
+
+Literal cues are compiled into one trie-shaped regex (a single scan per text, the
+longest cue wins at each position) with script-aware boundaries: whole words for
+space-delimited scripts (Latin, Cyrillic, Arabic, Devanagari), substrings for scripts
+written without spaces (Han, kana, Thai) and for Hangul (particles attach to nouns).
+The few regex cues get a second scan. Texts are matched lower-cased (see ``fold``).
+
+Cue syntax (lexicon files): ``plot`` a word or phrase; ``subtitl*`` a word prefix;
+``re:<regex>`` a regular expression (no numbered back-references); a leading ``~``
+marks a weak cue; a leading ``!`` a blocker, a near-miss phrase whose span cancels the
+cues it overlaps ("!story of my life").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+STRONG, WEAK = 0.8, 0.4
+
+NO_SPACE_CHARS = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
+)
+NO_SPACE = re.compile(f"[{NO_SPACE_CHARS}]")
+# A character that continues a word for boundary purposes: letters and digits outside
+# the no-space scripts (so "OST很好听" still matches "ost"), and the combining marks of
+# Latin, Arabic and Devanagari that Python's \w misses.
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0962\u0963"
+_WORD_CHAR = f"[^\\W_{NO_SPACE_CHARS}]"
+WORD = f"(?:{_WORD_CHAR}|[{_MARKS}])"
+_AFTER = f"(?!{WORD})"
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\uff07": "'"})
+
+
+def fold(text: str) -> str:
+    """Lower-case and unify apostrophes (length-preserving for almost all text)."""
+    return text.lower().translate(_APOSTROPHES)
+
+
+def strip_diacritics(text: str) -> str:
+    """``"phụ đề"`` -> ``"phu de"``: for Vietnamese typed without accents."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    label: str
+    text: str  # folded literal, or regex source
+    kind: str  # "word" | "prefix" | "substring" | "regex"
+    weight: float = STRONG
+    block: bool = False
+    bounded: bool = True  # regex cues only: wrap in word boundaries
+
+
+def parse_cue(label: str, raw: str, *, bounded: bool = True) -> Cue:
+    """One cue string from a lexicon file -> a Cue (see the module docstring)."""
+    block = raw.startswith("!")
+    raw = raw[1:] if block else raw
+    weight = WEAK if raw.startswith("~") else STRONG
+    raw = raw[1:] if raw.startswith("~") else raw
+    if raw.startswith("re:"):
+        re.compile(raw[3:])  # fail early on a broken pattern
+        return Cue(label, raw[3:], "regex", weight, block, bounded)
+    text = fold(raw.strip())
+    if NO_SPACE.search(text):
+        kind = "substring"
+        text = text.rstrip("*")
+    elif text.endswith("*"):
+        kind, text = "prefix", text[:-1]
+    else:
+        kind = "word"
+    return Cue(label, text, kind, weight, block)
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, factored as a trie (fast, longest first)."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_node(root) or ""
+
+
+def _trie_node(node: dict) -> str | None:
+    if set(node) == {""}:
+        return None
+    branches, singles = [], []
+    for ch in sorted(k for k in node if k):
+        tail = _trie_node(node[ch])
+        if tail is None:
+            singles.append(re.escape(ch))
+        else:
+            branches.append(re.escape(ch) + tail)
+    if singles:
+        branches.append(singles[0] if len(singles) == 1 else "[" + "".join(singles) + "]")
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return f"(?:{body})?"
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int
+    end: int
+    cues: tuple[Cue, ...]
+
+
+class CueMatcher:
+    """Compiled cues; ``find(folded_text)`` -> hits, blockers already applied.
+
+    Hits may overlap ("hơn phim" and "phim hàn" in "hơn phim hàn"); at one start
+    position only the longest literal cue (and the first regex cue) is reported.
+    Regex cues are tried at word starts and at characters of the no-space scripts."""
+
+    def __init__(self, cues: Iterable[Cue]) -> None:
+        self._literal: dict[str, dict[str, list[Cue]]] = {"w": {}, "p": {}, "s": {}}
+        self._regex: list[Cue] = []
+        for cue in cues:
+            if cue.kind == "regex":
+                self._regex.append(cue)
+            elif cue.text:
+                group = {"word": "w", "prefix": "p", "substring": "s"}[cue.kind]
+                self._literal[group].setdefault(cue.text, []).append(cue)
+        self._literal_re = self._compile_literals()
+        self._regex_re = self._compile_regexes()
+        self._starts = self._compile_starts()
+
+    # Cues are only tried where one can start: at word starts, at every character of the
+    # no-space scripts, and at the non-word first characters some cues have ("#", "+").
+    # One C scan finds those positions; trying the trie there beats scanning every offset.
+    def _compile_starts(self) -> re.Pattern:
+        extra = {cue.text[0] for group in self._literal.values() for cue_text in group
+                 for cue in group[cue_text] if not re.match(WORD, cue.text[0])}
+        extra_class = "".join(re.escape(ch) for ch in sorted(extra))
+        return re.compile(f"[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR}")
+
+    def _compile_literals(self) -> re.Pattern | None:
+        parts = []
+        if self._literal["w"]:
+            parts.append(f"(?P<w>{trie_regex(self._literal['w'])}){_AFTER}")
+        if self._literal["p"]:
+            parts.append(f"(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*")
+        if self._literal["s"]:
+            parts.append(f"(?P<s>{trie_regex(self._literal['s'])})")
+        return re.compile("|".join(parts)) if parts else None
+
+    def _compile_regexes(self) -> re.Pattern | None:
+        parts = []
+        for i, cue in enumerate(self._regex):
+            body = f"(?:{cue.text}){_AFTER}" if cue.bounded else cue.text
+            parts.append(f"(?P<r{i}>{body})")
+        return re.compile("|".join(parts)) if parts else None
+
+    def find(self, text: str) -> list[Hit]:
+        """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
+        hits: list[Hit] = []
+        literal, regex = self._literal_re, self._regex_re
+        for candidate in self._starts.finditer(text):
+            pos = candidate.start()
+            if literal is not None and (m := literal.match(text, pos)) is not None:
+                group = m.lastgroup
+                hits.append(Hit(pos, m.end(), tuple(self._literal[group][m.group(group)])))
+            if regex is not None and (m := regex.match(text, pos)) is not None:
+                hits.append(Hit(pos, m.end(), (self._regex[int(m.lastgroup[1:])],)))
+        blocks = [(h.start, h.end) for h in hits if all(c.block for c in h.cues)]
+        kept = []
+        for h in hits:
+            cues = tuple(c for c in h.cues if not c.block)
+            if cues and not any(s < h.end and h.start < e for s, e in blocks):
+                kept.append(h if len(cues) == len(h.cues) else Hit(h.start, h.end, cues))
+        return kept

@@ -1,0 +1,81 @@
+"""Sentence and contrastive-clause splitting (examples written by us)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analyzer.text.clauses import clause_spans, split_clauses, split_sentences
+
+CASES = [
+    ("en", "love the OST but the ending ruined it", ["love the OST", "but the ending ruined it"]),
+    ("en", "Great cast. However, the plot is weak!", ["Great cast.", "However, the plot is weak!"]),
+    ("zh", "演员演技很好，但是剧情太拖沓了。", ["演员演技很好，", "但是剧情太拖沓了。"]),
+    ("zh", "画面很美可是节奏太慢", ["画面很美", "可是节奏太慢"]),
+    ("zh", "服装好看，不过配乐一般", ["服装好看，", "不过配乐一般"]),
+    ("ko", "연기는 좋지만 스토리가 별로예요", ["연기는 좋지만", "스토리가 별로예요"]),
+    ("ko", "OST 최고. 하지만 결말은 아쉬워요", ["OST 최고.", "하지만 결말은 아쉬워요"]),
+    ("ko", "재밌어요 그런데 너무 길어요", ["재밌어요", "그런데 너무 길어요"]),
+    ("ja", "演技は最高だけど、ストーリーが微妙", ["演技は最高だけど", "ストーリーが微妙"]),
+    ("ja", "映像は綺麗。でも音楽がうるさい", ["映像は綺麗。", "でも音楽がうるさい"]),
+    ("vi", "Diễn xuất tốt nhưng cốt truyện dở", ["Diễn xuất tốt", "nhưng cốt truyện dở"]),
+    ("th", "นักแสดงเล่นดีแต่เนื้อเรื่องยืด", ["นักแสดงเล่นดี", "แต่เนื้อเรื่องยืด"]),
+    ("id", "aktingnya bagus tapi alurnya lambat", ["aktingnya bagus", "tapi alurnya lambat"]),
+    ("id", "Kostumnya indah, namun ceritanya klise", ["Kostumnya indah,", "namun ceritanya klise"]),
+    ("es", "la actuación es buena pero la trama es lenta", ["la actuación es buena", "pero la trama es lenta"]),
+    ("pt", "a atuação é boa mas o enredo é lento", ["a atuação é boa", "mas o enredo é lento"]),
+    ("pt", "gostei porém o final é triste", ["gostei", "porém o final é triste"]),
+    ("tl", "maganda ang kwento pero mabagal", ["maganda ang kwento", "pero mabagal"]),
+    ("ar", "التمثيل رائع لكن القصة مملة", ["التمثيل رائع", "لكن القصة مملة"]),
+    ("fr", "les acteurs sont bons mais l'histoire est lente", ["les acteurs sont bons", "mais l'histoire est lente"]),
+    ("de", "Die Musik ist toll, aber das Ende ist schlecht", ["Die Musik ist toll,", "aber das Ende ist schlecht"]),
+    ("ru", "актёры хорошие, но сюжет скучный", ["актёры хорошие,", "но сюжет скучный"]),
+    ("hi", "अभिनय अच्छा है लेकिन कहानी धीमी है", ["अभिनय अच्छा है", "लेकिन कहानी धीमी है"]),
+    ("it", "la musica è bella ma la trama è lenta", ["la musica è bella", "ma la trama è lenta"]),
+    ("tr", "oyunculuk iyi ama hikaye sıkıcı", ["oyunculuk iyi", "ama hikaye sıkıcı"]),
+]
+
+NO_SPLIT = [
+    ("th", "แต่ละตอนสนุกมาก"),  # แต่ละ = each
+    ("th", "ดูตั้งแต่ตอนแรก"),  # ตั้งแต่ = since
+    ("th", "แต่งตัวสวย"),  # แต่ง = dress
+    ("zh", "不但好看而且好听"),  # 不但 = not only
+    ("ja", "いつでも見たい"),  # でも inside いつでも
+    ("es", "mas que nada"),  # Spanish "mas" is not "but"
+    ("en", "the butler did it"),
+    ("en", "ep 3.5 was good"),
+]
+
+
+@pytest.mark.parametrize("lang,text,expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_split_clauses(lang, text, expected):
+    assert split_clauses(text, lang) == expected
+
+
+@pytest.mark.parametrize("lang,text", NO_SPLIT)
+def test_no_split_on_false_friends(lang, text):
+    assert split_clauses(text, lang) == [text]
+
+
+def test_portuguese_mas_only_for_portuguese():
+    assert len(split_clauses("bom mas longo", "pt")) == 2
+    assert len(split_clauses("bom mas longo", "es")) == 1
+
+
+def test_sentences_and_edges():
+    assert split_sentences("Great show! Loved it. 最高。また見たい") == ["Great show!", "Loved it.", "最高。", "また見たい"]
+    assert split_clauses("", "en") == []
+    assert split_clauses("...!!!", "en") == []
+    assert split_clauses("😭😭😭", "en") == ["😭😭😭"]
+    assert split_clauses("line one\nline two", None) == ["line one", "line two"]
+
+
+@given(st.text(max_size=200), st.sampled_from(["en", "zh", "ja", "th", "pt", None]))
+def test_spans_are_ordered_nonempty_and_inside(text, lang):
+    spans = clause_spans(text, lang)
+    last = 0
+    for start, end in spans:
+        assert last <= start < end <= len(text)
+        assert text[start:end].strip() == text[start:end]
+        last = end
