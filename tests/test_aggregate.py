@@ -232,3 +232,15 @@ def test_compare_markets_and_bad_arguments():
 def test_merge_refuses_a_different_config():
     with pytest.raises(ConfigError, match="different configs"):
         ResonanceAccumulator({"seed": 1}).merge(ResonanceAccumulator({"seed": 2}))
+
+
+def test_quotes_mask_other_users_handles():
+    from analyzer.aggregate import ResonanceAccumulator
+    from analyzer.schema import Comment
+
+    c = Comment(id="q1", text="@some_fan_name you're right, the OST is amazing", drama="d", region="VN",
+                author="u_1", lang="en", sentiment="positive", sentiment_scores=(0.0, 0.1, 0.9),
+                themes=("music",), theme_polarity={"music": "positive"})
+    quotes = ResonanceAccumulator({"bootstrap": 0}).update([c]).result().quote_rows()
+    assert quotes and all("some_fan_name" not in str(q) for q in quotes)
+    assert any("@user you're right" in str(q) for q in quotes)

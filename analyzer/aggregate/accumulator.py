@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..schema import Comment
+from ..text.normalize import mask_mentions
 from . import features as F
 from .config import resolve_config
 
@@ -147,7 +148,8 @@ class ResonanceAccumulator:
 
     # --- quotes ----------------------------------------------------------------------
     def _offer_quotes(self, cell: tuple[str, str], c: Comment) -> None:
-        text = (c.text or "").strip()
+        # Quotes keep the original text but not other users' handles (@name -> @user).
+        text = mask_mentions((c.text or "").strip())
         if not text:
             return
         cand = (-max(int(c.likes or 0), 0), c.id, author_of(c), c.author, c.lang,

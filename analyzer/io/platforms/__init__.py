@@ -1,6 +1,6 @@
 """Platform dump formats, registered before the generic JSON Lines / JSON / CSV readers
 so the most specific reader wins. Importing this package registers them (the field
-tables are in docs/formats.md)."""
+tables are in the README, section "Input formats")."""
 
 from __future__ import annotations
 
