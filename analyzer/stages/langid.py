@@ -1,0 +1,187 @@
+"""Language of each comment: script rules first, a model only for Latin-script text.
+
+Order of decisions for one comment (``comment.model_text``):
+
+1. strip URLs, mentions, masks, hashtag marks, emoji, digits and punctuation; no
+   letters left -> ``und`` (no model call);
+2. the script decides where it can: Hangul -> ko, kana (alone or with Han) -> ja,
+   Han only -> zh (``script`` Hans/Hant), Thai -> th, Devanagari -> hi, Arabic -> ar,
+   Cyrillic -> ru. A script beats the Latin letters beside it when its weighted letters
+   are at least as many: Han, kana, Hangul and Thai count 3 (speakers of these mix in
+   Latin brand names and English words far more than the reverse), Devanagari and
+   Arabic 2, Cyrillic 1;
+3. otherwise the Latin-script words go to the backend; a short text (``short_length``
+   characters or fewer) below ``min_confidence`` -> ``und``;
+4. Indonesian/Malay: see ``resolve_id_ms`` (region hint, ``merge_id_ms``);
+5. ``lang_mixed`` = (main, other) when a second language is clearly present: a
+   second script with enough letters, or words the backend assigns to another language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..backends.base import LangPrediction
+from ..backends.langid import (
+    DEFAULT_LANGUAGES,
+    clean_for_langid,
+    han_script,
+    script_counts,
+)
+from ..errors import check_param
+from ..registry import select_backend
+from ..schema import Comment
+from .base import Batch, Stage
+
+# script -> (language, weight of one letter against one Latin letter)
+SCRIPT_LANGS = {
+    "Hang": ("ko", 3.0), "Kana": ("ja", 3.0), "Hani": ("zh", 3.0), "Thai": ("th", 3.0),
+    "Deva": ("hi", 2.0), "Arab": ("ar", 2.0), "Cyrl": ("ru", 1.0),
+}
+MALAY_REGIONS = frozenset({"MY", "SG", "BN"})
+INDONESIAN_REGIONS = frozenset({"ID"})
+MIN_SECOND_WEIGHT = 6.0  # weighted letters of a second script before it counts as code-mixing
+SCRIPT_NAMES = {"ja": "Jpan", "ko": "Hang", "th": "Thai", "hi": "Deva", "ar": "Arab", "ru": "Cyrl"}
+UNSURE_LATIN = 0.7  # below this, a second script present beside the Latin words decides
+
+
+def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
+    """Indonesian vs Malay. Region MY/SG/BN -> ms, ID -> id; with no such hint,
+    ``merge=True`` reports ``id`` (one label for both) and ``merge=False`` keeps the model's."""
+    if lang not in ("id", "ms"):
+        return lang
+    region = (hint or "").upper()
+    if region in MALAY_REGIONS:
+        return "ms"
+    if region in INDONESIAN_REGIONS or merge:
+        return "id"
+    return lang
+
+
+def _script_groups(counts: dict[str, int]) -> dict[str, float]:
+    """Weighted letters per language-deciding script group (kana pulls Han into ja)."""
+    groups: dict[str, float] = {}
+    for script, n in counts.items():
+        if script in SCRIPT_LANGS:
+            lang, weight = SCRIPT_LANGS[script]
+            if script == "Hani" and counts.get("Kana"):
+                lang = "ja"
+            groups[lang] = groups.get(lang, 0.0) + n * weight
+    return groups
+
+
+def _latin_words(cleaned: str) -> str:
+    return " ".join(w for w in cleaned.split() if script_counts(w).get("Latn") == len(w))
+
+
+class LanguageIdStage(Stage):
+    name = "langid"
+    requires = ("clean_text",)
+    assigns = ("lang", "lang_confidence", "lang_mixed", "script")
+
+    def __init__(self, *, backend="langid.py3langid.v1", languages: Sequence[str] = DEFAULT_LANGUAGES,
+                 min_confidence: float = 0.2, short_length: int = 20, merge_id_ms: bool = True,
+                 batch_size: int = 4096) -> None:
+        owner = "LanguageIdStage"
+        check_param(owner, "languages", languages, not isinstance(languages, str) and len(languages) > 0
+                    and all(isinstance(x, str) and len(x) in (2, 3) for x in languages), "a non-empty list of ISO 639-1 codes")
+        check_param(owner, "min_confidence", min_confidence, isinstance(min_confidence, (int, float))
+                    and not isinstance(min_confidence, bool) and 0.0 <= min_confidence <= 1.0, "a float in [0, 1]")
+        check_param(owner, "short_length", short_length, isinstance(short_length, int)
+                    and not isinstance(short_length, bool) and short_length >= 0, "a non-negative int")
+        check_param(owner, "merge_id_ms", merge_id_ms, isinstance(merge_id_ms, bool), "True or False")
+        check_param(owner, "batch_size", batch_size, isinstance(batch_size, int)
+                    and not isinstance(batch_size, bool) and batch_size > 0, "a positive int")
+        self.backend_spec = backend
+        self.languages = tuple(languages)
+        self.min_confidence = float(min_confidence)
+        self.short_length = short_length
+        self.merge_id_ms = merge_id_ms
+        self.batch_size = batch_size
+        self.backend = select_backend(backend, "langid", languages=self.languages)
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, batch: Sequence[Comment]) -> list[LangPrediction]:
+        return self.predict_texts([c.model_text for c in batch], [c.region for c in batch])
+
+    def predict_texts(self, texts: Sequence[str], hints: Sequence[str | None] | None = None) -> list[LangPrediction]:
+        """Predictions for raw texts (``hints``: region codes such as "MY", or None)."""
+        hints = list(hints) if hints is not None else [None] * len(texts)
+        out: list[LangPrediction | None] = [None] * len(texts)
+        pending: list[tuple[int, str, LangPrediction | None, tuple[str, str] | None]] = []
+        for i, text in enumerate(texts):
+            decided, latin, other = self._by_script(clean_for_langid(text))
+            if latin is None:
+                out[i] = decided
+            else:
+                pending.append((i, latin, decided, other))
+        for start in range(0, len(pending), self.batch_size):
+            chunk = pending[start:start + self.batch_size]
+            preds = self.backend.predict([p[1] for p in chunk], [hints[p[0]] for p in chunk])
+            for (i, latin, decided, other), pred in zip(chunk, preds):
+                out[i] = self._merge(decided, pred, latin, other)
+        return [self._finish(p, h) for p, h in zip(out, hints)]
+
+    def _by_script(self, cleaned: str) -> tuple[LangPrediction | None, str | None, tuple[str, str] | None]:
+        """(decision, Latin text still to classify, (language, script) of a second script).
+
+        A decision of None means the Latin words decide; a Latin text of None means
+        no model call is needed.
+        """
+        counts = script_counts(cleaned)
+        letters = sum(counts.values())
+        if not letters:
+            return LangPrediction("und", 0.0, (), None), None, None
+        latin_n = counts.get("Latn", 0)
+        groups = {g: w for g, w in _script_groups(counts).items() if g in self.languages}
+        top = max(groups, key=lambda k: (groups[k], k)) if groups else None
+        if top is None or groups[top] < latin_n:
+            if latin_n == 0:  # only scripts without a rule (Greek, Hebrew, ...) or not configured
+                return LangPrediction("und", 0.0, (), None), None, None
+            other = None
+            if top is not None and groups[top] >= MIN_SECOND_WEIGHT:
+                other = (top, SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned))
+            return None, _latin_words(cleaned) if latin_n < letters else cleaned, other
+        script = SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned)
+        total = sum(groups.values()) + latin_n
+        others = [g for g, w in groups.items() if g != top and w >= MIN_SECOND_WEIGHT]
+        decision = LangPrediction(top, round(groups[top] / total, 4), (top, others[0]) if others else (), script)
+        mixed_latin = latin_n >= MIN_SECOND_WEIGHT and latin_n * 4 >= total and not others
+        return decision, _latin_words(cleaned) if mixed_latin else None, None
+
+    def _merge(self, decided: LangPrediction | None, pred: LangPrediction, latin: str,
+               other: tuple[str, str] | None) -> LangPrediction:
+        if decided is None:  # the Latin words decide
+            if pred.lang != "und":
+                pred = pred._replace(script="Latn")
+            if len(latin) <= self.short_length and pred.confidence < self.min_confidence:
+                return LangPrediction("und", pred.confidence, (), "Latn")
+            if other and pred.confidence < UNSURE_LATIN:  # e.g. a romanized name beside Han
+                return LangPrediction(other[0], round(1.0 - pred.confidence, 4), (), other[1])
+            if other and pred.lang != "und" and not pred.mixed:
+                return pred._replace(mixed=(pred.lang, other[0]))
+            return pred
+        if pred.lang in ("und", decided.lang) or pred.confidence < UNSURE_LATIN:
+            return decided
+        return decided._replace(mixed=(decided.lang, pred.lang))
+
+    def _finish(self, pred: LangPrediction, hint: str | None) -> LangPrediction:
+        lang = resolve_id_ms(pred.lang, hint, self.merge_id_ms)
+        mixed = tuple(dict.fromkeys(resolve_id_ms(x, hint, self.merge_id_ms) for x in pred.mixed))
+        return pred._replace(lang=lang, mixed=mixed if len(mixed) > 1 else ())
+
+    # ----------------------------------------------------------------- annotate
+    def annotate(self, batch: Sequence[Comment], predictions: Sequence[LangPrediction]) -> Batch:
+        return [
+            c.with_(lang=p.lang, lang_confidence=p.confidence, lang_mixed=p.mixed, script=p.script)
+            for c, p in zip(batch, predictions)
+        ]
+
+    def describe(self) -> dict:
+        return {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
+                "version": getattr(self.backend, "version", None), "languages": list(self.languages),
+                "min_confidence": self.min_confidence, "short_length": self.short_length,
+                "merge_id_ms": self.merge_id_ms}
+
+    def __repr__(self) -> str:
+        return f"LanguageIdStage(backend={getattr(self.backend, 'name', self.backend_spec)!r})"

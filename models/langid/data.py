@@ -1,0 +1,46 @@
+"""Labelled language-ID texts from ../shared/data and the seeded split shared by
+``train.py`` and ``benchmarks/langid.py``.
+
+Only rows whose ``lang`` comes from the source are used (``lang_is_auto`` rows are
+skipped). Texts are de-duplicated, then each text goes to ``test`` (20%), ``dev``
+(10%) or ``train`` (70%) by a hash of ``seed:text``, so the split is stable and a
+different seed gives an independent hold-out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def read_rows(data_dir: Path | str = DEFAULT_DATA) -> list[tuple[str, str, str]]:
+    """(lang, text, folder) for every source-labelled row, first occurrence of each text."""
+    seen: set[str] = set()
+    rows = []
+    for path in sorted(Path(data_dir).glob("*/*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                text, lang = row.get("text"), row.get("lang")
+                if row.get("lang_is_auto") or not lang or not text or text in seen:
+                    continue
+                seen.add(text)
+                rows.append((lang, text, path.parent.name))
+    return rows
+
+
+def part_of(text: str, seed: int) -> str:
+    """'test', 'dev' or 'train' for one text under ``seed``."""
+    digest = hashlib.blake2b(f"{seed}:{text}".encode(), digest_size=8).digest()
+    bucket = int.from_bytes(digest, "little") % 10
+    return "test" if bucket < 2 else ("dev" if bucket < 3 else "train")
+
+
+def split(rows, seed: int) -> dict[str, list[tuple[str, str, str]]]:
+    out: dict[str, list] = {"train": [], "dev": [], "test": []}
+    for row in rows:
+        out[part_of(row[1], seed)].append(row)
+    return out

@@ -1,0 +1,287 @@
+"""LanguageIdStage and its backends. All fixture texts are written for these tests."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from analyzer.backends.base import LangPrediction, LanguageIdBackend
+from analyzer.backends.langid import (
+    DEFAULT_LANGUAGES,
+    Py3LangidBackend,
+    clean_for_langid,
+    han_script,
+    script_counts,
+)
+from analyzer.errors import ConfigError, MissingDependency
+from analyzer.registry import registered, select_backend
+from analyzer.schema import Comment
+from analyzer.stages.langid import LanguageIdStage, resolve_id_ms
+
+
+@pytest.fixture(scope="module")
+def stage() -> LanguageIdStage:
+    return LanguageIdStage()
+
+
+def one(stage: LanguageIdStage, text: str, region: str | None = None) -> LangPrediction:
+    return stage.predict_texts([text], [region])[0]
+
+
+# ------------------------------------------------------------------ cleaning
+def test_clean_strips_urls_mentions_hashtags_emoji_digits_and_punctuation():
+    text = "@mina_09 OMG!!! ep 16 😭😭 #TeamLead https://t.co/xYz123 www.example.com [USERNAME] &amp;"
+    assert clean_for_langid(text) == "OMG ep TeamLead"
+    assert clean_for_langid("@user @user so good http") == "so good"  # NormalizeStage's masks
+
+
+def test_clean_keeps_combining_marks_of_thai_and_devanagari():
+    assert clean_for_langid("สนุกมาก!!") == "สนุกมาก"
+    assert clean_for_langid("अच्छा है।") == "अच्छा है"
+
+
+def test_script_counts():
+    assert script_counts("hello") == {"Latn": 5}
+    assert script_counts("드라마 good") == {"Hang": 3, "Latn": 4}
+    assert script_counts("") == {}
+
+
+# -------------------------------------------------------------- script rules
+@pytest.mark.parametrize(
+    ("text", "lang", "script"),
+    [
+        ("이 드라마 진짜 재밌어요", "ko", "Hang"),
+        ("ㅋㅋㅋㅋㅋ", "ko", "Hang"),
+        ("最終回が楽しみです", "ja", "Jpan"),  # Han + kana
+        ("カッコいい", "ja", "Jpan"),  # kana only
+        ("这部剧的结局太让人失望了", "zh", "Hans"),
+        ("這部劇的結局太讓人失望了", "zh", "Hant"),
+        ("ซีรีส์เรื่องนี้สนุกมาก", "th", "Thai"),
+        ("यह ड्रामा बहुत अच्छा है", "hi", "Deva"),
+        ("المسلسل ممل جدا", "ar", "Arab"),
+        ("Сериал затянут, но актёры хорошие", "ru", "Cyrl"),
+    ],
+)
+def test_script_rules(stage, text, lang, script):
+    pred = one(stage, text)
+    assert (pred.lang, pred.script) == (lang, script)
+    assert pred.confidence == 1.0
+
+
+def test_script_rules_do_not_call_the_model():
+    class Exploding:
+        name = "exploding"
+
+        def predict(self, texts, hints=None):
+            raise AssertionError("model called")
+
+    stage = LanguageIdStage(backend=Exploding())
+    texts = ["드라마 최고", "สนุกมาก", "加油", "がんばって", "", "😭😭", "123", "https://t.co/x"]
+    assert [p.lang for p in stage.predict_texts(texts)] == ["ko", "th", "zh", "ja", "und", "und", "und", "und"]
+
+
+def test_thai_with_brand_names_stays_thai(stage):
+    assert one(stage, "อยากได้ Honda Civic มากๆเลยค่ะ").lang == "th"
+
+
+def test_han_script_guess():
+    assert han_script("们这说") == "Hans"
+    assert han_script("們這說") == "Hant"
+    assert han_script("加油") == "Hans"  # no telling characters: simplified
+
+
+# ------------------------------------------------------------------ und paths
+@pytest.mark.parametrize("text", ["", "   ", "😭😭😭🔥", "12345 678", "https://t.co/abc123", "@someone", "!!! ... ???", "#123"])
+def test_und_without_letters(stage, text):
+    pred = one(stage, text)
+    assert pred.lang == "und"
+    assert pred.confidence == 0.0
+    assert pred.mixed == ()
+
+
+def test_short_low_confidence_latin_is_und():
+    strict = LanguageIdStage(min_confidence=1.0)
+    assert one(strict, "hmm").lang == "und"
+    assert one(strict, "hmm").script == "Latn"
+    assert one(LanguageIdStage(min_confidence=0.0), "hmm").lang != "und"
+
+
+def test_unconfigured_script_language_is_und():
+    stage = LanguageIdStage(languages=("en", "es"))
+    assert one(stage, "이 드라마 진짜 재밌어요").lang == "und"
+    assert one(stage, "¿Dónde puedo ver esta serie?").lang == "es"
+
+
+# --------------------------------------------------------------- Latin model
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Omg the ending was so sad, I cried", "en"),
+        ("¿Dónde puedo ver esta serie con subtítulos?", "es"),
+        ("A química entre os dois é incrível", "pt"),
+        ("Les costumes sont magnifiques", "fr"),
+        ("Die Schauspieler sind großartig", "de"),
+        ("La trama è noiosa ma gli attori sono bravi", "it"),
+        ("ceritanya bagus banget, nggak sabar nunggu", "id"),
+        ("ang ganda ng kwento, kinikilig ako", "tl"),
+        ("phim nay hay qua, xem mai khong chan", "vi"),  # Vietnamese without diacritics
+        ("Bu dizi çok güzel, herkese tavsiye ederim", "tr"),
+    ],
+)
+def test_latin_languages(stage, text, lang):
+    pred = one(stage, text)
+    assert pred.lang == lang
+    assert pred.script == "Latn"
+
+
+# ----------------------------------------------------------------- code-mixed
+def test_taglish_is_tagalog_mixed_with_english(stage):
+    pred = one(stage, "grabe ang ganda ng episode na to, so worth it talaga")
+    assert (pred.lang, pred.mixed) == ("tl", ("tl", "en"))
+
+
+def test_latin_with_hangul_is_mixed(stage):
+    pred = one(stage, "I love this drama so much 사랑해요 오빠")
+    assert (pred.lang, pred.mixed) == ("en", ("en", "ko"))
+
+
+def test_korean_with_english_words_is_mixed(stage):
+    pred = one(stage, "드라마 너무 재밌어요 best drama ever omg")
+    assert (pred.lang, pred.mixed) == ("ko", ("ko", "en"))
+
+
+def test_romanized_name_beside_han_is_chinese(stage):
+    assert one(stage, "Xiao Zhan 加油!!").lang == "zh"
+
+
+def test_monolingual_text_is_not_mixed(stage):
+    assert one(stage, "The acting in this drama is really good and the story is amazing").mixed == ()
+
+
+# ------------------------------------------------------------- id / ms hints
+def test_resolve_id_ms():
+    assert resolve_id_ms("ms", None, merge=True) == "id"
+    assert resolve_id_ms("id", "MY", merge=True) == "ms"
+    assert resolve_id_ms("ms", "id", merge=False) == "id"
+    assert resolve_id_ms("ms", None, merge=False) == "ms"
+    assert resolve_id_ms("en", "MY", merge=True) == "en"
+
+
+def test_region_hint_decides_malay(stage):
+    text = "cerita ini sangat bagus, saya suka pelakon utama"
+    assert one(stage, text).lang == "id"
+    assert one(stage, text, region="MY").lang == "ms"
+    comment = Comment(id="1", text=text, region="MY")
+    assert stage([comment])[0].lang == "ms"
+
+
+# ------------------------------------------------------- determinism / batches
+TEXTS = [
+    "grabe ang ganda ng episode na to", "이 드라마 진짜 재밌어요", "ok", "lol", "😭", "phim hay qua",
+    "Die Schauspieler sind großartig", "kinikilig ako", "Que lindo capitulo", "加油", "wkwkwk seru banget",
+    "I love it", "",
+] * 3
+
+
+def test_same_output_across_batch_sizes():
+    results = [LanguageIdStage(batch_size=n).predict_texts(TEXTS) for n in (1, 2, 7, 4096)]
+    assert all(r == results[0] for r in results[1:])
+
+
+def test_same_output_across_runs(stage):
+    assert stage.predict_texts(TEXTS) == stage.predict_texts(TEXTS) == LanguageIdStage().predict_texts(TEXTS)
+
+
+def test_order_independent_of_neighbours(stage):
+    forward = stage.predict_texts(TEXTS)
+    backward = stage.predict_texts(TEXTS[::-1])
+    assert forward == backward[::-1]
+
+
+# ------------------------------------------------------------------- stage API
+def test_stage_contract(stage):
+    assert stage.name == "langid"
+    assert stage.requires == ("clean_text",)
+    assert stage.assigns == ("lang", "lang_confidence", "lang_mixed", "script")
+    comments = [Comment(id="a", text="raw", clean_text="Die Schauspieler sind großartig"), Comment(id="b", text="😭")]
+    out = next(iter(stage.pipe([comments])))
+    assert [c.lang for c in out] == ["de", "und"]  # model_text (clean_text) is used
+    assert out[0].script == "Latn" and isinstance(out[0].lang_confidence, float)
+    assert out[1].lang_mixed == ()
+    assert stage([]) == []
+    assert stage.describe()["backend"] == "langid.py3langid.v1"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"min_confidence": 1.5}, "min_confidence"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": True}, "batch_size"),
+        ({"short_length": -1}, "short_length"),
+        ({"merge_id_ms": "yes"}, "merge_id_ms"),
+        ({"languages": "en"}, "languages"),
+        ({"languages": []}, "languages"),
+    ],
+)
+def test_bad_parameters(kwargs, name):
+    with pytest.raises(ConfigError, match=f"The '{name}' parameter of LanguageIdStage"):
+        LanguageIdStage(**kwargs)
+
+
+def test_unknown_language_for_py3langid():
+    with pytest.raises(ConfigError, match="languages"):
+        LanguageIdStage(languages=("en", "xx"))
+
+
+def test_backends_are_registered_and_follow_the_protocol():
+    assert {"langid.py3langid.v1", "langid.lingua.v1", "langid.langdetect.v1"} <= set(registered("langid."))
+    backend = select_backend("langid.py3langid.v1", "langid", languages=DEFAULT_LANGUAGES)
+    assert isinstance(backend, LanguageIdBackend)
+    assert backend.predict([]) == []
+    assert backend.predict([""])[0].lang == "und"
+
+
+def test_backend_without_lexicon_is_plain_restricted_py3langid():
+    backend = Py3LangidBackend(languages=("en", "de"), lexicon=None)
+    pred = backend.predict(["Die Schauspieler sind großartig"])[0]
+    assert pred.lang == "de" and pred.mixed == ()
+
+
+@pytest.mark.parametrize(("name", "module"), [("langid.lingua.v1", "lingua"), ("langid.langdetect.v1", "langdetect")])
+def test_optional_backends(name, module, monkeypatch):
+    if importlib.util.find_spec(module) is None:
+        with pytest.raises(MissingDependency, match="pip install"):
+            select_backend(name, "langid")
+        return
+    stage = LanguageIdStage(backend=name)
+    assert one(stage, "이 드라마 진짜 재밌어요").lang == "ko"  # script rule, no model
+    assert one(stage, "¿Dónde puedo ver esta serie con subtítulos?").lang == "es"
+
+
+def test_optional_backend_missing_says_how_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "lingua", None)  # makes ``import lingua`` fail
+    monkeypatch.setitem(sys.modules, "langdetect", None)
+    with pytest.raises(MissingDependency, match="pip install lingua-language-detector"):
+        select_backend("langid.lingua.v1", "langid")
+    with pytest.raises(MissingDependency, match="pip install langdetect"):
+        select_backend("langid.langdetect.v1", "langid")
+
+
+def test_batched_dfa_matches_py3langid_itself():
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    langs = ("en", "es", "pt", "fr", "de", "it", "id", "tl", "vi", "tr")
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(langs))
+    backend = Py3LangidBackend(languages=langs, lexicon=None)
+    words = ["the", "story", "was", "great", "pero", "ang", "ganda", "ng", "ending", "y", "la", "música", "es", "preciosa", "muito", "bom"]
+    texts = [" ".join(words[i % 7: i % 7 + 1 + i % 5]) for i in range(90)]  # > 64: the numpy walk runs
+    texts += [" ".join(words) * 20, "Die Schauspieler sind großartig " * 15, "", "SHOUTING IN CAPS"]  # long tail
+    ours = np.exp(backend._py3_logprobs(texts))
+    theirs = np.array([[dict(ident.rank(t))[x] for x in langs] if t else [1 / len(langs)] * len(langs) for t in texts])
+    assert np.abs(ours - theirs).max() < 1e-4
