@@ -16,15 +16,15 @@ def link():
 
 
 @pytest.mark.parametrize("text, drama", [
-    ("I rewatched The Untamed again", "the-untamed"),
-    ("陈情令太好看了", "the-untamed"),
-    ("Trần Tình Lệnh hay quá", "the-untamed"),
-    ("Tran Tinh Lenh hay qua", "the-untamed"),  # Vietnamese typed without accents
-    ("ปรมาจารย์ลัทธิมาร สนุกมาก", "the-untamed"),
-    ("진정령 다시 봤어요", "the-untamed"),
-    ("琅琊榜是神剧", "nirvana-in-fire"),
-    ("Cinta Tersembunyi bagus banget", "hidden-love"),
-    ("loving #LBFAD so much", "love-between-fairy-and-devil"),
+    ("I rewatched The Untamed again", "The Untamed"),
+    ("陈情令太好看了", "The Untamed"),
+    ("Trần Tình Lệnh hay quá", "The Untamed"),
+    ("Tran Tinh Lenh hay qua", "The Untamed"),  # Vietnamese typed without accents
+    ("ปรมาจารย์ลัทธิมาร สนุกมาก", "The Untamed"),
+    ("진정령 다시 봤어요", "The Untamed"),
+    ("琅琊榜是神剧", "Nirvana in Fire"),
+    ("Cinta Tersembunyi bagus banget", "Hidden Love"),
+    ("loving #LBFAD so much", "Love Between Fairy and Devil"),
 ])
 def test_text_mentions_in_many_languages(link, text, drama):
     out = link([Comment(id="1", text=text)])[0]
@@ -36,7 +36,7 @@ def test_precedence_field_title_subreddit_text(link):
     title = Comment(id="2", text="Nirvana in Fire is better", title="The Untamed EP 1 | Eng Sub")
     sub = Comment(id="3", text="no title named here", extra={"subreddit": "TheUntamed"})
     out = link([field, title, sub])
-    assert [c.drama for c in out] == ["the-untamed"] * 3
+    assert [c.drama for c in out] == ["The Untamed"] * 3
     assert [c.extra["drama_source"] for c in out] == ["field", "title", "subreddit"]
     assert out[0].drama_confidence == 1.0 and out[1].drama_confidence == 0.9
 
@@ -51,7 +51,7 @@ def test_unknown_field_value_is_kept_and_unlinked_counted():
 def test_replies_inherit_the_parents_drama():
     stage = DramaLinkStage()
     out = stage([Comment(id="p", text="The Untamed ost is great"), Comment(id="r", text="agreed!", reply_to="p")])
-    assert out[1].drama == "the-untamed" and out[1].extra["drama_source"] == "parent"
+    assert out[1].drama == "The Untamed" and out[1].extra["drama_source"] == "parent"
     assert out[1].drama_confidence == pytest.approx(0.64)
 
 
@@ -67,7 +67,7 @@ def test_shared_names_are_not_evidence(tmp_path):
                     "a,Show A,,Alpha,,,,Same Actor,\nb,Show B,,Beta,,,,Same Actor,\n", "utf-8")
     stage = DramaLinkStage(catalog=path)
     assert stage([Comment(id="1", text="Same Actor is great")])[0].drama is None
-    assert stage([Comment(id="2", text="Beta is great")])[0].drama == "b"
+    assert stage([Comment(id="2", text="Beta is great")])[0].drama == "Show B"
     with pytest.raises(ConfigError, match="drama catalog"):
         DramaLinkStage(catalog=tmp_path / "missing.csv")
 

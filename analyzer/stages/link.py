@@ -192,6 +192,9 @@ class DramaLinkStage(Stage):
                 extra["drama_source"] = source
             if candidates:
                 extra["drama_candidates"] = candidates
+            if drama in self.catalog.titles:  # reports show the catalog title; the id stays in extra
+                extra["drama_id"] = drama
+                drama = self.catalog.titles[drama]
             out.append(c.with_(drama=drama, drama_confidence=confidence, extra=extra))
         return out
 
