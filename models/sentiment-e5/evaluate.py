@@ -1,0 +1,52 @@
+"""Evaluate ``sentiment.e5.v1`` on the held-out dev rows (and optionally a labelled file).
+
+    OMP_NUM_THREADS=1 python models/sentiment-e5/evaluate.py [--quantize] [--file dev.jsonl] [--json]
+
+Dev rows are the same seeded sample train.py reports on (never training rows).
+Embeddings are cached under models/sentiment-e5/.cache/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from embed_cache import CACHE, CachedEncoder
+
+import data
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.evaluation.sentiment import (
+    evaluate_sentiment,
+    format_report,
+    read_labelled,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--head", default=str(HEAD_DIR))
+    parser.add_argument("--encoder", default=None)
+    parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU)")
+    parser.add_argument("--file", default=None, help="a labelled JSONL file to score instead of the dev rows")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    cache = CACHE.with_name("embeddings-int8.npz") if args.quantize else CACHE
+    encoder = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=1, quantize=args.quantize), cache)
+    backend = E5SentimentBackend(path=args.head, encoder_obj=encoder)
+    if args.file:
+        records = read_labelled(args.file)
+    else:
+        records = [{"text": r.text, "lang": r.lang, "label": r.label} for r in data.load()[1]]
+    result = evaluate_sentiment(records, backend)
+    result["quantize"] = args.quantize
+    print(json.dumps(result, indent=2) if args.json else format_report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""A tiny random BERT + Unigram tokenizer built offline for the transformer tests.
+
+The tokenizer is trained with ``tokenizers`` on sentences written for these tests;
+nothing is downloaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SENTENCES = [
+    "query: the finale was wonderful and I cried",
+    "query: the pacing is slow and the plot drags",
+    "query: where can I watch this drama with subtitles",
+    "query: la serie es muy buena, me encanta",
+    "query: phim này hay quá",
+    "query: 这部剧很好看",
+    "query: 드라마 너무 재밌어요",
+    "query: can't wait for episode five",
+    "query: the acting is bad but the music is good",
+] * 4
+SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+
+
+def build_tokenizer(out: Path):
+    from tokenizers import (
+        Tokenizer,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    trainer = trainers.UnigramTrainer(vocab_size=120, special_tokens=SPECIALS, unk_token="<unk>")
+    tok.train_from_iterator(SENTENCES, trainer=trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>",
+                                   cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+                                   model_max_length=64)
+    fast.save_pretrained(str(out))
+    return fast
+
+
+def tiny_config(vocab_size: int, **extra):
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                      intermediate_size=64, max_position_embeddings=64, type_vocab_size=2, pad_token_id=1,
+                      initializer_range=0.3, **extra)
+
+
+def build_encoder(out: Path) -> Path:
+    import torch
+    from transformers import BertModel
+
+    tok = build_tokenizer(out)
+    torch.manual_seed(0)
+    BertModel(tiny_config(len(tok)), add_pooling_layer=False).save_pretrained(str(out))
+    return out
+
+
+def build_classifier(out: Path, id2label: dict[int, str]) -> Path:
+    import torch
+    from transformers import BertForSequenceClassification
+
+    tok = build_tokenizer(out)
+    torch.manual_seed(0)
+    config = tiny_config(len(tok), num_labels=len(id2label), id2label=id2label,
+                         label2id={v: k for k, v in id2label.items()})
+    BertForSequenceClassification(config).save_pretrained(str(out))
+    return out
