@@ -1,0 +1,130 @@
+"""``sentiment.linear.v1``: the fast stance tier. Hashed char/word n-grams and a
+multinomial logistic regression, numpy only. The model is data (``weights.npz``,
+no pickle) plus the preprocessing it was trained with (``meta.json``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError, RecordError, check_param
+from ..registry import register
+from ..schema import SENTIMENT_LABELS
+from .text_features import HashingFeaturizer
+
+NAME = "sentiment.linear.v1"
+
+
+def default_model_dir() -> Path:
+    """The artifact shipped inside the package."""
+    return Path(str(resources.files("analyzer") / "_models" / "sentiment-linear"))
+
+
+class LinearModel:
+    """Loaded weights + featurizer; ``logits(texts)`` for unique texts."""
+
+    def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, bias: np.ndarray,
+                 meta: dict[str, Any]) -> None:
+        self.featurizer = featurizer
+        self.weights = weights  # (3, n_features) float32, rows in SENTIMENT_LABELS order
+        self.bias = bias  # (3,) float32
+        self.meta = meta
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinearModel:
+        folder = Path(path)
+        meta_file, weights_file = folder / "meta.json", folder / "weights.npz"
+        if not meta_file.is_file() or not weights_file.is_file():
+            raise ModelError(
+                f"No sentiment.linear.v1 model in {folder} (need meta.json and weights.npz); "
+                "pass path= a folder written by models/sentiment-linear/train.py.")
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            featurizer = HashingFeaturizer.from_dict(meta["features"])
+            with np.load(weights_file, allow_pickle=False) as data:
+                weights = np.ascontiguousarray(data["weights"], dtype=np.float32)
+                bias = np.asarray(data["bias"], dtype=np.float32)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"Cannot load the sentiment model in {folder}: {exc}; retrain or reinstall it.") from exc
+        if tuple(meta.get("labels", ())) != SENTIMENT_LABELS or weights.shape != (3, featurizer.n_features):
+            raise ModelError(f"The sentiment model in {folder} does not match labels {SENTIMENT_LABELS}; retrain it.")
+        return cls(featurizer, weights, bias, meta)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        joined = self.featurizer.normalize_joined(texts)
+        segments = joined.split("\x00")
+        unique = list(dict.fromkeys(segments))  # identical normalized texts scored once
+        feats = self.featurizer.transform_joined("\x00".join(unique), len(unique))
+        out = np.empty((len(unique), 3), dtype=np.float32)
+        for k in range(3):
+            out[:, k] = np.bincount(feats.rows, weights=self.weights[k][feats.cols], minlength=len(unique))
+        out *= feats.scale[:, None]
+        out += self.bias
+        if len(unique) == len(segments):
+            return out
+        position = {seg: i for i, seg in enumerate(unique)}
+        return out[[position[seg] for seg in segments]]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+@register(NAME)
+class LinearSentimentBackend:
+    """Fast stance model. ``predict_proba(texts)`` -> (n, 3) (negative, neutral, positive).
+
+    ``langs`` is accepted for the protocol but not used: the model is language-agnostic.
+    """
+
+    name = NAME
+
+    def __init__(self, *, path: str | Path | None = None, batch_size: int = 8192) -> None:
+        check_param("LinearSentimentBackend", "batch_size", batch_size,
+                    isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0,
+                    "a positive int")
+        self.path = path
+        self.batch_size = batch_size
+        self._model: LinearModel | None = None
+
+    @property
+    def model(self) -> LinearModel:
+        if self._model is None:
+            self._model = LinearModel.load(self.path if self.path is not None else default_model_dir())
+        return self._model
+
+    def predict_proba(self, texts: Sequence[str] | str,
+                      langs: Sequence[str | None] | None = None) -> np.ndarray:
+        if isinstance(texts, str):
+            return self.predict_proba([texts], None if langs is None else [langs])[0]  # type: ignore[list-item]
+        texts = list(texts)
+        if langs is not None and len(langs) != len(texts):
+            raise RecordError(f"predict_proba got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise RecordError(f"predict_proba needs str texts; item {i} is {type(text).__name__}.")
+        if not texts:
+            return np.zeros((0, 3), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))  # identical texts scored once
+        logits = np.concatenate([self.model.logits(unique[i:i + self.batch_size])
+                                 for i in range(0, len(unique), self.batch_size)])
+        probs = softmax(logits)
+        if len(unique) == len(texts):
+            return probs
+        position = {text: i for i, text in enumerate(unique)}
+        return probs[[position[t] for t in texts]]
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "path": str(self.path or default_model_dir()),
+                "batch_size": self.batch_size}
+
+    def __repr__(self) -> str:
+        return f"LinearSentimentBackend(path={self.path!r}, batch_size={self.batch_size})"

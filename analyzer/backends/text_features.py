@@ -1,0 +1,266 @@
+"""Vectorised hashed n-gram features for fast linear text models (numpy only).
+
+A batch of texts is normalized as one joined string (a handful of C-level passes),
+encoded to code points, and every character n-gram and word uni/bigram is hashed
+with a stable 64-bit polynomial hash plus a murmur3 finalizer (never Python's
+salted ``hash()``), so features are identical across processes and platforms.
+
+Text with no spaces (Chinese, Japanese, Thai, ...) is covered by the character
+n-grams; word features are only taken from tokens in spaced scripts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+FEATURE_VERSION = 1
+
+# Emoji -> coarse class. Each class becomes one private-use character, so "😭" and
+# "😢" share features. Unlisted emoji stay as themselves.
+EMOJI_CLASSES: dict[str, str] = {
+    "love": "❤♥💕💖💗💓💞💘💝😍🥰😘💜💙💚💛🧡🤍🖤🤎😻💟❣🫶😚😙",
+    "cry": "😭😢🥺😿🥹",
+    "laugh": "😂🤣😆😹",
+    "smile": "😊☺🙂😄😁😃😀😉😋😇🤗",
+    "hype": "🔥✨🎉👏🙌💯🥳⭐🌟🤩💪🎊",
+    "approve": "👍👌✅",
+    "disapprove": "👎❌🚫",
+    "angry": "😡😠🤬💢👿",
+    "annoyed": "🙄😒😤🤮🤢💩😑🥱😴🤦",
+    "shock": "😱😮😲😳🤯😨😰",
+    "sad": "😞😔😟☹🙁😩😫💔😣😖😕",
+    "think": "🤔🧐❓❔",
+    "please": "🙏",
+}
+# Zero-width and presentation characters dropped before hashing.
+_DROP = "\u200b\u200c\u200d\u2060\ufe0e\ufe0f\ufeff\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff"
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"@\w+|\[username\]")
+_SEP = "\x00"
+_TABLE_SIZE = 0x20000  # code points above this are kept as they are
+_REMOVED = np.uint32(0xFFFFFFFF)
+
+# Punctuation, symbols and emoji: a run of them is its own word token (apostrophe
+# stays inside words; combining marks of Thai/Indic scripts are letters here).
+_PUNCT_RANGES = ((0x21, 0x26), (0x28, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E),
+                 (0xA1, 0xBF), (0xD7, 0xD7), (0xF7, 0xF7), (0x2010, 0x2027), (0x2030, 0x205E),
+                 (0x2190, 0x2BFF), (0x3000, 0x303F), (0x30FB, 0x30FB), (0xE000, 0xE0FF),
+                 (0x1F000, 0x1FAFF))
+_SPACE_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    chr(c) for c in range(0x2000, 0x200B))
+
+# Tokens starting in these ranges are not words (no spaces in the script).
+_UNSPACED = np.array(
+    [[0x0E00, 0x0EFF], [0x1000, 0x109F], [0x1780, 0x17FF], [0x2E80, 0x9FFF],
+     [0xF900, 0xFAFF], [0x20000, 0x3FFFF]], dtype=np.uint64)
+
+_P = np.uint64(0x100000001B3)
+_Q = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_WORD_SALT_BASE = 100
+
+
+def _salt(kind: int) -> np.uint64:
+    return np.uint64((0x9E3779B97F4A7C15 * kind) & 0xFFFFFFFFFFFFFFFF)
+
+
+class Features(NamedTuple):
+    """Sparse rows: entry ``j`` adds ``scale[rows[j]]`` to column ``cols[j]``."""
+
+    rows: np.ndarray  # intp, row of each n-gram occurrence
+    cols: np.ndarray  # intp, hashed column in [0, n_features)
+    scale: np.ndarray  # float32 per row: 1 / sqrt(number of occurrences)
+    n_rows: int
+
+
+def _fmix(x: np.ndarray) -> np.ndarray:
+    x ^= x >> np.uint64(33)
+    x *= _M1
+    x ^= x >> np.uint64(33)
+    x *= _M2
+    x ^= x >> np.uint64(33)
+    return x
+
+
+class _Powers:
+    """Cached powers P**k and Q**k (mod 2**64) for substring hashes."""
+
+    p = np.ones(1, dtype=np.uint64)
+    q = np.ones(1, dtype=np.uint64)
+
+    @classmethod
+    def upto(cls, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(cls.p) <= n:
+            size = max(n + 1, 2 * len(cls.p))
+            base = np.empty(size, dtype=np.uint64)
+            base[0], base[1:] = 1, _P
+            cls.p = np.cumprod(base, dtype=np.uint64)
+            base[1:] = _Q
+            cls.q = np.cumprod(base, dtype=np.uint64)
+        return cls.p, cls.q
+
+
+@dataclass(frozen=True)
+class HashingFeaturizer:
+    """Normalization plus hashed char n-grams and word uni/bigrams."""
+
+    n_features: int = 1 << 20
+    char_orders: tuple[int, ...] = (1, 2, 3, 4)
+    word_orders: tuple[int, ...] = (1, 2)
+    emoji_classes: dict[str, str] = field(default_factory=lambda: dict(EMOJI_CLASSES))
+
+    def __post_init__(self) -> None:
+        if self.n_features & (self.n_features - 1):
+            raise ValueError("n_features must be a power of two")
+        table = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        for i, (_, chars) in enumerate(sorted(self.emoji_classes.items())):
+            table[[ord(ch) for ch in chars]] = 0xE000 + i
+        table[[ord(ch) for ch in _DROP]] = _REMOVED
+        table[[ord(ch) for ch in _SPACE_CHARS]] = 32
+        punct = np.zeros(_TABLE_SIZE + 1, dtype=bool)
+        for lo, hi in _PUNCT_RANGES:
+            punct[lo:hi + 1] = True
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_punct", punct)
+
+    # --- configuration, stored in the model's meta.json -----------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": FEATURE_VERSION,
+            "n_features": self.n_features,
+            "char_orders": list(self.char_orders),
+            "word_orders": list(self.word_orders),
+            "emoji_classes": self.emoji_classes,
+            "normalization": [
+                "NFKC", "lowercase", "URL -> ' url ', @mention/[username] -> ' @user '",
+                "drop zero-width/variation selectors/skin tones",
+                "emoji -> class character (emoji_classes sorted by class name -> U+E000+i)",
+                "all whitespace -> one space", "runs of 4+ identical characters -> 3",
+                "pad each text with one space each side (word boundaries)",
+            ],
+            "features": "char n-grams (orders char_orders; 1-grams only for non-ASCII) over the "
+                        "padded text, may span words; word n-grams over tokens = runs of "
+                        "non-space chars split where punctuation/emoji starts or ends; tokens "
+                        "starting in Thai/CJK/Khmer/Myanmar script give no word n-grams",
+            "hash": "poly64 (P=0x100000001B3) over code points+1, salted per n-gram kind, "
+                    "murmur3 fmix64, low bits",
+            "value": "occurrence count / sqrt(total occurrences in text)",
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HashingFeaturizer:
+        if data.get("version") != FEATURE_VERSION:
+            raise ValueError(f"feature version {data.get('version')!r} != {FEATURE_VERSION}")
+        return cls(int(data["n_features"]), tuple(data["char_orders"]),
+                   tuple(data["word_orders"]), dict(data["emoji_classes"]))
+
+    # --- normalization ------------------------------------------------------------
+    def normalize_joined(self, texts: Sequence[str]) -> str:
+        """All texts normalized, each padded with one space, joined by NUL."""
+        texts = [t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
+                 for t in texts]
+        joined = (" " + _SEP + " ").join(texts)
+        if joined.count(_SEP) != max(len(texts) - 1, 0):
+            joined = (" " + _SEP + " ").join(t.replace(_SEP, " ") for t in texts)
+        s = _MENTION.sub(" @user ", _URL.sub(" url ", " " + joined.lower() + " "))
+        cp = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+        small = cp < _TABLE_SIZE
+        cp = np.where(small, self._table[np.where(small, cp, 0)], cp)  # type: ignore[attr-defined]
+        cp = cp[cp != _REMOVED]
+        keep = np.ones(len(cp), dtype=bool)
+        keep[1:] = (cp[1:] != 32) | (cp[:-1] != 32)  # collapse spaces
+        cp = cp[keep]
+        keep = np.ones(len(cp), dtype=bool)
+        keep[3:] = (cp[3:] != cp[2:-1]) | (cp[3:] != cp[1:-2]) | (cp[3:] != cp[:-3])
+        return cp[keep].tobytes().decode("utf-32-le")
+
+    def normalize(self, text: str) -> str:
+        """One text as the model sees it (without the padding spaces)."""
+        return self.normalize_joined([text]).strip(" ")
+
+    # --- features -----------------------------------------------------------------
+    def transform_joined(self, joined: str, n_rows: int) -> Features:
+        """Features of a string from ``normalize_joined`` holding ``n_rows`` texts."""
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        sep = cp == 0
+        zc = np.zeros(len(cp) + 1, dtype=np.intp)
+        np.cumsum(sep, out=zc[1:])
+        rows, keys = self._char_ngrams(cp, zc)
+        w_rows, w_keys = self._words(cp, sep, zc)
+        rows.extend(w_rows)
+        keys.extend(w_keys)
+        all_rows = np.concatenate(rows) if rows else np.zeros(0, np.intp)
+        all_keys = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
+        cols = (all_keys & np.uint64(self.n_features - 1)).astype(np.intp)
+        counts = np.bincount(all_rows, minlength=n_rows)[:n_rows]
+        scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
+        return Features(all_rows, cols, scale, n_rows)
+
+    def transform(self, texts: Sequence[str]) -> Features:
+        return self.transform_joined(self.normalize_joined(texts), len(texts))
+
+    def _char_ngrams(self, cp: np.ndarray, zc: np.ndarray) -> tuple[list, list]:
+        c = cp + np.uint64(1)
+        h = c.copy()
+        rows, keys = [], []
+        for n in range(1, max(self.char_orders, default=0) + 1):
+            if n > 1:
+                h = h[:-1] * _P + c[n - 1:]
+            if n not in self.char_orders or len(h) == 0:
+                continue
+            start = zc[: len(h)]
+            ok = zc[n: n + len(h)] == start
+            if n == 1:
+                ok &= cp >= 0x80
+            rows.append(start[ok])
+            keys.append(_fmix(h[ok] ^ _salt(n)))
+        return rows, keys
+
+    def _words(self, cp: np.ndarray, sep: np.ndarray, zc: np.ndarray) -> tuple[list, list]:
+        if not self.word_orders or len(cp) == 0:
+            return [], []
+        tok = (cp != 32) & ~sep
+        punct = self._punct[np.minimum(cp, _TABLE_SIZE)]  # type: ignore[attr-defined]
+        change = np.ones(len(cp) + 1, dtype=bool)  # a token boundary before position i
+        change[1:-1] = ~tok[:-1] | ~tok[1:] | (punct[:-1] != punct[1:])
+        starts = np.flatnonzero(change[:-1] & tok)
+        ends = np.flatnonzero(change[1:] & tok) + 1
+        first = cp[starts]
+        spaced = np.ones(len(starts), dtype=bool)
+        for lo, hi in _UNSPACED:
+            spaced &= ~((first >= lo) & (first <= hi))
+        pw, qw = _Powers.upto(len(cp) + 1)
+        s = np.zeros(len(cp) + 1, dtype=np.uint64)
+        np.cumsum((cp + np.uint64(1)) * qw[: len(cp)], out=s[1:], dtype=np.uint64)
+        idx = np.arange(len(cp) + 1)
+        prefix = pw[np.maximum(idx - 1, 0)] * s  # H[i] = sum_{j<i} c_j P^(i-1-j)
+
+        def sub_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return prefix[b] - prefix[a] * pw[b - a]
+
+        rows, keys = [], []
+        tok_rows = zc[starts]
+        if 1 in self.word_orders:
+            rows.append(tok_rows[spaced])
+            keys.append(_fmix(sub_hash(starts[spaced], ends[spaced]) ^ _salt(_WORD_SALT_BASE + 1)))
+        if 2 in self.word_orders and len(starts) > 1:
+            ok = (tok_rows[:-1] == tok_rows[1:]) & spaced[:-1] & spaced[1:]
+            rows.append(tok_rows[:-1][ok])
+            keys.append(_fmix(sub_hash(starts[:-1][ok], ends[1:][ok]) ^ _salt(_WORD_SALT_BASE + 2)))
+        return rows, keys
+
+
+def to_csr(features: Features, n_features: int):
+    """A scipy CSR matrix of the features (training and tests; needs scipy)."""
+    from scipy import sparse
+
+    data = features.scale[features.rows]
+    return sparse.csr_matrix((data, (features.rows, features.cols)), shape=(features.n_rows, n_features))

@@ -1,0 +1,119 @@
+"""Labelled rows from the shared data folder, split into train and held-out dev.
+
+Dev rows come from a source's own validation file where it has one, else from a
+seeded split (by movie for the Korean reviews, so one movie never sits on both
+sides). Train rows whose normalized text also occurs in dev are dropped, and rows of the
+project's hand-labelled real-comment dev set (data/devsets) are left out entirely.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(os.environ.get("ANALYZER_SHARED_DATA", "/work/shared/data"))
+SEED = 13
+# The project's hand-labelled real-comment dev set: its rows are never trained on.
+DEVSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "devsets" / "comments_dev.labels.jsonl"
+
+# folder -> (kind, weight, dev fraction for a seeded split or None to use validation.jsonl)
+SOURCES: dict[str, tuple[str, float, float | None]] = {
+    "xlmt_umsab_tweets": ("3-class tweets", 1.0, None),
+    "nsmc_raw_ko": ("3-class from stars", 1.0, 0.1),
+    "wisesight_th": ("3-class social", 1.0, None),
+    "indonlu_smsa_id": ("3-class reviews", 1.0, None),
+    "indonlu_emot_id": ("emotion -> polarity", 0.5, None),
+    "indonlu_absa_casa_car_id": ("aspects -> document", 0.5, None),
+    "indonlu_absa_hoasa_hotel_id": ("aspects -> document", 0.5, None),
+    "uit_vsfc_vi": ("3-class feedback", 1.0, None),
+    "uit_visfd_vi_absa": ("3-class from stars", 1.0, None),
+    "zh_reviews_chnsenticorp_shopping": ("binary reviews", 1.0, 0.1),
+    "chabsa_ja": ("binary financial (weak proxy)", 0.5, 0.15),
+    "filipino_tweets_tl": ("binary tweets (noisy)", 0.7, 0.15),
+    "emoevent_es_en": ("emotion -> polarity", 0.5, None),
+}
+
+# Emotion sets give coarse polarity, but sadness and fear are mood, not stance: a viewer
+# crying over a finale loves the drama. Those rows are left out (train and dev).
+SKIP_EMOTIONS = frozenset({"sadness", "fear"})
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    label: str
+    lang: str
+    source: str  # folder name
+    weight: float = 1.0  # source weight (quality), before balancing
+
+
+def _read(path: Path, exclude: frozenset[int] = frozenset()) -> list[dict]:
+    """Rows of a JSONL file, leaving out the 1-based line numbers in ``exclude``."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for number, line in enumerate(handle, 1)
+                if line.strip() and number not in exclude]
+
+
+def excluded_lines() -> dict[str, frozenset[int]]:
+    """``"folder/file.jsonl"`` -> line numbers used by the real-comment dev set."""
+    if not DEVSET_LABELS.is_file():
+        return {}
+    lines: dict[str, set[int]] = {}
+    for line in DEVSET_LABELS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            label = json.loads(line)
+            lines.setdefault(label["source"], set()).add(int(label["line"]))
+    return {source: frozenset(numbers) for source, numbers in lines.items()}
+
+
+def _in_dev(key: str, fraction: float) -> bool:
+    return zlib.crc32(f"{SEED}:{key}".encode()) % 10_000 < fraction * 10_000
+
+
+def load_split(data_dir: Path = DATA_DIR) -> tuple[list[Row], list[Row]]:
+    """(train, dev) rows with a non-null label from every known source present."""
+    train: list[Row] = []
+    dev: list[Row] = []
+    skip = excluded_lines()
+    for folder, (_, weight, fraction) in SOURCES.items():
+        base = data_dir / folder
+        if not base.is_dir():
+            continue
+        if fraction is None:
+            parts = [(r, False) for r in _read(base / "train.jsonl", skip.get(f"{folder}/train.jsonl", frozenset()))]
+            parts += [(r, True) for r in _read(base / "validation.jsonl",
+                                                 skip.get(f"{folder}/validation.jsonl", frozenset()))]
+        else:
+            parts = [(r, _in_dev(str(r.get("movie_id") or r["text"]), fraction))
+                     for r in _read(base / "train.jsonl", skip.get(f"{folder}/train.jsonl", frozenset()))]
+        for record, is_dev in parts:
+            if record.get("label") is None or not record.get("text"):
+                continue
+            if record.get("emotion") in SKIP_EMOTIONS:
+                continue
+            row = Row(record["text"], record["label"], record.get("lang") or "und", folder, weight)
+            (dev if is_dev else train).append(row)
+    return train, dev
+
+
+def excluded_texts(data_dir: Path = DATA_DIR) -> list[str]:
+    """Texts of the real-comment dev set rows (so copies elsewhere can be dropped too)."""
+    texts = []
+    for source, numbers in excluded_lines().items():
+        path = data_dir / source
+        if path.is_file():
+            with path.open(encoding="utf-8") as handle:
+                texts += [json.loads(line)["text"] for n, line in enumerate(handle, 1) if n in numbers]
+    return texts
+
+
+def read_cues(path: Path) -> list[Row]:
+    """The hand-written drama-stance cues (training only)."""
+    return [Row(r["text"], r["label"], r["lang"], "drama_cues", 1.0) for r in _read(path)]
+
+
+def dev_records(dev: list[Row]) -> list[dict]:
+    return [{"text": r.text, "lang": r.lang, "label": r.label, "source": r.source} for r in dev]
