@@ -6,6 +6,9 @@ Texts: our own test examples (tests/test_themes.py), repeated to N comments, plu
 ``../shared/data`` is present, real YouTube comments read at run time (never copied).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/themes_speed.py [--n 20000]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/themes_speed.py --backend themes.hybrid.v1
+
+With ``--backend NAME`` that backend is timed too, next to themes.lexicon.v1 in the same run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.themes_lexicon import ALWAYS, LexiconThemeBackend  # noqa: E402
+from analyzer.registry import select_backend  # noqa: E402
 from analyzer.text.clauses import split_clauses  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
@@ -82,8 +86,10 @@ def rate(fn, texts, langs, repeat: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--backend", default="themes.lexicon.v1", help="another theme backend to time as well")
     args = parser.parse_args()
     backend = LexiconThemeBackend()
+    other = select_backend(args.backend, "themes") if args.backend != "themes.lexicon.v1" else None
     naive = NaiveBackend(backend)
     sets = {"own examples": own_texts(), "shared youtube comments": shared_texts(args.n)}
     print(f"python {sys.version.split()[0]}; lexicon languages: {', '.join(backend.languages)}")
@@ -100,6 +106,9 @@ def main() -> None:
         print(f"{name}: {len(texts)} comments, mean {chars:.0f} chars")
         print(f"  themes.lexicon.v1 (trie at word starts) {fast:10,.0f} comments/s")
         print(f"  naive per-cue 'in' loop (baseline)      {slow:10,.0f} comments/s   speed-up x{fast / slow:.1f}")
+        if other is not None:
+            other.predict(texts[:50], langs[:50])  # load the model first
+            print(f"  {args.backend:<39} {rate(other.predict, texts, langs):10,.0f} comments/s")
 
 
 if __name__ == "__main__":

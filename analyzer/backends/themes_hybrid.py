@@ -1,0 +1,169 @@
+"""``themes.hybrid.v1``: the cue lexicon plus per-label linear classifiers.
+
+One lexicon pass (``themes.lexicon.v1`` at a 0.4 threshold, so single weak cues count)
+gives noise, evidence clauses and per-label cue scores. Each label (13 themes without
+``intent``, plus the 8 intent flags) has a logistic-regression head over hashed char/word
+n-grams (``text_features.HashingFeaturizer``) and the lexicon's per-label scores; it was
+trained with scikit-learn by ``models/themes-hybrid/train.py`` and runs here in numpy.
+A theme fires when its head's probability reaches the head's threshold, or (``union``)
+when the lexicon alone fires it at its own 0.5 threshold. ``intent`` fires iff an
+intent flag fires; ``where_to_watch`` implies ``access``. The model is data:
+``weights.npz`` (no pickle) + ``meta.json`` in ``analyzer/_models/themes-hybrid/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError, RecordError, check_param
+from ..registry import register
+from ..schema import INTENTS, THEMES
+from .base import ThemeMatch
+from .text_features import HashingFeaturizer
+from .themes_lexicon import LexiconThemeBackend
+
+NAME = "themes.hybrid.v1"
+HEADS = tuple(t for t in THEMES if t != "intent") + tuple(INTENTS)
+LEXICON_THRESHOLD = 0.4  # the weak-cue weight: every cue shows up as a feature
+LEXICON_FIRES = 0.5  # the lexicon's own decision threshold
+NOISE = ThemeMatch({}, (), True, {})
+
+
+def default_model_dir() -> Path:
+    """The artifact shipped inside the package."""
+    return Path(str(resources.files("analyzer") / "_models" / "themes-hybrid"))
+
+
+def lexicon_features(matches: Sequence[ThemeMatch]) -> np.ndarray:
+    """(n, len(HEADS)) lexicon scores: theme cue scores, 1.0 for a matched intent."""
+    out = np.zeros((len(matches), len(HEADS)), dtype=np.float32)
+    for row, m in enumerate(matches):
+        for col, head in enumerate(HEADS):
+            out[row, col] = (1.0 if head in m.intents else 0.0) if head in INTENTS else m.themes.get(head, 0.0)
+    return out
+
+
+class HybridModel:
+    """Loaded heads: hashed n-gram weights, lexicon-feature weights, bias, thresholds."""
+
+    def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, lex_weights: np.ndarray,
+                 bias: np.ndarray, meta: dict[str, Any]) -> None:
+        self.featurizer = featurizer
+        self.weights = weights  # (len(HEADS), n_features) float32
+        self.lex_weights = lex_weights  # (len(HEADS), len(HEADS)) float32, already scaled
+        self.bias = bias  # (len(HEADS),) float32
+        self.thresholds = np.asarray([meta["thresholds"][h] for h in HEADS], dtype=np.float32)
+        self.union = bool(meta.get("union", True))
+        self.meta = meta
+
+    @classmethod
+    def load(cls, path: str | Path) -> "HybridModel":
+        folder = Path(path)
+        meta_file, weights_file = folder / "meta.json", folder / "weights.npz"
+        if not meta_file.is_file() or not weights_file.is_file():
+            raise ModelError(f"No {NAME} model in {folder} (need meta.json and weights.npz); "
+                             "pass path= a folder written by models/themes-hybrid/train.py.")
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            featurizer = HashingFeaturizer.from_dict(meta["features"])
+            with np.load(weights_file, allow_pickle=False) as data:
+                cols = np.asarray(data["cols"], dtype=np.intp)
+                weights = np.zeros((len(HEADS), featurizer.n_features), dtype=np.float32)
+                weights[:, cols] = data["hash_weights"].astype(np.float32)
+                lex_weights = np.asarray(data["lex_weights"], dtype=np.float32)
+                bias = np.asarray(data["bias"], dtype=np.float32)
+        except (OSError, KeyError, ValueError, IndexError) as exc:
+            raise ModelError(f"Cannot load the {NAME} model in {folder}: {exc}; retrain or reinstall it.") from exc
+        if tuple(meta.get("heads", ())) != HEADS or lex_weights.shape != (len(HEADS), len(HEADS)):
+            raise ModelError(f"The model in {folder} does not match heads {HEADS}; retrain it.")
+        return cls(featurizer, weights, lex_weights, bias, meta)
+
+    def probabilities(self, texts: Sequence[str], lex: np.ndarray) -> np.ndarray:
+        """(n, len(HEADS)) head probabilities for texts and their lexicon features."""
+        feats = self.featurizer.transform(texts)
+        logits = np.empty((len(texts), len(HEADS)), dtype=np.float32)
+        values = feats.scale[feats.rows]
+        for k in range(len(HEADS)):
+            logits[:, k] = np.bincount(feats.rows, weights=self.weights[k][feats.cols] * values,
+                                       minlength=len(texts))[:len(texts)]
+        logits += lex @ self.lex_weights.T + self.bias
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+@register(NAME)
+class HybridThemeBackend:
+    """Lexicon + supervised heads (see the module docstring); ``predict`` -> ThemeMatch."""
+
+    name = NAME
+    version = "1"
+
+    def __init__(self, *, path: str | Path | None = None, batch_size: int = 4096) -> None:
+        check_param("HybridThemeBackend", "batch_size", batch_size,
+                    isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0,
+                    "a positive int")
+        self.path = path
+        self.batch_size = batch_size
+        self.lexicon = LexiconThemeBackend(threshold=LEXICON_THRESHOLD)
+        self._model: HybridModel | None = None
+
+    @property
+    def model(self) -> HybridModel:
+        if self._model is None:
+            self._model = HybridModel.load(self.path if self.path is not None else default_model_dir())
+        return self._model
+
+    def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
+        """One ThemeMatch per text, in order."""
+        texts = [t or "" for t in texts]
+        langs = list(langs) if langs is not None else [None] * len(texts)
+        if len(langs) != len(texts):
+            raise RecordError(f"predict got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+        out: list[ThemeMatch] = []
+        for start in range(0, len(texts), self.batch_size):
+            out.extend(self._predict_batch(texts[start:start + self.batch_size], langs[start:start + self.batch_size]))
+        return out
+
+    def _predict_batch(self, texts: list[str], langs: list[str | None]) -> list[ThemeMatch]:
+        matches = self.lexicon.predict(texts, langs)
+        keep = [i for i, m in enumerate(matches) if not m.noise]
+        out = [NOISE] * len(texts)
+        if not keep:
+            return out
+        kept = [matches[i] for i in keep]
+        lex = lexicon_features(kept)
+        probs = self.model.probabilities([texts[i] for i in keep], lex)
+        for row, i in enumerate(keep):
+            out[i] = self._combine(texts[i], kept[row], probs[row], lex[row])
+        return out
+
+    def _combine(self, text: str, match: ThemeMatch, probs: np.ndarray, lex: np.ndarray) -> ThemeMatch:
+        model = self.model
+        scores: dict[str, float] = {}
+        for k, head in enumerate(HEADS):
+            score = float(probs[k]) if probs[k] >= model.thresholds[k] else 0.0
+            if model.union and head not in INTENTS and lex[k] >= LEXICON_FIRES:
+                score = max(score, float(lex[k]))
+            if score > 0.0:
+                scores[head] = score
+        intents = tuple(i for i in INTENTS if i in scores)
+        if intents:
+            scores["intent"] = max(scores[i] for i in intents)
+        if "where_to_watch" in scores:
+            scores["access"] = max(scores.get("access", 0.0), scores["where_to_watch"])
+        themes = {t: round(scores[t], 4) for t in THEMES if t in scores}
+        whole = (text.strip(),)
+        evidence = {t: match.evidence.get(t) or whole for t in themes}
+        return ThemeMatch(themes, intents, False, evidence)
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "version": self.version, "path": str(self.path or default_model_dir()),
+                "batch_size": self.batch_size}
+
+    def __repr__(self) -> str:
+        return f"HybridThemeBackend(path={self.path!r}, batch_size={self.batch_size})"

@@ -1,0 +1,142 @@
+"""themes.hybrid.v1: the lexicon plus shipped linear heads. Offline: only the artifact
+in analyzer/_models/themes-hybrid is read. Every example is written by us."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from analyzer.backends.base import ThemeBackend, ThemeMatch
+from analyzer.backends.themes_hybrid import HEADS, HybridThemeBackend, default_model_dir, lexicon_features
+from analyzer.backends.themes_lexicon import LexiconThemeBackend
+from analyzer.errors import ConfigError, ModelError, RecordError
+from analyzer.registry import select_backend
+from analyzer.schema import INTENTS, THEMES, Comment
+from analyzer.stages.themes import ThemeStage
+
+TEXTS = [
+    ("The plot twist in the last episode was insane", "en"),
+    ("I need english subtitles please", "en"),
+    ("Can't wait for season 2!!", "en"),
+    ("Where can I watch this in Canada?", "en"),
+    ("男女主太甜了，演技也很好", "zh"),
+    ("OST가 너무 좋아요 계속 듣는 중", "ko"),
+    ("字幕はいつ付きますか", "ja"),
+    ("Phim dài dòng quá, xem chán", "vi"),
+    ("ซับไทยมาแล้ว ขอบคุณมาก", "th"),
+    ("Nunggu sub indo nya", "id"),
+    ("La química entre ellos es increíble", "es"),
+    ("12:34", "en"),
+    ("", None),
+    ("😂😂😂", None),
+]
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return HybridThemeBackend()
+
+
+@pytest.fixture(scope="module")
+def matches(backend):
+    return backend.predict([t for t, _ in TEXTS], [lang for _, lang in TEXTS])
+
+
+def test_registry_and_protocol(backend):
+    assert isinstance(backend, ThemeBackend)
+    assert isinstance(select_backend("themes.hybrid.v1", "themes"), HybridThemeBackend)
+    assert isinstance(select_backend(str(default_model_dir()), "themes"), HybridThemeBackend)
+    json.dumps(backend.describe())
+
+
+def test_matches_follow_the_protocol(matches):
+    assert len(matches) == len(TEXTS)
+    for m in matches:
+        assert isinstance(m, ThemeMatch)
+        assert set(m.themes) <= set(THEMES) and set(m.intents) <= set(INTENTS)
+        assert list(m.themes) == [t for t in THEMES if t in m.themes]  # TAXONOMY order
+        assert all(0.0 < s <= 1.0 for s in m.themes.values())
+        assert set(m.evidence) == set(m.themes)
+        for clauses in m.evidence.values():
+            assert clauses and all(isinstance(c, str) and c.strip() for c in clauses)
+
+
+def test_invariants(matches):
+    for m in matches:
+        assert ("intent" in m.themes) == bool(m.intents)
+        if "where_to_watch" in m.intents:
+            assert "access" in m.themes
+        if m.noise:
+            assert m.themes == {} and m.intents == ()
+
+
+def test_noise_comes_from_the_lexicon(backend, matches):
+    lexicon = LexiconThemeBackend().predict([t for t, _ in TEXTS], [lang for _, lang in TEXTS])
+    assert [m.noise for m in matches] == [m.noise for m in lexicon]
+    assert matches[11].noise and matches[12].noise  # bare timestamp, empty text
+    assert not matches[13].noise  # emoji-only is a reaction, not noise
+
+
+def test_clear_examples(matches):
+    assert "story" in matches[0].themes
+    assert "subtitles" in matches[1].themes
+    assert "waiting" in matches[2].intents and "intent" in matches[2].themes
+    assert "subtitles" in matches[6].themes
+    assert "subtitles" in matches[9].themes
+
+
+def test_deterministic_and_batch_independent(backend, matches):
+    texts, langs = [t for t, _ in TEXTS], [lang for _, lang in TEXTS]
+    assert backend.predict(texts, langs) == matches
+    assert HybridThemeBackend(batch_size=3).predict(texts, langs) == matches
+    single = [HybridThemeBackend().predict([t], [lang])[0] for t, lang in TEXTS]
+    assert single == matches
+
+
+def test_lexicon_features_columns():
+    m = ThemeMatch({"music": 0.8, "intent": 0.8}, ("waiting",), False, {})
+    row = lexicon_features([m])[0]
+    assert row[HEADS.index("music")] == pytest.approx(0.8)
+    assert row[HEADS.index("waiting")] == 1.0
+    assert "intent" not in HEADS and row.sum() == pytest.approx(1.8)
+    assert lexicon_features([]).shape == (0, len(HEADS))
+
+
+def test_stage_runs_with_the_hybrid_backend():
+    stage = ThemeStage(backend="themes.hybrid.v1")
+    batch = [Comment(id=str(i), text=t, clean_text=t, lang=lang, sentiment="positive")
+             for i, (t, lang) in enumerate(TEXTS)]
+    out = stage(batch)
+    assert len(out) == len(batch)
+    for c in out:
+        assert set(c.themes) <= set(THEMES) and set(c.theme_scores) == set(c.themes)
+        assert ("intent" in c.themes) == bool(c.intents)
+        assert set(c.theme_polarity) <= set(c.themes)
+    assert out[11].noise and out[11].themes == ()
+    assert stage([]) == []
+    assert stage.describe()["backend"] == "themes.hybrid.v1"
+
+
+def test_bad_arguments(backend, tmp_path):
+    with pytest.raises(ConfigError):
+        HybridThemeBackend(batch_size=0)
+    with pytest.raises(RecordError):
+        backend.predict(["a", "b"], ["en"])
+    with pytest.raises(ModelError, match="train.py"):
+        HybridThemeBackend(path=tmp_path).predict(["the plot"], ["en"])
+
+
+def test_artifact_is_plain_data(tmp_path):
+    with np.load(default_model_dir() / "weights.npz", allow_pickle=False) as data:
+        assert set(data.files) == {"cols", "hash_weights", "lex_weights", "bias"}
+    meta = json.loads((default_model_dir() / "meta.json").read_text(encoding="utf-8"))
+    assert meta["heads"] == list(HEADS) and set(meta["thresholds"]) == set(HEADS)
+    copy = tmp_path / "model"
+    shutil.copytree(default_model_dir(), copy)
+    meta["heads"] = meta["heads"][::-1]
+    (copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="retrain"):
+        HybridThemeBackend(path=copy).predict(["the plot"], ["en"])
