@@ -141,7 +141,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     ctx, stats = _context(config), ReadStats()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    accumulator = ResonanceAccumulator(config.aggregate or None)
+    accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
@@ -162,6 +162,22 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
     write_json(out / "manifest.json", manifest)
     return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"])
+
+
+def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
+    """``[aggregate] confusion = "model"`` takes the sentiment model's held-out
+    per-language confusion matrices (from its model card data) for share correction."""
+    settings = dict(config.aggregate)
+    if settings.get("confusion") == "model":
+        stage = next((s for s in pipeline.stages if s.name == "sentiment"), None)
+        scores = stage.dev_scores() if stage is not None and hasattr(stage, "dev_scores") else None
+        if not scores or not scores.get("confusion_per_language"):
+            raise ConfigError("aggregate.confusion = \"model\" needs a sentiment model that ships dev_scores.json; "
+                              "give the matrices as a table instead.")
+        # Languages whose dev data lack a class (binary sources) cannot correct 3-way shares.
+        settings["confusion"] = {lang: m for lang, m in scores["confusion_per_language"].items()
+                                 if all(sum(row) > 0 for row in m)}
+    return settings
 
 
 def _limited(items: Iterator, limit: int | None) -> Iterator:

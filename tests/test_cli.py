@@ -175,3 +175,17 @@ def output_text(path) -> str:
     if path.suffix == ".parquet":
         return json.dumps(pq.read_table(path).to_pylist(), ensure_ascii=False, default=str).lower()
     return path.read_bytes().decode("utf-8", "replace").lower()
+
+
+def test_confusion_correction_from_the_model_card(tmp_path, samples):
+    config = tmp_path / "c.toml"
+    config.write_text('[aggregate]\nconfusion = "model"\n')
+    out = tmp_path / "cm"
+    assert main(["run", str(samples), "-o", str(out), "-q", "--config", str(config)]) == 0
+    import csv
+
+    header = next(csv.reader((out / "resonance.csv").open(encoding="utf-8")))
+    assert "net_sentiment_corrected" in header
+    stages = json.loads((out / "manifest.json").read_text())["stages"]
+    sentiment = next(s for s in stages if s["stage"] == "sentiment")
+    assert 0 < sentiment["accuracy_per_language"]["vi"] <= 1

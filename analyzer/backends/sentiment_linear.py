@@ -122,6 +122,12 @@ class LinearSentimentBackend:
         position = {text: i for i, text in enumerate(unique)}
         return probs[[position[t] for t in texts]]
 
+    def dev_scores(self) -> dict[str, Any] | None:
+        """Held-out per-language macro-F1 and confusion matrices written by the model's
+        evaluate.py beside the weights (numbers only), or None when absent."""
+        path = Path(self.path or default_model_dir()) / "dev_scores.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "path": str(self.path or default_model_dir()),
                 "batch_size": self.batch_size}

@@ -34,6 +34,16 @@ class SentimentStage(Stage):
             for c, label, probs in zip(batch, labels, predictions)
         ]
 
+    def dev_scores(self) -> dict | None:
+        """The backend's held-out scores (per-language macro-F1, confusion), if it ships them."""
+        scores = getattr(self.backend, "dev_scores", None)
+        return scores() if callable(scores) else None
+
     def describe(self) -> dict:
-        return {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
-                "version": getattr(self.backend, "version", None)}
+        out = {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
+               "version": getattr(self.backend, "version", None)}
+        scores = self.dev_scores()
+        if scores:
+            out["dev_macro_f1_mean"] = scores.get("mean_macro_f1")
+            out["accuracy_per_language"] = scores.get("macro_f1_per_language")  # macro-F1, held-out dev
+        return out
