@@ -78,6 +78,7 @@ def _context(config: Config) -> ReadContext:
 
 
 def _progress(iterable: Iterable, enabled: bool, desc: str) -> Iterable:
+    """A tqdm bar on stderr, only when stderr is a terminal (off with --quiet)."""
     if not enabled or not sys.stderr.isatty():
         return iterable
     from tqdm import tqdm
@@ -96,6 +97,11 @@ def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: Rejects
             yield item
 
 
+def _counts(stats: ReadStats) -> dict[str, Any]:
+    totals = stats.totals
+    return {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]}
+
+
 def fingerprint(path: str) -> dict[str, Any]:
     if path == STDIN:
         return {"path": "<stdin>"}
@@ -108,7 +114,6 @@ def fingerprint(path: str) -> dict[str, Any]:
 
 def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list[str], ctx: ReadContext,
               started: float, extra: dict[str, Any]) -> dict[str, Any]:
-    totals = stats.totals
     return {
         "package": {"name": "resonance-analyzer", "version": __version__},
         "python": _platform.python_version(),
@@ -117,7 +122,7 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
         "config": config.to_dict(),
         "stages": pipeline.describe(),
         "inputs": [fingerprint(p) for p in inputs],
-        "counts": {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]},
+        "counts": _counts(stats),
         "files": [f.to_dict() for f in stats.files],
         "stage_summaries": {s.name: s.summary() for s in pipeline.stages if hasattr(s, "summary")},
         "dump_time": ctx.dump_time.isoformat() if ctx.dump_time else None,
@@ -146,10 +151,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
     try:
-        items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
-        accepted = _accepted(_progress(items, progress, "analyzer run"), config.input.on_error,
-                             rejects if config.input.on_error == "collect" else None)
-        for batch in pipeline.batches(accepted):
+        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run"):
             comments.write(batch)
             accumulator.update(batch)
         ok = True
@@ -178,6 +180,16 @@ def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
         settings["confusion"] = {lang: m for lang, m in scores["confusion_per_language"].items()
                                  if all(sum(row) > 0 for row in m)}
     return settings
+
+
+def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
+               rejects: RejectsWriter, limit: int | None, progress: str | bool) -> Iterator[list[Comment]]:
+    """Read -> (rejects to the sink) -> annotated batches: the loop both jobs share."""
+    items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
+    if progress:
+        items = _progress(items, True, str(progress))
+    sink = rejects if config.input.on_error == "collect" else None
+    return pipeline.batches(_accepted(items, config.input.on_error, sink))
 
 
 def _limited(items: Iterator, limit: int | None) -> Iterator:
@@ -223,10 +235,7 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     rejects = RejectsWriter(rejects_path)
     ok = False
     try:
-        items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
-        accepted = _accepted(_progress(items, progress, "analyzer annotate"), config.input.on_error,
-                             rejects if config.input.on_error == "collect" else None)
-        for batch in pipeline.batches(accepted):
+        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer annotate"):
             writer.write([annotation_row(c) for c in batch])
         ok = True
     finally:
@@ -234,7 +243,6 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
         rejects.close()
     if rejects.count == 0:
         rejects_path.unlink(missing_ok=True)
-    totals = stats.totals
     outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})
-    return RunSummary(None, {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]},
+    return RunSummary(None, _counts(stats),
                       [f.to_dict() for f in stats.files], outputs, round(time.time() - started, 3))

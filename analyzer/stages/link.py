@@ -23,7 +23,6 @@ Several dramas in one text: the strongest wins; a tie halves the confidence and
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections import Counter
@@ -32,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, check_param
+from ..errors import check_param
 from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from .base import Batch, Stage
+from .catalog import read_catalog_rows
 from .dedup import LRU
 
 DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "data" / "catalog" / "dramas.csv"
@@ -63,14 +63,8 @@ class Catalog:
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
     path = Path(path) if path else DEFAULT_CATALOG
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the drama catalog {path}: {exc.strerror}; pass catalog=PATH to a "
-                          "CSV with columns drama_id,title,original_title,aliases,...") from None
-    if rows and "drama_id" not in rows[0]:
-        raise ConfigError(f"{path} has no drama_id column; expected drama_id,title,original_title,aliases,...")
+    rows = read_catalog_rows(path, "drama catalog", "catalog", "drama_id,title,original_title,aliases,...",
+                             required="drama_id")
     names: dict[str, set[tuple[str, float]]] = {}
     for row in rows:
         for name, weight in _names(row):

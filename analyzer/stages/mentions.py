@@ -10,16 +10,16 @@ names are linked. An alias shared by two people is never used.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ConfigError, check_param
+from ..errors import check_param
 from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from .base import Batch, Stage
+from .catalog import read_catalog_rows
 
 KINDS = (("cast", "cast"), ("characters", "character"))
 
@@ -41,14 +41,8 @@ class PeopleIndex:
 
 def read_people(path: str | Path) -> PeopleIndex:
     """Read the catalog CSV into a PeopleIndex; unreadable file -> ConfigError."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the drama catalog {path}: {exc.strerror}; pass catalog=PATH to a CSV "
-                          "with columns drama_id,title,...,cast,characters") from None
-    if rows and "drama_id" not in rows[0]:
-        raise ConfigError(f"{path} has no drama_id column; expected drama_id,title,original_title,aliases,...,cast,characters")
+    rows = read_catalog_rows(path, "drama catalog", "catalog",
+                             "drama_id,title,original_title,aliases,...,cast,characters", required="drama_id")
     owners: dict[str, set[str]] = {}  # alias -> mentions
     dramas: dict[str, set[str]] = {}
     keys: dict[str, str] = {}

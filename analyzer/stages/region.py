@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -29,6 +28,7 @@ from ..errors import ConfigError, check_param
 from ..io.platforms.places import country_from_location
 from ..schema import Comment
 from .base import Batch, Stage
+from .catalog import read_catalog_rows
 
 DEFAULT_CHANNELS = Path(__file__).resolve().parents[2] / "data" / "catalog" / "channels.csv"
 GLOBAL = "Global"
@@ -53,12 +53,8 @@ def _key(text: str) -> str:
 def load_channels(path: str | Path | None = None) -> tuple[dict, dict]:
     """(channel key -> (region, confidence), platform -> (region, confidence)) from a CSV."""
     path = Path(path) if path else DEFAULT_CHANNELS
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the channel catalog {path}: {exc.strerror}; pass channels=PATH to a "
-                          "CSV with columns channel,platform,region,region_confidence,note") from None
+    rows = read_catalog_rows(path, "channel catalog", "channels",
+                             "channel,platform,region,region_confidence,note")
     channels, platforms = {}, {}
     for number, row in enumerate(rows, 2):
         try:
