@@ -62,6 +62,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary = run(args.inputs, args.output, config=_job_config(args), limit=args.limit, progress=not args.quiet)
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
+    a = summary.accepted
+    print(f"of the accepted: {a['unlinked']} not linked to a drama (reported as '(unlinked)'); "
+          f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
     return 0
 

@@ -38,6 +38,7 @@ class RunSummary:
     files: list[dict[str, Any]]
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    accepted: dict[str, int] = field(default_factory=dict)  # of the accepted: unlinked, noise, duplicates
 
     @property
     def reconciles(self) -> bool:
@@ -97,6 +98,19 @@ def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: Rejects
             yield item
 
 
+class Tally:
+    """What became of the accepted comments: kept in the output, but not all counted in metrics."""
+
+    def __init__(self) -> None:
+        self.counts = {"unlinked": 0, "noise": 0, "duplicates": 0}
+
+    def update(self, batch: list[Comment]) -> None:
+        for c in batch:
+            self.counts["unlinked"] += c.drama is None
+            self.counts["noise"] += c.noise
+            self.counts["duplicates"] += c.duplicate_of is not None
+
+
 def _counts(stats: ReadStats) -> dict[str, Any]:
     totals = stats.totals
     return {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]}
@@ -147,6 +161,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
+    tally = Tally()
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
@@ -154,16 +169,18 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
         for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run"):
             comments.write(batch)
             accumulator.update(batch)
+            tally.update(batch)
         ok = True
     finally:
         comments.close(ok)
         rejects.close()
-    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}})
+    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
     result = accumulator.result()
     outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
     write_json(out / "manifest.json", manifest)
-    return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"])
+    return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"],
+                      tally.counts)
 
 
 def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:

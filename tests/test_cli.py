@@ -189,3 +189,11 @@ def test_confusion_correction_from_the_model_card(tmp_path, samples):
     stages = json.loads((out / "manifest.json").read_text())["stages"]
     sentiment = next(s for s in stages if s["stage"] == "sentiment")
     assert 0 < sentiment["accuracy_per_language"]["vi"] <= 1
+
+
+def test_run_summary_counts_what_metrics_leave_out(run_dir):
+    accepted = json.loads((run_dir / "manifest.json").read_text())["accepted"]
+    rows = pq.read_table(run_dir / "comments.parquet").to_pylist()
+    assert accepted["noise"] == sum(r["noise"] for r in rows) >= 3
+    assert accepted["unlinked"] == sum(r["drama"] is None for r in rows)
+    assert accepted["duplicates"] == sum(r["duplicate_of"] is not None for r in rows)
