@@ -232,6 +232,8 @@ def annotation_row(comment: Comment) -> dict[str, Any]:
         "intents": list(comment.intents), "noise": bool(comment.noise),
     }
     row = {(f"source_{k}" if k in annotations else k): v for k, v in comment.extra.items()}
+    if comment.author is not None:  # the input's author fields are replaced by the pseudonym
+        row["author"] = comment.author
     row.update(annotations)
     return row
 

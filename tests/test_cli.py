@@ -89,7 +89,8 @@ def test_annotate_contract(tmp_path, samples, suffix):
     contract = {"lang", "lang_confidence", "sentiment", "sentiment_scores", "themes", "theme_polarity", "intents", "noise"}
     assert contract <= set(rows[0])
     # input fields are kept; the input's own `lang` is kept as source_lang
-    assert {"id", "text", "drama", "likes", "source_lang"} <= set(rows[0])
+    assert {"id", "text", "drama", "likes", "source_lang", "author"} <= set(rows[0])
+    assert all(r["author"].startswith("u_") for r in rows)
     row = rows[0]
     scores = row["sentiment_scores"] if suffix != ".csv" else json.loads(row["sentiment_scores"])
     assert set(scores) == {"negative", "neutral", "positive"}
