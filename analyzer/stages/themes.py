@@ -37,6 +37,9 @@ class ThemeStage(Stage):
         self.sentiment_spec = sentiment
         self.backend = select_backend(backend, "themes")
         self.sentiment = select_backend(sentiment, "sentiment") if sentiment is not None else None
+        share = getattr(self.backend, "share_embeddings", None)
+        if self.sentiment is not None and callable(share):
+            share(self.sentiment)  # embed once per comment (e.g. themes.e5.v1 + sentiment.e5.v1)
 
     def predict(self, batch: Sequence[Comment]) -> list[ThemePrediction]:
         texts = [c.model_text for c in batch]

@@ -1,0 +1,216 @@
+"""``themes.e5.v1``: ``themes.hybrid.v1`` stacked with multilingual-e5-small embeddings.
+
+Per comment: one lexicon pass (noise, evidence clauses, cue scores; as in the hybrid),
+the hybrid's 21 head probabilities, and the e5 embedding (``query: `` prefix, mean
+pool, L2: what ``E5SentimentBackend.embed`` returns). Each label (13 themes without
+``intent`` + 8 intent flags) has a logistic head over
+``[emb_scale * embedding, hybrid_scale * hybrid probabilities, lex_scale * cue scores]``,
+trained by ``models/themes-e5/train.py`` (hybrid probabilities out-of-fold) and run
+here in numpy. A label fires at its threshold (``union``: a theme also fires when the
+lexicon alone fires it); ``intent`` iff an intent flag; ``where_to_watch`` adds
+``access``; noise comments are never embedded. Artifact: ``weights.npz`` (no pickle)
++ ``meta.json`` in ``analyzer/_models/themes-e5/``.
+
+Embed once per comment: ``share_embeddings(sentiment_backend)`` (called by
+``ThemeStage`` when it is given a sentiment backend) puts an ``EmbeddingCache`` in
+front of an e5 sentiment backend's encoder and uses it, so comments the sentiment
+stage already embedded are not encoded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError, RecordError, check_param
+from ..registry import register
+from ..schema import INTENTS, THEMES
+from .base import ThemeMatch
+from .embedding_cache import share_encoder
+from .themes_hybrid import HEADS, LEXICON_FIRES, HybridThemeBackend, lexicon_features
+from .themes_hybrid import default_model_dir as hybrid_model_dir
+
+NAME = "themes.e5.v1"
+NOISE = ThemeMatch({}, (), True, {})
+INTENT_COLS = [HEADS.index(i) for i in INTENTS]
+THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
+
+
+def default_model_dir() -> Path:
+    """The artifact shipped inside the package."""
+    return Path(str(resources.files("analyzer") / "_models" / "themes-e5"))
+
+
+def hybrid_fingerprint(path: str | Path) -> str:
+    """sha1 of the hybrid's weights.npz: the stacked heads were trained on its outputs."""
+    return hashlib.sha1((Path(path) / "weights.npz").read_bytes()).hexdigest()
+
+
+def stack_features(emb: np.ndarray, hybrid_probs: np.ndarray, lex: np.ndarray, scales: dict[str, float]) -> np.ndarray:
+    """(n, dim + 2 * len(HEADS)) head input: scaled embedding, hybrid probabilities, cue scores."""
+    return np.hstack([emb * scales["emb"], hybrid_probs * scales["hybrid"], lex * scales["lex"]]).astype(np.float32)
+
+
+def decide(probs: np.ndarray, lex: np.ndarray, thresholds: np.ndarray, union: bool) -> np.ndarray:
+    """(n, len(HEADS)) bool decisions (no ``intent`` column: it follows the flags)."""
+    pred = probs >= thresholds
+    if union:
+        pred[:, THEME_COLS] |= lex[:, THEME_COLS] >= LEXICON_FIRES
+    pred[:, HEADS.index("access")] |= pred[:, HEADS.index("where_to_watch")]
+    return pred
+
+
+class E5ThemeModel:
+    """Loaded heads: weights (len(HEADS), n_inputs), bias, thresholds, feature scales."""
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any]) -> None:
+        self.weights, self.bias, self.meta = weights, bias, meta
+        self.thresholds = np.asarray([meta["thresholds"][h] for h in HEADS], dtype=np.float32)
+        self.scales = {k: float(v) for k, v in meta["scales"].items()}
+        self.union = bool(meta.get("union", False))
+        self.dim = int(meta["dim"])
+
+    @classmethod
+    def load(cls, path: str | Path) -> E5ThemeModel:
+        folder = Path(path)
+        meta_file, weights_file = folder / "meta.json", folder / "weights.npz"
+        if not meta_file.is_file() or not weights_file.is_file():
+            raise ModelError(f"No {NAME} model in {folder} (need meta.json and weights.npz); "
+                             "pass path= a folder written by models/themes-e5/train.py.")
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            with np.load(weights_file, allow_pickle=False) as data:
+                weights = np.asarray(data["weights"], dtype=np.float32)
+                bias = np.asarray(data["bias"], dtype=np.float32)
+            model = cls(weights, bias, meta)
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            raise ModelError(f"Cannot load the {NAME} model in {folder}: {exc}; retrain or reinstall it.") from exc
+        if tuple(meta.get("heads", ())) != HEADS or weights.shape != (len(HEADS), model.dim + 2 * len(HEADS)) \
+                or bias.shape != (len(HEADS),):
+            raise ModelError(f"The model in {folder} does not match heads {HEADS} and dim {model.dim}; retrain it.")
+        return model
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ self.weights.T + self.bias)))
+
+
+@register(NAME)
+class E5ThemeBackend:
+    """Hybrid + e5 stacked heads (see the module docstring); ``predict`` -> ThemeMatch."""
+
+    name = NAME
+    version = "1"
+
+    def __init__(self, *, path: str | Path | None = None, hybrid: str | Path | None = None,
+                 encoder: str | None = None, cache_dir: str | None = None, device: str = "cpu",
+                 batch_size: int = 64, threads: int | None = None, embedder: Any = None) -> None:
+        check_param("E5ThemeBackend", "batch_size", batch_size,
+                    isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0,
+                    "a positive int")
+        check_param("E5ThemeBackend", "embedder", embedder, embedder is None or callable(getattr(embedder, "embed", None)),
+                    "None or an object with an embed(texts) method")
+        self.path, self.hybrid_path, self.encoder, self.cache_dir = path, hybrid, encoder, cache_dir
+        self.device, self.batch_size, self.threads = device, batch_size, threads
+        self.embedder_obj = embedder
+        self.hybrid = HybridThemeBackend(path=hybrid)
+        self.shared_with: str | None = None
+        self._embedder = embedder
+        self._model: E5ThemeModel | None = None
+
+    @property
+    def model(self) -> E5ThemeModel:
+        if self._model is None:
+            self._model = E5ThemeModel.load(self.path if self.path is not None else default_model_dir())
+            self._check_hybrid()
+        return self._model
+
+    def _check_hybrid(self) -> None:
+        expected = self._model.meta.get("hybrid_sha1")
+        folder = self.hybrid_path if self.hybrid_path is not None else hybrid_model_dir()
+        if expected and (Path(folder) / "weights.npz").is_file() and hybrid_fingerprint(folder) != expected:
+            warnings.warn(f"{NAME} was trained on another themes.hybrid.v1 model than the one in {folder}; "
+                          "rerun models/themes-e5/train.py.", stacklevel=3)
+
+    @property
+    def embedder(self) -> Any:
+        """The object whose ``embed(texts)`` gives e5 vectors (shared, given, or our own encoder)."""
+        if self._embedder is None:
+            from .sentiment_e5 import E5Encoder
+
+            self._embedder = E5Encoder(path=self.encoder, cache_dir=self.cache_dir, device=self.device,
+                                       batch_size=self.batch_size, threads=self.threads)
+        return self._embedder
+
+    def share_embeddings(self, sentiment: Any) -> bool:
+        """Reuse the sentiment backend's e5 encoder behind one EmbeddingCache (see module doc).
+        Returns whether sharing is on; an explicit ``embedder=`` is never replaced."""
+        if self.embedder_obj is not None:
+            return False
+        cache = share_encoder(sentiment)
+        if cache is None:
+            return False
+        self._embedder = cache
+        self.shared_with = getattr(sentiment, "name", type(sentiment).__name__)
+        return True
+
+    def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
+        """One ThemeMatch per text, in order."""
+        texts = [t or "" for t in texts]
+        langs = list(langs) if langs is not None else [None] * len(texts)
+        if len(langs) != len(texts):
+            raise RecordError(f"predict got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+        matches = self.hybrid.lexicon.predict(texts, langs)
+        keep = [i for i, m in enumerate(matches) if not m.noise]
+        out = [NOISE] * len(texts)
+        if not keep:
+            return out
+        kept, kept_texts = [matches[i] for i in keep], [texts[i] for i in keep]
+        lex = lexicon_features(kept)
+        probs = self.probabilities(kept_texts, lex)
+        fired = decide(probs, lex, self.model.thresholds, self.model.union)
+        for row, i in enumerate(keep):
+            out[i] = self._match(texts[i], kept[row], probs[row], lex[row], fired[row])
+        return out
+
+    def probabilities(self, texts: Sequence[str], lex: np.ndarray) -> np.ndarray:
+        """(n, len(HEADS)) head probabilities for non-noise texts and their lexicon features."""
+        model = self.model
+        if model.scales["hybrid"]:
+            hybrid_probs = self.hybrid.model.probabilities(list(texts), lex)
+        else:  # trained without the hybrid's probabilities (chosen by CV): skip them
+            hybrid_probs = np.zeros((len(texts), len(HEADS)), dtype=np.float32)
+        emb = np.asarray(self.embedder.embed(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        if emb.shape[1] != model.dim:
+            raise ModelError(f"The embedder gives {emb.shape[1]}-dim vectors but {NAME} needs {model.dim} "
+                             "(multilingual-e5-small); pass an e5-small encoder.")
+        return model.probabilities(stack_features(emb, hybrid_probs, lex, model.scales))
+
+    def _match(self, text: str, match: ThemeMatch, probs: np.ndarray, lex: np.ndarray, fired: np.ndarray) -> ThemeMatch:
+        scores: dict[str, float] = {}
+        for k, head in enumerate(HEADS):
+            if fired[k]:
+                scores[head] = max(float(probs[k]), float(lex[k]) if head not in INTENTS else 0.0)
+        if "where_to_watch" in scores:
+            scores["access"] = max(scores.get("access", 0.0), scores["where_to_watch"])
+        intents = tuple(i for i in INTENTS if i in scores)
+        if intents:
+            scores["intent"] = max(scores[i] for i in intents)
+        themes = {t: round(min(1.0, scores[t]), 4) for t in THEMES if t in scores}
+        whole = (text.strip(),)
+        evidence = {t: match.evidence.get(t) or whole for t in themes}
+        return ThemeMatch(themes, intents, False, evidence)
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "version": self.version, "path": str(self.path or default_model_dir()),
+                "hybrid": str(self.hybrid_path or hybrid_model_dir()), "embeddings_shared_with": self.shared_with,
+                "device": self.device, "batch_size": self.batch_size}
+
+    def __repr__(self) -> str:
+        return f"E5ThemeBackend(path={self.path!r}, hybrid={self.hybrid_path!r}, device={self.device!r})"

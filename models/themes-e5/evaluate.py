@@ -1,0 +1,100 @@
+"""Evaluate themes.e5.v1 on the hand-labelled dev set, side by side with themes.lexicon.v1
+and themes.hybrid.v1 in the same run (the dev set is used for no training or tuning
+choice). Also: per source (YouTube variety-show comments vs NSMC movie reviews), per
+intent, and, for reference, stance macro-F1 and theme-polarity accuracy with
+sentiment.linear.v1 vs sentiment.e5.v1 (themes from themes.e5.v1). With --own, our
+synthetic comments (training data: a sanity check, not a held-out number). Texts are
+joined from ../shared/data at run time; one e5 encoder, each text encoded once.
+
+    OMP_NUM_THREADS=1 .venv/bin/python models/themes-e5/evaluate.py [--own] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+
+from common import ROOT
+
+from analyzer.backends.embedding_cache import EmbeddingCache
+from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from analyzer.backends.sentiment_linear import LinearSentimentBackend
+from analyzer.backends.themes_e5 import E5ThemeBackend
+from analyzer.backends.themes_hybrid import HybridThemeBackend
+from analyzer.backends.themes_lexicon import LexiconThemeBackend
+from analyzer.evaluation.devset import load_devset
+from analyzer.evaluation.themes import evaluate_themes, format_report
+from analyzer.schema import INTENTS
+
+KEYS = ("theme_micro_precision", "theme_micro_recall", "theme_micro_f1", "theme_macro_f1",
+        "intent_micro_f1", "intent_macro_f1")
+
+
+def hybrid_evaluate_module():
+    """models/themes-hybrid/evaluate.py (its side-by-side table and one-line summary)."""
+    spec = importlib.util.spec_from_file_location("themes_hybrid_evaluate", ROOT / "models" / "themes-hybrid" / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def intent_table(results: dict[str, dict]) -> str:
+    names = list(results)
+    lines = [f"{'intent':<16}{'n':>5}" + "".join(f"{n[:20]:>22}" for n in names)]
+    for intent in INTENTS:
+        support = results[names[0]]["intents"][intent]["support"]
+        lines.append(f"{intent:<16}{support:>5}" + "".join(f"{results[n]['intents'][intent]['f1']:>22.2f}" for n in names))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--labels", default=str(ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"))
+    parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--own", action="store_true", help="also score our synthetic comments (training data)")
+    parser.add_argument("--json", default=None, help="also write the summary numbers here")
+    args = parser.parse_args()
+    hybrid_eval = hybrid_evaluate_module()
+    records = load_devset(args.labels, args.shared)
+    print(f"dev set: {len(records)} records joined from {args.shared}\n")
+    encoder = EmbeddingCache(E5Encoder(threads=args.threads), capacity=1 << 16)
+    backends = {"themes.lexicon.v1": LexiconThemeBackend(), "themes.hybrid.v1": HybridThemeBackend(),
+                "themes.e5.v1": E5ThemeBackend(embedder=encoder)}
+    results = {name: evaluate_themes(records, backend, None) for name, backend in backends.items()}
+    print(format_report(results["themes.e5.v1"]))
+    print("\nside by side on the dev set (same run):")
+    print(hybrid_eval.side_by_side(results))
+    print("\nper intent F1 (same run):")
+    print(intent_table(results))
+    print("\nper source:")
+    for source in sorted({r["id"].rsplit(":", 1)[0] for r in records}):
+        subset = [r for r in records if r["id"].startswith(source + ":")]
+        for name, backend in backends.items():
+            print(hybrid_eval.summary(f"{source.split('/')[0]} / {name}", evaluate_themes(subset, backend, None)))
+    print("\nstance and theme polarity (themes from themes.e5.v1; same run):")
+    stance = {}
+    for name, sentiment in (("sentiment.linear.v1", LinearSentimentBackend()),
+                            ("sentiment.e5.v1", E5SentimentBackend(encoder_obj=encoder))):
+        res = evaluate_themes(records, backends["themes.e5.v1"], sentiment)
+        stance[name] = {k: res[k] for k in ("stance_n", "stance_macro_f1", "stance_accuracy", "polarity_accuracy",
+                                              "polarity_pairs")}
+        print(f"{name:<22} stance macro-F1 {res['stance_macro_f1']:.3f} (accuracy {res['stance_accuracy']:.3f}, "
+              f"n={res['stance_n']})  theme polarity accuracy {res['polarity_accuracy']:.3f} "
+              f"on {res['polarity_pairs']} labelled themes")
+    if args.own:
+        own = [json.loads(line) for line in (ROOT / "models" / "themes-hybrid" / "synthetic.jsonl")
+               .read_text(encoding="utf-8").splitlines() if line.strip()]
+        print("\nsynthetic drama comments (training data for both models; not held out):")
+        for name, backend in backends.items():
+            print(hybrid_eval.summary(f"synthetic / {name}", evaluate_themes(own, backend, None)))
+    if args.json:
+        summary = {name: {k: round(res[k], 4) for k in KEYS} for name, res in results.items()}
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"n": len(records), "themes": summary, "stance": stance}, f, indent=1)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
