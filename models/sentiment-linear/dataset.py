@@ -18,6 +18,9 @@ DATA_DIR = Path(os.environ.get("ANALYZER_SHARED_DATA", "/work/shared/data"))
 SEED = 13
 # The project's hand-labelled real-comment dev set: its rows are never trained on.
 DEVSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "devsets" / "comments_dev.labels.jsonl"
+# Hand-labelled real comments for TRAINING (disjoint from the dev set by (source, line) and sha1).
+TRAINSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "trainsets" / "comments_train.labels.jsonl"
+DOMAIN_SOURCE = "comments_train"
 
 # folder -> (kind, weight, dev fraction for a seeded split or None to use validation.jsonl)
 SOURCES: dict[str, tuple[str, float, float | None]] = {
@@ -113,6 +116,22 @@ def excluded_texts(data_dir: Path = DATA_DIR) -> list[str]:
 def read_cues(path: Path) -> list[Row]:
     """The hand-written drama-stance cues (training only)."""
     return [Row(r["text"], r["label"], r["lang"], "drama_cues", 1.0) for r in _read(path)]
+
+
+def read_domain(data_dir: Path = DATA_DIR, labels: Path = TRAINSET_LABELS) -> list[Row]:
+    """In-domain real comments (data/trainsets): stance -> label. Noise rows (bare timestamps,
+    fragments) keep their protocol stance, neutral. Raises if a row overlaps the dev set."""
+    from analyzer.evaluation.devset import devset_keys, load_devset
+
+    if not labels.is_file() or not data_dir.is_dir():
+        return []
+    records = load_devset(labels, data_dir, on_error="raise")
+    dev_keys = devset_keys(DEVSET_LABELS) if DEVSET_LABELS.is_file() else set()
+    overlap = [r["id"] for r in records if tuple(r["id"].rsplit(":", 1)) in
+               {(s, str(n)) for s, n in dev_keys}]
+    if overlap:
+        raise ValueError(f"{len(overlap)} training comments are in the dev set, e.g. {overlap[0]}")
+    return [Row(r["text"], r["stance"], r.get("lang") or "und", DOMAIN_SOURCE, 1.0) for r in records]
 
 
 def dev_records(dev: list[Row]) -> list[dict]:

@@ -25,10 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.text_features import HashingFeaturizer, to_csr  # noqa: E402
 from analyzer.schema import SENTIMENT_LABELS  # noqa: E402
-from dataset import DATA_DIR, SEED, SOURCES, Row, excluded_texts, load_split, read_cues  # noqa: E402
+from dataset import (DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, Row, excluded_texts,  # noqa: E402
+                     load_split, read_cues, read_domain)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
+DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
+SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
+FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
 C_GRID = (1.0, 3.0, 10.0)
 DEFAULT_C = 3.0
@@ -56,22 +60,39 @@ def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row])
     return kept
 
 
-def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT) -> np.ndarray:
-    """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside."""
-    groups = Counter((r.source, r.lang) for r in rows if r.source != "drama_cues")
-    classes = Counter((r.source, r.lang, r.label) for r in rows if r.source != "drama_cues")
+def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float]
+               ) -> tuple[list[Row], list[Row], list[Row]]:
+    """(shared train rows + cues, in-domain real comments, shared dev rows). Shared rows
+    with the text of an in-domain comment are dropped (its stance label wins); in-domain
+    rows whose text is in the shared dev split are dropped too."""
+    from dataclasses import replace
+
+    train, dev = load_split()
+    train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
+    domain = clean_train(featurizer, read_domain(), dev)
+    domain_texts = set(normalized(featurizer, [r.text for r in domain]))
+    train = clean_train(featurizer, train, dev)
+    train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
+    return train + read_cues(HERE / "drama_cues.jsonl"), domain, dev
+
+
+def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
+                   domain_weight: float = DOMAIN_WEIGHT) -> np.ndarray:
+    """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside.
+    Cues and in-domain comments get a fixed weight each (mean shared row = 1)."""
+    groups = Counter((r.source, r.lang) for r in rows if r.source not in FIXED)
+    classes = Counter((r.source, r.lang, r.label) for r in rows if r.source not in FIXED)
     n_classes = Counter((s, lang) for s, lang, _ in classes)
     weights = np.empty(len(rows), dtype=np.float64)
+    fixed = np.array([r.source in FIXED for r in rows])
     for i, r in enumerate(rows):
-        if r.source == "drama_cues":
-            weights[i] = -1.0
+        if r.source in FIXED:
+            weights[i] = cue_weight if r.source == "drama_cues" else domain_weight
             continue
         n = groups[(r.source, r.lang)]
         balance = n / (n_classes[(r.source, r.lang)] * classes[(r.source, r.lang, r.label)])
         weights[i] = r.weight * math.sqrt(n) / n * min(max(balance, 1 / CLASS_CLIP), CLASS_CLIP)
-    data = weights > 0
-    weights[data] /= weights[data].mean()
-    weights[~data] = cue_weight
+    weights[~fixed] /= weights[~fixed].mean()
     return weights
 
 
@@ -142,13 +163,19 @@ def main() -> None:
     parser.add_argument("--select-c", action="store_true", help=f"choose C from {C_GRID} on an inner train split")
     parser.add_argument("--n-features", type=int, default=1 << 20)
     parser.add_argument("--cue-weight", type=float, default=CUE_WEIGHT, help="weight of one hand-written cue")
+    parser.add_argument("--domain-weight", type=float, default=DOMAIN_WEIGHT,
+                        help="weight of one labelled real comment from data/trainsets (0 leaves them out)")
+    parser.add_argument("--source-weight", action="append", default=[], metavar="SOURCE=W",
+                        help="override a source's weight (repeatable)")
     args = parser.parse_args()
 
+    source_weights = dict(SOURCE_WEIGHTS)
+    source_weights.update({k: float(v) for k, v in (item.split("=", 1) for item in args.source_weight)})
     featurizer = HashingFeaturizer(n_features=args.n_features)
     t0 = time.perf_counter()
-    train, dev = load_split()
-    train = clean_train(featurizer, train, dev) + read_cues(HERE / "drama_cues.jsonl")
-    w = sample_weights(train, args.cue_weight)
+    train, domain, dev = build_rows(featurizer, source_weights)
+    train += domain if args.domain_weight > 0 else []
+    w = sample_weights(train, args.cue_weight, args.domain_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
     c = args.c or (select_c(featurizer, train, w) if args.select_c else DEFAULT_C)
     x = featurize(featurizer, [r.text for r in train])
@@ -160,9 +187,10 @@ def main() -> None:
     info = {
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial",
         "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
-        "cue_weight": args.cue_weight, "class_clip": CLASS_CLIP,
+        "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
+        "domain_rows": "data/trainsets/comments_train.labels.jsonl (stance; noise rows neutral)",
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
-        "sources": {s: {"kind": k, "weight": wt, "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
+        "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},
         "train_rows": dict(Counter(f"{r.source}/{r.lang}" for r in train)),
         "dev_rows": dict(Counter(f"{r.source}/{r.lang}" for r in dev)),
