@@ -18,7 +18,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 # Dev install: tests, notebooks and the transformer tiers (torch pinned to the CPU build).
 $(VENV)/.dev: pyproject.toml $(VENV)/.core
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,e5,topics]'
+	$(BIN)/python -m pip install -q -e '.[dev,e5,onnx,topics]'
 	touch $@
 
 demo: $(VENV)/.core

@@ -148,14 +148,14 @@ def manual_embedding(model_dir, text: str) -> np.ndarray:
 
 
 def test_prefix_pooling_and_normalisation_match_the_recipe(tiny):
-    encoder = E5Encoder(path=str(tiny))
+    encoder = E5Encoder(path=str(tiny), precision="fp32")
     np.testing.assert_allclose(encoder.embed("the plot drags"), manual_embedding(tiny, "the plot drags"), atol=1e-5)
     assert encoder.tokenize(["hello"])[0][: len(encoder._prefix_ids)] == encoder._prefix_ids
 
 
 def test_order_is_kept_and_batches_do_not_change_vectors(tiny):
     texts = ["phim này hay quá", "the plot drags on and on and on", "这部剧很好看", "ok"]
-    encoder = E5Encoder(path=str(tiny), batch_size=2)
+    encoder = E5Encoder(path=str(tiny), batch_size=2, precision="fp32")
     together = encoder.embed(texts)
     np.testing.assert_allclose(together, np.stack([encoder.embed(t) for t in texts]), atol=1e-5)
     assert encoder.embed([]).shape == (0, 32)

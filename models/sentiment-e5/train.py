@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--head", choices=("auto", "mlp"), default="auto",
                         help="auto: logistic C grid and the ReLU layer, best on held-out training rows")
     args = parser.parse_args(argv)
-    cached = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=1))
+    cached = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=1, precision="fp32"))
     train_rows, dev_rows = data.load(args.per_group)
     print(f"dev rows {len(dev_rows)}, training rows offered {len(train_rows)}", flush=True)
     cached.embed([r.text for r in dev_rows])

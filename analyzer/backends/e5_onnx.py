@@ -1,0 +1,126 @@
+"""ONNX Runtime path for the e5 encoder (``E5Encoder(runtime="onnx")``).
+
+The transformers encoder is exported once (torch.onnx, TorchScript exporter, opset
+17) with mean pooling inside the graph — inputs ``input_ids``/``attention_mask``
+(batch x tokens, int64), output ``pooled`` (batch x hidden, not normalized) — into
+``$RESONANCE_ANALYZER_CACHE/onnx/<name>-<hash>.onnx`` (never committed). With
+``int8=True`` the export is then quantized by ``onnxruntime.quantization``
+(dynamic, per-channel int8 weights of every MatMul; embeddings stay float32).
+A ``.json`` sidecar records the source so a rebuilt encoder is re-exported.
+Everything runs offline; onnxruntime is part of the ``e5`` extra.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .encoder import cache_root, require
+
+OPSET = 17
+
+
+def onnx_path(ref: str, cache_dir: str | os.PathLike | None, int8: bool) -> Path:
+    """Where the export of encoder ``ref`` lives in the cache."""
+    digest = hashlib.sha1(str(Path(ref).expanduser().resolve() if Path(ref).exists() else ref).encode()).hexdigest()[:10]
+    name = Path(ref).name or "encoder"
+    return cache_root(cache_dir) / "onnx" / f"{name}-{digest}{'-int8' if int8 else ''}.onnx"
+
+
+def source_stamp(ref: str) -> dict[str, Any]:
+    """What the export was made from (local weights: size and mtime)."""
+    weights = Path(ref) / "model.safetensors"
+    if weights.is_file():
+        stat = weights.stat()
+        return {"ref": ref, "weights_bytes": stat.st_size, "weights_mtime": int(stat.st_mtime)}
+    return {"ref": ref}
+
+
+def is_current(path: Path, ref: str) -> bool:
+    sidecar = path.with_suffix(".json")
+    if not (path.is_file() and sidecar.is_file()):
+        return False
+    return json.loads(sidecar.read_text(encoding="utf-8")).get("source") == source_stamp(ref)
+
+
+def _pooled_module(torch: Any, model: Any) -> Any:
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    return Pooled()
+
+
+def export_onnx(ref: str, out: Path, local_only: bool = True) -> Path:
+    """Export encoder ``ref`` with in-graph mean pooling to ``out`` (fp32)."""
+    import warnings
+
+    torch, transformers = require("torch", "transformers")
+    require("onnx")
+    model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
+                                                   add_pooling_layer=False, attn_implementation="eager").eval()
+    ids = torch.ones((2, 8), dtype=torch.long)
+    mask = torch.ones((2, 8), dtype=torch.long)
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".partial.onnx")
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_pooled_module(torch, model), (ids, mask), str(tmp), input_names=["input_ids", "attention_mask"],
+                          output_names=["pooled"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+    tmp.replace(out)
+    return out
+
+
+def quantize_onnx(src: Path, out: Path) -> Path:
+    """Dynamic int8 quantization (per-channel weights) of every MatMul of ``src``."""
+    require("onnxruntime")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = out.with_name(out.stem + ".partial.onnx")
+    quantize_dynamic(str(src), str(tmp), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+    tmp.replace(out)
+    return out
+
+
+def ensure_onnx(ref: str, cache_dir: str | os.PathLike | None, int8: bool, local_only: bool = True) -> Path:
+    """The cached ONNX export of ``ref`` (fp32 or int8), exporting it when missing or stale."""
+    fp32 = onnx_path(ref, cache_dir, int8=False)
+    target = onnx_path(ref, cache_dir, int8)
+    if is_current(target, ref):
+        return target
+    if not is_current(fp32, ref):
+        export_onnx(ref, fp32, local_only)
+        fp32.with_suffix(".json").write_text(json.dumps({"source": source_stamp(ref), "int8": False}), encoding="utf-8")
+    if int8:
+        quantize_onnx(fp32, target)
+        target.with_suffix(".json").write_text(json.dumps({"source": source_stamp(ref), "int8": True}), encoding="utf-8")
+    return target
+
+
+class OnnxPooler:
+    """An ONNX Runtime session computing mean-pooled hidden states of padded batches."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        (ort,) = require("onnxruntime")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.inter_op_num_threads = 1
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": ids.astype(np.int64, copy=False), "attention_mask": mask.astype(np.int64, copy=False)}
+        return self.session.run(["pooled"], feeds)[0].astype(np.float32, copy=False)
