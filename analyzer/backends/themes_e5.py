@@ -20,7 +20,6 @@ stage already embedded are not encoded again.
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 from collections.abc import Sequence
 from importlib import resources
@@ -32,6 +31,7 @@ import numpy as np
 from ..errors import ModelError, RecordError, check_param
 from ..registry import register
 from ..schema import INTENTS, THEMES
+from .artifacts import read_artifact
 from .base import ThemeMatch
 from .embedding_cache import share_encoder
 from .themes_hybrid import HEADS, LEXICON_FIRES, HybridThemeBackend, lexicon_features
@@ -80,15 +80,10 @@ class E5ThemeModel:
     @classmethod
     def load(cls, path: str | Path) -> E5ThemeModel:
         folder = Path(path)
-        meta_file, weights_file = folder / "meta.json", folder / "weights.npz"
-        if not meta_file.is_file() or not weights_file.is_file():
-            raise ModelError(f"No {NAME} model in {folder} (need meta.json and weights.npz); "
-                             "pass path= a folder written by models/themes-e5/train.py.")
+        meta, arrays = read_artifact(folder, NAME, "models/themes-e5/train.py")
         try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            with np.load(weights_file, allow_pickle=False) as data:
-                weights = np.asarray(data["weights"], dtype=np.float32)
-                bias = np.asarray(data["bias"], dtype=np.float32)
+            weights = arrays["weights"].astype(np.float32)
+            bias = arrays["bias"].astype(np.float32)
             model = cls(weights, bias, meta)
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"Cannot load the {NAME} model in {folder}: {exc}; retrain or reinstall it.") from exc

@@ -13,7 +13,6 @@ intent flag fires; ``where_to_watch`` implies ``access``. The model is data:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from ..errors import ModelError, RecordError, check_param
 from ..registry import register
 from ..schema import INTENTS, THEMES
+from .artifacts import read_artifact
 from .base import ThemeMatch
 from .text_features import HashingFeaturizer
 from .themes_lexicon import LexiconThemeBackend
@@ -65,19 +65,14 @@ class HybridModel:
     @classmethod
     def load(cls, path: str | Path) -> "HybridModel":
         folder = Path(path)
-        meta_file, weights_file = folder / "meta.json", folder / "weights.npz"
-        if not meta_file.is_file() or not weights_file.is_file():
-            raise ModelError(f"No {NAME} model in {folder} (need meta.json and weights.npz); "
-                             "pass path= a folder written by models/themes-hybrid/train.py.")
+        meta, data = read_artifact(folder, NAME, "models/themes-hybrid/train.py")
         try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
             featurizer = HashingFeaturizer.from_dict(meta["features"])
-            with np.load(weights_file, allow_pickle=False) as data:
-                cols = np.asarray(data["cols"], dtype=np.intp)
-                weights = np.zeros((len(HEADS), featurizer.n_features), dtype=np.float32)
-                weights[:, cols] = data["hash_weights"].astype(np.float32)
-                lex_weights = np.asarray(data["lex_weights"], dtype=np.float32)
-                bias = np.asarray(data["bias"], dtype=np.float32)
+            cols = data["cols"].astype(np.intp)
+            weights = np.zeros((len(HEADS), featurizer.n_features), dtype=np.float32)
+            weights[:, cols] = data["hash_weights"].astype(np.float32)
+            lex_weights = data["lex_weights"].astype(np.float32)
+            bias = data["bias"].astype(np.float32)
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"Cannot load the {NAME} model in {folder}: {exc}; retrain or reinstall it.") from exc
         if tuple(meta.get("heads", ())) != HEADS or lex_weights.shape != (len(HEADS), len(HEADS)):
