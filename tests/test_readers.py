@@ -137,3 +137,9 @@ def test_readers_never_crash_on_arbitrary_bytes(tmp_path_factory, data):
         stats = ReadStats()
         items = list(read_comments([str(folder / name)], ReadContext(), stats))
         assert stats.totals["read"] == len(items) == stats.totals["accepted"] + stats.totals["rejected"]
+
+
+def test_csv_reject_redacts_author_columns(write):
+    path = write("bad.csv", "id,text,user\na,fine,alice\nb,broken,bob_the_fan,extra\n")
+    _, rejects, _ = collect([str(path)])
+    assert len(rejects) == 1 and "bob_the_fan" not in rejects[0].raw and "broken" in rejects[0].raw

@@ -138,7 +138,10 @@ class Delimited(Format):
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                yield reject(f"expected {len(header)} columns, found {len(row)}", path, number, delimiter.join(row))
+                # As JSON keyed by the header, so author columns are redacted like any record.
+                cells = dict(zip(header, row)) | {f"_column_{i + 1}": v for i, v in enumerate(row) if i >= len(header)}
+                yield reject(f"expected {len(header)} columns, found {len(row)}", path, number,
+                             json.dumps(cells, ensure_ascii=False))
                 continue
             yield safe_comment(dict(zip(header, row)), path, number, ctx)
 
