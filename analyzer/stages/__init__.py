@@ -7,7 +7,8 @@ from pathlib import Path
 from .base import Stage  # noqa: F401
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-# The catalog lives in the repository's data/catalog/; a wheel carries a copy in _data/.
+# The catalog lives in the repository's data/catalog/; analyzer/_data/catalog links to it,
+# so a wheel carries a copy.
 CATALOG_DIRS = (_PACKAGE / "_data" / "catalog", _PACKAGE.parent / "data" / "catalog")
 
 

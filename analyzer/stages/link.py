@@ -34,11 +34,12 @@ from typing import Any
 from ..errors import check_param
 from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
+from . import bundled
 from .base import Batch, Stage
 from .catalog import read_catalog_rows
 from .dedup import LRU
 
-DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "data" / "catalog" / "dramas.csv"
+DEFAULT_CATALOG = Path(bundled("dramas.csv"))
 TITLE, ACRONYM, CHARACTER, CAST = 0.8, 0.6, 0.5, 0.4
 SOURCE_CONFIDENCE = {"field": 1.0, "title": 0.9, "subreddit": 0.9, "file": 0.7}
 PARENT_DISCOUNT = 0.8

@@ -27,10 +27,11 @@ from typing import Any
 from ..errors import ConfigError, check_param
 from ..io.platforms.places import country_from_location
 from ..schema import Comment
+from . import bundled
 from .base import Batch, Stage
 from .catalog import read_catalog_rows
 
-DEFAULT_CHANNELS = Path(__file__).resolve().parents[2] / "data" / "catalog" / "channels.csv"
+DEFAULT_CHANNELS = Path(bundled("channels.csv"))
 GLOBAL = "Global"
 PROFILE_CONFIDENCE = 0.7
 CHANNEL_KEYS = ("channel_title", "channel_name", "channel_id", "uploader", "video_channel", "channelTitle", "channelId")
