@@ -7,37 +7,24 @@ not scored). ``analyzer eval themes FILE.jsonl`` prints ``format_report(...)``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, RecordError
+from ..errors import RecordError
 from ..registry import select_backend
 from ..schema import INTENTS, SENTIMENT_LABELS, THEMES, Comment
 from ..stages.themes import ThemeStage
+from .sentiment import read_labelled as read_jsonl_records
 
 BATCH = 256
 
 
 def read_labelled(path: str | Path) -> list[dict[str, Any]]:
     """Labelled JSONL -> records; a malformed line raises RecordError with file:line."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}; pass a JSONL file with text/themes/... fields.") from None
-    records = []
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RecordError(f"invalid JSON ({exc.msg})", f"{path}:{lineno}") from None
-        records.append(_checked(record, f"{path}:{lineno}"))
-    return records
+    return [_checked(record, record["_location"]) for record in read_jsonl_records(path)]
 
 
 def _checked(record: Any, where: str) -> dict[str, Any]:
