@@ -33,6 +33,7 @@ def e5_head(tmp_path_factory):
 
 
 def make(kind, tiny_encoder, e5_head, tmp_path_factory):
+    from analyzer.backends.lora import save_adapter
     from analyzer.backends.sentiment_e5 import E5SentimentBackend
     from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend
     from analyzer.backends.sentiment_linear import LinearSentimentBackend
@@ -43,6 +44,12 @@ def make(kind, tiny_encoder, e5_head, tmp_path_factory):
     e5 = E5SentimentBackend(path=str(e5_head), encoder=str(tiny_encoder), precision="fp32", batch_size=3)
     if kind == "e5":
         return e5
+    if kind == "e5-adapter":  # a fine-tuned head folder: adapter.npz merged into the encoder
+        folder = tmp_path_factory.mktemp("contract_adapter")
+        save_adapter(folder, tiny_hf.random_adapter(), {"rank": 2})
+        for name in ("head.npz", "head.json"):
+            (folder / name).write_bytes((e5_head / name).read_bytes())
+        return E5SentimentBackend(path=str(folder), encoder=str(tiny_encoder), precision="fp32", batch_size=3)
     if kind == "transformers":
         folder = tiny_hf.build_classifier(tmp_path_factory.mktemp("contract_cls"),
                                           {0: "negative", 1: "neutral", 2: "positive"})
@@ -50,7 +57,7 @@ def make(kind, tiny_encoder, e5_head, tmp_path_factory):
     return EnsembleSentimentBackend(members=(LinearSentimentBackend(), e5), weights=(0.5, 0.5))
 
 
-@pytest.fixture(scope="module", params=["linear", "e5", "transformers", "ensemble"])
+@pytest.fixture(scope="module", params=["linear", "e5", "e5-adapter", "transformers", "ensemble"])
 def backend(request, tiny_encoder, e5_head, tmp_path_factory):
     return make(request.param, tiny_encoder, e5_head, tmp_path_factory)
 

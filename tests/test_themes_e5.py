@@ -29,11 +29,18 @@ WORDS = [t for t, _ in TEXTS]
 LANGS = [lang for _, lang in TEXTS]
 
 
+def shipped_adapter_sha1():
+    """The encoder adapter the shipped heads were trained with (None: the plain encoder)."""
+    return json.loads((default_model_dir() / "meta.json").read_text(encoding="utf-8")).get("adapter_sha1")
+
+
 class FakeEmbedder:
-    """Deterministic unit vectors from the text's hash; records every text it embeds."""
+    """Deterministic unit vectors from the text's hash; records every text it embeds.
+    It stands for an encoder with the adapter the shipped heads expect."""
 
     def __init__(self, dim: int = DIM) -> None:
         self.dim, self.calls, self.seen = dim, 0, []
+        self.adapter_sha1 = shipped_adapter_sha1()
 
     def embed(self, texts):
         items = [texts] if isinstance(texts, str) else list(texts)
@@ -199,6 +206,19 @@ def test_sharing_is_off_without_an_e5_sentiment_backend():
     plain = E5ThemeBackend()
     ThemeStage(backend=plain, sentiment="sentiment.linear.v1")
     assert plain.shared_with is None and not plain.share_embeddings(object())
+
+
+def test_sharing_needs_the_adapter_the_heads_were_trained_on(tmp_path):
+    folder = fixed_model(tmp_path, adapter_sha1="f" * 40)
+    sentiment = FakeE5Sentiment()
+    sentiment.encoder.adapter_sha1 = None  # a plain encoder: other embeddings than the heads'
+    themes = E5ThemeBackend(path=folder)
+    assert not themes.share_embeddings(sentiment) and themes.shared_with is None
+    sentiment.encoder.adapter_sha1 = "f" * 40
+    assert themes.share_embeddings(sentiment)
+    with pytest.raises(ModelError, match="adapter that is not the one"):
+        E5ThemeBackend(path=folder).adapter()  # no shipped adapter has that sha1
+    assert E5ThemeBackend(path=fixed_model(tmp_path / "b", adapter_sha1=None)).adapter() is None
 
 
 def test_bad_arguments_and_artifacts(backend, tmp_path):

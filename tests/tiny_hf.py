@@ -74,3 +74,22 @@ def build_classifier(out: Path, id2label: dict[int, str]) -> Path:
                          label2id={v: k for k, v in id2label.items()})
     BertForSequenceClassification(config).save_pretrained(str(out))
     return out
+
+
+def random_adapter(rank: int = 2, seed: int = 0) -> dict:
+    """LoRA A, B arrays for every adapted Linear of ``build_encoder``'s model (hidden 32,
+    ffn 64, 2 layers), as ``models/sentiment-e5/finetune.py`` writes them."""
+    import numpy as np
+
+    from analyzer.backends.lora import TARGETS
+
+    rng = np.random.default_rng(seed)
+    shapes = {"intermediate.dense": (64, 32), "output.dense": (32, 64)}
+    arrays = {}
+    for layer in range(2):
+        for target in TARGETS:
+            out_dim, in_dim = shapes.get(target, (32, 32))
+            name = f"encoder.layer.{layer}.{target}"
+            arrays[f"{name}.lora_A"] = rng.normal(size=(rank, in_dim)).astype(np.float32)
+            arrays[f"{name}.lora_B"] = rng.normal(scale=0.3, size=(out_dim, rank)).astype(np.float32)
+    return arrays

@@ -21,31 +21,34 @@ from typing import Any
 import numpy as np
 
 from .encoder import cache_root, require
+from .lora import adapter_digest, load_adapter, merge_adapter
 
 OPSET = 17
 
 
-def onnx_path(ref: str, cache_dir: str | os.PathLike | None, int8: bool) -> Path:
-    """Where the export of encoder ``ref`` lives in the cache."""
-    digest = hashlib.sha1(str(Path(ref).expanduser().resolve() if Path(ref).exists() else ref).encode()).hexdigest()[:10]
+def onnx_path(ref: str, cache_dir: str | os.PathLike | None, int8: bool, adapter: str | None = None) -> Path:
+    """Where the export of encoder ``ref`` (with ``adapter`` merged, if any) lives in the cache."""
+    source = str(Path(ref).expanduser().resolve() if Path(ref).exists() else ref) + f"+{adapter_digest(adapter)}"
+    digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     name = Path(ref).name or "encoder"
     return cache_root(cache_dir) / "onnx" / f"{name}-{digest}{'-int8' if int8 else ''}.onnx"
 
 
-def source_stamp(ref: str) -> dict[str, Any]:
-    """What the export was made from (local weights: size and mtime)."""
+def source_stamp(ref: str, adapter: str | None = None) -> dict[str, Any]:
+    """What the export was made from (local weights: size and mtime; the adapter's sha1)."""
+    stamp: dict[str, Any] = {"ref": ref, "adapter": adapter_digest(adapter)}
     weights = Path(ref) / "model.safetensors"
     if weights.is_file():
         stat = weights.stat()
-        return {"ref": ref, "weights_bytes": stat.st_size, "weights_mtime": int(stat.st_mtime)}
-    return {"ref": ref}
+        stamp.update(weights_bytes=stat.st_size, weights_mtime=int(stat.st_mtime))
+    return stamp
 
 
-def is_current(path: Path, ref: str) -> bool:
+def is_current(path: Path, ref: str, adapter: str | None = None) -> bool:
     sidecar = path.with_suffix(".json")
     if not (path.is_file() and sidecar.is_file()):
         return False
-    return json.loads(sidecar.read_text(encoding="utf-8")).get("source") == source_stamp(ref)
+    return json.loads(sidecar.read_text(encoding="utf-8")).get("source") == source_stamp(ref, adapter)
 
 
 def _pooled_module(torch: Any, model: Any) -> Any:
@@ -62,14 +65,16 @@ def _pooled_module(torch: Any, model: Any) -> Any:
     return Pooled()
 
 
-def export_onnx(ref: str, out: Path, local_only: bool = True) -> Path:
-    """Export encoder ``ref`` with in-graph mean pooling to ``out`` (fp32)."""
+def export_onnx(ref: str, out: Path, local_only: bool = True, adapter: str | None = None) -> Path:
+    """Export encoder ``ref`` (``adapter`` merged) with in-graph mean pooling to ``out`` (fp32)."""
     import warnings
 
     torch, transformers = require("torch", "transformers")
     require("onnx")
     model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
                                                    add_pooling_layer=False, attn_implementation="eager").eval()
+    if adapter:
+        merge_adapter(model, load_adapter(adapter))
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}}
@@ -94,18 +99,21 @@ def quantize_onnx(src: Path, out: Path) -> Path:
     return out
 
 
-def ensure_onnx(ref: str, cache_dir: str | os.PathLike | None, int8: bool, local_only: bool = True) -> Path:
-    """The cached ONNX export of ``ref`` (fp32 or int8), exporting it when missing or stale."""
-    fp32 = onnx_path(ref, cache_dir, int8=False)
-    target = onnx_path(ref, cache_dir, int8)
-    if is_current(target, ref):
+def ensure_onnx(ref: str, cache_dir: str | os.PathLike | None, int8: bool, local_only: bool = True,
+                adapter: str | None = None) -> Path:
+    """The cached ONNX export of ``ref`` (fp32 or int8, ``adapter`` merged), exporting it
+    when missing or stale."""
+    fp32 = onnx_path(ref, cache_dir, int8=False, adapter=adapter)
+    target = onnx_path(ref, cache_dir, int8, adapter=adapter)
+    stamp = source_stamp(ref, adapter)
+    if is_current(target, ref, adapter):
         return target
-    if not is_current(fp32, ref):
-        export_onnx(ref, fp32, local_only)
-        fp32.with_suffix(".json").write_text(json.dumps({"source": source_stamp(ref), "int8": False}), encoding="utf-8")
+    if not is_current(fp32, ref, adapter):
+        export_onnx(ref, fp32, local_only, adapter)
+        fp32.with_suffix(".json").write_text(json.dumps({"source": stamp, "int8": False}), encoding="utf-8")
     if int8:
         quantize_onnx(fp32, target)
-        target.with_suffix(".json").write_text(json.dumps({"source": source_stamp(ref), "int8": True}), encoding="utf-8")
+        target.with_suffix(".json").write_text(json.dumps({"source": stamp, "int8": True}), encoding="utf-8")
     return target
 
 

@@ -40,6 +40,7 @@ from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
 from .encoder import MAX_TOKENS, require, resolve_encoder
+from .lora import adapter_digest, has_adapter, load_adapter, merge_adapter
 
 QUERY_PREFIX = "query: "
 HEAD_DIR = Path(__file__).resolve().parent.parent / "_models" / "sentiment-e5"
@@ -84,7 +85,7 @@ class E5Encoder:
     def __init__(self, *, path: str | None = None, cache_dir: str | None = None, device: str = "cpu",
                  batch_size: int = 64, quantize: bool = False, prefix: str = QUERY_PREFIX,
                  max_tokens: int = MAX_TOKENS, threads: int | None = None, precision: str = "auto",
-                 runtime: str = "torch") -> None:
+                 runtime: str = "torch", adapter: str | Path | None = None) -> None:
         owner = "E5Encoder"
         check_param(owner, "device", device, device in {"cpu", "cuda"} or str(device).startswith("cuda:"), '"cpu" or "cuda"')
         check_param(owner, "batch_size", batch_size, isinstance(batch_size, int) and batch_size > 0, "a positive int")
@@ -99,6 +100,10 @@ class E5Encoder:
         self.path, self.cache_dir, self.device = path, cache_dir, device
         self.batch_size, self.quantize, self.prefix = batch_size, quantize, prefix
         self.max_tokens, self.threads = max_tokens, threads
+        self.adapter = str(adapter) if adapter else None
+        self.adapter_sha1 = adapter_digest(self.adapter)
+        if self.adapter and self.adapter_sha1 is None:
+            raise ModelError(f"No adapter.npz in {self.adapter}; pass the folder finetune.py wrote, or adapter=None.")
         self._model = self._tokenizer = self._prefix_ids = None
         self._dim = 0
         self.arithmetic: str | None = None  # resolved precision, set by load()
@@ -125,6 +130,8 @@ class E5Encoder:
         model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
                                                       add_pooling_layer=False)
         model.eval()
+        if self.adapter:
+            merge_adapter(model, load_adapter(self.adapter))
         self._dim = int(model.config.hidden_size)
         self.arithmetic = resolve_precision(self.precision, self.device, self.quantize, torch)
         if self.arithmetic == "int8":
@@ -143,7 +150,7 @@ class E5Encoder:
         config = transformers.AutoConfig.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
         self._dim = int(config.hidden_size)
         self.arithmetic = "int8" if self.quantize else "fp32"
-        return OnnxPooler(ensure_onnx(ref, self.cache_dir, self.quantize, local_only), self.threads)
+        return OnnxPooler(ensure_onnx(ref, self.cache_dir, self.quantize, local_only, self.adapter), self.threads)
 
     @property
     def dim(self) -> int:
@@ -253,15 +260,28 @@ class E5SentimentBackend:
                  threads: int | None = None, precision: str = "auto", runtime: str = "torch",
                  encoder_obj: E5Encoder | None = None) -> None:
         self.path = path
+        folder = Path(path) if path else HEAD_DIR
+        adapter = folder if has_adapter(folder) else None
         self.encoder = encoder_obj or E5Encoder(path=encoder, cache_dir=cache_dir, device=device, batch_size=batch_size,
-                                                quantize=quantize, threads=threads, precision=precision, runtime=runtime)
+                                                quantize=quantize, threads=threads, precision=precision, runtime=runtime,
+                                                adapter=adapter)
         self._head: dict[str, Any] | None = None
 
     @property
     def head(self) -> dict[str, Any]:
         if self._head is None:
             self._head = load_head(self.path or HEAD_DIR)
+            self._check_encoder()
         return self._head
+
+    def _check_encoder(self) -> None:
+        """A head trained with an adapter needs an encoder with that adapter merged."""
+        expected = adapter_digest(self.path or HEAD_DIR)
+        actual = getattr(self.encoder, "adapter_sha1", expected)  # unknown embedders are trusted
+        if actual != expected:
+            raise ModelError(f"The head in {self.path or HEAD_DIR} was trained with "
+                             f"{'its adapter' if expected else 'the plain encoder'} but the encoder given has "
+                             f"{'another adapter' if actual else 'none'}; build E5Encoder(adapter=...) to match.")
 
     def embed(self, texts: str | Sequence[str]) -> np.ndarray:
         return self.encoder.embed(texts)
@@ -270,11 +290,12 @@ class E5SentimentBackend:
         items = list(texts)
         if not items:
             return np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
-        return softmax(head_logits(self.head, self.embed(items))).astype(np.float32)
+        head = self.head
+        return softmax(head_logits(head, self.embed(items))).astype(np.float32)
 
     def describe(self) -> dict[str, Any]:
         e = self.encoder
         return {"backend": self.name, "head": str(self.path or HEAD_DIR), "encoder": e.path or "auto",
                 "device": e.device, "batch_size": e.batch_size, "quantize": e.quantize,
                 "precision": getattr(e, "precision", "auto"), "runtime": getattr(e, "runtime", "torch"),
-                "arithmetic": getattr(e, "arithmetic", None)}
+                "arithmetic": getattr(e, "arithmetic", None), "adapter": getattr(e, "adapter", None)}

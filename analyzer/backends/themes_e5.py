@@ -34,6 +34,7 @@ from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch
 from .embedding_cache import share_encoder
+from .lora import adapter_digest
 from .themes_hybrid import HEADS, LEXICON_FIRES, HybridThemeBackend, lexicon_features
 from .themes_hybrid import default_model_dir as hybrid_model_dir
 
@@ -140,13 +141,30 @@ class E5ThemeBackend:
             from .sentiment_e5 import E5Encoder
 
             self._embedder = E5Encoder(path=self.encoder, cache_dir=self.cache_dir, device=self.device,
-                                       batch_size=self.batch_size, threads=self.threads)
+                                       batch_size=self.batch_size, threads=self.threads, adapter=self.adapter())
         return self._embedder
 
+    def adapter(self) -> Path | None:
+        """The encoder adapter the heads were trained with: none, or the one shipped with
+        ``sentiment.e5.v1`` (``meta.json`` ``adapter_sha1``)."""
+        from .sentiment_e5 import HEAD_DIR
+
+        expected = self.model.meta.get("adapter_sha1")
+        if expected is None:
+            return None
+        if adapter_digest(HEAD_DIR) != expected:
+            raise ModelError(f"{NAME} was trained on embeddings from an encoder adapter that is not the one in "
+                             f"{HEAD_DIR}; rerun models/themes-e5/train.py or pass embedder=.")
+        return HEAD_DIR
+
     def share_embeddings(self, sentiment: Any) -> bool:
-        """Reuse the sentiment backend's e5 encoder behind one EmbeddingCache (see module doc).
-        Returns whether sharing is on; an explicit ``embedder=`` is never replaced."""
+        """Reuse the sentiment backend's e5 encoder behind one EmbeddingCache (see module doc),
+        when it gives the embeddings the heads were trained on (same adapter). Returns whether
+        sharing is on; an explicit ``embedder=`` is never replaced."""
         if self.embedder_obj is not None:
+            return False
+        encoder = getattr(sentiment, "encoder", None)
+        if encoder is None or getattr(encoder, "adapter_sha1", None) != self.model.meta.get("adapter_sha1"):
             return False
         cache = share_encoder(sentiment)
         if cache is None:
