@@ -68,6 +68,13 @@ def drama_dev_hashes() -> set[str]:
         return {json.loads(line)["sha1"] for line in handle if line.strip()}
 
 
+def ensemble_holdout(row, seed: int = SEED) -> bool:
+    """The linear tier's inner split of the training rows (its train.py picks C on it):
+    ``models/sentiment-ensemble/choose_weights.py`` chooses the ensemble weights there,
+    so the fine-tuned encoder (finetune.py) never trains on these rows. Cues are never held."""
+    return zlib.crc32(f"inner{seed}:{row.text}".encode()) % 10 == 0 and row.source != "drama_cues"
+
+
 def load(train_per_group: int = 1000, dev_per_group: int = 150) -> tuple[list, list]:
     train, dev = dataset.load_split()
     held = drama_dev_hashes()

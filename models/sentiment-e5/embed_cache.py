@@ -27,6 +27,7 @@ class CachedEncoder:
 
     def __init__(self, encoder: E5Encoder, path: Path = CACHE, save_every: int = 1024) -> None:
         self.encoder, self.path, self.save_every = encoder, path, save_every
+        self.adapter_sha1 = getattr(encoder, "adapter_sha1", None)
         self.vectors: dict[str, np.ndarray] = {}
         if path.is_file():
             with np.load(path, allow_pickle=False) as data:

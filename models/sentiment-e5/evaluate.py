@@ -5,7 +5,7 @@
 
 Dev rows are the same seeded sample train.py reports on (never training rows).
 Embeddings are cached under models/sentiment-e5/.cache/ (gitignored), one file per
-arithmetic (fp32 is what the head was trained on).
+arithmetic and adapter (a head folder with adapter.npz is run with it merged).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 from embed_cache import CACHE, CachedEncoder
 
 import data
+from analyzer.backends.lora import adapter_digest, has_adapter
 from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
 from analyzer.evaluation.sentiment import (
     evaluate_sentiment,
@@ -38,13 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime", choices=("torch", "onnx"), default="torch")
     parser.add_argument("--file", default=None, help="a labelled JSONL file to score instead of the dev rows")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     variant = "int8" if args.quantize else args.precision
     if args.runtime == "onnx":
         variant = f"onnx-{variant}"
+    adapter = args.head if has_adapter(args.head) else None
+    if adapter:
+        variant += f"-adapter-{adapter_digest(adapter)[:10]}"
     cache = CACHE if variant == "fp32" else CACHE.with_name(f"embeddings-{variant}.npz")
-    encoder = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=1, quantize=args.quantize,
-                                      precision=args.precision, runtime=args.runtime), cache)
+    encoder = CachedEncoder(E5Encoder(path=args.encoder, batch_size=32, threads=args.threads, quantize=args.quantize,
+                                      precision=args.precision, runtime=args.runtime, adapter=adapter), cache)
     backend = E5SentimentBackend(path=args.head, encoder_obj=encoder)
     if args.file:
         records = read_labelled(args.file)

@@ -4,11 +4,12 @@
 
 Both members are trained on the training side, so their scores on training rows are
 not honest. This script cross-fits: it holds out the linear tier's own inner split of
-the training rows (crc32("inner13:" + text) % 10 == 0, the split
-models/sentiment-linear/train.py uses to pick C; hand-written cues never held out),
-refits both members on the rest with their shipped recipe (linear: same featurizer, C
-and cue weight as the shipped meta.json; e5: logistic head with the shipped C on the
-cached fp32 embeddings of its training sample), and scores a grid of weights (e5
+the training rows (``data.ensemble_holdout``: crc32("inner13:" + text) % 10 == 0, the
+split models/sentiment-linear/train.py uses to pick C; hand-written cues never held
+out), refits the linear member on the rest with its shipped recipe (same featurizer, C
+and cue weight as the shipped meta.json) and scores the e5 member on rows it never
+trained on (the fine-tuned e5 of finetune.py leaves these rows out; a frozen-encoder
+head is refitted without them on the cached fp32 embeddings), and scores a grid of weights (e5
 weight 0..1 step 0.05) x (mean, log-space mean) by mean per-language macro-F1 on the
 held-out rows that are in the e5 training sample. The dev split is never read for
 the choice. Writes analyzer/_models/sentiment-ensemble/ensemble.json and
@@ -22,7 +23,6 @@ import importlib.util
 import json
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,8 @@ LINEAR_DIR, E5_DIR = ROOT / "models" / "sentiment-linear", ROOT / "models" / "se
 for folder in (ROOT, LINEAR_DIR, E5_DIR):
     sys.path.insert(0, str(folder))
 
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder
+from analyzer.backends.lora import adapter_digest, has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
 from analyzer.backends.sentiment_ensemble import CHOICE_FILE, DEFAULT_MEMBERS, combine
 from analyzer.backends.sentiment_linear import default_model_dir
 from analyzer.backends.text_features import HashingFeaturizer
@@ -50,9 +51,6 @@ def load_module(name: str, path: Path):
     return module
 
 
-def inner(row, seed: int) -> bool:
-    """The linear tier's inner split of the training rows (see its train.py select_c)."""
-    return zlib.crc32(f"inner{seed}:{row.text}".encode()) % 10 == 0 and row.source != "drama_cues"
 
 
 def mean_lang_f1(probs: np.ndarray, gold: np.ndarray, langs: np.ndarray) -> float:
@@ -64,13 +62,13 @@ def mean_lang_f1(probs: np.ndarray, gold: np.ndarray, langs: np.ndarray) -> floa
     return float(np.mean(scores))
 
 
-def linear_probs(lin, held_texts: list[str]) -> np.ndarray:
+def linear_probs(lin, data, held_texts: list[str]) -> np.ndarray:
     """Refit the linear tier without the inner split; probabilities on ``held_texts``."""
     meta = json.loads((default_model_dir() / "meta.json").read_text(encoding="utf-8"))
     featurizer = HashingFeaturizer.from_dict(meta["features"])
     train, dev = lin.load_split()
     train = lin.clean_train(featurizer, train, dev) + lin.read_cues(LINEAR_DIR / "drama_cues.jsonl")
-    keep = np.array([not inner(r, lin.SEED) for r in train])
+    keep = np.array([not data.ensemble_holdout(r, lin.SEED) for r in train])
     w = lin.sample_weights(train, meta["training"].get("cue_weight", lin.CUE_WEIGHT))
     rows = [r for r, k in zip(train, keep) if k]
     x = lin.featurize(featurizer, [r.text for r in rows])
@@ -82,12 +80,21 @@ def linear_probs(lin, held_texts: list[str]) -> np.ndarray:
 
 
 def e5_probs(e5_train, data, embed_cache, seed: int) -> tuple[list, np.ndarray]:
-    """Refit the e5 head on its training sample without the inner split; held rows + probs."""
+    """e5 probabilities on the held-out rows of its training sample: a fine-tuned e5
+    (head folder with an adapter) never trained on them, so its shipped model scores them;
+    a frozen-encoder head is refitted without them."""
     head_meta = json.loads((HEAD_DIR / "head.json").read_text(encoding="utf-8"))
     rows, _ = data.load()
+    held = np.array([data.ensemble_holdout(r, seed) for r in rows])
+    if has_adapter(HEAD_DIR):
+        held_rows = [r for r, h in zip(rows, held) if h]
+        cache = embed_cache.CACHE.with_name(f"embeddings-fp32-adapter-{adapter_digest(HEAD_DIR)[:10]}.npz")
+        cached = embed_cache.CachedEncoder(E5Encoder(batch_size=32, threads=2, precision="fp32", adapter=HEAD_DIR), cache)
+        print(f"e5 (fine-tuned, never trained on them): scoring {len(held_rows)} held-out rows", flush=True)
+        backend = E5SentimentBackend(encoder_obj=cached)
+        return held_rows, backend.predict_proba([r.text for r in held_rows])
     cached = embed_cache.CachedEncoder(E5Encoder(batch_size=32, threads=1, precision="fp32"))
     x = cached.embed([r.text[: data.TRAIN_CHARS] for r in rows])
-    held = np.array([inner(r, seed) for r in rows])
     y = np.array([SENTIMENT_LABELS.index(r.label) for r in rows])
     fit_rows = [r for r, h in zip(rows, held) if not h]
     print(f"e5: refitting the head on {len(fit_rows)} rows, {int(held.sum())} held out", flush=True)
@@ -107,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     embed_cache = load_module("embed_cache", E5_DIR / "embed_cache.py")
     e5_train = load_module("e5_train", E5_DIR / "train.py")
     held_rows, p_e5 = e5_probs(e5_train, data, embed_cache, lin.SEED)
-    p_lin = linear_probs(lin, [r.text for r in held_rows])
+    p_lin = linear_probs(lin, data, [r.text for r in held_rows])
     gold = np.array([SENTIMENT_LABELS.index(r.label) for r in held_rows])
     langs = np.array([r.lang for r in held_rows])
     grid = {f"{'log' if log else 'mean'}:{w}": mean_lang_f1(combine([p_lin, p_e5], [1 - w, w], log), gold, langs)

@@ -28,6 +28,24 @@ def hybrid_train_module():
     return module
 
 
+def resolve_adapter(choice: str) -> Path | None:
+    """``auto``: the adapter shipped with sentiment.e5.v1 (if any); ``none``; or a folder."""
+    from analyzer.backends.lora import has_adapter
+    from analyzer.backends.sentiment_e5 import HEAD_DIR
+
+    if choice == "none":
+        return None
+    folder = HEAD_DIR if choice == "auto" else Path(choice)
+    return folder if has_adapter(folder) else None
+
+
+def cache_path(adapter: Path | None) -> Path:
+    """One embedding cache per encoder variant (plain, or each adapter by its sha1)."""
+    from analyzer.backends.lora import adapter_digest
+
+    return CACHE if adapter is None else CACHE.with_name(f"embeddings-adapter-{adapter_digest(adapter)[:10]}.npz")
+
+
 def sha1_key(text: str) -> str:
     return hashlib.sha1(text_key(text).encode("utf-8")).hexdigest()
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+from types import SimpleNamespace
 
 from common import ROOT
 
 from analyzer.backends.embedding_cache import EmbeddingCache
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from analyzer.backends.lora import adapter_digest
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.backends.themes_e5 import E5ThemeBackend
 from analyzer.backends.themes_hybrid import HybridThemeBackend
@@ -48,20 +50,30 @@ def intent_table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def e5_sentiment(encoder, threads: int) -> E5SentimentBackend:
+    """sentiment.e5.v1, sharing the theme encoder when it has the sentiment head's adapter."""
+    if encoder.adapter_sha1 == adapter_digest(HEAD_DIR):
+        return E5SentimentBackend(encoder_obj=encoder)
+    return E5SentimentBackend(threads=threads)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", default=str(ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"))
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--model", default=None, help="themes.e5.v1 folder (default: the shipped one)")
     parser.add_argument("--own", action="store_true", help="also score our synthetic comments (training data)")
     parser.add_argument("--json", default=None, help="also write the summary numbers here")
     args = parser.parse_args()
     hybrid_eval = hybrid_evaluate_module()
     records = load_devset(args.labels, args.shared)
     print(f"dev set: {len(records)} records joined from {args.shared}\n")
-    encoder = EmbeddingCache(E5Encoder(threads=args.threads), capacity=1 << 16)
+    themes_e5 = E5ThemeBackend(path=args.model)
+    encoder = EmbeddingCache(E5Encoder(threads=args.threads, adapter=themes_e5.adapter()), capacity=1 << 16)
+    themes_e5.share_embeddings(SimpleNamespace(encoder=encoder))
     backends = {"themes.lexicon.v1": LexiconThemeBackend(), "themes.hybrid.v1": HybridThemeBackend(),
-                "themes.e5.v1": E5ThemeBackend(embedder=encoder)}
+                "themes.e5.v1": themes_e5}
     results = {name: evaluate_themes(records, backend, None) for name, backend in backends.items()}
     print(format_report(results["themes.e5.v1"]))
     print("\nside by side on the dev set (same run):")
@@ -76,7 +88,7 @@ def main() -> None:
     print("\nstance and theme polarity (themes from themes.e5.v1; same run):")
     stance = {}
     for name, sentiment in (("sentiment.linear.v1", LinearSentimentBackend()),
-                            ("sentiment.e5.v1", E5SentimentBackend(encoder_obj=encoder))):
+                            ("sentiment.e5.v1", e5_sentiment(encoder, args.threads))):
         res = evaluate_themes(records, backends["themes.e5.v1"], sentiment)
         stance[name] = {k: res[k] for k in ("stance_n", "stance_macro_f1", "stance_accuracy", "polarity_accuracy",
                                               "polarity_pairs")}

@@ -24,10 +24,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, embed_cached, hybrid_train_module
+from common import ROOT, cache_path, embed_cached, hybrid_train_module, resolve_adapter
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
+from analyzer.backends.lora import adapter_digest
 from analyzer.backends.sentiment_e5 import E5Encoder
 from analyzer.backends.text_features import HashingFeaturizer
 from analyzer.backends.themes_e5 import decide, hybrid_fingerprint, stack_features
@@ -123,7 +124,8 @@ def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict) -> None:
             "union": best["union"], "scales": {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE},
             "inputs": "[emb_scale * e5 embedding ('query: ' prefix, mean pool, L2), hybrid_scale * themes.hybrid.v1 "
                       "head probabilities (HEADS order), lex_scale * lexicon cue scores (themes_hybrid.lexicon_features)]",
-            "encoder": "intfloat/multilingual-e5-small", "hybrid_sha1": hybrid_fingerprint(hybrid_model_dir()),
+            "encoder": "intfloat/multilingual-e5-small", "adapter_sha1": info["adapter_sha1"],
+            "hybrid_sha1": hybrid_fingerprint(hybrid_model_dir()),
             "training": info}
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "backend.json").write_text(json.dumps({"factory": "themes.e5.v1"}) + "\n", encoding="utf-8")
@@ -134,6 +136,8 @@ def main() -> None:
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(ROOT / "analyzer" / "_models" / "themes-e5"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--adapter", default="auto",
+                        help="encoder adapter: auto (sentiment.e5.v1's shipped one, if any), none, or a folder")
     args = parser.parse_args()
     started = time.perf_counter()
     real, synthetic = HT.load_records(args.shared)
@@ -146,7 +150,9 @@ def main() -> None:
     y = HT.targets(records)
     print(f"training rows: {n_real} real + {len(synthetic)} synthetic")
     hprobs = oof_hybrid(X, lex, y, stacking_folds(n_real, len(synthetic)), params)
-    emb = embed_cached([r["text"] for r in records], E5Encoder(threads=args.threads))
+    adapter = resolve_adapter(args.adapter)
+    emb = embed_cached([r["text"] for r in records], E5Encoder(threads=args.threads, adapter=adapter),
+                       cache_path(adapter))
     results = cross_validate(emb, hprobs, lex, noise, y, n_real)
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])
     best = max(results, key=key)
@@ -169,6 +175,7 @@ def main() -> None:
                    "best_per_hybrid_scale": {str(k): v for k, v in per_scale.items()},
                    "hybrid_same_rows": {"theme_micro_f1": round(h_theme, 4), "intent_micro_f1": round(h_intent, 4)}},
             "solver": "sklearn LogisticRegression(lbfgs), one head per label"}
+    info["adapter_sha1"] = adapter_digest(adapter)
     write_artifact(Path(args.out), W, b, best, emb.shape[1], info)
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f}s")
 
