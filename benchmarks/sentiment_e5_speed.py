@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.encoder import resolve_encoder
+from analyzer.backends.lora import has_adapter, load_adapter, merge_adapter
 from analyzer.backends.sentiment_e5 import (
+    HEAD_DIR,
     E5Encoder,
     E5SentimentBackend,
     head_logits,
@@ -40,6 +42,7 @@ from analyzer.backends.sentiment_e5 import (
 COMMENTS = ROOT.parent / "shared" / "data" / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
 WRITTEN = ["the finale made me cry so much", "where can I watch this with english subs?", "phim hay quá",
            "这个剧太好看了", "연기 너무 잘해요", "ending was rushed, disappointed", "can't wait for ep 5!!"]
+ADAPTER = HEAD_DIR if has_adapter(HEAD_DIR) else None  # the shipped head's encoder adapter
 VARIANTS = {  # name -> E5Encoder keyword arguments
     "torch-fp32": {"precision": "fp32"},
     "torch-bf16": {"precision": "bf16"},
@@ -69,9 +72,13 @@ def best_rate(run, n: int, repeat: int):
 
 def baseline(texts: list[str], ref: str, head: dict, device: str, repeat: int) -> tuple[float, np.ndarray]:
     """A plain ``pipeline("feature-extraction")`` loop: mean pool, normalize, head."""
-    from transformers import pipeline
+    from transformers import AutoModel, AutoTokenizer, pipeline
 
-    extractor = pipeline("feature-extraction", model=ref, tokenizer=ref, device=device, framework="pt")
+    model = AutoModel.from_pretrained(ref, add_pooling_layer=False)
+    if ADAPTER:  # the shipped head's encoder: its LoRA adapter merged, as ours does
+        merge_adapter(model, load_adapter(ADAPTER))
+    extractor = pipeline("feature-extraction", model=model, tokenizer=AutoTokenizer.from_pretrained(ref),
+                         device=device, framework="pt")
 
     def run() -> np.ndarray:
         queries = ["query: " + t for t in texts]
@@ -87,7 +94,8 @@ def baseline(texts: list[str], ref: str, head: dict, device: str, repeat: int) -
 
 
 def ours(texts: list[str], ref: str, args, options: dict) -> tuple[float, np.ndarray, str]:
-    encoder = E5Encoder(path=ref, batch_size=args.batch_size, device=args.device, threads=args.threads, **options)
+    encoder = E5Encoder(path=ref, batch_size=args.batch_size, device=args.device, threads=args.threads,
+                        adapter=ADAPTER, **options)
     backend = E5SentimentBackend(encoder_obj=encoder)
     encoder.load(), backend.head
     rate, vecs = best_rate(lambda: backend.embed(texts), len(texts), args.repeat)

@@ -6,7 +6,7 @@
 Why: frozen e5 embeddings plus a head reach 0.62 mean per-language macro-F1 (card.md);
 the encoder has to learn stance. Full fine-tuning would ship a 470 MB encoder; LoRA
 (low-rank updates ``W + (alpha/r) B A`` on every attention and feed-forward linear
-layer, embeddings and LayerNorms frozen) ships ~2.6 MB (``adapter.safetensors``,
+layer, embeddings and LayerNorms frozen) ships ~2.6 MB (``adapter.npz``,
 float16) that ``analyzer.backends.lora`` merges into the base encoder at load time,
 so inference costs exactly what the frozen encoder costs.
 
@@ -17,7 +17,7 @@ ensemble's weights are chosen on (``data.ensemble_holdout``); loss weights make 
 (source, language) group and every label inside it weigh the same (cues and real
 comments each count as one group); texts cut to 128 tokens for training only;
 length-bucketed batches of 32; AdamW (LoRA lr 3e-4, head lr 1e-3, no weight decay on
-the head), 6% warm-up then linear decay; bf16 autocast on CPU (fp16 on CUDA); dropout
+the head), 6% warm-up then linear decay; bf16 autocast (CPU AMX or CUDA); dropout
 0.1 as the encoder was pre-trained. The head starts from the shipped frozen-encoder
 head. Dev rows are never read here; evaluate with evaluate.py.
 """
@@ -139,7 +139,7 @@ def save(out: Path, wrappers: dict, head_w, head_b, meta: dict) -> None:
     tmp.replace(out / "head.npz")
     head_meta = {"labels": list(SENTIMENT_LABELS), "encoder": "intfloat/multilingual-e5-small", "prefix": "query: ",
                  "pooling": "mean over non-padding tokens, L2-normalized", "head": "logistic",
-                 "adapter": "adapter.safetensors", **{k: meta[k] for k in ("train_rows", "seed")}}
+                 "adapter": "adapter.npz", **{k: meta[k] for k in ("train_rows", "seed")}}
     (out / "head.json").write_text(json.dumps(head_meta, indent=2) + "\n", encoding="utf-8")
 
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--out", default=str(HEAD_DIR))
-    parser.add_argument("--init-head", default=str(HEAD_DIR), help="the frozen-encoder head to start from")
+    parser.add_argument("--init-head", default=str(HERE / "frozen-head"), help="the frozen-encoder head to start from")
     parser.add_argument("--seed", type=int, default=data.SEED)
     args = parser.parse_args(argv)
     import torch
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         x, m = torch.from_numpy(arr).to(args.device), torch.from_numpy(mask).to(args.device)
         y = torch.tensor([labels[i] for i in batch], device=args.device)
         w = torch.tensor(weights[batch], dtype=torch.float32, device=args.device)
-        with torch.autocast("cuda" if cuda else "cpu", dtype=torch.float16 if cuda else torch.bfloat16):
+        with torch.autocast("cuda" if cuda else "cpu", dtype=torch.bfloat16):  # bf16 needs no loss scaling
             hidden = model(input_ids=x, attention_mask=m).last_hidden_state
         mf = m.unsqueeze(-1).float()
         pooled = (hidden.float() * mf).sum(1) / mf.sum(1)

@@ -1,6 +1,7 @@
-"""Train the ``sentiment.e5.v1`` head: embed sampled rows once (cached), fit a
-multinomial logistic regression or a one-hidden-layer ReLU head (picked on held-out
-training rows), write analyzer/_models/sentiment-e5/head.{npz,json}.
+"""Train the frozen-encoder head: embed sampled rows once (cached), fit a multinomial
+logistic regression or a one-hidden-layer ReLU head (picked on held-out training rows),
+write models/sentiment-e5/frozen-head/head.{npz,json}: the baseline, and the head
+finetune.py starts from (the shipped sentiment.e5.v1 is the fine-tuned one).
 
     OMP_NUM_THREADS=1 python models/sentiment-e5/train.py [--minutes 14] [--encoder DIR]
 
@@ -21,12 +22,12 @@ from scipy.optimize import minimize
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+FROZEN_HEAD = HERE / "frozen-head"
 
 from embed_cache import CachedEncoder
 
 import data
 from analyzer.backends.sentiment_e5 import (
-    HEAD_DIR,
     E5Encoder,
     E5SentimentBackend,
     head_logits,
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=14.0, help="embedding budget for training rows")
     parser.add_argument("--encoder", default=None, help="encoder directory (default: resolved cache)")
     parser.add_argument("--per-group", type=int, default=1000, help="training rows per (source, lang)")
-    parser.add_argument("--out", default=str(HEAD_DIR), help="where head.npz/head.json go")
+    parser.add_argument("--out", default=str(FROZEN_HEAD),
+                        help="where head.npz/head.json go (the frozen-encoder head finetune.py starts from)")
     parser.add_argument("--head", choices=("auto", "mlp"), default="auto",
                         help="auto: logistic C grid and the ReLU layer, best on held-out training rows")
     args = parser.parse_args(argv)

@@ -29,7 +29,7 @@ E5_DIR = ROOT / "models" / "sentiment-e5"
 for folder in (ROOT, E5_DIR):
     sys.path.insert(0, str(folder))
 
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from analyzer.backends.sentiment_e5 import HEAD_DIR
 from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend, combine
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.evaluation.sentiment import evaluate_sentiment, format_report
@@ -95,11 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="e5 CPU arithmetic")
     parser.add_argument("--shared", default="/work/shared/data", help="shared data folder (for the drama dev set)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    embed_cache = load_module("embed_cache", E5_DIR / "embed_cache.py")
-    cache = embed_cache.CACHE if args.precision == "fp32" else embed_cache.CACHE.with_name("embeddings-bf16.npz")
-    encoder = embed_cache.CachedEncoder(E5Encoder(batch_size=32, threads=1, precision=args.precision), cache)
-    ensemble = EnsembleSentimentBackend(members=[LinearSentimentBackend(), E5SentimentBackend(encoder_obj=encoder)],
+    compare = load_module("e5_compare", E5_DIR / "compare.py")
+    e5 = compare.e5_backend(HEAD_DIR, args.precision, args.threads)  # its adapter merged, embeddings cached
+    ensemble = EnsembleSentimentBackend(members=[LinearSentimentBackend(), e5],
                                         path=str(ROOT / "analyzer" / "_models" / "sentiment-ensemble"))
     results = {name: score_all(ensemble, records) for name, records in datasets(Path(args.shared)).items()}
     weights, log_space = ensemble.choice()
