@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.embedding_cache import EmbeddingCache
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from analyzer.backends.lora import has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
 from analyzer.backends.themes_e5 import E5ThemeBackend
 from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.schema import Comment
@@ -115,7 +116,7 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="also write the numbers here")
     args = parser.parse_args()
     batch, origin = comments(args.n)
-    encoder = E5Encoder(threads=args.threads).load()
+    encoder = E5Encoder(threads=args.threads, adapter=HEAD_DIR if has_adapter(HEAD_DIR) else None).load()
     configs = {name: factory() for name, factory in configurations(encoder).items()}
     for stages in configs.values():  # warm-up: load every model once, outside the timings
         run(stages, batch[:8])

@@ -6,8 +6,8 @@ pool, L2: what ``E5SentimentBackend.embed`` returns). Each label (13 themes with
 ``intent`` + 8 intent flags) has a logistic head over
 ``[emb_scale * embedding, hybrid_scale * hybrid probabilities, lex_scale * cue scores]``,
 trained by ``models/themes-e5/train.py`` (hybrid probabilities out-of-fold) and run
-here in numpy. A label fires at its threshold (``union``: a theme also fires when the
-lexicon alone fires it); ``intent`` iff an intent flag; ``where_to_watch`` adds
+here in numpy. A label fires at its threshold (``union``: a theme — or, when ``union``
+lists heads, each listed label — also fires when the lexicon alone fires it); ``intent`` iff an intent flag; ``where_to_watch`` adds
 ``access``; noise comments are never embedded. Artifact: ``weights.npz`` (no pickle)
 + ``meta.json`` in ``analyzer/_models/themes-e5/``.
 
@@ -59,11 +59,25 @@ def stack_features(emb: np.ndarray, hybrid_probs: np.ndarray, lex: np.ndarray, s
     return np.hstack([emb * scales["emb"], hybrid_probs * scales["hybrid"], lex * scales["lex"]]).astype(np.float32)
 
 
-def decide(probs: np.ndarray, lex: np.ndarray, thresholds: np.ndarray, union: bool) -> np.ndarray:
+def union_columns(union: bool | Sequence[str]) -> list[int]:
+    """Heads the lexicon may also fire: every theme (True), none (False), or the named heads
+    (training picks the labels too rare to learn, e.g. ``where_to_watch``)."""
+    if union is True:
+        return THEME_COLS
+    if not union:
+        return []
+    unknown = [h for h in union if h not in HEADS]
+    if unknown:
+        raise ModelError(f"{NAME} meta.json union names unknown heads {unknown}; retrain it.")
+    return [HEADS.index(h) for h in union]
+
+
+def decide(probs: np.ndarray, lex: np.ndarray, thresholds: np.ndarray, union: bool | Sequence[str]) -> np.ndarray:
     """(n, len(HEADS)) bool decisions (no ``intent`` column: it follows the flags)."""
     pred = probs >= thresholds
-    if union:
-        pred[:, THEME_COLS] |= lex[:, THEME_COLS] >= LEXICON_FIRES
+    cols = union_columns(union)
+    if cols:
+        pred[:, cols] |= lex[:, cols] >= LEXICON_FIRES
     pred[:, HEADS.index("access")] |= pred[:, HEADS.index("where_to_watch")]
     return pred
 
@@ -75,7 +89,9 @@ class E5ThemeModel:
         self.weights, self.bias, self.meta = weights, bias, meta
         self.thresholds = np.asarray([meta["thresholds"][h] for h in HEADS], dtype=np.float32)
         self.scales = {k: float(v) for k, v in meta["scales"].items()}
-        self.union = bool(meta.get("union", False))
+        union = meta.get("union", False)
+        self.union = union if isinstance(union, bool) else tuple(union)
+        union_columns(self.union)  # unknown head names fail at load
         self.dim = int(meta["dim"])
 
     @classmethod

@@ -2,7 +2,7 @@
 and themes.hybrid.v1 in the same run (the dev set is used for no training or tuning
 choice). Also: per source (YouTube variety-show comments vs NSMC movie reviews), per
 intent, and, for reference, stance macro-F1 and theme-polarity accuracy with
-sentiment.linear.v1 vs sentiment.e5.v1 (themes from themes.e5.v1). With --own, our
+sentiment.linear.v1, sentiment.e5.v1 and sentiment.ensemble.v1 (themes from themes.e5.v1). With --own, our
 synthetic comments (training data: a sanity check, not a held-out number). Texts are
 joined from ../shared/data at run time; one e5 encoder, each text encoded once.
 
@@ -18,9 +18,12 @@ from types import SimpleNamespace
 
 from common import ROOT
 
+ENSEMBLE_DIR = ROOT / "analyzer" / "_models" / "sentiment-ensemble"  # the shipped weights
+
 from analyzer.backends.embedding_cache import EmbeddingCache
 from analyzer.backends.lora import adapter_digest
 from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.backends.themes_e5 import E5ThemeBackend
 from analyzer.backends.themes_hybrid import HybridThemeBackend
@@ -87,8 +90,10 @@ def main() -> None:
             print(hybrid_eval.summary(f"{source.split('/')[0]} / {name}", evaluate_themes(subset, backend, None)))
     print("\nstance and theme polarity (themes from themes.e5.v1; same run):")
     stance = {}
-    for name, sentiment in (("sentiment.linear.v1", LinearSentimentBackend()),
-                            ("sentiment.e5.v1", e5_sentiment(encoder, args.threads))):
+    e5 = e5_sentiment(encoder, args.threads)
+    for name, sentiment in (("sentiment.linear.v1", LinearSentimentBackend()), ("sentiment.e5.v1", e5),
+                            ("sentiment.ensemble.v1", EnsembleSentimentBackend(members=[LinearSentimentBackend(), e5],
+                                                                  path=str(ENSEMBLE_DIR)))):
         res = evaluate_themes(records, backends["themes.e5.v1"], sentiment)
         stance[name] = {k: res[k] for k in ("stance_n", "stance_macro_f1", "stance_accuracy", "polarity_accuracy",
                                               "polarity_pairs")}

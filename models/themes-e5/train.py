@@ -41,6 +41,7 @@ HT = hybrid_train_module()
 SEED = 13
 GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "emb": (2.0, 4.0, 8.0), "hybrid": (0.0, 1.0, 4.0)}
 LEX_SCALE = 1.0
+RARE = 20  # real training rows below which a label counts as rare (union option "rare")
 THRESHOLDS = tuple(np.round(np.arange(0.1, 0.75, 0.05), 2))
 
 
@@ -89,7 +90,16 @@ def score(probs, lex, noise, y, theme_thr, intent_thr, union) -> tuple[float, fl
     return HT.with_intent_theme(y, pred)
 
 
+def rare_heads(y: np.ndarray, n_real: int) -> list[str]:
+    """Labels with fewer than RARE real training rows: too few to learn, so the lexicon may
+    fire them too (one of the union options CV chooses between)."""
+    counts = y[:n_real].sum(axis=0)
+    return [h for k, h in enumerate(HEADS) if counts[k] < RARE]
+
+
 def cross_validate(emb, hprobs, lex, noise, y, n_real: int) -> list[dict]:
+    rare = rare_heads(y, n_real)
+    print(f"rare labels (< {RARE} real training rows): {rare}", flush=True)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_real)))
     synthetic = np.arange(n_real, len(y))
     results = []
@@ -100,7 +110,7 @@ def cross_validate(emb, hprobs, lex, noise, y, n_real: int) -> list[dict]:
             fit_idx = np.concatenate([train_idx, synthetic])
             W, b = fit_heads(Z[fit_idx], y[fit_idx], C=C, balanced=balanced)
             oof[test_idx] = sigmoid(Z[test_idx] @ W.T + b)
-        for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, (False, True)):
+        for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, (False, True, rare)):
             t_f1, i_f1 = score(oof, lex[:n_real], noise[:n_real], y[:n_real], theme_thr, intent_thr, union)
             results.append({"C": C, "balanced": balanced, "emb_scale": emb_scale, "hybrid_scale": hybrid_scale,
                             "theme_threshold": float(theme_thr), "intent_threshold": float(intent_thr),
