@@ -151,6 +151,13 @@ def test_decide_rule():
     plain, union = decide(probs, lex, thr, False), decide(probs, lex, thr, True)
     assert plain[0, HEADS.index("access")] and not plain[1].any()
     assert union[1, HEADS.index("music")] and union[1].sum() == 1
+    lex[1, HEADS.index("where_to_watch")] = 1.0  # an intent the lexicon caught
+    rare = decide(probs, lex, thr, ["where_to_watch"])  # union for the named (rare) labels only
+    assert rare[1, HEADS.index("where_to_watch")] and rare[1, HEADS.index("access")]
+    assert not rare[1, HEADS.index("music")]
+    assert not decide(probs, lex, thr, True)[1, HEADS.index("where_to_watch")]  # True: themes only
+    with pytest.raises(ModelError, match="unknown heads"):
+        decide(probs, lex, thr, ["plot"])
 
 
 def test_embedding_cache_memoizes_by_normalized_text():
