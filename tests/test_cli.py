@@ -114,6 +114,7 @@ def run_cli(*args):
     (["run", "data/samples", "-o", "OUT", "--map", "nonsense"], "--map takes FIELD=COMMENT_FIELD"),
     (["run", "data/samples", "-o", "OUT", "--batch-size", "0"], "batch_size must be a positive int"),
     (["run", "data/samples", "-o", "OUT", "--sentiment", "sentiment.nope.v9"], "Unknown sentiment backend"),
+    (["run", "data/samples", "-o", "OUT", "--themes", "themes.nope.v9"], "Unknown themes backend"),
 ])
 def test_user_errors_are_one_line(tmp_path, args, needle):
     args = [a.replace("OUT", str(tmp_path / "o")) for a in args]
@@ -198,3 +199,10 @@ def test_run_summary_counts_what_metrics_leave_out(run_dir):
     assert accepted["noise"] == sum(r["noise"] for r in rows) >= 3
     assert accepted["unlinked"] == sum(r["drama"] is None for r in rows)
     assert accepted["duplicates"] == sum(r["duplicate_of"] is not None for r in rows)
+
+
+def test_themes_flag_sets_the_theme_backend(tmp_path, samples):
+    out = tmp_path / "o"
+    assert main(["run", str(samples / "comments_mixed.jsonl"), "-o", str(out), "-q", "--themes", "themes.hybrid.v1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "themes.hybrid.v1" in json.dumps(manifest)

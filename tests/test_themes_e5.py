@@ -205,6 +205,21 @@ def test_stages_embed_each_comment_once():
         assert set(c.theme_polarity) <= set(c.themes)
 
 
+def test_the_ensembles_e5_member_shares_its_encoder():
+    from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend
+    from analyzer.backends.sentiment_linear import LinearSentimentBackend
+
+    member = FakeE5Sentiment()
+    inner = member.encoder
+    ensemble = EnsembleSentimentBackend(members=[LinearSentimentBackend(), member], weights=[0.5, 0.5])
+    themes = E5ThemeBackend()
+    ThemeStage(backend=themes, sentiment=ensemble)
+    assert themes.shared_with == "sentiment.ensemble.v1" and isinstance(member.encoder, EmbeddingCache)
+    batch = [Comment(id=str(i), text=t, clean_text=t, lang=lang) for i, (t, lang) in enumerate(TEXTS)]
+    ThemeStage(backend=themes, sentiment=ensemble)(SentimentStage(backend=ensemble)(batch))
+    assert max(inner.seen.count(t) for t in set(inner.seen)) == 1  # one encoder pass per text
+
+
 def test_sharing_is_off_without_an_e5_sentiment_backend():
     own = FakeEmbedder()
     themes = E5ThemeBackend(embedder=own)

@@ -83,14 +83,29 @@ class EmbeddingCache:
         return f"EmbeddingCache({self.inner!r}, capacity={self.capacity})"
 
 
-def share_encoder(backend: Any, *, capacity: int = DEFAULT_CAPACITY) -> EmbeddingCache | None:
-    """Put (once) an EmbeddingCache in front of ``backend.encoder`` and return it; None
-    when the backend has no encoder with ``embed`` (e.g. ``sentiment.linear.v1``)."""
+def encoder_owner(backend: Any) -> Any:
+    """The backend whose ``encoder`` embeds: ``backend`` itself, or for an ensemble the
+    first member (``backend.backends``) that has one; None when there is none."""
     encoder = getattr(backend, "encoder", None)
-    if isinstance(encoder, EmbeddingCache):
-        return encoder
-    if encoder is None or not callable(getattr(encoder, "embed", None)):
+    if encoder is not None and callable(getattr(encoder, "embed", None)):
+        return backend
+    members = getattr(backend, "backends", None)
+    for member in members if isinstance(members, (list, tuple)) else ():
+        owner = encoder_owner(member)
+        if owner is not None:
+            return owner
+    return None
+
+
+def share_encoder(backend: Any, *, capacity: int = DEFAULT_CAPACITY) -> EmbeddingCache | None:
+    """Put (once) an EmbeddingCache in front of the encoder of ``backend`` (or of its e5
+    member, for ``sentiment.ensemble.v1``) and return it; None when there is no encoder
+    with ``embed`` (e.g. ``sentiment.linear.v1``)."""
+    owner = encoder_owner(backend)
+    if owner is None:
         return None
-    cache = EmbeddingCache(encoder, capacity=capacity)
-    backend.encoder = cache
+    if isinstance(owner.encoder, EmbeddingCache):
+        return owner.encoder
+    cache = EmbeddingCache(owner.encoder, capacity=capacity)
+    owner.encoder = cache
     return cache

@@ -33,7 +33,7 @@ from ..registry import register
 from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch
-from .embedding_cache import share_encoder
+from .embedding_cache import encoder_owner, share_encoder
 from .lora import adapter_digest
 from .themes_hybrid import HEADS, LEXICON_FIRES, HybridThemeBackend, lexicon_features
 from .themes_hybrid import default_model_dir as hybrid_model_dir
@@ -179,8 +179,8 @@ class E5ThemeBackend:
         sharing is on; an explicit ``embedder=`` is never replaced."""
         if self.embedder_obj is not None:
             return False
-        encoder = getattr(sentiment, "encoder", None)
-        if encoder is None or getattr(encoder, "adapter_sha1", None) != self.model.meta.get("adapter_sha1"):
+        owner = encoder_owner(sentiment)
+        if owner is None or getattr(owner.encoder, "adapter_sha1", None) != self.model.meta.get("adapter_sha1"):
             return False
         cache = share_encoder(sentiment)
         if cache is None:
