@@ -215,6 +215,7 @@ def test_the_ensembles_e5_member_shares_its_encoder():
     themes = E5ThemeBackend()
     ThemeStage(backend=themes, sentiment=ensemble)
     assert themes.shared_with == "sentiment.ensemble.v1" and isinstance(member.encoder, EmbeddingCache)
+    assert ThemeStage(backend=themes).describe()["embeddings_shared_with"] == "sentiment.ensemble.v1"
     batch = [Comment(id=str(i), text=t, clean_text=t, lang=lang) for i, (t, lang) in enumerate(TEXTS)]
     ThemeStage(backend=themes, sentiment=ensemble)(SentimentStage(backend=ensemble)(batch))
     assert max(inner.seen.count(t) for t in set(inner.seen)) == 1  # one encoder pass per text

@@ -82,8 +82,11 @@ class ThemeStage(Stage):
 
     def describe(self) -> dict:
         sentiment = getattr(self.sentiment, "name", None) if self.sentiment is not None else None
-        return {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
-                "version": getattr(self.backend, "version", None), "polarity_from": sentiment}
+        out = {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
+               "version": getattr(self.backend, "version", None), "polarity_from": sentiment}
+        if hasattr(self.backend, "shared_with"):  # embedding backends: one encoder pass per comment?
+            out["embeddings_shared_with"] = self.backend.shared_with
+        return out
 
     def __repr__(self) -> str:
         return f"ThemeStage(backend={self.backend_spec!r}, sentiment={self.sentiment_spec!r})"
