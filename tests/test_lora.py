@@ -101,3 +101,12 @@ def test_bad_adapters_are_clear(tiny, tmp_path):
     save_adapter(tmp_path, wrong, {})
     with pytest.raises(ModelError, match="does not match"):
         E5Encoder(path=str(tiny), adapter=tmp_path).embed(["x"])
+
+
+def test_e5_dev_scores_are_read_beside_the_head(tiny, adapter_dir):
+    backend = E5SentimentBackend(path=str(adapter_dir), encoder=str(tiny))
+    assert backend.dev_scores() is None
+    (adapter_dir / "dev_scores.json").write_text(json.dumps({"mean_macro_f1": 0.69}))
+    assert backend.dev_scores() == {"mean_macro_f1": 0.69}
+    shipped = E5SentimentBackend().dev_scores()
+    assert shipped is not None and 0 < shipped["mean_macro_f1"] <= 1 and shipped["confusion_per_language"]

@@ -113,6 +113,17 @@ def test_shipped_choice_is_valid():
     assert len(weights) == 2 and abs(sum(weights) - 1) < 1e-9 and isinstance(log_space, bool)
 
 
+def test_dev_scores_only_for_the_shipped_combination(tmp_path):
+    scores = {"mean_macro_f1": 0.7, "confusion_per_language": {"en": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}}
+    (tmp_path / "ensemble.json").write_text(json.dumps({"weights": [1.0, 1.0], "log_space": False}))
+    (tmp_path / "dev_scores.json").write_text(json.dumps(scores))
+    assert EnsembleSentimentBackend(path=str(tmp_path)).dev_scores() == scores
+    assert EnsembleSentimentBackend(path=str(tmp_path), weights=[1, 2]).dev_scores() is None  # other weights
+    assert EnsembleSentimentBackend(members=[A, B], path=str(tmp_path)).dev_scores() is None  # other members
+    shipped = EnsembleSentimentBackend().dev_scores()
+    assert shipped is not None and set(shipped["confusion_per_language"]) == set(shipped["macro_f1_per_language"])
+
+
 def test_members_are_called_once_per_batch():
     a, b = FakeBackend("a", A.table), FakeBackend("b", B.table)
     EnsembleSentimentBackend(members=[a, b]).predict_proba(TEXTS * 50)

@@ -26,3 +26,15 @@ def read_artifact(folder: str | Path, name: str, trainer: str) -> tuple[dict[str
     except (OSError, ValueError) as exc:
         raise ModelError(f"Cannot load the {name} model in {folder}: {exc}; retrain or reinstall it.") from exc
     return meta, arrays
+
+
+def read_dev_scores(folder: str | Path) -> dict[str, Any] | None:
+    """A sentiment model's ``dev_scores.json`` (held-out per-language macro-F1 and confusion
+    matrices, written by its evaluate script beside the weights), or None when absent."""
+    path = Path(folder) / "dev_scores.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Cannot read {path}: {exc}; rerun the model's evaluate script.") from exc

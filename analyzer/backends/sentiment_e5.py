@@ -39,6 +39,7 @@ import numpy as np
 from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
+from .artifacts import read_dev_scores
 from .encoder import MAX_TOKENS, require, resolve_encoder
 from .lora import adapter_digest, has_adapter, load_adapter, merge_adapter
 
@@ -285,6 +286,10 @@ class E5SentimentBackend:
 
     def embed(self, texts: str | Sequence[str]) -> np.ndarray:
         return self.encoder.embed(texts)
+
+    def dev_scores(self) -> dict[str, Any] | None:
+        """Held-out per-language macro-F1 and confusion matrices shipped beside the head."""
+        return read_dev_scores(self.path or HEAD_DIR)
 
     def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
         items = list(texts)

@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import ModelError, RecordError, check_param
 from ..registry import register, select_backend
 from ..schema import SENTIMENT_LABELS
+from .artifacts import read_dev_scores
 
 NAME = "sentiment.ensemble.v1"
 DEFAULT_MEMBERS = ("sentiment.linear.v1", "sentiment.e5.v1")
@@ -121,6 +122,13 @@ class EnsembleSentimentBackend:
             raise ModelError(f"ensemble.json has {len(stored['weights'])} weights for {len(self.members)} members; "
                              "pass weights= or rerun models/sentiment-ensemble/choose_weights.py.")
         return stored
+
+    def dev_scores(self) -> dict[str, Any] | None:
+        """Held-out scores of the shipped combination (default members, stored weights),
+        written beside ensemble.json by models/sentiment-ensemble/evaluate.py; None for others."""
+        if tuple(self.members) != DEFAULT_MEMBERS or self.weights is not None or self.log_space is not None:
+            return None
+        return read_dev_scores(Path(self.path) if self.path else CHOICE_FILE.parent)
 
     def member_probas(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[np.ndarray]:
         """Each member's (n, 3) probabilities, checked."""

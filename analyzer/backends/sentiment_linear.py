@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ModelError, RecordError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
+from .artifacts import read_dev_scores
 from .text_features import HashingFeaturizer
 
 NAME = "sentiment.linear.v1"
@@ -125,8 +126,7 @@ class LinearSentimentBackend:
     def dev_scores(self) -> dict[str, Any] | None:
         """Held-out per-language macro-F1 and confusion matrices written by the model's
         evaluate.py beside the weights (numbers only), or None when absent."""
-        path = Path(self.path or default_model_dir()) / "dev_scores.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return read_dev_scores(self.path or default_model_dir())
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "path": str(self.path or default_model_dir()),

@@ -124,3 +124,25 @@ def format_report(result: Mapping[str, Any]) -> str:
         cells = "  ".join(" ".join(f"{v:>5}" for v in row) for row in s["confusion"])
         lines.append(f"{lang:<8}{cells}")
     return "\n".join(lines)
+
+
+DEV_SPLIT = "held-out dev (each source's validation file or a seed-13 split; never training rows)"
+
+
+def write_dev_scores(result: Mapping[str, Any], model_dir: str | Path, split: str = DEV_SPLIT) -> Path:
+    """``dev_scores.json`` beside a model's weights (numbers only): the run manifest and the
+    report's methods footer show them, and ``[aggregate] confusion = "model"`` corrects
+    shares with the per-language matrices. Written atomically; returns the path."""
+    from ..io.writers import write_json
+
+    langs = result["languages"]
+    scores = {
+        "split": split,
+        "mean_macro_f1": round(result["mean_macro_f1"], 4),
+        "macro_f1_per_language": {k: round(v["macro_f1"], 4) for k, v in langs.items()},
+        "n_per_language": {k: v["n"] for k, v in langs.items()},
+        "confusion_per_language": {k: v["confusion"] for k, v in langs.items()},
+    }
+    path = Path(model_dir) / "dev_scores.json"
+    write_json(path, scores)
+    return path

@@ -4,7 +4,9 @@
                                                         [--runtime torch|onnx] [--file dev.jsonl] [--json]
 
 Dev rows are the same seeded sample train.py reports on (never training rows).
-Embeddings are cached under models/sentiment-e5/.cache/ (gitignored), one file per
+On the dev rows (torch, not quantized) it also writes ``dev_scores.json`` beside the head
+(per-language macro-F1 and confusion matrices for the run manifest, the report footer and
+``[aggregate] confusion = "model"``). Embeddings are cached under models/sentiment-e5/.cache/ (gitignored), one file per
 arithmetic and adapter (a head folder with adapter.npz is run with it merged).
 """
 
@@ -27,6 +29,7 @@ from analyzer.evaluation.sentiment import (
     evaluate_sentiment,
     format_report,
     read_labelled,
+    write_dev_scores,
 )
 
 
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         records = [{"text": r.text, "lang": r.lang, "label": r.label} for r in data.load()[1]]
     result = evaluate_sentiment(records, backend)
+    if not args.file and not args.quantize and args.runtime == "torch":
+        print(f"wrote {write_dev_scores(result, args.head)}", file=sys.stderr)  # beside the head: manifest, footer
     result["quantize"], result["arithmetic"], result["runtime"] = args.quantize, variant, args.runtime
     print(json.dumps(result, indent=2) if args.json else format_report(result))
     return 0

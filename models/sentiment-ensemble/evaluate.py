@@ -10,7 +10,8 @@ are computed once per data set (e5 embeddings come from models/sentiment-e5's ca
 and every row of the table is scored from them: each member alone, the shipped
 ensemble (analyzer/_models/sentiment-ensemble/ensemble.json) and two fixed
 references (0.5/0.5 mean and log-space mean). Writes models/sentiment-ensemble/results.json
-(results-bf16.json with --precision bf16).
+(results-bf16.json with --precision bf16) and the shipped ensemble's held-out scores to
+analyzer/_models/sentiment-ensemble/dev_scores.json.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ for folder in (ROOT, E5_DIR):
 from analyzer.backends.sentiment_e5 import HEAD_DIR
 from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend, combine
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
-from analyzer.evaluation.sentiment import evaluate_sentiment, format_report
+from analyzer.evaluation.sentiment import evaluate_sentiment, format_report, write_dev_scores
 
 DEVSET_LABELS = ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"
+ENSEMBLE_DIR = ROOT / "analyzer" / "_models" / "sentiment-ensemble"
 
 
 def load_module(name: str, path: Path):
@@ -100,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     compare = load_module("e5_compare", E5_DIR / "compare.py")
     e5 = compare.e5_backend(HEAD_DIR, args.precision, args.threads)  # its adapter merged, embeddings cached
     ensemble = EnsembleSentimentBackend(members=[LinearSentimentBackend(), e5],
-                                        path=str(ROOT / "analyzer" / "_models" / "sentiment-ensemble"))
+                                        path=str(ENSEMBLE_DIR))
     results = {name: score_all(ensemble, records) for name, records in datasets(Path(args.shared)).items()}
     weights, log_space = ensemble.choice()
+    shipped = next(name for name in results["heldout_dev"] if name.startswith("ensemble shipped"))
+    write_dev_scores(results["heldout_dev"][shipped], ENSEMBLE_DIR)  # numbers beside ensemble.json
     out = {"precision": args.precision, "weights": weights, "log_space": log_space, "results": results}
     name = "results.json" if args.precision == "fp32" else f"results-{args.precision}.json"
     (HERE / name).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.sentiment_linear import LinearSentimentBackend, default_model_dir  # noqa: E402
 from analyzer.evaluation import evaluate_sentiment, format_report  # noqa: E402
+from analyzer.evaluation.sentiment import write_dev_scores  # noqa: E402
 from dataset import DATA_DIR, DEVSET_LABELS, dev_records, load_split  # noqa: E402
 
 
@@ -95,20 +96,6 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     write_dev_scores(result, args.model or default_model_dir())
-
-
-def write_dev_scores(result: dict, model_dir: Path) -> None:
-    """Numbers only, beside the weights: the run manifest and the report's methods footer
-    show them, and `[aggregate] confusion = "model"` corrects shares with the matrices."""
-    langs = result["languages"]
-    scores = {
-        "split": "held-out dev (each source's validation file or a seed-13 split; never training rows)",
-        "mean_macro_f1": round(result["mean_macro_f1"], 4),
-        "macro_f1_per_language": {k: round(v["macro_f1"], 4) for k, v in langs.items()},
-        "n_per_language": {k: v["n"] for k, v in langs.items()},
-        "confusion_per_language": {k: v["confusion"] for k, v in langs.items()},
-    }
-    (Path(model_dir) / "dev_scores.json").write_text(json.dumps(scores, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
