@@ -17,7 +17,6 @@ theme micro-F1 + intent micro-F1, as for the hybrid. The grid includes hybrid sc
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import time
@@ -176,8 +175,7 @@ def main() -> None:
         print(f"best with hybrid_scale={scale}:", json.dumps(row))
     Z = stack_features(emb, hprobs, lex, {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE})
     W, b = fit_heads(Z, y, C=best["C"], balanced=best["balanced"])
-    train_file = HT.TRAIN
-    info = {"labels": str(train_file.relative_to(ROOT)), "labels_sha1": hashlib.sha1(train_file.read_bytes()).hexdigest(),
+    info = {**HT.labels_info(),
             "synthetic": str(HT.SYNTHETIC.relative_to(ROOT)), "n_real": n_real, "n_synthetic": len(synthetic),
             "hybrid_params": params, "stacking": "hybrid probabilities out-of-fold (5 folds, real+synthetic)",
             "cv": {"folds": 5, "seed": SEED, "grid": {k: list(v) for k, v in GRID.items()}, "lex_scale": LEX_SCALE,

@@ -36,6 +36,18 @@ from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, te
 from analyzer.schema import INTENTS  # noqa: E402
 
 TRAIN = ROOT / "data" / "trainsets" / "comments_train.labels.jsonl"
+TRAIN_B = ROOT / "data" / "trainsets" / "comments_train_b.labels.jsonl"  # a second batch, theme models only
+
+
+def train_files() -> list[Path]:
+    """The label files theme models train on: the first batch, and the second when present."""
+    return [f for f in (TRAIN, TRAIN_B) if f.is_file()]
+
+
+def labels_info() -> dict:
+    """Which label files (and their sha1) a model was trained on, for its meta.json."""
+    return {"labels": [str(f.relative_to(ROOT)) for f in train_files()],
+            "labels_sha1": [hashlib.sha1(f.read_bytes()).hexdigest() for f in train_files()]}
 DEV = ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"
 SYNTHETIC = ROOT / "models" / "themes-hybrid" / "synthetic.jsonl"
 N_FEATURES = 1 << 17
@@ -48,7 +60,7 @@ THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
 
 def load_records(shared: str) -> tuple[list[dict], list[dict]]:
     """(real training records, synthetic records); refuses any overlap with the dev set."""
-    real = load_devset(TRAIN, shared, on_error="raise")
+    real = [r for f in train_files() for r in load_devset(f, shared, on_error="raise")]
     synthetic = [json.loads(line) for line in SYNTHETIC.read_text(encoding="utf-8").splitlines() if line.strip()]
     dev_keys, dev_sha = devset_keys(DEV), {label["sha1"] for label in read_labels(DEV)}
     overlap = [r["id"] for r in real if (r["id"].rsplit(":", 1)[0], int(r["id"].rsplit(":", 1)[1])) in dev_keys
@@ -189,8 +201,7 @@ def main() -> None:
     print("best by 5-fold CV (sum of theme and intent micro-F1):", json.dumps(best))
     print("best with union=True:", json.dumps(best_union))
     W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"])
-    info = {"labels": str(TRAIN.relative_to(ROOT)), "labels_sha1": hashlib.sha1(TRAIN.read_bytes()).hexdigest(),
-            "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real), "n_synthetic": len(synthetic),
+    info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real), "n_synthetic": len(synthetic),
             "cv": {"folds": 5, "seed": SEED, "grid": {k: list(v) for k, v in GRID.items()},
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": {"theme_micro_f1": round(lex_theme_f1, 4),
