@@ -19,13 +19,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from embed_cache import CACHE, CachedEncoder  # noqa: E402
+from embed_cache import CACHE, CachedEncoder
 
-import data  # noqa: E402
-from analyzer.backends.lora import adapter_digest, has_adapter  # noqa: E402
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend  # noqa: E402
-from analyzer.backends.sentiment_linear import LinearSentimentBackend  # noqa: E402
-from analyzer.evaluation.sentiment import evaluate_sentiment, read_labelled  # noqa: E402
+import data
+from analyzer.backends.lora import adapter_digest, has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.sentiment_linear import LinearSentimentBackend
+from analyzer.evaluation.sentiment import evaluate_sentiment, read_labelled
 
 FROZEN_HEAD = HERE / "frozen-head"
 

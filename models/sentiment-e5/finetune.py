@@ -40,11 +40,11 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-import data  # noqa: E402
-from analyzer.backends.encoder import resolve_encoder  # noqa: E402
-from analyzer.backends.lora import TARGETS, save_adapter  # noqa: E402
-from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head  # noqa: E402
-from analyzer.schema import SENTIMENT_LABELS  # noqa: E402
+import data
+from analyzer.backends.encoder import resolve_encoder
+from analyzer.backends.lora import TARGETS, save_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head
+from analyzer.schema import SENTIMENT_LABELS
 
 GROUPED_BY_SOURCE = {"drama_cues", data.dataset.DOMAIN_SOURCE}
 TRAIN_TOKENS = 128
