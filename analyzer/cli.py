@@ -135,9 +135,11 @@ def _int(flag: str, value: str) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     if args.action == "list":
-        from .registry import registered
+        from .registry import registered, summary
 
-        print("\n".join(registered()))
+        names = registered()
+        width = max(map(len, names))
+        print("\n".join(f"{n:<{width}}  {summary(n)}".rstrip() for n in names))
         return 0
     if args.action == "check":
         from .runner import check_models

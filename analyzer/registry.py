@@ -27,6 +27,12 @@ def registered(prefix: str = "") -> list[str]:
     return sorted(n for n in _FACTORIES if n.startswith(prefix))
 
 
+def summary(name: str) -> str:
+    """One line on what a registered backend is (its ``summary`` attribute), for listings."""
+    _load_builtin()
+    return str(getattr(_FACTORIES[name], "summary", "") or "")
+
+
 def _load_builtin() -> None:
     # Importing the backends package registers the built-in factories.
     from . import backends  # noqa: F401

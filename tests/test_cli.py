@@ -206,3 +206,12 @@ def test_themes_flag_sets_the_theme_backend(tmp_path, samples):
     assert main(["run", str(samples / "comments_mixed.jsonl"), "-o", str(out), "-q", "--themes", "themes.hybrid.v1"]) == 0
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "themes.hybrid.v1" in json.dumps(manifest)
+
+
+def test_models_list_says_what_each_backend_is(capsys):
+    from analyzer.registry import registered, summary
+
+    assert main(["models", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == registered()
+    assert all(summary(name) and summary(name) in line for name, line in zip(registered(), lines))

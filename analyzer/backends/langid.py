@@ -283,6 +283,7 @@ class Py3LangidBackend:
     """
 
     name = "langid.py3langid.v1"
+    summary = "default: script rules + py3langid 0.4.0 restricted to 18 languages + a word lexicon"
     version = "1"
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, lexicon: str | Path | None = LEXICON_PATH,
@@ -418,6 +419,7 @@ class LinguaBackend:
     """lingua-language-detector restricted to ``languages`` (imported when built)."""
 
     name = "langid.lingua.v1"
+    summary = "lingua-language-detector (extra); slower, for comparison"
     version = "1"
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, low_accuracy: bool = False) -> None:
@@ -447,6 +449,7 @@ class LangdetectBackend:
     """langdetect (seeded with ``seed`` so it is deterministic); codes outside ``languages`` -> ``und``."""
 
     name = "langid.langdetect.v1"
+    summary = "langdetect (extra); for comparison only"
     version = "1"
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, seed: int = 0) -> None:

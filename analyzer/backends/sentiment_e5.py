@@ -255,6 +255,7 @@ class E5SentimentBackend:
     """Stance from frozen e5-small embeddings and a logistic head (see module doc)."""
 
     name = "sentiment.e5.v1"
+    summary = "multilingual-e5-small fine-tuned with LoRA + logistic head ([e5] extra, `analyzer models build`)"
 
     def __init__(self, *, path: str | None = None, encoder: str | None = None, cache_dir: str | None = None,
                  device: str = "cpu", batch_size: int = 64, quantize: bool = False,

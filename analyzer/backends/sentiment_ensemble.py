@@ -80,6 +80,7 @@ class EnsembleSentimentBackend:
     """Average of member backends' probabilities (see module doc)."""
 
     name = NAME
+    summary = "accurate tier: weighted mean of sentiment.linear.v1 and sentiment.e5.v1 (weights in ensemble.json)"
 
     def __init__(self, *, members: Sequence[Any] = DEFAULT_MEMBERS, weights: Sequence[float] | None = None,
                  log_space: bool | None = None, device: str = "cpu", path: str | None = None) -> None:

@@ -58,6 +58,7 @@ class TransformersSentimentBackend:
     """Stance from a sequence-classification model (see module doc)."""
 
     name = "sentiment.transformers.v1"
+    summary = "any Hugging Face sequence-classification model id or directory (sentiment.transformers.v1:<id>)"
 
     def __init__(self, *, path: str | None = None, labels: Mapping[str, str] | None = None, device: str = "cpu",
                  batch_size: int = 32, max_tokens: int | None = None, local_files_only: bool | None = None) -> None:

@@ -118,6 +118,7 @@ class E5ThemeBackend:
     """Hybrid + e5 stacked heads (see the module docstring); ``predict`` -> ThemeMatch."""
 
     name = NAME
+    summary = "lexicon cues + the shared e5 embedding, per-label LR ([e5] extra)"
     version = "1"
 
     def __init__(self, *, path: str | Path | None = None, hybrid: str | Path | None = None,

@@ -96,6 +96,7 @@ class HybridThemeBackend:
     """Lexicon + supervised heads (see the module docstring); ``predict`` -> ThemeMatch."""
 
     name = NAME
+    summary = "lexicon cues + hashed n-grams, per-label LR, numpy only"
     version = "1"
 
     def __init__(self, *, path: str | Path | None = None, batch_size: int = 4096) -> None:
