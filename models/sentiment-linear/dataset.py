@@ -20,6 +20,7 @@ SEED = 13
 DEVSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "devsets" / "comments_dev.labels.jsonl"
 # Hand-labelled real comments for TRAINING (disjoint from the dev set by (source, line) and sha1).
 TRAINSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "trainsets" / "comments_train.labels.jsonl"
+TRAINSET_LABELS_B = TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl")  # the second labelling batch
 DOMAIN_SOURCE = "comments_train"
 
 # folder -> (kind, weight, dev fraction for a seeded split or None to use validation.jsonl)
@@ -118,14 +119,16 @@ def read_cues(path: Path) -> list[Row]:
     return [Row(r["text"], r["label"], r["lang"], "drama_cues", 1.0) for r in _read(path)]
 
 
-def read_domain(data_dir: Path = DATA_DIR, labels: Path = TRAINSET_LABELS) -> list[Row]:
-    """In-domain real comments (data/trainsets): stance -> label. Noise rows (bare timestamps,
-    fragments) keep their protocol stance, neutral. Raises if a row overlaps the dev set."""
+def read_domain(data_dir: Path = DATA_DIR, labels: tuple[Path, ...] = (TRAINSET_LABELS, TRAINSET_LABELS_B)) -> list[Row]:
+    """In-domain real comments (data/trainsets, every batch present): stance -> label. Noise
+    rows (bare timestamps, fragments) keep their protocol stance, neutral. Raises if a row
+    overlaps the dev set."""
     from analyzer.evaluation.devset import devset_keys, load_devset
 
-    if not labels.is_file() or not data_dir.is_dir():
+    files = [f for f in labels if f.is_file()]
+    if not files or not data_dir.is_dir():
         return []
-    records = load_devset(labels, data_dir, on_error="raise")
+    records = [r for f in files for r in load_devset(f, data_dir, on_error="raise")]
     dev_keys = devset_keys(DEVSET_LABELS) if DEVSET_LABELS.is_file() else set()
     overlap = [r["id"] for r in records if tuple(r["id"].rsplit(":", 1)) in
                {(s, str(n)) for s, n in dev_keys}]

@@ -188,7 +188,7 @@ def main() -> None:
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial",
         "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
         "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
-        "domain_rows": "data/trainsets/comments_train.labels.jsonl (stance; noise rows neutral)",
+        "domain_rows": "data/trainsets/comments_train.labels.jsonl + comments_train_b.labels.jsonl (stance; noise rows neutral)",
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},
