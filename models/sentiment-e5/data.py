@@ -9,7 +9,6 @@ Rows of the hand-labelled drama dev set (data/devsets, by text sha1) never enter
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import sys
 import zlib
@@ -19,16 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def _load_linear_dataset():
-    """models/sentiment-linear/dataset.py, loaded by path (its folder has its own train.py)."""
-    spec = importlib.util.spec_from_file_location("sentiment_linear_dataset", HERE.parent / "sentiment-linear" / "dataset.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(HERE.parents[1]))
+from models.scripts import load_script
 
-
-dataset = _load_linear_dataset()
+dataset = load_script("sentiment_linear_dataset", "sentiment-linear/dataset.py")
 
 SEED = 13
 TRAIN_CHARS = 400  # training texts are cut here to bound embedding cost (dev/inference are not)

@@ -19,7 +19,6 @@ models/sentiment-ensemble/choice.json (the grid).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -39,16 +38,9 @@ from analyzer.backends.sentiment_ensemble import CHOICE_FILE, DEFAULT_MEMBERS, c
 from analyzer.backends.sentiment_linear import default_model_dir
 from analyzer.backends.text_features import HashingFeaturizer
 from analyzer.schema import SENTIMENT_LABELS
+from models.scripts import load_script
 
 GRID = [round(0.05 * i, 2) for i in range(21)]
-
-
-def load_module(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 
@@ -109,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the choice, write nothing")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    lin = load_module("linear_train", LINEAR_DIR / "train.py")
-    data = load_module("data", E5_DIR / "data.py")
-    embed_cache = load_module("embed_cache", E5_DIR / "embed_cache.py")
-    e5_train = load_module("e5_train", E5_DIR / "train.py")
+    lin = load_script("linear_train", "sentiment-linear/train.py")
+    data = load_script("data", "sentiment-e5/data.py")
+    embed_cache = load_script("embed_cache", "sentiment-e5/embed_cache.py")
+    e5_train = load_script("e5_train", "sentiment-e5/train.py")
     held_rows, p_e5 = e5_probs(e5_train, data, embed_cache, lin.SEED)
     p_lin = linear_probs(lin, data, [r.text for r in held_rows])
     gold = np.array([SENTIMENT_LABELS.index(r.label) for r in held_rows])

@@ -17,7 +17,6 @@ analyzer/_models/sentiment-ensemble/dev_scores.json.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -33,18 +32,15 @@ for folder in (ROOT, E5_DIR):
 from analyzer.backends.sentiment_e5 import HEAD_DIR
 from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend, combine
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
-from analyzer.evaluation.sentiment import evaluate_sentiment, format_report, write_dev_scores
+from analyzer.evaluation.sentiment import (
+    evaluate_sentiment,
+    format_report,
+    write_dev_scores,
+)
+from models.scripts import load_script
 
 DEVSET_LABELS = ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"
 ENSEMBLE_DIR = ROOT / "analyzer" / "_models" / "sentiment-ensemble"
-
-
-def load_module(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class TableBackend:
@@ -58,7 +54,7 @@ class TableBackend:
 
 
 def datasets(shared: Path) -> dict[str, list[dict]]:
-    data = load_module("data", E5_DIR / "data.py")
+    data = load_script("data", "sentiment-e5/data.py")
     out = {"heldout_dev": [{"text": r.text, "lang": r.lang, "label": r.label} for r in data.load()[1]]}
     if shared.is_dir() and DEVSET_LABELS.is_file():
         from analyzer.evaluation.devset import load_devset
@@ -99,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    compare = load_module("e5_compare", E5_DIR / "compare.py")
+    compare = load_script("e5_compare", "sentiment-e5/compare.py")
     e5 = compare.e5_backend(HEAD_DIR, args.precision, args.threads)  # its adapter merged, embeddings cached
     ensemble = EnsembleSentimentBackend(members=[LinearSentimentBackend(), e5],
                                         path=str(ENSEMBLE_DIR))

@@ -5,7 +5,6 @@ of the whitespace-normalized text, never the text itself)."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -15,17 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.embedding_cache import text_key
+from models.scripts import load_script
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "embeddings.npz"
 
 
 def hybrid_train_module():
     """models/themes-hybrid/train.py as a module (its data loading and head fitting)."""
-    path = ROOT / "models" / "themes-hybrid" / "train.py"
-    spec = importlib.util.spec_from_file_location("themes_hybrid_train", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("themes_hybrid_train", "themes-hybrid/train.py")
 
 
 def resolve_adapter(choice: str) -> Path | None:

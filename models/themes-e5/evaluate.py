@@ -12,7 +12,6 @@ joined from ../shared/data at run time; one e5 encoder, each text encoded once.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 from types import SimpleNamespace
 
@@ -31,6 +30,7 @@ from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.evaluation.devset import load_devset
 from analyzer.evaluation.themes import evaluate_themes, format_report
 from analyzer.schema import INTENTS
+from models.scripts import load_script
 
 KEYS = ("theme_micro_precision", "theme_micro_recall", "theme_micro_f1", "theme_macro_f1",
         "intent_micro_f1", "intent_macro_f1")
@@ -38,10 +38,7 @@ KEYS = ("theme_micro_precision", "theme_micro_recall", "theme_micro_f1", "theme_
 
 def hybrid_evaluate_module():
     """models/themes-hybrid/evaluate.py (its side-by-side table and one-line summary)."""
-    spec = importlib.util.spec_from_file_location("themes_hybrid_evaluate", ROOT / "models" / "themes-hybrid" / "evaluate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("themes_hybrid_evaluate", "themes-hybrid/evaluate.py")
 
 
 def intent_table(results: dict[str, dict]) -> str:
