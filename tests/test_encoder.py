@@ -240,3 +240,16 @@ def test_relu_head_is_supported(tmp_path, tiny):
     expected = softmax(np.maximum(x @ arrays["W1"] + arrays["b1"], 0) @ arrays["W2"] + arrays["b2"])
     np.testing.assert_allclose(backend.predict_proba(["great show", "boring"]), expected, atol=1e-5)
     assert head_logits(backend.head, x).shape == (2, 3)
+
+
+def test_quiet_loading_hides_progress_bars_and_restores_the_setting(tiny):
+    from transformers.utils import logging as hf_logging
+
+    from analyzer.backends.encoder import quiet_loading
+
+    hf_logging.enable_progress_bar()
+    with quiet_loading():
+        assert not hf_logging.is_progress_bar_enabled()
+    assert hf_logging.is_progress_bar_enabled()
+    E5Encoder(path=str(tiny), precision="fp32").load()  # loads inside quiet_loading
+    assert hf_logging.is_progress_bar_enabled()

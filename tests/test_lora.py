@@ -110,3 +110,4 @@ def test_e5_dev_scores_are_read_beside_the_head(tiny, adapter_dir):
     assert backend.dev_scores() == {"mean_macro_f1": 0.69}
     shipped = E5SentimentBackend().dev_scores()
     assert shipped is not None and 0 < shipped["mean_macro_f1"] <= 1 and shipped["confusion_per_language"]
+

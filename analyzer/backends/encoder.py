@@ -18,10 +18,12 @@ imports without them and raises ``MissingDependency`` when they are needed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,21 @@ def require(*modules: str) -> list[Any]:
         except ImportError as exc:
             raise MissingDependency(f"{name} is needed for this model: {INSTALL_HINT}") from exc
     return loaded
+
+
+@contextlib.contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Hide transformers' per-file "Loading weights" progress bars while a model loads (the
+    CLI draws its own progress); the previous setting is restored."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:

@@ -40,7 +40,7 @@ from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
 from .artifacts import read_dev_scores
-from .encoder import MAX_TOKENS, require, resolve_encoder
+from .encoder import MAX_TOKENS, quiet_loading, require, resolve_encoder
 from .lora import adapter_digest, has_adapter, load_adapter, merge_adapter
 
 QUERY_PREFIX = "query: "
@@ -128,8 +128,9 @@ class E5Encoder:
         return self
 
     def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
-        model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
-                                                      add_pooling_layer=False)
+        with quiet_loading():
+            model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
+                                                          add_pooling_layer=False)
         model.eval()
         if self.adapter:
             merge_adapter(model, load_adapter(self.adapter))

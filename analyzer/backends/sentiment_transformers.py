@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import ConfigError, ModelError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
-from .encoder import hub_reachable, require
+from .encoder import hub_reachable, quiet_loading, require
 from .sentiment_e5 import normalize_key, softmax
 
 _NAMES = {
@@ -88,8 +88,9 @@ class TransformersSentimentBackend:
         ref, offline = str(Path(self.path).expanduser()) if Path(self.path).expanduser().exists() else self.path, self._offline()
         try:
             tok = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=offline, trust_remote_code=False)
-            model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                ref, local_files_only=offline, trust_remote_code=False)
+            with quiet_loading():
+                model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                    ref, local_files_only=offline, trust_remote_code=False)
         except OSError as exc:
             raise ModelError(f"Cannot load sentiment model {self.path!r} ({'offline' if offline else 'online'}): "
                              "pass a local model directory or go online once to cache it.") from exc
