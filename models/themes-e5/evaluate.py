@@ -81,10 +81,7 @@ def main() -> None:
     print("\nper intent F1 (same run):")
     print(intent_table(results))
     print("\nper source:")
-    for source in sorted({r["id"].rsplit(":", 1)[0] for r in records}):
-        subset = [r for r in records if r["id"].startswith(source + ":")]
-        for name, backend in backends.items():
-            print(hybrid_eval.summary(f"{source.split('/')[0]} / {name}", evaluate_themes(subset, backend, None)))
+    print(hybrid_eval.per_source(records, backends))
     print("\nstance and theme polarity (themes from themes.e5.v1; same run):")
     stance = {}
     e5 = e5_sentiment(encoder, args.threads)

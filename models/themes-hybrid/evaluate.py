@@ -46,6 +46,16 @@ def summary(name: str, result: dict) -> str:
             f"macro {result['theme_macro_f1']:.3f}  intent micro-F1 {result['intent_micro_f1']:.3f}")
 
 
+def per_source(records: list[dict], backends: dict) -> str:
+    """One summary line per (source file, backend): the dev set mixes YouTube and NSMC rows."""
+    lines = []
+    for source in sorted({r["id"].rsplit(":", 1)[0] for r in records}):
+        subset = [r for r in records if r["id"].startswith(source + ":")]
+        for name, backend in backends.items():
+            lines.append(summary(f"{source.split('/')[0]} / {name}", evaluate_themes(subset, backend, None)))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", default=str(ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"))
@@ -61,10 +71,7 @@ def main() -> None:
     print("\nside by side on the dev set (same run):")
     print(side_by_side(results))
     print("\nper source:")
-    for source in sorted({r["id"].rsplit(":", 1)[0] for r in records}):
-        subset = [r for r in records if r["id"].startswith(source + ":")]
-        for name, backend in backends.items():
-            print(summary(f"{source.split('/')[0]} / {name}", evaluate_themes(subset, backend, None)))
+    print(per_source(records, backends))
     if args.own:
         own = [json.loads(line) for line in (ROOT / "models" / "themes-hybrid" / "synthetic.jsonl")
                .read_text(encoding="utf-8").splitlines() if line.strip()]
