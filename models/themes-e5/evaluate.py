@@ -4,9 +4,12 @@ choice). Also: per source (YouTube variety-show comments vs NSMC movie reviews),
 intent, and, for reference, stance macro-F1 and theme-polarity accuracy with
 sentiment.linear.v1, sentiment.e5.v1 and sentiment.ensemble.v1 (themes from themes.e5.v1). With --own, our
 synthetic comments (training data: a sanity check, not a held-out number). Texts are
-joined from ../shared/data at run time; one e5 encoder, each text encoded once.
+joined from ../shared/data at run time; one e5 encoder, each text encoded once. With
+--records FILE, a labelled JSONL in TAXONOMY's evaluation format (texts included, e.g.
+data/devsets/drama_proxy.jsonl) replaces the dev set, and the per-source table is skipped.
 
     OMP_NUM_THREADS=1 .venv/bin/python models/themes-e5/evaluate.py [--own] [--json FILE]
+    OMP_NUM_THREADS=1 .venv/bin/python models/themes-e5/evaluate.py --records data/devsets/drama_proxy.jsonl
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from analyzer.backends.themes_e5 import E5ThemeBackend
 from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.evaluation.devset import load_devset
-from analyzer.evaluation.themes import evaluate_themes, format_report
+from analyzer.evaluation.themes import evaluate_themes, format_report, read_labelled
 from analyzer.schema import INTENTS
 from models.scripts import load_script
 
@@ -64,11 +67,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--model", default=None, help="themes.e5.v1 folder (default: the shipped one)")
     parser.add_argument("--own", action="store_true", help="also score our synthetic comments (training data)")
+    parser.add_argument("--records", default=None, help="labelled JSONL with texts, instead of the dev set")
     parser.add_argument("--json", default=None, help="also write the summary numbers here")
     args = parser.parse_args()
     hybrid_eval = hybrid_evaluate_module()
-    records = load_devset(args.labels, args.shared)
-    print(f"dev set: {len(records)} records joined from {args.shared}\n")
+    if args.records:
+        records = read_labelled(args.records)
+        print(f"{args.records}: {len(records)} labelled records\n")
+    else:
+        records = load_devset(args.labels, args.shared)
+        print(f"dev set: {len(records)} records joined from {args.shared}\n")
     themes_e5 = E5ThemeBackend(path=args.model)
     encoder = EmbeddingCache(E5Encoder(threads=args.threads, adapter=themes_e5.adapter()), capacity=1 << 16)
     themes_e5.share_embeddings(SimpleNamespace(encoder=encoder))
@@ -76,12 +84,13 @@ def main() -> None:
                 "themes.e5.v1": themes_e5}
     results = {name: evaluate_themes(records, backend, None) for name, backend in backends.items()}
     print(format_report(results["themes.e5.v1"]))
-    print("\nside by side on the dev set (same run):")
+    print("\nside by side (same run):")
     print(hybrid_eval.side_by_side(results))
     print("\nper intent F1 (same run):")
     print(intent_table(results))
-    print("\nper source:")
-    print(hybrid_eval.per_source(records, backends))
+    if not args.records:
+        print("\nper source:")
+        print(hybrid_eval.per_source(records, backends))
     print("\nstance and theme polarity (themes from themes.e5.v1; same run):")
     stance = {}
     e5 = e5_sentiment(encoder, args.threads)
@@ -103,7 +112,8 @@ def main() -> None:
     if args.json:
         summary = {name: {k: round(res[k], 4) for k in KEYS} for name, res in results.items()}
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"n": len(records), "themes": summary, "stance": stance}, f, indent=1)
+            json.dump({"records": args.records or args.labels, "n": len(records), "themes": summary,
+                       "stance": stance}, f, indent=1)
             f.write("\n")
 
 

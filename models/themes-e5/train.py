@@ -1,14 +1,16 @@
 """Train themes.e5.v1: per-label logistic heads over [e5 embedding, hybrid probabilities, cue scores].
 
-Data: exactly the hybrid's (data/trainsets/comments_train.labels.jsonl joined from
-../shared/data, plus models/themes-hybrid/synthetic.jsonl); the dev set is never read
+Data: exactly the hybrid's (data/trainsets/*.labels.jsonl joined from ../shared/data, the
+written drama comments models/themes-hybrid/synthetic_drama.jsonl, and the cue rows
+models/themes-hybrid/synthetic.jsonl); the dev set is never read
 except by the hybrid loader's overlap check. Stacking: the hybrid's probabilities used
 as training inputs are out-of-fold (5 folds over real and synthetic rows, the hybrid's
 own hyper-parameters from its meta.json), so the heads learn how far to trust the hybrid
 on text it has not seen. Hyper-parameters (C, class weighting, block scales, union with
 the lexicon, one threshold for themes and one for intents) are chosen by 5-fold CV on
-the 616 real rows (synthetic rows always in the training folds, never scored), maximising
-theme micro-F1 + intent micro-F1, as for the hybrid. The grid includes hybrid scale 0
+the scored rows (real and written drama comments; cue rows always in the training folds,
+never scored), maximising the mean over the two domains of theme + intent micro-F1, as
+for the hybrid. The grid includes hybrid scale 0
 (e5 + cue scores only): an ablation reported next to the chosen model.
 
     OMP_NUM_THREADS=1 .venv/bin/python models/themes-e5/train.py [--out DIR]
@@ -45,7 +47,7 @@ THRESHOLDS = tuple(np.round(np.arange(0.1, 0.75, 0.05), 2))
 
 
 def stacking_folds(n_real: int, n_synthetic: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """5 folds over all rows: real fold k together with synthetic fold k (same real split as CV)."""
+    """5 folds over all rows: scored fold k together with cue-row fold k (same scored split as CV)."""
     real = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_real)))
     synth = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_synthetic)))
     out = []
@@ -81,12 +83,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def score(probs, lex, noise, y, theme_thr, intent_thr, union) -> tuple[float, float]:
+def score(probs, lex, noise, y, theme_thr, intent_thr, union, masks) -> dict:
     thr = np.full(len(HEADS), theme_thr)
     thr[[HEADS.index(i) for i in INTENTS]] = intent_thr
     pred = decide(probs, lex, thr, union)
     pred[noise] = False
-    return HT.with_intent_theme(y, pred)
+    return HT.domain_scores(y, pred, masks)
 
 
 def rare_heads(y: np.ndarray, n_real: int) -> list[str]:
@@ -96,7 +98,8 @@ def rare_heads(y: np.ndarray, n_real: int) -> list[str]:
     return [h for k, h in enumerate(HEADS) if counts[k] < RARE]
 
 
-def cross_validate(emb, hprobs, lex, noise, y, n_real: int) -> list[dict]:
+def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
+    n_real = len(next(iter(masks.values())))  # the scored rows
     rare = rare_heads(y, n_real)
     print(f"rare labels (< {RARE} real training rows): {rare}", flush=True)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_real)))
@@ -110,19 +113,20 @@ def cross_validate(emb, hprobs, lex, noise, y, n_real: int) -> list[dict]:
             W, b = fit_heads(Z[fit_idx], y[fit_idx], C=C, balanced=balanced)
             oof[test_idx] = sigmoid(Z[test_idx] @ W.T + b)
         for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, (False, True, rare)):
-            t_f1, i_f1 = score(oof, lex[:n_real], noise[:n_real], y[:n_real], theme_thr, intent_thr, union)
+            scores = score(oof, lex[:n_real], noise[:n_real], y[:n_real], theme_thr, intent_thr, union, masks)
             results.append({"C": C, "balanced": balanced, "emb_scale": emb_scale, "hybrid_scale": hybrid_scale,
                             "theme_threshold": float(theme_thr), "intent_threshold": float(intent_thr),
-                            "union": union, "cv_theme_micro_f1": round(t_f1, 4), "cv_intent_micro_f1": round(i_f1, 4)})
+                            "union": union, **scores})
         print(f"  C={C} balanced={balanced} emb={emb_scale} hybrid={hybrid_scale}: best so far "
               f"{max(r['cv_theme_micro_f1'] + r['cv_intent_micro_f1'] for r in results):.4f}", flush=True)
     return results
 
 
-def hybrid_same_folds(hprobs, lex, noise, y, n_real: int, params: dict) -> tuple[float, float]:
-    """The hybrid alone on the same real rows: its out-of-fold probabilities, its own thresholds."""
-    return score(hprobs[:n_real], lex[:n_real], noise[:n_real], y[:n_real], params["theme_threshold"],
-                 params["intent_threshold"], params["union"])
+def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
+    """The hybrid alone on the same scored rows: its out-of-fold probabilities, its own thresholds."""
+    n = len(next(iter(masks.values())))
+    return score(hprobs[:n], lex[:n], noise[:n], y[:n], params["theme_threshold"],
+                 params["intent_threshold"], params["union"], masks)
 
 
 def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict) -> None:
@@ -149,39 +153,40 @@ def main() -> None:
                         help="encoder adapter: auto (sentiment.e5.v1's shipped one, if any), none, or a folder")
     args = parser.parse_args()
     started = time.perf_counter()
-    real, synthetic = HT.load_records(args.shared)
-    records = real + synthetic
-    n_real = len(real)
+    real, drama, synthetic = HT.load_records(args.shared)
+    records = real + drama + synthetic
+    n_real = len(real) + len(drama)  # the scored rows
+    masks = HT.domain_masks(len(real), len(drama))
     hybrid_meta = json.loads((hybrid_model_dir() / "meta.json").read_text(encoding="utf-8"))
     params = hybrid_meta["training"]["cv"]["chosen"]
     featurizer = HashingFeaturizer.from_dict(hybrid_meta["features"])
     X, lex, noise = HT.features(records, featurizer, LexiconThemeBackend(threshold=LEXICON_THRESHOLD))
     y = HT.targets(records)
-    print(f"training rows: {n_real} real + {len(synthetic)} synthetic")
+    print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} cue rows")
     hprobs = oof_hybrid(X, lex, y, stacking_folds(n_real, len(synthetic)), params)
     adapter = resolve_adapter(args.adapter)
     emb = embed_cached([r["text"] for r in records], E5Encoder(threads=args.threads, adapter=adapter),
                        cache_path(adapter))
-    results = cross_validate(emb, hprobs, lex, noise, y, n_real)
+    results = cross_validate(emb, hprobs, lex, noise, y, masks)
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])
     best = max(results, key=key)
     per_scale = {s: max((r for r in results if r["hybrid_scale"] == s), key=key) for s in GRID["hybrid"]}
     no_hybrid = per_scale[0.0]
-    h_theme, h_intent = hybrid_same_folds(hprobs, lex, noise, y, n_real, params)
-    print(f"themes.hybrid.v1 (out-of-fold, its own thresholds) on the same real rows: theme micro-F1 "
-          f"{h_theme:.4f}, intent micro-F1 {h_intent:.4f}")
+    hybrid_same = hybrid_same_folds(hprobs, lex, noise, y, masks, params)
+    print("themes.hybrid.v1 (out-of-fold, its own thresholds) on the same scored rows:", json.dumps(hybrid_same))
     print("best by 5-fold CV (sum of theme and intent micro-F1):", json.dumps(best))
     for scale, row in per_scale.items():
         print(f"best with hybrid_scale={scale}:", json.dumps(row))
     Z = stack_features(emb, hprobs, lex, {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE})
     W, b = fit_heads(Z, y, C=best["C"], balanced=best["balanced"])
     info = {**HT.labels_info(),
-            "synthetic": str(HT.SYNTHETIC.relative_to(ROOT)), "n_real": n_real, "n_synthetic": len(synthetic),
+            "synthetic": str(HT.SYNTHETIC.relative_to(ROOT)), "n_real": len(real), "n_drama": len(drama),
+            "drama": str(HT.DRAMA.relative_to(ROOT)) if drama else None, "n_synthetic": len(synthetic),
             "hybrid_params": params, "stacking": "hybrid probabilities out-of-fold (5 folds, real+synthetic)",
             "cv": {"folds": 5, "seed": SEED, "grid": {k: list(v) for k, v in GRID.items()}, "lex_scale": LEX_SCALE,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_without_hybrid": no_hybrid,
                    "best_per_hybrid_scale": {str(k): v for k, v in per_scale.items()},
-                   "hybrid_same_rows": {"theme_micro_f1": round(h_theme, 4), "intent_micro_f1": round(h_intent, 4)}},
+                   "scored": list(masks), "hybrid_same_rows": hybrid_same},
             "solver": "sklearn LogisticRegression(lbfgs), one head per label"}
     info["adapter_sha1"] = adapter_digest(adapter)
     write_artifact(Path(args.out), W, b, best, emb.shape[1], info)
