@@ -9,6 +9,7 @@ project's hand-labelled real-comment dev set (data/devsets) are left out entirel
 from __future__ import annotations
 
 import json
+import re
 import os
 import zlib
 from dataclasses import dataclass
@@ -117,6 +118,34 @@ def excluded_texts(data_dir: Path = DATA_DIR) -> list[str]:
 def read_cues(path: Path) -> list[Row]:
     """The hand-written drama-stance cues (training only)."""
     return [Row(r["text"], r["label"], r["lang"], "drama_cues", 1.0) for r in _read(path)]
+
+
+WRITTEN_DRAMA = Path(__file__).resolve().parents[1] / "themes-hybrid" / "synthetic_drama.jsonl"
+WRITTEN_SOURCE = "drama_written"
+
+
+def read_written(path: Path = WRITTEN_DRAMA) -> list[Row]:
+    """Drama comments we wrote and labelled (themes-hybrid/synthetic_drama.jsonl): stance -> label."""
+    if not path.is_file():
+        return []
+    return [Row(r["text"], r["stance"], r.get("lang") or "und", WRITTEN_SOURCE, 1.0) for r in _read(path)]
+
+
+DRAMA_PROXY = Path(__file__).resolve().parents[2] / "data" / "devsets" / "drama_proxy.jsonl"
+
+
+def loose_key(text: str) -> str:
+    """Lower-cased words only, so near-identical short comments count as the same text."""
+    return " ".join(re.findall(r"\w+", text.lower())) or text.strip()
+
+
+def refuse_proxy_overlap(rows: list[Row]) -> list[Row]:
+    """``rows`` unchanged; raises if any is a row of the held-out drama proxy set."""
+    proxy = {loose_key(r["text"]) for r in _read(DRAMA_PROXY)} if DRAMA_PROXY.is_file() else set()
+    clash = [r.text for r in rows if loose_key(r.text) in proxy]
+    if clash:
+        raise ValueError(f"{len(clash)} training rows are in data/devsets/drama_proxy.jsonl, e.g. {clash[0]!r}")
+    return rows
 
 
 def read_domain(data_dir: Path = DATA_DIR, labels: tuple[Path, ...] = (TRAINSET_LABELS, TRAINSET_LABELS_B)) -> list[Row]:

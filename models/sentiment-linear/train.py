@@ -25,14 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 from analyzer.backends.text_features import HashingFeaturizer, to_csr  # noqa: E402
 from analyzer.schema import SENTIMENT_LABELS  # noqa: E402
-from dataset import (DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, Row, excluded_texts,  # noqa: E402
-                     load_split, read_cues, read_domain)
+from dataset import (DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, WRITTEN_SOURCE, Row, excluded_texts,  # noqa: E402
+                     load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
 DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
 SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
-FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain"}  # per-row weights, outside the group scheme
+FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
 C_GRID = (1.0, 3.0, 10.0)
 DEFAULT_C = 3.0
@@ -62,18 +62,18 @@ def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row])
 
 def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float]
                ) -> tuple[list[Row], list[Row], list[Row]]:
-    """(shared train rows + cues, in-domain real comments, shared dev rows). Shared rows
+    """(shared train rows + cues, in-domain comments (real, then written drama ones), shared dev rows). Shared rows
     with the text of an in-domain comment are dropped (its stance label wins); in-domain
     rows whose text is in the shared dev split are dropped too."""
     from dataclasses import replace
 
     train, dev = load_split()
     train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
-    domain = clean_train(featurizer, read_domain(), dev)
+    domain = clean_train(featurizer, read_domain() + read_written(), dev)
     domain_texts = set(normalized(featurizer, [r.text for r in domain]))
     train = clean_train(featurizer, train, dev)
     train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
-    return train + read_cues(HERE / "drama_cues.jsonl"), domain, dev
+    return train + refuse_proxy_overlap(read_cues(HERE / "drama_cues.jsonl")), refuse_proxy_overlap(domain), dev
 
 
 def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
@@ -188,7 +188,8 @@ def main() -> None:
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial",
         "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
         "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
-        "domain_rows": "data/trainsets/comments_train.labels.jsonl + comments_train_b.labels.jsonl (stance; noise rows neutral)",
+        "domain_rows": "data/trainsets/comments_train.labels.jsonl + comments_train_b.labels.jsonl (stance; noise rows "
+                       "neutral) + models/themes-hybrid/synthetic_drama.jsonl (written drama comments, stance)",
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},
