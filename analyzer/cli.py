@@ -34,7 +34,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--platform", help="platform for records that name none (youtube, reddit, ...)")
     group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
     group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
-    group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.lexicon.v1)")
+    group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.hybrid.v1)")
     group.add_argument("--device", help="cpu (default) or cuda")
     group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
@@ -108,7 +108,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from .evaluation.themes import evaluate_themes, format_report
         from .registry import select_backend
 
-        result = evaluate_themes(args.file, args.model or "themes.lexicon.v1",
+        result = evaluate_themes(args.file, args.model or "themes.hybrid.v1",
                                  select_backend(args.sentiment or "sentiment.linear.v1", "sentiment"))
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if args.json else format_report(result))
     return 0

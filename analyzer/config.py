@@ -24,7 +24,7 @@ class InputConfig:
 class ModelsConfig:
     langid: str = "langid.py3langid.v1"
     sentiment: str = "sentiment.linear.v1"
-    themes: str = "themes.lexicon.v1"
+    themes: str = "themes.hybrid.v1"
     device: str = "cpu"
 
 

@@ -1,4 +1,5 @@
-"""Themes, intents, noise and per-theme polarity (themes.lexicon.v1 + ThemeStage).
+"""Themes, intents, noise and per-theme polarity (themes.lexicon.v1 + ThemeStage). The
+per-language example tables also run against themes.hybrid.v1, the default backend.
 
 Every example below is written by us for these tests."""
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from analyzer.backends.base import ThemeBackend, ThemeMatch
+from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.errors import ConfigError, ModelError
 from analyzer.registry import select_backend
@@ -299,6 +301,12 @@ def backend():
     return LexiconThemeBackend()
 
 
+@pytest.fixture(scope="module", params=["themes.lexicon.v1", "themes.hybrid.v1"])
+def table_backend(request):
+    """The lexicon and the default backend: both must pass the per-language tables."""
+    return LexiconThemeBackend() if request.param == "themes.lexicon.v1" else HybridThemeBackend()
+
+
 def test_tables_cover_every_theme_and_intent():
     assert set(THEME_EXAMPLES) | {"intent"} == set(THEMES)
     assert set(INTENT_EXAMPLES) == set(INTENTS)
@@ -306,35 +314,36 @@ def test_tables_cover_every_theme_and_intent():
 
 
 @pytest.mark.parametrize("theme,lang,text", _cases(THEME_EXAMPLES))
-def test_theme_fires(backend, theme, lang, text):
-    match = backend.predict([text], [lang])[0]
+def test_theme_fires(table_backend, theme, lang, text):
+    match = table_backend.predict([text], [lang])[0]
     assert theme in match.themes, match
     assert not match.noise
-    assert 0.5 <= match.themes[theme] <= 1.0
+    low = 0.5 if table_backend.name == "themes.lexicon.v1" else 0.0  # the hybrid's are probabilities
+    assert low < match.themes[theme] <= 1.0
 
 
 @pytest.mark.parametrize("intent,lang,text", _cases(INTENT_EXAMPLES))
-def test_intent_fires_and_sets_intent_theme(backend, intent, lang, text):
-    match = backend.predict([text], [lang])[0]
+def test_intent_fires_and_sets_intent_theme(table_backend, intent, lang, text):
+    match = table_backend.predict([text], [lang])[0]
     assert intent in match.intents, match
     assert "intent" in match.themes
 
 
 @pytest.mark.parametrize("lang,text,label", NEAR_MISSES)
-def test_near_miss_does_not_fire(backend, lang, text, label):
-    match = backend.predict([text], [lang])[0]
+def test_near_miss_does_not_fire(table_backend, lang, text, label):
+    match = table_backend.predict([text], [lang])[0]
     assert label not in match.themes and label not in match.intents, match
 
 
 @pytest.mark.parametrize("lang,text", NOISE)
-def test_noise(backend, lang, text):
-    match = backend.predict([text], [lang])[0]
+def test_noise(table_backend, lang, text):
+    match = table_backend.predict([text], [lang])[0]
     assert match.noise and not match.themes and not match.intents
 
 
 @pytest.mark.parametrize("text", ["10/10", "😭😭😭", "at 12:34 the kiss scene 😍", "Who's the actor at 3:15?"])
-def test_not_noise(backend, text):
-    assert not backend.predict([text], ["en"])[0].noise
+def test_not_noise(table_backend, text):
+    assert not table_backend.predict([text], ["en"])[0].noise
 
 
 def test_unknown_or_missing_language_uses_every_lexicon(backend):

@@ -38,7 +38,7 @@ def _checked(record: Any, where: str) -> dict[str, Any]:
     return record
 
 
-def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], theme_backend: Any = "themes.lexicon.v1",
+def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], theme_backend: Any = "themes.hybrid.v1",
                     sentiment_backend: Any = None) -> dict[str, Any]:
     """Score a theme backend (and optionally a sentiment backend) on labelled records."""
     if isinstance(path_or_records, (str, Path)):

@@ -32,7 +32,7 @@ class ThemeStage(Stage):
     requires = ("clean_text", "lang")
     assigns = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
 
-    def __init__(self, *, backend: Any = "themes.lexicon.v1", sentiment: Any = None) -> None:
+    def __init__(self, *, backend: Any = "themes.hybrid.v1", sentiment: Any = None) -> None:
         self.backend_spec = backend
         self.sentiment_spec = sentiment
         self.backend = select_backend(backend, "themes")
