@@ -9,11 +9,14 @@ project's hand-labelled real-comment dev set (data/devsets) are left out entirel
 from __future__ import annotations
 
 import json
-import re
 import os
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from models.scripts import loose_key, proxy_keys  # noqa: E402
 
 DATA_DIR = Path(os.environ.get("ANALYZER_SHARED_DATA", "/work/shared/data"))
 SEED = 13
@@ -131,17 +134,9 @@ def read_written(path: Path = WRITTEN_DRAMA) -> list[Row]:
     return [Row(r["text"], r["stance"], r.get("lang") or "und", WRITTEN_SOURCE, 1.0) for r in _read(path)]
 
 
-DRAMA_PROXY = Path(__file__).resolve().parents[2] / "data" / "devsets" / "drama_proxy.jsonl"
-
-
-def loose_key(text: str) -> str:
-    """Lower-cased words only, so near-identical short comments count as the same text."""
-    return " ".join(re.findall(r"\w+", text.lower())) or text.strip()
-
-
 def refuse_proxy_overlap(rows: list[Row]) -> list[Row]:
     """``rows`` unchanged; raises if any is a row of the held-out drama proxy set."""
-    proxy = {loose_key(r["text"]) for r in _read(DRAMA_PROXY)} if DRAMA_PROXY.is_file() else set()
+    proxy = proxy_keys()
     clash = [r.text for r in rows if loose_key(r.text) in proxy]
     if clash:
         raise ValueError(f"{len(clash)} training rows are in data/devsets/drama_proxy.jsonl, e.g. {clash[0]!r}")

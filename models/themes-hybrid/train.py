@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import itertools
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -37,6 +36,7 @@ from analyzer.backends.themes_hybrid import HEADS, LEXICON_FIRES, LEXICON_THRESH
 from analyzer.backends.themes_lexicon import LexiconThemeBackend  # noqa: E402
 from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, text_sha1  # noqa: E402
 from analyzer.schema import INTENTS  # noqa: E402
+from models.scripts import loose_key, proxy_keys  # noqa: E402
 
 TRAIN = ROOT / "data" / "trainsets" / "comments_train.labels.jsonl"
 TRAIN_B = ROOT / "data" / "trainsets" / "comments_train_b.labels.jsonl"  # a second batch, theme models only
@@ -54,7 +54,6 @@ def labels_info() -> dict:
 DEV = ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"
 SYNTHETIC = ROOT / "models" / "themes-hybrid" / "synthetic.jsonl"
 DRAMA = ROOT / "models" / "themes-hybrid" / "synthetic_drama.jsonl"  # written drama comments, scored in CV
-PROXY = ROOT / "data" / "devsets" / "drama_proxy.jsonl"  # held-out written drama comments: never trained on
 N_FEATURES = 1 << 17
 SEED = 13
 GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "lex_scale": (1.0, 4.0)}
@@ -69,11 +68,6 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def loose_key(text: str) -> str:
-    """Lower-cased words only, so near-identical short comments count as the same text."""
-    return " ".join(re.findall(r"\w+", text.lower())) or text.strip()
-
-
 def load_records(shared: str) -> tuple[list[dict], list[dict], list[dict]]:
     """(real training records, written drama records, synthetic cue records); refuses dev overlap."""
     real = [r for f in train_files() for r in load_devset(f, shared, on_error="raise")]
@@ -82,7 +76,7 @@ def load_records(shared: str) -> tuple[list[dict], list[dict], list[dict]]:
     overlap = [r["id"] for r in real if (r["id"].rsplit(":", 1)[0], int(r["id"].rsplit(":", 1)[1])) in dev_keys
                or text_sha1(r["text"]) in dev_sha]
     overlap += [r["text"] for r in drama + synthetic if text_sha1(r["text"]) in dev_sha]
-    proxy = {loose_key(r["text"]) for r in read_jsonl(PROXY)}
+    proxy = proxy_keys()  # the held-out drama proxy set: never trained on
     overlap += [r["text"] for r in drama + synthetic if loose_key(r["text"]) in proxy]
     if overlap:
         raise SystemExit(f"{len(overlap)} training rows are dev or drama-proxy rows (first: {overlap[0]!r}); "
