@@ -4,7 +4,7 @@ Data: exactly the hybrid's (data/trainsets/*.labels.jsonl joined from ../shared/
 written drama comments models/themes-hybrid/synthetic_drama.jsonl, and the cue rows
 models/themes-hybrid/synthetic.jsonl); the dev set is never read
 except by the hybrid loader's overlap check. Stacking: the hybrid's probabilities used
-as training inputs are out-of-fold (5 folds over real and synthetic rows, the hybrid's
+as training inputs are out-of-fold (5 folds over scored and cue rows, the hybrid's
 own hyper-parameters from its meta.json), so the heads learn how far to trust the hybrid
 on text it has not seen. Hyper-parameters (C, class weighting, block scales, union with
 the lexicon, one threshold for themes and one for intents) are chosen by 5-fold CV on
@@ -42,18 +42,18 @@ HT = hybrid_train_module()
 SEED = 13
 GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "emb": (2.0, 4.0, 8.0), "hybrid": (0.0, 1.0, 4.0)}
 LEX_SCALE = 1.0
-RARE = 20  # real training rows below which a label counts as rare (union option "rare")
+RARE = 20  # scored training rows (real + written drama) below which a label counts as rare (union option "rare")
 THRESHOLDS = tuple(np.round(np.arange(0.1, 0.75, 0.05), 2))
 
 
-def stacking_folds(n_real: int, n_synthetic: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def stacking_folds(n_scored: int, n_synthetic: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """5 folds over all rows: scored fold k together with cue-row fold k (same scored split as CV)."""
-    real = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_real)))
+    scored = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
     synth = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_synthetic)))
     out = []
-    for (_, real_test), (_, synth_test) in zip(real, synth):
-        test = np.concatenate([real_test, n_real + synth_test])
-        out.append((np.setdiff1d(np.arange(n_real + n_synthetic), test), test))
+    for (_, scored_test), (_, synth_test) in zip(scored, synth):
+        test = np.concatenate([scored_test, n_scored + synth_test])
+        out.append((np.setdiff1d(np.arange(n_scored + n_synthetic), test), test))
     return out
 
 
@@ -91,29 +91,29 @@ def score(probs, lex, noise, y, theme_thr, intent_thr, union, masks) -> dict:
     return HT.domain_scores(y, pred, masks)
 
 
-def rare_heads(y: np.ndarray, n_real: int) -> list[str]:
-    """Labels with fewer than RARE real training rows: too few to learn, so the lexicon may
+def rare_heads(y: np.ndarray, n_scored: int) -> list[str]:
+    """Labels with fewer than RARE scored training rows: too few to learn, so the lexicon may
     fire them too (one of the union options CV chooses between)."""
-    counts = y[:n_real].sum(axis=0)
+    counts = y[:n_scored].sum(axis=0)
     return [h for k, h in enumerate(HEADS) if counts[k] < RARE]
 
 
 def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
-    n_real = len(next(iter(masks.values())))  # the scored rows
-    rare = rare_heads(y, n_real)
-    print(f"rare labels (< {RARE} real training rows): {rare}", flush=True)
-    folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_real)))
-    synthetic = np.arange(n_real, len(y))
+    n_scored = len(next(iter(masks.values())))
+    rare = rare_heads(y, n_scored)
+    print(f"rare labels (< {RARE} scored training rows): {rare}", flush=True)
+    folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
+    cue_rows = np.arange(n_scored, len(y))
     results = []
     for C, balanced, emb_scale, hybrid_scale in itertools.product(*GRID.values()):
         Z = stack_features(emb, hprobs, lex, {"emb": emb_scale, "hybrid": hybrid_scale, "lex": LEX_SCALE})
-        oof = np.zeros((n_real, len(HEADS)))
+        oof = np.zeros((n_scored, len(HEADS)))
         for train_idx, test_idx in folds:
-            fit_idx = np.concatenate([train_idx, synthetic])
+            fit_idx = np.concatenate([train_idx, cue_rows])
             W, b = fit_heads(Z[fit_idx], y[fit_idx], C=C, balanced=balanced)
             oof[test_idx] = sigmoid(Z[test_idx] @ W.T + b)
         for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, (False, True, rare)):
-            scores = score(oof, lex[:n_real], noise[:n_real], y[:n_real], theme_thr, intent_thr, union, masks)
+            scores = score(oof, lex[:n_scored], noise[:n_scored], y[:n_scored], theme_thr, intent_thr, union, masks)
             results.append({"C": C, "balanced": balanced, "emb_scale": emb_scale, "hybrid_scale": hybrid_scale,
                             "theme_threshold": float(theme_thr), "intent_threshold": float(intent_thr),
                             "union": union, **scores})
@@ -155,7 +155,7 @@ def main() -> None:
     started = time.perf_counter()
     real, drama, synthetic = HT.load_records(args.shared)
     records = real + drama + synthetic
-    n_real = len(real) + len(drama)  # the scored rows
+    n_scored = len(real) + len(drama)
     masks = HT.domain_masks(len(real), len(drama))
     hybrid_meta = json.loads((hybrid_model_dir() / "meta.json").read_text(encoding="utf-8"))
     params = hybrid_meta["training"]["cv"]["chosen"]
@@ -163,7 +163,7 @@ def main() -> None:
     X, lex, noise = HT.features(records, featurizer, LexiconThemeBackend(threshold=LEXICON_THRESHOLD))
     y = HT.targets(records)
     print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} cue rows")
-    hprobs = oof_hybrid(X, lex, y, stacking_folds(n_real, len(synthetic)), params)
+    hprobs = oof_hybrid(X, lex, y, stacking_folds(n_scored, len(synthetic)), params)
     adapter = resolve_adapter(args.adapter)
     emb = embed_cached([r["text"] for r in records], E5Encoder(threads=args.threads, adapter=adapter),
                        cache_path(adapter))
