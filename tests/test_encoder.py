@@ -13,6 +13,7 @@ from analyzer.backends import encoder as enc
 from analyzer.backends.sentiment_e5 import (
     E5Encoder,
     E5SentimentBackend,
+    plan_batches,
     plan_chunks,
     softmax,
 )
@@ -189,6 +190,40 @@ def test_plan_chunks_covers_everything():
     assert plan_chunks([], 4) == [[]]
     parts = plan_chunks(list(range(10)), 4)
     assert parts == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_plan_batches_sorts_by_length_and_caps_rows_and_padded_tokens():
+    lengths = [5, 1, 9, 3, 3, 40]
+    assert plan_batches(lengths, 2) == [[1, 3], [4, 0], [2, 5]]
+    # 3 rows of width 5 = 15 padded tokens fit a cap of 16; the 9 and the 40 each go alone
+    assert plan_batches(lengths, 8, max_tokens=16) == [[1, 3, 4], [0], [2], [5]]
+    assert sorted(j for b in plan_batches(lengths, 3, max_tokens=10) for j in b) == list(range(6))
+    assert plan_batches([], 4) == []
+
+
+def test_default_batch_size_follows_the_device():
+    assert E5Encoder().batch_size == 64
+    assert E5Encoder(device="cuda").batch_size == 1024  # not loaded, so no GPU is needed
+    assert E5Encoder(device="cuda", batch_size=8).batch_size == 8
+
+
+def test_queued_gpu_path_pools_like_the_plain_path(tiny):
+    """The CUDA path (batches queued, pooled vectors copied back per group) on CPU."""
+    encoder = E5Encoder(path=str(tiny), precision="fp32").load()
+    windows = [encoder.chunk(ids)[0] for ids in encoder.tokenize(["a", "the plot drags on", "phim hay", "ok then"])]
+    groups = [windows[:3], windows[3:]]
+    queued = encoder._forward_cuda_group(groups)
+    assert [len(g) for g in queued] == [3, 1]
+    for group, pooled in zip(groups, queued):
+        np.testing.assert_allclose(pooled, encoder._forward(group), atol=1e-5)
+
+
+def test_blocks_tokenized_ahead_give_the_same_vectors(tiny):
+    texts = ["phim này hay quá", "the plot drags on and on", "这部剧很好看", "ok", "great ost", "meh"]
+    encoder = E5Encoder(path=str(tiny), precision="fp32", max_tokens=16)
+    whole = encoder.embed(texts)
+    encoder.block_size = 2  # as on CUDA, with tiny blocks
+    np.testing.assert_allclose(encoder.embed(texts), whole, atol=1e-5)
 
 
 def test_e5_backend_applies_the_head(tiny, tmp_path):

@@ -13,8 +13,11 @@ of the chunks' mean-pooled vectors, then L2-normalized (this equals mean pooling
 over the whole text, except that attention stays within a chunk).
 
 Speed: identical texts (after whitespace normalization) are encoded once; chunks
-are sorted by length and batched (``batch_size``), then results are restored to
-input order. ``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
+are sorted by length and batched (``batch_size``; by default 64 on CPU, and on CUDA
+1024 chunks but at most 131,072 padded tokens per batch), then results are restored
+to input order. On CUDA, batches are queued without waiting for each other: inputs go
+through pinned memory, pooling runs on the GPU, and pooled vectors come back to the
+host once per 32 batches, so the host prepares the next batches while the GPU works. ``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
 layers' weights in bfloat16 and runs them under ``torch.autocast`` (LayerNorm,
 softmax and pooling stay float32); ``"fp32"`` runs everything in float32;
 ``"auto"`` (default) picks bf16 when the CPU has bfloat16 matrix instructions
@@ -30,7 +33,7 @@ the faster int8 choice on CPUs without bf16 instructions.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,30 @@ def resolve_precision(precision: str, device: str, quantize: bool, torch: Any) -
     return precision
 
 
+CPU_BATCH = 64
+CUDA_BATCH = 1024
+CUDA_BATCH_TOKENS = 131072  # padded tokens per CUDA batch: bounds activation memory
+CUDA_FLUSH = 32  # batches queued on the GPU before their pooled vectors are copied back
+CUDA_BLOCK = 8192  # texts per block on CUDA: the next block is tokenized while the GPU works
+
+
+def plan_batches(lengths: Sequence[int], size: int, max_tokens: int | None = None) -> list[list[int]]:
+    """Indices sorted by length, cut into batches of at most ``size`` rows and (when
+    given) ``max_tokens`` padded tokens; a single longer row still gets its own batch."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for j in order:
+        full = len(current) >= size or (max_tokens and (len(current) + 1) * lengths[j] > max_tokens)
+        if current and full:
+            batches.append(current)
+            current = []
+        current.append(j)
+    if current:
+        batches.append(current)
+    return batches
+
+
 def plan_chunks(ids: list[int], limit: int) -> list[list[int]]:
     """Split content token ids into consecutive chunks of at most ``limit`` ids (never empty)."""
     if not ids:
@@ -84,12 +111,13 @@ class E5Encoder:
     """The e5 encoder: ``embed(texts) -> (n, dim)`` float32, L2-normalized rows."""
 
     def __init__(self, *, path: str | None = None, cache_dir: str | None = None, device: str = "cpu",
-                 batch_size: int = 64, quantize: bool = False, prefix: str = QUERY_PREFIX,
+                 batch_size: int | None = None, quantize: bool = False, prefix: str = QUERY_PREFIX,
                  max_tokens: int = MAX_TOKENS, threads: int | None = None, precision: str = "auto",
                  runtime: str = "torch", adapter: str | Path | None = None) -> None:
         owner = "E5Encoder"
         check_param(owner, "device", device, device in {"cpu", "cuda"} or str(device).startswith("cuda:"), '"cpu" or "cuda"')
-        check_param(owner, "batch_size", batch_size, isinstance(batch_size, int) and batch_size > 0, "a positive int")
+        check_param(owner, "batch_size", batch_size, batch_size is None or (isinstance(batch_size, int) and batch_size > 0),
+                    "a positive int or None (64 on CPU, 1024 on CUDA)")
         check_param(owner, "max_tokens", max_tokens, isinstance(max_tokens, int) and max_tokens >= 16, "an int >= 16")
         check_param(owner, "quantize", quantize, isinstance(quantize, bool), "a bool")
         check_param(owner, "precision", precision, precision in PRECISIONS, '"auto", "fp32" or "bf16"')
@@ -99,13 +127,16 @@ class E5Encoder:
             check_param(owner, "precision", precision, precision != "bf16", '"auto" or "fp32" with runtime="onnx"')
         self.precision, self.runtime = precision, runtime
         self.path, self.cache_dir, self.device = path, cache_dir, device
-        self.batch_size, self.quantize, self.prefix = batch_size, quantize, prefix
+        self.quantize, self.prefix = quantize, prefix
+        self.batch_size = batch_size or (CUDA_BATCH if self.on_cuda else CPU_BATCH)
+        self.block_size = CUDA_BLOCK if self.on_cuda else 0  # 0: one block
         self.max_tokens, self.threads = max_tokens, threads
         self.adapter = str(adapter) if adapter else None
         self.adapter_sha1 = adapter_digest(self.adapter)
         if self.adapter and self.adapter_sha1 is None:
             raise ModelError(f"No adapter.npz in {self.adapter}; pass the folder finetune.py wrote, or adapter=None.")
         self._model = self._tokenizer = self._prefix_ids = None
+        self._specials: tuple[int, int] = (0, 2)
         self._dim = 0
         self.arithmetic: str | None = None  # resolved precision, set by load()
 
@@ -125,6 +156,11 @@ class E5Encoder:
         else:
             self._model = self._load_torch(ref, local_only, torch, transformers)
         self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
+        self._specials = (self._tokenizer.cls_token_id, self._tokenizer.sep_token_id)
+        fast = getattr(self._tokenizer, "backend_tokenizer", None)
+        if fast is not None:  # tokenize() calls it directly: no truncation, no padding there
+            fast.no_truncation()
+            fast.no_padding()
         return self
 
     def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
@@ -155,6 +191,10 @@ class E5Encoder:
         return OnnxPooler(ensure_onnx(ref, self.cache_dir, self.quantize, local_only, self.adapter), self.threads)
 
     @property
+    def on_cuda(self) -> bool:
+        return str(self.device).startswith("cuda")
+
+    @property
     def dim(self) -> int:
         return self.load()._dim
 
@@ -162,15 +202,21 @@ class E5Encoder:
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """Content token ids of each text, prefix included, no specials, no truncation."""
         self.load()
-        body = self._tokenizer([self.prefix + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+        queries = [self.prefix + t for t in texts]
+        fast = getattr(self._tokenizer, "backend_tokenizer", None)
+        if fast is not None and hasattr(fast, "encode_batch_fast"):  # the same ids, without offsets
+            return [e.ids for e in fast.encode_batch_fast(queries, add_special_tokens=False)]
+        body = self._tokenizer(queries, add_special_tokens=False, verbose=False)["input_ids"]
         return [list(ids) for ids in body]
 
     def chunk(self, ids: list[int]) -> list[list[int]]:
         """Windows of ``<s> prefix chunk </s>`` that fit ``max_tokens`` (see module doc)."""
-        tok, pre = self._tokenizer, self._prefix_ids
+        pre, (cls, sep) = self._prefix_ids, self._specials
         limit = self.max_tokens - 2 - len(pre)
         body = ids[len(pre):] if ids[: len(pre)] == pre else ids
-        return [[tok.cls_token_id, *pre, *part, tok.sep_token_id] for part in plan_chunks(body, limit)]
+        if len(body) <= limit:
+            return [[cls, *pre, *body, sep]]
+        return [[cls, *pre, *part, sep] for part in plan_chunks(body, limit)]
 
     def embed(self, texts: str | Sequence[str]) -> np.ndarray:
         """L2-normalized embeddings in input order; a str gives a (dim,) vector."""
@@ -186,29 +232,64 @@ class E5Encoder:
         return out[0] if single else out
 
     def _embed_unique(self, texts: list[str]) -> np.ndarray:
-        windows, owner = [], []
-        for i, ids in enumerate(self.tokenize(texts)):
-            for w in self.chunk(ids):
-                windows.append(w)
-                owner.append(i)
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        order = sorted(range(len(windows)), key=lambda j: len(windows[j]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            pooled = self._forward([windows[j] for j in batch])
-            for j, vec in zip(batch, pooled):
-                sums[owner[j]] += vec * len(windows[j])
+        """On CUDA, blocks of texts are tokenized one block ahead in a thread (the tokenizer
+        releases the GIL) while the GPU encodes the block before."""
+        size = self.block_size or max(1, len(texts))
+        blocks = [texts[i : i + size] for i in range(0, len(texts), size)]
+        if len(blocks) == 1:
+            return self._embed_block(self.tokenize(texts))
+        from concurrent.futures import ThreadPoolExecutor
+
+        out = []
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(self.tokenize, blocks[0])
+            for k in range(len(blocks)):
+                ids = ahead.result()
+                if k + 1 < len(blocks):
+                    ahead = pool.submit(self.tokenize, blocks[k + 1])
+                out.append(self._embed_block(ids))
+        return np.concatenate(out)
+
+    def _embed_block(self, token_ids: list[list[int]]) -> np.ndarray:
+        windows, starts = [], []
+        for ids in token_ids:
+            starts.append(len(windows))
+            windows.extend(self.chunk(ids))
+        lengths = np.fromiter(map(len, windows), dtype=np.int64, count=len(windows))
+        cap = CUDA_BATCH_TOKENS if self.on_cuda else None
+        batches = plan_batches(lengths.tolist(), self.batch_size, cap)
+        pooled = np.empty((len(windows), self.dim), dtype=np.float32)
+        for batch, vecs in zip(batches, self._pooled_batches(windows, batches)):
+            pooled[batch] = vecs
+        if len(windows) == len(token_ids):  # one window per text: the weights cancel in the norm
+            sums = pooled
+        else:
+            sums = np.add.reduceat(pooled * lengths[:, None].astype(np.float32), starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
-    def _forward(self, windows: list[list[int]]) -> np.ndarray:
-        """Mean-pooled (not normalized) last hidden states of one padded batch."""
+    def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[np.ndarray]:
+        """Mean-pooled vectors of each batch, in batch order."""
+        if not (self.on_cuda and self.runtime == "torch"):
+            for batch in batches:
+                yield self._forward([windows[j] for j in batch])
+            return
+        for start in range(0, len(batches), CUDA_FLUSH):
+            group = batches[start : start + CUDA_FLUSH]
+            yield from self._forward_cuda_group([[windows[j] for j in batch] for batch in group])
+
+    def _padded(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         width = max(len(w) for w in windows)
         ids = np.full((len(windows), width), self._tokenizer.pad_token_id, dtype=np.int64)
         mask = np.zeros((len(windows), width), dtype=np.int64)
         for r, w in enumerate(windows):
             ids[r, : len(w)] = w
             mask[r, : len(w)] = 1
+        return ids, mask
+
+    def _forward(self, windows: list[list[int]]) -> np.ndarray:
+        """Mean-pooled (not normalized) last hidden states of one padded batch."""
+        ids, mask = self._padded(windows)
         if self.runtime == "onnx":
             return self._model(ids, mask)
         (torch,) = require("torch")
@@ -219,6 +300,27 @@ class E5Encoder:
             m = mask_t.unsqueeze(-1).float()
             pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
         return pooled.cpu().numpy()
+
+    def _to_device(self, torch: Any, array: np.ndarray) -> Any:
+        """Pinned host memory, then an asynchronous copy (a plain copy off CUDA)."""
+        tensor = torch.from_numpy(array)
+        if self.on_cuda:
+            tensor = tensor.pin_memory()
+        return tensor.to(self.device, non_blocking=True)
+
+    def _forward_cuda_group(self, groups: list[list[list[int]]]) -> list[np.ndarray]:
+        """Queue every batch of ``groups`` on the GPU, then copy the pooled vectors back once."""
+        (torch,) = require("torch")
+        pooled = []
+        with torch.inference_mode():
+            for windows in groups:
+                ids, mask = self._padded(windows)
+                ids_t, mask_t = (self._to_device(torch, a) for a in (ids, mask))
+                hidden = self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state.float()
+                m = mask_t.unsqueeze(-1).float()
+                pooled.append((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))
+            flat = torch.cat(pooled).cpu().numpy()
+        return np.split(flat, np.cumsum([len(w) for w in groups])[:-1])
 
 
 def load_head(path: str | Path) -> dict[str, Any]:
@@ -259,7 +361,7 @@ class E5SentimentBackend:
     summary = "multilingual-e5-small fine-tuned with LoRA + logistic head ([e5] extra, `analyzer models build`)"
 
     def __init__(self, *, path: str | None = None, encoder: str | None = None, cache_dir: str | None = None,
-                 device: str = "cpu", batch_size: int = 64, quantize: bool = False,
+                 device: str = "cpu", batch_size: int | None = None, quantize: bool = False,
                  threads: int | None = None, precision: str = "auto", runtime: str = "torch",
                  encoder_obj: E5Encoder | None = None) -> None:
         self.path = path

@@ -123,9 +123,9 @@ class E5ThemeBackend:
 
     def __init__(self, *, path: str | Path | None = None, hybrid: str | Path | None = None,
                  encoder: str | None = None, cache_dir: str | None = None, device: str = "cpu",
-                 batch_size: int = 64, threads: int | None = None, embedder: Any = None) -> None:
+                 batch_size: int | None = None, threads: int | None = None, embedder: Any = None) -> None:
         check_param("E5ThemeBackend", "batch_size", batch_size,
-                    isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0,
+                    batch_size is None or (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0),
                     "a positive int")
         check_param("E5ThemeBackend", "embedder", embedder, embedder is None or callable(getattr(embedder, "embed", None)),
                     "None or an object with an embed(texts) method")
