@@ -50,10 +50,24 @@ GROUPED_BY_SOURCE = {"drama_cues", data.dataset.DOMAIN_SOURCE}
 TRAIN_TOKENS = 128
 
 
-def training_rows(per_group: int) -> list:
-    """The sampled rows and real comments, less the ensemble's held-out rows."""
+def training_rows(per_group: int, packed: str | None = None) -> list:
+    """The sampled rows and real comments, less the ensemble's held-out rows (or, with
+    ``packed``, the same rows as device_pack.py wrote them for a machine without the data)."""
+    if packed:
+        return read_packed(packed, per_group)
     rows, _ = data.load(per_group)
     return [r for r in rows + data.dataset.read_domain() if not data.ensemble_holdout(r)]
+
+
+def read_packed(path: str, per_group: int) -> list:
+    import gzip
+
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    picked = [data.dataset.Row(r["text"], r["label"], r["lang"], r["source"], 1.0) for r in rows if per_group in r["groups"]]
+    if not picked:
+        raise SystemExit(f"{path} holds no rows for --per-group {per_group}; rerun device_pack.py with that value.")
+    return picked
 
 
 def loss_weights(rows: list) -> np.ndarray:
@@ -130,10 +144,11 @@ def pad(ids: list[list[int]], pad_id: int):
 def save(out: Path, wrappers: dict, head_w, head_b, meta: dict) -> None:
     arrays = {}
     for name, w in wrappers.items():
-        arrays[f"{name}.lora_A"] = w.A.detach().float().numpy()
-        arrays[f"{name}.lora_B"] = (w.B.detach().float() * w.scale).numpy()  # scale folded into B
+        arrays[f"{name}.lora_A"] = w.A.detach().float().cpu().numpy()
+        arrays[f"{name}.lora_B"] = (w.B.detach().float() * w.scale).cpu().numpy()  # scale folded into B
     save_adapter(out, arrays, {**meta, "scale_folded": True})
-    head = {"W": head_w.detach().float().numpy().astype(np.float32), "b": head_b.detach().float().numpy().astype(np.float32)}
+    head = {"W": head_w.detach().float().cpu().numpy().astype(np.float32),
+            "b": head_b.detach().float().cpu().numpy().astype(np.float32)}
     tmp = out / "head.tmp.npz"
     np.savez(tmp, **head)
     tmp.replace(out / "head.npz")
@@ -157,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HEAD_DIR))
     parser.add_argument("--init-head", default=str(HERE / "frozen-head"), help="the frozen-encoder head to start from")
     parser.add_argument("--seed", type=int, default=data.SEED)
+    parser.add_argument("--rows", default=None, help="train.jsonl.gz from device_pack.py instead of ../shared/data")
     args = parser.parse_args(argv)
     import torch
     import transformers
@@ -172,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     head_w = torch.nn.Parameter(torch.tensor(start_head["W"], device=args.device))
     head_b = torch.nn.Parameter(torch.tensor(start_head["b"], device=args.device))
 
-    rows = training_rows(args.per_group)
+    rows = training_rows(args.per_group, args.rows)
     weights = loss_weights(rows)
     labels = [SENTIMENT_LABELS.index(r.label) for r in rows]
     ids = tok(["query: " + r.text[: data.TRAIN_CHARS] for r in rows], truncation=True, max_length=TRAIN_TOKENS,
@@ -212,11 +228,11 @@ def main(argv: list[str] | None = None) -> int:
         opt.step()
         sched.step()
         seen += len(batch)
-        value = float(loss.detach())
+        value = loss.detach()  # no float(): a host sync every step would stall a GPU
         running = 0.98 * running + 0.02 * value if step else value
         if step % 50 == 0 or step == len(plan) - 1:
             rate = seen / (time.time() - started)
-            print(f"step {step + 1}/{len(plan)} loss {running:.3f} {rate:.1f} rows/s", flush=True)
+            print(f"step {step + 1}/{len(plan)} loss {float(running):.3f} {rate:.1f} rows/s", flush=True)
         if (step + 1) % 300 == 0 or step == len(plan) - 1:
             save(out, wrappers, head_w, head_b, {**meta, "steps_done": step + 1, "steps": len(plan)})
     print(f"done: {seen} rows in {time.time() - started:.0f} s; wrote {out}", flush=True)
