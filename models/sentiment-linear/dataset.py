@@ -24,7 +24,7 @@ SEED = 13
 DEVSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "devsets" / "comments_dev.labels.jsonl"
 # Hand-labelled real comments for TRAINING (disjoint from the dev set by (source, line) and sha1).
 TRAINSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "trainsets" / "comments_train.labels.jsonl"
-TRAINSET_LABELS_B = TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl")  # the second labelling batch
+TRAINSET_BATCHES = tuple(sorted(TRAINSET_LABELS.parent.glob("comments_train*.labels.jsonl")))  # every labelling batch
 DOMAIN_SOURCE = "comments_train"
 
 # folder -> (kind, weight, dev fraction for a seeded split or None to use validation.jsonl)
@@ -143,7 +143,7 @@ def refuse_proxy_overlap(rows: list[Row]) -> list[Row]:
     return rows
 
 
-def read_domain(data_dir: Path = DATA_DIR, labels: tuple[Path, ...] = (TRAINSET_LABELS, TRAINSET_LABELS_B)) -> list[Row]:
+def read_domain(data_dir: Path = DATA_DIR, labels: tuple[Path, ...] = TRAINSET_BATCHES) -> list[Row]:
     """In-domain real comments (data/trainsets, every batch present): stance -> label. Noise
     rows (bare timestamps, fragments) keep their protocol stance, neutral. Raises if a row
     overlaps the dev set."""

@@ -38,13 +38,13 @@ from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, te
 from analyzer.schema import INTENTS  # noqa: E402
 from models.scripts import loose_key, proxy_keys  # noqa: E402
 
-TRAIN = ROOT / "data" / "trainsets" / "comments_train.labels.jsonl"
-TRAIN_B = ROOT / "data" / "trainsets" / "comments_train_b.labels.jsonl"  # a second batch, theme models only
+TRAINSETS = ROOT / "data" / "trainsets"
 
 
 def train_files() -> list[Path]:
-    """The label files theme models train on: the first batch, and the second when present."""
-    return [f for f in (TRAIN, TRAIN_B) if f.is_file()]
+    """The label files theme models train on: every labelling batch in data/trainsets
+    (comments_train.labels.jsonl, comments_train_b..., in name order)."""
+    return sorted(TRAINSETS.glob("comments_train*.labels.jsonl"))
 
 
 def labels_info() -> dict:
