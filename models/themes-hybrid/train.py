@@ -77,7 +77,7 @@ def load_records(shared: str) -> tuple[list[dict], list[dict], list[dict]]:
                or text_sha1(r["text"]) in dev_sha]
     overlap += [r["text"] for r in drama + synthetic if text_sha1(r["text"]) in dev_sha]
     proxy = proxy_keys()  # the held-out drama proxy set: never trained on
-    overlap += [r["text"] for r in drama + synthetic if loose_key(r["text"]) in proxy]
+    overlap += [r["text"] for r in real + drama + synthetic if loose_key(r["text"]) in proxy]
     if overlap:
         raise SystemExit(f"{len(overlap)} training rows are dev or drama-proxy rows (first: {overlap[0]!r}); "
                          "remove them from the training files.")
