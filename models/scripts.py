@@ -1,7 +1,7 @@
 """Shared by the training and evaluation scripts under ``models/``: load a sibling script
 by path (the model folders reuse file names such as ``train.py``, so a script imports
-another under a unique module name instead of through ``sys.path``), and the texts of the
-held-out drama proxy set that no training file may contain."""
+another under a unique module name instead of through ``sys.path``), one JSONL reader, and
+the texts of the held-out drama proxy set that no training file may contain."""
 
 from __future__ import annotations
 
@@ -26,6 +26,22 @@ def load_script(name: str, relative: str) -> ModuleType:
     return module
 
 
+def read_jsonl(path: str | Path, skip: frozenset[int] = frozenset()) -> list[dict]:
+    """Objects of a JSONL file (``.gz`` too), blank lines and the 1-based line numbers in
+    ``skip`` left out; a missing file reads as empty."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    if path.suffix == ".gz":
+        import gzip
+
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    else:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for number, line in enumerate(lines, 1) if line.strip() and number not in skip]
+
+
 def loose_key(text: str) -> str:
     """Lower-cased words only, so near-identical short comments count as the same text."""
     return " ".join(re.findall(r"\w+", text.lower())) or text.strip()
@@ -33,7 +49,4 @@ def loose_key(text: str) -> str:
 
 def proxy_keys() -> set[str]:
     """``loose_key`` of every drama proxy text (empty when the file is absent)."""
-    if not DRAMA_PROXY.is_file():
-        return set()
-    lines = DRAMA_PROXY.read_text(encoding="utf-8").splitlines()
-    return {loose_key(json.loads(line)["text"]) for line in lines if line.strip()}
+    return {loose_key(row["text"]) for row in read_jsonl(DRAMA_PROXY)}

@@ -45,6 +45,7 @@ from analyzer.backends.encoder import resolve_encoder
 from analyzer.backends.lora import TARGETS, save_adapter
 from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head
 from analyzer.schema import SENTIMENT_LABELS
+from models.scripts import read_jsonl
 
 GROUPED_BY_SOURCE = {"drama_cues", data.dataset.DOMAIN_SOURCE}
 TRAIN_TOKENS = 128
@@ -60,10 +61,7 @@ def training_rows(per_group: int, packed: str | None = None) -> list:
 
 
 def read_packed(path: str, per_group: int) -> list:
-    import gzip
-
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+    rows = read_jsonl(path)
     picked = [data.dataset.Row(r["text"], r["label"], r["lang"], r["source"], 1.0) for r in rows if per_group in r["groups"]]
     if not picked:
         raise SystemExit(f"{path} holds no rows for --per-group {per_group}; rerun device_pack.py with that value.")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from models.scripts import loose_key, proxy_keys  # noqa: E402
+from models.scripts import loose_key, proxy_keys, read_jsonl  # noqa: E402
 
 DATA_DIR = Path(os.environ.get("ANALYZER_SHARED_DATA", "/work/shared/data"))
 SEED = 13
@@ -60,9 +60,7 @@ class Row:
 
 def _read(path: Path, exclude: frozenset[int] = frozenset()) -> list[dict]:
     """Rows of a JSONL file, leaving out the 1-based line numbers in ``exclude``."""
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for number, line in enumerate(handle, 1)
-                if line.strip() and number not in exclude]
+    return read_jsonl(path, exclude)
 
 
 def excluded_lines() -> dict[str, frozenset[int]]:

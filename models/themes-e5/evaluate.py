@@ -33,7 +33,7 @@ from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.evaluation.devset import load_devset
 from analyzer.evaluation.themes import evaluate_themes, format_report, read_labelled
 from analyzer.schema import INTENTS
-from models.scripts import load_script
+from models.scripts import load_script, read_jsonl
 
 KEYS = ("theme_micro_precision", "theme_micro_recall", "theme_micro_f1", "theme_macro_f1",
         "intent_micro_f1", "intent_macro_f1")
@@ -104,8 +104,7 @@ def main() -> None:
               f"n={res['stance_n']})  theme polarity accuracy {res['polarity_accuracy']:.3f} "
               f"on {res['polarity_pairs']} labelled themes")
     if args.own:
-        own = [json.loads(line) for line in (ROOT / "models" / "themes-hybrid" / "synthetic.jsonl")
-               .read_text(encoding="utf-8").splitlines() if line.strip()]
+        own = read_jsonl(ROOT / "models" / "themes-hybrid" / "synthetic.jsonl")
         print("\nsynthetic drama comments (training data for both models; not held out):")
         for name, backend in backends.items():
             print(hybrid_eval.summary(f"synthetic / {name}", evaluate_themes(own, backend, None)))

@@ -11,7 +11,6 @@ Texts are joined from ../shared/data at run time.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from analyzer.backends.themes_lexicon import LexiconThemeBackend  # noqa: E402
 from analyzer.evaluation.devset import load_devset  # noqa: E402
 from analyzer.evaluation.themes import evaluate_themes, format_report  # noqa: E402
 from analyzer.schema import THEMES  # noqa: E402
+from models.scripts import read_jsonl  # noqa: E402
 
 
 def side_by_side(results: dict[str, dict]) -> str:
@@ -73,8 +73,7 @@ def main() -> None:
     print("\nper source:")
     print(per_source(records, backends))
     if args.own:
-        own = [json.loads(line) for line in (ROOT / "models" / "themes-hybrid" / "synthetic.jsonl")
-               .read_text(encoding="utf-8").splitlines() if line.strip()]
+        own = read_jsonl(ROOT / "models" / "themes-hybrid" / "synthetic.jsonl")
         print("\nsynthetic drama comments (training data for the hybrid; not held out):")
         for name, backend in backends.items():
             print(summary(f"synthetic / {name}", evaluate_themes(own, backend, None)))

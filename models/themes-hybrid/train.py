@@ -36,7 +36,7 @@ from analyzer.backends.themes_hybrid import HEADS, LEXICON_FIRES, LEXICON_THRESH
 from analyzer.backends.themes_lexicon import LexiconThemeBackend  # noqa: E402
 from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, text_sha1  # noqa: E402
 from analyzer.schema import INTENTS  # noqa: E402
-from models.scripts import loose_key, proxy_keys  # noqa: E402
+from models.scripts import loose_key, proxy_keys, read_jsonl  # noqa: E402
 
 TRAINSETS = ROOT / "data" / "trainsets"
 
@@ -60,12 +60,6 @@ GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "lex_scale": (1.0, 4.
 THRESHOLDS = tuple(np.round(np.arange(0.1, 0.75, 0.05), 2))
 INTENT_COLS = [HEADS.index(i) for i in INTENTS]
 THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def load_records(shared: str) -> tuple[list[dict], list[dict], list[dict]]:
