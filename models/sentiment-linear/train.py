@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from analyzer.backends.text_features import HashingFeaturizer, to_csr  # noqa: E402
 from analyzer.schema import SENTIMENT_LABELS  # noqa: E402
 from dataset import (DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, WRITTEN_SOURCE, Row, excluded_texts,  # noqa: E402
-                     load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
+                     STANCE_BATCHES, load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
@@ -69,7 +69,7 @@ def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float]
 
     train, dev = load_split()
     train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
-    domain = clean_train(featurizer, read_domain() + read_written(), dev)
+    domain = clean_train(featurizer, read_domain(labels=STANCE_BATCHES) + read_written(), dev)
     domain_texts = set(normalized(featurizer, [r.text for r in domain]))
     train = clean_train(featurizer, train, dev)
     train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
