@@ -57,7 +57,10 @@ DRAMA = ROOT / "models" / "themes-hybrid" / "synthetic_drama.jsonl"  # written d
 N_FEATURES = 1 << 17
 SEED = 13
 GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "lex_scale": (1.0, 4.0)}
-THRESHOLDS = tuple(np.round(np.arange(0.1, 0.75, 0.05), 2))
+# Thresholds start at 0.20: with the fourth labelling batch CV preferred an intent threshold of
+# 0.15, which fires `waiting` on everyday "I can't wait for dinner" (a near-miss the theme tests
+# require to stay silent); the floor keeps precision on such comments.
+THRESHOLDS = tuple(np.round(np.arange(0.2, 0.75, 0.05), 2))
 INTENT_COLS = [HEADS.index(i) for i in INTENTS]
 THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
 
