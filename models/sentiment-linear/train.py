@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from analyzer.backends.text_features import HashingFeaturizer, to_csr  # noqa: E402
 from analyzer.schema import SENTIMENT_LABELS  # noqa: E402
 from dataset import (DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, WRITTEN_SOURCE, Row, excluded_texts,  # noqa: E402
-                     STANCE_BATCHES, load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
+                     STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
@@ -60,8 +60,8 @@ def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row])
     return kept
 
 
-def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float]
-               ) -> tuple[list[Row], list[Row], list[Row]]:
+def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float],
+               batches: tuple[Path, ...] = STANCE_BATCHES) -> tuple[list[Row], list[Row], list[Row]]:
     """(shared train rows + cues, in-domain comments (real, then written drama ones), shared dev rows). Shared rows
     with the text of an in-domain comment are dropped (its stance label wins); in-domain
     rows whose text is in the shared dev split are dropped too."""
@@ -69,7 +69,7 @@ def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float]
 
     train, dev = load_split()
     train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
-    domain = clean_train(featurizer, read_domain(labels=STANCE_BATCHES) + read_written(), dev)
+    domain = clean_train(featurizer, read_domain(labels=batches) + read_written(), dev)
     domain_texts = set(normalized(featurizer, [r.text for r in domain]))
     train = clean_train(featurizer, train, dev)
     train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
@@ -159,6 +159,8 @@ def write_artifact(out: Path, featurizer: HashingFeaturizer, model, info: dict) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--all-batches", action="store_true",
+                        help="train on every labelling batch in data/trainsets (the shipped model: the first two)")
     parser.add_argument("--c", type=float, default=None, help=f"L2 inverse strength (default {DEFAULT_C})")
     parser.add_argument("--select-c", action="store_true", help=f"choose C from {C_GRID} on an inner train split")
     parser.add_argument("--n-features", type=int, default=1 << 20)
@@ -173,7 +175,8 @@ def main() -> None:
     source_weights.update({k: float(v) for k, v in (item.split("=", 1) for item in args.source_weight)})
     featurizer = HashingFeaturizer(n_features=args.n_features)
     t0 = time.perf_counter()
-    train, domain, dev = build_rows(featurizer, source_weights)
+    batches = TRAINSET_BATCHES if args.all_batches else STANCE_BATCHES
+    train, domain, dev = build_rows(featurizer, source_weights, batches)
     train += domain if args.domain_weight > 0 else []
     w = sample_weights(train, args.cue_weight, args.domain_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
@@ -188,8 +191,8 @@ def main() -> None:
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial",
         "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
         "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
-        "domain_rows": "data/trainsets/comments_train.labels.jsonl + comments_train_b.labels.jsonl (stance; noise rows "
-                       "neutral) + models/themes-hybrid/synthetic_drama.jsonl (written drama comments, stance)",
+        "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
+                       " + models/themes-hybrid/synthetic_drama.jsonl (written drama comments, stance)",
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},
