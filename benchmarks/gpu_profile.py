@@ -12,9 +12,7 @@ end to end (``E5SentimentBackend``: texts in, probabilities out); and a plain
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,17 +22,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sentiment_e5_speed import ADAPTER, baseline, load_texts
+from timing import best_seconds, emit
 
-from analyzer.backends.sentiment_e5 import CUDA_BATCH_TOKENS, E5Encoder, E5SentimentBackend, plan_batches
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from analyzer.backends.encoder import resolve_encoder
+from analyzer.backends.sentiment_e5 import (
+    CUDA_BATCH_TOKENS,
+    E5Encoder,
+    E5SentimentBackend,
+    plan_batches,
+)
 
 
 def gpu_only(encoder: E5Encoder, texts: list[str], torch) -> callable:
@@ -69,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     texts, origin = load_texts(args.n, args.comments)
-    encoder = E5Encoder(path=args.encoder, device=args.device, adapter=ADAPTER).load()
+    ref, _ = resolve_encoder(args.encoder)
+    encoder = E5Encoder(path=ref, device=args.device, adapter=ADAPTER).load()
     backend = E5SentimentBackend(encoder_obj=encoder)
     n = len(texts)
     result = {"texts": n, "origin": origin, "device": args.device, "batch_size": encoder.batch_size,
@@ -80,22 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     phases = {"tokenize": lambda: encoder.tokenize(texts), "gpu_only": gpu_only(encoder, texts, torch),
               "end_to_end": lambda: backend.predict_proba(texts)}
     for name, fn in phases.items():
-        seconds = best(fn, args.repeat)
+        seconds = best_seconds(fn, args.repeat)
         result[name] = {"seconds": round(seconds, 3), "per_s": round(n / seconds, 1)}
     real = encoder._forward_cuda_group if encoder.on_cuda else encoder._forward
     fake = (lambda groups: [np.zeros((len(g), encoder.dim), np.float32) for g in groups]) if encoder.on_cuda else \
         (lambda windows: np.zeros((len(windows), encoder.dim), np.float32))
     setattr(encoder, real.__name__, fake)
-    seconds = best(lambda: encoder.embed(texts), args.repeat)
+    seconds = best_seconds(lambda: encoder.embed(texts), args.repeat)
     result["host_only"] = {"seconds": round(seconds, 3), "per_s": round(n / seconds, 1)}
     setattr(encoder, real.__name__, real)
-    rate, _ = baseline(texts[: args.baseline_n], encoder.path or args.encoder, backend.head, args.device, 1)
+    rate, _ = baseline(texts[: args.baseline_n], ref, backend.head, args.device, 1)
     result["baseline_pipeline_per_s"] = round(rate, 1)
     result["end_to_end_vs_pipeline"] = round(result["end_to_end"]["per_s"] / rate, 2)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    emit(result, args.json_out)
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sentiment_e5_speed import load_texts
+from timing import emit
 
 from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend, head_logits
 
@@ -91,10 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         result["variants"][name] = {"per_s": round(rate, 1),
                                     "label_agreement_vs_fp32": round(float(np.mean(head_logits(head, vecs).argmax(1) == labels)), 4),
                                     "cosine_vs_fp32_min": round(float(np.min(np.sum(vecs * ref, axis=1))), 5)}
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    emit(result, args.json_out)
     return 0
 
 

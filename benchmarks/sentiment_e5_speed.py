@@ -32,6 +32,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from timing import emit
 
 from analyzer.backends.encoder import resolve_encoder
 from analyzer.backends.lora import has_adapter, load_adapter, merge_adapter
@@ -178,10 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             "label_agreement_vs_pipeline": round(float(np.mean(labels[: args.baseline_n] == base_probs.argmax(1))), 4),
             "cosine_vs_first_min": round(float(cosine.min()), 5), "cosine_vs_first_mean": round(float(cosine.mean()), 6)}
     result["first_variant"] = next(iter(result["variants"]), None)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    emit(result, args.json_out)
     return 0
 
 

@@ -16,13 +16,15 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from timing import best_seconds  # noqa: E402
 
 from analyzer.backends.sentiment_linear import LinearSentimentBackend  # noqa: E402
 
@@ -51,15 +53,6 @@ def short_comments(n: int) -> list[str]:
     return out[:n]
 
 
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def sklearn_baseline(backend: LinearSentimentBackend, texts: list[str]):
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -82,10 +75,10 @@ def main() -> None:
     texts = short_comments(args.n)
     backend = LinearSentimentBackend()
     backend.predict_proba(texts[:100])  # load the model outside the timing
-    ours = best_of(lambda: backend.predict_proba(texts))
-    sk = best_of(sklearn_baseline(backend, texts), repeats=1)
+    ours = best_seconds(lambda: backend.predict_proba(texts))
+    sk = best_seconds(sklearn_baseline(backend, texts), repeat=1)
     loop_n = min(len(texts), 5_000)
-    loop = best_of(lambda: [backend.predict_proba([t]) for t in texts[:loop_n]], repeats=1)
+    loop = best_seconds(lambda: [backend.predict_proba([t]) for t in texts[:loop_n]], repeat=1)
     rates = {"sentiment.linear.v1 (batched)": len(texts) / ours,
              "sklearn HashingVectorizer+LogisticRegression": len(texts) / sk,
              "same model, one text per call": loop_n / loop}
