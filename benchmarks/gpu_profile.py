@@ -25,27 +25,19 @@ from sentiment_e5_speed import ADAPTER, baseline, load_texts
 from timing import best_seconds, emit
 
 from analyzer.backends.encoder import resolve_encoder
-from analyzer.backends.sentiment_e5 import (
-    CUDA_BATCH_TOKENS,
-    E5Encoder,
-    E5SentimentBackend,
-    plan_batches,
-)
+from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend, mean_pool
 
 
 def gpu_only(encoder: E5Encoder, texts: list[str], torch) -> callable:
     windows = [w for ids in encoder.tokenize(texts) for w in encoder.chunk(ids)]
-    cap = CUDA_BATCH_TOKENS if encoder.on_cuda else None
-    batches = plan_batches([len(w) for w in windows], encoder.batch_size, cap)
+    batches = encoder.plan([len(w) for w in windows])
     ready = [tuple(torch.from_numpy(a).to(encoder.device) for a in encoder._padded([windows[j] for j in b])) for b in batches]
 
     def run() -> None:
         bf16 = encoder.arithmetic == "bf16"  # CPU runs: as E5Encoder._forward does
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for ids, mask in ready:
-                hidden = encoder._model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
-                m = mask.unsqueeze(-1).float()
-                (hidden * m).sum(1) / m.sum(1)
+                mean_pool(encoder._model(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
         if encoder.on_cuda:
             torch.cuda.synchronize()
 

@@ -14,15 +14,14 @@ with each variant of ``E5Encoder`` (runtime x arithmetic; ONNX files are exporte
 into the cache before timing). With ``--device cuda`` the variants are fp16 with
 batches of 64 (``cuda-b64``, a simple length-sorted loop) and with the CUDA default
 batching (``cuda-auto``); the baseline runs on the GPU too. Timed paths are end to
-end: raw texts in, dedup, tokenization, chunking, encoder, pooling and head. Each path is timed ``--repeat`` times, best kept.
-Per variant: comments/s, speed-up over the baseline, label agreement and embedding
+end: raw texts in, dedup, tokenization, chunking, encoder, pooling and head. Each
+path is timed ``--repeat`` times, best kept. Per variant: comments/s, speed-up over the baseline, label agreement and embedding
 cosine vs torch-fp32, and the sustained GFLOP/s the rate implies. Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -45,6 +44,7 @@ from analyzer.backends.sentiment_e5 import (
     head_logits,
     softmax,
 )
+from models.scripts import read_jsonl
 
 COMMENTS = ROOT.parent / "shared" / "data" / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
 WRITTEN = ["the finale made me cry so much", "where can I watch this with english subs?", "phim hay quá",
@@ -63,11 +63,7 @@ CUDA_VARIANTS = {"cuda-b64": {"batch_size": 64}, "cuda-auto": {}}
 def load_texts(n: int, path: str | None = None) -> tuple[list[str], str]:
     source = Path(path) if path else COMMENTS
     if source.is_file():
-        import gzip
-
-        opener = gzip.open if source.suffix == ".gz" else open
-        with opener(source, "rt", encoding="utf-8") as handle:
-            texts = [json.loads(line)["text"] for line in handle if line.strip()]
+        texts = [row["text"] for row in read_jsonl(source)]
         return texts[:n], "shared youtube comments" if source == COMMENTS else f"real comments packed in {source.name}"
     return (WRITTEN * (n // len(WRITTEN) + 1))[:n], "written sentences"
 

