@@ -14,6 +14,7 @@ from types import ModuleType
 
 MODELS = Path(__file__).resolve().parent
 DRAMA_PROXY = MODELS.parent / "data" / "devsets" / "drama_proxy.jsonl"
+TRAINSETS = MODELS.parent / "data" / "trainsets"
 
 
 def load_script(name: str, relative: str) -> ModuleType:
@@ -40,6 +41,12 @@ def read_jsonl(path: str | Path, skip: frozenset[int] = frozenset()) -> list[dic
     else:
         lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for number, line in enumerate(lines, 1) if line.strip() and number not in skip]
+
+
+def label_batches() -> list[Path]:
+    """Every labelling batch of real comments in data/trainsets, in name order
+    (comments_train.labels.jsonl, comments_train_b.labels.jsonl, ...)."""
+    return sorted(TRAINSETS.glob("comments_train*.labels.jsonl"))
 
 
 def loose_key(text: str) -> str:

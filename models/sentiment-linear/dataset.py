@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from models.scripts import loose_key, proxy_keys, read_jsonl  # noqa: E402
+from models.scripts import label_batches, loose_key, proxy_keys, read_jsonl  # noqa: E402
 
 DATA_DIR = Path(os.environ.get("ANALYZER_SHARED_DATA", "/work/shared/data"))
 SEED = 13
@@ -24,7 +24,7 @@ SEED = 13
 DEVSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "devsets" / "comments_dev.labels.jsonl"
 # Hand-labelled real comments for TRAINING (disjoint from the dev set by (source, line) and sha1).
 TRAINSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "trainsets" / "comments_train.labels.jsonl"
-TRAINSET_BATCHES = tuple(sorted(TRAINSET_LABELS.parent.glob("comments_train*.labels.jsonl")))  # every labelling batch
+TRAINSET_BATCHES = tuple(label_batches())  # every labelling batch
 # The fast tier trains on the first two batches: retrains with the third and fourth gained
 # nothing beyond noise on shared dev, real comments or the proxy (card: "Real comments").
 STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"))

@@ -99,7 +99,7 @@ def rare_heads(y: np.ndarray, n_scored: int) -> list[str]:
 
 
 def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
-    n_scored = len(next(iter(masks.values())))
+    n_scored = HT.scored_count(masks)
     rare = rare_heads(y, n_scored)
     print(f"rare labels (< {RARE} scored training rows): {rare}", flush=True)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
@@ -124,7 +124,7 @@ def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
 
 def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
     """The hybrid alone on the same scored rows: its out-of-fold probabilities, its own thresholds."""
-    n = len(next(iter(masks.values())))
+    n = HT.scored_count(masks)
     return score(hprobs[:n], lex[:n], noise[:n], y[:n], params["theme_threshold"],
                  params["intent_threshold"], params["union"], masks)
 

@@ -36,15 +36,11 @@ from analyzer.backends.themes_hybrid import HEADS, LEXICON_FIRES, LEXICON_THRESH
 from analyzer.backends.themes_lexicon import LexiconThemeBackend  # noqa: E402
 from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, text_sha1  # noqa: E402
 from analyzer.schema import INTENTS  # noqa: E402
-from models.scripts import loose_key, proxy_keys, read_jsonl  # noqa: E402
-
-TRAINSETS = ROOT / "data" / "trainsets"
-
+from models.scripts import label_batches, loose_key, proxy_keys, read_jsonl  # noqa: E402
 
 def train_files() -> list[Path]:
-    """The label files theme models train on: every labelling batch in data/trainsets
-    (comments_train.labels.jsonl, comments_train_b..., in name order)."""
-    return sorted(TRAINSETS.glob("comments_train*.labels.jsonl"))
+    """The label files theme models train on: every labelling batch in data/trainsets."""
+    return label_batches()
 
 
 def labels_info() -> dict:
@@ -86,6 +82,11 @@ def domain_masks(n_real: int, n_drama: int) -> dict[str, np.ndarray]:
     scored = np.arange(n_real + n_drama)
     masks = {"real": scored < n_real, "drama": scored >= n_real}
     return {name: mask for name, mask in masks.items() if mask.any()}
+
+
+def scored_count(masks: dict[str, np.ndarray]) -> int:
+    """How many rows the domain masks cover (the scored rows come first)."""
+    return len(next(iter(masks.values())))
 
 
 def domain_scores(y, pred, masks: dict[str, np.ndarray]) -> dict:
@@ -167,7 +168,7 @@ def with_intent_theme(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 def cross_validate(data, masks: dict[str, np.ndarray]) -> list[dict]:
     """Out-of-fold probabilities for every grid point; every threshold/union choice scored."""
     X, lex, noise, y = data
-    n_scored = len(next(iter(masks.values())))
+    n_scored = scored_count(masks)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
     always = np.arange(n_scored, X.shape[0])
     results = []
