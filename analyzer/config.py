@@ -18,6 +18,13 @@ class InputConfig:
     platform: str = ""  # default platform for records that name none
     dump_time: str = ""  # ISO time the dump was taken, for "2 years ago"
     on_error: str = "collect"  # raise | skip | collect
+    keep_fields: list[str] = field(default_factory=list)  # more input fields kept in Comment.extra
+    # Limits (see README, Input formats); each broken limit is a reject with its reason.
+    max_record_bytes: int = 16 << 20
+    max_text_chars: int = 50_000
+    max_depth: int = 64
+    max_decompression_ratio: float = 200.0
+    max_decompressed_bytes: int = 1 << 40
 
 
 @dataclass

@@ -22,6 +22,7 @@ from .config import Config, config_from_dict, load_config
 from .errors import ConfigError, InputError, RecordError
 from .io import ReadContext, ReadStats, Reject, read_comments
 from .io.fields import parse_time
+from .io.limits import input_limits
 from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
@@ -75,7 +76,8 @@ def _context(config: Config) -> ReadContext:
         raise ConfigError(f"input.dump_time must be an ISO time such as 2024-06-01T00:00:00Z. Got {config.input.dump_time!r} instead.") from None
     pseudo = Pseudonymizer(config.privacy.author_key or None, keep_authors=config.privacy.keep_authors)
     return ReadContext(mapping=dict(config.input.mapping), pseudonymize=pseudo, dump_time=dump_time,
-                       platform=config.input.platform or None, keep_authors=config.privacy.keep_authors)
+                       platform=config.input.platform or None, keep_authors=config.privacy.keep_authors,
+                       limits=input_limits(config.input), keep_fields=tuple(config.input.keep_fields))
 
 
 def _progress(iterable: Iterable, enabled: bool, desc: str) -> Iterable:

@@ -8,16 +8,17 @@ import codecs
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from typing import BinaryIO, ClassVar
 
 from ..errors import RecordError
 from ..schema import Comment
 from .base import Reject
-from .records import AUTHOR_FIELDS, ReadContext, record_to_comment
-
-csv.field_size_limit(1 << 30)  # long reviews: the default 128 KiB limit would crash the reader
+from .jsonstream import JsonScanner, loads
+from .limits import FileLimitError, Limits, RecordLimitError, clean_text
+from .privacy import FieldPolicy
+from .records import ReadContext, record_to_comment
+from .tables import open_table
 MAX_RAW = 500  # characters of an offending record kept in rejects.jsonl
 
 
@@ -41,51 +42,96 @@ def register_format(fmt: Format, first: bool = True) -> Format:
     return fmt
 
 
-_AUTHOR_VALUE = re.compile(
-    r'("(?:' + "|".join(map(re.escape, sorted(AUTHOR_FIELDS))) + r'|author[A-Za-z_]*|user[A-Za-z_]*)"\s*:\s*)'
-    r'("(?:[^"\\]|\\.)*"?|\{[^{}]*\}?|[^,}\]\s]+)'
-)
+DEFAULT_POLICY = FieldPolicy()
 
 
-def redact_authors(text: str) -> str:
-    """Author names and ids in a JSON-ish raw record replaced by ``"<redacted>"``, so
-    rejects.jsonl never carries them (records cut off mid-value are covered too)."""
-    return _AUTHOR_VALUE.sub(r'\1"<redacted>"', text)
+class Redacted(str):
+    """Raw record text a reader has already redacted (kept as it is in the reject)."""
 
 
-def reject(reason: str, path: str, where, raw=None) -> Reject:
-    text = None if raw is None else redact_authors(raw if isinstance(raw, str) else repr(raw))
-    return Reject(reason=reason, location=f"{path}:{where}", raw=text[:MAX_RAW] if text else text, file=path)
+def redact_authors(text: str, policy: FieldPolicy | None = None) -> str:
+    """A raw record (JSON-ish text, possibly cut or broken) with every value that is not
+    allow-listed replaced by ``"<redacted>"``: rejects.jsonl never carries an author."""
+    return (policy or DEFAULT_POLICY).redact_text(text)
+
+
+def reject(reason: str, path: str, where, raw=None, policy: FieldPolicy | None = None,
+           redacted: bool = False) -> Reject:
+    """A Reject of one record. ``raw`` (a parsed record or its text) is redacted by the
+    allow-list unless the reader already did (``redacted``)."""
+    policy = policy or DEFAULT_POLICY
+    if raw is None:
+        text = None
+    elif isinstance(raw, Redacted) or (redacted and isinstance(raw, str)):
+        text = str(raw)
+    elif isinstance(raw, str):
+        text = policy.redact_text(raw[:4 * MAX_RAW])
+    elif isinstance(raw, bytes):
+        text = policy.redact_text(raw[:4 * MAX_RAW].decode("utf-8", "replace"))
+    else:
+        text = json.dumps(policy.redact(raw), ensure_ascii=False, default=str)
+    text = clean_text(text[:MAX_RAW]) if text is not None else None
+    return Reject(reason=clean_text(str(reason))[:MAX_RAW], location=f"{path}:{where}", raw=text, file=path)
+
+
+def why(exc: BaseException) -> str:
+    """The reason a record failed, for its reject."""
+    if isinstance(exc, RecordError):
+        return exc.reason
+    if isinstance(exc, (RecordLimitError, FileLimitError)):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read (raise input.max_depth only if genuine)"
+    return f"could not read this record ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def safe_comment(record, path: str, where, ctx: ReadContext, **overrides) -> Comment | Reject:
+    """The record as a Comment, or its Reject: no exception leaves one record."""
     try:
         return record_to_comment(record, f"{path}:{where}", ctx, **overrides)
-    except RecordError as exc:
-        return reject(exc.reason, path, where, json.dumps(record, ensure_ascii=False, default=str))
+    except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+        return reject(why(exc), path, where, record, ctx.policy)
 
 
-def iter_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, str | None, bytes]]:
-    """(1-based line number, decoded line or None when it is not UTF-8, raw bytes)."""
-    for number, raw in enumerate(stream, 1):
+def read_lines(stream: BinaryIO, path: str, limits: Limits, policy: FieldPolicy | None = None
+               ) -> Iterator[tuple[int, str | Reject]]:
+    """(1-based line number, decoded line or its Reject) for every line; a line longer than
+    ``max_record_bytes`` is skipped without being held in memory."""
+    number = 0
+    while True:
+        raw = stream.readline(limits.max_record_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limits.max_record_bytes and not raw.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield number, reject(f"line longer than input.max_record_bytes ({limits.max_record_bytes} bytes)",
+                                 path, number, raw[:MAX_RAW], policy)
+            continue
         try:
-            yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8"), raw
+            yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
-            yield number, None, raw
+            yield number, reject("line is not valid UTF-8; re-encode the file as UTF-8", path, number, None)
 
 
-def parse_json_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, object | Reject]]:
+def parse_json_lines(stream: BinaryIO, path: str, limits: Limits | None = None, policy: FieldPolicy | None = None
+                     ) -> Iterator[tuple[int, object | Reject]]:
     """(line, parsed JSON value or Reject) for every non-blank line of a JSON Lines stream."""
-    for number, line, raw in iter_lines(stream, path):
-        if line is None:
-            yield number, reject("line is not valid UTF-8; re-encode the file as UTF-8", path, number, repr(raw[:MAX_RAW]))
+    limits = limits or Limits()
+    for number, line in read_lines(stream, path, limits, policy):
+        if isinstance(line, Reject):
+            yield number, line
             continue
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, loads(line, limits)
         except json.JSONDecodeError as exc:
-            yield number, reject(f"invalid JSON ({exc.msg} at column {exc.colno})", path, number, line)
+            yield number, reject(f"invalid JSON ({exc.msg} at column {exc.colno})", path, number, line, policy)
+        except (ValueError, RecordLimitError) as exc:
+            yield number, reject(why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})",
+                                 path, number, line, policy)
 
 
 class JsonLines(Format):
@@ -96,59 +142,61 @@ class JsonLines(Format):
         return super().sniff(name, head) or (head.lstrip()[:1] == b"{" and b"\n{" in head)
 
     def read(self, stream, path, ctx):
-        for number, value in parse_json_lines(stream, path):
+        for number, value in parse_json_lines(stream, path, ctx.limits, ctx.policy):
             yield value if isinstance(value, Reject) else safe_comment(value, path, number, ctx)
 
 
 class JsonDocument(Format):
-    """A JSON array of records, or an object holding one under a common key."""
+    """A JSON array of records, or an object holding one under a common key; streamed,
+    so memory does not grow with the document (each record within max_record_bytes)."""
 
     name = "json"
     suffixes = (".json",)
     LIST_KEYS = ("comments", "data", "items", "records", "reviews")
 
     def read(self, stream, path, ctx):
+        scanner, where = JsonScanner(stream, ctx.limits), "#0"
         try:
-            doc = json.load(codecs.getreader("utf-8-sig")(stream))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield reject(f"not a valid JSON document ({exc}); use JSON Lines for one record per line", path, 1)
-            return
-        records = doc if isinstance(doc, list) else next(
-            (doc[k] for k in self.LIST_KEYS if isinstance(doc, dict) and isinstance(doc.get(k), list)), [doc])
-        for index, record in enumerate(records):
-            yield safe_comment(record, path, f"#{index}", ctx)
+            for where, value in scanner.document(self.LIST_KEYS):
+                if isinstance(value, RecordLimitError):
+                    yield reject(why(value), path, where, None)
+                else:
+                    yield safe_comment(value, path, where, ctx)
+        except FileLimitError as exc:
+            yield reject(f"not a valid JSON document ({exc}); the rest of the file is skipped "
+                         "(use JSON Lines for one record per line)", path, where)
 
 
 class Delimited(Format):
+    """CSV/TSV: the delimiter (comma, semicolon, tab, pipe) and the encoding (UTF-8, UTF-8
+    with BOM, UTF-16 as Excel's "Unicode text", else Windows-1252) are detected."""
+
     name = "csv"
     suffixes = (".csv", ".tsv", ".tab")
 
+    def sniff(self, name: str, head: bytes) -> bool:
+        return super().sniff(name, head) or (name.lower().endswith(".txt") and (
+            head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\t" in head))
+
     def read(self, stream, path, ctx):
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-        head = text.readline()
-        if not head:
+        table = open_table(stream, path, ctx.limits)
+        if table.header is None:
+            yield reject("no header row (the file holds only blank lines)", path, 1)
             return
-        delimiter = "\t" if path.lower().endswith((".tsv", ".tab")) or head.count("\t") > head.count(",") else ","
-        reader = csv.reader(_chain(head, text), delimiter=delimiter)
-        header = [h.strip() for h in next(reader)]
-        start = reader.line_num
-        for row in reader:
-            number = start + 1
-            start = reader.line_num
-            if not any(cell.strip() for cell in row):
+        header = table.header
+        for number, row in table.rows():
+            if isinstance(row, Exception):
+                yield reject(why(row) if not isinstance(row, csv.Error) else f"unreadable CSV row ({row})",
+                             path, number, None)
+            elif not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
-                # As JSON keyed by the header, so author columns are redacted like any record.
+            elif len(row) != len(header):
+                # As a record keyed by the header, so it is redacted like any record.
                 cells = dict(zip(header, row)) | {f"_column_{i + 1}": v for i, v in enumerate(row) if i >= len(header)}
-                yield reject(f"expected {len(header)} columns, found {len(row)}", path, number,
-                             json.dumps(cells, ensure_ascii=False))
-                continue
-            yield safe_comment(dict(zip(header, row)), path, number, ctx)
-
-
-def _chain(first: str, rest) -> Iterator[str]:
-    yield first
-    yield from rest
+                yield reject(f"expected {len(header)} columns, found {len(row)} "
+                             f"(delimiter detected: {table.delimiter!r})", path, number, cells, ctx.policy)
+            else:
+                yield safe_comment(dict(zip(header, row)), path, number, ctx)
 
 
 class Parquet(Format):

@@ -1,14 +1,22 @@
-"""``read_comments``: every input record comes out as a Comment or a Reject."""
+"""``read_comments``: every input record comes out as a Comment or a Reject.
+
+A failure inside one record is that record's reject (each reader isolates its
+records); a failure of the whole file (unknown format, cut-off or corrupt
+compression, a decompression bomb, an unreadable file) is one per-file reject after
+the records read before it, which are kept. Either way the run goes on and
+``read == accepted + rejected`` holds per file and in total.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..errors import InputError
+from ..errors import AnalyzerError, InputError
 from ..schema import Comment
 from .base import Reject
 from .formats import FORMATS, Format
+from .limits import clean_text
 from .records import ReadContext
 from .sources import display_path, expand_inputs, logical_name, open_input, peek
 
@@ -43,8 +51,8 @@ def detect_format(path: str, head: bytes) -> Format:
         if fmt.sniff(name, head):
             return fmt
     raise InputError(
-        f"Cannot tell the format of {display_path(path)}; use one of "
-        f"{', '.join(f.name for f in FORMATS)} (e.g. name it .jsonl/.csv/.parquet)."
+        f"cannot tell the format of {display_path(path)}; use one of "
+        f"{', '.join(f.name for f in FORMATS)} (e.g. name it .jsonl/.csv/.parquet)"
     )
 
 
@@ -57,14 +65,36 @@ def read_comments(
     ctx = ctx or ReadContext()
     stats = stats if stats is not None else ReadStats()
     for path in expand_inputs(list(inputs) if not isinstance(inputs, str) else inputs):
-        with open_input(path) as stream:
-            fmt = detect_format(path, peek(stream))
-            counts = FileCounts(display_path(path), fmt.name)
-            stats.files.append(counts)
-            for item in fmt.read(stream, display_path(path), ctx):
-                counts.read += 1
-                if isinstance(item, Reject):
-                    counts.rejected += 1
-                else:
-                    counts.accepted += 1
-                yield item
+        counts = FileCounts(display_path(path), "unknown")
+        stats.files.append(counts)
+        for item in _read_file(path, ctx, counts):
+            counts.read += 1
+            if isinstance(item, Reject):
+                counts.rejected += 1
+            else:
+                counts.accepted += 1
+            yield item
+
+
+def _read_file(path: str, ctx: ReadContext, counts: FileCounts) -> Iterator[Comment | Reject]:
+    shown = counts.path
+    stream = None
+    try:
+        with open_input(path, ctx.limits) as stream:
+            head = peek(stream)
+            if not head:
+                yield file_reject("file is empty (0 bytes after decompression); nothing to read", shown, 0)
+                return
+            fmt = detect_format(path, head)
+            counts.format = fmt.name
+            yield from fmt.read(stream, shown, ctx)
+    except Exception as exc:  # noqa: BLE001 - whatever breaks a file must not break the run
+        why = str(exc) if isinstance(exc, AnalyzerError) else f"{type(exc).__name__}: {exc}"
+        kept = f"; the {counts.read} record(s) before it are kept" if counts.read else ""
+        yield file_reject(f"file not read to the end: {why}{kept}", shown, counts.read)
+
+
+def file_reject(reason: str, shown: str, records_before: int) -> Reject:
+    """One reject for a whole file; its location names the records read before the failure."""
+    return Reject(reason=clean_text(reason)[:1000], location=f"{shown}:after record {records_before}", raw=None,
+                  file=shown)

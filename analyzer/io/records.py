@@ -1,22 +1,26 @@
 """Turning one input record (a dict from any format) into a ``Comment``.
 
 Field names differ between tools; ``FIELD_ALIASES`` lists the common ones and a
-user ``mapping`` (input field -> Comment field, e.g. ``{"body": "text"}``) wins.
-Every input field is kept in ``Comment.extra`` except author names and ids, which
-are replaced by a keyed pseudonym unless authors are explicitly kept.
+user ``mapping`` (input field -> Comment field, e.g. ``{"body": "text"}``) wins;
+names match case- and space-insensitively. ``Comment.extra`` keeps the allow-listed
+input fields only (see ``privacy``); the author becomes a keyed pseudonym unless
+authors are explicitly kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..errors import RecordError
+from ..errors import ConfigError, RecordError
 from ..schema import Comment
 from .fields import parse_count, parse_time
+from .limits import Limits
+from .privacy import FieldPolicy, norm
 from .pseudonym import Pseudonymizer
 
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -32,44 +36,82 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title", "video_title", "thread_title"),
 }
 CONTEXT_FIELDS = tuple(FIELD_ALIASES)
-# Fields that may carry an author's identity; never copied into outputs as they are.
+# Kept for callers that import it; authors are now recognised by privacy.is_author_like.
 AUTHOR_FIELDS = frozenset(FIELD_ALIASES["author"]) | {
     "authorDisplayName", "authorProfileImageUrl", "authorChannelUrl", "channel", "user_name",
     "screen_name", "name", "nickname", "author_fullname", "user_hash",
 }
+_ALIASES = {target: tuple(dict.fromkeys(norm(a) for a in names)) for target, names in FIELD_ALIASES.items()}
 
 
 @dataclass
 class ReadContext:
-    """What every reader needs besides the bytes: naming, privacy and time settings."""
+    """What every reader needs besides the bytes: naming, privacy, time settings and limits."""
 
     mapping: dict[str, str] = field(default_factory=dict)
     pseudonymize: Callable[..., str | None] = field(default_factory=Pseudonymizer)
     dump_time: datetime | None = None  # "now" for relative times such as "2 years ago"
     platform: str | None = None  # default platform for records that name none
     keep_authors: bool = False
+    limits: Limits = field(default_factory=Limits)
+    keep_fields: tuple[str, ...] = ()  # input fields kept in extra besides privacy.KEEP_EXTRA
+
+    def __post_init__(self) -> None:
+        unknown = sorted({t for t in self.mapping.values() if t not in CONTEXT_FIELDS})
+        if unknown:
+            raise ConfigError(f"--map/input.mapping target {', '.join(map(repr, unknown))} is not a Comment field; "
+                              f"valid fields: {', '.join(CONTEXT_FIELDS)} (e.g. --map body=text).")
+        self._mapped = {norm(source): target for source, target in self.mapping.items()}
+        authors = [s for s, t in self.mapping.items() if t == "author"]
+        values = [a for names in FIELD_ALIASES.values() for a in names if a not in FIELD_ALIASES["author"]]
+        values += [s for s, t in self.mapping.items() if t != "author"]
+        self.policy = FieldPolicy(keep=self.keep_fields, authors=authors, values=values)
 
     def resolve(self, record: dict[str, Any], target: str) -> tuple[str | None, Any]:
-        """(input field name, value) for a Comment field, honouring the user mapping."""
-        for source, dest in self.mapping.items():
-            if dest == target and source in record:
-                return source, record[source]
-        for alias in FIELD_ALIASES.get(target, ()):
-            if alias in record and alias not in self.mapping:
-                return alias, record[alias]
-        return None, None
+        """(input field name, value) for a Comment field, honouring the user mapping.
+        Names match case-, space- and punctuation-insensitively ("Comment Text" is comment_text)."""
+        return _resolve(self, _index(record), record, target)
+
+
+def _index(record: dict[str, Any]) -> dict[str, str]:
+    """normalized name -> the record's own key (the first of any that collide)."""
+    index: dict[str, str] = {}
+    for key in record:
+        index.setdefault(norm(key), key)
+    return index
+
+
+def _resolve(ctx: ReadContext, index: dict[str, str], record: dict[str, Any], target: str):
+    for source, dest in ctx._mapped.items():
+        if dest == target and source in index:
+            key = index[source]
+            return key, record[key]
+    for alias in _ALIASES.get(target, ()):
+        if alias in index and alias not in ctx._mapped:
+            key = index[alias]
+            return key, record[key]
+    return None, None
 
 
 def record_id(location: str, text: str) -> str:
     """A stable id for records that carry none: hash of where it was read and its text."""
-    return "r_" + hashlib.sha1(f"{location}\x00{text}".encode("utf-8")).hexdigest()[:16]
+    return "r_" + hashlib.sha1(f"{location}\x00{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
 
-def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, **overrides: Any) -> Comment:
-    """Map a dict to a Comment or raise RecordError with a reason the user can act on."""
+def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *, trusted: bool = False,
+                      **overrides: Any) -> Comment:
+    """Map a dict to a Comment or raise RecordError with a reason the user can act on.
+
+    ``Comment.extra`` keeps only allowed fields (privacy.FieldPolicy), never an author;
+    with ``trusted`` (platform readers, which pick their extra fields themselves) every
+    top-level field is kept, still without author-like keys nested inside."""
     if not isinstance(record, dict):
         raise RecordError(f"expected an object with a text field, got {type(record).__name__}", location)
-    values = {name: ctx.resolve(record, name)[1] for name in CONTEXT_FIELDS}
+    index = _index(record)
+    used = {}
+    values = {}
+    for name in CONTEXT_FIELDS:
+        used[name], values[name] = _resolve(ctx, index, record, name)
     direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
     values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
     text = values.pop("text")
@@ -81,14 +123,35 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     except ValueError as exc:
         raise RecordError(str(exc), location) from None
     platform = _str(values.pop("platform")) or ctx.platform
-    author = ctx.pseudonymize(values.pop("author"), platform)
+    author = ctx.pseudonymize(_author_value(values.pop("author")), platform)
     ident = _str(values.pop("id")) or record_id(location, text)
-    extra = {k: v for k, v in record.items() if ctx.keep_authors or k not in AUTHOR_FIELDS}
+    extra = _extra(record, ctx, trusted, {used["author"]})
+    if len(text) > ctx.limits.max_text_chars:
+        extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
+        text = text[:ctx.limits.max_text_chars]
     return Comment(
         id=ident, text=text, source=location, platform=platform, author=author,
         created_at=created, likes=likes, extra=extra,
         **{k: _str(v) for k, v in values.items()}, **direct,
     )
+
+
+def _extra(record: dict[str, Any], ctx: ReadContext, trusted: bool, author_keys: set) -> dict[str, Any]:
+    if ctx.keep_authors:
+        return dict(record)
+    policy = ctx.policy
+    return {k: policy.scrub(v) for k, v in record.items()
+            if k not in author_keys and (policy.kept(k) or (trusted and (k in TRUSTED or not policy.author(k))))}
+
+
+TRUSTED = frozenset({"user_country"})  # derived by a platform reader (a country code), not an identity
+
+
+def _author_value(value: Any) -> Any:
+    """An author id as text; a nested object (``{"name": ...}``) by its id or name."""
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("name") or json.dumps(value, sort_keys=True, default=str)
+    return None if isinstance(value, (list, dict)) else value
 
 
 def _str(value: Any) -> str | None:

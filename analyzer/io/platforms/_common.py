@@ -3,16 +3,16 @@ fields, reading JSON that is either one document or JSON Lines, and sniffing."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from ...errors import RecordError
 from ...schema import Comment
 from ..base import Reject
-from ..formats import MAX_RAW, reject
+from ..formats import read_lines, reject, why
+from ..jsonstream import JsonScanner, loads
+from ..limits import FileLimitError, RecordLimitError
 from ..records import ReadContext, record_to_comment
 
 Where = int | str
@@ -26,57 +26,76 @@ def make_comment(path: str, where: Where, ctx: ReadContext, raw: Any, extra: dic
     ``--map`` fields), so readers decide exactly which input fields are kept: author
     names, ids and avatars are never in it. ``raw`` goes to the rejects file on failure.
     """
-    extra = {k: v for k, v in extra.items() if v is not None and v != ""}
     try:
-        return record_to_comment(extra, f"{path}:{where}", ctx, **fields)
-    except RecordError as exc:
-        return reject(exc.reason, path, where, dump_raw(raw))
+        extra = {k: v for k, v in extra.items() if v is not None and v != ""}
+        return record_to_comment(extra, f"{path}:{where}", ctx, trusted=True, **fields)
+    except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+        return reject(why(exc), path, where, raw, ctx.policy)
 
 
-def dump_raw(raw: Any) -> str:
-    if isinstance(raw, str):
-        return raw[:MAX_RAW]
-    return json.dumps(raw, ensure_ascii=False, default=str)[:MAX_RAW]
-
-
-def iter_json(stream: BinaryIO, path: str) -> Iterator[tuple[Where, Any]]:
-    """(where, value or Reject) for a JSON Lines stream, or one (1, document) for a
-    file holding a single (possibly pretty-printed) JSON document."""
-    number, first = _first_line(stream)
-    if first is None:
-        return
+def isolated(build: Callable[..., Any], record: Any, path: str, where: Where, ctx: ReadContext, *args: Any
+             ) -> Iterator[Comment | Reject]:
+    """``build(record, path, where, ctx, *args)`` (one Comment/Reject, or an iterator of
+    them); any exception becomes a Reject of that record and reading goes on."""
     try:
-        value = json.loads(first.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
-        yield from _whole_document(first + stream.read(), path, number)
+        result = build(record, path, where, ctx, *args)
+        if isinstance(result, (Comment, Reject)):
+            yield result
+            return
+        items = list(result)
+    except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+        yield reject(why(exc), path, where, record, ctx.policy)
         return
-    yield number, value
-    for number, raw in enumerate(stream, number + 1):
-        if not raw.strip():
-            continue
+    yield from items
+
+
+def dump_raw(raw: Any) -> Any:
+    """The raw record for a reject (``reject`` redacts it by the allow-list)."""
+    return raw
+
+
+def iter_json(stream: BinaryIO, path: str, ctx: ReadContext) -> Iterator[tuple[Where, Any]]:
+    """(where, value or Reject) for a JSON Lines stream, or for a file holding one
+    (possibly pretty-printed) JSON document: its array elements one by one ("#i"), or
+    the whole document (line of its start). Each value within the limits."""
+    lines = read_lines(stream, path, ctx.limits, ctx.policy)
+    number, first = 0, None
+    for number, first in lines:
+        if isinstance(first, Reject) or first.strip():
+            break
+    else:
+        return
+    if isinstance(first, Reject):
+        yield number, first
+    else:
         try:
-            yield number, json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            yield number, reject("line is not valid UTF-8; re-encode the file as UTF-8", path, number, repr(raw[:MAX_RAW]))
-        except ValueError as exc:
-            yield number, reject(f"invalid JSON ({exc})", path, number, raw.decode("utf-8", "replace"))
+            yield number, loads(first, ctx.limits)
+        except RecordLimitError as exc:
+            yield number, reject(why(exc), path, number, first, ctx.policy)
+        except ValueError:
+            yield from _whole_document(first.encode("utf-8"), stream, path, number, ctx)
+            return
+    for number, line in lines:
+        if isinstance(line, Reject):
+            yield number, line
+        elif line.strip():
+            try:
+                yield number, loads(line, ctx.limits)
+            except (ValueError, RecordLimitError) as exc:
+                reason = why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})"
+                yield number, reject(reason, path, number, line, ctx.policy)
 
 
-def _first_line(stream: BinaryIO) -> tuple[int, bytes | None]:
-    for number, raw in enumerate(stream, 1):
-        if raw.strip():
-            return number, raw
-    return 0, None
-
-
-def _whole_document(data: bytes, path: str, number: int) -> Iterator[tuple[Where, Any]]:
+def _whole_document(first: bytes, stream: BinaryIO, path: str, number: int, ctx: ReadContext
+                    ) -> Iterator[tuple[Where, Any]]:
+    scanner = JsonScanner(stream, ctx.limits, prefix=first)
+    where: Where = number
     try:
-        yield number, json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        yield number, reject("file is not valid UTF-8; re-encode it as UTF-8", path, number)
-    except ValueError as exc:
-        yield number, reject(f"not valid JSON or JSON Lines ({exc})", path, number,
-                             data[:MAX_RAW].decode("utf-8", "replace"))
+        for where, value in scanner.document():
+            where = number if where == "#0" else where
+            yield where, (reject(why(value), path, where) if isinstance(value, RecordLimitError) else value)
+    except FileLimitError as exc:
+        yield where, reject(f"not valid JSON or JSON Lines ({exc}); the rest of the file is skipped", path, where)
 
 
 def records_in(value: Any, keys: tuple[str, ...]) -> list[Any] | None:

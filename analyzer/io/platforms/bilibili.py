@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from xml.parsers import expat
 
-from ..formats import Format, reject
-from ._common import make_comment, number
+from ..formats import MAX_RAW, Format, Redacted, reject
+from ._common import isolated, make_comment, number
 
 PLATFORM = "bilibili"
 CHUNK = 1 << 16
@@ -79,13 +79,14 @@ def _parser(state: _State):
 def _drain(state, path, ctx):
     pending, state.pending = state.pending, []
     for line, p, text in pending:
-        yield _comment(line, p, text, state.chat_id, path, ctx)
+        yield from isolated(_comment, (line, p, text, state.chat_id), path, line, ctx)
 
 
-def _comment(line, p, text, chat_id, path, ctx):
+def _comment(record, path, where, ctx):
+    line, p, text, chat_id = record
     fields = p.split(",")
-    shown = ",".join("<redacted>" if i == 6 else f for i, f in enumerate(fields))  # user hash
-    raw = f'<d p="{shown}">{text}</d>'
+    shown = ",".join(fields[:6] + ["<redacted>"] * (len(fields) > 6))  # user hash and what follows
+    raw = Redacted(f'<d p="{shown}">{text[:MAX_RAW]}</d>')
     video_time, sent = (number(fields[0]), number(fields[4])) if len(fields) >= 8 else (None, None)
     if video_time is None or sent is None or video_time < 0:
         return reject("danmaku 'p' attribute must hold at least 8 comma-separated fields "

@@ -9,13 +9,12 @@ paragraphs.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from ..base import Reject
-from ..formats import Format, reject
-from ._common import dump_raw, get, has_any_key, iter_json, make_comment, number, records_in
+from ..formats import Format, reject, why
+from ..tables import open_table
+from ._common import dump_raw, get, has_any_key, isolated, iter_json, make_comment, number, records_in
 
 PLATFORM = "mydramalist"
 FIELDS = {
@@ -54,17 +53,17 @@ class MyDramaList(Format):
         if path.lower().endswith((".csv", ".tsv")) or not _peek_json(stream):
             yield from _read_csv(stream, path, ctx)
             return
-        for where, value in iter_json(stream, path):
+        for where, value in iter_json(stream, path, ctx):
             if isinstance(value, Reject):
                 yield value
                 continue
             records = records_in(value, ("reviews", "data", "items"))
             if records is None or (isinstance(value, dict) and _field(value, "text") is not None):
-                yield _review(value, path, where, ctx, None)
+                yield from isolated(_review, value, path, where, ctx, None)
                 continue
             drama = get(value, "data", "title") or get(value, "title")
             for index, record in enumerate(records):
-                yield _review(record, path, f"{where}#{index}", ctx, drama)
+                yield from isolated(_review, record, path, f"{where}#{index}", ctx, drama)
 
 
 def _peek_json(stream) -> bool:
@@ -73,18 +72,18 @@ def _peek_json(stream) -> bool:
 
 
 def _read_csv(stream, path, ctx):
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.DictReader(text, delimiter="\t" if path.lower().endswith(".tsv") else ",")
-    start = 1
-    try:
-        for row in reader:
-            where, start = start + 1, reader.line_num
-            if None in row or any(v is None for v in row.values()):
-                yield reject("row has a different number of columns than the header", path, where, dump_raw(row))
-                continue
-            yield _review(row, path, where, ctx, None)
-    except csv.Error as exc:  # e.g. a field over the csv module's size limit
-        yield reject(f"unreadable CSV ({exc}); the rest of the file is skipped", path, reader.line_num + 1)
+    table = open_table(stream, path, ctx.limits)
+    header = table.header or []
+    for where, row in table.rows():
+        if isinstance(row, Exception):
+            yield reject(why(row), path, where)
+        elif not any(cell.strip() for cell in row):
+            continue
+        elif len(row) != len(header):
+            yield reject("row has a different number of columns than the header", path, where,
+                         dict(zip(header, row)), ctx.policy)
+        else:
+            yield from isolated(_review, dict(zip(header, row)), path, where, ctx, None)
 
 
 def _field(record, name):

@@ -13,7 +13,7 @@ import re
 
 from ..base import Reject
 from ..formats import Format, reject
-from ._common import dump_raw, has_any_key, has_keys, iter_json, looks_json, make_comment
+from ._common import dump_raw, has_any_key, has_keys, isolated, iter_json, looks_json, make_comment
 
 PLATFORM = "reddit"
 GONE = {"[deleted]", "[removed]", "[ Removed by Reddit ]", "[removed by reddit]"}
@@ -34,14 +34,14 @@ class Reddit(Format):
         return keys or (dump_name and has_any_key(head, "body", "selftext", "author"))
 
     def read(self, stream, path, ctx):
-        for where, value in iter_json(stream, path):
+        for where, value in iter_json(stream, path, ctx):
             if isinstance(value, Reject):
                 yield value
             elif isinstance(value, list):
                 for index, record in enumerate(value):
-                    yield _record(record, path, f"{where}#{index}", ctx)
+                    yield from isolated(_record, record, path, f"{where}#{index}", ctx)
             else:
-                yield _record(value, path, where, ctx)
+                yield from isolated(_record, value, path, where, ctx)
 
 
 def _record(record, path, where, ctx):
@@ -62,7 +62,7 @@ def _record(record, path, where, ctx):
     return make_comment(
         path, where, ctx, record, extra,
         id=ident, text=text, platform=PLATFORM,
-        author=None if author in GONE else author,
+        author=None if isinstance(author, str) and author in GONE else author,
         created_at=record.get("created_utc"), likes=record.get("score"),
         reply_to=None if submission else record.get("parent_id"),
         title=record.get("title") if submission else record.get("link_title"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..base import Reject
 from ..formats import Format, reject
-from ._common import dump_raw, get, has_any_key, has_keys, iter_json, make_comment
+from ._common import dump_raw, get, has_any_key, has_keys, isolated, iter_json, make_comment
 from .places import country_from_location
 
 PLATFORM = "twitter"
@@ -26,13 +26,13 @@ class TwitterV2(Format):
         return tweet_keys and has_keys(head, "text") and has_any_key(head, "data", "author_id", "author")
 
     def read(self, stream, path, ctx):
-        for where, value in iter_json(stream, path):
+        for where, value in iter_json(stream, path, ctx):
             if isinstance(value, Reject):
                 yield value
                 continue
             for r_index, response in enumerate(value if isinstance(value, list) else [value]):
                 prefix = where if not isinstance(value, list) else f"{where}#{r_index}"
-                yield from _response(response, path, prefix, ctx)
+                yield from isolated(_response, response, path, prefix, ctx)
 
 
 def _response(response, path, prefix, ctx):
@@ -40,7 +40,7 @@ def _response(response, path, prefix, ctx):
         yield reject("expected a Twitter API v2 response object", path, prefix, dump_raw(response))
         return
     if "data" not in response and "text" in response:  # a flattened tweet
-        yield _tweet(response, path, prefix, ctx, {}, {})
+        yield from isolated(_tweet, response, path, prefix, ctx, {}, {})
         return
     users = _by_id(get(response, "includes", "users"))
     places = _by_id(get(response, "includes", "places"))
@@ -50,12 +50,12 @@ def _response(response, path, prefix, ctx):
         yield reject("response has no 'data' (errors only, or not a Twitter API v2 response)", path, prefix, dump_raw(response))
         return
     for index, tweet in enumerate(tweets):
-        yield _tweet(tweet, path, f"{prefix}#{index}", ctx, users, places)
+        yield from isolated(_tweet, tweet, path, f"{prefix}#{index}", ctx, users, places)
 
 
 def _by_id(items):
     items = items[:MAX_INCLUDES] if isinstance(items, list) else []
-    return {item.get("id"): item for item in items if isinstance(item, dict)}
+    return {item.get("id"): item for item in items if isinstance(item, dict) and isinstance(item.get("id"), (str, int))}
 
 
 def _tweet(tweet, path, where, ctx, users, places):

@@ -14,7 +14,7 @@ import re
 
 from ..base import Reject
 from ..formats import Format, reject
-from ._common import dump_raw, has_any_key, has_keys, iter_json, make_comment, number, records_in
+from ._common import dump_raw, has_any_key, has_keys, isolated, iter_json, make_comment, number, records_in
 
 PLATFORM = "viki"
 TIME_KEYS = (("time", 1.0), ("video_time", 1.0), ("start_time", 1.0), ("time_ms", 0.001), ("start_ms", 0.001))
@@ -32,16 +32,16 @@ class VikiTimedComments(Format):
         return timed and shaped and ("viki" in name.lower() or bool(_VIKI_ID.search(head)))
 
     def read(self, stream, path, ctx):
-        for where, value in iter_json(stream, path):
+        for where, value in iter_json(stream, path, ctx):
             if isinstance(value, Reject):
                 yield value
                 continue
             records = records_in(value, ("response", "timed_comments", "comments", "data"))
             if records is None:
-                yield _comment(value, path, where, ctx)
+                yield from isolated(_comment, value, path, where, ctx)
                 continue
             for index, record in enumerate(records):
-                yield _comment(record, path, f"{where}#{index}" if where != 1 else f"#{index}", ctx)
+                yield from isolated(_comment, record, path, f"{where}#{index}" if where != 1 else f"#{index}", ctx)
 
 
 def _video_time(record):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..base import Reject
 from ..formats import Format, reject
-from ._common import dump_raw, get, iter_json, make_comment
+from ._common import dump_raw, get, isolated, iter_json, make_comment
 
 PLATFORM = "youtube"
 KINDS = (b'"youtube#commentThreadListResponse"', b'"youtube#commentListResponse"',
@@ -25,7 +25,7 @@ class YoutubeApi(Format):
 
     def read(self, stream, path, ctx):
         videos: dict[str, dict] = {}
-        for where, value in iter_json(stream, path):
+        for where, value in iter_json(stream, path, ctx):
             if isinstance(value, Reject):
                 yield value
                 continue
@@ -35,20 +35,21 @@ class YoutubeApi(Format):
                 if get(response, "kind") == VIDEO_LIST:
                     _remember_videos(response, videos)
                     continue
-                yield from _response(response, path, prefix, ctx, videos)
+                yield from isolated(_response, response, path, prefix, ctx, videos)
 
 
 def _remember_videos(response, videos):
     """Titles and channel names from a ``videos.list`` response (the collector writes
     one first), attached to the comments of those videos read later in the file."""
-    for item in get(response, "items", default=[]) or []:
+    items = get(response, "items")
+    for item in items if isinstance(items, list) else []:
         if len(videos) < 10_000 and isinstance(get(item, "id"), str):
             videos[item["id"]] = {"video_title": get(item, "snippet", "title"),
                                   "channel_title": get(item, "snippet", "channelTitle")}
 
 
 def _response(response, path, prefix, ctx, videos):
-    if isinstance(response, dict) and response.get("kind", "").startswith("youtube#comment") \
+    if isinstance(response, dict) and str(response.get("kind") or "").startswith("youtube#comment") \
             and "items" not in response:
         response = {"items": [response]}  # a bare thread or comment
     items = get(response, "items")
@@ -58,19 +59,20 @@ def _response(response, path, prefix, ctx, videos):
     for index, item in enumerate(items):
         where = f"{prefix}#{index}"
         if get(item, "kind") == "youtube#commentThread" or get(item, "snippet", "topLevelComment"):
-            yield from _thread(item, path, where, ctx, videos)
+            yield from isolated(_thread, item, path, where, ctx, videos)
         else:
-            yield _comment(item, path, where, ctx, None, videos)
+            yield from isolated(_comment, item, path, where, ctx, None, videos)
 
 
 def _thread(item, path, where, ctx, videos):
     snippet = get(item, "snippet", default={})
     top = get(snippet, "topLevelComment")
     thread = {"total_reply_count": get(snippet, "totalReplyCount"), "is_public": get(snippet, "isPublic")}
-    yield _comment(top if top is not None else item, path, where, ctx, None, videos, thread)
+    yield from isolated(_comment, top if top is not None else item, path, where, ctx, None, videos, thread)
     replies = get(item, "replies", "comments", default=[])
+    parent = get(top, "id") or get(item, "id")
     for r_index, reply in enumerate(replies if isinstance(replies, list) else []):
-        yield _comment(reply, path, f"{where}.{r_index}", ctx, get(top, "id") or get(item, "id"), videos)
+        yield from isolated(_comment, reply, path, f"{where}.{r_index}", ctx, parent, videos)
 
 
 def _comment(item, path, where, ctx, parent, videos, thread=None):
@@ -85,7 +87,7 @@ def _comment(item, path, where, ctx, parent, videos, thread=None):
         "updated_at": snippet.get("updatedAt"),
         "text_format": "html" if text is not original else None,
         **(thread or {}),
-        **videos.get(snippet.get("videoId"), {}),
+        **(videos.get(snippet.get("videoId"), {}) if isinstance(snippet.get("videoId"), str) else {}),
     }
     author = get(snippet, "authorChannelId", "value") or snippet.get("authorDisplayName")
     return make_comment(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..fields import parse_time
 from ..base import Reject
 from ..formats import Format, reject
-from ._common import dump_raw, has_any_key, has_keys, iter_json, make_comment, records_in
+from ._common import dump_raw, has_any_key, has_keys, isolated, iter_json, make_comment, records_in
 
 PLATFORM = "youtube"
 
@@ -18,16 +18,16 @@ class YoutubeDownloader(Format):
         return has_keys(head, "cid", "text") and has_any_key(head, "votes", "time_parsed", "heart", "reply")
 
     def read(self, stream, path, ctx):
-        for where, value in iter_json(stream, path):
+        for where, value in iter_json(stream, path, ctx):
             if isinstance(value, Reject):
                 yield value
                 continue
             records = records_in(value, ("comments",)) if not _is_record(value) else None
             if records is None:
-                yield _comment(value, path, where, ctx)
+                yield from isolated(_comment, value, path, where, ctx)
                 continue
             for index, record in enumerate(records):
-                yield _comment(record, path, f"#{index}", ctx)
+                yield from isolated(_comment, record, path, f"#{index}", ctx)
 
 
 def _is_record(value) -> bool:

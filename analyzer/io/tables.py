@@ -1,0 +1,112 @@
+"""Delimited text tables as spreadsheets export them: the encoding (UTF-8, UTF-8 with
+BOM, UTF-16 with BOM as Excel's "Unicode text", else Windows-1252) and the delimiter
+(comma, semicolon, tab or pipe: the most frequent in the header line) are detected;
+lines are read within ``max_record_bytes``."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .limits import Limits, RecordLimitError
+
+DELIMITERS = (",", ";", "\t", "|")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0::2].count(0) > len(head) // 4:
+        return "utf-16-be"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the peek
+            return "cp1252"
+    return "utf-8"
+
+
+def detect_delimiter(header: str, path: str) -> str:
+    if path.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    unquoted = _QUOTED.sub("", header)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties keep the earlier (comma first)
+    return best if counts[best] else ","
+
+
+class _Lines:
+    """Text lines for csv.reader; a line over the limit raises RecordLimitError once and
+    is skipped, and the iterator goes on (a generator could not)."""
+
+    def __init__(self, text: io.TextIOBase, first: str, limit: int) -> None:
+        self.text, self.first, self.limit = text, first, limit
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.first is not None:
+            line, self.first = self.first, None
+            return line
+        line = self.text.readline(self.limit + 1)
+        if not line:
+            raise StopIteration
+        if len(line) > self.limit and not line.endswith(("\n", "\r")):
+            while (rest := self.text.readline(1 << 20)) and not rest.endswith(("\n", "\r")):
+                pass
+            raise RecordLimitError(f"line longer than input.max_record_bytes ({self.limit})")
+        return line
+
+
+@dataclass
+class Table:
+    reader: "csv._reader"
+    header: list[str] | None
+    delimiter: str
+    encoding: str
+    skipped: int = 0  # blank lines before the header
+
+    def rows(self) -> Iterator[tuple[int, list[str] | Exception]]:
+        """(first line number of the row, its cells or the error that row raised)."""
+        start = self.reader.line_num + self.skipped
+        while True:
+            try:
+                row = next(self.reader)
+            except StopIteration:
+                return
+            except (csv.Error, RecordLimitError) as exc:
+                yield start + 1, exc
+                start = self.reader.line_num + self.skipped
+                continue
+            yield start + 1, row
+            start = self.reader.line_num + self.skipped
+
+
+def open_table(stream: BinaryIO, path: str, limits: Limits) -> Table:
+    head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+    encoding = detect_encoding(head)
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+    first, skipped = text.readline(limits.max_record_bytes + 1), 0
+    while first and not first.strip():
+        first, skipped = text.readline(limits.max_record_bytes + 1), skipped + 1
+    if len(first) > limits.max_record_bytes:
+        raise RecordLimitError(f"header line longer than input.max_record_bytes ({limits.max_record_bytes})")
+    delimiter = detect_delimiter(first, path)
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_record_bytes))
+    reader = csv.reader(_Lines(text, first, limits.max_record_bytes), delimiter=delimiter)
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)] if first else None
+    except StopIteration:
+        header = None
+    return Table(reader, header, delimiter, encoding, skipped)
