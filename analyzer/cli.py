@@ -155,9 +155,12 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from .collect.youtube import collect_youtube
+    from .collect.youtube import collect_youtube, read_api_key
 
-    summary = collect_youtube(args.video, args.api_key, args.output)
+    if args.api_key is not None:
+        raise ConfigError("Do not pass the API key as an argument (ps and shell history show it); "
+                          "set YOUTUBE_API_KEY or use --api-key-file FILE.")
+    summary = collect_youtube(args.video, read_api_key(args.api_key_file), args.output)
     print(json.dumps(summary, indent=2, default=str) if isinstance(summary, dict) else summary)
     return 0
 
@@ -219,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="collect comments with an official API", description="Collect YouTube comments with the YouTube Data API v3 (resumable).")
     p.add_argument("source", choices=("youtube",))
     p.add_argument("--video", required=True, metavar="ID")
-    p.add_argument("--api-key", required=True, metavar="KEY")
+    p.add_argument("--api-key-file", metavar="FILE", help="file whose first line is the API key (default: $YOUTUBE_API_KEY)")
+    p.add_argument("--api-key", help=argparse.SUPPRESS)  # refused: a key in argv leaks via ps and shell history
     p.add_argument("-o", "--output", required=True, metavar="DUMP.jsonl")
     p.set_defaults(func=cmd_collect)
     return parser

@@ -27,7 +27,8 @@ class Replay:
         self.calls: list[dict] = []
         self.fail_at, self.failure = fail_at, failure
 
-    def get(self, url: str) -> tuple[int, bytes]:
+    def get(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        assert headers == {"X-Goog-Api-Key": "KEY"} and "KEY" not in url  # the key never in a URL
         parsed = urlparse(url)
         query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
         self.calls.append({"method": parsed.path.rsplit("/", 1)[1], **query})
@@ -101,5 +102,23 @@ def test_state_of_another_video_is_refused(tmp_path):
 
 
 def test_missing_arguments(tmp_path):
-    with pytest.raises(CollectError, match="--api-key"):
+    with pytest.raises(CollectError, match="YOUTUBE_API_KEY"):
         collect_youtube("recVideo001", "", tmp_path / "d.jsonl", session=Replay())
+
+
+def test_cli_takes_the_key_from_env_or_file_never_argv(tmp_path, monkeypatch, capsys):
+    from analyzer.cli import main
+    from analyzer.collect.youtube import read_api_key
+
+    out = str(tmp_path / "d.jsonl")
+    assert main(["collect", "youtube", "--video", "v", "--api-key", "SECRETKEY", "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert "\n" not in err.strip() and "YOUTUBE_API_KEY" in err and "SECRETKEY" not in err
+    monkeypatch.delenv("YOUTUBE_API_KEY", raising=False)
+    with pytest.raises(CollectError, match="YOUTUBE_API_KEY"):
+        read_api_key()
+    monkeypatch.setenv("YOUTUBE_API_KEY", " envkey \n")
+    assert read_api_key() == "envkey"
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("filekey\n")
+    assert read_api_key(str(key_file)) == "filekey"

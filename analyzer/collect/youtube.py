@@ -30,15 +30,18 @@ class CollectError(AnalyzerError):
     """Collection stopped; the message says why and how to go on."""
 
 
+ENV_KEY = "YOUTUBE_API_KEY"
+
+
 class Session(Protocol):
-    def get(self, url: str) -> tuple[int, bytes]: ...
+    def get(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]: ...
 
 
 class UrllibSession:
     """GET with urllib; returns (HTTP status, body) for error statuses too."""
 
-    def get(self, url: str) -> tuple[int, bytes]:
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    def get(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, headers={"Accept": "application/json", **headers})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
                 return response.status, response.read()
@@ -68,7 +71,8 @@ def collect_youtube(video_id: str, api_key: str, out_path: str | Path, resume: b
     if not video_id or not isinstance(video_id, str):
         raise CollectError("Give the video id with --video ID (the part after v= in the URL).")
     if not api_key:
-        raise CollectError("Give a YouTube Data API v3 key with --api-key KEY (Google Cloud console -> Credentials).")
+        raise CollectError(f"Give a YouTube Data API v3 key in ${ENV_KEY} or a file named by --api-key-file "
+                           "(Google Cloud console -> Credentials).")
     out_path, session = Path(out_path), session or UrllibSession()
     state_path = out_path.with_name(out_path.name + ".state.json")
     state = _load_state(state_path, video_id) if resume else None
@@ -79,17 +83,17 @@ def collect_youtube(video_id: str, api_key: str, out_path: str | Path, resume: b
         return state
     _trim(out_path, state.bytes_written)
     if state.pages == 0 and state.bytes_written == 0:
-        video = _call(session, "videos", {"part": "snippet", "id": video_id, "key": api_key}, state_path)
+        video = _call(session, "videos", {"part": "snippet", "id": video_id}, api_key, state_path)
         if not video.get("items"):
             raise CollectError(f"No video with id {video_id!r}; check the id after v= in the URL.")
         _append(out_path, video, state)
         _save(state_path, state)
     while not state.done and (max_pages is None or state.pages < max_pages):
         params = {"part": "snippet,replies", "videoId": video_id, "maxResults": 100, "order": order,
-                  "textFormat": "plainText", "key": api_key}
+                  "textFormat": "plainText"}
         if state.next_page_token:
             params["pageToken"] = state.next_page_token
-        page = _call(session, "commentThreads", params, state_path)
+        page = _call(session, "commentThreads", params, api_key, state_path)
         items = page.get("items") or []
         _append(out_path, page, state)
         state.pages += 1
@@ -101,9 +105,10 @@ def collect_youtube(video_id: str, api_key: str, out_path: str | Path, resume: b
     return state
 
 
-def _call(session: Session, method: str, params: dict, state_path: Path) -> dict:
+def _call(session: Session, method: str, params: dict, api_key: str, state_path: Path) -> dict:
+    # The key travels in a header, never in the URL (URLs end up in logs and proxies).
     url = f"{API}/{method}?{urllib.parse.urlencode(params)}"
-    status, body = session.get(url)
+    status, body = session.get(url, {"X-Goog-Api-Key": api_key})
     try:
         payload = json.loads(body.decode("utf-8")) if body else {}
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -170,6 +175,24 @@ def _load_state(state_path: Path, video_id: str) -> CollectState | None:
         raise CollectError(f"{state_path} belongs to video {state.video_id}, not {video_id}; "
                            "choose another -o file or delete the state file to start over.")
     return state
+
+
+def read_api_key(key_file: str | None = None) -> str:
+    """The API key from ``key_file`` (first line) or the ``YOUTUBE_API_KEY`` environment
+    variable; never from a command-line argument, which ``ps`` and shell history show."""
+    if key_file:
+        try:
+            key = Path(key_file).read_text(encoding="utf-8").strip().splitlines()
+        except OSError as exc:
+            raise CollectError(f"Cannot read the API key file {key_file}: {exc.strerror}.") from None
+        if not key or not key[0].strip():
+            raise CollectError(f"The API key file {key_file} is empty; put the key on its first line.")
+        return key[0].strip()
+    key = os.environ.get(ENV_KEY, "").strip()
+    if not key:
+        raise CollectError(f"Give a YouTube Data API v3 key in ${ENV_KEY} or a file named by --api-key-file "
+                           "(Google Cloud console -> Credentials).")
+    return key
 
 
 def _save(state_path: Path, state: CollectState) -> None:

@@ -192,9 +192,9 @@ class Delimited(Format):
                 continue
             elif len(row) != len(header):
                 # As a record keyed by the header, so it is redacted like any record.
-                cells = dict(zip(header, row)) | {f"_column_{i + 1}": v for i, v in enumerate(row) if i >= len(header)}
                 yield reject(f"expected {len(header)} columns, found {len(row)} "
-                             f"(delimiter detected: {table.delimiter!r})", path, number, cells, ctx.policy)
+                             f"(delimiter detected: {table.delimiter!r})", path, number,
+                             ctx.policy.cells(header, row, table.delimiter), ctx.policy)
             else:
                 yield safe_comment(dict(zip(header, row)), path, number, ctx)
 

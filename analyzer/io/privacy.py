@@ -57,13 +57,17 @@ class FieldPolicy:
         self.values = (self.keep | {norm(v) for v in values}) - self.authors  # shown in rejects too
 
     def author(self, name) -> bool:
-        key = norm(name)
-        if key in self.authors:
-            return True
-        return key not in self.keep and is_author_like(name)
+        return norm(name) in self.authors or is_author_like(name)
 
     def kept(self, name) -> bool:
         return norm(name) in self.keep and not self.author(name)
+
+    def cells(self, header: list[str], row: list[str], delimiter: str) -> dict[str, str]:
+        """A CSV row whose cells do not match the header, for a reject: a cell holding the
+        delimiter, a quote or a line break may have swallowed its neighbours (an unclosed
+        quote), so it is redacted whatever its column."""
+        cells = dict(zip(header, row)) | {f"_column_{i + 1}": v for i, v in enumerate(row) if i >= len(header)}
+        return {k: REDACTED if any(c in v for c in (delimiter, '"', "\n", "\r")) else v for k, v in cells.items()}
 
     def scrub(self, value, depth: int = 0):
         """``value`` without author-like keys at any depth (for values already allowed)."""
