@@ -310,7 +310,7 @@ def test_every_author_like_field_is_dropped_everywhere(write):
         items += comments + rejects
     assert secrets_in(items) == []
     kept = [i for i in items if isinstance(i, Comment) and i.text == "great show"]
-    assert kept and all(c.extra == {"lang": "en", "episode": 3} for c in kept)
+    assert kept and all(c.extra == {"text": "great show", "lang": "en", "episode": 3} for c in kept)
 
 
 def test_mapped_author_field_is_pseudonymised_not_kept(write):
@@ -324,4 +324,4 @@ def test_mapped_author_field_is_pseudonymised_not_kept(write):
 def test_keep_fields_adds_to_the_allow_list(write):
     path = write("k.jsonl", jsonl({"text": "hi", "campaign": "spring", "Display Name": "secret_dn"}))
     (c,), _, _ = collect(path, keep_fields=("campaign", "display_name"))
-    assert c.extra == {"campaign": "spring"}
+    assert c.extra == {"text": "hi", "campaign": "spring"}

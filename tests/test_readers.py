@@ -142,4 +142,6 @@ def test_readers_never_crash_on_arbitrary_bytes(tmp_path_factory, data):
 def test_csv_reject_redacts_author_columns(write):
     path = write("bad.csv", "id,text,user\na,fine,alice\nb,broken,bob_the_fan,extra\n")
     _, rejects, _ = collect([str(path)])
-    assert len(rejects) == 1 and "bob_the_fan" not in rejects[0].raw and "broken" in rejects[0].raw
+    assert len(rejects) == 1 and "bob_the_fan" not in rejects[0].raw and "broken" not in rejects[0].raw
+    assert json.loads(rejects[0].raw) == {"id": "<redacted>", "text": "<redacted>", "user": "<redacted>",
+                                          "_column_4": "<redacted>"}

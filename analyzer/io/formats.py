@@ -194,7 +194,7 @@ class Delimited(Format):
                 # As a record keyed by the header, so it is redacted like any record.
                 yield reject(f"expected {len(header)} columns, found {len(row)} "
                              f"(delimiter detected: {table.delimiter!r})", path, number,
-                             ctx.policy.cells(header, row, table.delimiter), ctx.policy)
+                             ctx.policy.cells(header, row), ctx.policy)
             else:
                 yield safe_comment(dict(zip(header, row)), path, number, ctx)
 

@@ -6,7 +6,8 @@ author-like when its name, compared case- and punctuation-insensitively, is one 
 ``AUTHOR_NAMES`` or contains one of ``AUTHOR_PARTS`` (``authorName``, ``Display Name``,
 ``reviewer.name``, ``screen_name``, ``email`` ...), or when the user mapped it to
 ``author`` (``--map handle=author``). Raw records in rejects keep only allow-listed
-values; every other value is shown as ``"<redacted>"``.
+values (none at all when the record could not be parsed); every other value is shown
+as ``"<redacted>"``.
 """
 
 from __future__ import annotations
@@ -62,12 +63,17 @@ class FieldPolicy:
     def kept(self, name) -> bool:
         return norm(name) in self.keep and not self.author(name)
 
-    def cells(self, header: list[str], row: list[str], delimiter: str) -> dict[str, str]:
-        """A CSV row whose cells do not match the header, for a reject: a cell holding the
-        delimiter, a quote or a line break may have swallowed its neighbours (an unclosed
-        quote), so it is redacted whatever its column."""
-        cells = dict(zip(header, row)) | {f"_column_{i + 1}": v for i, v in enumerate(row) if i >= len(header)}
-        return {k: REDACTED if any(c in v for c in (delimiter, '"', "\n", "\r")) else v for k, v in cells.items()}
+    def cells(self, header: list[str], row: list[str]) -> dict[str, str]:
+        """A CSV row whose cells do not match the header, for a reject: a lost or extra
+        delimiter or quote may have moved any cell (an author too) under another column,
+        so every value is redacted; the row's shape and the file:line remain."""
+        keys = [h if self.known(h) else f"<column {i + 1}>" for i, h in enumerate(header)]
+        keys += [f"_column_{i + 1}" for i in range(len(header), len(row))]
+        return dict.fromkeys(keys, REDACTED)
+
+    def known(self, name) -> bool:
+        """A field name from the vocabulary (safe to show as a key)."""
+        return norm(name) in self.values or is_author_like(name)
 
     def scrub(self, value, depth: int = 0):
         """``value`` without author-like keys at any depth (for values already allowed)."""
@@ -97,26 +103,18 @@ class FieldPolicy:
         return self.redact(value, depth + 1) if isinstance(value, (dict, list)) else REDACTED
 
     def redact_text(self, text: str) -> str:
-        """A record that could not be parsed: JSON-ish tokens re-emitted with every value
-        that does not follow an allowed key replaced (works on cut or broken records)."""
-        out, key, pending_key = [], None, None
+        """A record that could not be parsed (cut, broken quoting): its tokens cannot be
+        trusted to sit under the right keys, so every value is redacted and only known key
+        names are shown; the reject's reason and file:line point at the original."""
+        out = []
         for match in _TOKEN.finditer(text):
             token = match.group()
-            if token.isspace() or token in "{}[],":
+            if token.isspace() or token in "{}[],:":
                 out.append(token)
-                if token in "{},":
-                    key = None
-                continue
-            if token == ":":
-                out.append(token)
-                key = pending_key
-                continue
-            if token.startswith('"') and _next_is_colon(text, match.end()):
-                pending_key = token.strip('"')
-                out.append(token if len(token) <= 80 and not any(c in token for c in "\\") else '"<key>"')
-                continue
-            allowed = key is not None and norm(key) in self.values and not self.author(key)
-            out.append(token if allowed else json.dumps(REDACTED))
+            elif token.startswith('"') and _next_is_colon(text, match.end()):
+                out.append(token if self.known(token.strip('"')) and "\\" not in token else '"<key>"')
+            else:
+                out.append(json.dumps(REDACTED))
         return "".join(out)
 
 

@@ -125,7 +125,8 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     platform = _str(values.pop("platform")) or ctx.platform
     author = ctx.pseudonymize(_author_value(values.pop("author")), platform)
     ident = _str(values.pop("id")) or record_id(location, text)
-    extra = _extra(record, ctx, trusted, {used["author"]})
+    context_keys = {key for name, key in used.items() if key is not None and name != "author"}
+    extra = _extra(record, ctx, trusted, {used["author"]}, context_keys)
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]
@@ -136,12 +137,16 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     )
 
 
-def _extra(record: dict[str, Any], ctx: ReadContext, trusted: bool, author_keys: set) -> dict[str, Any]:
+def _extra(record: dict[str, Any], ctx: ReadContext, trusted: bool, author_keys: set, context_keys: set
+           ) -> dict[str, Any]:
+    """The input fields kept: the recognised context fields as they came (the annotate
+    contract gives them back), allow-listed ones, and for platform readers their picks."""
     if ctx.keep_authors:
         return dict(record)
     policy = ctx.policy
     return {k: policy.scrub(v) for k, v in record.items()
-            if k not in author_keys and (policy.kept(k) or (trusted and (k in TRUSTED or not policy.author(k))))}
+            if k not in author_keys and (policy.kept(k) or (k in context_keys and not policy.author(k))
+                                         or (trusted and (k in TRUSTED or not policy.author(k))))}
 
 
 TRUSTED = frozenset({"user_country"})  # derived by a platform reader (a country code), not an identity

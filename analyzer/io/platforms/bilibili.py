@@ -96,6 +96,6 @@ def _comment(record, path, where, ctx):
              "weight": fields[8] if len(fields) > 8 else None}
     return make_comment(
         path, line, ctx, raw, extra,
-        id=fields[7] or None, text=text, platform=PLATFORM, author=fields[6] or None,
+        id=fields[7] if fields[7].isdigit() else None,  # a row id is a number; anything else is a shifted field text=text, platform=PLATFORM, author=fields[6] or None,
         created_at=int(sent), video_time=video_time,
     )

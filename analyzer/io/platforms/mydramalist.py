@@ -81,7 +81,7 @@ def _read_csv(stream, path, ctx):
             continue
         elif len(row) != len(header):
             yield reject("row has a different number of columns than the header", path, where,
-                         ctx.policy.cells(header, row, table.delimiter), ctx.policy)
+                         ctx.policy.cells(header, row), ctx.policy)
         else:
             yield from isolated(_review, dict(zip(header, row)), path, where, ctx, None)
 
