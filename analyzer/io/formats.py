@@ -190,13 +190,22 @@ class Delimited(Format):
                              path, number, None)
             elif not any(cell.strip() for cell in row):
                 continue
-            elif len(row) != len(header):
+            elif len(row) != len(header) or swallowed(row, header, table.delimiter, ctx):
                 # As a record keyed by the header, so it is redacted like any record.
-                yield reject(f"expected {len(header)} columns, found {len(row)} "
+                found = f"found {len(row)}" if len(row) != len(header) else "a quoted cell holds whole rows (unclosed quote?)"
+                yield reject(f"expected {len(header)} columns, {found} "
                              f"(delimiter detected: {table.delimiter!r})", path, number,
                              ctx.policy.cells(header, row), ctx.policy)
             else:
                 yield safe_comment(dict(zip(header, row)), path, number, ctx)
+
+
+def swallowed(row: list[str], header: list[str], delimiter: str, ctx: ReadContext) -> bool:
+    """Whether a multi-line cell holds what looks like whole rows (an unclosed quote ate
+    them, authors included), in a table with an author column: such a row is rejected."""
+    if len(header) < 2 or not any(ctx.policy.author(h) for h in header):
+        return False
+    return any(line.count(delimiter) >= len(header) - 1 for cell in row if "\n" in cell for line in cell.splitlines())
 
 
 class Parquet(Format):
@@ -216,10 +225,13 @@ class Parquet(Format):
             yield reject(f"not a readable Parquet file ({exc})", path, "row 0")
             return
         row = 0
-        for batch in parquet.iter_batches(batch_size=4096):
-            for record in batch.to_pylist():
-                row += 1
-                yield safe_comment(record, path, f"row {row}", ctx)
+        try:
+            for batch in parquet.iter_batches(batch_size=4096):
+                for record in batch.to_pylist():
+                    row += 1
+                    yield safe_comment(record, path, f"row {row}", ctx)
+        except Exception as exc:  # noqa: BLE001 - a corrupt page: keep the rows before it
+            yield reject(f"Parquet file unreadable after row {row} ({exc}); the rest is skipped", path, f"row {row + 1}")
 
 
 for _fmt in (JsonLines(), JsonDocument(), Delimited(), Parquet()):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 REDACTED = "<redacted>"
 AUTHOR_NAMES = frozenset({
@@ -35,16 +36,28 @@ KEEP_EXTRA = frozenset({
 })
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=8192)
+def _norm(name: str) -> str:
+    return _NON_WORD.sub("", name).lower()
+
+
 def norm(name) -> str:
     """``"Comment Text"``, ``comment_text`` and ``commentText`` all give ``commenttext``."""
-    return re.sub(r"[\W_]+", "", str(name)).lower()
+    return _norm(name if isinstance(name, str) else str(name))
 
 
 _KEEP = frozenset(norm(k) for k in KEEP_EXTRA)
 
 
 def is_author_like(name) -> bool:
-    key = norm(name)
+    return _author_like(norm(name))
+
+
+@lru_cache(maxsize=8192)
+def _author_like(key: str) -> bool:
     return key in AUTHOR_NAMES or any(part in key for part in AUTHOR_PARTS)
 
 

@@ -74,8 +74,12 @@ class ReadContext:
 
 
 def _index(record: dict[str, Any]) -> dict[str, str]:
-    """normalized name -> the record's own key (the first of any that collide)."""
+    """normalized name -> the record's own key (the first of any that collide, keys
+    holding a value before empty ones)."""
     index: dict[str, str] = {}
+    for key, value in record.items():
+        if value is not None and value != "":
+            index.setdefault(norm(key), key)
     for key in record:
         index.setdefault(norm(key), key)
     return index

@@ -72,9 +72,11 @@ def iter_json(stream: BinaryIO, path: str, ctx: ReadContext) -> Iterator[tuple[W
             yield number, loads(first, ctx.limits)
         except RecordLimitError as exc:
             yield number, reject(why(exc), path, number, first, ctx.policy)
-        except ValueError:
-            yield from _whole_document(first.encode("utf-8"), stream, path, number, ctx)
-            return
+        except ValueError as exc:
+            if _starts_document(first):
+                yield from _whole_document(first.encode("utf-8"), stream, path, number, ctx)
+                return
+            yield number, reject(f"invalid JSON ({exc})", path, number, first, ctx.policy)
     for number, line in lines:
         if isinstance(line, Reject):
             yield number, line
@@ -84,6 +86,14 @@ def iter_json(stream: BinaryIO, path: str, ctx: ReadContext) -> Iterator[tuple[W
             except (ValueError, RecordLimitError) as exc:
                 reason = why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})"
                 yield number, reject(reason, path, number, line, ctx.policy)
+
+
+def _starts_document(line: str) -> bool:
+    """Whether an unparseable first line opens a pretty-printed document (``{``, ``[`` or
+    a first member ending in ``,``) rather than being a broken JSON Lines record, after
+    which reading goes on line by line."""
+    line = line.strip()
+    return line[:1] in ("{", "[") and line[-1:] in ("{", "[", ",")
 
 
 def _whole_document(first: bytes, stream: BinaryIO, path: str, number: int, ctx: ReadContext

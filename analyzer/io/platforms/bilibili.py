@@ -85,17 +85,23 @@ def _drain(state, path, ctx):
 def _comment(record, path, where, ctx):
     line, p, text, chat_id = record
     fields = p.split(",")
-    shown = ",".join(fields[:6] + ["<redacted>"] * (len(fields) > 6))  # user hash and what follows
+    # Anything but 8 or 9 fields, or a non-integer where integers belong, means a field went
+    # missing or split, so any field may be the user hash: the record is rejected, redacted.
+    exact = len(fields) in (8, 9) and all(fields[i].isdigit() for i in (1, 2, 3, 5))
+    shown = ",".join(fields[:5] + ["<redacted>"]) if exact else "<redacted>"
     raw = Redacted(f'<d p="{shown}">{text[:MAX_RAW]}</d>')
-    video_time, sent = (number(fields[0]), number(fields[4])) if len(fields) >= 8 else (None, None)
+    video_time, sent = (number(fields[0]), number(fields[4])) if exact else (None, None)
     if video_time is None or sent is None or video_time < 0:
-        return reject("danmaku 'p' attribute must hold at least 8 comma-separated fields "
-                      "(video_time,mode,size,color,send_ts,pool,user_hash,row_id)", path, line, raw)
+        return reject("danmaku 'p' attribute must hold 8 or 9 comma-separated fields "
+                      "(video_time,mode,size,color,send_ts,pool,user_hash,row_id[,weight]), times >= 0 and "
+                      "integer mode, size, color and pool",
+                      path, line, raw)
     extra = {"mode": MODES.get(int(number(fields[1]) or 0), fields[1]), "font_size": fields[2],
              "color": fields[3], "pool": fields[5], "chat_id": chat_id,
              "weight": fields[8] if len(fields) > 8 else None}
     return make_comment(
         path, line, ctx, raw, extra,
-        id=fields[7] if fields[7].isdigit() else None,  # a row id is a number; anything else is a shifted field text=text, platform=PLATFORM, author=fields[6] or None,
+        id=fields[7] if fields[7].isdigit() else None,  # a row id is a number, else the field is not one
+        text=text, platform=PLATFORM, author=fields[6] or None,
         created_at=int(sent), video_time=video_time,
     )
