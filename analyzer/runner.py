@@ -24,7 +24,7 @@ from .io import ReadContext, ReadStats, Reject, read_comments
 from .io.fields import parse_time
 from .io.limits import input_limits
 from .io.pseudonym import Pseudonymizer
-from .io.sources import STDIN, expand_inputs
+from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .pipeline import Pipeline
 from .schema import SENTIMENT_LABELS, Comment
@@ -125,7 +125,7 @@ def fingerprint(path: str) -> dict[str, Any]:
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return {"path": path, "bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+    return {"path": display_path(path), "bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
 
 
 def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list[str], ctx: ReadContext,

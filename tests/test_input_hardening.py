@@ -94,12 +94,13 @@ def test_integer_beyond_python_limit_is_a_reject(write):
     assert [c.id for c in comments] == ["ok"] and "invalid JSON" in rejects[0].reason
 
 
-def test_truncated_gzip_keeps_records_before_the_cut(write):
-    payload = jsonl(*({"id": f"g{i}", "text": f"comment number {i} " * 20} for i in range(2000))).encode()
+@pytest.mark.parametrize("records", [2000, 300])  # small: the cut falls in the first read
+def test_truncated_gzip_keeps_records_before_the_cut(write, records):
+    payload = jsonl(*({"id": f"g{i}", "text": f"comment number {i} " * 20} for i in range(records))).encode()
     data = gzip.compress(payload)
     path = write("cut.jsonl.gz", data[: len(data) // 2])
     comments, rejects, stats = collect(path)
-    assert 0 < len(comments) < 2000 and [c.id for c in comments] == [f"g{i}" for i in range(len(comments))]
+    assert 0 < len(comments) < records and [c.id for c in comments] == [f"g{i}" for i in range(len(comments))]
     assert len(rejects) == 1 and "cut short" in rejects[0].reason and f"{len(comments)} record(s)" in rejects[0].reason
     assert stats.files[0].rejected == 1
 
@@ -325,3 +326,35 @@ def test_keep_fields_adds_to_the_allow_list(write):
     path = write("k.jsonl", jsonl({"text": "hi", "campaign": "spring", "Display Name": "secret_dn"}))
     (c,), _, _ = collect(path, keep_fields=("campaign", "display_name"))
     assert c.extra == {"text": "hi", "campaign": "spring"}
+
+
+def test_cli_run_over_every_bad_input_goes_on_and_leaks_nothing(tmp_path):
+    """The issue's cases together through `analyzer run`: exit 0, every output written,
+    counts reconcile per file, no author value anywhere in the output folder."""
+    from analyzer.cli import main
+
+    src = tmp_path / "in"
+    src.mkdir()
+    good = [{"id": f"g{i}", "text": f"Loved The Untamed, episode {i}", "author": f"secret_{i}"} for i in range(300)]
+    (src / "a.jsonl").write_text(jsonl(*good[:3], '{"text": "emoji \\ud83d", "author": "secret_s"}',
+                                       "[" * 1000 + "]" * 1000, '{"text": "x", "likes": 1e309}',
+                                       '{"text": "v", "created_at": "9999-12-31T23:59:59-05:00"}',
+                                       {"text": "mapped", "handle": "secret_handle", "Author": "secret_A",
+                                        "reviewer": {"name": "secret_r"}}))
+    data = gzip.compress(jsonl(*good).encode())
+    (src / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    (src / "cut.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(jsonl(*good).encode())[:12])
+    with open(os.fsencode(str(src)) + b"/caf\xe9.jsonl", "wb") as handle:
+        handle.write(jsonl(good[5]).encode())
+    (src / "semi.csv").write_text("Comment Text;Country;User Name\nMuy buena;MX;secret_csv\n", encoding="utf-8")
+    (src / "empty.csv").write_text("")
+    out = tmp_path / "out"
+    assert main(["run", str(src), "-o", str(out), "-q", "--map", "handle=author"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert all(f["read"] == f["accepted"] + f["rejected"] for f in manifest["files"])
+    assert manifest["counts"]["reconciles"] and manifest["counts"]["rejected"] == 6
+    rejects = (out / "rejects.jsonl").read_text(encoding="utf-8")
+    assert "cut short" in rejects and "file is empty" in rejects and "nested deeper" in rejects
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert b"secret_" not in path.read_bytes(), path.name

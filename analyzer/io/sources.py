@@ -119,7 +119,7 @@ class _Limited(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         try:
-            n = self.inner.readinto(buffer) or 0
+            n = self._read1(buffer)
         except FileLimitError:
             raise
         except (EOFError, OSError, ValueError, zlib.error, _ZstdError) as exc:
@@ -135,6 +135,16 @@ class _Limited(io.RawIOBase):
                 f"decompression ratio over {limits.max_decompression_ratio:g}:1 ({self.total} bytes from "
                 f"{self.counted.count}; a decompression bomb?); raise input.max_decompression_ratio if the file is genuine")
         return n
+
+
+    def _read1(self, buffer) -> int:
+        # One step of the decompressor: GzipFile.readinto may loop over several raw
+        # reads and lose what it decompressed when the last one finds the file cut short.
+        if isinstance(self.inner, gzip.GzipFile):
+            data = self.inner.read1(len(buffer))
+            buffer[:len(data)] = data
+            return len(data)
+        return self.inner.readinto(buffer) or 0
 
 
 class _ZstdError(Exception):
