@@ -58,7 +58,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
     a = summary.accepted
-    print(f"of the accepted: {a['unlinked']} not linked to a drama (reported as '(unlinked)'); "
+    reasons = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(a.get("unlinked_by_reason", {}).items()))
+    print(f"of the accepted: {a['unlinked']} not linked to a drama{f' ({reasons})' if reasons else ''}, "
+          "reported as '(unlinked)'; "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
     return 0

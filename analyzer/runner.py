@@ -38,7 +38,7 @@ class RunSummary:
     files: list[dict[str, Any]]
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
-    accepted: dict[str, int] = field(default_factory=dict)  # of the accepted: unlinked, noise, duplicates
+    accepted: dict[str, Any] = field(default_factory=dict)  # of the accepted: unlinked (+ by reason), noise, duplicates
 
     @property
     def reconciles(self) -> bool:
@@ -102,10 +102,14 @@ class Tally:
     """What became of the accepted comments: kept in the output, but not all counted in metrics."""
 
     def __init__(self) -> None:
-        self.counts = {"unlinked": 0, "noise": 0, "duplicates": 0}
+        self.counts = {"unlinked": 0, "noise": 0, "duplicates": 0, "unlinked_by_reason": {}}
 
     def update(self, batch: list[Comment]) -> None:
+        by_reason = self.counts["unlinked_by_reason"]
         for c in batch:
+            if c.drama is None:  # why: the link stage's extra["unlinked_reason"]
+                reason = (c.extra or {}).get("unlinked_reason", "not_linked")
+                by_reason[reason] = by_reason.get(reason, 0) + 1
             self.counts["unlinked"] += c.drama is None
             self.counts["noise"] += c.noise
             self.counts["duplicates"] += c.duplicate_of is not None
