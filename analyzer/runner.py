@@ -26,7 +26,7 @@ from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .pipeline import Pipeline
-from .schema import SENTIMENT_LABELS, Comment
+from .schema import SENTIMENT_SCORES_TYPE, Comment, labelled_scores
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -219,7 +219,7 @@ def _limited(items: Iterator, limit: int | None) -> Iterator:
 
 ANNOTATION_TYPES = {
     "lang": pa.string(), "lang_confidence": pa.float64(), "sentiment": pa.string(),
-    "sentiment_scores": pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS]),
+    "sentiment_scores": SENTIMENT_SCORES_TYPE,  # the same labelled struct as comments.parquet
     "themes": pa.list_(pa.string()), "theme_polarity": pa.map_(pa.string(), pa.string()),
     "intents": pa.list_(pa.string()), "noise": pa.bool_(),
 }
@@ -231,7 +231,7 @@ def annotation_row(comment: Comment) -> dict[str, Any]:
     annotations = {
         "lang": comment.lang, "lang_confidence": comment.lang_confidence,
         "sentiment": comment.sentiment,
-        "sentiment_scores": dict(zip(SENTIMENT_LABELS, comment.sentiment_scores)) if comment.sentiment_scores else None,
+        "sentiment_scores": labelled_scores(comment.sentiment_scores),
         "themes": list(comment.themes), "theme_polarity": dict(comment.theme_polarity),
         "intents": list(comment.intents), "noise": bool(comment.noise),
     }
