@@ -160,9 +160,12 @@ def test_run_and_annotate_share_one_parquet_schema_for_annotations(tmp_path):
 
 
 def test_a_run_folder_rerenders_from_the_labelled_scores(tmp_path):
-    path = _csv(tmp_path / "dump.csv", ["comment", "drama"], [["Loved it so much", "Hidden Love"]])
+    # intensity counts strongly positive comments from sentiment_scores: lost scores would read 0
+    path = _csv(tmp_path / "dump.csv", ["comment", "drama"], [["Best drama ever, absolutely love it, a masterpiece!",
+                                                              "Hidden Love"]])
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
     from analyzer.aggregate.rundir import result_from_run
 
-    direct = analyzer.analyze(path)
-    assert result_from_run(tmp_path / "out").cells[0]["intensity"] == direct.result.cells[0]["intensity"]
+    direct = analyzer.analyze(path).result.cells[0]
+    assert direct["intensity"] == 1.0
+    assert result_from_run(tmp_path / "out").cells[0]["intensity"] == direct["intensity"]
