@@ -1,8 +1,9 @@
 """The notebook API: ``analyze(source)`` -> ``Result`` with DataFrames, the report and charts.
 
-``source`` is what ``analyzer run`` reads (paths, folders, globs), a pandas DataFrame or
-a Hugging Face ``datasets.Dataset`` (any object that iterates over dict rows and has
-``column_names``). The run is the one ``analyzer run`` does (same stages, same
+``source`` is what ``analyzer run`` reads (paths, folders, globs), a pandas DataFrame, a
+pyarrow Table or a Hugging Face ``datasets.Dataset`` (any object that iterates over dict
+rows and has ``column_names``). Rows are mapped to comments as the file readers map
+them; a rejected row's location is ``<dataframe>:row LABEL`` (the index label). The run is the one ``analyzer run`` does (same stages, same
 accumulator, same renderer); everything stays in memory, so ``Result.save(out_dir)``
 writes the files of a run folder without annotating again. pandas is needed only for
 the DataFrame views; ``datasets`` only for ``to_datasets()``.
@@ -43,8 +44,11 @@ def job_config(config: Config | dict | str | os.PathLike | None = None, *, map: 
     if unknown:
         raise ConfigError(f"Unknown option {unknown[0]!r}; use one of: limit, map, progress, "
                           f"{', '.join(sorted(OPTIONS))}.")
+    if map is not None and not (isinstance(map, dict) and all(isinstance(v, str) for v in map.values())):
+        raise ConfigError(f"The 'map' option must be a dict of input column -> Comment field, such as "
+                          f"{{'Comment Text': 'text'}}. Got {map!r} instead.")
     config = resolve_config(config)
-    config.input.mapping.update(map or {})
+    config.input.mapping.update({str(k): v for k, v in (map or {}).items()})
     for name, value in options.items():
         if value is not None:
             section, key = OPTIONS[name]
@@ -98,23 +102,25 @@ def _items(source: Any, ctx: ReadContext, stats: ReadStats) -> tuple[Iterator[Co
     from .io import read_comments
     from .io.sources import expand_inputs
 
-    if isinstance(source, (str, os.PathLike)) or (isinstance(source, (list, tuple)) and source
+    if isinstance(source, (str, os.PathLike)) or (isinstance(source, (list, tuple))
                                                   and all(isinstance(s, (str, os.PathLike)) for s in source)):
         paths = expand_inputs([str(s) for s in ([source] if isinstance(source, (str, os.PathLike)) else source)])
-        return read_comments(paths, ctx, stats), [p for p in paths]
+        return read_comments(paths, ctx, stats), paths
     if _is_dataframe(source):
         return _rows(_frame_records(source), "<dataframe>", ctx, stats), []
-    if hasattr(source, "column_names") and hasattr(source, "__iter__") and not isinstance(source.column_names, dict):
+    if hasattr(source, "to_pylist") and hasattr(source, "schema"):  # a pyarrow Table or RecordBatch
+        return _rows(enumerate(source.to_pylist()), "<table>", ctx, stats), []
+    names = getattr(source, "column_names", None)
+    if isinstance(names, dict):
+        raise InputError(f"Got a DatasetDict with splits {', '.join(names)}; pass one split, e.g. analyze(ds['train']).")
+    if hasattr(source, "column_names") and hasattr(source, "__iter__"):  # a datasets.Dataset (or alike)
         return _rows(((i, dict(row)) for i, row in enumerate(source)), "<dataset>", ctx, stats), []
-    if hasattr(source, "column_names") and isinstance(source.column_names, dict):
-        splits = ", ".join(source.column_names)
-        raise InputError(f"Got a DatasetDict with splits {splits}; pass one split, e.g. analyze(ds['train']).")
-    raise InputError(f"Cannot analyze a {type(source).__name__}; pass file/folder paths, a pandas DataFrame "
-                     "or a datasets.Dataset.")
+    raise InputError(f"Cannot analyze a {type(source).__name__}; pass file/folder paths, a pandas DataFrame, "
+                     "a pyarrow Table or a datasets.Dataset.")
 
 
 def _is_dataframe(source: Any) -> bool:
-    return type(source).__name__ == "DataFrame" and hasattr(source, "to_dict") and hasattr(source, "columns")
+    return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples") and hasattr(source, "index")
 
 
 def _frame_records(frame: Any) -> Iterator[tuple[Any, dict[str, Any]]]:

@@ -113,6 +113,14 @@ def test_dataset_duck_type_in():
     assert r.counts["accepted"] == 1 and r.rejects["location"].tolist() == ["<dataset>:row 1"]
 
 
+def test_arrow_table_in():
+    import pyarrow as pa
+
+    r = analyzer.analyze(pa.table({"body": ["Nirvana in Fire is brilliant", " "]}))
+    assert r.comments["drama"].tolist() == ["Nirvana in Fire"]
+    assert r.rejects["location"].tolist() == ["<table>:row 1"]
+
+
 def test_hugging_face_dataset_in_and_out():
     datasets = pytest.importorskip("datasets")
     ds = datasets.Dataset.from_dict({"text": ["The Untamed is great", "Hidden Love is cute"], "likes": [1, 2]})
@@ -130,6 +138,8 @@ def test_bad_sources_and_options_are_one_line_errors():
         analyzer.analyze(3)
     with pytest.raises(ConfigError, match="Unknown option 'colour'"):
         analyzer.analyze(analyzer.samples.path(), colour="red")
+    with pytest.raises(ConfigError, match="'map' option must be a dict"):
+        analyzer.analyze(analyzer.samples.path(), map=["body=text"])
 
 
 def test_pandas_missing_is_a_one_line_error(result, monkeypatch):
