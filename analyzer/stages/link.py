@@ -225,7 +225,7 @@ class DramaLinkStage(Stage):
 
     def describe(self) -> dict[str, Any]:
         return {"stage": self.name, "catalog": str(self.catalog_path or DEFAULT_CATALOG),
-                "dramas": len(self.catalog.titles), "use_text": self.use_text, "use_parents": self.use_parents,
+                "merged_onto": str(DEFAULT_CATALOG), "dramas": len(self.catalog.titles), "use_text": self.use_text, "use_parents": self.use_parents,
                 "parent_window": self.parent_window}
 
     def __repr__(self) -> str:
