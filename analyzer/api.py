@@ -3,14 +3,16 @@
 ``source`` is what ``analyzer run`` reads (paths, folders, globs), a pandas DataFrame, a
 pyarrow Table or a Hugging Face ``datasets.Dataset`` (any object that iterates over dict
 rows and has ``column_names``). Rows are mapped to comments as the file readers map
-them; a rejected row's location is ``<dataframe>:row LABEL`` (the index label). The run is the one ``analyzer run`` does (same stages, same
-accumulator, same renderer); everything stays in memory, so ``Result.save(out_dir)``
-writes the files of a run folder without annotating again. pandas is needed only for
-the DataFrame views; ``datasets`` only for ``to_datasets()``.
+them; a rejected row's location is ``<dataframe>:row LABEL`` (the index label). The run
+is the one ``analyzer run`` does (same stages, same accumulator, same renderer);
+everything stays in memory, so ``Result.save(out_dir)`` writes the files of a run
+folder without annotating again. pandas is needed only for the DataFrame views;
+``datasets`` only for ``to_datasets()``.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import os
 import re
@@ -47,7 +49,7 @@ def job_config(config: Config | dict | str | os.PathLike | None = None, *, map: 
     if map is not None and not (isinstance(map, dict) and all(isinstance(v, str) for v in map.values())):
         raise ConfigError(f"The 'map' option must be a dict of input column -> Comment field, such as "
                           f"{{'Comment Text': 'text'}}. Got {map!r} instead.")
-    config = resolve_config(config)
+    config = resolve_config(copy.deepcopy(config) if isinstance(config, Config) else config)
     config.input.mapping.update({str(k): v for k, v in (map or {}).items()})
     for name, value in options.items():
         if value is not None:

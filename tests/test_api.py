@@ -1,6 +1,7 @@
 """The notebook API: ``analyzer.analyze`` on paths, DataFrames and datasets, and its Result."""
 
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -16,8 +17,11 @@ def result():
 
 
 def test_samples_ship_with_the_package_and_match_data_samples(samples):
-    shipped = sorted(p.name for p in analyzer.samples.files())
-    assert shipped == sorted(p.name for p in samples.iterdir() if p.suffix in {".jsonl", ".csv"})
+    from analyzer.io.sources import expand_inputs
+
+    shipped = sorted(str(p.relative_to(analyzer.samples.path())) for p in analyzer.samples.files())
+    in_repo = sorted(str(Path(p).relative_to(samples)) for p in expand_inputs(str(samples)))
+    assert shipped == in_repo and shipped
     for name in shipped:
         assert (analyzer.samples.path() / name).read_bytes() == (samples / name).read_bytes()
 
