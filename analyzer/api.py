@@ -33,7 +33,7 @@ OPTIONS = {
     "platform": ("input", "platform"), "dump_time": ("input", "dump_time"), "on_error": ("input", "on_error"),
     "sentiment": ("models", "sentiment"), "themes": ("models", "themes"), "device": ("models", "device"),
     "batch_size": ("run", "batch_size"), "catalog": ("run", "catalog"), "channels": ("run", "channels"),
-    "keep_authors": ("privacy", "keep_authors"),
+    "keep_authors": ("privacy", "keep_authors"), "link_by_cast": ("run", "link_by_cast"),
 }
 
 
@@ -64,7 +64,7 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
 
     Options are the CLI's: ``map={"Comment Text": "text"}``, ``platform``, ``dump_time``,
     ``sentiment``, ``themes``, ``device``, ``batch_size``, ``on_error``, ``catalog``,
-    ``channels``, ``keep_authors``.
+    ``channels``, ``keep_authors``, ``link_by_cast``.
     """
     from . import runner
     from .aggregate import ResonanceAccumulator

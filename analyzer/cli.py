@@ -36,6 +36,8 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
     group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.hybrid.v1)")
     group.add_argument("--catalog", metavar="CSV", help="your dramas (README: Bring your own data), merged onto the shipped catalog")
+    group.add_argument("--link-by-cast", action="store_true", help="an actor's name alone links a comment to a drama "
+                       "(only for data about catalog dramas; default: not evidence)")
     group.add_argument("--device", help="cpu (default) or cuda")
     group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
@@ -48,7 +50,8 @@ def _job_config(args: argparse.Namespace):
 
     return job_config(args.config, map=_pairs(args.map), platform=args.platform, dump_time=args.dump_time,
                       sentiment=args.sentiment, themes=args.themes, device=args.device, batch_size=args.batch_size,
-                      on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None)
+                      on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None,
+                      link_by_cast=args.link_by_cast or None)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ class RunConfig:
     limit: int = 0  # 0 = no limit
     catalog: str = ""  # your dramas.csv, merged onto the bundled data/catalog/dramas.csv; empty = bundled only
     channels: str = ""
+    link_by_cast: bool = False  # an actor's name alone links a comment (data about catalog dramas only)
 
 
 @dataclass

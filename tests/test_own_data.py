@@ -15,6 +15,7 @@ import analyzer
 from analyzer.cli import main
 from analyzer.io.markets import market_code
 from analyzer.io.records import FIELD_ALIASES
+from analyzer.schema import Comment
 from analyzer.stages.link import DramaLinkStage
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -109,6 +110,8 @@ def test_linked_only_by_evidence_for_that_drama_and_unlinked_counted_by_reason(t
     assert [c["drama"] for c in comments] == [None, None, None, "The Untamed"]
     assert [json.loads(c["extra"]).get("unlinked_reason") for c in comments] == \
         ["cast_only", "ambiguous", "no_evidence", None]
+    assert [json.loads(c["extra"]).get("drama_candidates") for c in comments] == \
+        [["the-untamed"], ["nirvana-in-fire", "the-untamed"], None, None]
     accepted = _manifest(tmp_path / "out")["accepted"]
     assert accepted["unlinked"] == 3
     assert accepted["unlinked_by_reason"] == {"cast_only": 1, "ambiguous": 1, "no_evidence": 1}
@@ -169,3 +172,20 @@ def test_a_run_folder_rerenders_from_the_labelled_scores(tmp_path):
     direct = analyzer.analyze(path).result.cells[0]
     assert direct["intensity"] == 1.0
     assert result_from_run(tmp_path / "out").cells[0]["intensity"] == direct["intensity"]
+
+
+def test_link_by_cast_restores_actor_links_when_asked():
+    comment = Comment(id="1", text="Great first episode", title="Wang Yibo new drama EP1")
+    assert DramaLinkStage()([comment])[0].drama is None
+    linked = DramaLinkStage(link_by_cast=True)([comment])[0]
+    assert linked.drama == "The Untamed" and linked.drama_confidence == pytest.approx(0.45)
+    config = analyzer.api.job_config(link_by_cast=True)
+    assert config.run.link_by_cast is True
+    assert "--link-by-cast" in build_parser_help()
+
+
+def build_parser_help() -> str:
+    from analyzer.cli import build_parser
+
+    action = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    return action.choices["run"].format_help()

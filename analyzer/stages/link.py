@@ -22,7 +22,9 @@ stays unlinked (``drama=None``) with ``extra["unlinked_reason"]``:
 - ``ambiguous``: the strongest evidence names several dramas equally (``"A vs B"``),
   or a name several catalog dramas share; ``extra["drama_candidates"]`` lists them;
 - ``cast_only``: only an actor's name: actors play in many dramas, including ones
-  the catalog does not list (the name still counts as a mention of the actor);
+  the catalog does not list (the name still counts as a mention of the actor;
+  ``link_by_cast=True``, for data known to be about catalog dramas only, links it);
+  ``extra["drama_candidates"]`` lists the catalog dramas of the actors named;
 - ``no_evidence``: nothing in the record names a catalog drama.
 
 ``summary()`` counts linked comments by source and unlinked ones by reason.
@@ -119,15 +121,16 @@ class DramaLinkStage(Stage):
     assigns = ("drama", "drama_confidence")
 
     def __init__(self, *, catalog: str | Path | None = None, use_text: bool = True,
-                 use_parents: bool = True, parent_window: int = 100_000) -> None:
+                 use_parents: bool = True, parent_window: int = 100_000, link_by_cast: bool = False) -> None:
         owner = type(self).__name__
         check_param(owner, "catalog", catalog, catalog is None or isinstance(catalog, (str, Path)), "a path or None")
-        for name, value in (("use_text", use_text), ("use_parents", use_parents)):
+        for name, value in (("use_text", use_text), ("use_parents", use_parents), ("link_by_cast", link_by_cast)):
             check_param(owner, name, value, isinstance(value, bool), "a bool")
         check_param(owner, "parent_window", parent_window,
                     isinstance(parent_window, int) and not isinstance(parent_window, bool) and parent_window > 0,
                     "a positive int")
         self.catalog_path, self.use_text, self.use_parents = catalog, use_text, use_parents
+        self.link_by_cast = link_by_cast  # an actor's name alone links: only when your data is about catalog dramas
         self.parent_window = parent_window
         self.catalog = load_catalog(catalog)
         self._parents = LRU(parent_window)
@@ -192,12 +195,12 @@ class DramaLinkStage(Stage):
             drama = self.catalog.keys.get(compact(tag))
             if drama:
                 scores[drama] = max(scores.get(drama, 0.0), TITLE)
-        evidence = {d: s for d, s in scores.items() if s > CAST}
+        evidence = {d: s for d, s in scores.items() if s > CAST or self.link_by_cast}
         if not evidence:
             if shared:
                 misses.append(("ambiguous", sorted(shared)))
-            elif scores:
-                misses.append(("cast_only", []))
+            elif scores:  # the candidates: the catalog dramas of the actors named
+                misses.append(("cast_only", sorted(scores)))
             return None
         best = max(evidence.values())
         top = sorted(d for d, s in evidence.items() if s == best)
@@ -225,7 +228,8 @@ class DramaLinkStage(Stage):
 
     def describe(self) -> dict[str, Any]:
         return {"stage": self.name, "catalog": str(self.catalog_path or DEFAULT_CATALOG),
-                "merged_onto": str(DEFAULT_CATALOG), "dramas": len(self.catalog.titles), "use_text": self.use_text, "use_parents": self.use_parents,
+                "merged_onto": str(DEFAULT_CATALOG), "dramas": len(self.catalog.titles),
+                "link_by_cast": self.link_by_cast, "use_text": self.use_text, "use_parents": self.use_parents,
                 "parent_window": self.parent_window}
 
     def __repr__(self) -> str:
