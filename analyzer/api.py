@@ -263,7 +263,7 @@ class Result:
                 f"{len(self.result.dramas)} dramas x {len(self.result.regions)} markets"
                 "<table><tr><th>drama</th><th>market</th><th>authors</th><th>index</th><th>tier</th></tr>"
                 f"{rows}</table><small>.comments .cells .themes .quotes .rejects · .report() · .save(dir) · "
-                f".plot.{{{', '.join(self.plot.names)}}}()</small></div>")
+                f"{html.escape(repr(self.plot))}</small></div>")
 
     def __repr__(self) -> str:
         c = self.counts
@@ -327,6 +327,9 @@ class Plots:
             return Chart(name, body if body is not None else "<p>No chart: too little data.</p>")
 
         return draw
+
+    def __repr__(self) -> str:
+        return "".join(f".plot.{name}() " for name in self.names).strip() or ".plot: no charts (too little data)"
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.names))
