@@ -189,3 +189,16 @@ def build_parser_help() -> str:
 
     action = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
     return action.choices["run"].format_help()
+
+
+def test_hugging_face_folder_with_unknown_labels_says_how_to_fix(tmp_path, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from . import tiny_hf
+
+    model = tiny_hf.build_classifier(tmp_path / "odd", {0: "meh", 1: "great"})
+    path = _csv(tmp_path / "dump.csv", ["comment"], [["hi"]])
+    capsys.readouterr()  # what building the model printed
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--sentiment", str(model), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "config.json id2label" in err
