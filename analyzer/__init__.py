@@ -3,6 +3,8 @@
 Public API (the CLI mirrors it one to one)::
 
     import analyzer
+    result = analyzer.analyze(analyzer.samples.path())     # in memory: DataFrames, report, charts
+    result.cells, result.comments, result.plot.heatmap()
     summary = analyzer.run(["data/samples"], "out")        # analyzer run
     analyzer.annotate("dump.jsonl", "annotated.parquet")   # analyzer annotate
     for c in analyzer.read_comments("dump.jsonl"): ...     # readers
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Comment", "Pipeline", "annotate", "build_pipeline", "read_comments", "run"]
+__all__ = ["__version__", "Comment", "Pipeline", "Result", "analyze", "annotate", "build_pipeline", "read_comments",
+           "run", "samples"]
 
 
 def __getattr__(name: str):
@@ -21,6 +24,14 @@ def __getattr__(name: str):
         from . import runner
 
         return getattr(runner, name)
+    if name in ("analyze", "Result"):
+        from . import api
+
+        return getattr(api, name)
+    if name == "samples":  # a submodule: import it by name (``from . import`` would recurse here)
+        import importlib
+
+        return importlib.import_module(".samples", __name__)
     if name == "Comment":
         from .schema import Comment
 

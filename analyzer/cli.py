@@ -35,6 +35,9 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
     group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
     group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.hybrid.v1)")
+    group.add_argument("--catalog", metavar="CSV", help="your dramas (README: Bring your own data), merged onto the shipped catalog")
+    group.add_argument("--link-by-cast", action="store_true", help="an actor's name alone links a comment to a drama "
+                       "(only for data about catalog dramas; default: not evidence)")
     group.add_argument("--device", help="cpu (default) or cuda")
     group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
@@ -43,19 +46,12 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _job_config(args: argparse.Namespace):
-    from .runner import resolve_config
+    from .api import job_config
 
-    config = resolve_config(args.config)
-    config.input.mapping.update(_pairs(args.map))
-    for value, section, key in ((args.platform, config.input, "platform"), (args.dump_time, config.input, "dump_time"),
-                                (args.sentiment, config.models, "sentiment"), (args.themes, config.models, "themes"),
-                                (args.device, config.models, "device"),
-                                (args.batch_size, config.run, "batch_size"), (args.on_error, config.input, "on_error")):
-        if value is not None:
-            setattr(section, key, value)
-    if args.keep_authors:
-        config.privacy.keep_authors = True
-    return config.validate()
+    return job_config(args.config, map=_pairs(args.map), platform=args.platform, dump_time=args.dump_time,
+                      sentiment=args.sentiment, themes=args.themes, device=args.device, batch_size=args.batch_size,
+                      on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None,
+                      link_by_cast=args.link_by_cast or None)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -65,7 +61,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
     a = summary.accepted
-    print(f"of the accepted: {a['unlinked']} not linked to a drama (reported as '(unlinked)'); "
+    reasons = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(a.get("unlinked_by_reason", {}).items()))
+    print(f"of the accepted: {a['unlinked']} not linked to a drama{f' ({reasons})' if reasons else ''}, "
+          "reported as '(unlinked)'; "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
     return 0

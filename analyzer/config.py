@@ -45,8 +45,9 @@ class PrivacyConfig:
 class RunConfig:
     batch_size: int = 512
     limit: int = 0  # 0 = no limit
-    catalog: str = ""  # dramas.csv; empty = the bundled data/catalog/dramas.csv
+    catalog: str = ""  # your dramas.csv, merged onto the bundled data/catalog/dramas.csv; empty = bundled only
     channels: str = ""
+    link_by_cast: bool = False  # an actor's name alone links a comment (data about catalog dramas only)
 
 
 @dataclass

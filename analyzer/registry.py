@@ -10,6 +10,8 @@ from typing import Any
 from .errors import ModelError
 
 _FACTORIES: dict[str, Callable[..., Any]] = {}
+# The factory that loads a plain Hugging Face model directory, by backend kind.
+HF_FACTORIES = {"sentiment": "sentiment.transformers.v1"}
 
 
 def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -42,8 +44,10 @@ def select_backend(spec: Any, kind: str, **kwargs: Any) -> Any:
     """Resolve ``spec`` for a backend of ``kind`` ("sentiment", "langid", "themes").
 
     ``spec`` may be a backend instance (returned as is), a registered versioned
-    name, ``"<registered name>:<path>"`` or a local directory holding a
-    ``backend.json`` that names its factory.
+    name, ``"<registered name>:<path>"``, a local directory holding a
+    ``backend.json`` that names its factory, or (sentiment) a plain Hugging Face
+    model directory (``config.json`` + weights), loaded by ``HF_FACTORIES[kind]``
+    without remote code.
     """
     if not isinstance(spec, (str, Path)):
         return spec
@@ -62,6 +66,14 @@ def select_backend(spec: Any, kind: str, **kwargs: Any) -> Any:
         if factory in _FACTORIES:
             return _FACTORIES[factory](path=str(local), **kwargs)
         raise ModelError(f"{local}/backend.json names unknown factory {factory!r}; known: {', '.join(registered(kind))}")
+    if local.is_dir() and (local / "config.json").is_file():  # a plain Hugging Face model folder
+        if kind in HF_FACTORIES:
+            return _FACTORIES[HF_FACTORIES[kind]](path=str(local), **kwargs)
+        raise ModelError(f"{local} is a Hugging Face model folder, which only --sentiment loads directly; "
+                         f"for {kind} use one of: {', '.join(registered(kind + '.'))}.")
+    if local.is_dir():
+        raise ModelError(f"{local} holds neither backend.json nor a Hugging Face config.json; "
+                         f"give a model folder or one of: {', '.join(registered(kind + '.'))}.")
     raise ModelError(
         f"Unknown {kind} backend {text!r}. Use one of: {', '.join(registered(kind + '.'))}, or a model directory."
     )

@@ -27,7 +27,7 @@ from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .pipeline import Pipeline
-from .schema import SENTIMENT_LABELS, Comment
+from .schema import SENTIMENT_SCORES_TYPE, Comment, labelled_scores
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -39,7 +39,7 @@ class RunSummary:
     files: list[dict[str, Any]]
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
-    accepted: dict[str, int] = field(default_factory=dict)  # of the accepted: unlinked, noise, duplicates
+    accepted: dict[str, Any] = field(default_factory=dict)  # of the accepted: unlinked (+ by reason), noise, duplicates
 
     @property
     def reconciles(self) -> bool:
@@ -104,10 +104,14 @@ class Tally:
     """What became of the accepted comments: kept in the output, but not all counted in metrics."""
 
     def __init__(self) -> None:
-        self.counts = {"unlinked": 0, "noise": 0, "duplicates": 0}
+        self.counts = {"unlinked": 0, "noise": 0, "duplicates": 0, "unlinked_by_reason": {}}
 
     def update(self, batch: list[Comment]) -> None:
+        by_reason = self.counts["unlinked_by_reason"]
         for c in batch:
+            if c.drama is None:  # why: the link stage's extra["unlinked_reason"]
+                reason = (c.extra or {}).get("unlinked_reason", "not_linked")
+                by_reason[reason] = by_reason.get(reason, 0) + 1
             self.counts["unlinked"] += c.drama is None
             self.counts["noise"] += c.noise
             self.counts["duplicates"] += c.duplicate_of is not None
@@ -217,7 +221,7 @@ def _limited(items: Iterator, limit: int | None) -> Iterator:
 
 ANNOTATION_TYPES = {
     "lang": pa.string(), "lang_confidence": pa.float64(), "sentiment": pa.string(),
-    "sentiment_scores": pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS]),
+    "sentiment_scores": SENTIMENT_SCORES_TYPE,  # the same labelled struct as comments.parquet
     "themes": pa.list_(pa.string()), "theme_polarity": pa.map_(pa.string(), pa.string()),
     "intents": pa.list_(pa.string()), "noise": pa.bool_(),
 }
@@ -229,7 +233,7 @@ def annotation_row(comment: Comment) -> dict[str, Any]:
     annotations = {
         "lang": comment.lang, "lang_confidence": comment.lang_confidence,
         "sentiment": comment.sentiment,
-        "sentiment_scores": dict(zip(SENTIMENT_LABELS, comment.sentiment_scores)) if comment.sentiment_scores else None,
+        "sentiment_scores": labelled_scores(comment.sentiment_scores),
         "themes": list(comment.themes), "theme_polarity": dict(comment.theme_polarity),
         "intents": list(comment.intents), "noise": bool(comment.noise),
     }

@@ -82,6 +82,9 @@ ANNOTATION_FIELDS = (
     "themes", "theme_scores", "theme_polarity", "intents", "mentions", "noise",
 )
 
+# (negative, neutral, positive) as a labelled struct: one type in comments.parquet and `annotate`'s Parquet.
+SENTIMENT_SCORES_TYPE = pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS])
+
 ARROW_SCHEMA = pa.schema([
     ("id", pa.string()),
     ("text", pa.string()),
@@ -108,7 +111,7 @@ ARROW_SCHEMA = pa.schema([
     ("lang_mixed", pa.list_(pa.string())),
     ("script", pa.string()),
     ("sentiment", pa.string()),
-    ("sentiment_scores", pa.list_(pa.float64())),
+    ("sentiment_scores", SENTIMENT_SCORES_TYPE),
     ("themes", pa.list_(pa.string())),
     ("theme_scores", pa.map_(pa.string(), pa.float64())),
     ("theme_polarity", pa.map_(pa.string(), pa.string())),
@@ -122,11 +125,24 @@ assert tuple(ARROW_SCHEMA.names) == FIELD_NAMES, "Arrow schema and Comment drift
 def _to_row(c: Comment) -> dict[str, Any]:
     row = {name: getattr(c, name) for name in FIELD_NAMES}
     row["extra"] = json.dumps(c.extra, ensure_ascii=False, default=str) if c.extra else None
-    for name in ("lang_mixed", "sentiment_scores", "themes", "intents", "mentions"):
+    for name in ("lang_mixed", "themes", "intents", "mentions"):
         row[name] = list(row[name])
+    row["sentiment_scores"] = labelled_scores(c.sentiment_scores)
     for name in ("theme_scores", "theme_polarity"):
         row[name] = list(row[name].items())
     return row
+
+
+def labelled_scores(scores: tuple[float, ...]) -> dict[str, float] | None:
+    """``(0.1, 0.2, 0.7)`` -> ``{"negative": 0.1, "neutral": 0.2, "positive": 0.7}``; () -> None."""
+    return dict(zip(SENTIMENT_LABELS, scores)) if len(scores) == len(SENTIMENT_LABELS) else None
+
+
+def _scores(value: Any) -> tuple[float, ...]:
+    """A labelled struct (or the list older runs wrote) -> (negative, neutral, positive)."""
+    if isinstance(value, dict):
+        return tuple(value[k] for k in SENTIMENT_LABELS) if all(value.get(k) is not None for k in SENTIMENT_LABELS) else ()
+    return tuple(value)
 
 
 def to_arrow(comments: list[Comment]) -> pa.Table:
@@ -141,9 +157,11 @@ def from_arrow(table: pa.Table) -> list[Comment]:
         kwargs = {k: v for k, v in row.items() if k in FIELD_NAMES and v is not None}
         if "extra" in kwargs:
             kwargs["extra"] = json.loads(kwargs["extra"])
-        for name in ("lang_mixed", "sentiment_scores", "themes", "intents", "mentions"):
+        for name in ("lang_mixed", "themes", "intents", "mentions"):
             if name in kwargs:
                 kwargs[name] = tuple(kwargs[name])
+        if "sentiment_scores" in kwargs:
+            kwargs["sentiment_scores"] = _scores(kwargs["sentiment_scores"])
         for name in ("theme_scores", "theme_polarity"):
             if name in kwargs:
                 kwargs[name] = dict(kwargs[name])

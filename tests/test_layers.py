@@ -11,8 +11,8 @@ RANK = {
     "io": 2, "backends": 2, "aggregate": 2,
     "stages": 3, "collect": 3, "models_build": 3,
     "pipeline": 4, "report": 4, "topics": 4, "evaluation": 4,
-    "runner": 5,
-    "cli": 6, "__init__": 7, "__main__": 7,
+    "runner": 5, "api": 6, "samples": 3,
+    "cli": 7, "__init__": 8, "__main__": 8,
 }
 # Plugin discovery: the registry imports the backends package so they can register.
 ALLOWED = {("registry", "backends")}

@@ -45,7 +45,8 @@ def test_unknown_field_value_is_kept_and_unlinked_counted():
     stage = DramaLinkStage()
     out = stage([Comment(id="1", text="x", drama="Some Other Show"), Comment(id="2", text="nothing here")])
     assert out[0].drama == "Some Other Show" and out[1].drama is None and out[1].drama_confidence is None
-    assert stage.summary() == {"linked_field": 1, "unlinked": 1}
+    assert stage.summary() == {"linked_field": 1, "unlinked_no_evidence": 1}
+    assert out[1].extra["unlinked_reason"] == "no_evidence"
 
 
 def test_replies_inherit_the_parents_drama():
@@ -55,9 +56,10 @@ def test_replies_inherit_the_parents_drama():
     assert out[1].drama_confidence == pytest.approx(0.64)
 
 
-def test_tie_between_dramas_halves_confidence(link):
+def test_tie_between_dramas_is_not_evidence_for_either(link):
     out = link([Comment(id="1", text="The Untamed vs Nirvana in Fire")])[0]
-    assert out.drama_confidence == pytest.approx(0.4)
+    assert out.drama is None and out.drama_confidence is None
+    assert out.extra["unlinked_reason"] == "ambiguous"
     assert set(out.extra["drama_candidates"]) == {"the-untamed", "nirvana-in-fire"}
 
 
@@ -66,7 +68,9 @@ def test_shared_names_are_not_evidence(tmp_path):
     path.write_text("drama_id,title,original_title,aliases,genre,year,episodes,cast,characters\n"
                     "a,Show A,,Alpha,,,,Same Actor,\nb,Show B,,Beta,,,,Same Actor,\n", "utf-8")
     stage = DramaLinkStage(catalog=path)
-    assert stage([Comment(id="1", text="Same Actor is great")])[0].drama is None
+    shared = stage([Comment(id="1", text="Same Actor is great")])[0]
+    assert shared.drama is None and shared.extra["unlinked_reason"] == "ambiguous"
+    assert shared.extra["drama_candidates"] == ["a", "b"]
     assert stage([Comment(id="2", text="Beta is great")])[0].drama == "Show B"
     with pytest.raises(ConfigError, match="drama catalog"):
         DramaLinkStage(catalog=tmp_path / "missing.csv")

@@ -49,7 +49,8 @@ def infer_label_map(id2label: Mapping[int, str]) -> dict[str, str]:
     if len(names) == 3 and all(re.fullmatch(r"LABEL_\d", n) for n in names):
         return dict(zip(names, SENTIMENT_LABELS))
     raise ConfigError(
-        f"Cannot map model labels {names} to stance; pass labels={{'<model label>': 'negative'|'neutral'|'positive', ...}}."
+        f"Cannot map model labels {names} to stance; pass labels={{'<model label>': 'negative'|'neutral'|'positive', ...}} "
+        "or name them negative/neutral/positive in the model folder's config.json id2label."
     )
 
 

@@ -45,7 +45,7 @@ def default_stages(config) -> list[Stage]:
     return [
         NormalizeStage(),
         DedupStage(),
-        DramaLinkStage(catalog=catalog_path(config)),
+        DramaLinkStage(catalog=catalog_path(config), link_by_cast=config.run.link_by_cast),
         LanguageIdStage(backend=config.models.langid),
         RegionStage(channels=channels_path(config)),
         sentiment,

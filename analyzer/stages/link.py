@@ -12,13 +12,22 @@ title       0.9         a catalog title/alias in the video/thread title
 subreddit   0.9         a subreddit named after the drama (r/TheUntamed)
 file        0.7         a title/alias in the input file's name
 text        0.8 / 0.6   a title/alias in the comment (0.6 for acronyms such as
-                        "CQL"), 0.5 a character name, 0.4 a cast name; names
-                        shared by several dramas are never used
+                        "CQL"), 0.5 a character name
 parent      x0.8        the drama of the comment it replies to (bounded cache)
 ==========  ==========  =====================================================
 
-Several dramas in one text: the strongest wins; a tie halves the confidence and
-``extra["drama_candidates"]`` lists them. Unlinked comments keep ``drama=None``.
+A comment is linked only by evidence for one drama. Not evidence, so the comment
+stays unlinked (``drama=None``) with ``extra["unlinked_reason"]``:
+
+- ``ambiguous``: the strongest evidence names several dramas equally (``"A vs B"``),
+  or a name several catalog dramas share; ``extra["drama_candidates"]`` lists them;
+- ``cast_only``: only an actor's name: actors play in many dramas, including ones
+  the catalog does not list (the name still counts as a mention of the actor;
+  ``link_by_cast=True``, for data known to be about catalog dramas only, links it);
+  ``extra["drama_candidates"]`` lists the catalog dramas of the actors named;
+- ``no_evidence``: nothing in the record names a catalog drama.
+
+``summary()`` counts linked comments by source and unlinked ones by reason.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from . import bundled
 from .base import Batch, Stage
-from .catalog import read_catalog_rows
+from .catalog import read_dramas
 from .dedup import LRU
 
 DEFAULT_CATALOG = Path(bundled("dramas.csv"))
@@ -44,6 +53,8 @@ TITLE, ACRONYM, CHARACTER, CAST = 0.8, 0.6, 0.5, 0.4
 SOURCE_CONFIDENCE = {"field": 1.0, "title": 0.9, "subreddit": 0.9, "file": 0.7}
 PARENT_DISCOUNT = 0.8
 TITLE_KEYS = ("video_title", "link_title", "thread_title", "playlist_title", "show_title")
+SHARED = "\x00shared:"  # cue label prefix of names several dramas share
+REASONS = ("ambiguous", "cast_only", "no_evidence")  # why a comment stayed unlinked, strongest first
 _NON_WORD = re.compile(r"[\W_]+")
 _HASHTAG = re.compile(r"#([^\s#]+)")
 
@@ -60,28 +71,33 @@ class Catalog:
     titles: dict[str, str]  # drama_id -> title
     keys: dict[str, str]  # compact alias -> drama_id (unambiguous titles/aliases only)
     matcher: CueMatcher
+    shared: dict[str, list[str]]  # cue label of a name several dramas share -> those drama ids
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    path = Path(path) if path else DEFAULT_CATALOG
-    rows = read_catalog_rows(path, "drama catalog", "catalog", "drama_id,title,original_title,aliases,...",
-                             required="drama_id")
+    """The shipped catalog with ``path`` merged onto it (see ``catalog.read_dramas``)."""
+    rows = read_dramas(path)
     names: dict[str, set[tuple[str, float]]] = {}
     for row in rows:
         for name, weight in _names(row):
             names.setdefault(fold(name.strip()), set()).add((row["drama_id"], weight))
-    cues, keys = [], {}
+    cues, keys, shared = [], {}, {}
     for name, owners in names.items():
         dramas = {d for d, _ in owners}
-        if len(dramas) != 1 or not name:
-            continue  # shared by several dramas: not evidence for any one
+        if not name:
+            continue
+        if len(dramas) != 1:  # shared by several dramas: not evidence for any one
+            shared[SHARED + name] = sorted(dramas)
+            cues.extend(Cue(SHARED + name, v, "substring" if NO_SPACE.search(v) else "word", 0.0)
+                        for v in {name, fold(strip_diacritics(name))})
+            continue
         drama, weight = dramas.pop(), max(w for _, w in owners)
         if weight >= ACRONYM:
             keys.setdefault(compact(name), drama)
         cues.extend(Cue(drama, variant, "substring" if NO_SPACE.search(variant) else "word", weight)
                     for variant in {name, fold(strip_diacritics(name))})
     titles = {row["drama_id"]: row.get("title") or row["drama_id"] for row in rows}
-    return Catalog(titles, keys, CueMatcher(cues))
+    return Catalog(titles, keys, CueMatcher(cues), shared)
 
 
 def _names(row: dict[str, str]):
@@ -105,15 +121,16 @@ class DramaLinkStage(Stage):
     assigns = ("drama", "drama_confidence")
 
     def __init__(self, *, catalog: str | Path | None = None, use_text: bool = True,
-                 use_parents: bool = True, parent_window: int = 100_000) -> None:
+                 use_parents: bool = True, parent_window: int = 100_000, link_by_cast: bool = False) -> None:
         owner = type(self).__name__
         check_param(owner, "catalog", catalog, catalog is None or isinstance(catalog, (str, Path)), "a path or None")
-        for name, value in (("use_text", use_text), ("use_parents", use_parents)):
+        for name, value in (("use_text", use_text), ("use_parents", use_parents), ("link_by_cast", link_by_cast)):
             check_param(owner, name, value, isinstance(value, bool), "a bool")
         check_param(owner, "parent_window", parent_window,
                     isinstance(parent_window, int) and not isinstance(parent_window, bool) and parent_window > 0,
                     "a positive int")
         self.catalog_path, self.use_text, self.use_parents = catalog, use_text, use_parents
+        self.link_by_cast = link_by_cast  # an actor's name alone links: only when your data is about catalog dramas
         self.parent_window = parent_window
         self.catalog = load_catalog(catalog)
         self._parents = LRU(parent_window)
@@ -130,60 +147,76 @@ class DramaLinkStage(Stage):
             drama, confidence, source, _ = found
             if drama is not None:
                 self._parents.put(c.id, (drama, confidence))
-            self.stats[f"linked_{source}" if drama else "unlinked"] += 1
+            self.stats[f"linked_{source}" if drama else f"unlinked_{source}"] += 1
             out.append(found)
         return out
 
     def _link(self, c: Comment):
+        """(drama, confidence, source, []) or, unlinked, (None, None, reason, candidates)."""
         if c.drama:
             return self.catalog.keys.get(compact(c.drama), c.drama), 1.0, "field", []
+        misses: list[tuple[str, list[str]]] = []
         extra = c.extra or {}
         titles = [c.title] + [extra.get(k) for k in TITLE_KEYS]
         for text in (t for t in titles if isinstance(t, str)):
-            found = self._match(text, SOURCE_CONFIDENCE["title"], "title")
+            found = self._match(text, SOURCE_CONFIDENCE["title"], "title", misses)
             if found:
                 return found
         subreddit = extra.get("subreddit")
         if isinstance(subreddit, str) and compact(subreddit) in self.catalog.keys:
             return self.catalog.keys[compact(subreddit)], SOURCE_CONFIDENCE["subreddit"], "subreddit", []
         file_stem = Path(c.source.rsplit(":", 1)[0]).stem if c.source else ""
-        found = self._match(file_stem.replace("_", " "), SOURCE_CONFIDENCE["file"], "file") if file_stem else None
+        found = self._match(file_stem.replace("_", " "), SOURCE_CONFIDENCE["file"], "file", misses) if file_stem else None
         if found:
             return found
         if self.use_text:
-            found = self._match(c.model_text, None, "text")
+            found = self._match(c.model_text, None, "text", misses)
             if found:
                 return found
         if self.use_parents and c.reply_to:
             parent = self._parents.get(c.reply_to)
             if parent:
                 return parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", []
-        return None, None, None, []
+        reason, candidates = min(misses, key=lambda m: REASONS.index(m[0]), default=("no_evidence", []))
+        return None, None, reason, candidates
 
-    def _match(self, text: str, confidence: float | None, source: str):
-        """The strongest drama named in ``text``; ``confidence`` None means: the cue's own."""
+    def _match(self, text: str, confidence: float | None, source: str, misses: list):
+        """The one drama ``text`` gives evidence for; ``confidence`` None means: the cue's own.
+        When ``text`` names people or dramas but no single drama, the reason goes to ``misses``."""
         scores: dict[str, float] = {}
+        shared: set[str] = set()
         for hit in self.catalog.matcher.find(fold(text)):
             for cue in hit.cues:
-                scores[cue.label] = max(scores.get(cue.label, 0.0), cue.weight)
+                if cue.label.startswith(SHARED):
+                    shared.update(self.catalog.shared[cue.label])
+                else:
+                    scores[cue.label] = max(scores.get(cue.label, 0.0), cue.weight)
         for tag in _HASHTAG.findall(text):
             drama = self.catalog.keys.get(compact(tag))
             if drama:
                 scores[drama] = max(scores.get(drama, 0.0), TITLE)
-        if not scores:
+        evidence = {d: s for d, s in scores.items() if s > CAST or self.link_by_cast}
+        if not evidence:
+            if shared:
+                misses.append(("ambiguous", sorted(shared)))
+            elif scores:  # the candidates: the catalog dramas of the actors named
+                misses.append(("cast_only", sorted(scores)))
             return None
-        best = max(scores.values())
-        top = sorted(d for d, s in scores.items() if s == best)
-        value = best if confidence is None else confidence * (1.0 if best >= ACRONYM else best / TITLE)
+        best = max(evidence.values())
+        top = sorted(d for d, s in evidence.items() if s == best)
         if len(top) > 1:
-            value /= 2
-        return top[0], round(value, 3), source, top if len(top) > 1 else []
+            misses.append(("ambiguous", top))
+            return None
+        value = best if confidence is None else confidence * (1.0 if best >= ACRONYM else best / TITLE)
+        return top[0], round(value, 3), source, []
 
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
         out = []
         for c, (drama, confidence, source, candidates) in zip(batch, predictions):
             extra = dict(c.extra)
-            if source:
+            if drama is None:
+                extra["unlinked_reason"] = source
+            elif source:
                 extra["drama_source"] = source
             if candidates:
                 extra["drama_candidates"] = candidates
@@ -195,7 +228,8 @@ class DramaLinkStage(Stage):
 
     def describe(self) -> dict[str, Any]:
         return {"stage": self.name, "catalog": str(self.catalog_path or DEFAULT_CATALOG),
-                "dramas": len(self.catalog.titles), "use_text": self.use_text, "use_parents": self.use_parents,
+                "merged_onto": str(DEFAULT_CATALOG), "dramas": len(self.catalog.titles),
+                "link_by_cast": self.link_by_cast, "use_text": self.use_text, "use_parents": self.use_parents,
                 "parent_window": self.parent_window}
 
     def __repr__(self) -> str:

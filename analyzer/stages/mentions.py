@@ -19,7 +19,7 @@ from ..errors import check_param
 from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from .base import Batch, Stage
-from .catalog import read_catalog_rows
+from .catalog import read_dramas
 
 KINDS = (("cast", "cast"), ("characters", "character"))
 
@@ -41,8 +41,7 @@ class PeopleIndex:
 
 def read_people(path: str | Path) -> PeopleIndex:
     """Read the catalog CSV into a PeopleIndex; unreadable file -> ConfigError."""
-    rows = read_catalog_rows(path, "drama catalog", "catalog",
-                             "drama_id,title,original_title,aliases,...,cast,characters", required="drama_id")
+    rows = read_dramas(path)
     owners: dict[str, set[str]] = {}  # alias -> mentions
     dramas: dict[str, set[str]] = {}
     keys: dict[str, str] = {}

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, check_param
-from ..io.platforms.places import country_from_location
+from ..io.markets import market_code
 from ..schema import Comment
 from . import bundled
 from .base import Batch, Stage
@@ -44,7 +44,6 @@ LANGUAGE_REGIONS: dict[str, tuple[str, float]] = {
     "ar": ("Arabic", 0.5), "zh": ("Chinese-speaking", 0.4), "fr": ("Francophone", 0.4),
     "de": ("DACH", 0.5), "ru": ("CIS", 0.5),
 }
-_ISO2 = re.compile(r"[A-Za-z]{2}")
 
 
 def _key(text: str) -> str:
@@ -148,8 +147,5 @@ class RegionStage(Stage):
 
 
 def _region_code(value: str) -> str:
-    """``"vn"`` -> ``"VN"``; ``"Viet Nam"`` -> ``"VN"``; anything else as given."""
-    value = value.strip()
-    if _ISO2.fullmatch(value):
-        return value.upper()
-    return country_from_location(value) or value
+    """``"vn"``/``"VNM"``/``"Viet Nam"`` -> ``"VN"`` (``io.markets``); anything else as given."""
+    return market_code(value) or value

@@ -1,0 +1,153 @@
+"""The notebook API: ``analyzer.analyze`` on paths, DataFrames and datasets, and its Result."""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import analyzer
+from analyzer.errors import ConfigError, InputError, MissingDependency
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyzer.analyze(analyzer.samples.path())
+
+
+def test_samples_ship_with_the_package_and_match_data_samples(samples):
+    from analyzer.io.sources import expand_inputs
+
+    shipped = sorted(str(p.relative_to(analyzer.samples.path())) for p in analyzer.samples.files())
+    in_repo = sorted(str(Path(p).relative_to(samples)) for p in expand_inputs(str(samples)))
+    assert shipped == in_repo and shipped
+    for name in shipped:
+        assert (analyzer.samples.path() / name).read_bytes() == (samples / name).read_bytes()
+
+
+def test_counts_reconcile_and_frames_come_from_memory(result):
+    c = result.counts
+    assert c["read"] == c["accepted"] + c["rejected"] and c["rejected"] > 0
+    assert len(result.comments) == c["accepted"]
+    assert len(result.rejects) == c["rejected"]
+    assert result.rejects["location"].str.contains(r"malformed\.jsonl:\d+").all()
+    assert {"drama", "region", "window", "authors", "resonance_index", "tier"} <= set(result.cells.columns)
+    assert {"theme", "salience", "net_valence", "quadrant"} <= set(result.themes.columns)
+    assert {"text", "theme", "polarity", "likes"} <= set(result.quotes.columns)
+
+
+def test_save_writes_what_run_writes(result, samples, tmp_path):
+    saved = result.save(tmp_path / "api")
+    analyzer.run([str(samples)], tmp_path / "cli")
+    names = lambda d: sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.is_file())
+    assert names(tmp_path / "api") == names(tmp_path / "cli")
+    assert set(saved) >= {"comments.parquet", "report.html", "manifest.json"}
+    run_comments = pq.read_table(tmp_path / "cli" / "comments.parquet").to_pandas()
+    assert list(result.comments.columns) == list(run_comments.columns)
+    assert sorted(result.comments["id"]) == sorted(run_comments["id"])
+    run_cells = pd.read_csv(tmp_path / "cli" / "resonance.csv")
+    key = ["drama", "region", "window", "authors", "comments"]
+    assert result.cells[key].sort_values(key).values.tolist() == run_cells[key].sort_values(key).values.tolist()
+
+
+def test_report_is_the_cli_renderer(result, tmp_path):
+    page = result.report()
+    assert page.startswith("<!DOCTYPE html>")
+    for sid, _ in analyzer.report.SECTIONS:
+        assert f'<section id="{sid}">' in page
+
+
+def test_plots_are_the_report_charts(result):
+    assert "heatmap" in result.plot.names and len(result.plot.names) >= 3
+    page = result.report()
+    for name in result.plot.names:
+        chart = getattr(result.plot, name)()
+        assert chart.svgs and all(svg in page for svg in chart.svgs)
+        assert "<svg" in chart._repr_html_()
+    with pytest.raises(AttributeError, match="charts: heatmap"):
+        result.plot.pie()
+
+
+def test_repr_html_is_compact(result):
+    text = result._repr_html_()
+    assert f"read {result.counts['read']}" in text and "<table>" in text
+    assert text.count("<tr>") <= 9 and len(text) < 4000
+
+
+def test_dataframe_in_maps_columns_and_locates_rejects():
+    frame = pd.DataFrame({
+        "comment": ["The Untamed is wonderful, Wei Wuxian!", "", "Hidden Love is so sweet", None],
+        "country": ["KR", "VN", None, "US"],
+        "likes": [3, 1, float("nan"), 2],
+        "author": ["alice", "bob", "carol", "dave"],
+        "created_at": pd.to_datetime(["2024-01-01", "2024-01-02", None, "2024-01-03"]),
+    }, index=[10, 11, 12, 13])
+    r = analyzer.analyze(frame)
+    assert r.counts["read"] == 4 and r.counts["accepted"] == 2 and r.counts["rejected"] == 2
+    assert r.rejects["location"].tolist() == ["<dataframe>:row 11", "<dataframe>:row 13"]
+    assert r.comments["drama"].tolist() == ["The Untamed", "Hidden Love"]
+    assert r.comments["region"].iloc[0] == "KR"
+    assert r.comments["likes"].iloc[0] == 3 and pd.isna(r.comments["likes"].iloc[1])
+    flat = r.comments.astype(str).to_string() + r.rejects.astype(str).to_string()
+    assert "alice" not in flat and "carol" not in flat  # pseudonyms only
+    assert r.comments["author"].str.startswith("u_").all()
+
+
+def test_dataframe_map_option_names_a_column():
+    frame = pd.DataFrame({"Feedback": ["Nirvana in Fire is brilliant"], "Show": ["Nirvana in Fire"]})
+    r = analyzer.analyze(frame, map={"Feedback": "text", "Show": "drama"})
+    assert r.comments["text"].tolist() == ["Nirvana in Fire is brilliant"]
+    assert r.comments["drama"].tolist() == ["Nirvana in Fire"]
+
+
+class TinyDataset:
+    """A stand-in with the duck type analyze() uses: column_names and dict rows."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.column_names = list(rows[0])
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def test_dataset_duck_type_in():
+    r = analyzer.analyze(TinyDataset([{"text": "Hidden Love made my week", "drama": "Hidden Love"}, {"text": ""}]))
+    assert r.counts["accepted"] == 1 and r.rejects["location"].tolist() == ["<dataset>:row 1"]
+
+
+def test_arrow_table_in():
+    import pyarrow as pa
+
+    r = analyzer.analyze(pa.table({"body": ["Nirvana in Fire is brilliant", " "]}))
+    assert r.comments["drama"].tolist() == ["Nirvana in Fire"]
+    assert r.rejects["location"].tolist() == ["<table>:row 1"]
+
+
+def test_hugging_face_dataset_in_and_out():
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"text": ["The Untamed is great", "Hidden Love is cute"], "likes": [1, 2]})
+    r = analyzer.analyze(ds)
+    assert r.counts["accepted"] == 2
+    out = r.to_datasets()
+    assert set(out) == {"comments", "cells", "themes", "quotes"}
+    assert out["comments"].num_rows == 2 and out["cells"].num_rows == len(r.cells)
+    with pytest.raises(InputError, match="pass one split"):
+        analyzer.analyze(datasets.DatasetDict({"train": ds}))
+
+
+def test_bad_sources_and_options_are_one_line_errors():
+    with pytest.raises(InputError, match="Cannot analyze a int"):
+        analyzer.analyze(3)
+    with pytest.raises(ConfigError, match="Unknown option 'colour'"):
+        analyzer.analyze(analyzer.samples.path(), colour="red")
+    with pytest.raises(ConfigError, match="'map' option must be a dict"):
+        analyzer.analyze(analyzer.samples.path(), map=["body=text"])
+
+
+def test_pandas_missing_is_a_one_line_error(result, monkeypatch):
+    fresh = analyzer.api.Result(result.annotated, result.rejected, result.result, result.manifest)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(MissingDependency, match=r"pip install 'resonance-analyzer\[notebook\]'"):
+        fresh.cells

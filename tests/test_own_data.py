@@ -1,0 +1,204 @@
+"""Own data on the first try: each case of "Bring your own data" (README) fed through the
+CLI or ``analyze``, checking the documented behaviour."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import analyzer
+from analyzer.cli import main
+from analyzer.io.markets import market_code
+from analyzer.io.records import FIELD_ALIASES
+from analyzer.schema import Comment
+from analyzer.stages.link import DramaLinkStage
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _section(title: str) -> str:
+    return re.search(rf"## {title}\n(.*?)\n## ", README, flags=re.S).group(1)
+
+
+def test_readme_lists_every_recognised_column():
+    section = _section("Bring your own data")
+    for field, aliases in FIELD_ALIASES.items():
+        for alias in aliases:
+            assert re.search(rf"\b{re.escape(alias)}\b", section), f"{alias} ({field}) is not in the README"
+
+
+@pytest.mark.parametrize("value, market", [
+    ("KR", "KR"), ("kr", "KR"), ("KOR", "KR"), ("410", "KR"), ("South Korea", "KR"), ("Korea, Republic of", "KR"),
+    ("VNM", "VN"), ("Viet Nam", "VN"), ("vietnam", "VN"), ("UK", "GB"), ("United Kingdom", "GB"), ("Türkiye", "TR"),
+    ("LATAM+ES", "LATAM+ES"), ("EU", "EU"), ("  ph ", "PH"),
+])
+def test_country_codes_and_names_map_to_one_market(value, market):
+    assert market_code(value) == market
+
+
+def test_country_column_forms_one_market_in_a_run(tmp_path, capsys):
+    path = _csv(tmp_path / "vendor.csv", ["comment", "drama", "country", "author"], [
+        ["I love this drama", "The Untamed", "KOR", "a"], ["So good", "The Untamed", "South Korea", "b"],
+        ["Beautiful", "The Untamed", "kr", "c"], ["Hay quá", "The Untamed", "Viet Nam", "d"],
+    ])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    regions = pq.read_table(tmp_path / "out" / "comments.parquet").column("region").to_pylist()
+    assert regions == ["KR", "KR", "KR", "VN"]
+    cells = list(csv.DictReader((tmp_path / "out" / "resonance.csv").open(encoding="utf-8")))
+    assert sorted({r["region"] for r in cells}) == ["KR", "VN"]
+
+
+CUSTOM = ("drama_id,title,original_title,aliases,genre,year,episodes,cast,characters\n"
+          "moon-river,Moon River,月河,Nguyệt Hà|MR,xianxia,2030,40,Lin Feng=林风/LF,Bai Qing=白青\n"
+          "the-untamed,,,Untamed Fanclub,,,,,\n")
+
+
+def test_custom_catalog_is_merged_onto_the_shipped_one(tmp_path):
+    catalog = tmp_path / "mine.csv"
+    catalog.write_text(CUSTOM, encoding="utf-8")
+    path = _csv(tmp_path / "dump.csv", ["comment"], [
+        ["Moon River episode 3 was amazing"],          # the new drama
+        ["Nirvana in Fire is a classic"],               # a shipped drama, still known
+        ["The Untamed Fanclub meets tonight"],          # an alias added to a shipped drama
+        ["白青 is my favourite"],                        # a character of the new drama
+    ])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--catalog", str(catalog), "--quiet"]) == 0
+    dramas = pq.read_table(tmp_path / "out" / "comments.parquet").column("drama").to_pylist()
+    assert dramas == ["Moon River", "Nirvana in Fire", "The Untamed", "Moon River"]
+    link = next(s for s in _manifest(tmp_path / "out")["stages"] if s["stage"] == "link")
+    assert link["dramas"] == DramaLinkStage().describe()["dramas"] + 1
+    assert DramaLinkStage(catalog=catalog).catalog.titles["the-untamed"] == "The Untamed"  # empty fields kept
+
+
+def test_custom_catalog_without_drama_id_is_a_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("drama_id,title\n,Nameless\n", encoding="utf-8")
+    path = _csv(tmp_path / "dump.csv", ["comment"], [["hi"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--catalog", str(bad), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.csv:2: empty drama_id" in err
+
+
+def test_linked_only_by_evidence_for_that_drama_and_unlinked_counted_by_reason(tmp_path, capsys):
+    # Wang Yibo plays in The Untamed (in the catalog) and in dramas that are not: his name
+    # in a video title is no evidence that the comment is about The Untamed.
+    path = _csv(tmp_path / "dump.csv", ["comment", "video_title"], [
+        ["Great first episode", "Wang Yibo new drama EP1 | Eng Sub"],
+        ["Which one is better?", "The Untamed vs Nirvana in Fire"],
+        ["So sweet", "Random vlog"],
+        ["Wei Wuxian is the best", "Random vlog"],       # a character: evidence for The Untamed
+    ])
+    assert main(["run", str(path), "-o", str(tmp_path / "out")]) == 0
+    comments = pq.read_table(tmp_path / "out" / "comments.parquet").to_pylist()
+    assert [c["drama"] for c in comments] == [None, None, None, "The Untamed"]
+    assert [json.loads(c["extra"]).get("unlinked_reason") for c in comments] == \
+        ["cast_only", "ambiguous", "no_evidence", None]
+    assert [json.loads(c["extra"]).get("drama_candidates") for c in comments] == \
+        [["the-untamed"], ["nirvana-in-fire", "the-untamed"], None, None]
+    accepted = _manifest(tmp_path / "out")["accepted"]
+    assert accepted["unlinked"] == 3
+    assert accepted["unlinked_by_reason"] == {"cast_only": 1, "ambiguous": 1, "no_evidence": 1}
+    out = capsys.readouterr().out
+    assert "3 not linked to a drama (1 ambiguous, 1 cast only, 1 no evidence)" in out
+
+
+def test_plain_hugging_face_model_folder_for_sentiment(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from . import tiny_hf
+
+    model = tiny_hf.build_classifier(tmp_path / "my-model", {0: "negative", 1: "neutral", 2: "positive"})
+    assert not (model / "backend.json").exists()
+    calls = []
+    real = transformers.AutoModelForSequenceClassification.from_pretrained
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transformers.AutoModelForSequenceClassification, "from_pretrained", spy)
+    path = _csv(tmp_path / "dump.csv", ["comment", "drama"], [["the finale was wonderful", "The Untamed"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--sentiment", str(model), "--quiet"]) == 0
+    sentiment = next(s for s in _manifest(tmp_path / "out")["stages"] if s["stage"] == "sentiment")
+    assert sentiment["backend"] == "sentiment.transformers.v1"
+    assert calls and all(kw.get("trust_remote_code") is False for kw in calls)
+
+
+def test_a_folder_that_is_no_model_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    path = _csv(tmp_path / "dump.csv", ["comment"], [["hi"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--sentiment", str(tmp_path / "empty")]) == 1
+    assert "neither backend.json nor a Hugging Face config.json" in capsys.readouterr().err
+
+
+def test_run_and_annotate_share_one_parquet_schema_for_annotations(tmp_path):
+    path = _csv(tmp_path / "dump.csv", ["comment", "drama"], [["Loved it", "Hidden Love"], ["Boring plot", "Hidden Love"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert main(["annotate", str(path), "-o", str(tmp_path / "ann.parquet"), "--quiet"]) == 0
+    run_schema = pq.read_schema(tmp_path / "out" / "comments.parquet")
+    ann_schema = pq.read_schema(tmp_path / "ann.parquet")
+    for name in ("sentiment", "sentiment_scores", "themes", "lang", "lang_confidence", "noise"):
+        assert run_schema.field(name).type == ann_schema.field(name).type, name
+    assert [f.name for f in run_schema.field("sentiment_scores").type] == ["negative", "neutral", "positive"]
+    run_rows = pq.read_table(tmp_path / "out" / "comments.parquet").column("sentiment_scores").to_pylist()
+    ann_rows = pq.read_table(tmp_path / "ann.parquet").column("sentiment_scores").to_pylist()
+    assert run_rows == ann_rows and abs(sum(run_rows[0].values()) - 1) < 1e-6
+
+
+def test_a_run_folder_rerenders_from_the_labelled_scores(tmp_path):
+    # intensity counts strongly positive comments from sentiment_scores: lost scores would read 0
+    path = _csv(tmp_path / "dump.csv", ["comment", "drama"], [["Best drama ever, absolutely love it, a masterpiece!",
+                                                              "Hidden Love"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    from analyzer.aggregate.rundir import result_from_run
+
+    direct = analyzer.analyze(path).result.cells[0]
+    assert direct["intensity"] == 1.0
+    assert result_from_run(tmp_path / "out").cells[0]["intensity"] == direct["intensity"]
+
+
+def test_link_by_cast_restores_actor_links_when_asked():
+    comment = Comment(id="1", text="Great first episode", title="Wang Yibo new drama EP1")
+    assert DramaLinkStage()([comment])[0].drama is None
+    linked = DramaLinkStage(link_by_cast=True)([comment])[0]
+    assert linked.drama == "The Untamed" and linked.drama_confidence == pytest.approx(0.45)
+    config = analyzer.api.job_config(link_by_cast=True)
+    assert config.run.link_by_cast is True
+    assert "--link-by-cast" in build_parser_help()
+
+
+def build_parser_help() -> str:
+    from analyzer.cli import build_parser
+
+    action = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    return action.choices["run"].format_help()
+
+
+def test_hugging_face_folder_with_unknown_labels_says_how_to_fix(tmp_path, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from . import tiny_hf
+
+    model = tiny_hf.build_classifier(tmp_path / "odd", {0: "meh", 1: "great"})
+    path = _csv(tmp_path / "dump.csv", ["comment"], [["hi"]])
+    capsys.readouterr()  # what building the model printed
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--sentiment", str(model), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "config.json id2label" in err
