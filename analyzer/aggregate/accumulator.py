@@ -102,7 +102,7 @@ class ResonanceAccumulator:
 
     # --- windows ---------------------------------------------------------------------
     def _windows(self) -> Iterator[dict[tuple[str, str, str], np.ndarray]]:
-        """Per drama x region, in turn: (drama, region, window) -> author vectors (rows sorted by author).
+        """Per drama x region, in turn: (drama, region, window) -> author vectors (rows sorted by content).
 
         One pair at a time, so the per-window copies never exist for the whole run at once.
         """
@@ -115,7 +115,7 @@ class ResonanceAccumulator:
                     for window in window_labels(day, first):
                         slot = out.setdefault(window, {})
                         slot[author] = slot[author] + vec if author in slot else vec.copy()
-            yield {(drama, region, w): np.stack([v for _, v in sorted(rows.items())]) for w, rows in out.items()}
+            yield {(drama, region, w): by_content(np.stack(list(rows.values()))) for w, rows in out.items()}
 
     def _count_lang(self, cell: tuple[str, str], day: int | None, c: Comment) -> None:
         if c.sentiment not in ("negative", "neutral", "positive"):
@@ -183,6 +183,15 @@ class ResonanceAccumulator:
                 del r["_author_key"]
             out[slot] = rows
         return out
+
+
+def by_content(vectors: np.ndarray) -> np.ndarray:
+    """Author rows in an order set by their counts alone (not by pseudonym), so the bootstrap,
+    whose seed comes from the cell key, gives the same intervals whatever the pseudonym key
+    or the order shards were merged in."""
+    if len(vectors) < 2:
+        return vectors
+    return vectors[np.lexsort(vectors.T[::-1])]
 
 
 def window_labels(day: int | None, first: int | None) -> list[str]:
