@@ -163,6 +163,45 @@ def test_failed_run_leaves_the_old_folder_untouched(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".out.tmp-*"))
 
 
+def test_killed_run_leaves_a_whole_folder_and_is_cleaned_up(tmp_path):
+    import signal
+
+    out = tmp_path / "out"
+    assert samples_run(out) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", "data/samples", "-o", str(out), "-q"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.0)  # somewhere in the run (where exactly does not matter: any point must be safe)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    _assert_one_whole_run(out)
+    assert samples_run(out) == 0
+    _assert_one_whole_run(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
+def _assert_one_whole_run(out: Path) -> None:
+    import pyarrow.parquet as pq
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert pq.read_metadata(out / "comments.parquet").num_rows == manifest["counts"]["accepted"]
+    assert len((out / "rejects.jsonl").read_text().splitlines()) == manifest["counts"]["rejected"]
+    assert set(manifest["outputs"]) <= {str(p.relative_to(out)) for p in out.rglob("*")}
+
+
+def test_failed_annotate_keeps_the_old_output_and_rejects(tmp_path, monkeypatch):
+    out = tmp_path / "a.jsonl"
+    assert main(["annotate", str(ROOT / "data" / "samples" / "malformed.jsonl"), "-o", str(out), "-q",
+                 "--max-reject-ratio", "1"]) == 0
+    before = out.read_bytes(), (tmp_path / "a.jsonl.rejects.jsonl").read_bytes()
+    import analyzer.runner as runner
+
+    monkeypatch.setattr(runner, "annotation_row", lambda c: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        main(["annotate", str(ROOT / "data" / "samples"), "-o", str(out), "-q"])
+    assert (out.read_bytes(), (tmp_path / "a.jsonl.rejects.jsonl").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "a.jsonl.rejects.jsonl"]
+
+
 def test_second_concurrent_run_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
     with RunFolder(out):  # a run in progress holds the lock

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from ..schema import THEMES
-from . import features as F
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
