@@ -157,7 +157,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
 
     config = resolve_config(config)
     started = time.time()
-    paths, skipped = without_run_outputs(expand_inputs(inputs))
+    paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
     pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()

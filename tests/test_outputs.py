@@ -248,6 +248,9 @@ def test_inputs_never_ingest_earlier_outputs(tmp_path):
     second = json.loads((tmp_path / "second" / "manifest.json").read_text())
     assert second["counts"] == first["counts"]
     assert {s["path"] for s in second["skipped_inputs"]} and all("old_run" in s["path"] for s in second["skipped_inputs"])
+    # named explicitly, a file of a run folder is read
+    assert main(["run", str(src / "old_run" / "comments.parquet"), "-o", str(tmp_path / "third"), "-q"]) == 0
+    assert json.loads((tmp_path / "third" / "manifest.json").read_text())["counts"]["accepted"] > 0
 
 
 def test_input_inside_output_folder_is_refused(tmp_path):

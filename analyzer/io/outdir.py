@@ -84,17 +84,23 @@ def check_output_file(paths: list[str], output: str | os.PathLike) -> None:
             raise InputError(f"The output {output} is also an input; write the annotations to another file.")
 
 
-def without_run_outputs(paths: list[str]) -> tuple[list[str], list[str]]:
-    """Drop files that sit in an earlier run's output folder (so a run never ingests its own outputs).
+def without_run_outputs(inputs: list[str] | str, paths: list[str]) -> tuple[list[str], list[str]]:
+    """Drop files found inside an earlier run's output folder while walking an input folder
+    or glob, so a run never ingests its own outputs; a file named as an input is kept.
 
     Returns (kept, skipped)."""
+    given = {os.path.abspath(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike)) else inputs)
+             if str(i) != STDIN and os.path.isfile(i)}
     kept, skipped, known = [], [], {}
     for path in paths:
-        parents = [] if path == STDIN else list(Path(path).resolve().parents)
+        parents = [] if path == STDIN or os.path.abspath(path) in given else list(Path(path).resolve().parents)
         if any(known.setdefault(p, is_run_folder(p)) for p in parents):
             skipped.append(path)
         else:
             kept.append(path)
+    if skipped and not kept:
+        raise InputError(f"Every input file is inside an earlier run's output folder ({skipped[0]}, ...); "
+                         "name such files one by one to read them, or give the original dumps.")
     return kept, skipped
 
 
