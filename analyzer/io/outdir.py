@@ -12,7 +12,6 @@ removed by the next run. Every output gets the same mode (0666/0777 less the uma
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -20,6 +19,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from .sources import STDIN
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: runs there are not locked against each other
+    fcntl = None  # type: ignore[assignment]
 
 MANIFEST = "manifest.json"
 PACKAGE = "resonance-analyzer"
@@ -142,6 +146,8 @@ class RunFolder:
                              "a run replaces its folder as a whole, so choose a new or empty folder.")
 
     def _acquire(self) -> None:
+        if fcntl is None:
+            return
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
