@@ -34,6 +34,7 @@ OPTIONS = {
     "sentiment": ("models", "sentiment"), "themes": ("models", "themes"), "device": ("models", "device"),
     "batch_size": ("run", "batch_size"), "catalog": ("run", "catalog"), "channels": ("run", "channels"),
     "keep_authors": ("privacy", "keep_authors"), "link_by_cast": ("run", "link_by_cast"),
+    "max_reject_ratio": ("run", "max_reject_ratio"), "csv_guard": ("run", "csv_guard"),
 }
 
 

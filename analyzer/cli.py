@@ -2,12 +2,18 @@
 
 Every command mirrors a function of the Python API; shared option groups are defined
 once. Errors a user can cause print one line on stderr and exit 1, never a traceback.
+
+Exit codes: 0 success; 1 an error (one line on stderr); 2 bad command-line usage;
+3 ``run``/``annotate`` accepted no record; 4 more than ``--max-reject-ratio`` of the records
+read were rejected (outputs are still written; the line on stderr names the top reasons);
+130 interrupted; 141 stdout was closed early (e.g. ``| head``), quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -42,6 +48,8 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
     group.add_argument("--keep-authors", action="store_true", help="keep raw author names/ids in outputs (default: keyed pseudonyms)")
+    group.add_argument("--max-reject-ratio", type=float, metavar="R", help="exit 4 when more than this share of the records read is rejected (default 0.5; 1 = never)")
+    group.add_argument("--no-csv-guard", action="store_true", help="write CSV text cells as they are: no quote before cells starting with = + - @ (for machine consumers)")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -51,13 +59,39 @@ def _job_config(args: argparse.Namespace):
     return job_config(args.config, map=_pairs(args.map), platform=args.platform, dump_time=args.dump_time,
                       sentiment=args.sentiment, themes=args.themes, device=args.device, batch_size=args.batch_size,
                       on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None,
-                      link_by_cast=args.link_by_cast or None)
+                      link_by_cast=args.link_by_cast or None, max_reject_ratio=args.max_reject_ratio,
+                      csv_guard=False if args.no_csv_guard else None)
+
+
+EXIT_NOTHING_ACCEPTED = 3
+EXIT_TOO_MANY_REJECTS = 4
+
+
+def reject_verdict(counts: dict, reasons: dict[str, int], max_ratio: float) -> tuple[int, str]:
+    """(exit code, one-line message) for a finished job's counts; (0, "") when all is well."""
+    read, accepted, rejected = counts["read"], counts["accepted"], counts["rejected"]
+    top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    why = "; top reasons: " + ", ".join(f"{r} ({n})" for r, n in top) if top else ""
+    if accepted == 0:
+        return EXIT_NOTHING_ACCEPTED, f"no record accepted ({rejected} of {read} rejected){why}"
+    if read and rejected / read > max_ratio:
+        return EXIT_TOO_MANY_REJECTS, (f"{rejected} of {read} records rejected ({rejected / read:.0%}, more than "
+                                       f"--max-reject-ratio {max_ratio:g}){why}")
+    return 0, ""
+
+
+def _verdict(summary, config, where: str) -> int:
+    code, message = reject_verdict(summary.counts, summary.reject_reasons, config.run.max_reject_ratio)
+    if code:
+        print(f"analyzer: error: {message}; see {where}", file=sys.stderr)
+    return code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
-    summary = run(args.inputs, args.output, config=_job_config(args), limit=args.limit, progress=not args.quiet)
+    config = _job_config(args)
+    summary = run(args.inputs, args.output, config=config, limit=args.limit, progress=not args.quiet)
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
     a = summary.accepted
@@ -66,18 +100,19 @@ def cmd_run(args: argparse.Namespace) -> int:
           "reported as '(unlinked)'; "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
-    return 0
+    return _verdict(summary, config, summary.outputs.get("rejects.jsonl", os.path.join(args.output, "rejects.jsonl")))
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from .runner import annotate
 
-    summary = annotate(args.input, args.output, config=_job_config(args), limit=args.limit, progress=not args.quiet)
+    config = _job_config(args)
+    summary = annotate(args.input, args.output, config=config, limit=args.limit, progress=not args.quiet)
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
     if "rejects" in summary.outputs:
         print(f"rejects: {summary.outputs['rejects']}")
-    return 0
+    return _verdict(summary, config, summary.outputs.get("rejects", "the rejects file"))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -232,7 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _closed_stdout()
     except AnalyzerError as exc:
         print(f"analyzer: error: {exc}", file=sys.stderr)
         return 1
@@ -242,3 +281,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("analyzer: interrupted", file=sys.stderr)
         return 130
+
+
+def _closed_stdout() -> int:
+    """The reader of stdout went away (``analyzer ... | head``): exit quietly, like other tools.
+
+    stdout is pointed at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141

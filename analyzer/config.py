@@ -48,6 +48,8 @@ class RunConfig:
     catalog: str = ""  # your dramas.csv, merged onto the bundled data/catalog/dramas.csv; empty = bundled only
     channels: str = ""
     link_by_cast: bool = False  # an actor's name alone links a comment (data about catalog dramas only)
+    csv_guard: bool = True  # neutralise formula-like text cells in every CSV (off: --no-csv-guard)
+    max_reject_ratio: float = 0.5  # exit 4 when a larger share of the records read is rejected
 
 
 @dataclass
@@ -72,6 +74,9 @@ class Config:
             raise ConfigError(f"run.batch_size must be a positive int. Got {self.run.batch_size!r} instead.")
         if not isinstance(self.run.limit, int) or self.run.limit < 0:
             raise ConfigError(f"run.limit must be an int >= 0. Got {self.run.limit!r} instead.")
+        ratio = self.run.max_reject_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+            raise ConfigError(f"run.max_reject_ratio must be a number from 0 to 1. Got {ratio!r} instead.")
         return self
 
 

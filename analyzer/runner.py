@@ -23,6 +23,7 @@ from .errors import ConfigError, InputError, RecordError
 from .io import ReadContext, ReadStats, Reject, read_comments
 from .io.fields import parse_time
 from .io.limits import input_limits
+from .io.outdir import RunFolder, check_output_file, check_paths, without_run_outputs
 from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
@@ -40,6 +41,7 @@ class RunSummary:
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     accepted: dict[str, Any] = field(default_factory=dict)  # of the accepted: unlinked (+ by reason), noise, duplicates
+    reject_reasons: dict[str, int] = field(default_factory=dict)  # reason (without details) -> rejects
 
     @property
     def reconciles(self) -> bool:
@@ -137,8 +139,9 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
     return {
         "package": {"name": "resonance-analyzer", "version": __version__},
         "python": _platform.python_version(),
-        "started_at": datetime.fromtimestamp(started, tz=timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.time() - started, 3),
+        # The only part that differs between two runs of the same input and config.
+        "timings": {"started_at": datetime.fromtimestamp(started, tz=timezone.utc).isoformat(timespec="seconds"),
+                    "seconds": round(time.time() - started, 3)},
         "config": config.to_dict(),
         "stages": pipeline.describe(),
         "inputs": [fingerprint(p) for p in inputs],
@@ -155,17 +158,31 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
 def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config | dict | str | None = None,
         limit: int | None = None, progress: bool = False) -> RunSummary:
     """Read, annotate, aggregate and report. Writes comments.parquet, resonance.csv,
-    report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``."""
-    from .aggregate import ResonanceAccumulator
-    from .report import write_reports
+    report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``, all or
+    nothing: the folder is replaced as a whole only when the run succeeds (``io.outdir``)."""
 
     config = resolve_config(config)
     started = time.time()
-    paths = expand_inputs(inputs)
+    paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
+    check_paths(inputs, paths, out_dir)
     pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with RunFolder(out_dir) as out:
+        manifest, tally, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started)
+        manifest["skipped_inputs"] = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
+        write_json(out / "manifest.json", manifest)
+    final = Path(out_dir)
+    outputs = {name: str(final / rel) for name, rel in manifest["outputs"].items()}
+    return RunSummary(str(final), manifest["counts"], manifest["files"], outputs, manifest["timings"]["seconds"],
+                      tally.counts, reasons)
+
+
+def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
+              limit: int | None, progress: bool, started: float) -> tuple[dict[str, Any], Tally, dict[str, int]]:
+    """The body of ``run``, writing into the (temporary) folder ``out``."""
+    from .aggregate import ResonanceAccumulator
+    from .report import write_reports
+
     accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
     tally = Tally()
     rejects = RejectsWriter(out / "rejects.jsonl")
@@ -179,14 +196,13 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
         ok = True
     finally:
         comments.close(ok)
-        rejects.close()
+        rejects.close(ok)
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
     result = accumulator.result()
     outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
-    manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
-    write_json(out / "manifest.json", manifest)
-    return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"],
-                      tally.counts)
+    manifest["outputs"] = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
+    manifest["timings"]["seconds"] = round(time.time() - started, 3)
+    return manifest, tally, dict(rejects.reasons)
 
 
 def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
@@ -253,9 +269,10 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
         raise InputError(f"Cannot write {output}: the output must end in .jsonl, .csv or .parquet.")
     started = time.time()
     paths = expand_inputs(input)
+    check_output_file(paths, output)
     pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
-    writer = RowWriter(output, typed=ANNOTATION_TYPES)
+    writer = RowWriter(output, typed=ANNOTATION_TYPES, csv_guard=config.run.csv_guard)
     rejects_path = Path(str(output) + ".rejects.jsonl")
     rejects = RejectsWriter(rejects_path)
     ok = False
@@ -265,9 +282,9 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
         ok = True
     finally:
         writer.close(ok)
-        rejects.close()
+        rejects.close(ok)
     if rejects.count == 0:
         rejects_path.unlink(missing_ok=True)
     outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})
-    return RunSummary(None, _counts(stats),
-                      [f.to_dict() for f in stats.files], outputs, round(time.time() - started, 3))
+    return RunSummary(None, _counts(stats), [f.to_dict() for f in stats.files], outputs,
+                      round(time.time() - started, 3), reject_reasons=dict(rejects.reasons))

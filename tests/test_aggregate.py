@@ -244,3 +244,54 @@ def test_quotes_mask_other_users_handles():
     quotes = ResonanceAccumulator({"bootstrap": 0}).update([c]).result().quote_rows()
     assert quotes and all("some_fan_name" not in str(q) for q in quotes)
     assert any("@user you're right" in str(q) for q in quotes)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(comment_st, min_size=2, max_size=25), st.integers(0, 25), st.randoms(use_true_random=False))
+def test_merge_is_exact_in_any_order(comments, cut, rnd):
+    """Ray merges shards in whatever order they finish: every order gives the same result."""
+    cfg = {"bootstrap": 20, "quote_candidates": 2}
+    whole = ResonanceAccumulator(cfg).update(comments).result()
+    shuffled = list(comments)
+    rnd.shuffle(shuffled)
+    parts = [ResonanceAccumulator(cfg).update(shuffled[:cut]), ResonanceAccumulator(cfg).update(shuffled[cut:])]
+    merged = parts[1].merge(parts[0]).result()
+    assert merged.to_rows() == whole.to_rows()
+    assert merged.theme_rows() == whole.theme_rows()
+
+
+def test_compact_state_sums_repeated_authors_exactly(monkeypatch):
+    """Rows reduced in several compactions (tiny threshold) equal one reduction of everything."""
+    from analyzer.aggregate import state
+
+    monkeypatch.setattr(state, "MIN_COMPACT", 3)
+    batch = [mk(f"r{i % 4}", ("positive", "negative", "neutral")[i % 3], themes=("story",), pol={"story": "positive"},
+                intents=("watch",) if i % 5 == 0 else (), likes=i, day=i % 3) for i in range(40)]
+    small = ResonanceAccumulator(NO_SHRINK)
+    for i in range(0, 40, 2):
+        small.update(batch[i:i + 2])
+    rows = small._cells[("A", "VN")].compact()
+    assert len(rows) == 12  # 4 authors x 3 days
+    assert int(rows.counts[:, 0].sum()) == 40 and int(rows.likes.sum()) == sum(range(40))
+    monkeypatch.setattr(state, "MIN_COMPACT", 10**9)
+    assert small.result().to_rows() == ResonanceAccumulator(NO_SHRINK).update(batch).result().to_rows()
+
+
+def test_state_memory_is_bounded_per_author_day():
+    """Unique authors cost a fixed, small number of bytes each (the old dicts took ~1 KB)."""
+    batch = [mk(f"u{i}", "positive", themes=("story", "acting"), pol={"story": "positive"}, intents=("watch",),
+                likes=i, day=i % 30, drama=f"D{i % 3}") for i in range(20_000)]
+    acc = ResonanceAccumulator(NO_SHRINK)
+    for i in range(0, len(batch), 512):
+        acc.update(batch[i:i + 512])
+    state_bytes = sum(cell.nbytes() for cell in acc._cells.values())
+    assert state_bytes <= 200 * len(batch)
+    assert sum(c["authors"] for c in acc.result().cells if c["window"] == "all") == 20_000
+
+
+def test_accumulator_survives_pickling_for_shards():
+    import pickle
+
+    acc = ResonanceAccumulator({"bootstrap": 20}).update(drama_a() + drama_b())
+    again = pickle.loads(pickle.dumps(acc))
+    assert again.merge(ResonanceAccumulator({"bootstrap": 20})).result().to_rows() == acc.result().to_rows()

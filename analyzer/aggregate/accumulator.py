@@ -1,8 +1,10 @@
 """The mergeable resonance accumulator: ``update(batch)``, ``merge(other)``, ``result()``.
 
-State is integer count vectors per drama x region x author x day (see ``features``),
+State is, per drama x region, compact columnar rows of integer counts per author x
+day (``state.AuthorDays``: ~170 bytes per distinct author x day, 64-bit author keys),
 a noise counter, and a bounded top-k of quote candidates per drama x region x theme x
-polarity. All of it combines by addition / re-selection, so shards merge exactly.
+polarity. All of it combines by addition / re-selection, so shards merge exactly and
+in any order.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..schema import Comment
 from ..text.normalize import mask_mentions
 from . import features as F
 from .config import resolve_config
+from .state import AuthorDays, Rows, author_key, by_content, reduce_rows, rows_of
 
 UNLINKED = "(unlinked)"
 UNKNOWN_REGION = "(unknown)"
@@ -38,7 +41,7 @@ class ResonanceAccumulator:
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.config = resolve_config(config)
-        self._authors: dict[tuple[str, str], dict[str, dict[int | None, np.ndarray]]] = {}
+        self._cells: dict[tuple[str, str], AuthorDays] = {}
         self._noise: dict[tuple[str, str], int] = {}
         self._quotes: dict[tuple[str, str, str, str], dict[str, tuple]] = {}
         self._dups: dict[tuple[str, str], int] = {}
@@ -50,6 +53,7 @@ class ResonanceAccumulator:
     def update(self, batch: Iterable[Comment]) -> "ResonanceAccumulator":
         """Add a batch of annotated comments (noise is counted, not scored)."""
         cap_strong = self.config["strong_positive"]
+        fresh: dict[tuple[str, str], tuple[list, list, list]] = {}
         for c in batch:
             cell = cell_of(c)
             if c.noise:
@@ -58,28 +62,24 @@ class ResonanceAccumulator:
             if c.duplicate_of is not None:  # a later copy: the first copy is counted
                 self._dups[cell] = self._dups.get(cell, 0) + 1
                 continue
-            vec = F.comment_vector(c, self._local_langs(c.region), cap_strong)
-            days = self._authors.setdefault(cell, {}).setdefault(author_of(c), {})
             day = F.day_of(c.created_at)
             if self.config["confusion"] is not None:
                 self._count_lang(cell, day, c)
-            if day in days:
-                days[day] += vec
-            else:
-                days[day] = vec
+            authors, days, vectors = fresh.setdefault(cell, ([], [], []))
+            authors.append(author_key(author_of(c)))
+            days.append(day)
+            vectors.append(F.comment_vector(c, self._local_langs(c.region), cap_strong))
             self._offer_quotes(cell, c)
+        for cell, (authors, days, vectors) in fresh.items():
+            self._cells.setdefault(cell, AuthorDays()).add(rows_of(authors, days, np.stack(vectors)))
         return self
 
     def merge(self, other: "ResonanceAccumulator") -> "ResonanceAccumulator":
         """Fold ``other`` (same config) into this accumulator; returns self."""
         if other.config != self.config:
             raise ConfigError("Cannot merge ResonanceAccumulators with different configs; build both from the same config.")
-        for cell, authors in other._authors.items():
-            mine = self._authors.setdefault(cell, {})
-            for author, days in authors.items():
-                target = mine.setdefault(author, {})
-                for day, vec in days.items():
-                    target[day] = target[day] + vec if day in target else vec.copy()
+        for cell, rows in other._cells.items():
+            self._cells.setdefault(cell, AuthorDays()).merge(rows)
         for mine, theirs in ((self._noise, other._noise), (self._dups, other._dups)):
             for cell, n in theirs.items():
                 mine[cell] = mine.get(cell, 0) + n
@@ -97,26 +97,10 @@ class ResonanceAccumulator:
         """Compute every cell, interval and the Resonance Index (see ``result.build_result``)."""
         from .result import build_result
 
-        return build_result(self._windows(), {"noise": self._noise, "duplicates": self._dups},
+        return build_result(Windows(self), {"noise": self._noise, "duplicates": self._dups},
                             self.quote_candidates(), self.config, self._lang_windows())
 
     # --- windows ---------------------------------------------------------------------
-    def _windows(self) -> Iterator[dict[tuple[str, str, str], np.ndarray]]:
-        """Per drama x region, in turn: (drama, region, window) -> author vectors (rows sorted by author).
-
-        One pair at a time, so the per-window copies never exist for the whole run at once.
-        """
-        for (drama, region), authors in sorted(self._authors.items()):
-            known = self._days(drama, region)
-            first = min(known) if known else None
-            out: dict[str, dict[str, np.ndarray]] = {}
-            for author, days in authors.items():
-                for day, vec in days.items():
-                    for window in window_labels(day, first):
-                        slot = out.setdefault(window, {})
-                        slot[author] = slot[author] + vec if author in slot else vec.copy()
-            yield {(drama, region, w): np.stack([v for _, v in sorted(rows.items())]) for w, rows in out.items()}
-
     def _count_lang(self, cell: tuple[str, str], day: int | None, c: Comment) -> None:
         if c.sentiment not in ("negative", "neutral", "positive"):
             return
@@ -139,7 +123,26 @@ class ResonanceAccumulator:
         return out
 
     def _days(self, drama: str, region: str) -> list[int]:
-        return [d for days in self._authors.get((drama, region), {}).values() for d in days if d is not None]
+        cell = self._cells.get((drama, region))
+        return cell.days().tolist() if cell is not None else []
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return sorted(self._cells)
+
+    def cell_windows(self, drama: str, region: str) -> dict[tuple[str, str, str], Rows]:
+        """(drama, region, window) -> one row per author (ordered by content) for one pair."""
+        rows = self._cells[(drama, region)].compact()
+        dated = rows.days != 0
+        out = {(drama, region, "all"): rows}
+        if dated.any():
+            offset = rows.days.astype(np.int64) - int(rows.days[dated].min())
+            out[(drama, region, "first_7d")] = rows.take(np.flatnonzero(dated & (offset < 7)))
+            out[(drama, region, "first_28d")] = rows.take(np.flatnonzero(dated & (offset < 28)))
+            days, inverse = np.unique(rows.days, return_inverse=True)
+            weeks = np.array([iso_week(int(d)) if d else "" for d in days])[inverse.ravel()]
+            for week in sorted(set(weeks.tolist()) - {""}):
+                out[(drama, region, week)] = rows.take(np.flatnonzero(weeks == week))
+        return {key: by_content(reduce_rows(part, by_day=False)) for key, part in out.items()}
 
     def _local_langs(self, region: str | None) -> tuple[str, ...]:
         if region not in self._local:
@@ -185,6 +188,24 @@ class ResonanceAccumulator:
         return out
 
 
+class Windows:
+    """The per-window author rows of an accumulator, computed one drama x region at a time
+    (never all at once), as often as asked: what ``build_result`` and ``compare`` read."""
+
+    def __init__(self, acc: ResonanceAccumulator) -> None:
+        self._acc = acc
+        self._last: tuple[tuple[str, str], dict] | None = None
+
+    def __iter__(self) -> Iterator[dict[tuple[str, str, str], Rows]]:
+        for pair in self._acc.pairs():
+            yield self.pair(*pair)
+
+    def pair(self, drama: str, region: str) -> dict[tuple[str, str, str], Rows]:
+        if self._last is None or self._last[0] != (drama, region):
+            self._last = ((drama, region), self._acc.cell_windows(drama, region))
+        return self._last[1]
+
+
 def window_labels(day: int | None, first: int | None) -> list[str]:
     """The windows a comment on ``day`` belongs to, given the first day of its drama x region."""
     labels = ["all"]
@@ -215,4 +236,4 @@ def window_order(window: str) -> tuple[int, str]:
     return (fixed.get(window, 3), window)
 
 
-__all__ = ["ResonanceAccumulator", "window_labels", "iso_week", "week_start"]
+__all__ = ["ResonanceAccumulator", "Windows", "window_labels", "iso_week", "week_start"]

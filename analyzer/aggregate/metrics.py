@@ -27,37 +27,35 @@ AI = {c: i for i, c in enumerate(A_COLS)}
 _T = len(THEMES)
 
 
-def _any_theme(v: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    return v[:, [F.THEME_MENTION + F.THEME_INDEX[t] for t in names]].sum(axis=1) > 0
+def author_tables(rows, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-author rows (``state.Rows``, one per author) -> (comment-level C, author-level A) tables.
 
+    ``rows.counts`` holds the C columns in C_COLS order (``state.COUNT_COLS``); the author
+    indicators come from the flag bits and the counts."""
+    from .state import FLAG, unpack_flags
 
-def _any_intent(v: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    return v[:, [F.INTENT + F.INTENT_INDEX[t] for t in names]].sum(axis=1) > 0
-
-
-def author_tables(vectors: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-author count vectors (authors x WIDTH) -> (comment-level C, author-level A) tables."""
-    v = np.asarray(vectors, dtype=np.float64).reshape(-1, F.WIDTH)
-    n = v[:, F.N]
+    counts = np.asarray(rows.counts, dtype=np.float64)
+    n = counts[:, CI["n"]]
     w = np.where(n > 0, np.minimum(n, cap) / np.maximum(n, 1), 0.0)
-    c = np.concatenate([
-        v[:, [F.N, F.POS, F.NEU, F.NEG, F.STRONG, F.LANG_KNOWN, F.LANG_LOCAL]],
-        v[:, F.THEME_POS:F.THEME_POS + _T],
-        v[:, F.THEME_NEG:F.THEME_NEG + _T],
-    ], axis=1) * w[:, None]
-    mentions = v[:, F.THEME_MENTION:F.THEME_MENTION + _T] > 0
-    content = _any_theme(v, F.CONTENT_THEMES)
-    cast = _any_theme(v, F.CAST_THEMES)
-    story = _any_theme(v, F.STORY_THEMES)
+    c = counts * w[:, None]
+    flags = unpack_flags(rows.flags)
+    mentions = flags[:, [FLAG[F.THEME_MENTION + i] for i in range(_T)]]
+
+    def any_of(cols: list[int]) -> np.ndarray:
+        return flags[:, [FLAG[col] for col in cols]].any(axis=1)
+
+    content = any_of([F.THEME_MENTION + F.THEME_INDEX[t] for t in F.CONTENT_THEMES])
+    cast = any_of([F.THEME_MENTION + F.THEME_INDEX[t] for t in F.CAST_THEMES])
+    story = any_of([F.THEME_MENTION + F.THEME_INDEX[t] for t in F.STORY_THEMES])
     a = np.column_stack([
         n > 0,
-        _any_intent(v, F.POSITIVE_INTENTS),
-        _any_intent(v, ("dropped",)),
+        any_of([F.INTENT + F.INTENT_INDEX[t] for t in F.POSITIVE_INTENTS]),
+        any_of([F.INTENT + F.INTENT_INDEX["dropped"]]),
         mentions.any(axis=1),
         content,
         cast & ~story,
         story,
-        (v[:, F.WHERE_TO_WATCH] > 0) | (v[:, F.ACCESS_NEG] > 0),
+        any_of([F.WHERE_TO_WATCH, F.ACCESS_NEG]),
         mentions,
     ]).astype(np.float64)
     return c, a

@@ -3,14 +3,13 @@ intervals, Resonance Index and tier, the theme driver map, and quotes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..schema import THEMES
-from . import features as F
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
@@ -31,7 +30,7 @@ class ResonanceResult:
     themes: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
     config: dict[str, Any]
-    tables: dict[Key, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    tables: Mapping[Key, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     sums: dict[Key, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     params: dict[tuple, CohortParams] = field(default_factory=dict, repr=False)
 
@@ -84,20 +83,47 @@ def cohort_key(key: Key, config: dict[str, Any]) -> tuple[str, str, str]:
     return (region, window, str(groups.get(drama, "all")))
 
 
-def build_result(windows: Iterable[dict[Key, np.ndarray]], excluded: dict[str, dict[tuple[str, str], int]],
+class AuthorTables(Mapping):
+    """(drama, region, window) -> (C, A) float32 author tables, computed on demand from the
+    accumulator's compact state (``Windows``), so a result never holds every cell's
+    author rows at once (they would be ~230 bytes per author x window)."""
+
+    def __init__(self, windows: Any, keys: list[Key], cap: int) -> None:
+        self._windows, self._keys, self._cap = windows, keys, cap
+        self._index = set(keys)
+
+    def __getitem__(self, key: Key) -> tuple[np.ndarray, np.ndarray]:
+        if key not in self._index:
+            raise KeyError(key)
+        c, a = author_tables(self._windows.pair(key[0], key[1])[key], self._cap)
+        return c.astype(np.float32), a.astype(np.float32)  # for resampling: half the memory
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
                  quote_candidates: dict[tuple, list[dict]], config: dict[str, Any],
                  lang_counts: dict[Key, dict[str, np.ndarray]] | None = None) -> ResonanceResult:
-    """Every cell from per-author vectors; ``excluded`` counts noise/duplicates per drama x region."""
-    tables, sums, points, raw = {}, {}, {}, {}
+    """Every cell from per-author rows; ``excluded`` counts noise/duplicates per drama x region.
+
+    ``windows`` (``accumulator.Windows``) yields the author rows of one drama x region at a
+    time and gives them again by ``pair(drama, region)``: a first pass computes the point
+    estimates (the cohorts need all of them), a second the bootstrap intervals."""
+    cap = config["max_comments_per_author"]
+    sums, points, raw = {}, {}, {}
     for pair in windows:
-        for key, vectors in pair.items():
-            c, a = author_tables(vectors, config["max_comments_per_author"])
+        for key, rows in pair.items():
+            c, a = author_tables(rows, cap)
             sums[key] = (c.sum(axis=0), a.sum(axis=0))  # exact, in float64
             comps = components(*sums[key])
             points[key] = {k: float(v[0]) for k, v in comps.items()}
-            raw[key] = (int(vectors[:, F.N].sum()), int(vectors[:, F.LIKES].sum()))
-            tables[key] = (c.astype(np.float32), a.astype(np.float32))  # for resampling: half the memory
-    keys = sorted(tables, key=lambda k: (k[0], k[1], window_order(k[2])))
+            raw[key] = (int(rows.counts[:, 0].sum()), int(rows.likes.sum()))
+    keys = sorted(sums, key=lambda k: (k[0], k[1], window_order(k[2])))
+    tables = AuthorTables(windows, keys, cap)
     members: dict[tuple, list[Key]] = {}
     for key in keys:
         members.setdefault(cohort_key(key, config), []).append(key)

@@ -4,9 +4,12 @@ into place only when complete, so a failed run never leaves a half-written outpu
 from __future__ import annotations
 
 import csv
+import glob
 import json
 import os
+import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,14 +27,41 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary path in the target's folder; rename it onto ``path`` on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    clean_stale_temps(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def clean_stale_temps(target: Path) -> None:
+    """Remove ``.NAME.PID.*.tmp`` files beside ``target`` left by killed processes."""
+    prefix = f".{target.name}."
+    for entry in target.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = entry.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -70,19 +100,49 @@ class CommentParquetWriter:
 
 
 class RejectsWriter:
-    """The rejects sink: one JSON object per rejected record, with reason and location."""
+    """The rejects sink: one JSON object per rejected record, with reason and location.
+
+    ``reasons`` counts the rejects by the general part of their reason (for the run's
+    one-line verdict); at most ``MAX_REASONS`` distinct reasons are kept, so it stays small."""
+
+    MAX_REASONS = 200
 
     def __init__(self, path: str | os.PathLike) -> None:
         self._ctx = atomic_open(path)
         self._handle = self._ctx.__enter__()
         self.count = 0
+        self.reasons: Counter[str] = Counter()
 
     def write(self, item: Reject) -> None:
         self._handle.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
         self.count += 1
+        reason = reason_kind(item.reason)
+        if reason in self.reasons or len(self.reasons) < self.MAX_REASONS:
+            self.reasons[reason] += 1
 
-    def close(self) -> None:
-        self._ctx.__exit__(None, None, None)
+    def close(self, ok: bool = True) -> None:
+        """Move the file into place (``ok``) or drop it, so a failed run never replaces an older one."""
+        self._handle.close()
+        self._ctx.__exit__(None if ok else RuntimeError, None, None)
+
+
+def reason_kind(reason: str) -> str:
+    """``"invalid JSON (Expecting ',' ...)"`` -> ``"invalid JSON"``: the reason without its details."""
+    return re.split(r"\s*[:(]", reason, maxsplit=1)[0].strip() or reason
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(value: Any) -> Any:
+    """OWASP's CSV-injection rule for a text cell: one that begins with ``= + - @``, a tab or
+    a carriage return gets a leading single quote, so a spreadsheet shows it as text instead
+    of running it as a formula. Numbers (and text that is just a plain number, such as
+    ``-3`` or ``+1.5e3``) are left as they are: they cannot be formulas."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _cell(value: Any) -> Any:
@@ -103,8 +163,10 @@ class RowWriter:
 
     CHUNK = 4096
 
-    def __init__(self, path: str | os.PathLike, typed: dict[str, pa.DataType] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, typed: dict[str, pa.DataType] | None = None,
+                 csv_guard: bool = True) -> None:
         self.path = str(path)
+        self.csv_guard = csv_guard
         self.kind = self.kind_of(self.path)
         self.typed = dict(typed or {})
         self._ctx = atomic_path(self.path)
@@ -145,7 +207,8 @@ class RowWriter:
                 writer = csv.DictWriter(out, fieldnames=list(self._keys))
                 writer.writeheader()
                 for chunk in self._spooled():
-                    writer.writerows(chunk)
+                    writer.writerows([{k: csv_safe(v) for k, v in row.items()} for row in chunk] if self.csv_guard
+                                     else chunk)
             return
         schema = pa.schema([(k, self.typed.get(k, pa.string())) for k in self._keys])
         with pq.ParquetWriter(self._tmp, schema) as writer:

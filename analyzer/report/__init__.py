@@ -26,11 +26,13 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[s
     accumulator's bounded candidates, so it is not read. Returns name -> path.
     """
     out = Path(out_dir)
-    manifest = manifest or {}
+    # Timings are the one part of a manifest that differs between reruns: keep them out of the reports.
+    manifest = {k: v for k, v in (manifest or {}).items() if k != "timings"}
+    guard = csv_guard(manifest)
     rows = result.to_rows()
     cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)
     paths = {"resonance.csv": out / "resonance.csv"}
-    write_csv(paths["resonance.csv"], rows, cols)
+    write_csv(paths["resonance.csv"], rows, cols, guard)
     tables = {
         "cells": (rows, cols),
         "windows": ([r for r in rows if "-W" in r["window"]], cols),
@@ -41,7 +43,7 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[s
         tcols = tcols or columns_of(trows)
         for ext, writer in (("csv", write_csv), ("parquet", write_parquet)):
             path = out / "tables" / f"{name}.{ext}"
-            writer(path, trows, tcols)
+            writer(path, trows, tcols, guard) if ext == "csv" else writer(path, trows, tcols)
             paths[f"tables/{name}.{ext}"] = path
     paths["resonance.json"] = out / "resonance.json"
     write_json(paths["resonance.json"], {"config": result.config, "cells": rows,
@@ -51,6 +53,12 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[s
     paths["report.md"] = out / "report.md"
     write_text(paths["report.md"], render_markdown(result, manifest))
     return paths
+
+
+def csv_guard(manifest: dict[str, Any]) -> bool:
+    """The run's ``[run] csv_guard`` setting (CSV formula neutralising; on unless turned off)."""
+    run = (manifest.get("config") or {}).get("run") or {}
+    return bool(run.get("csv_guard", True)) if isinstance(run, dict) else True
 
 
 def rerender(run_dir: str | Path) -> dict[str, Path]:

@@ -1,12 +1,15 @@
 """``render_markdown``: the report as Markdown (tables, headlines, drivers, quotes, methods).
 
-Text from the data is HTML-escaped and has pipes and newlines neutralized, so a
-Markdown viewer that passes HTML through cannot run it and tables stay intact.
+Text from the data is HTML-escaped, has Markdown syntax backslash-escaped and pipes and
+newlines neutralized, so a Markdown viewer that passes HTML through cannot run it, a
+comment cannot render as an image or link (``![x](https://host/t.png)``,
+``[x](javascript:...)``) or as emphasis/code/headings, and tables stay intact.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from typing import Any
 
@@ -14,8 +17,14 @@ from ..aggregate.result import ResonanceResult
 from .views import COMPONENT_DOCS, fmt, fmt_ci, focus_cells, headline, main_cells, quotes_of, themes_of
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!~|:])")
+
+
 def md_text(s: Any) -> str:
-    return escape(str(s)).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """Data text as inert Markdown: HTML-escaped, Markdown punctuation backslash-escaped
+    (``:`` too, so no ``scheme:`` autolink forms), on one line."""
+    text = str(s).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", escape(text, quote=False))
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..io.writers import csv_safe
+
 
 def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)`` then move the finished file over ``path``."""
@@ -45,15 +47,17 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None, guard: bool = True) -> None:
+    """Text cells that could run as spreadsheet formulas are neutralised (``csv_safe``) unless ``guard`` is off."""
     cols = columns or columns_of(rows)
+    cell = (lambda v: csv_safe(_cell(v))) if guard else _cell
 
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols)
             for row in rows:
-                w.writerow([_cell(row.get(c)) for c in cols])
+                w.writerow([cell(row.get(c)) for c in cols])
 
     atomic_write(path, write)
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import check_param
-from ..io.writers import atomic_open, write_json
+from ..io.writers import atomic_open, csv_safe, write_json
 from ..text.segment import available, content_words
 from .cluster import cluster
 from .describe import ctfidf_words, representatives, shares, untagged_share
@@ -157,4 +157,4 @@ def write_topics(run_dir: str | os.PathLike, *, out_dir: str | os.PathLike | Non
 def _csv(value: Any) -> Any:
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+    return "" if value is None else csv_safe(value)
