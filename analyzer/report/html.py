@@ -338,7 +338,7 @@ def _accuracy_table(manifest: dict[str, Any]) -> str:
     value = {(m, lang): v for m, lang, v in rows}
     head = "<tr><th>model \\ language</th>" + "".join(f"<th>{escape(lang)}</th>" for lang in langs) + "</tr>"
     body = "".join("<tr><td>" + escape(m) + "</td>" + "".join(
-        f"<td class='n'>{fmt(value.get((m, lang)), '.2f')}</td>" for lang in langs) + "</tr>" for m in models)
+        f"<td class='n'>{fmt(value.get((m, lang)), '.3f')}</td>" for lang in langs) + "</tr>" for m in models)
     return ("<p class='muted'>Accuracy on the project's labelled development set, as recorded by each model "
             f"in this run.</p><table>{head}{body}</table>")
 

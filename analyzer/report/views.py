@@ -89,10 +89,24 @@ def ranked(result: ResonanceResult) -> list[dict[str, Any]]:
 
 
 def extremes(result: ResonanceResult, k: int = 3) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(strongest k, weakest k) cells; the two lists never share a cell."""
+    """(strongest k, weakest k) cells, one per drama where there are enough dramas, so the
+    headline is not one title three times; the two lists never share a cell."""
     cells = ranked(result)
     k = min(k, len(cells) // 2) if len(cells) > 1 else len(cells)
-    return cells[:k], (list(reversed(cells[-k:])) if len(cells) > 1 else [])
+    strong = _distinct(cells, k)
+    weak = _distinct([c for c in reversed(cells) if c not in strong], k) if len(cells) > 1 else []
+    return strong, weak
+
+
+def _distinct(cells: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    """The first ``k`` cells of distinct dramas, topped up in order when there are too few dramas."""
+    out, seen = [], set()
+    for c in cells:
+        if len(out) < k and c["drama"] not in seen:
+            out.append(c)
+            seen.add(c["drama"])
+    out += [c for c in cells if c not in out][: k - len(out)]
+    return out
 
 
 THEME_WORDS = {

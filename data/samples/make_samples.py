@@ -119,8 +119,8 @@ DRAMAS = {
         good={"story": 4, "acting": 3, "culture": 2, "characters": 1, "recommend": 1},
         bad={"pacing": 3, "dropped": 2, "story": 1}),
     "Hidden Love": dict(
-        genre="modern", eps=25, actors=["Zhao Lusi", "Chen Zheyuan"], characters=["Sang Zhi", "Duan Jiaxu"],
-        couple="Sang Zhi & Duan Jiaxu", day=21, volume=1.0, pos=0.74,
+        genre="modern", eps=25, actors=["Zhao Lusi", "Chen Zheyuan"], characters=["Duan Jiaxu", "Zhizhi"],  # "Sang" is read as music (en lexicon)
+        couple="Zhizhi & Duan Jiaxu", day=21, volume=1.0, pos=0.74,
         good={"romance": 4, "binge": 2, "acting": 2, "music": 1, "waiting": 1},
         bad={"romance": 2, "pacing": 1, "characters": 1}),
     "Story of Yanxi Palace": dict(
