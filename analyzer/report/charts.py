@@ -72,6 +72,35 @@ def scale_legend() -> str:
                   + [("#eeeeee", "not enough viewers")], "Resonance Index:")
 
 
+def heatmap(rows: list[str], cols: list[str], cells: dict[tuple[str, str], dict], title: str) -> str:
+    """SVG heatmap for notebooks (the reports use ``heat_table``): ``cells[(row, col)]`` has
+    value, lo, hi, small (bool)."""
+    left = 20 + 7 * min(max((len(r) for r in rows), default=8), 32)
+    cw = max(80, 12 + 7 * min(max((len(c) for c in cols), default=6), 18))
+    top, ch = 60, 42
+    width, height = left + cw * len(cols) + 10, top + ch * len(rows) + 30
+    body = [_text(left, 18, title, size=13, extra='font-weight="bold"')]
+    for j, col in enumerate(cols):
+        body.append(_text(left + cw * j + cw / 2, top - 8, _short(col, 18), "middle"))
+    for i, row in enumerate(rows):
+        y = top + ch * i
+        body.append(_text(left - 6, y + ch / 2 + 4, _short(row, 32), "end"))
+        for j, col in enumerate(cols):
+            x = left + cw * j
+            c = cells.get((row, col))
+            value = c["value"] if c else None
+            body.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
+                        f'fill="{diverging_colour(value)}" stroke="#ffffff"/>')
+            if c is None:
+                continue
+            label = "–" if value is None else f"{value:.2f}x" + ("*" if c.get("small") else "")
+            body.append(_text(x + cw / 2, y + 17, label, "middle", 12, 'font-weight="bold"'))
+            if c.get("lo") is not None:
+                body.append(_text(x + cw / 2, y + 31, f"{c['lo']:.2f}–{c['hi']:.2f}", "middle", 9))
+    body.append(_text(left, height - 8, "* fewer authors than the minimum (interpreted with care)", size=9))
+    return _svg(width, height, body, title)
+
+
 def interval_bars(items: list[dict], title: str, lo_axis: float = -1.0, hi_axis: float = 1.0,
                   left: int = 230, plot_w: int = 420, x_label: str = "") -> str:
     """Horizontal dot-and-whisker chart: items have label, value, lo, hi, small."""
