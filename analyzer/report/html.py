@@ -43,7 +43,7 @@ table{border-collapse:collapse;font-size:.82em;margin:.4em 0}th,td{border:1px so
 text-align:left;vertical-align:top}th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .wide{width:100%;table-layout:fixed;overflow-wrap:anywhere}
 .heat{width:100%;table-layout:fixed}.heat td{text-align:center;font-size:.95em;padding:4px 2px}
-.heat th{font-size:.9em;overflow-wrap:anywhere}.heat th[scope=row]{width:11em}
+.heat th{font-size:.9em;overflow-wrap:anywhere}.heat tr>:first-child{width:10.5em}.heat thead th{font-size:.78em}
 .heat td.few{background:#eeeeee;color:#777;font-size:.8em}.heat td.na{background:#fff}
 .heat small{color:#444;font-size:.78em}
 .muted{color:#666;font-size:.88em}

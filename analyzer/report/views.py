@@ -111,7 +111,7 @@ def _distinct(cells: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
 
 THEME_WORDS = {
     "access": "where to watch", "fandom": "the cast's fandom",
-    "production": "production (costumes, sets, effects)", "comparison": "comparisons with other dramas",
+    "production": "production values", "comparison": "comparisons with other dramas",
     "values": "values", "culture": "culture and history",
 }
 
