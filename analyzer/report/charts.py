@@ -9,7 +9,6 @@ from html import escape
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf")
-QUADRANT_COLOURS = {"strength": "#2ca02c", "liability": "#d62728", "latent": "#1f77b4", "noise": "#999999"}
 
 
 def _svg(width: float, height: float, body: list[str], title: str) -> str:
@@ -205,19 +204,6 @@ def lines(series: dict[str, list[tuple[str, float | None]]], title: str, y_label
 def series_colours(names: list[str]) -> list[tuple[str, str]]:
     """(colour, name) in the order ``lines`` draws them, for the legend."""
     return [(PALETTE[k % len(PALETTE)], name) for k, name in enumerate(sorted(names))]
-
-
-def bars(items: list[tuple[str, float, str]], title: str) -> str:  # kept for callers outside the reports
-    """Horizontal bars of shares (0..1): items are (label, value, colour)."""
-    left, top, row_h, w = 110, 28, 18, 260
-    height = top + row_h * len(items) + 8
-    body = [_text(left, 16, title, size=12, extra='font-weight="bold"')]
-    for i, (label, value, colour) in enumerate(items):
-        y = top + row_h * i
-        body.append(_text(left - 6, y + 12, label, "end", 10))
-        body.append(f'<rect x="{left}" y="{y + 2}" width="{max(value, 0) * w:.1f}" height="{row_h - 5}" fill="{colour}"/>')
-        body.append(_text(left + max(value, 0) * w + 4, y + 12, f"{value:.0%}", size=9))
-    return _svg(left + w + 50, height, body, title)
 
 
 def nice_step(raw: float) -> float:

@@ -262,8 +262,11 @@ def _over_time(result: ResonanceResult, manifest: dict[str, Any]) -> str:
 
 def _quotes(result: ResonanceResult, manifest: dict[str, Any]) -> str:
     out = []
-    for cell, _ in _focus(result):
-        quotes = quotes_of(result, cell, limit=4)
+    for cell, liked in _focus(result):
+        every = quotes_of(result, cell, limit=10_000)
+        main = "positive" if liked else "negative"
+        quotes = [q for q in every if q["polarity"] == main][:3]
+        quotes += [q for q in every if q["polarity"] != main][: 4 - len(quotes)]
         if not quotes:
             continue
         out.append(f"<div><h3>{escape(cell['drama'])} · {escape(cell['region'])}</h3>")
@@ -277,7 +280,8 @@ def _quotes(result: ResonanceResult, manifest: dict[str, Any]) -> str:
         out.append("</div>")
     if not out:
         return "<p>No quotes.</p>"
-    return ("<p class='muted'>The most-liked comments per theme and polarity, in several languages. Every cell's "
+    return ("<p class='muted'>The most-liked comments per theme and polarity, in several languages: mostly praise "
+            "for the strongest cells, mostly complaints for the weakest. Every cell's "
             f"quotes are in tables/quotes.csv.</p><div class='grid2'>{''.join(out)}</div>")
 
 

@@ -13,8 +13,6 @@ from ..errors import ConfigError
 from ..stages import bundled
 from ..stages.catalog import read_catalog_rows
 
-MAX_CELLS = 12  # cells given their own driver map / theme bars / quotes
-
 COMPONENT_DOCS = {
     "reach": "unique authors in the cell",
     "valence": "net sentiment (P-N)/(P+N) over comments, each author's weight capped",
@@ -33,10 +31,6 @@ def main_cells(result: ResonanceResult) -> list[dict[str, Any]]:
     """Cells of the full period, largest first."""
     cells = [c for c in result.cells if c["window"] == "all"]
     return sorted(cells, key=lambda c: (-c["authors"], c["drama"], c["region"]))
-
-
-def focus_cells(result: ResonanceResult) -> list[dict[str, Any]]:
-    return main_cells(result)[:MAX_CELLS]
 
 
 def themes_of(result: ResonanceResult, cell: dict[str, Any]) -> list[dict[str, Any]]:
