@@ -167,7 +167,7 @@ def test_net_sentiment_interval_is_honest_at_small_n():
 
 @pytest.mark.parametrize(("ri", "lo", "hi", "word"), [
     (1.00, 0.90, 1.10, "typical"), (1.30, 1.10, 1.50, "above typical"), (0.80, 0.70, 0.95, "below typical"),
-    (1.20, 0.95, 1.40, "typical"), (None, None, None, "no index")])
+    (1.20, 0.95, 1.40, "typical"), (0.86, 0.71, 0.998, "typical"), (None, None, None, "no index")])
 def test_verdict_agrees_with_the_index_and_its_interval(ri, lo, hi, word):
     from analyzer.report.views import verdict
 

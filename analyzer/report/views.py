@@ -73,6 +73,7 @@ def verdict(cell: dict[str, Any]) -> str:
         return "no index"
     if lo is None or hi is None:
         return "typical" if 0.95 <= ri <= 1.05 else ("above typical" if ri > 1 else "below typical")
+    lo, hi = round(lo, 2), round(hi, 2)  # as printed: "0.71-1.00" never reads "below typical"
     return "above typical" if lo > 1 else ("below typical" if hi < 1 else "typical")
 
 
@@ -127,10 +128,13 @@ def drivers(result: ResonanceResult, cell: dict[str, Any], liked: bool, k: int =
 
 def quote_for(result: ResonanceResult, cell: dict[str, Any], liked: bool, themes: list[str],
               limit: int = 140) -> dict[str, Any] | None:
-    """A short quote of the right polarity, about one of ``themes`` when there is one."""
+    """A short quote of the right polarity (as a whole comment first), about one of ``themes`` when
+    there is one."""
     polarity = "positive" if liked else "negative"
-    quotes = [q for q in quotes_of(result, cell, limit=10_000) if q["polarity"] == polarity]
-    quotes.sort(key=lambda q: (q["theme"] not in themes, len(q["text"]) > limit, -(q["likes"] or 0), q["id"]))
+    mine = [q for q in result.quotes if (q["drama"], q["region"], q["polarity"]) == (cell["drama"], cell["region"], polarity)]
+    overall = {q["id"] for q in mine if q["theme"] == "(any)"}  # the whole comment has that polarity too
+    quotes = sorted(mine, key=lambda q: (q["id"] not in overall, q["theme"] not in themes, len(q["text"]) > limit,
+                                         -(q["likes"] or 0), q["id"]))
     if not quotes:
         return None
     q = dict(quotes[0])

@@ -194,7 +194,7 @@ CLAUSES: dict[str, dict[str, list[str]]] = {
         "production-": ["ang pangit ng CGI, mukhang peke ang mga away"],
         "pacing+": ["tama lang ang takbo ng kwento, walang boring na episode"],
         "pacing-": ["sobrang bagal, walang nangyayari sa sampung episode"],
-        "characters+": ["mahal ko si {character}, paborito kong karakter"],
+        "characters+": ["idol ko talaga si {character}, ang ganda ng karakter niya"],
         "characters-": ["nakakainis si {character}, pinakapangit na karakter sa palabas"],
         "subtitles-": ["ang pangit ng subtitles, mali-mali ang translation"],
         "culture+": ["ang ganda ng kultura at kasaysayan ng China dito, gustong-gusto ko"],
