@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/demo
 
-.PHONY: demo test test-slow bench clean
+.PHONY: demo test test-slow bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ demo: $(VENV)/.core
 	$(BIN)/analyzer run data/samples -o $(OUT) --quiet
 	@echo "open $(OUT)/report.html"
 
-test: $(VENV)/.dev
+# Headless Chromium for tests/test_browser.py: Debian's package, installed once (never `playwright install`).
+# Not root or offline: the browser test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "chromium could not be installed (not root or offline): tests/test_browser.py will skip"
+
+test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -q
 
 test-slow: $(VENV)/.dev

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from html import escape
 
 import pyarrow.parquet as pq
 import pytest
@@ -88,14 +89,14 @@ def test_html_has_every_section_and_is_self_contained(tmp_path, result):
     assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in html
     assert not re.search(r'(src|href)="https?://', html)
     assert "sentiment.linear.v1" in html and "0.740" in html  # models and per-language accuracy
-    assert "user99" in html  # authors appear as their pseudonyms
+    assert "user99" not in html  # no author name or pseudonym in the report
 
 
 def test_markdown_escapes_and_has_sections(tmp_path, result):
     write_reports(result, tmp_path, MANIFEST)
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
-    for heading in ("## Summary", "## Resonance by drama and market", "## Drivers", "## What viewers said",
-                    "## Methods"):
+    for heading in ("## Which drama resonates where, and why", "## Resonance by drama and market", "## Drivers",
+                    "## What viewers said", "## Methods"):
         assert heading in md
     assert "<script>" not in md and "&lt;script&gt;" in md
 
@@ -124,3 +125,80 @@ def test_empty_result_still_renders(tmp_path):
     write_reports(res, tmp_path, {})
     assert "No cells" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert read_csv(tmp_path / "resonance.csv") == []
+
+
+def test_a_real_run_fills_models_and_accuracy_by_language(tmp_path, samples):
+    """The manifest's "stages" is a list of stage descriptions: both reports read it."""
+    from analyzer.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", str(samples / "comments_mixed.jsonl"), "-o", str(out), "-q"]) == 0
+    stages = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["stages"]
+    sentiment = next(s for s in stages if s["stage"] == "sentiment")
+    lang, value = sorted(sentiment["accuracy_per_language"].items())[0]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    methods = html[html.index('<section id="methods">'):]
+    assert f"<th>{lang}</th>" in methods and f"{value:.3f}" in methods
+    assert sentiment["backend"] in methods
+    md = (out / "report.md").read_text(encoding="utf-8")
+    models_line = next(line for line in md.splitlines() if line.startswith("Models:"))
+    assert sentiment["backend"] in models_line and "none recorded" not in models_line
+    assert "Model accuracy by language" in md
+
+
+def _cell(authors: int, pos: float, neg: float, lo=None, hi=None, **more) -> dict:
+    return {"drama": "D", "region": "VN", "window": "all", "authors": authors, "positive": pos, "negative": neg,
+            "net_sentiment": (pos - neg) / (pos + neg), "net_sentiment_ci_low": lo, "net_sentiment_ci_high": hi,
+            **more}
+
+
+def test_net_sentiment_interval_is_honest_at_small_n():
+    from analyzer.report.views import net_interval
+
+    widths = {}
+    for n in (1, 2, 3, 30):
+        lo, hi = net_interval(_cell(n, 1.0, 0.0, 1.0, 1.0))  # every author positive: bootstrap gives [1, 1]
+        assert lo < hi <= 1.0, n
+        widths[n] = hi - lo
+    assert widths[1] > widths[2] > widths[3] > widths[30]
+    lo, hi = net_interval(_cell(200, 0.6, 0.4, -0.5, 0.9))  # a wide bootstrap interval is kept
+    assert (lo, hi) == (-0.5, 0.9)
+
+
+@pytest.mark.parametrize(("ri", "lo", "hi", "word"), [
+    (1.00, 0.90, 1.10, "typical"), (1.30, 1.10, 1.50, "above typical"), (0.80, 0.70, 0.95, "below typical"),
+    (1.20, 0.95, 1.40, "typical"), (0.86, 0.71, 0.998, "typical"), (None, None, None, "no index")])
+def test_verdict_agrees_with_the_index_and_its_interval(ri, lo, hi, word):
+    from analyzer.report.views import verdict
+
+    assert verdict({"resonance_index": ri, "resonance_index_ci90_low": lo, "resonance_index_ci90_high": hi}) == word
+
+
+def test_small_cells_show_not_enough_viewers_and_the_headline_ranks(tmp_path):
+    from analyzer.report.views import extremes
+
+    extra = [Comment(id=f"x{i}", text=f"one more {i}", drama="Moon Court", region="US", author=f"solo{i}", lang="en",
+                     sentiment="positive", created_at=T0) for i in range(2)]
+    res = ResonanceAccumulator({"bootstrap": 100, "min_authors": 5}).update(comments() + extra).result()
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    small = res.cell("Moon Court", "US")
+    assert small["authors"] == 2 and small["resonance_index"] is not None  # the CSV keeps its number
+    heat = html[html.index('<section id="heatmap">'):html.index('<section id="genres">')]
+    assert 'title="2 viewers">not enough viewers</td>' in heat
+    strong, weak = extremes(res)
+    assert strong and weak and not [c for c in strong if c in weak]
+    assert small not in strong + weak
+    assert strong[0]["resonance_index"] >= weak[0]["resonance_index"]
+    summary = html[html.index('<section id="summary">'):html.index('<section id="heatmap">')]
+    assert escape(strong[0]["drama"]) in summary and "Resonates least" in summary
+
+
+def test_genre_by_market_uses_the_catalog_genres(tmp_path, samples):
+    from analyzer.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", str(samples / "comments_mixed.jsonl"), "-o", str(out), "-q"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    genres = html[html.index('<section id="genres">'):html.index('<section id="net-sentiment">')]
+    assert "xianxia" in genres and "historical drama" in genres and 'class="legend"' in genres

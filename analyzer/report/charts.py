@@ -1,4 +1,6 @@
-"""Inline SVG charts (no JavaScript, no external files). Every label is escaped."""
+"""Inline SVG charts and HTML heat tables (no JavaScript, no external files). Every label is
+escaped; every chart comes with a legend (``legend``) and axis numbers; SVGs scale down
+to their container (viewBox) so the page never scrolls sideways."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from html import escape
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf")
-QUADRANT_COLOURS = {"strength": "#2ca02c", "liability": "#d62728", "latent": "#1f77b4", "noise": "#999999"}
 
 
 def _svg(width: float, height: float, body: list[str], title: str) -> str:
@@ -33,8 +34,46 @@ def diverging_colour(ri: float | None) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], dict], corner: str,
+               empty: str = "not enough viewers") -> str:
+    """A heat table: ``cells[(row, col)]`` has ``value`` (a multiple, or None when there are too few
+    viewers) and optional ``lo``/``hi``/``note``. Missing pairs are blank."""
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in cols)
+    body = []
+    for row in rows:
+        tds = []
+        for col in cols:
+            c = cells.get((row, col))
+            if c is None:
+                tds.append('<td class="na"></td>')
+            elif c.get("value") is None:
+                tds.append(f'<td class="few" title="{escape(c.get("note") or empty)}">{escape(empty)}</td>')
+            else:
+                ci = f'<br><small>{c["lo"]:.2f}–{c["hi"]:.2f}</small>' if c.get("lo") is not None else ""
+                note = f'<br><small>{escape(c["note"])}</small>' if c.get("note") else ""
+                tds.append(f'<td style="background:{diverging_colour(c["value"])}">'
+                           f'<b>{c["value"]:.2f}x</b>{ci}{note}</td>')
+        body.append(f'<tr><th scope="row">{escape(row)}</th>{"".join(tds)}</tr>')
+    return (f'<table class="heat"><thead><tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def legend(items: list[tuple[str, str]], title: str = "") -> str:
+    """An HTML legend: ``items`` are (CSS colour or "" for none, label)."""
+    keys = "".join(f'<span class="key"><i style="background:{escape(c)}"></i>{escape(t)}</span>' if c else
+                   f'<span class="key">{escape(t)}</span>' for c, t in items)
+    return f'<div class="legend">{"<b>" + escape(title) + "</b> " if title else ""}{keys}</div>'
+
+
+def scale_legend() -> str:
+    """The heat tables' colour scale, from 0.5x to 2x, and the grey "not enough viewers"."""
+    return legend([(diverging_colour(v), f"{v:g}x") for v in (0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0)]
+                  + [("#eeeeee", "not enough viewers")], "Resonance Index:")
+
+
 def heatmap(rows: list[str], cols: list[str], cells: dict[tuple[str, str], dict], title: str) -> str:
-    """RI heatmap: ``cells[(row, col)]`` has value, lo, hi, small (bool)."""
+    """SVG heatmap for notebooks (the reports use ``heat_table``): ``cells[(row, col)]`` has
+    value, lo, hi, small (bool)."""
     left = 20 + 7 * min(max((len(r) for r in rows), default=8), 32)
     cw = max(80, 12 + 7 * min(max((len(c) for c in cols), default=6), 18))
     top, ch = 60, 42
@@ -61,18 +100,21 @@ def heatmap(rows: list[str], cols: list[str], cells: dict[tuple[str, str], dict]
     return _svg(width, height, body, title)
 
 
-def interval_bars(items: list[dict], title: str, lo_axis: float = -1.0, hi_axis: float = 1.0) -> str:
+def interval_bars(items: list[dict], title: str, lo_axis: float = -1.0, hi_axis: float = 1.0,
+                  left: int = 230, plot_w: int = 420, x_label: str = "") -> str:
     """Horizontal dot-and-whisker chart: items have label, value, lo, hi, small."""
-    left, top, row_h, plot_w = 230, 40, 22, 420
-    height = top + row_h * len(items) + 30
+    top, row_h = 40, 22
+    height = top + row_h * len(items) + 30 + (14 if x_label else 0)
     width = left + plot_w + 60
     sx = lambda v: left + (v - lo_axis) / (hi_axis - lo_axis) * plot_w  # noqa: E731
     body = [_text(left, 18, title, size=13, extra='font-weight="bold"')]
     for tick in _ticks(lo_axis, hi_axis):
         x = sx(tick)
-        body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 26}" '
+        body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 26 - (14 if x_label else 0)}" '
                     f'stroke="{"#444" if tick == 0 else "#ddd"}"/>')
-        body.append(_text(x, height - 12, f"{tick:g}", "middle", 9))
+        body.append(_text(x, height - 12 - (14 if x_label else 0), f"{tick:+g}" if tick else "0", "middle", 9))
+    if x_label:
+        body.append(_text(left + plot_w / 2, height - 6, x_label, "middle", 10))
     for i, it in enumerate(items):
         y = top + row_h * i + row_h / 2
         body.append(_text(left - 6, y + 4, _short(it["label"], 36), "end"))
@@ -87,36 +129,37 @@ def interval_bars(items: list[dict], title: str, lo_axis: float = -1.0, hi_axis:
     return _svg(width, height, body, title)
 
 
-def quadrant(points: list[dict], title: str) -> str:
-    """Driver map: x = salience (share of authors), y = net valence; points have label, x, y, quadrant."""
-    size, pad = 300, 40
-    xmax = max([p["x"] for p in points] + [0.05]) * 1.1
-    sx = lambda v: pad + v / xmax * size  # noqa: E731
-    sy = lambda v: pad + (1 - (v + 1) / 2) * size  # noqa: E731
-    cut = points[0].get("cut", xmax / 2) if points else xmax / 2
-    body = [_text(pad, 16, title, size=12, extra='font-weight="bold"'),
-            f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#999"/>',
-            f'<line x1="{pad}" y1="{sy(0):.1f}" x2="{pad + size}" y2="{sy(0):.1f}" stroke="#bbb"/>',
-            f'<line x1="{sx(cut):.1f}" y1="{pad}" x2="{sx(cut):.1f}" y2="{pad + size}" stroke="#bbb" stroke-dasharray="4"/>',
-            _text(pad + size - 4, pad + 12, "strengths", "end", 10, 'fill="#2ca02c"'),
-            _text(pad + size - 4, pad + size - 6, "liabilities", "end", 10, 'fill="#d62728"'),
-            _text(pad + 4, pad + 12, "latent", size=10, extra='fill="#1f77b4"'),
-            _text(pad + 4, pad + size - 6, "noise", size=10, extra='fill="#999"'),
-            _text(pad + size / 2, pad + size + 28, "salience (share of authors)", "middle", 10),
-            _text(12, pad + size / 2, "net valence", "middle", 10,
-                  f'transform="rotate(-90 12 {pad + size / 2:.0f})"')]
-    for v in (-1, 0, 1):
-        body.append(_text(pad - 4, sy(v) + 4, f"{v:+d}" if v else "0", "end", 9))
-    placed: list[tuple[float, float]] = []
-    for p in sorted((p for p in points if p.get("y") is not None), key=lambda p: (-p["y"], p["x"])):
-        x, y = sx(p["x"]), sy(p["y"])
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{QUADRANT_COLOURS.get(p["quadrant"], "#555")}"/>')
-        ly = y + 4
-        while any(abs(ly - py) < 11 and abs(x - px) < 70 for px, py in placed):
-            ly += 11  # dodge labels of nearby points
-        placed.append((x, ly))
-        body.append(_text(x + 7, ly, p["label"], size=10))
-    return _svg(size + 2 * pad + 70, size + 2 * pad + 10, body, title)
+def driver_bars(rows: list[dict], title: str, x_max: float | None = None) -> str:
+    """Themes of one cell: bar = share of its viewers who discuss the theme (x axis, %),
+    colour = their net valence (green liked, red disliked, grey mixed); ``rows`` have
+    theme, salience, net_valence."""
+    left, top, row_h, w = 150, 30, 20, 230
+    hi = x_max or max([r["salience"] for r in rows] + [0.1])
+    hi = min(1.0, math.ceil(hi * 5 - 1e-9) / 5)  # 20%, 40%, ... so the quarter ticks are round
+    height = top + row_h * len(rows) + 34
+    body = [_text(4, 16, title, size=12, extra='font-weight="bold"')]
+    for k in range(5):
+        v = hi * k / 4
+        x = left + w * k / 4
+        body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 30}" stroke="#e3e3e3"/>')
+        body.append(_text(x, height - 18, f"{v:.0%}", "middle", 9))
+    body.append(_text(left + w / 2, height - 4, "share of the cell's viewers", "middle", 10))
+    for i, r in enumerate(rows):
+        y = top + row_h * i
+        colour = valence_colour(r.get("net_valence"))
+        width = max(r["salience"], 0) / hi * w
+        body.append(_text(left - 6, y + 13, _short(r["label"], 24), "end", 10))
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" fill="{colour}"/>')
+        val = r.get("net_valence")
+        body.append(_text(left + width + 4, y + 13, f"{r['salience']:.0%}" + ("" if val is None else f" ({val:+.2f})"),
+                          size=9))
+    return _svg(left + w + 80, height, body, title)
+
+
+def valence_colour(v: float | None) -> str:
+    if v is None:
+        return "#bbbbbb"
+    return "#2ca02c" if v > 0.2 else ("#d62728" if v < -0.2 else "#bbbbbb")
 
 
 def lines(series: dict[str, list[tuple[str, float | None]]], title: str, y_label: str,
@@ -129,13 +172,19 @@ def lines(series: dict[str, list[tuple[str, float | None]]], title: str, y_label
     lo = min(ys) if y_min is None else y_min
     hi = max(ys) if y_max is None else y_max
     hi = hi if hi > lo else lo + 1
+    if y_max is None:  # a round top, so the four steps are round numbers
+        step = nice_step((hi - lo) / 4)
+        hi = lo + 4 * step
     left, top, w, h = 50, 30, 520, 180
     sx = lambda i: left + (i / max(len(xs) - 1, 1)) * w  # noqa: E731
     sy = lambda v: top + (1 - (v - lo) / (hi - lo)) * h  # noqa: E731
     body = [_text(left, 16, title, size=12, extra='font-weight="bold"'),
             f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#ccc"/>',
-            _text(left - 4, top + 8, f"{hi:.2g}", "end", 9), _text(left - 4, top + h, f"{lo:.2g}", "end", 9),
             _text(left + w / 2, top + h + 30, y_label, "middle", 10)]
+    for k in range(5):
+        v = lo + (hi - lo) * k / 4
+        body.append(f'<line x1="{left}" y1="{sy(v):.1f}" x2="{left + w}" y2="{sy(v):.1f}" stroke="#eee"/>')
+        body.append(_text(left - 4, sy(v) + 3, f"{v:g}", "end", 9))
     if lo < 0 < hi:
         body.append(f'<line x1="{left}" y1="{sy(0):.1f}" x2="{left + w}" y2="{sy(0):.1f}" stroke="#999"/>')
     step = max(1, len(xs) // 8)
@@ -149,21 +198,20 @@ def lines(series: dict[str, list[tuple[str, float | None]]], title: str, y_label
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in coords)
-        body.append(_text(left + w + 8, top + 12 + 14 * k, _short(name, 30), size=10, extra=f'fill="{colour}"'))
-    return _svg(left + w + 200, top + h + 40, body, title)
+    return _svg(left + w + 10, top + h + 40, body, title)
 
 
-def bars(items: list[tuple[str, float, str]], title: str) -> str:
-    """Horizontal bars of shares (0..1): items are (label, value, colour)."""
-    left, top, row_h, w = 110, 28, 18, 260
-    height = top + row_h * len(items) + 8
-    body = [_text(left, 16, title, size=12, extra='font-weight="bold"')]
-    for i, (label, value, colour) in enumerate(items):
-        y = top + row_h * i
-        body.append(_text(left - 6, y + 12, label, "end", 10))
-        body.append(f'<rect x="{left}" y="{y + 2}" width="{max(value, 0) * w:.1f}" height="{row_h - 5}" fill="{colour}"/>')
-        body.append(_text(left + max(value, 0) * w + 4, y + 12, f"{value:.0%}", size=9))
-    return _svg(left + w + 50, height, body, title)
+def series_colours(names: list[str]) -> list[tuple[str, str]]:
+    """(colour, name) in the order ``lines`` draws them, for the legend."""
+    return [(PALETTE[k % len(PALETTE)], name) for k, name in enumerate(sorted(names))]
+
+
+def nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k that is at least ``raw``."""
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw - 1e-12)
 
 
 def _ticks(lo: float, hi: float) -> list[float]:

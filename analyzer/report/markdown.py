@@ -8,13 +8,16 @@ comment cannot render as an image or link (``![x](https://host/t.png)``,
 
 from __future__ import annotations
 
-import json
 import re
 from html import escape
 from typing import Any
 
 from ..aggregate.result import ResonanceResult
-from .views import COMPONENT_DOCS, fmt, fmt_ci, focus_cells, headline, main_cells, quotes_of, themes_of
+from .views import (
+    COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
+    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, share_interval, theme_word,
+    themes_of, verdict,
+)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!~|:])")
@@ -35,35 +38,87 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 def render_markdown(result: ResonanceResult, manifest: dict[str, Any] | None = None) -> str:
     manifest = manifest or {}
-    out = ["# Resonance report", "", "## Summary", ""]
-    out += [f"- {md_text(headline(result, c))}" for c in focus_cells(result)] or ["No comments to report."]
+    strong, weak = extremes(result)
+    out = ["# Resonance report", "", "## Which drama resonates where, and why", ""]
+    if strong:
+        out += ["**Resonates most**", ""] + [f"{i}. {_line(result, c, True)}" for i, c in enumerate(strong, 1)]
+        out += ["", "**Resonates least**", ""] + [f"{i}. {_line(result, c, False)}" for i, c in enumerate(weak, 1)]
+        out += ["", "1.00x is a typical title in the same market; \"above\"/\"below typical\" only when the 90% "
+                f"interval clears 1.00x. Cells with fewer than {min_authors(result)} viewers: not enough viewers."]
+    else:
+        out.append(f"No drama x market has the {min_authors(result)} viewers needed for a Resonance Index.")
     out += ["", "## Resonance by drama and market (full period)", ""]
-    rows = [[md_text(c["drama"]), md_text(c["region"]), str(c["authors"]), str(c["comments"]),
-             fmt_ci(c, "resonance_index", level="ci90"), c["tier"] or "–", fmt_ci(c, "net_sentiment"),
-             fmt(c["positive"], ".0%"), fmt(c["neutral"], ".0%"), fmt(c["negative"], ".0%"),
-             md_text(c["top_themes"]), md_text(c["flags"])] for c in main_cells(result)]
-    out.append(_table(["drama", "region", "authors", "comments", "RI [90% CI]", "tier", "net sentiment [95% CI]",
-                       "positive", "neutral", "negative", "top themes", "flags"], rows))
+    rows = []
+    for c in main_cells(result):
+        row = [md_text(c["drama"]), md_text(c["region"]), str(c["authors"]), str(c["comments"])]
+        if enough(result, c):
+            lo, hi = net_interval(c)
+            row += [fmt_ci(c, "resonance_index", level="ci90"), verdict(c),
+                    fmt(c["net_sentiment"], "+.2f") + (f" [{lo:+.2f}, {hi:+.2f}]" if lo is not None else "")]
+        else:
+            row += ["not enough viewers", "–", "–"]
+        rows.append(row + [md_text(c["top_themes"]), md_text(c["flags"])])
+    out.append(_table(["drama", "market", "viewers", "comments", "RI [90% CI]", "verdict", "net sentiment [95% CI]",
+                       "top themes", "flags"], rows))
+    out += _genre_table(result, manifest)
+    groups = market_notes(result.regions)
+    if groups:
+        out += ["", "Market groups (no country named, so the language decides):", ""]
+        out += [f"- **{md_text(r)}**: {md_text(t)}" for r, t in groups]
     out += ["", "## Drivers", ""]
-    for cell in focus_cells(result):
+    for cell in strong + weak:
         themes = themes_of(result, cell)
         if themes:
             out += [f"### {md_text(cell['drama'])} · {md_text(cell['region'])}", "",
-                    _table(["theme", "salience [95% CI]", "net valence [95% CI]", "quadrant"],
-                           [[t["theme"], fmt_ci(t, "salience"), fmt_ci(t, "net_valence"), t["quadrant"]]
+                    _table(["theme", "share of viewers [95% CI]", "net valence [95% CI]"],
+                           [[md_text(theme_word(t["theme"])), _share(t, cell["authors"]), fmt_ci(t, "net_valence")]
                             for t in themes]), ""]
     out += ["## What viewers said", ""]
-    for cell in focus_cells(result):
-        quotes = quotes_of(result, cell)
+    for cell in strong + weak:
+        quotes = quotes_of(result, cell, limit=4)
         if quotes:
             out += [f"### {md_text(cell['drama'])} · {md_text(cell['region'])}", ""]
-            out += [f"> {md_text(q['text'])}  \n> — {md_text(q['theme'])}, {q['polarity']}, {q['likes']} likes, "
-                    f"{md_text(q['author'] or 'anonymous')}, {md_text(q['lang'] or 'und')}\n" for q in quotes]
+            out += [f"> {md_text(q['text'])}  \n> — {md_text(theme_word(q['theme']))}, {q['polarity']}, "
+                    f"{md_text(q['lang'] or 'und')}" + (f", {q['likes']} likes" if q.get("likes") else "") + "\n"
+                    for q in quotes]
     out += ["## Methods", ""]
     cfg = result.config
     out += [f"- **{k}**: {v} (index weight {cfg['weights'].get(k, 0):g})" for k, v in COMPONENT_DOCS.items()]
-    out += ["", f"Bootstrap over authors: {cfg['bootstrap']} resamples (seed {cfg['seed']}); "
-            f"cells under {cfg['min_authors']} authors are flagged `small_cell`; each author counts at most "
-            f"{cfg['max_comments_per_author']} comments per cell. Weekly and first-7/28-day windows are in "
-            "`resonance.csv`.", "", "Models: `" + md_text(json.dumps(manifest.get("models", {}), default=str)) + "`", ""]
+    out += ["", f"Bootstrap over viewers: {cfg['bootstrap']} resamples (seed {cfg['seed']}); shares are never shown "
+            f"narrower than Wilson's interval on the viewer count; cells under {cfg['min_authors']} viewers are "
+            f"flagged `small_cell`; each viewer counts at most {cfg['max_comments_per_author']} comments per cell. "
+            "Weekly and first-7/28-day windows are in `resonance.csv`.", ""]
+    models = model_rows(manifest)
+    out += ["Models: " + ("; ".join(f"{md_text(k)}: `{md_text(v)}`" for k, v in models) if models else "none recorded"), ""]
+    acc = accuracy_rows(manifest)
+    if acc:
+        langs = sorted({lang for _, lang, _ in acc})
+        value = {(m, lang): v for m, lang, v in acc}
+        out += ["Model accuracy by language:", "",
+                _table(["model"] + langs, [[md_text(m)] + [fmt(value.get((m, lang))) for lang in langs]
+                                           for m in sorted({m for m, _, _ in acc})]), ""]
     return "\n".join(out) + "\n"
+
+
+def _line(result: ResonanceResult, cell: dict[str, Any], liked: bool) -> str:
+    text = md_text(headline(result, cell))
+    q = quote_for(result, cell, liked, drivers(result, cell, liked))
+    return text + (f" “{md_text(q['short'])}”" if q else "")
+
+
+def _share(row: dict[str, Any], authors: int) -> str:
+    lo, hi = share_interval(row, "salience", authors)
+    return fmt(row["salience"], ".0%") + (f" [{lo:.0%}, {hi:.0%}]" if lo is not None else "")
+
+
+def _genre_table(result: ResonanceResult, manifest: dict[str, Any]) -> list[str]:
+    cells = genre_cells(result, genres_of(manifest))
+    if not cells:
+        return []
+    genres = sorted({g for g, _ in cells})
+    regions = sorted({r for _, r in cells})
+    rows = [[md_text(g)] + [("–" if (g, r) not in cells else "not enough viewers" if cells[(g, r)]["value"] is None
+                             else f"{cells[(g, r)]['value']:.2f}x") for r in regions] for g in genres]
+    return ["", "## Resonance by genre and market", "",
+            "Viewer-weighted mean Resonance Index of each genre's titles (from the drama catalog) per market.", "",
+            _table(["genre"] + [md_text(r) for r in regions], rows)]

@@ -1,4 +1,5 @@
-"""What both reports show, chosen once: main cells, headlines, drivers, quotes, series."""
+"""What both reports show, chosen once: main cells, ranked headlines with their reasons,
+honest intervals, genre x market, market groups, model accuracy, quotes, series."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 from ..aggregate.accumulator import iso_week, week_start
 from ..aggregate.result import ResonanceResult
-
-MAX_CELLS = 12  # cells given their own driver map / theme bars / quotes
+from ..aggregate.stats import net_wilson, wilson
+from ..errors import ConfigError
+from ..stages import bundled
+from ..stages.catalog import read_catalog_rows
 
 COMPONENT_DOCS = {
     "reach": "unique authors in the cell",
@@ -28,10 +31,6 @@ def main_cells(result: ResonanceResult) -> list[dict[str, Any]]:
     """Cells of the full period, largest first."""
     cells = [c for c in result.cells if c["window"] == "all"]
     return sorted(cells, key=lambda c: (-c["authors"], c["drama"], c["region"]))
-
-
-def focus_cells(result: ResonanceResult) -> list[dict[str, Any]]:
-    return main_cells(result)[:MAX_CELLS]
 
 
 def themes_of(result: ResonanceResult, cell: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,29 +56,227 @@ def quotes_of(result: ResonanceResult, cell: dict[str, Any], limit: int = MAX_QU
     return out[:limit]
 
 
-def headline(result: ResonanceResult, cell: dict[str, Any]) -> str:
-    """'In VN, Drama resonates 1.80x a typical title (90% CI 1.40-2.30), driven by romance and
-    music, held back by subtitles.' (plain text; callers escape)."""
-    ri = cell["resonance_index"]
-    text = f"In {cell['region']}, {cell['drama']} "
+def min_authors(result: ResonanceResult) -> int:
+    return int(result.config.get("min_authors", 1))
+
+
+def enough(result: ResonanceResult, cell: dict[str, Any]) -> bool:
+    """Whether a cell has the configured minimum of authors (else: "not enough viewers")."""
+    return cell["authors"] >= min_authors(result) and cell.get("resonance_index") is not None
+
+
+def verdict(cell: dict[str, Any]) -> str:
+    """"above typical" / "below typical" only when the 90% interval clears 1.00x; else "typical"."""
+    lo, hi = cell.get("resonance_index_ci90_low"), cell.get("resonance_index_ci90_high")
+    ri = cell.get("resonance_index")
     if ri is None:
-        text += "has no Resonance Index (too little signal)"
-    else:
-        text += f"resonates {ri:.2f}x a typical title"
-        if cell.get("resonance_index_ci90_low") is not None:
-            text += f" (90% CI {cell['resonance_index_ci90_low']:.2f}-{cell['resonance_index_ci90_high']:.2f})"
-    themes = themes_of(result, cell)
-    strengths = [t["theme"] for t in themes if t["quadrant"] == "strength"][:2]
-    liabilities = [t["theme"] for t in themes
-                   if t["quadrant"] == "liability" and (t["net_valence"] or 0) < 0][:2]
-    if strengths:
-        text += ", driven by " + " and ".join(strengths)
-    if liabilities:
-        text += ", held back by " + " and ".join(liabilities)
-    text += f"; {cell['authors']} authors"
-    if "small_cell" in (cell.get("flags") or ""):
-        text += " (small cell: read with care)"
+        return "no index"
+    if lo is None or hi is None:
+        return "typical" if 0.95 <= ri <= 1.05 else ("above typical" if ri > 1 else "below typical")
+    lo, hi = round(lo, 2), round(hi, 2)  # as printed: "0.71-1.00" never reads "below typical"
+    return "above typical" if lo > 1 else ("below typical" if hi < 1 else "typical")
+
+
+def ranked(result: ResonanceResult) -> list[dict[str, Any]]:
+    """Full-period cells with enough viewers, strongest Resonance Index first."""
+    cells = [c for c in main_cells(result) if enough(result, c)]
+    return sorted(cells, key=lambda c: (-c["resonance_index"], c["drama"], c["region"]))
+
+
+def extremes(result: ResonanceResult, k: int = 3) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(strongest k, weakest k) cells, one per drama where there are enough dramas, so the
+    headline is not one title three times; the two lists never share a cell."""
+    cells = ranked(result)
+    k = min(k, len(cells) // 2) if len(cells) > 1 else len(cells)
+    strong = _distinct(cells, k)
+    weak = _distinct([c for c in reversed(cells) if c not in strong], k) if len(cells) > 1 else []
+    return strong, weak
+
+
+def _distinct(cells: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    """The first ``k`` cells of distinct dramas, topped up in order when there are too few dramas."""
+    out, seen = [], set()
+    for c in cells:
+        if len(out) < k and c["drama"] not in seen:
+            out.append(c)
+            seen.add(c["drama"])
+    out += [c for c in cells if c not in out][: k - len(out)]
+    return out
+
+
+THEME_WORDS = {
+    "access": "where to watch", "fandom": "the cast's fandom",
+    "production": "production values", "comparison": "comparisons with other dramas",
+    "values": "values", "culture": "culture and history",
+}
+
+
+def theme_word(theme: str, liked: bool | None = None) -> str:
+    """A theme in plain words; ``intent`` reads by polarity (binge-watching vs dropping it)."""
+    if theme == "intent":
+        return {True: "binge-watching, wanting more", False: "viewers dropping it"}.get(liked, "intent to watch")
+    return THEME_WORDS.get(theme, theme)
+
+
+def drivers(result: ResonanceResult, cell: dict[str, Any], liked: bool, k: int = 2) -> list[str]:
+    """The themes that lift (``liked``) or hold back a cell: salience x net valence, strongest first."""
+    sign = 1 if liked else -1
+    rows = [t for t in themes_of(result, cell) if (t["net_valence"] or 0) * sign > 0]
+    rows.sort(key=lambda t: (-t["salience"] * abs(t["net_valence"]), t["theme"]))
+    return [t["theme"] for t in rows[:k]]
+
+
+def quote_for(result: ResonanceResult, cell: dict[str, Any], liked: bool, themes: list[str],
+              limit: int = 140) -> dict[str, Any] | None:
+    """A short quote of the right polarity (as a whole comment first), about one of ``themes`` when
+    there is one."""
+    polarity = "positive" if liked else "negative"
+    mine = [q for q in result.quotes if (q["drama"], q["region"], q["polarity"]) == (cell["drama"], cell["region"], polarity)]
+    overall = {q["id"] for q in mine if q["theme"] == "(any)"}  # the whole comment has that polarity too
+    quotes = sorted(mine, key=lambda q: (q["id"] not in overall, q["theme"] not in themes, len(q["text"]) > limit,
+                                         -(q["likes"] or 0), q["id"]))
+    if not quotes:
+        return None
+    q = dict(quotes[0])
+    q["short"] = q["text"] if len(q["text"]) <= limit else q["text"][: limit - 1].rstrip() + "…"
+    return q
+
+
+def headline(result: ResonanceResult, cell: dict[str, Any]) -> str:
+    """'Hidden Love in LATAM+ES: 1.54x a typical title there (90% CI 1.42-1.64), above typical;
+    viewers praise romance and music.' (plain text; callers escape)."""
+    where = f"{cell['drama']} in {cell['region']}"
+    if not enough(result, cell):
+        return f"{where}: not enough viewers ({cell['authors']} of the {min_authors(result)} needed)."
+    text = f"{where}: {cell['resonance_index']:.2f}x a typical title there"
+    if cell.get("resonance_index_ci90_low") is not None:
+        text += f" (90% CI {cell['resonance_index_ci90_low']:.2f}-{cell['resonance_index_ci90_high']:.2f})"
+    text += f", {verdict(cell)}; {cell['authors']} viewers"
+    liked, disliked = drivers(result, cell, True), drivers(result, cell, False)
+    if liked:
+        text += "; they praise " + " and ".join(theme_word(t, True) for t in liked)
+    if disliked:
+        text += ("; but " if liked else "; they ") + "complain about " + " and ".join(
+            theme_word(t, False) for t in disliked)
     return text + "."
+
+
+def net_interval(cell: dict[str, Any], level: str = "ci") -> tuple[float | None, float | None]:
+    """Net sentiment interval, never narrower than Wilson's on the cell's authors.
+
+    The bootstrap over authors collapses to a point when every author agrees (two
+    positive authors give [1, 1]); Wilson's interval on ``authors`` polar viewers keeps
+    it honest, and is wider for one author than for three.
+    """
+    lo, hi = cell.get(f"net_sentiment_{level}_low"), cell.get(f"net_sentiment_{level}_high")
+    pos, neg = cell.get("positive"), cell.get("negative")
+    if pos is None or neg is None or not cell.get("authors"):
+        return lo, hi
+    polar = cell["authors"] * (pos + neg)
+    wlo, whi = net_wilson(cell["authors"] * pos, polar - cell["authors"] * pos, 0.95 if level == "ci" else 0.90)
+    if wlo is None:
+        return lo, hi
+    return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
+
+
+def share_interval(row: dict[str, Any], name: str, authors: int) -> tuple[float | None, float | None]:
+    """A share's 95% interval, never narrower than Wilson's on ``authors``."""
+    lo, hi = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
+    wlo, whi = wilson(row[name] * authors, authors) if authors and row.get(name) is not None else (None, None)
+    if wlo is None:
+        return lo, hi
+    return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
+
+
+# Regions that are language groups, not countries: what each one holds.
+MARKET_GROUPS = {
+    "Anglophone": "comments in English with no country given (US, UK, Philippines, India, ... cannot be told apart)",
+    "LATAM+ES": "comments in Spanish with no country given (Latin America and Spain)",
+    "Lusophone": "comments in Portuguese with no country given (Brazil, Portugal, ...)",
+    "Arabic": "comments in Arabic with no country given (Middle East and North Africa)",
+    "Chinese-speaking": "comments in Chinese with no country given (Taiwan, Hong Kong, Singapore, Malaysia, diaspora)",
+    "Francophone": "comments in French with no country given (France, Belgium, Canada, Africa, ...)",
+    "DACH": "comments in German with no country given (Germany, Austria, Switzerland)",
+    "CIS": "comments in Russian with no country given",
+    "Global": "comments from global platforms with no country or telling language",
+    "(unknown)": "comments whose market could not be told",
+}
+
+
+def market_notes(regions: list[str]) -> list[tuple[str, str]]:
+    """(region, what it holds) for the regions that are groups rather than countries."""
+    out = [(r, MARKET_GROUPS[r]) for r in regions if r in MARKET_GROUPS]
+    out += [(r, "a group of markets (see the region stage's language table)") for r in regions
+            if r not in MARKET_GROUPS and not (len(r) == 2 and r.isupper())]
+    return out
+
+
+def genres_of(manifest: dict[str, Any]) -> dict[str, str]:
+    """drama title -> genre from the run's drama catalog(s) (the shipped one when none is recorded)."""
+    paths: list[str] = []
+    for stage in manifest.get("stages") or []:
+        if isinstance(stage, dict) and stage.get("stage") == "link":
+            cat = stage.get("catalog")
+            paths += [cat] if isinstance(cat, str) else [str(p) for p in cat or []]
+    out: dict[str, str] = {}
+    for path in paths or [bundled("dramas.csv")]:
+        try:
+            rows = read_catalog_rows(path, "drama catalog", "catalog", "drama_id,title,genre")
+        except (ConfigError, OSError):
+            continue
+        for row in rows:
+            if row.get("title") and (row.get("genre") or "").strip():
+                out[row["title"].strip()] = row["genre"].strip()
+    return out
+
+
+def genre_cells(result: ResonanceResult, genres: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(genre, region) -> authors-weighted mean Resonance Index of the genre's titles there.
+
+    Only cells with enough viewers count; ``titles`` and ``authors`` say how much stands behind it.
+    """
+    acc: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in main_cells(result):
+        genre = genres.get(c["drama"])
+        if genre is None:
+            continue
+        slot = acc.setdefault((genre, c["region"]), {"weight": 0.0, "sum": 0.0, "titles": 0, "authors": 0})
+        slot["authors"] += c["authors"]
+        if enough(result, c):
+            slot["weight"] += c["authors"]
+            slot["sum"] += c["authors"] * c["resonance_index"]
+            slot["titles"] += 1
+    return {k: {"value": v["sum"] / v["weight"] if v["weight"] else None, "titles": v["titles"],
+                "authors": v["authors"]} for k, v in acc.items()}
+
+
+def accuracy_rows(manifest: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """(model, language, accuracy) from the stages (and any models) recorded in the manifest."""
+    entries = [(str(s.get("backend") or s.get("stage")), s) for s in manifest.get("stages") or [] if isinstance(s, dict)]
+    models = manifest.get("models") or {}
+    if isinstance(models, dict):
+        entries += [(str(v.get("name", k)) if isinstance(v, dict) else str(k), v) for k, v in models.items()]
+    out = []
+    for name, entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key, table in entry.items():
+            if ("accuracy" in key or "per_language" in key) and isinstance(table, dict):
+                out += [(name, str(lang), float(v)) for lang, v in sorted(table.items()) if isinstance(v, (int, float))]
+    return out
+
+
+def model_rows(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """(stage, backend or settings) for every stage that runs a model."""
+    out = []
+    for s in manifest.get("stages") or []:
+        if isinstance(s, dict) and s.get("backend"):
+            score = next((f"dev macro-F1 {v:.3f}" for k, v in s.items() if "macro_f1" in k and isinstance(v, float)), "")
+            out.append((str(s.get("stage")), f"{s['backend']}" + (f" ({score})" if score else "")))
+    models = manifest.get("models") or {}
+    if isinstance(models, dict):
+        out += [(str(k), str(v.get("name", v)) if isinstance(v, dict) else str(v)) for k, v in models.items()]
+    return out
 
 
 def weekly_series(result: ResonanceResult, metric: str, top: int = 8) -> dict[str, list[tuple[str, float | None]]]:
@@ -94,6 +291,8 @@ def weekly_series(result: ResonanceResult, metric: str, top: int = 8) -> dict[st
         for week in weeks:
             point = result.pooled(drama=drama, window=week)
             value = point.get(metric) if point else (0 if metric == "reach" else None)
+            if metric != "reach" and point and point.get("reach", 0) < min_authors(result):
+                value = None  # too few viewers that week for a sentiment
             series.setdefault(drama, []).append((week, value))
     return series
 
