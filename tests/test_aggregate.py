@@ -285,7 +285,7 @@ def test_state_memory_is_bounded_per_author_day():
     for i in range(0, len(batch), 512):
         acc.update(batch[i:i + 512])
     state_bytes = sum(cell.nbytes() for cell in acc._cells.values())
-    assert state_bytes <= 200 * len(batch)
+    assert state_bytes <= 120 * len(batch)
     assert sum(c["authors"] for c in acc.result().cells if c["window"] == "all") == 20_000
 
 
@@ -295,3 +295,18 @@ def test_accumulator_survives_pickling_for_shards():
     acc = ResonanceAccumulator({"bootstrap": 20}).update(drama_a() + drama_b())
     again = pickle.loads(pickle.dumps(acc))
     assert again.merge(ResonanceAccumulator({"bootstrap": 20})).result().to_rows() == acc.result().to_rows()
+
+
+def test_counts_widen_instead_of_overflowing():
+    import numpy as np
+
+    from analyzer.aggregate import features as F
+    from analyzer.aggregate.state import AuthorDays, rows_of
+
+    vectors = np.zeros((70_000, F.WIDTH), dtype=np.int64)
+    vectors[:, F.N] = 1
+    cell = AuthorDays()
+    for i in range(0, 70_000, 10_000):  # one prolific author, one day: more than a uint16 holds
+        cell.add(rows_of([7] * 10_000, [1] * 10_000, vectors[i:i + 10_000]))
+    rows = cell.compact()
+    assert len(rows) == 1 and int(rows.counts[0, 0]) == 70_000 and rows.counts.dtype == np.int32

@@ -1,13 +1,13 @@
 """Compact, mergeable state of one drama x region cell: one row per author x day.
 
 A row holds what the metrics need of that author's comments that day, in columns:
-``counts`` (int32, the summed comment-level counts, ``COUNT_COLS`` of the feature
-vector), ``flags`` (one bit per "any" column: theme mentions, intents, where-to-watch,
-unmet access) and ``likes`` (int64). Authors are 64-bit BLAKE2b keys of the pseudonym,
+``counts`` (the summed comment-level counts, ``COUNT_COLS`` of the feature vector; uint16
+while every sum fits, int32 for a cell where one does not), ``flags`` (one bit per "any"
+column: theme mentions, intents, where-to-watch, unmet access) and ``likes`` (int64). Authors are 64-bit BLAKE2b keys of the pseudonym,
 so no string is held per author; two authors of one cell share a key with probability
 about n^2 / 2^65 (under 3e-8 for a million authors in one cell), the only
 approximation. New rows are appended in blocks and, once the unreduced rows outnumber
-the reduced ones, sorted by (author, day) and summed, so memory is about 170 bytes per
+the reduced ones, sorted by (author, day) and summed, so memory is about 100 bytes per
 distinct author x day (not the ~1 KB of a dict of vectors) and merging is concatenation:
 exact and independent of order.
 """
@@ -34,6 +34,7 @@ FLAG = {col: i for i, col in enumerate(FLAG_COLS.tolist())}  # feature column ->
 NO_DAY = 0  # comments without a time (day ordinals start at 1)
 MIN_COMPACT = 4096
 _INT32_MAX = np.iinfo(np.int32).max
+_UINT16_MAX = np.iinfo(np.uint16).max
 
 
 def author_key(author: str) -> int:
@@ -47,7 +48,7 @@ class Rows(NamedTuple):
 
     authors: np.ndarray  # uint64
     days: np.ndarray  # int32 (NO_DAY when unknown)
-    counts: np.ndarray  # int32, rows x len(COUNT_COLS)
+    counts: np.ndarray  # uint16 (int32 when a sum needs it), rows x len(COUNT_COLS)
     flags: np.ndarray  # FLAG_DTYPE bitmask
     likes: np.ndarray  # int64
 
@@ -61,7 +62,7 @@ class Rows(NamedTuple):
 def rows_of(authors: list[int], days: list[int | None], vectors: np.ndarray) -> Rows:
     """Rows from per-comment feature vectors (``features.comment_vector``)."""
     return Rows(np.array(authors, dtype=np.uint64), np.array([d or NO_DAY for d in days], dtype=np.int32),
-                vectors[:, COUNT_COLS].astype(np.int32), pack_flags(vectors[:, FLAG_COLS] > 0),
+                vectors[:, COUNT_COLS].astype(np.uint16), pack_flags(vectors[:, FLAG_COLS] > 0),
                 vectors[:, F.LIKES].astype(np.int64))
 
 
@@ -92,10 +93,11 @@ def reduce_rows(rows: Rows, by_day: bool = True) -> Rows:
     if len(starts) == len(rows):
         return rows
     counts = np.add.reduceat(rows.counts, starts, axis=0, dtype=np.int64)
-    if counts.size and counts.max() > _INT32_MAX:
+    top = int(counts.max()) if counts.size else 0
+    if top > _INT32_MAX:
         raise OverflowError("More than 2^31 comments of one author on one day in one cell; cannot count them.")
     return Rows(rows.authors[starts], rows.days[starts] if by_day else np.full(len(starts), NO_DAY, np.int32),
-                counts.astype(np.int32), np.bitwise_or.reduceat(rows.flags, starts),
+                counts.astype(np.uint16 if top <= _UINT16_MAX else np.int32), np.bitwise_or.reduceat(rows.flags, starts),
                 np.add.reduceat(rows.likes, starts))
 
 
