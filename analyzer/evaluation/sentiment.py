@@ -87,8 +87,9 @@ def _scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
 
 
 def evaluate_sentiment(path_or_records: str | Path | Iterable[Mapping[str, Any]], backend: Any,
-                       *, batch_size: int = 4096) -> dict[str, Any]:
-    """Score ``backend`` (instance, registered name or model folder) on labelled rows."""
+                       *, batch_size: int = 4096, errors: bool = False) -> dict[str, Any]:
+    """Score ``backend`` (instance, registered name or model folder) on labelled rows;
+    ``errors=True`` adds the worst gold -> predicted confusions per language with examples."""
     records = read_labelled(path_or_records) if isinstance(path_or_records, (str, Path)) else path_or_records
     texts, langs, gold, skipped = _gold(records)
     if not texts:
@@ -98,7 +99,12 @@ def evaluate_sentiment(path_or_records: str | Path | Iterable[Mapping[str, Any]]
                             for i in range(0, len(texts), batch_size)])
     pred, truth, lang_arr = probs.argmax(axis=1), np.asarray(gold), np.asarray(langs)
     languages = {lang: _scores(truth[lang_arr == lang], pred[lang_arr == lang]) for lang in sorted(set(langs))}
-    return {
+    extra = {}
+    if errors:
+        from .errors import pair_confusions, stance_rows
+
+        extra["errors"] = {"stance": pair_confusions(stance_rows(texts, langs, gold, pred.tolist(), SENTIMENT_LABELS))}
+    return {**extra,
         "backend": getattr(model, "name", type(model).__name__),
         "labels": list(SENTIMENT_LABELS),
         "skipped_unlabelled": skipped,
@@ -123,6 +129,10 @@ def format_report(result: Mapping[str, Any]) -> str:
     for lang, s in list(result["languages"].items()) + [("all", o)]:
         cells = "  ".join(" ".join(f"{v:>5}" for v in row) for row in s["confusion"])
         lines.append(f"{lang:<8}{cells}")
+    if result.get("errors"):
+        from .errors import format_errors
+
+        lines += ["", format_errors(result["errors"])]
     return "\n".join(lines)
 
 

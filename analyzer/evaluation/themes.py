@@ -39,8 +39,9 @@ def _checked(record: Any, where: str) -> dict[str, Any]:
 
 
 def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], theme_backend: Any = "themes.hybrid.v1",
-                    sentiment_backend: Any = None) -> dict[str, Any]:
-    """Score a theme backend (and optionally a sentiment backend) on labelled records."""
+                    sentiment_backend: Any = None, *, errors: bool = False) -> dict[str, Any]:
+    """Score a theme backend (and optionally a sentiment backend) on labelled records;
+    ``errors=True`` adds the error analysis (``result["errors"]``, see ``evaluation.errors``)."""
     if isinstance(path_or_records, (str, Path)):
         records = read_labelled(path_or_records)
     else:
@@ -61,6 +62,10 @@ def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], them
                                  lambda c: ("noise",) if c.noise else ())["noise"]
     result.update(_polarity(records, predicted))
     result.update(_stance(records, predicted))
+    if errors:
+        from .errors import theme_errors
+
+        result["errors"] = theme_errors(records, predicted)
     return result
 
 
@@ -146,4 +151,8 @@ def format_report(result: dict[str, Any]) -> str:
                                f"theme(s), coverage {result['polarity_coverage']:.3f}"
                                if result.get("polarity_accuracy") is not None else "n/a"),
     ]
+    if result.get("errors"):
+        from .errors import format_errors
+
+        lines += ["", format_errors(result["errors"])]
     return "\n".join(lines)

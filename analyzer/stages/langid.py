@@ -10,8 +10,12 @@ Order of decisions for one comment (``comment.model_text``):
    are at least as many: Han, kana, Hangul and Thai count 3 (speakers of these mix in
    Latin brand names and English words far more than the reverse), Devanagari and
    Arabic 2, Cyrillic 1;
-3. otherwise the Latin-script words go to the backend; a short text (``short_length``
-   characters or fewer) below ``min_confidence`` -> ``und``;
+3. otherwise the Latin-script words go to the backend. ``und`` only where there is no
+   language to find: Latin words that are all laughter or interjections found in every
+   language ("hahaha", "lol", "omg", "hmm"; see ``LANGUAGELESS``). A short text
+   (``short_length`` characters or fewer) below ``min_confidence`` is also ``und``, but the
+   default ``min_confidence`` is 0: the best guess beats no answer (``und`` counts as wrong
+   for every user who filters by language);
 4. Indonesian/Malay: see ``resolve_id_ms`` (region hint, ``merge_id_ms``);
 5. ``lang_mixed`` = (main, other) when a second language is clearly present: a
    second script with enough letters, or words the backend assigns to another language.
@@ -19,6 +23,7 @@ Order of decisions for one comment (``comment.model_text``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..backends.base import LangPrediction
@@ -43,6 +48,11 @@ INDONESIAN_REGIONS = frozenset({"ID"})
 MIN_SECOND_WEIGHT = 6.0  # weighted letters of a second script before it counts as code-mixing
 SCRIPT_NAMES = {"ja": "Jpan", "ko": "Hang", "th": "Thai", "hi": "Deva", "ar": "Arab", "ru": "Cyrl"}
 UNSURE_LATIN = 0.7  # below this, a second script present beside the Latin words decides
+# Words that carry no language: laughter and interjections typed alike in every
+# Latin-script language. Language-specific laughter (wkwk, jaja, kkkk, 555) is not here.
+LANGUAGELESS = re.compile(
+    r"(?:a?(?:ha|he|hi|ho)+h?|lo+l+|lmf?a+o+|rofl|xd+|ok(?:ay)?|omg+|wo+w+|h+m+|u+g+h+|y+a+y+|o+h+|a+h+|e+h+|u+h+|w+t+f+)"
+)
 
 
 def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
@@ -56,6 +66,12 @@ def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
     if region in INDONESIAN_REGIONS or merge:
         return "id"
     return lang
+
+
+def is_languageless(latin: str) -> bool:
+    """True when every word is laughter or an interjection that belongs to no language."""
+    words = latin.lower().split()
+    return bool(words) and all(LANGUAGELESS.fullmatch(w) for w in words)
 
 
 def _script_groups(counts: dict[str, int]) -> dict[str, float]:
@@ -80,7 +96,7 @@ class LanguageIdStage(Stage):
     assigns = ("lang", "lang_confidence", "lang_mixed", "script")
 
     def __init__(self, *, backend="langid.py3langid.v1", languages: Sequence[str] = DEFAULT_LANGUAGES,
-                 min_confidence: float = 0.2, short_length: int = 20, merge_id_ms: bool = True,
+                 min_confidence: float = 0.0, short_length: int = 20, merge_id_ms: bool = True,
                  batch_size: int = 4096) -> None:
         owner = "LanguageIdStage"
         check_param(owner, "languages", languages, not isinstance(languages, str) and len(languages) > 0
@@ -154,6 +170,8 @@ class LanguageIdStage(Stage):
         if decided is None:  # the Latin words decide
             if pred.lang != "und":
                 pred = pred._replace(script="Latn")
+            if other is None and is_languageless(latin):
+                return LangPrediction("und", 0.0, (), "Latn")
             if len(latin) <= self.short_length and pred.confidence < self.min_confidence:
                 return LangPrediction("und", pred.confidence, (), "Latn")
             if other and pred.confidence < UNSURE_LATIN:  # e.g. a romanized name beside Han

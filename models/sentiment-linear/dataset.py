@@ -27,7 +27,12 @@ TRAINSET_LABELS = Path(__file__).resolve().parents[2] / "data" / "trainsets" / "
 TRAINSET_BATCHES = tuple(label_batches())  # every labelling batch
 # The fast tier trains on the first two batches: retrains with the third and fourth gained
 # nothing beyond noise on shared dev, real comments or the proxy (card: "Real comments").
-STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"))
+# Real drama comments (comments_train_e: Douban and Kinolights rows of the training dramas,
+# stance from the viewers' stars where they gave some) join them: the domain users run on.
+STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"),
+                  TRAINSET_LABELS.with_name("comments_train_e.labels.jsonl"))
+# The held-out real drama comments (split by drama): never trained on either.
+DRAMA_DEV_LABELS = DEVSET_LABELS.with_name("drama_dev.labels.jsonl")
 DOMAIN_SOURCE = "comments_train"
 
 # folder -> (kind, weight, dev fraction for a seeded split or None to use validation.jsonl)
@@ -67,14 +72,15 @@ def _read(path: Path, exclude: frozenset[int] = frozenset()) -> list[dict]:
 
 
 def excluded_lines() -> dict[str, frozenset[int]]:
-    """``"folder/file.jsonl"`` -> line numbers used by the real-comment dev set."""
-    if not DEVSET_LABELS.is_file():
-        return {}
+    """``"folder/file.jsonl"`` -> line numbers used by the real-comment dev sets."""
     lines: dict[str, set[int]] = {}
-    for line in DEVSET_LABELS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            label = json.loads(line)
-            lines.setdefault(label["source"], set()).add(int(label["line"]))
+    for path in (DEVSET_LABELS, DRAMA_DEV_LABELS):
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                label = json.loads(line)
+                lines.setdefault(label["source"], set()).add(int(label["line"]))
     return {source: frozenset(numbers) for source, numbers in lines.items()}
 
 

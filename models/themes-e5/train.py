@@ -156,7 +156,7 @@ def main() -> None:
     real, drama, synthetic = HT.load_records(args.shared)
     records = real + drama + synthetic
     n_scored = len(real) + len(drama)
-    masks = HT.domain_masks(len(real), len(drama))
+    masks = HT.domain_masks(real, len(drama))
     hybrid_meta = json.loads((hybrid_model_dir() / "meta.json").read_text(encoding="utf-8"))
     params = hybrid_meta["training"]["cv"]["chosen"]
     featurizer = HashingFeaturizer.from_dict(hybrid_meta["features"])

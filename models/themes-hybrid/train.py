@@ -77,10 +77,19 @@ def load_records(shared: str) -> tuple[list[dict], list[dict], list[dict]]:
     return real, drama, synthetic
 
 
-def domain_masks(n_real: int, n_drama: int) -> dict[str, np.ndarray]:
-    """Boolean masks over the scored rows (real first, then drama) for each domain present."""
-    scored = np.arange(n_real + n_drama)
-    masks = {"real": scored < n_real, "drama": scored >= n_real}
+DRAMA_SOURCES = ("douban_", "kdrama_")  # real drama comments (comments_train_e): their own CV domain
+
+
+def is_real_drama(record: dict) -> bool:
+    return str(record.get("id", "")).startswith(DRAMA_SOURCES)
+
+
+def domain_masks(real: list[dict], n_drama: int) -> dict[str, np.ndarray]:
+    """Boolean masks over the scored rows (real first, then written drama) for each domain present:
+    real comments of other kinds (the variety show, film reviews), real drama comments, written drama."""
+    on_drama = np.array([is_real_drama(r) for r in real] + [False] * n_drama, dtype=bool)
+    written = np.arange(len(real) + n_drama) >= len(real)
+    masks = {"real": ~written & ~on_drama, "real_drama": on_drama, "drama": written}
     return {name: mask for name, mask in masks.items() if mask.any()}
 
 
@@ -215,7 +224,7 @@ def main() -> None:
     started = time.perf_counter()
     real, drama, synthetic = load_records(args.shared)
     records = real + drama + synthetic
-    masks = domain_masks(len(real), len(drama))
+    masks = domain_masks(real, len(drama))
     n_scored = len(real) + len(drama)
     featurizer = HashingFeaturizer(n_features=N_FEATURES)
     lexicon = LexiconThemeBackend(threshold=LEXICON_THRESHOLD)
