@@ -40,6 +40,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
     group.add_argument("--keep-authors", action="store_true", help="keep raw author names/ids in outputs (default: keyed pseudonyms)")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    group.add_argument("--profile", action="store_true", help="print seconds per phase and per stage on stderr")
 
 
 def _job_config(args: argparse.Namespace):
@@ -68,7 +69,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"of the accepted: {a['unlinked']} not linked to a drama (reported as '(unlinked)'); "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
+    _print_profile(args, summary)
     return 0
+
+
+def _print_profile(args: argparse.Namespace, summary) -> None:
+    if args.profile:
+        from .runner import format_timings
+
+        print(format_timings(summary.timings), file=sys.stderr)
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -79,6 +88,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
     if "rejects" in summary.outputs:
         print(f"rejects: {summary.outputs['rejects']}")
+    _print_profile(args, summary)
     return 0
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -39,6 +40,7 @@ class RunSummary:
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     accepted: dict[str, int] = field(default_factory=dict)  # of the accepted: unlinked, noise, duplicates
+    timings: dict[str, Any] = field(default_factory=dict)  # seconds per phase and per stage
 
     @property
     def reconciles(self) -> bool:
@@ -98,6 +100,44 @@ def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: Rejects
             yield item
 
 
+class PhaseClock:
+    """Seconds spent per phase of a job (``with clock("write"): ...``); see ``timings``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
+
+    def end_loop(self, pipeline: Pipeline, loop_seconds: float) -> None:
+        """``read``: the streaming loop's time outside the stages and the phases timed in it
+        (reading, parsing, batching)."""
+        inside = sum(pipeline.timings.values()) + sum(v for k, v in self.seconds.items() if k != "load")
+        self.seconds["read"] = max(0.0, loop_seconds - inside)
+
+    def timings(self, pipeline: Pipeline) -> dict[str, Any]:
+        """Phases and stages in seconds."""
+        phases = {"read": round(self.seconds.get("read", 0.0), 3), "stages": round(sum(pipeline.timings.values()), 3)}
+        phases.update({k: round(v, 3) for k, v in self.seconds.items() if k != "read"})
+        stages = {name: round(sec, 3) for name, sec in pipeline.timings.items()}
+        return {**phases, "total": round(time.perf_counter() - self.started, 3), "per_stage": stages}
+
+
+def format_timings(timings: dict[str, Any]) -> str:
+    """The ``--profile`` table: phases, then stages, with seconds and share of the total."""
+    total = timings.get("total") or 1e-9
+    rows = [(k, v) for k, v in timings.items() if k not in ("per_stage", "total")]
+    rows += [(f"  {k}", v) for k, v in timings.get("per_stage", {}).items()]
+    lines = [f"{name:<14} {sec:>9.3f} s {sec / total:>6.1%}" for name, sec in rows]
+    return "\n".join(["phase/stage      seconds  share", *lines, f"{'total':<14} {total:>9.3f} s"])
+
+
 class Tally:
     """What became of the accepted comments: kept in the output, but not all counted in metrics."""
 
@@ -155,8 +195,10 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
 
     config = resolve_config(config)
     started = time.time()
+    clock = PhaseClock()
     paths = expand_inputs(inputs)
-    pipeline = build_pipeline(config)
+    with clock("load"):
+        pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -165,22 +207,30 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
+    loop_start = time.perf_counter()
     try:
         for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run"):
-            comments.write(batch)
-            accumulator.update(batch)
-            tally.update(batch)
+            with clock("write"):
+                comments.write(batch)
+            with clock("aggregate"):
+                accumulator.update(batch)
+                tally.update(batch)
         ok = True
+        clock.end_loop(pipeline, time.perf_counter() - loop_start)
     finally:
-        comments.close(ok)
-        rejects.close()
+        with clock("write"):
+            comments.close(ok)
+            rejects.close()
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
-    result = accumulator.result()
-    outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+    with clock("aggregate"):
+        result = accumulator.result()
+    with clock("report"):
+        outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
+    manifest["timings"] = clock.timings(pipeline)  # varies run to run: one key to ignore
     write_json(out / "manifest.json", manifest)
     return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"],
-                      tally.counts)
+                      tally.counts, manifest["timings"])
 
 
 def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
@@ -246,22 +296,28 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     if RowWriter.kind_of(str(output)) is None:
         raise InputError(f"Cannot write {output}: the output must end in .jsonl, .csv or .parquet.")
     started = time.time()
+    clock = PhaseClock()
     paths = expand_inputs(input)
-    pipeline = build_pipeline(config)
+    with clock("load"):
+        pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
     writer = RowWriter(output, typed=ANNOTATION_TYPES)
     rejects_path = Path(str(output) + ".rejects.jsonl")
     rejects = RejectsWriter(rejects_path)
     ok = False
+    loop_start = time.perf_counter()
     try:
         for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer annotate"):
-            writer.write([annotation_row(c) for c in batch])
+            with clock("write"):
+                writer.write([annotation_row(c) for c in batch])
         ok = True
+        clock.end_loop(pipeline, time.perf_counter() - loop_start)
     finally:
-        writer.close(ok)
-        rejects.close()
+        with clock("write"):
+            writer.close(ok)
+            rejects.close()
     if rejects.count == 0:
         rejects_path.unlink(missing_ok=True)
     outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})
-    return RunSummary(None, _counts(stats),
-                      [f.to_dict() for f in stats.files], outputs, round(time.time() - started, 3))
+    return RunSummary(None, _counts(stats), [f.to_dict() for f in stats.files], outputs,
+                      round(time.time() - started, 3), timings=clock.timings(pipeline))
