@@ -8,7 +8,10 @@ the bundled catalog, a region and a platform, so linking and every stage run. Th
 written to a temporary folder and deleted after the run; no text is kept.
 
 Each tree runs ``python -m analyzer run INPUT -o OUT -q`` as a subprocess under
-``/usr/bin/time -v`` (peak RSS), with ``nice`` when asked. The baseline tree is any folder
+``/usr/bin/time -v`` (peak RSS, CPU seconds), with ``nice`` when asked. Rates are given per
+wall second and per CPU second (the latter moves less when other jobs share the machine);
+the load average before and after is recorded. The two trees' ``comments.parquet`` are
+compared column by column (``agreement``: share of identical annotations). The baseline tree is any folder
 holding an ``analyzer`` package, e.g. ``git worktree add /tmp/base 4f5159e``.
 
     python benchmarks/cli_speed.py --n 200000 --baseline /tmp/base --json-out benchmarks/results/cli_speed.json
@@ -79,16 +82,39 @@ def run_cli(tree: Path, args: list[str], nice: int) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"{tree}: analyzer {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return {"seconds": round(wall, 2), "peak_rss_mb": round(peak_kb / 1024, 1)}
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", proc.stderr).group(1)) for kind in ("User", "System"))
+    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak_kb / 1024, 1)}
 
 
 def measure(tree: Path, input_path: Path, out: Path, n: int, nice: int) -> dict:
     result = run_cli(tree, ["run", str(input_path), "-o", str(out), "-q"], nice)
     result["comments_per_s"] = round(n / result["seconds"], 1)
+    result["comments_per_cpu_s"] = round(n / result["cpu_seconds"], 1)  # less sensitive to other load
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     if "timings" in manifest:
         result["timings"] = manifest["timings"]
     return result
+
+
+COMPARED = ("clean_text", "noise", "dup_count", "duplicate_of", "drama", "region", "lang", "sentiment",
+            "themes", "theme_scores", "theme_polarity", "intents", "mentions")
+
+
+def agreement(base: Path, current: Path) -> dict:
+    """Share of comments whose annotations are identical in the two runs, per column."""
+    import pyarrow.parquet as pq
+
+    a = pq.read_table(base / "comments.parquet", columns=["id", *COMPARED])
+    b = pq.read_table(current / "comments.parquet", columns=["id", *COMPARED])
+    if a.column("id").to_pylist() != b.column("id").to_pylist():
+        return {"same_ids": False}
+    out, all_same = {}, None
+    for name in COMPARED:
+        same = [x == y for x, y in zip(a.column(name).to_pylist(), b.column(name).to_pylist())]
+        out[name] = round(sum(same) / max(1, len(same)), 6)
+        all_same = same if all_same is None else [p and q for p, q in zip(all_same, same)]
+    out["all_columns"] = round(sum(all_same) / max(1, len(all_same)), 6)
+    return out
 
 
 def main() -> None:
@@ -112,6 +138,8 @@ def main() -> None:
             if args.baseline and (args.skip_baseline_above is None or n <= args.skip_baseline_above):
                 row["baseline"] = measure(args.baseline, input_path, Path(tmp) / f"base_{n}", n, args.nice)
                 row["speedup"] = round(row["current"]["comments_per_s"] / row["baseline"]["comments_per_s"], 2)
+                row["cpu_speedup"] = round(row["current"]["comments_per_cpu_s"] / row["baseline"]["comments_per_cpu_s"], 2)
+                row["agreement"] = agreement(Path(tmp) / f"base_{n}", Path(tmp) / f"cur_{n}")
             row["load_after"] = os.getloadavg()[0]
             input_path.unlink()
             rows.append(row)
