@@ -8,7 +8,6 @@ import hashlib
 import itertools
 import os
 import platform as _platform
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,9 @@ from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .pipeline import Pipeline
+from .progress import bar as progress_bar
+from .progress import enabled as progress_on
+from .progress import estimate_records, phase
 from .schema import SENTIMENT_LABELS, Comment
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -80,13 +82,12 @@ def _context(config: Config) -> ReadContext:
                        platform=config.input.platform or None, keep_authors=config.privacy.keep_authors)
 
 
-def _progress(iterable: Iterable, enabled: bool, desc: str) -> Iterable:
-    """A tqdm bar on stderr, only when stderr is a terminal (off with --quiet)."""
-    if not enabled or not sys.stderr.isatty():
+def _progress(iterable: Iterable, enabled: bool, desc: str, total: int | None = None) -> Iterable:
+    """A tqdm bar on stderr, only when stderr is a terminal (off with --quiet); with total,
+    rate and ETA when the number of records is known (see ``progress.estimate_records``)."""
+    if not progress_on(enabled):
         return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, desc=desc, unit=" comments", file=sys.stderr, mininterval=0.5)
+    return progress_bar(iterable, desc, total)
 
 
 def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: RejectsWriter | None) -> Iterator[Comment]:
@@ -222,9 +223,10 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
             comments.close(ok)
             rejects.close()
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
-    with clock("aggregate"):
+    show = progress_on(progress)
+    with clock("aggregate"), phase("aggregating", show):
         result = accumulator.result()
-    with clock("report"):
+    with clock("report"), phase("writing reports", show):
         outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
     manifest["timings"] = clock.timings(pipeline)  # varies run to run: one key to ignore
@@ -253,8 +255,10 @@ def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadCo
                rejects: RejectsWriter, limit: int | None, progress: str | bool) -> Iterator[list[Comment]]:
     """Read -> (rejects to the sink) -> annotated batches: the loop both jobs share."""
     items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
-    if progress:
-        items = _progress(items, True, str(progress))
+    if progress and progress_on(True):
+        total = estimate_records(paths)
+        limit = limit or config.run.limit
+        items = _progress(items, True, str(progress), min(total, limit) if total is not None and limit else total)
     sink = rejects if config.input.on_error == "collect" else None
     return pipeline.batches(_accepted(items, config.input.on_error, sink))
 

@@ -121,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[200_000], help="comment counts to run (each once per tree)")
     parser.add_argument("--baseline", type=Path, help="folder with the baseline analyzer package (e.g. a worktree of main)")
+    parser.add_argument("--current", type=Path, default=ROOT, help="folder with the tree to measure (default: this one)")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--nice", type=int, default=5)
     parser.add_argument("--skip-baseline-above", type=int, default=None,
@@ -134,7 +135,7 @@ def main() -> None:
             input_path = Path(tmp) / f"comments_{n}.jsonl"
             stats = write_input(input_path, texts, n)
             row = {"input": stats, "load_before": os.getloadavg()[0]}
-            row["current"] = measure(ROOT, input_path, Path(tmp) / f"cur_{n}", n, args.nice)
+            row["current"] = measure(args.current, input_path, Path(tmp) / f"cur_{n}", n, args.nice)
             if args.baseline and (args.skip_baseline_above is None or n <= args.skip_baseline_above):
                 row["baseline"] = measure(args.baseline, input_path, Path(tmp) / f"base_{n}", n, args.nice)
                 row["speedup"] = round(row["current"]["comments_per_s"] / row["baseline"]["comments_per_s"], 2)
@@ -145,7 +146,8 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     result = {"command": "python -m analyzer run INPUT -o OUT -q", "python": sys.version.split()[0],
-              "cpus": os.cpu_count(), "baseline": str(args.baseline) if args.baseline else None, "runs": rows}
+              "cpus": os.cpu_count(), "baseline": str(args.baseline) if args.baseline else None,
+              "current": str(args.current), "runs": rows}
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

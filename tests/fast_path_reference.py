@@ -44,3 +44,74 @@ def reference_find(matcher: CueMatcher, text: str) -> list[Hit]:
         if cues and not any(s < h.end and h.start < e for s, e in blocks):
             kept.append(h if len(cues) == len(h.cues) else Hit(h.start, h.end, cues))
     return kept
+
+
+def reference_signature(hasher, text: str, n: int = 4):
+    """``MinHasher.signature`` as it was: a Python set of n-grams and ``zlib.crc32`` each."""
+    import zlib
+
+    import numpy as np
+
+    grams = {text[i:i + n] for i in range(max(1, len(text) - n + 1))}
+    hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+    return ((hashes[:, None] * hasher.a + hasher.b) % hasher.PRIME).min(axis=0).astype(np.uint32)
+
+
+def reference_hybrid_batch(backend, texts, langs):
+    """``HybridThemeBackend._predict_batch`` as it was: every head of every row in Python."""
+    import numpy as np
+
+    from analyzer.backends.base import ThemeMatch
+    from analyzer.backends.themes_hybrid import HEADS, LEXICON_FIRES, NOISE
+    from analyzer.schema import INTENTS, THEMES
+
+    matches = backend.lexicon.predict(texts, langs)
+    keep = [i for i, m in enumerate(matches) if not m.noise]
+    out = [NOISE] * len(texts)
+    if not keep:
+        return out
+    kept = [matches[i] for i in keep]
+    lex = np.zeros((len(kept), len(HEADS)), dtype=np.float32)
+    for row, m in enumerate(kept):
+        for col, head in enumerate(HEADS):
+            lex[row, col] = (1.0 if head in m.intents else 0.0) if head in INTENTS else m.themes.get(head, 0.0)
+    model = backend.model
+    probs = model.probabilities([texts[i] for i in keep], lex)
+    for row, i in enumerate(keep):
+        scores = {}
+        for k, head in enumerate(HEADS):
+            score = float(probs[row, k]) if probs[row, k] >= model.thresholds[k] else 0.0
+            if model.union and head not in INTENTS and lex[row, k] >= LEXICON_FIRES:
+                score = max(score, float(lex[row, k]))
+            if score > 0.0:
+                scores[head] = score
+        intents = tuple(x for x in INTENTS if x in scores)
+        if intents:
+            scores["intent"] = max(scores[x] for x in intents)
+        if "where_to_watch" in scores:
+            scores["access"] = max(scores.get("access", 0.0), scores["where_to_watch"])
+        themes = {t: round(scores[t], 4) for t in THEMES if t in scores}
+        whole = (texts[i].strip(),)
+        out[i] = ThemeMatch(themes, intents, False, {t: kept[row].evidence.get(t) or whole for t in themes})
+    return out
+
+
+def use_reference_paths(monkeypatch) -> None:
+    """Swap every fast path for its reference implementation (for comparison tests)."""
+    import dataclasses
+    import re as _re
+
+    import numpy as np
+
+    from analyzer.backends.themes_hybrid import HybridThemeBackend
+    from analyzer.schema import Comment
+    from analyzer.stages.dedup import MinHasher
+    from analyzer.text import normalize
+
+    monkeypatch.setattr(CueMatcher, "find", reference_find)
+    monkeypatch.setattr(MinHasher, "signatures",
+                        lambda self, texts, n=4: np.stack([reference_signature(self, t, n) for t in texts])
+                        if texts else np.zeros((0, len(self.a)), np.uint32))
+    monkeypatch.setattr(normalize, "_SAFE", _re.compile("(?!)"))
+    monkeypatch.setattr(Comment, "with_", lambda self, **changes: dataclasses.replace(self, **changes))
+    monkeypatch.setattr(HybridThemeBackend, "_predict_batch", reference_hybrid_batch)
