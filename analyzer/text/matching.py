@@ -129,6 +129,9 @@ class CueMatcher:
             elif cue.text:
                 group = {"word": "w", "prefix": "p", "substring": "s"}[cue.kind]
                 self._literal[group].setdefault(cue.text, []).append(cue)
+        # group -> literal -> (its cues, whether any is a blocker), built once
+        self._literal_cues = {group: {text: (tuple(cues), any(c.block for c in cues)) for text, cues in texts.items()}
+                              for group, texts in self._literal.items()}
         self._literal_re = self._compile_literals()
         self._regex_re = self._compile_regexes()
 
@@ -171,16 +174,22 @@ class CueMatcher:
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
         hits: list[Hit] = []
+        any_block = False
         if self._literal_re is not None:
             for m in self._literal_re.finditer(text):
                 group = m.lastgroup
                 key = "p" if group == "pe" else group
-                hits.append(Hit(m.start(), m.end(group), tuple(self._literal[key][m.group(key)])))
+                cues, block = self._literal_cues[key][m.group(key)]
+                hits.append(Hit(m.start(), m.end(group), cues))
+                any_block = any_block or block
         if self._regex_re is not None:
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
                           for m in self._regex_re.finditer(text)]
             if regex_hits:  # in position order, a literal hit before a regex hit at the same start
                 hits = sorted(hits + regex_hits, key=lambda h: (h.start, h.cues[0].kind == "regex"))
+                any_block = any_block or any(h.cues[0].block for h in regex_hits)
+        if not any_block:  # nothing to cancel (most texts)
+            return hits
         blocks = [(h.start, h.end) for h in hits if all(c.block for c in h.cues)]
         kept = []
         for h in hits:
