@@ -143,9 +143,21 @@ def _to_row(c: Comment) -> dict[str, Any]:
     return row
 
 
+_LIST_FIELDS = ("lang_mixed", "sentiment_scores", "themes", "intents", "mentions")
+_MAP_FIELDS = ("theme_scores", "theme_polarity")
+
+
 def to_arrow(comments: list[Comment]) -> pa.Table:
-    """Comments -> an Arrow table with ``ARROW_SCHEMA``."""
-    return pa.Table.from_pylist([_to_row(c) for c in comments], schema=ARROW_SCHEMA)
+    """Comments -> an Arrow table with ``ARROW_SCHEMA`` (built column by column: the same
+    table as ``from_pylist`` of ``_to_row`` at a fraction of the cost)."""
+    values = list(zip(*map(_SLOT_VALUES, comments))) if comments else [()] * len(FIELD_NAMES)
+    columns = dict(zip(FIELD_NAMES, map(list, values)))
+    columns["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in columns["extra"]]
+    for name in _LIST_FIELDS:
+        columns[name] = [list(v) for v in columns[name]]
+    for name in _MAP_FIELDS:
+        columns[name] = [list(v.items()) for v in columns[name]]
+    return pa.Table.from_pydict(columns, schema=ARROW_SCHEMA)
 
 
 def from_arrow(table: pa.Table) -> list[Comment]:
