@@ -54,6 +54,8 @@ PROMO = (
     "私信我", "ติดตามช่อง", "กดติดตาม", "kunjungi channel", "subscribe channel", "mampir ke channel",
 )
 
+_PROMO = re.compile("|".join(map(re.escape, PROMO)))
+
 
 class LRU:
     """A dict capped at ``size`` entries; the least recently used goes first. (A plain
@@ -89,8 +91,8 @@ def fingerprint(text: str) -> str:
 def noise_reason(text: str, clean: str) -> str | None:
     """Why a comment is noise ("promo", "link", "timestamp", "first"), or None."""
     lower = clean.casefold()
-    urls = URL.findall(text)
-    if any(p in lower for p in PROMO):
+    urls = URL.findall(text) if "." in text or ":" in text else []  # every URL form has one
+    if _PROMO.search(lower):
         return "promo"
     if urls:
         rest = URL.sub(" ", text)
@@ -274,8 +276,9 @@ class DedupStage(Stage):
         return None
 
     def _band_keys(self, sig: np.ndarray) -> list[int]:
-        rows = self.num_perm // self.bands
-        return [hash((b, sig[b * rows:(b + 1) * rows].tobytes())) for b in range(self.bands)]
+        width = 4 * (self.num_perm // self.bands)  # bytes per band of uint32 hashes
+        packed = sig.tobytes()
+        return [hash((b, packed[b * width:(b + 1) * width])) for b in range(self.bands)]
 
     # --- annotate ------------------------------------------------------------------------
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
