@@ -29,7 +29,8 @@ def render(results: dict) -> str:
     lines = [
         f"`{results['command']}` on N real comments (`benchmarks/cli_speed.py`; baseline: the code before "
         f"the speed work, run on the same input in the same run; {results['cpus']} cores shared with other jobs, "
-        "load average given per row).",
+        "load average given per row). Wall-clock rates follow the machine's load, which changed between the two "
+        "trees' minutes; comments per CPU-second (user + system time of the CLI process) is the comparable figure.",
         "",
         "| comments | comments/s (baseline) | speed-up | comments per CPU-s (baseline) | speed-up (CPU) "
         "| peak RSS MB (baseline) | annotations identical | load avg |",
