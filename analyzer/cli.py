@@ -51,6 +51,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-reject-ratio", type=float, metavar="R", help="exit 4 when more than this share of the records read is rejected (default 0.5; 1 = never)")
     group.add_argument("--no-csv-guard", action="store_true", help="write CSV text cells as they are: no quote before cells starting with = + - @ (for machine consumers)")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    group.add_argument("--profile", action="store_true", help="print seconds per phase and per stage on stderr")
 
 
 def _job_config(args: argparse.Namespace):
@@ -100,7 +101,15 @@ def cmd_run(args: argparse.Namespace) -> int:
           "reported as '(unlinked)'; "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
+    _print_profile(args, summary)
     return _verdict(summary, config, summary.outputs.get("rejects.jsonl", os.path.join(args.output, "rejects.jsonl")))
+
+
+def _print_profile(args: argparse.Namespace, summary) -> None:
+    if args.profile:
+        from .runner import format_timings
+
+        print(format_timings(summary.timings), file=sys.stderr)
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -112,6 +121,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
     if "rejects" in summary.outputs:
         print(f"rejects: {summary.outputs['rejects']}")
+    _print_profile(args, summary)
     return _verdict(summary, config, summary.outputs.get("rejects", "the rejects file"))
 
 

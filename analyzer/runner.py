@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
 import platform as _platform
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +28,9 @@ from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .pipeline import Pipeline
+from .progress import bar as progress_bar
+from .progress import enabled as progress_on
+from .progress import estimate_records, phase
 from .schema import SENTIMENT_SCORES_TYPE, Comment, labelled_scores
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -42,6 +45,7 @@ class RunSummary:
     seconds: float = 0.0
     accepted: dict[str, Any] = field(default_factory=dict)  # of the accepted: unlinked (+ by reason), noise, duplicates
     reject_reasons: dict[str, int] = field(default_factory=dict)  # reason (without details) -> rejects
+    timings: dict[str, Any] = field(default_factory=dict)  # seconds per phase and per stage
 
     @property
     def reconciles(self) -> bool:
@@ -82,13 +86,12 @@ def _context(config: Config) -> ReadContext:
                        limits=input_limits(config.input), keep_fields=tuple(config.input.keep_fields))
 
 
-def _progress(iterable: Iterable, enabled: bool, desc: str) -> Iterable:
-    """A tqdm bar on stderr, only when stderr is a terminal (off with --quiet)."""
-    if not enabled or not sys.stderr.isatty():
+def _progress(iterable: Iterable, enabled: bool, desc: str, total: int | None = None) -> Iterable:
+    """A tqdm bar on stderr, only when stderr is a terminal (off with --quiet); with total,
+    rate and ETA when the number of records is known (see ``progress.estimate_records``)."""
+    if not progress_on(enabled):
         return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, desc=desc, unit=" comments", file=sys.stderr, mininterval=0.5)
+    return progress_bar(iterable, desc, total)
 
 
 def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: RejectsWriter | None) -> Iterator[Comment]:
@@ -100,6 +103,44 @@ def _accepted(items: Iterator[Comment | Reject], on_error: str, rejects: Rejects
                 rejects.write(item)
         else:
             yield item
+
+
+class PhaseClock:
+    """Seconds spent per phase of a job (``with clock("write"): ...``); see ``timings``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
+
+    def end_loop(self, pipeline: Pipeline, loop_seconds: float) -> None:
+        """``read``: the streaming loop's time outside the stages and the phases timed in it
+        (reading, parsing, batching)."""
+        inside = sum(pipeline.timings.values()) + sum(v for k, v in self.seconds.items() if k != "load")
+        self.seconds["read"] = max(0.0, loop_seconds - inside)
+
+    def timings(self, pipeline: Pipeline) -> dict[str, Any]:
+        """Phases and stages in seconds."""
+        phases = {"read": round(self.seconds.get("read", 0.0), 3), "stages": round(sum(pipeline.timings.values()), 3)}
+        phases.update({k: round(v, 3) for k, v in self.seconds.items() if k != "read"})
+        stages = {name: round(sec, 3) for name, sec in pipeline.timings.items()}
+        return {**phases, "total": round(time.perf_counter() - self.started, 3), "per_stage": stages}
+
+
+def format_timings(timings: dict[str, Any]) -> str:
+    """The ``--profile`` table: phases, then stages, with seconds and share of the total."""
+    total = timings.get("total") or 1e-9
+    rows = [(k, v) for k, v in timings.items() if k not in ("per_stage", "total")]
+    rows += [(f"  {k}", v) for k, v in timings.get("per_stage", {}).items()]
+    lines = [f"{name:<14} {sec:>9.3f} s {sec / total:>6.1%}" for name, sec in rows]
+    return "\n".join(["phase/stage      seconds  share", *lines, f"{'total':<14} {total:>9.3f} s"])
 
 
 class Tally:
@@ -163,22 +204,25 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
 
     config = resolve_config(config)
     started = time.time()
+    clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
-    pipeline = build_pipeline(config)
+    with clock("load"):
+        pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
     with RunFolder(out_dir) as out:
-        manifest, tally, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started)
+        manifest, tally, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started, clock)
         manifest["skipped_inputs"] = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
         write_json(out / "manifest.json", manifest)
     final = Path(out_dir)
     outputs = {name: str(final / rel) for name, rel in manifest["outputs"].items()}
     return RunSummary(str(final), manifest["counts"], manifest["files"], outputs, manifest["timings"]["seconds"],
-                      tally.counts, reasons)
+                      tally.counts, reasons, manifest["timings"])
 
 
 def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
-              limit: int | None, progress: bool, started: float) -> tuple[dict[str, Any], Tally, dict[str, int]]:
+              limit: int | None, progress: bool, started: float,
+              clock: "PhaseClock") -> tuple[dict[str, Any], Tally, dict[str, int]]:
     """The body of ``run``, writing into the (temporary) folder ``out``."""
     from .aggregate import ResonanceAccumulator
     from .report import write_reports
@@ -188,20 +232,29 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
+    loop_start = time.perf_counter()
     try:
         for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run"):
-            comments.write(batch)
-            accumulator.update(batch)
-            tally.update(batch)
+            with clock("write"):
+                comments.write(batch)
+            with clock("aggregate"):
+                accumulator.update(batch)
+                tally.update(batch)
         ok = True
+        clock.end_loop(pipeline, time.perf_counter() - loop_start)
     finally:
-        comments.close(ok)
-        rejects.close(ok)
+        with clock("write"):
+            comments.close(ok)
+            rejects.close(ok)
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
-    result = accumulator.result()
-    outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+    show = progress_on(progress)
+    with clock("aggregate"), phase("aggregating", show):
+        result = accumulator.result()
+    with clock("report"), phase("writing reports", show):
+        outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest["outputs"] = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
-    manifest["timings"]["seconds"] = round(time.time() - started, 3)
+    # varies run to run: the one manifest key determinism checks ignore
+    manifest["timings"] = {**manifest["timings"], **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
     return manifest, tally, dict(rejects.reasons)
 
 
@@ -225,8 +278,10 @@ def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadCo
                rejects: RejectsWriter, limit: int | None, progress: str | bool) -> Iterator[list[Comment]]:
     """Read -> (rejects to the sink) -> annotated batches: the loop both jobs share."""
     items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
-    if progress:
-        items = _progress(items, True, str(progress))
+    if progress and progress_on(True):
+        total = estimate_records(paths)
+        limit = limit or config.run.limit
+        items = _progress(items, True, str(progress), min(total, limit) if total is not None and limit else total)
     sink = rejects if config.input.on_error == "collect" else None
     return pipeline.batches(_accepted(items, config.input.on_error, sink))
 
@@ -268,23 +323,30 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     if RowWriter.kind_of(str(output)) is None:
         raise InputError(f"Cannot write {output}: the output must end in .jsonl, .csv or .parquet.")
     started = time.time()
+    clock = PhaseClock()
     paths = expand_inputs(input)
     check_output_file(paths, output)
-    pipeline = build_pipeline(config)
+    with clock("load"):
+        pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
     writer = RowWriter(output, typed=ANNOTATION_TYPES, csv_guard=config.run.csv_guard)
     rejects_path = Path(str(output) + ".rejects.jsonl")
     rejects = RejectsWriter(rejects_path)
     ok = False
+    loop_start = time.perf_counter()
     try:
         for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer annotate"):
-            writer.write([annotation_row(c) for c in batch])
+            with clock("write"):
+                writer.write([annotation_row(c) for c in batch])
         ok = True
+        clock.end_loop(pipeline, time.perf_counter() - loop_start)
     finally:
-        writer.close(ok)
-        rejects.close(ok)
+        with clock("write"):
+            writer.close(ok)
+            rejects.close(ok)
     if rejects.count == 0:
         rejects_path.unlink(missing_ok=True)
     outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})
     return RunSummary(None, _counts(stats), [f.to_dict() for f in stats.files], outputs,
-                      round(time.time() - started, 3), reject_reasons=dict(rejects.reasons))
+                      round(time.time() - started, 3), reject_reasons=dict(rejects.reasons),
+                      timings=clock.timings(pipeline))

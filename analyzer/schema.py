@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,8 +66,18 @@ class Comment:
     mentions: tuple[str, ...] = ()
 
     def with_(self, **changes: Any) -> "Comment":
-        """A copy with some fields changed (the only way stages annotate)."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some fields changed (the only way stages annotate). Same result as
+        ``dataclasses.replace`` at a third of the cost: slots are copied directly (it is
+        called several times per comment per run)."""
+        new = object.__new__(Comment)
+        for set_slot, value in zip(_SLOT_SETTERS, _SLOT_VALUES(self)):
+            set_slot(new, value)
+        for name, value in changes.items():
+            setter = _SETTER_OF.get(name)
+            if setter is None:
+                raise TypeError(f"Comment has no field {name!r}")
+            setter(new, value)
+        return new
 
     @property
     def model_text(self) -> str:
@@ -75,6 +86,9 @@ class Comment:
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Comment))
+_SLOT_VALUES = operator.attrgetter(*FIELD_NAMES)
+_SETTER_OF = {name: getattr(Comment, name).__set__ for name in FIELD_NAMES}
+_SLOT_SETTERS = tuple(_SETTER_OF.values())
 
 # Fields added by the pipeline: the public annotation contract of `analyzer annotate`.
 ANNOTATION_FIELDS = (
@@ -145,9 +159,22 @@ def _scores(value: Any) -> tuple[float, ...]:
     return tuple(value)
 
 
+_LIST_FIELDS = ("lang_mixed", "themes", "intents", "mentions")
+_MAP_FIELDS = ("theme_scores", "theme_polarity")
+
+
 def to_arrow(comments: list[Comment]) -> pa.Table:
-    """Comments -> an Arrow table with ``ARROW_SCHEMA``."""
-    return pa.Table.from_pylist([_to_row(c) for c in comments], schema=ARROW_SCHEMA)
+    """Comments -> an Arrow table with ``ARROW_SCHEMA`` (built column by column: the same
+    table as ``from_pylist`` of ``_to_row`` at a fraction of the cost)."""
+    values = list(zip(*map(_SLOT_VALUES, comments))) if comments else [()] * len(FIELD_NAMES)
+    columns = dict(zip(FIELD_NAMES, map(list, values)))
+    columns["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in columns["extra"]]
+    for name in _LIST_FIELDS:
+        columns[name] = [list(v) for v in columns[name]]
+    columns["sentiment_scores"] = [labelled_scores(v) for v in columns["sentiment_scores"]]
+    for name in _MAP_FIELDS:
+        columns[name] = [list(v.items()) for v in columns[name]]
+    return pa.Table.from_pydict(columns, schema=ARROW_SCHEMA)
 
 
 def from_arrow(table: pa.Table) -> list[Comment]:

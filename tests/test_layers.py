@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 
 RANK = {
     "errors": 0, "schema": 0,
-    "config": 1, "registry": 1, "text": 1,
+    "config": 1, "registry": 1, "text": 1, "progress": 1,
     "io": 2, "backends": 2, "aggregate": 2,
     "stages": 3, "collect": 3, "models_build": 3,
     "pipeline": 4, "report": 4, "topics": 4, "evaluation": 4,

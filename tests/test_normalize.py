@@ -75,3 +75,42 @@ def test_stage_is_idempotent(text):
     stage = NormalizeStage()
     first = stage([Comment(id="x", text=text or "x")])
     assert stage(first) == first
+
+
+def _safe_ranges():
+    import re
+
+    from analyzer.text.normalize import SAFE_CHARS
+
+    for lo, hi in re.findall(r"(.)-(.)", SAFE_CHARS, flags=re.S):
+        yield ord(lo), ord(hi)
+
+
+def test_safe_characters_are_left_alone_by_ftfy_and_nfc():
+    """The fast path replaces ftfy by NFC for text made of SAFE_CHARS only: check that claim
+    on every code point of those ranges, in runs of 48 (ftfy judges mojibake on sequences)."""
+    import ftfy
+
+    from analyzer.text import normalize as N
+
+    for lo, hi in _safe_ranges():
+        for start in range(lo, hi + 1, 48):
+            chunk = "".join(map(chr, range(start, min(start + 48, hi + 1))))
+            assert ftfy.fix_text(chunk, N._FTFY) == unicodedata.normalize("NFC", chunk), hex(start)
+            assert N._INVISIBLE.sub("", chunk) == chunk, hex(start)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ 1.:@/\tw한국語ไทย\u0e48\u0e38カ、！😭\u200d\ufe0fé\u00a0"), max_size=40))
+def test_fast_path_matches_ftfy_path(text):
+    """normalize_text with the SAFE_CHARS shortcut equals the always-ftfy reference."""
+    import re
+
+    from analyzer.text import normalize as N
+
+    fast = normalize_text(text)
+    saved, N._SAFE = N._SAFE, re.compile("(?!)")
+    try:
+        assert fast == normalize_text(text)
+    finally:
+        N._SAFE = saved

@@ -40,12 +40,21 @@ def default_model_dir() -> Path:
     return Path(str(resources.files("analyzer") / "_models" / "themes-hybrid"))
 
 
+_COLUMN = {head: col for col, head in enumerate(HEADS)}
+_INTENT_HEADS = frozenset(INTENTS)
+
+
 def lexicon_features(matches: Sequence[ThemeMatch]) -> np.ndarray:
-    """(n, len(HEADS)) lexicon scores: theme cue scores, 1.0 for a matched intent."""
+    """(n, len(HEADS)) lexicon scores: theme cue scores, 1.0 for a matched intent.
+    Only the few non-zero cells are written."""
     out = np.zeros((len(matches), len(HEADS)), dtype=np.float32)
     for row, m in enumerate(matches):
-        for col, head in enumerate(HEADS):
-            out[row, col] = (1.0 if head in m.intents else 0.0) if head in INTENTS else m.themes.get(head, 0.0)
+        for head, score in m.themes.items():
+            if head in _COLUMN and head not in _INTENT_HEADS:
+                out[row, _COLUMN[head]] = score
+        for head in m.intents:
+            if head in _COLUMN:
+                out[row, _COLUMN[head]] = 1.0
     return out
 
 
@@ -134,19 +143,26 @@ class HybridThemeBackend:
         kept = [matches[i] for i in keep]
         lex = lexicon_features(kept)
         probs = self.model.probabilities([texts[i] for i in keep], lex)
+        fired = self._fired(probs, lex)
         for row, i in enumerate(keep):
-            out[i] = self._combine(texts[i], kept[row], probs[row], lex[row])
+            cols = np.flatnonzero(fired[row])
+            out[i] = self._combine(texts[i], kept[row], [(HEADS[k], float(fired[row, k])) for k in cols])
         return out
 
-    def _combine(self, text: str, match: ThemeMatch, probs: np.ndarray, lex: np.ndarray) -> ThemeMatch:
+    def _fired(self, probs: np.ndarray, lex: np.ndarray) -> np.ndarray:
+        """(n, len(HEADS)) score of each head that fires, else 0: its probability when it
+        reaches its threshold; with ``union``, at least the lexicon's own score for a
+        theme the lexicon fires alone."""
         model = self.model
-        scores: dict[str, float] = {}
-        for k, head in enumerate(HEADS):
-            score = float(probs[k]) if probs[k] >= model.thresholds[k] else 0.0
-            if model.union and head not in INTENTS and lex[k] >= LEXICON_FIRES:
-                score = max(score, float(lex[k]))
-            if score > 0.0:
-                scores[head] = score
+        scores = np.where(probs >= model.thresholds, probs, np.float32(0.0))
+        if model.union:
+            theme_cols = np.asarray([h not in _INTENT_HEADS for h in HEADS])
+            lexicon_fires = (lex >= LEXICON_FIRES) & theme_cols
+            scores = np.where(lexicon_fires, np.maximum(scores, lex), scores)
+        return scores
+
+    def _combine(self, text: str, match: ThemeMatch, fired: list[tuple[str, float]]) -> ThemeMatch:
+        scores = dict(fired)
         intents = tuple(i for i in INTENTS if i in scores)
         if intents:
             scores["intent"] = max(scores[i] for i in intents)

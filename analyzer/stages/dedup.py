@@ -54,6 +54,8 @@ PROMO = (
     "私信我", "ติดตามช่อง", "กดติดตาม", "kunjungi channel", "subscribe channel", "mampir ke channel",
 )
 
+_PROMO = re.compile("|".join(map(re.escape, PROMO)))
+
 
 class LRU:
     """A dict capped at ``size`` entries; the least recently used goes first. (A plain
@@ -89,8 +91,8 @@ def fingerprint(text: str) -> str:
 def noise_reason(text: str, clean: str) -> str | None:
     """Why a comment is noise ("promo", "link", "timestamp", "first"), or None."""
     lower = clean.casefold()
-    urls = URL.findall(text)
-    if any(p in lower for p in PROMO):
+    urls = URL.findall(text) if "." in text or ":" in text else []  # every URL form has one
+    if _PROMO.search(lower):
         return "promo"
     if urls:
         rest = URL.sub(" ", text)
@@ -101,6 +103,40 @@ def noise_reason(text: str, clean: str) -> str | None:
     if _FIRST.fullmatch(_NON_WORD.sub(" ", lower).strip()):
         return "first"
     return None
+
+
+def _crc_table() -> np.ndarray:
+    """The byte table of zlib's CRC-32 (reflected polynomial 0xEDB88320)."""
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        table = np.where(table & 1, (table >> 1) ^ np.uint32(0xEDB88320), table >> 1).astype(np.uint32)
+    return table
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc32_grams(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``zlib.crc32`` of the UTF-8 bytes of every character n-gram of every text (each
+    at least ``n`` characters), computed for the whole batch at once: one numpy step per
+    byte position (at most 4n). Returns the CRCs and the number of n-grams per text."""
+    joined = "".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    char_bytes = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
+    offset = np.concatenate(([0], np.cumsum(char_bytes)))  # byte offset of each character
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    per_text = lengths - n + 1
+    text_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    gram_char = np.arange(int(per_text.sum())) + np.repeat(text_start - np.concatenate(([0], np.cumsum(per_text)[:-1])), per_text)
+    first, size = offset[gram_char], offset[gram_char + n] - offset[gram_char]
+    crc = np.full(len(first), 0xFFFFFFFF, dtype=np.uint32)
+    last = len(data) - 1
+    for j in range(int(size.max()) if len(size) else 0):
+        byte = data[np.minimum(first + j, last)]
+        step = _CRC_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+        crc = np.where(size > j, step, crc)
+    return crc ^ np.uint32(0xFFFFFFFF), per_text
 
 
 class MinHasher:
@@ -114,10 +150,21 @@ class MinHasher:
         self.b = rng.integers(0, 1 << 32, num_perm, dtype=np.uint64)
 
     def signature(self, text: str, n: int = 4) -> np.ndarray:
-        grams = {text[i:i + n] for i in range(max(1, len(text) - n + 1))}
-        hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+        if len(text) < n:  # one "gram": the whole text
+            hashes = np.asarray([zlib.crc32(text.encode("utf-8"))], dtype=np.uint64)
+            return ((hashes[:, None] * self.a + self.b) % self.PRIME).min(axis=0).astype(np.uint32)
+        return self.signatures([text], n)[0]
+
+    def signatures(self, texts: Sequence[str], n: int = 4) -> np.ndarray:
+        """(len(texts), num_perm) signatures of texts of at least ``n`` characters; the
+        same as ``signature`` of each (a repeated n-gram does not change a minimum)."""
+        if not texts:
+            return np.zeros((0, len(self.a)), dtype=np.uint32)
+        crcs, per_text = crc32_grams(texts, n)
+        hashed = (crcs.astype(np.uint64)[:, None] * self.a + self.b) % self.PRIME
+        starts = np.concatenate(([0], np.cumsum(per_text)[:-1]))
         # The low 32 bits of each minimum are kept: half the memory, same estimate.
-        return ((hashes[:, None] * self.a + self.b) % self.PRIME).min(axis=0).astype(np.uint32)
+        return np.minimum.reduceat(hashed, starts, axis=0).astype(np.uint32)
 
 
 class DedupStage(Stage):
@@ -159,15 +206,25 @@ class DedupStage(Stage):
 
     # --- predict: one decision per comment, updating the bounded indexes -------------
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, str | None, int, str | None]]:
-        return [self._decide(c) for c in batch]
+        cleans = [c.clean_text if c.clean_text is not None else c.text for c in batch]
+        fps = [fingerprint(clean) for clean in cleans]
+        signatures = self._signatures_of(fps)
+        return [self._decide(c, clean, fp, signatures.get(fp)) for c, clean, fp in zip(batch, cleans, fps)]
 
-    def _decide(self, c: Comment) -> tuple[str | None, str | None, int, str | None]:
+    def _signatures_of(self, fps: list[str]) -> dict[str, np.ndarray]:
+        """MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
+        (the decisions that use them stay sequential)."""
+        if not self.near:
+            return {}
+        wanted = list(dict.fromkeys(fp for fp in fps if len(fp) >= self.min_chars))
+        return dict(zip(wanted, self._hasher.signatures(wanted)))
+
+    def _decide(self, c: Comment, clean: str, fp: str, sig: np.ndarray | None) -> tuple[str | None, str | None, int, str | None]:
         self.stats["seen"] += 1
-        clean = c.clean_text if c.clean_text is not None else c.text
         noise = noise_reason(c.text, clean) if self.flag_noise else None
         if noise:
             self.stats[f"noise_{noise}"] += 1
-        first, reason = self._find_copy(c, fingerprint(clean))
+        first, reason = self._find_copy(c, fp, sig)
         if first is None:
             self._counts.put(_digest(c.id), 1)
             return None, None, 1, noise
@@ -176,7 +233,7 @@ class DedupStage(Stage):
         self.stats[f"duplicate_{reason}"] += 1
         return first, reason, count, noise
 
-    def _find_copy(self, c: Comment, fp: str) -> tuple[str | None, str | None]:
+    def _find_copy(self, c: Comment, fp: str, sig: np.ndarray | None = None) -> tuple[str | None, str | None]:
         id_key = _digest(c.platform or "", c.id)
         first = self._ids.get(id_key)
         if first is not None:
@@ -198,13 +255,13 @@ class DedupStage(Stage):
             return first, "exact"
         self._texts.put(key, c.id)
         if self.near:
-            first = self._near_copy(c.id, fp)
+            first = self._near_copy(c.id, fp, sig)
             if first is not None:
                 return first, "near"
         return None, None
 
-    def _near_copy(self, ident: str, fp: str) -> str | None:
-        sig = self._hasher.signature(fp)
+    def _near_copy(self, ident: str, fp: str, sig: np.ndarray | None = None) -> str | None:
+        sig = self._hasher.signature(fp) if sig is None else sig
         for key in self._band_keys(sig):
             candidate = self._bands.get(key)
             packed = self._signatures.get(candidate) if candidate is not None else None
@@ -219,8 +276,9 @@ class DedupStage(Stage):
         return None
 
     def _band_keys(self, sig: np.ndarray) -> list[int]:
-        rows = self.num_perm // self.bands
-        return [hash((b, sig[b * rows:(b + 1) * rows].tobytes())) for b in range(self.bands)]
+        width = 4 * (self.num_perm // self.bands)  # bytes per band of uint32 hashes
+        packed = sig.tobytes()
+        return [hash((b, packed[b * width:(b + 1) * width])) for b in range(self.bands)]
 
     # --- annotate ------------------------------------------------------------------------
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:

@@ -129,47 +129,67 @@ class CueMatcher:
             elif cue.text:
                 group = {"word": "w", "prefix": "p", "substring": "s"}[cue.kind]
                 self._literal[group].setdefault(cue.text, []).append(cue)
+        # group -> literal -> (its cues, whether any is a blocker), built once
+        self._literal_cues = {group: {text: (tuple(cues), any(c.block for c in cues)) for text, cues in texts.items()}
+                              for group, texts in self._literal.items()}
         self._literal_re = self._compile_literals()
         self._regex_re = self._compile_regexes()
-        self._starts = self._compile_starts()
 
     # Cues are only tried where one can start: at word starts, at every character of the
     # no-space scripts, and at the non-word first characters some cues have ("#", "+").
-    # One C scan finds those positions; trying the trie there beats scanning every offset.
-    def _compile_starts(self) -> re.Pattern:
+    # The start test is a lookahead in front of the cues, so one C-level ``finditer`` scan
+    # tries every position (a zero-width match per hit; no Python per candidate).
+    def _start_class(self) -> str:
         extra = {cue.text[0] for group in self._literal.values() for cue_text in group
                  for cue in group[cue_text] if not re.match(WORD, cue.text[0])}
         extra_class = "".join(re.escape(ch) for ch in sorted(extra))
-        return re.compile(f"[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR}")
+        return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
     def _compile_literals(self) -> re.Pattern | None:
         parts = []
         if self._literal["w"]:
             parts.append(f"(?P<w>{trie_regex(self._literal['w'])}){_AFTER}")
         if self._literal["p"]:
-            parts.append(f"(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*")
+            parts.append(f"(?P<pe>(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*)")
         if self._literal["s"]:
             parts.append(f"(?P<s>{trie_regex(self._literal['s'])})")
-        return re.compile("|".join(parts)) if parts else None
+        return re.compile(f"{self._start_class()}(?=" + "|".join(parts) + ")") if parts else None
 
     def _compile_regexes(self) -> re.Pattern | None:
-        parts = []
+        """One alternation in cue order. A run of word-bounded cues shares one end-of-word
+        test (the same first match as a test per cue, and the script character class in it
+        costs ~10 ms to compile each time it appears)."""
+        parts: list[str] = []
+        run: list[str] = []
         for i, cue in enumerate(self._regex):
-            body = f"(?:{cue.text}){_AFTER}" if cue.bounded else cue.text
-            parts.append(f"(?P<r{i}>{body})")
-        return re.compile("|".join(parts)) if parts else None
+            if not cue.bounded:
+                parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
+                run = []
+                parts.append(f"(?P<r{i}>{cue.text})")
+            else:
+                run.append(f"(?P<r{i}>{cue.text})")
+        parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
+        return re.compile(f"{self._start_class()}(?=" + "|".join(parts) + ")") if parts else None
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
         hits: list[Hit] = []
-        literal, regex = self._literal_re, self._regex_re
-        for candidate in self._starts.finditer(text):
-            pos = candidate.start()
-            if literal is not None and (m := literal.match(text, pos)) is not None:
+        any_block = False
+        if self._literal_re is not None:
+            for m in self._literal_re.finditer(text):
                 group = m.lastgroup
-                hits.append(Hit(pos, m.end(), tuple(self._literal[group][m.group(group)])))
-            if regex is not None and (m := regex.match(text, pos)) is not None:
-                hits.append(Hit(pos, m.end(), (self._regex[int(m.lastgroup[1:])],)))
+                key = "p" if group == "pe" else group
+                cues, block = self._literal_cues[key][m.group(key)]
+                hits.append(Hit(m.start(), m.end(group), cues))
+                any_block = any_block or block
+        if self._regex_re is not None:
+            regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
+                          for m in self._regex_re.finditer(text)]
+            if regex_hits:  # in position order, a literal hit before a regex hit at the same start
+                hits = sorted(hits + regex_hits, key=lambda h: (h.start, h.cues[0].kind == "regex"))
+                any_block = any_block or any(h.cues[0].block for h in regex_hits)
+        if not any_block:  # nothing to cancel (most texts)
+            return hits
         blocks = [(h.start, h.end) for h in hits if all(c.block for c in h.cues)]
         kept = []
         for h in hits:

@@ -40,11 +40,23 @@ _INVISIBLE = re.compile(
     "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
 _SPACE = re.compile(r"\s+")
+# On text made only of these characters ftfy's fixes do nothing but NFC: printable ASCII,
+# tab/newline, CJK punctuation and ideographs, kana, Hangul syllables and compatibility
+# jamo, Thai, full-width ASCII forms, common emoji and symbols, VS16 and ZWJ. No
+# single-byte codec that mojibake repair tries can encode the non-ASCII ones, so
+# ``_repair`` only applies NFC to them (tests/test_normalize.py checks this against
+# ftfy on every code point of these ranges).
+SAFE_CHARS = ("\t\n\x20-\x7e\u3000-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
+              "\u3131-\u318e\u0e01-\u0e3a\u0e3f-\u0e5b\uff01-\uff5e\u2600-\u27bf\ufe0f\u200d"
+              "\U0001f300-\U0001faff")
+_SAFE = re.compile(f"[{SAFE_CHARS}]*")
 
 
 def _repair(text: str, rounds: int = 4) -> str:
     """ftfy's fixes and invisible-character removal until nothing changes (one pass
     can uncover more mojibake, e.g. after a C1 control is decoded)."""
+    if _SAFE.fullmatch(text):
+        return unicodedata.normalize("NFC", text)
     for _ in range(rounds):
         fixed = _INVISIBLE.sub("", ftfy.fix_text(text, _FTFY))
         if fixed == text:
@@ -65,11 +77,13 @@ def looks_like_html(text: str) -> bool:
 
 
 def mask_urls(text: str, token: str = URL_TOKEN) -> str:
+    if "." not in text and ":" not in text:  # every URL form has one; skips the regex scan
+        return text
     return URL.sub(token, text)
 
 
 def mask_mentions(text: str, token: str = MENTION_TOKEN) -> str:
-    return MENTION.sub(token, text)
+    return MENTION.sub(token, text) if "@" in text else text
 
 
 def normalize_text(text: str, *, html_mode: str = "never", mask: bool = True,

@@ -1,0 +1,75 @@
+"""Rewrite the README's end-to-end speed table from ``benchmarks/results/cli_speed.json``.
+
+The table sits between the ``<!-- speed-table:start -->`` and ``<!-- speed-table:end -->``
+markers; tests/test_speed_table.py checks that it matches the results file.
+
+    python benchmarks/readme_table.py            # rewrite README.md
+    python benchmarks/readme_table.py --check    # exit 1 when the README is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "cli_speed.json"
+README = ROOT / "README.md"
+START, END = "<!-- speed-table:start -->", "<!-- speed-table:end -->"
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def render(results: dict) -> str:
+    """The Markdown table: one row per input size, current beside baseline, same run."""
+    lines = [
+        f"`{results['command']}` on N real comments (`benchmarks/cli_speed.py`; baseline: the code before "
+        f"the speed work, run on the same input in the same run; {results['cpus']} cores shared with other jobs, "
+        "load average given per row). Wall-clock rates follow the machine's load, which changed between the two "
+        "trees' minutes; comments per CPU-second (user + system time of the CLI process) is the comparable figure.",
+        "",
+        "| comments | comments/s (baseline) | speed-up | comments per CPU-s (baseline) | speed-up (CPU) "
+        "| peak RSS MB (baseline) | annotations identical | load avg |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["runs"]:
+        cur, base = row["current"], row.get("baseline")
+        n = row["input"]["n"]
+        if base:
+            lines.append(
+                f"| {n:,} | {_rate(cur['comments_per_s'])} ({_rate(base['comments_per_s'])}) | {row['speedup']:.2f}× "
+                f"| {_rate(cur['comments_per_cpu_s'])} ({_rate(base['comments_per_cpu_s'])}) | {row['cpu_speedup']:.2f}× "
+                f"| {cur['peak_rss_mb']:.0f} ({base['peak_rss_mb']:.0f}) | {row['agreement']['all_columns']:.4f} "
+                f"| {row['load_before']:.1f}–{row['load_after']:.1f} |")
+        else:
+            lines.append(
+                f"| {n:,} | {_rate(cur['comments_per_s'])} | – | {_rate(cur['comments_per_cpu_s'])} | – "
+                f"| {cur['peak_rss_mb']:.0f} | – | {row['load_before']:.1f}–{row['load_after']:.1f} |")
+    return "\n".join(lines)
+
+
+def rewrite(readme: str, table: str) -> str:
+    head, start, rest = readme.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise SystemExit(f"README.md has no {START} ... {END} block")
+    return f"{head}{START}\n{table}\n{END}{tail}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    readme = README.read_text(encoding="utf-8")
+    updated = rewrite(readme, render(json.loads(RESULTS.read_text(encoding="utf-8"))))
+    if args.check:
+        sys.exit(0 if updated == readme else 1)
+    README.write_text(updated, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

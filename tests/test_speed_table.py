@@ -1,0 +1,32 @@
+"""The README's end-to-end speed table is generated from benchmarks/results/cli_speed.json."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("readme_table", ROOT / "benchmarks" / "readme_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_speed_table_matches_results_file():
+    table = _module()
+    results = json.loads(table.RESULTS.read_text(encoding="utf-8"))
+    readme = table.README.read_text(encoding="utf-8")
+    assert table.rewrite(readme, table.render(results)) == readme, "run: python benchmarks/readme_table.py"
+
+
+def test_every_run_has_its_baseline_from_the_same_run():
+    results = json.loads(_module().RESULTS.read_text(encoding="utf-8"))
+    assert results["runs"]
+    for row in results["runs"]:
+        if "baseline" in row:
+            assert row["speedup"] == round(row["current"]["comments_per_s"] / row["baseline"]["comments_per_s"], 2)
+            assert row["agreement"]["all_columns"] >= 0.995
