@@ -36,9 +36,9 @@ def cli(*args, **kwargs) -> subprocess.CompletedProcess:
 # --- 1. exit codes ---------------------------------------------------------------------
 
 def test_nothing_accepted_exits_3_with_top_reasons(tmp_path, capsys):
-    dump = tmp_path / "in" / "semicolon.csv"
+    dump = tmp_path / "in" / "no_text.csv"  # a CSV without any text column: every row is rejected
     dump.parent.mkdir()
-    dump.write_text("id;body;user\n1;great show;a\n2;so good;b\n", encoding="utf-8")
+    dump.write_text("id,score\n1,3\n2,5\n", encoding="utf-8")
     assert main(["run", str(dump), "-o", str(tmp_path / "out"), "-q"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no record accepted (2 of 2 rejected)" in err[0] and "top reasons:" in err[0]

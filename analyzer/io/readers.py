@@ -78,7 +78,6 @@ def read_comments(
 
 def _read_file(path: str, ctx: ReadContext, counts: FileCounts) -> Iterator[Comment | Reject]:
     shown = counts.path
-    stream = None
     try:
         with open_input(path, ctx.limits) as stream:
             head = peek(stream)

@@ -67,34 +67,55 @@ class ReadContext:
         values += [s for s, t in self.mapping.items() if t != "author"]
         self.policy = FieldPolicy(keep=self.keep_fields, authors=authors, values=values)
 
+        self._plans: dict[tuple, _Plan] = {}
+
     def resolve(self, record: dict[str, Any], target: str) -> tuple[str | None, Any]:
         """(input field name, value) for a Comment field, honouring the user mapping.
         Names match case-, space- and punctuation-insensitively ("Comment Text" is comment_text)."""
-        return _resolve(self, _index(record), record, target)
+        return _pick(record, self.plan(record, False).candidates[target])
+
+    def plan(self, record: dict[str, Any], trusted: bool) -> "_Plan":
+        """How records with these keys map (cached per key set: a file's records share one)."""
+        key = (tuple(record), trusted)
+        found = self._plans.get(key)
+        if found is None:
+            if len(self._plans) > 512:
+                self._plans.clear()
+            found = self._plans[key] = _make_plan(self, key[0], trusted)
+        return found
 
 
-def _index(record: dict[str, Any]) -> dict[str, str]:
-    """normalized name -> the record's own key (the first of any that collide, keys
-    holding a value before empty ones)."""
-    index: dict[str, str] = {}
-    for key, value in record.items():
+@dataclass(frozen=True)
+class _Plan:
+    candidates: dict[str, tuple[str, ...]]  # Comment field -> the record's keys for it, best first
+    extra_keys: tuple[str, ...]  # the record's keys kept in Comment.extra
+
+
+def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(norm(key), []).append(key)
+    candidates = {}
+    for target in CONTEXT_FIELDS:
+        found = [k for source, dest in ctx._mapped.items() if dest == target for k in groups.get(source, ())]
+        found += [k for alias in _ALIASES[target] if alias not in ctx._mapped for k in groups.get(alias, ())]
+        candidates[target] = tuple(dict.fromkeys(found))
+    policy = ctx.policy
+    authors = set(candidates["author"])
+    context = {k for target, found in candidates.items() if target != "author" for k in found}
+    extra = tuple(k for k in keys if k not in authors and (
+        policy.kept(k) or (k in context and not policy.author(k))
+        or (trusted and (k in TRUSTED or not policy.author(k)))))
+    return _Plan(candidates, extra)
+
+
+def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
+    """The first of ``keys`` holding a value (else the first, empty)."""
+    for key in keys:
+        value = record[key]
         if value is not None and value != "":
-            index.setdefault(norm(key), key)
-    for key in record:
-        index.setdefault(norm(key), key)
-    return index
-
-
-def _resolve(ctx: ReadContext, index: dict[str, str], record: dict[str, Any], target: str):
-    for source, dest in ctx._mapped.items():
-        if dest == target and source in index:
-            key = index[source]
-            return key, record[key]
-    for alias in _ALIASES.get(target, ()):
-        if alias in index and alias not in ctx._mapped:
-            key = index[alias]
-            return key, record[key]
-    return None, None
+            return key, value
+    return (keys[0], record[keys[0]]) if keys else (None, None)
 
 
 def record_id(location: str, text: str) -> str:
@@ -111,11 +132,8 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     top-level field is kept, still without author-like keys nested inside."""
     if not isinstance(record, dict):
         raise RecordError(f"expected an object with a text field, got {type(record).__name__}", location)
-    index = _index(record)
-    used = {}
-    values = {}
-    for name in CONTEXT_FIELDS:
-        used[name], values[name] = _resolve(ctx, index, record, name)
+    plan = ctx.plan(record, trusted)
+    values = {name: _pick(record, plan.candidates[name])[1] for name in CONTEXT_FIELDS}
     direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
     values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
     text = values.pop("text")
@@ -129,8 +147,8 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     platform = _str(values.pop("platform")) or ctx.platform
     author = ctx.pseudonymize(_author_value(values.pop("author")), platform)
     ident = _str(values.pop("id")) or record_id(location, text)
-    context_keys = {key for name, key in used.items() if key is not None and name != "author"}
-    extra = _extra(record, ctx, trusted, {used["author"]}, context_keys)
+    extra = dict(record) if ctx.keep_authors else {
+        k: (ctx.policy.scrub(record[k]) if isinstance(record[k], (dict, list)) else record[k]) for k in plan.extra_keys}
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]
@@ -139,18 +157,6 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
         created_at=created, likes=likes, extra=extra,
         **{k: _str(v) for k, v in values.items()}, **direct,
     )
-
-
-def _extra(record: dict[str, Any], ctx: ReadContext, trusted: bool, author_keys: set, context_keys: set
-           ) -> dict[str, Any]:
-    """The input fields kept: the recognised context fields as they came (the annotate
-    contract gives them back), allow-listed ones, and for platform readers their picks."""
-    if ctx.keep_authors:
-        return dict(record)
-    policy = ctx.policy
-    return {k: policy.scrub(v) for k, v in record.items()
-            if k not in author_keys and (policy.kept(k) or (k in context_keys and not policy.author(k))
-                                         or (trusted and (k in TRUSTED or not policy.author(k))))}
 
 
 TRUSTED = frozenset({"user_country"})  # derived by a platform reader (a country code), not an identity
