@@ -35,6 +35,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
     group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
     group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.hybrid.v1)")
+    group.add_argument("--polarity", metavar="NAME", help="aspect-polarity backend (default polarity.clause.v1; none: clause sentiment)")
     group.add_argument("--device", help="cpu (default) or cuda")
     group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
@@ -49,6 +50,7 @@ def _job_config(args: argparse.Namespace):
     config.input.mapping.update(_pairs(args.map))
     for value, section, key in ((args.platform, config.input, "platform"), (args.dump_time, config.input, "dump_time"),
                                 (args.sentiment, config.models, "sentiment"), (args.themes, config.models, "themes"),
+                                (args.polarity, config.models, "polarity"),
                                 (args.device, config.models, "device"),
                                 (args.batch_size, config.run, "batch_size"), (args.on_error, config.input, "on_error")):
         if value is not None:

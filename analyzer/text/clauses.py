@@ -83,6 +83,18 @@ def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
+def contrast_at_start(clause: str, lang: str | None = None) -> bool:
+    """Whether ``clause`` opens with a leading contrast conjunction ("but the ending ...")."""
+    m = _pattern(lang).match(fold(clause).lstrip())
+    return bool(m and m.lastgroup == "lead")
+
+
+def contrast_at_end(clause: str, lang: str | None = None) -> bool:
+    """Whether ``clause`` ends with a trailing contrast conjunction (재밌지만, 面白いけど)."""
+    tail = fold(clause).rstrip(" ,，、.…")
+    return any(m.lastgroup == "trail" and m.end() == len(tail) for m in _pattern(lang).finditer(tail))
+
+
 def _sentence_cuts(text: str) -> set[int]:
     return {0, len(text)} | {m.end() for m in _SENTENCE_END.finditer(text)}
 
