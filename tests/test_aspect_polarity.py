@@ -183,3 +183,17 @@ def test_polarity_backend_instance_is_used():
     (c,) = stage([_comment("I love the OST but the ending ruined it", "en")])
     assert c.theme_polarity == {"music": "neutral", "story": "neutral"}
     assert stage.describe()["polarity_backend"] == "test.neutral"
+
+
+def test_config_and_cli_choose_the_polarity_backend():
+    from analyzer.cli import build_parser
+    from analyzer.config import config_from_dict
+    from analyzer.errors import ConfigError
+    from analyzer.stages import default_stages
+
+    assert default_stages(config_from_dict({}))[-1].polarity.name == "polarity.clause.v1"
+    assert default_stages(config_from_dict({"models": {"polarity": "none"}}))[-1].polarity is None
+    with pytest.raises(ConfigError, match="models.polarity"):
+        config_from_dict({"models": {"polarity": False}})
+    args = build_parser().parse_args(["run", "in.jsonl", "-o", "out", "--polarity", "none"])
+    assert args.polarity == "none"

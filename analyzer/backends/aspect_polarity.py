@@ -53,29 +53,41 @@ def default_model_dir() -> Path:
     return Path(str(resources.files("analyzer") / "_models" / "aspect-polarity"))
 
 
-def base_features(item: AspectItem) -> np.ndarray:
-    """The BASE features of one item (float32)."""
-    clause = np.asarray(item.clause_probs, dtype=np.float32)
-    comment = np.asarray(item.comment_probs, dtype=np.float32)
-    negated = float(has_negation(item.clause, item.lang))
-    whole = item.clause.strip() == item.text.strip()
-    opens, conceded = (False, False) if whole else contrast_flags(item.clause, item.text, item.lang)
-    flags = np.array([negated, opens, conceded, whole], dtype=np.float32)
-    return np.concatenate([clause, comment, flags, negated * clause])
+def base_features(item: AspectItem, cues: dict | None = None) -> list[float]:
+    """The BASE features of one item (``cues``: a memo of the clause cues, shared within a batch,
+    where a comment's themes often share its clause)."""
+    key = (item.clause, item.text, item.lang)
+    if cues is None or key not in cues:
+        whole = item.clause.strip() == item.text.strip()
+        flags = (has_negation(item.clause, item.lang),
+                 *((False, False) if whole else contrast_flags(item.clause, item.text, item.lang)), whole)
+        if cues is None:
+            cues = {}
+        cues[key] = flags
+    negated, opens, conceded, whole = (float(f) for f in cues[key])
+    clause = [float(p) for p in item.clause_probs]
+    return [*clause, *(float(p) for p in item.comment_probs), negated, float(opens), float(conceded), float(whole),
+            *(negated * p for p in clause)]
+
+
+_THEME_INDEX = {t: k for k, t in enumerate(THEMES)}
 
 
 def dense_features(items: Sequence[AspectItem]) -> np.ndarray:
     """(n, len(DENSE)): BASE, the theme one-hot, and the theme crossed with BASE."""
-    out = np.zeros((len(items), len(DENSE)), dtype=np.float32)
-    nb, nt = len(BASE), len(THEMES)
-    for row, item in enumerate(items):
-        base = base_features(item)
-        out[row, :nb] = base
-        if item.theme in THEMES:
-            k = THEMES.index(item.theme)
-            out[row, nb + k] = 1.0
-            start = nb + nt + k * nb
-            out[row, start:start + nb] = base
+    n, nb, nt = len(items), len(BASE), len(THEMES)
+    out = np.zeros((n, len(DENSE)), dtype=np.float32)
+    if not n:
+        return out
+    cues: dict = {}
+    base = np.asarray([base_features(item, cues) for item in items], dtype=np.float32)
+    out[:, :nb] = base
+    rows = np.array([i for i, item in enumerate(items) if item.theme in _THEME_INDEX], dtype=np.intp)
+    themes = np.array([_THEME_INDEX[items[i].theme] for i in rows], dtype=np.intp)
+    out[rows, nb + themes] = 1.0
+    crossed = np.zeros((n, nt, nb), dtype=np.float32)
+    crossed[rows, themes] = base[rows]
+    out[:, nb + nt:] = crossed.reshape(n, nt * nb)
     return out
 
 
@@ -102,13 +114,15 @@ class PolarityModel:
         return cls(featurizer, weights, dense, bias, meta)
 
     def logits(self, items: Sequence[AspectItem]) -> np.ndarray:
-        n = len(items)
-        feats = self.featurizer.transform([it.clause for it in items])
+        unique: dict[str, int] = {}
+        index = np.array([unique.setdefault(it.clause, len(unique)) for it in items], dtype=np.intp)
+        n = len(unique)  # each distinct clause is hashed once
+        feats = self.featurizer.transform(list(unique))
         values = feats.scale[feats.rows]
-        out = dense_features(items) @ self.dense.T + self.bias
+        hashed = np.empty((n, 3), dtype=np.float32)
         for k in range(3):
-            out[:, k] += np.bincount(feats.rows, weights=self.weights[k][feats.cols] * values, minlength=n)[:n]
-        return out
+            hashed[:, k] = np.bincount(feats.rows, weights=self.weights[k][feats.cols] * values, minlength=n)[:n]
+        return dense_features(items) @ self.dense.T + self.bias + hashed[index]
 
 
 @register(NAME)
@@ -151,6 +165,9 @@ def make_item(theme: str, clauses: Sequence[str], text: str, lang: str | None,
               clause_probs: Sequence[Sequence[float]], comment_probs: Sequence[float]) -> AspectItem:
     """The item of a theme whose evidence is ``clauses`` (scored ``clause_probs``, one row each):
     the clauses joined, their mean sentiment. The trainer builds its rows with this too."""
-    mean = np.mean(np.asarray(clause_probs, dtype=np.float32), axis=0) if len(clause_probs) else comment_probs
-    return AspectItem(theme, " ".join(c.strip() for c in clauses) or text.strip(), text, lang,
-                      tuple(map(float, mean)), tuple(map(float, comment_probs)))
+    if len(clause_probs) == 1:
+        mean = clause_probs[0]
+    else:
+        mean = np.mean(np.asarray(clause_probs, dtype=np.float32), axis=0) if len(clause_probs) else comment_probs
+    clause = clauses[0].strip() if len(clauses) == 1 else " ".join(c.strip() for c in clauses)
+    return AspectItem(theme, clause or text.strip(), text, lang, mean, comment_probs)

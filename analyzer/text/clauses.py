@@ -52,6 +52,10 @@ _TRAILING = [
 ]
 
 
+_TRAILING_ENDS = ("けど", "けれど", "けれども", "지만")
+_TRAILING_AT_END = re.compile(f"(?:{'|'.join(_TRAILING)})$")
+
+
 @lru_cache(maxsize=64)
 def _pattern(lang: str | None) -> re.Pattern:
     words = trie_regex(_LEADING_WORDS + _LEADING_LANG.get(lang or "", []))
@@ -91,8 +95,8 @@ def contrast_at_start(clause: str, lang: str | None = None) -> bool:
 
 def contrast_at_end(clause: str, lang: str | None = None) -> bool:
     """Whether ``clause`` ends with a trailing contrast conjunction (재밌지만, 面白いけど)."""
-    tail = fold(clause).rstrip(" ,，、.…")
-    return any(m.lastgroup == "trail" and m.end() == len(tail) for m in _pattern(lang).finditer(tail))
+    tail = clause.rstrip(" ,，、.…")
+    return tail.endswith(_TRAILING_ENDS) and bool(_TRAILING_AT_END.search(tail[-8:]))
 
 
 def _sentence_cuts(text: str) -> set[int]:

@@ -73,5 +73,12 @@ def contrast_flags(clause: str, text: str, lang: str | None) -> tuple[bool, bool
     if at < 0:
         return opens, False
     end = at + len(clause)
-    later = [text[s:e] for s, e in clause_spans(text, lang) if s >= end]
-    return opens, bool(later) and contrast_at_start(later[0], lang)
+    later = [opening for start, opening in _clause_openings(text, lang) if start >= end]
+    return opens, bool(later) and later[0]
+
+
+@lru_cache(maxsize=2048)
+def _clause_openings(text: str, lang: str | None) -> tuple[tuple[int, bool], ...]:
+    """(start, opens with a contrast conjunction) of each clause of ``text``; cached because a
+    comment's themes each ask about the same comment."""
+    return tuple((s, contrast_at_start(text[s:e], lang)) for s, e in clause_spans(text, lang))
