@@ -9,8 +9,8 @@ backend a theme whose evidence is the whole comment takes the comment's sentimen
 backend and a ``polarity`` backend (default ``polarity.clause.v1``), the polarity backend
 decides each theme's polarity from its clause, the clause's and the comment's sentiment and
 the clause's negation/contrast cues; ``polarity=None`` keeps the clause-sentiment argmax.
-When a MentionStage
-ran before, a named actor adds ``acting`` and a named character ``characters``.
+When a MentionStage ran before, a named actor adds ``acting`` and a named character
+``characters``.
 """
 
 from __future__ import annotations
