@@ -32,6 +32,7 @@ from .schema import Comment
 OPTIONS = {
     "platform": ("input", "platform"), "dump_time": ("input", "dump_time"), "on_error": ("input", "on_error"),
     "sentiment": ("models", "sentiment"), "themes": ("models", "themes"), "device": ("models", "device"),
+    "polarity": ("models", "polarity"),
     "batch_size": ("run", "batch_size"), "catalog": ("run", "catalog"), "channels": ("run", "channels"),
     "keep_authors": ("privacy", "keep_authors"), "link_by_cast": ("run", "link_by_cast"),
     "max_reject_ratio": ("run", "max_reject_ratio"), "csv_guard": ("run", "csv_guard"),

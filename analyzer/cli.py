@@ -41,6 +41,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
     group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
     group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.hybrid.v1)")
+    group.add_argument("--polarity", metavar="NAME", help="aspect-polarity backend (default polarity.clause.v1; none: clause sentiment)")
     group.add_argument("--catalog", metavar="CSV", help="your dramas (README: Bring your own data), merged onto the shipped catalog")
     group.add_argument("--link-by-cast", action="store_true", help="an actor's name alone links a comment to a drama "
                        "(only for data about catalog dramas; default: not evidence)")
@@ -58,7 +59,7 @@ def _job_config(args: argparse.Namespace):
     from .api import job_config
 
     return job_config(args.config, map=_pairs(args.map), platform=args.platform, dump_time=args.dump_time,
-                      sentiment=args.sentiment, themes=args.themes, device=args.device, batch_size=args.batch_size,
+                      sentiment=args.sentiment, themes=args.themes, polarity=args.polarity, device=args.device, batch_size=args.batch_size,
                       on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None,
                       link_by_cast=args.link_by_cast or None, max_reject_ratio=args.max_reject_ratio,
                       csv_guard=False if args.no_csv_guard else None)

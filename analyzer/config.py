@@ -32,6 +32,7 @@ class ModelsConfig:
     langid: str = "langid.py3langid.v1"
     sentiment: str = "sentiment.linear.v1"
     themes: str = "themes.hybrid.v1"
+    polarity: str = "polarity.clause.v1"  # per-theme polarity; "none": the clause sentiment's argmax
     device: str = "cpu"
 
 
@@ -70,6 +71,8 @@ class Config:
     def validate(self) -> "Config":
         if self.input.on_error not in ("raise", "skip", "collect"):
             raise ConfigError(f"input.on_error must be raise, skip or collect. Got {self.input.on_error!r} instead.")
+        if not isinstance(self.models.polarity, str) or not self.models.polarity:
+            raise ConfigError(f"models.polarity must be a backend name or \"none\". Got {self.models.polarity!r} instead.")
         if not isinstance(self.run.batch_size, int) or self.run.batch_size < 1:
             raise ConfigError(f"run.batch_size must be a positive int. Got {self.run.batch_size!r} instead.")
         if not isinstance(self.run.limit, int) or self.run.limit < 0:

@@ -39,15 +39,17 @@ def _checked(record: Any, where: str) -> dict[str, Any]:
 
 
 def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], theme_backend: Any = "themes.hybrid.v1",
-                    sentiment_backend: Any = None, *, errors: bool = False) -> dict[str, Any]:
+                    sentiment_backend: Any = None, *, errors: bool = False,
+                    polarity: Any = "polarity.clause.v1") -> dict[str, Any]:
     """Score a theme backend (and optionally a sentiment backend) on labelled records;
-    ``errors=True`` adds the error analysis (``result["errors"]``, see ``evaluation.errors``)."""
+    ``errors=True`` adds the error analysis (``result["errors"]``, see ``evaluation.errors``);
+    ``polarity`` is the ThemeStage's aspect-polarity backend (None: clause sentiment argmax)."""
     if isinstance(path_or_records, (str, Path)):
         records = read_labelled(path_or_records)
     else:
         records = [_checked(r, f"record {i}") for i, r in enumerate(path_or_records, 1)]
     sentiment = select_backend(sentiment_backend, "sentiment") if sentiment_backend is not None else None
-    stage = ThemeStage(backend=theme_backend, sentiment=sentiment)
+    stage = ThemeStage(backend=theme_backend, sentiment=sentiment, polarity=polarity)
     predicted = _annotate(records, stage, sentiment)
     result: dict[str, Any] = {"n": len(records), "backend": getattr(stage.backend, "name", str(theme_backend)),
                               "sentiment_backend": getattr(sentiment, "name", None)}

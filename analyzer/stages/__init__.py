@@ -50,5 +50,6 @@ def default_stages(config) -> list[Stage]:
         RegionStage(channels=channels_path(config)),
         sentiment,
         MentionStage(catalog=catalog_path(config)),
-        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend),
+        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend,
+                   polarity=None if config.models.polarity.lower() == "none" else config.models.polarity),
     ]

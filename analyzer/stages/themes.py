@@ -5,8 +5,12 @@ theme ("love the OST but the ending ruined it": music <- "love the OST", story <
 "but the ending ruined it"). A SentimentBackend then scores those clauses, so each
 theme gets its own polarity (music: positive, story: negative). Without a sentiment
 backend a theme whose evidence is the whole comment takes the comment's sentiment
-(when a sentiment stage ran before); other themes get no polarity. When a MentionStage
-ran before, a named actor adds ``acting`` and a named character ``characters``.
+(when a sentiment stage ran before); other themes get no polarity. With both a sentiment
+backend and a ``polarity`` backend (default ``polarity.clause.v1``), the polarity backend
+decides each theme's polarity from its clause, the clause's and the comment's sentiment and
+the clause's negation/contrast cues; ``polarity=None`` keeps the clause-sentiment argmax.
+When a MentionStage ran before, a named actor adds ``acting`` and a named character
+``characters``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..backends.aspect_polarity import make_item
 from ..backends.base import ThemeMatch
 from ..registry import select_backend
 from ..schema import SENTIMENT_LABELS, THEMES, Comment
@@ -32,11 +37,15 @@ class ThemeStage(Stage):
     requires = ("clean_text", "lang")
     assigns = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
 
-    def __init__(self, *, backend: Any = "themes.hybrid.v1", sentiment: Any = None) -> None:
+    def __init__(self, *, backend: Any = "themes.hybrid.v1", sentiment: Any = None,
+                 polarity: Any = "polarity.clause.v1") -> None:
         self.backend_spec = backend
         self.sentiment_spec = sentiment
+        self.polarity_spec = polarity
         self.backend = select_backend(backend, "themes")
         self.sentiment = select_backend(sentiment, "sentiment") if sentiment is not None else None
+        use_polarity = polarity is not None and self.sentiment is not None
+        self.polarity = select_backend(polarity, "polarity") if use_polarity else None
         share = getattr(self.backend, "share_embeddings", None)
         if self.sentiment is not None and callable(share):
             share(self.sentiment)  # embed once per comment (e.g. themes.e5.v1 + sentiment.e5.v1)
@@ -46,6 +55,8 @@ class ThemeStage(Stage):
         langs = [c.lang for c in batch]
         matches = [_with_mentions(c, m) for c, m in zip(batch, self.backend.predict(texts, langs))]
         probs = self._clause_probabilities(batch, matches)
+        if self.polarity is not None:
+            return self._predict_polarity(batch, matches, probs)
         return [ThemePrediction(m, _polarity(c, m, probs)) for c, m in zip(batch, matches)]
 
     def annotate(self, batch: Sequence[Comment], predictions: list[ThemePrediction]) -> Batch:
@@ -74,22 +85,44 @@ class ThemeStage(Stage):
                         known[key] = np.asarray(c.sentiment_scores, dtype=float)  # reuse, no second call
                     else:
                         wanted[key] = None
+            if self.polarity is not None and len(c.sentiment_scores) != 3:
+                wanted[(c.model_text, c.lang)] = None  # the comment's own stance is a polarity feature
         keys = [k for k in wanted if k not in known]
         if keys:
             scores = self.sentiment.predict_proba([k[0] for k in keys], [k[1] for k in keys])
             known.update(zip(keys, np.asarray(scores, dtype=float)))
         return known
 
+    def _predict_polarity(self, batch, matches, probs) -> list[ThemePrediction]:
+        """Every (comment, theme) pair of the batch scored by the polarity backend in one call."""
+        items, where = [], []
+        for row, (c, m) in enumerate(zip(batch, matches)):
+            if c.noise or m.noise:
+                continue
+            comment = c.sentiment_scores if len(c.sentiment_scores) == 3 else probs[(c.model_text, c.lang)]
+            for theme in m.themes:
+                clauses = m.evidence.get(theme) or (c.model_text,)
+                rows = [probs[(cl, c.lang)] for cl in clauses if (cl, c.lang) in probs]
+                items.append(make_item(theme, clauses, c.model_text, c.lang, rows, comment))
+                where.append((row, theme))
+        polarity: list[dict[str, str]] = [{} for _ in batch]
+        for (row, theme), label in zip(where, self.polarity.predict(items) if items else []):
+            polarity[row][theme] = label
+        return [ThemePrediction(m, p) for m, p in zip(matches, polarity)]
+
     def describe(self) -> dict:
         sentiment = getattr(self.sentiment, "name", None) if self.sentiment is not None else None
         out = {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),
                "version": getattr(self.backend, "version", None), "polarity_from": sentiment}
+        if self.polarity is not None:
+            out["polarity_backend"] = getattr(self.polarity, "name", str(self.polarity_spec))
         if hasattr(self.backend, "shared_with"):  # embedding backends: one encoder pass per comment?
             out["embeddings_shared_with"] = self.backend.shared_with
         return out
 
     def __repr__(self) -> str:
-        return f"ThemeStage(backend={self.backend_spec!r}, sentiment={self.sentiment_spec!r})"
+        return (f"ThemeStage(backend={self.backend_spec!r}, sentiment={self.sentiment_spec!r}, "
+                f"polarity={self.polarity_spec!r})")
 
 
 MENTION_THEMES = {"cast": ("acting", 0.8), "character": ("characters", 0.8)}

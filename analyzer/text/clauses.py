@@ -52,6 +52,10 @@ _TRAILING = [
 ]
 
 
+_TRAILING_ENDS = ("けど", "けれど", "けれども", "지만")
+_TRAILING_AT_END = re.compile(f"(?:{'|'.join(_TRAILING)})$")
+
+
 @lru_cache(maxsize=64)
 def _pattern(lang: str | None) -> re.Pattern:
     words = trie_regex(_LEADING_WORDS + _LEADING_LANG.get(lang or "", []))
@@ -81,6 +85,18 @@ def split_clauses(text: str, lang: str | None = None) -> list[str]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text``."""
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def contrast_at_start(clause: str, lang: str | None = None) -> bool:
+    """Whether ``clause`` opens with a leading contrast conjunction ("but the ending ...")."""
+    m = _pattern(lang).match(fold(clause).lstrip())
+    return bool(m and m.lastgroup == "lead")
+
+
+def contrast_at_end(clause: str, lang: str | None = None) -> bool:
+    """Whether ``clause`` ends with a trailing contrast conjunction (재밌지만, 面白いけど)."""
+    tail = clause.rstrip(" ,，、.…")
+    return tail.endswith(_TRAILING_ENDS) and bool(_TRAILING_AT_END.search(tail[-8:]))
 
 
 def _sentence_cuts(text: str) -> set[int]:
