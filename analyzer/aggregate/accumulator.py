@@ -1,7 +1,7 @@
 """The mergeable resonance accumulator: ``update(batch)``, ``merge(other)``, ``result()``.
 
 State is, per drama x region, compact columnar rows of integer counts per author x
-day (``state.AuthorDays``: ~170 bytes per distinct author x day, 64-bit author keys),
+day (``state.AuthorDays``: ~100 bytes per distinct author x day, 64-bit author keys),
 a noise counter, and a bounded top-k of quote candidates per drama x region x theme x
 polarity. All of it combines by addition / re-selection, so shards merge exactly and
 in any order.
