@@ -285,7 +285,7 @@ def _for_datasets(frame):
 
 class Chart:
     """One report section's figure(s): ``.html`` (the section as the report shows it) and
-    ``.svgs`` (its inline SVG charts); displays itself in Jupyter."""
+    ``.svgs`` (its inline SVG charts; none for the HTML heat tables); displays itself in Jupyter."""
 
     def __init__(self, name: str, section_html: str) -> None:
         self.name, self.html = name, section_html
@@ -309,7 +309,7 @@ class Plots:
     def _sections(self) -> dict[str, str]:
         page = self._result.report()
         found = re.findall(r'<section id="([^"]+)">(.*?)</section>', page, flags=re.S)
-        return {sid.replace("-", "_"): body for sid, body in found if "<svg" in body}
+        return {sid.replace("-", "_"): body for sid, body in found if "<svg" in body or '<figure class="chart' in body}
 
     @property
     def names(self) -> list[str]:

@@ -63,8 +63,9 @@ def test_plots_are_the_report_charts(result):
     page = result.report()
     for name in result.plot.names:
         chart = getattr(result.plot, name)()
-        assert chart.svgs and all(svg in page for svg in chart.svgs)
-        assert "<svg" in chart._repr_html_()
+        assert chart.html in page and '<figure class="chart' in chart._repr_html_()
+        assert all(svg in page for svg in chart.svgs)
+    assert result.plot.net_sentiment().svgs  # the SVG charts come with their drawings
     with pytest.raises(AttributeError, match="charts: heatmap"):
         result.plot.pie()
 
