@@ -40,6 +40,10 @@ class RunConfig:
     limit: int = 0  # 0 = no limit
     catalog: str = ""  # dramas.csv; empty = the bundled data/catalog/dramas.csv
     channels: str = ""
+    engine: str = "local"  # local | ray (pip install 'resonance-analyzer[ray]')
+    address: str = ""  # ray: a cluster's address ("auto", "ray://head:10001"); empty = start Ray here
+    num_workers: int = 0  # ray: annotation actors; 0 = one per CPU Ray sees
+    gpus_per_worker: float = 0.0  # ray: GPUs each annotation actor reserves (the accurate tier)
 
 
 @dataclass
@@ -64,6 +68,13 @@ class Config:
             raise ConfigError(f"run.batch_size must be a positive int. Got {self.run.batch_size!r} instead.")
         if not isinstance(self.run.limit, int) or self.run.limit < 0:
             raise ConfigError(f"run.limit must be an int >= 0. Got {self.run.limit!r} instead.")
+        if self.run.engine not in ("local", "ray"):
+            raise ConfigError(f"run.engine must be local or ray. Got {self.run.engine!r} instead.")
+        if not isinstance(self.run.num_workers, int) or isinstance(self.run.num_workers, bool) or self.run.num_workers < 0:
+            raise ConfigError(f"run.num_workers must be an int >= 0. Got {self.run.num_workers!r} instead.")
+        gpus = self.run.gpus_per_worker
+        if not isinstance(gpus, (int, float)) or isinstance(gpus, bool) or gpus < 0:
+            raise ConfigError(f"run.gpus_per_worker must be a number >= 0. Got {gpus!r} instead.")
         return self
 
 

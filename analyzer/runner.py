@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import itertools
 import os
@@ -147,13 +149,15 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
 
 
 def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config | dict | str | None = None,
-        limit: int | None = None, progress: bool = False) -> RunSummary:
+        limit: int | None = None, progress: bool = False, engine: str | None = None, address: str | None = None,
+        num_workers: int | None = None, gpus_per_worker: float | None = None) -> RunSummary:
     """Read, annotate, aggregate and report. Writes comments.parquet, resonance.csv,
-    report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``."""
+    report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``.
+    ``engine="ray"`` runs the same job on Ray Data (see README "Scale-out on Ray")."""
     from .aggregate import ResonanceAccumulator
     from .report import write_reports
 
-    config = resolve_config(config)
+    config = with_engine(resolve_config(config), engine, address, num_workers, gpus_per_worker)
     started = time.time()
     paths = expand_inputs(inputs)
     pipeline = build_pipeline(config)
@@ -161,6 +165,20 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
+    if config.run.engine == "ray":
+        extra = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit)
+    else:
+        extra = {"accepted": _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress)}
+    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
+    result = accumulator.result()
+    outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+    manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
+    write_json(out / "manifest.json", manifest)
+    return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"],
+                      manifest["accepted"])
+
+
+def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress) -> dict[str, int]:
     tally = Tally()
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
@@ -174,13 +192,26 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     finally:
         comments.close(ok)
         rejects.close()
-    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
-    result = accumulator.result()
-    outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
-    manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
-    write_json(out / "manifest.json", manifest)
-    return RunSummary(str(out), manifest["counts"], manifest["files"], manifest["outputs"], manifest["seconds"],
-                      tally.counts)
+    return tally.counts
+
+
+def _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit) -> dict[str, Any]:
+    from .engines.ray import run_ray
+
+    if limit or config.run.limit:
+        raise ConfigError("--limit is for trying a command on a sample: use it with --engine local.")
+    done = run_ray(paths, out, config, ctx, stats, accumulator, pipeline, functools.partial(build_pipeline, config), Tally)
+    return {"accepted": done.tally, "stage_summaries": done.stage_summaries, "engine": done.engine}
+
+
+def with_engine(config: Config, engine: str | None, address: str | None, num_workers: int | None,
+                gpus_per_worker: float | None) -> Config:
+    """The API/CLI engine options over ``[run]`` (None keeps the config's value)."""
+    given = {key: value for key, value in (("engine", engine), ("address", address), ("num_workers", num_workers),
+                                           ("gpus_per_worker", gpus_per_worker)) if value is not None}
+    if not given:
+        return config
+    return dataclasses.replace(config, run=dataclasses.replace(config.run, **given)).validate()
 
 
 def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
