@@ -166,7 +166,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     out.mkdir(parents=True, exist_ok=True)
     accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
     if config.run.engine == "ray":
-        extra = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit)
+        extra = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress)
     else:
         extra = {"accepted": _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress)}
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
@@ -195,12 +195,13 @@ def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, pro
     return tally.counts
 
 
-def _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit) -> dict[str, Any]:
+def _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress) -> dict[str, Any]:
     from .engines.ray import run_ray
 
     if limit or config.run.limit:
         raise ConfigError("--limit is for trying a command on a sample: use it with --engine local.")
-    done = run_ray(paths, out, config, ctx, stats, accumulator, pipeline, functools.partial(build_pipeline, config), Tally)
+    done = run_ray(paths, out, config, ctx, stats, accumulator, pipeline, functools.partial(build_pipeline, config), Tally,
+                   progress=bool(progress and sys.stderr.isatty()))
     return {"accepted": done.tally, "stage_summaries": done.stage_summaries, "engine": done.engine}
 
 

@@ -18,6 +18,7 @@ when the run succeeds. See README "Scale-out on Ray".
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections import Counter
@@ -39,7 +40,7 @@ from . import require_ray
 from .rows import (CHUNK, REPLAY_COLUMNS, Replay, Stages, add_summaries, annotate_part, by_file, check_order,
                    comments_only, read_file, summaries, summary_delta, write_part)
 
-RETRIES = 3  # a dead actor is restarted and its batch retried this many times
+CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
 
 
 @dataclass
@@ -108,9 +109,13 @@ class AnnotateActor:
 
 def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats: ReadStats, accumulator,
             pipeline: Pipeline, build: Callable[[], Pipeline], new_tally: Callable, *,
-            crash_once: str | None = None) -> RayResult:
+            progress: bool = False) -> RayResult:
     """Write ``out/comments.parquet`` (a dataset) and ``out/rejects.jsonl``; merge the
-    block accumulators into ``accumulator`` and the file counts into ``stats``."""
+    block accumulators into ``accumulator`` and the file counts into ``stats``.
+
+    Fault injection for the tests: with ``ANALYZER_RAY_CRASH_ONCE=PATH`` set, the first
+    annotation actor to reach its second batch creates PATH and kills its process."""
+    crash_once = os.environ.get(CRASH_ONCE) or None
     if STDIN in paths:
         raise InputError("--engine ray reads files, not stdin: save the input to a file first.")
     ray = require_ray()
@@ -118,7 +123,8 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
     parts = out / ".comments.parquet.ray-tmp"
     shutil.rmtree(parts, ignore_errors=True)
     try:
-        return _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once)
+        return _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once,
+                    progress)
     except Exception as exc:
         found = _user_error(exc)
         if found is exc:
@@ -130,24 +136,28 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
             ray.shutdown()
 
 
-def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once) -> RayResult:
+def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once,
+         progress) -> RayResult:
     import ray.data
 
     data_ctx = ray.data.DataContext.get_current()
     data_ctx.execution_options.preserve_order = True  # the replay needs input order
-    data_ctx.enable_progress_bars = False
+    data_ctx.enable_progress_bars = progress
+    if not progress:
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     files = ray.data.from_items([{"file": i, "path": p} for i, p in enumerate(paths)], override_num_blocks=len(paths))
+    # Actor pools: Ray Data restarts a dead actor and retries its batch (max_restarts=-1).
+    readers = ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths)))
     prepared = files.map_batches(ReadActor, fn_constructor_args=(build, ctx), batch_size=1, batch_format="numpy",
-                                 concurrency=(1, min(workers, len(paths))), max_restarts=RETRIES,
-                                 max_task_retries=RETRIES).materialize()
+                                 compute=readers).materialize()
     stages = Stages(pipeline)
     decisions = _replay(ray, prepared, stages, out, config, stats)
     new_accumulator = _AccumulatorFactory(accumulator.config)
     blocks = prepared.map_batches(
         AnnotateActor, fn_constructor_args=(build, new_accumulator, new_tally, decisions, str(parts), crash_once),
-        batch_size=CHUNK, batch_format="pyarrow", concurrency=workers, num_gpus=config.run.gpus_per_worker or None,
-        max_restarts=RETRIES, max_task_retries=RETRIES)
+        batch_size=CHUNK, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
+        num_gpus=config.run.gpus_per_worker or None)
     tally, totals = Counter(), {}
     for row in sorted(blocks.take_all(), key=lambda r: (r["file"], r["seq"])):
         block_accumulator, block_tally, delta = row["state"]
@@ -181,8 +191,8 @@ def _replay(ray, prepared, stages: Stages, out: Path, config: Config, stats: Rea
     replay = Replay(stages, on_reject, publish)
     last = None
     try:
-        for batch in prepared.select_columns(REPLAY_COLUMNS).iter_batches(batch_size=CHUNK, batch_format="pyarrow"):
-            rows = batch.to_pylist()
+        for batch in prepared.iter_batches(batch_size=CHUNK, batch_format="pyarrow"):
+            rows = batch.select(REPLAY_COLUMNS).to_pylist()
             last = check_order(last, rows)
             replay.feed(rows)
         replay.close()
