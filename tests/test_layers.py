@@ -10,7 +10,8 @@ RANK = {
     "config": 1, "registry": 1, "text": 1,
     "io": 2, "backends": 2, "aggregate": 2,
     "stages": 3, "collect": 3, "models_build": 3,
-    "pipeline": 4, "engines": 4, "report": 4, "topics": 4, "evaluation": 4,
+    "pipeline": 4, "report": 4, "topics": 4, "evaluation": 4,
+    "engines": 4.5,  # engines drive the pipeline on other processes
     "runner": 5,
     "cli": 6, "__init__": 7, "__main__": 7,
 }
