@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,28 +149,34 @@ def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, buil
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     files = ray.data.from_items([{"file": i, "path": p} for i, p in enumerate(paths)], override_num_blocks=len(paths))
     # Actor pools: Ray Data restarts a dead actor and retries its batch (max_restarts=-1).
+    clock = [time.perf_counter()]
     readers = ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths)))
     prepared = files.map_batches(ReadActor, fn_constructor_args=(build, ctx), batch_size=1, batch_format="numpy",
                                  compute=readers).materialize()
+    clock.append(time.perf_counter())
     stages = Stages(pipeline)
     decisions = _replay(ray, prepared, stages, out, config, stats)
+    clock.append(time.perf_counter())
     new_accumulator = _AccumulatorFactory(accumulator.config)
     blocks = prepared.map_batches(
         AnnotateActor, fn_constructor_args=(build, new_accumulator, new_tally, decisions, str(parts), crash_once),
         batch_size=CHUNK, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=config.run.gpus_per_worker or None)
     tally, totals = Counter(), {}
-    for row in sorted(blocks.take_all(), key=lambda r: (r["file"], r["seq"])):
+    for row in blocks.iter_rows():  # streamed, in input order (merging does not depend on it)
         block_accumulator, block_tally, delta = row["state"]
         accumulator.merge(block_accumulator)
         tally.update(block_tally)
         add_summaries(totals, delta)
     _commit(parts, out / "comments.parquet")
+    clock.append(time.perf_counter())
+    phases = dict(zip(("read", "replay", "annotate"), (round(b - a, 3) for a, b in zip(clock, clock[1:]))))
     merged = {**summaries([stages.dedup, stages.link]), **{k: dict(v) for k, v in totals.items()}}
     ordered = {s.name: merged.get(s.name, {}) for s in pipeline.stages if hasattr(s, "summary")}
     return RayResult({k: tally.get(k, 0) for k in ("unlinked", "noise", "duplicates")}, ordered,
                      {"name": "ray", "ray_version": ray.__version__, "workers": workers,
-                      "gpus_per_worker": config.run.gpus_per_worker, "address": config.run.address or "local"})
+                      "gpus_per_worker": config.run.gpus_per_worker, "address": config.run.address or "local",
+                      "phase_seconds": phases})
 
 
 def _replay(ray, prepared, stages: Stages, out: Path, config: Config, stats: ReadStats) -> dict:
@@ -218,8 +225,10 @@ def _start(ray, config: Config) -> bool:
     """Connect to ``run.address`` or start Ray on this machine; True when we started it."""
     if ray.is_initialized():
         return False
+    # Started here, Ray gets a slot for each requested worker even past the CPU count.
+    slots = None if config.run.address else max(os.cpu_count() or 1, config.run.num_workers)
     try:
-        ray.init(address=config.run.address or None, include_dashboard=False, log_to_driver=False,
+        ray.init(address=config.run.address or None, num_cpus=slots, include_dashboard=False, log_to_driver=False,
                  logging_level="ERROR", configure_logging=False)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
