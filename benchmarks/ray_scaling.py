@@ -87,19 +87,40 @@ def run_cli(args: list[str]) -> dict:
     return {"seconds": round(seconds, 2), "peak_rss_mib": peaks, "stdout": out.strip().splitlines()[0]}
 
 
-def measure(corpus: list[str], work: Path, workers: list[int], config: str) -> dict:
-    runs = {"local": run_cli([*corpus, "-o", str(work / "local"), "--config", config])}
-    manifests = {"local": json.loads((work / "local" / "manifest.json").read_text())}
+def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True) -> dict:
+    runs, manifests = {}, {}
+    if baseline:
+        runs["local"] = run_cli([*corpus, "-o", str(work / "local"), "--config", config])
+        manifests["local"] = json.loads((work / "local" / "manifest.json").read_text())
     for w in workers:
         name = f"ray_{w}"
         runs[name] = run_cli([*corpus, "-o", str(work / name), "--config", config, "--engine", "ray",
                               "--num-workers", str(w)])
         manifests[name] = json.loads((work / name / "manifest.json").read_text())
         runs[name]["phase_seconds"] = manifests[name]["engine"]["phase_seconds"]
-        same = (work / "local" / "resonance.csv").read_bytes() == (work / name / "resonance.csv").read_bytes()
-        runs[name]["same_resonance_csv"] = same
-    runs["comments"] = manifests["local"]["counts"]["accepted"]
+        if baseline:
+            same = (work / "local" / "resonance.csv").read_bytes() == (work / name / "resonance.csv").read_bytes()
+            runs[name]["same_resonance_csv"] = same
+    runs["comments"] = manifests[name]["counts"]["accepted"]
     return runs
+
+
+def per_shard_duplicates(corpus: list[str]) -> dict[str, int]:
+    """What dedup finds when each input file is deduplicated on its own (per shard), to set
+    beside the global counts both engines report (manifest stage_summaries.dedup)."""
+    from analyzer.io import ReadContext, Reject, read_comments
+    from analyzer.stages.dedup import DedupStage
+    from analyzer.stages.normalize import NormalizeStage
+
+    normalize, total = NormalizeStage(), {}
+    for path in corpus:
+        dedup = DedupStage()
+        comments = [c for c in read_comments([path], ReadContext()) if not isinstance(c, Reject)]
+        for i in range(0, len(comments), 512):
+            dedup(normalize(comments[i:i + 512]))
+        for key, value in dedup.summary().items():
+            total[key] = total.get(key, 0) + value
+    return {k: v for k, v in sorted(total.items()) if k.startswith("duplicate_")}
 
 
 def uptime() -> str:
@@ -141,16 +162,21 @@ def main() -> None:
         config.write_text(CONFIG)
         big_corpus = write_corpus(work / "big", n=args.n, files=args.files)
         small_corpus = write_corpus(work / "small", n=args.n // 10, files=args.files)
-        small = measure(small_corpus, work / "small_runs", args.workers[1:2] or args.workers[:1], str(config))
+        small = measure(small_corpus, work / "small_runs", args.workers[1:2] or args.workers[:1], str(config), False)
         big = measure(big_corpus, work / "big_runs", args.workers, str(config))
+        shards = per_shard_duplicates(big_corpus)
+        manifest = json.loads((work / "big_runs" / f"ray_{args.workers[0]}" / "manifest.json").read_text())
+        dedup = {k: v for k, v in sorted(manifest["stage_summaries"]["dedup"].items()) if k.startswith("duplicate_")}
     after = uptime()
     report = (f"# ray_scaling\n\nCommand: `nice -n 5 python benchmarks/ray_scaling.py --n {args.n} --workers "
               f"{' '.join(map(str, args.workers))}` (OMP_NUM_THREADS=1, Python {sys.version.split()[0]}, "
               f"{os.cpu_count()} CPUs, shared machine).\n\nLoad before: `{before}`  \nLoad after: `{after}`\n\n"
               f"{args.n:,} generated comments in {args.files} JSONL files; every run is the CLI "
               f"(`analyzer run ... [--engine ray --num-workers W]`), wall time includes Ray's start.\n\n"
-              f"{table(big, small, args.n, args.workers)}\n\n```json\n"
-              f"{json.dumps({'big': big, 'small': small}, indent=1)}\n```\n")
+              f"{table(big, small, args.n, args.workers)}\n\n"
+              f"Duplicates found on the {args.n:,} comments: global (local and ray runs alike) {dedup}; "
+              f"per shard (each of the {args.files} files deduplicated alone) {shards}.\n\n```json\n"
+              f"{json.dumps({'big': big, 'small': small, 'dedup_global': dedup, 'dedup_per_shard': shards}, indent=1)}\n```\n")
     Path(args.out).write_text(report, encoding="utf-8")
     print(report)
 
