@@ -16,6 +16,7 @@ import pytest
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'resonance-analyzer[ray]')")
 
 import analyzer  # noqa: E402
+import analyzer.errors  # noqa: E402
 from analyzer.engines.ray import CRASH_ONCE  # noqa: E402
 from tests.ray_corpus import write_corpus  # noqa: E402
 
@@ -106,3 +107,12 @@ def test_killed_worker_loses_and_double_counts_nothing(cluster, inputs, local, t
     assert marker.exists(), "no worker was killed"
     assert_same_outputs(local_out, tmp_path / "ray")
     assert _comments(local_out / "comments.parquet") == _comments(tmp_path / "ray" / "comments.parquet")
+
+
+def test_unreadable_input_fails_with_one_line_and_leaves_no_comments(cluster, tmp_path):
+    bad = tmp_path / "dump.dat"
+    bad.write_bytes(b"\x00\x01 not a comment dump")
+    with pytest.raises(analyzer.errors.InputError) as info:
+        analyzer.run([str(bad)], tmp_path / "out", config=CONFIG, engine="ray", num_workers=1)
+    assert "Cannot tell the format" in str(info.value) and len(str(info.value).splitlines()) == 1
+    assert not any(p.name.startswith(("comments", ".comments")) for p in (tmp_path / "out").iterdir())

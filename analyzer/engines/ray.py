@@ -92,7 +92,7 @@ class AnnotateActor:
         first = (-1, -1)
         for index, part in by_file(comments_only(table)):
             seq = part["_seq"][0].as_py()
-            first = min(first, (index, seq)) if first != (-1, -1) else (index, seq)
+            first = (index, seq) if first == (-1, -1) else first  # rows come in input order
             annotated = annotate_part(part, self.stages, self.decision)
             write_part(self.parts, index, seq, annotated)
             accumulator.update(annotated)
@@ -144,8 +144,8 @@ def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, buil
     data_ctx = ray.data.DataContext.get_current()
     data_ctx.execution_options.preserve_order = True  # the replay needs input order
     data_ctx.enable_progress_bars = progress
-    if not progress:
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # Errors reach the user as our one-line message; Ray Data's own log of them is noise here.
+    logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.CRITICAL)
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     files = ray.data.from_items([{"file": i, "path": p} for i, p in enumerate(paths)], override_num_blocks=len(paths))
     # Actor pools: Ray Data restarts a dead actor and retries its batch (max_restarts=-1).
@@ -247,11 +247,13 @@ def _commit(parts: Path, target: Path) -> None:
 
 
 def _user_error(exc: BaseException) -> BaseException:
-    """The AnalyzerError a worker raised (Ray wraps it), else the exception itself."""
-    seen, here = set(), exc
+    """The AnalyzerError a worker raised, as it was raised (Ray wraps it in a RayTaskError
+    that is also an instance of it but carries a traceback in its message)."""
+    seen, here, found = set(), exc, exc
     while here is not None and id(here) not in seen:
-        if isinstance(here, AnalyzerError):
+        if isinstance(here, AnalyzerError) and type(here).__module__ == AnalyzerError.__module__:
+            here.args = (str(here).splitlines()[0],)  # Ray Data appends its retry advice
             return here
         seen.add(id(here))
         here = getattr(here, "cause", None) or here.__cause__ or here.__context__
-    return exc
+    return found
