@@ -74,3 +74,15 @@ def test_missing_ray_says_how_to_install(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1
     assert "pip install 'resonance-analyzer[ray]'" in err
+
+
+def test_engine_options_are_checked(tmp_path):
+    from analyzer.config import config_from_dict
+    from analyzer.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="run.engine must be local or ray"):
+        config_from_dict({"run": {"engine": "spark"}})
+    with pytest.raises(ConfigError, match="num_workers"):
+        config_from_dict({"run": {"engine": "ray", "num_workers": -1}})
+    code = main(["run", "data/samples", "-o", str(tmp_path / "out"), "--engine", "ray", "--limit", "5", "-q"])
+    assert code == 1
