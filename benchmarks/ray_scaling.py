@@ -37,11 +37,13 @@ CONFIG = '[privacy]\nauthor_key = "benchmark-key"\n'
 
 
 class Sampler(threading.Thread):
-    """Peak RSS (MiB) of a process and of each Ray worker process under it."""
+    """Peak RSS (MiB) of a process and of each Ray worker process under it; with
+    ``uss=True`` also the peak USS (private memory: RSS counts the pages of Ray's shared
+    object store a worker has mapped)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, uss: bool = False) -> None:
         super().__init__(daemon=True)
-        self.root, self.peaks, self.stop = psutil.Process(pid), {}, threading.Event()
+        self.root, self.peaks, self.stop, self.uss = psutil.Process(pid), {}, threading.Event(), uss
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -52,12 +54,14 @@ class Sampler(threading.Thread):
             for proc in procs:
                 try:
                     key = self._kind(proc)
-                    rss = proc.memory_info().rss / 2**20
+                    if not key:
+                        continue
+                    info = proc.memory_full_info() if self.uss else proc.memory_info()
                 except psutil.Error:
                     continue
-                if key:
-                    slot = self.peaks.setdefault(key, {})
-                    slot[proc.pid] = max(slot.get(proc.pid, 0.0), rss)
+                for name in ("rss", "uss") if self.uss else ("rss",):
+                    slot = self.peaks.setdefault(key if name == "rss" else f"{key}_uss", {})
+                    slot[proc.pid] = max(slot.get(proc.pid, 0.0), getattr(info, name) / 2**20)
             time.sleep(0.5)
 
     def _kind(self, proc: psutil.Process) -> str | None:
@@ -70,12 +74,12 @@ class Sampler(threading.Thread):
         return None
 
 
-def run_cli(args: list[str]) -> dict:
+def run_cli(args: list[str], uss: bool = False) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sampler = Sampler(proc.pid)
+    sampler = Sampler(proc.pid, uss)
     sampler.start()
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
@@ -123,6 +127,29 @@ def per_shard_duplicates(corpus: list[str]) -> dict[str, int]:
     return {k: v for k, v in sorted(total.items()) if k.startswith("duplicate_")}
 
 
+def memory_only(n: int, files: int, workers: int, out: str) -> None:
+    """Peak RSS and USS per worker of the same ray run at n/10 and n comments."""
+    before, rows = uptime(), []
+    with tempfile.TemporaryDirectory(prefix="ray_memory_") as tmp:
+        work = Path(tmp)
+        (work / "config.toml").write_text(CONFIG)
+        for size in (n // 10, n):
+            corpus = write_corpus(work / f"c{size}", n=size, files=files)
+            r = run_cli([*corpus, "-o", str(work / f"o{size}"), "--config", str(work / "config.toml"),
+                         "--engine", "ray", "--num-workers", str(workers)], uss=True)
+            rows.append((size, r))
+    lines = [f"# ray_scaling: memory per worker\n\nCommand: `python benchmarks/ray_scaling.py --memory-only --n {n} "
+             f"--workers {workers}`; load before `{before}`, after `{uptime()}`.\n",
+             "| comments | seconds | annotation worker RSS / USS MiB | read worker RSS / USS MiB | driver RSS / USS MiB |",
+             "|---|---|---|---|---|"]
+    for size, r in rows:
+        m = r["peak_rss_mib"]
+        cell = lambda k: f"{m.get(k, '')} / {m.get(k + '_uss', '')}"  # noqa: E731
+        lines.append(f"| {size:,} | {r['seconds']} | {cell('AnnotateActor')} | {cell('ReadActor')} | {cell('driver')} |")
+    Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -154,7 +181,10 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/ray_scaling.md"))
+    parser.add_argument("--memory-only", action="store_true", help="only the 1x/10x memory runs (RSS and USS)")
     args = parser.parse_args()
+    if args.memory_only:
+        return memory_only(args.n, args.files, args.workers[-1], args.out)
     before = uptime()
     with tempfile.TemporaryDirectory(prefix="ray_scaling_") as tmp:
         work = Path(tmp)
