@@ -137,15 +137,18 @@ def memory_only(n: int, files: int, workers: int, out: str) -> None:
             corpus = write_corpus(work / f"c{size}", n=size, files=files)
             r = run_cli([*corpus, "-o", str(work / f"o{size}"), "--config", str(work / "config.toml"),
                          "--engine", "ray", "--num-workers", str(workers)], uss=True)
+            r["engine"] = json.loads((work / f"o{size}" / "manifest.json").read_text())["engine"]
             rows.append((size, r))
     lines = [f"# ray_scaling: memory per worker\n\nCommand: `python benchmarks/ray_scaling.py --memory-only --n {n} "
              f"--workers {workers}`; load before `{before}`, after `{uptime()}`.\n",
-             "| comments | seconds | annotation worker RSS / USS MiB | read worker RSS / USS MiB | driver RSS / USS MiB |",
-             "|---|---|---|---|---|"]
+             "| comments | seconds | annotation worker RSS / USS MiB | read worker RSS / USS MiB | driver RSS / USS MiB "
+             "| replay CPU s (comments/s) |", "|---|---|---|---|---|---|"]
     for size, r in rows:
         m = r["peak_rss_mib"]
         cell = lambda k: f"{m.get(k, '')} / {m.get(k + '_uss', '')}"  # noqa: E731
-        lines.append(f"| {size:,} | {r['seconds']} | {cell('AnnotateActor')} | {cell('ReadActor')} | {cell('driver')} |")
+        cpu = r["engine"]["replay_cpu_seconds"]
+        lines.append(f"| {size:,} | {r['seconds']} | {cell('AnnotateActor')} | {cell('ReadActor')} | {cell('driver')} "
+                     f"| {cpu} ({size / cpu:,.0f}) |")
     Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
