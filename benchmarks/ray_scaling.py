@@ -170,7 +170,7 @@ def table(big: dict, small: dict, n: int, workers: list[int]) -> str:
                     f"{r['seconds'] / local:.2f} | {annotate} | {big['comments'] / annotate / w:,.0f} | "
                     f"{r['peak_rss_mib'].get('AnnotateActor', '')} | {r['peak_rss_mib'].get('driver', '')} | "
                     f"{r['same_resonance_csv']} |")
-    mem = [f"| input | comments | peak RSS per annotation worker MiB | per read worker MiB | driver MiB |", "|---" * 5 + "|"]
+    mem = ["| input | comments | peak RSS per annotation worker MiB | per read worker MiB | driver MiB |", "|---" * 5 + "|"]
     for label, runs in (("1x", small), ("10x", big)):
         r = runs[f"ray_{workers[min(1, len(workers) - 1)]}"]["peak_rss_mib"]
         mem.append(f"| {label} | {runs['comments']:,} | {r.get('AnnotateActor', '')} | {r.get('ReadActor', '')} | "
