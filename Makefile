@@ -15,10 +15,10 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-# Dev install: tests, notebooks and the transformer tiers (torch pinned to the CPU build).
+# Dev install: tests, notebooks, the transformer tiers (torch pinned to the CPU build) and Ray.
 $(VENV)/.dev: pyproject.toml $(VENV)/.core
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,e5,onnx,topics]'
+	$(BIN)/python -m pip install -q -e '.[dev,e5,onnx,topics,ray]'
 	touch $@
 
 demo: $(VENV)/.core

@@ -55,6 +55,14 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--profile", action="store_true", help="print seconds per phase and per stage on stderr")
 
 
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("engine (see README: Scale-out on Ray)")
+    group.add_argument("--engine", choices=("local", "ray"), help="local (default) or ray: the same run on Ray Data (pip install 'resonance-analyzer[ray]')")
+    group.add_argument("--address", help="ray: a cluster's address (auto, ray://HEAD:10001); default: start Ray on this machine")
+    group.add_argument("--num-workers", type=int, metavar="N", help="ray: annotation actors (default: one per CPU Ray sees)")
+    group.add_argument("--gpus-per-worker", type=float, metavar="G", help="ray: GPUs each annotation actor reserves (accurate tier; use with --device cuda)")
+
+
 def _job_config(args: argparse.Namespace):
     from .api import job_config
 
@@ -93,7 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
     config = _job_config(args)
-    summary = run(args.inputs, args.output, config=config, limit=args.limit, progress=not args.quiet)
+    summary = run(args.inputs, args.output, config=config, limit=args.limit, progress=not args.quiet,
+                  engine=args.engine, address=args.address, num_workers=args.num_workers,
+                  gpus_per_worker=args.gpus_per_worker)
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
     a = summary.accepted
@@ -219,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     _add_job_options(p)
+    _add_engine_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("annotate", help="per-comment annotations only", description="Keep every input field and add lang, lang_confidence, sentiment, sentiment_scores, themes, theme_polarity, intents, noise.")

@@ -51,6 +51,10 @@ class RunConfig:
     link_by_cast: bool = False  # an actor's name alone links a comment (data about catalog dramas only)
     csv_guard: bool = True  # neutralise formula-like text cells in every CSV (off: --no-csv-guard)
     max_reject_ratio: float = 0.5  # exit 4 when a larger share of the records read is rejected
+    engine: str = "local"  # local | ray (pip install 'resonance-analyzer[ray]')
+    address: str = ""  # ray: a cluster's address ("auto", "ray://head:10001"); empty = start Ray here
+    num_workers: int = 0  # ray: annotation actors; 0 = one per CPU Ray sees
+    gpus_per_worker: float = 0.0  # ray: GPUs each annotation actor reserves (the accurate tier)
 
 
 @dataclass
@@ -80,6 +84,13 @@ class Config:
         ratio = self.run.max_reject_ratio
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
             raise ConfigError(f"run.max_reject_ratio must be a number from 0 to 1. Got {ratio!r} instead.")
+        if self.run.engine not in ("local", "ray"):
+            raise ConfigError(f"run.engine must be local or ray. Got {self.run.engine!r} instead.")
+        if not isinstance(self.run.num_workers, int) or isinstance(self.run.num_workers, bool) or self.run.num_workers < 0:
+            raise ConfigError(f"run.num_workers must be an int >= 0. Got {self.run.num_workers!r} instead.")
+        gpus = self.run.gpus_per_worker
+        if not isinstance(gpus, (int, float)) or isinstance(gpus, bool) or gpus < 0:
+            raise ConfigError(f"run.gpus_per_worker must be a number >= 0. Got {gpus!r} instead.")
         return self
 
 

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
 import itertools
 import os
 import platform as _platform
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -159,6 +162,15 @@ class Tally:
             self.counts["noise"] += c.noise
             self.counts["duplicates"] += c.duplicate_of is not None
 
+    def merge(self, counts: dict[str, Any]) -> "Tally":
+        """Add another tally's ``counts`` (a shard's, from a distributed engine)."""
+        for key in ("unlinked", "noise", "duplicates"):
+            self.counts[key] += counts.get(key, 0)
+        by_reason = self.counts["unlinked_by_reason"]
+        for reason, n in counts.get("unlinked_by_reason", {}).items():
+            by_reason[reason] = by_reason.get(reason, 0) + n
+        return self
+
 
 def _counts(stats: ReadStats) -> dict[str, Any]:
     totals = stats.totals
@@ -197,12 +209,13 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
 
 
 def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config | dict | str | None = None,
-        limit: int | None = None, progress: bool = False) -> RunSummary:
+        limit: int | None = None, progress: bool = False, engine: str | None = None, address: str | None = None,
+        num_workers: int | None = None, gpus_per_worker: float | None = None) -> RunSummary:
     """Read, annotate, aggregate and report. Writes comments.parquet, resonance.csv,
     report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``, all or
-    nothing: the folder is replaced as a whole only when the run succeeds (``io.outdir``)."""
-
-    config = resolve_config(config)
+    nothing: the folder is replaced as a whole only when the run succeeds (``io.outdir``).
+    ``engine="ray"`` runs the same job on Ray Data (see README "Scale-out on Ray")."""
+    config = with_engine(resolve_config(config), engine, address, num_workers, gpus_per_worker)
     started = time.time()
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
@@ -211,23 +224,43 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
         pipeline = build_pipeline(config)
     ctx, stats = _context(config), ReadStats()
     with RunFolder(out_dir) as out:
-        manifest, tally, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started, clock)
+        manifest, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started, clock)
         manifest["skipped_inputs"] = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
         write_json(out / "manifest.json", manifest)
     final = Path(out_dir)
     outputs = {name: str(final / rel) for name, rel in manifest["outputs"].items()}
     return RunSummary(str(final), manifest["counts"], manifest["files"], outputs, manifest["timings"]["seconds"],
-                      tally.counts, reasons, manifest["timings"])
+                      manifest["accepted"], reasons, manifest["timings"])
 
 
 def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
               limit: int | None, progress: bool, started: float,
-              clock: "PhaseClock") -> tuple[dict[str, Any], Tally, dict[str, int]]:
-    """The body of ``run``, writing into the (temporary) folder ``out``."""
+              clock: "PhaseClock") -> tuple[dict[str, Any], dict[str, int]]:
+    """The body of ``run``, writing into the (temporary) folder ``out``: (manifest, reject reasons)."""
     from .aggregate import ResonanceAccumulator
     from .report import write_reports
 
     accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
+    if config.run.engine == "ray":
+        extra, reasons = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress)
+    else:
+        tally, reasons = _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress, clock)
+        extra = {"accepted": tally}
+    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
+    show = progress_on(progress)
+    with clock("aggregate"), phase("aggregating", show):
+        result = accumulator.result()
+    with clock("report"), phase("writing reports", show):
+        outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+    manifest["outputs"] = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
+    # varies run to run: the one manifest key determinism checks ignore
+    manifest["timings"] = {**manifest["timings"], **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
+    return manifest, reasons
+
+
+def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress,
+               clock: "PhaseClock") -> tuple[dict[str, Any], dict[str, int]]:
+    """The local engine: one stream, written and aggregated batch by batch."""
     tally = Tally()
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
@@ -246,16 +279,27 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
         with clock("write"):
             comments.close(ok)
             rejects.close(ok)
-    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, "accepted": tally.counts})
-    show = progress_on(progress)
-    with clock("aggregate"), phase("aggregating", show):
-        result = accumulator.result()
-    with clock("report"), phase("writing reports", show):
-        outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
-    manifest["outputs"] = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
-    # varies run to run: the one manifest key determinism checks ignore
-    manifest["timings"] = {**manifest["timings"], **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
-    return manifest, tally, dict(rejects.reasons)
+    return tally.counts, dict(rejects.reasons)
+
+
+def _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress) -> tuple[dict[str, Any], dict[str, int]]:
+    from .engines.ray import run_ray
+
+    if limit or config.run.limit:
+        raise ConfigError("--limit is for trying a command on a sample: use it with --engine local.")
+    done = run_ray(paths, out, config, ctx, stats, accumulator, pipeline, functools.partial(build_pipeline, config), Tally,
+                   progress=bool(progress and sys.stderr.isatty()))
+    return {"accepted": done.tally, "stage_summaries": done.stage_summaries, "engine": done.engine}, done.reject_reasons
+
+
+def with_engine(config: Config, engine: str | None, address: str | None, num_workers: int | None,
+                gpus_per_worker: float | None) -> Config:
+    """The API/CLI engine options over ``[run]`` (None keeps the config's value)."""
+    given = {key: value for key, value in (("engine", engine), ("address", address), ("num_workers", num_workers),
+                                           ("gpus_per_worker", gpus_per_worker)) if value is not None}
+    if not given:
+        return config
+    return dataclasses.replace(config, run=dataclasses.replace(config.run, **given)).validate()
 
 
 def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:

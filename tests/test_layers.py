@@ -11,6 +11,7 @@ RANK = {
     "io": 2, "backends": 2, "aggregate": 2,
     "stages": 3, "collect": 3, "models_build": 3,
     "pipeline": 4, "report": 4, "topics": 4, "evaluation": 4,
+    "engines": 4.5,  # engines drive the pipeline on other processes
     "runner": 5, "api": 6, "samples": 3,
     "cli": 7, "__init__": 8, "__main__": 8,
 }

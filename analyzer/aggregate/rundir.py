@@ -37,16 +37,26 @@ def result_from_run(run_dir: Path, config: dict[str, Any] | None = None,
     """Stream ``comments.parquet`` through a fresh accumulator (memory stays bounded)."""
     run_dir = Path(run_dir)
     path = run_dir / "comments.parquet"
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path} not found; give the output folder of `analyzer run` (it holds comments.parquet).")
     if config is None:
         config = aggregate_config(read_manifest(run_dir))
     acc = ResonanceAccumulator(config)
     try:
-        pf = pq.ParquetFile(path)
-        columns = [c for c in pf.schema_arrow.names if c in FIELD_NAMES]
-        for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+        for batch in _comment_batches(path, batch_size):
             acc.update(from_arrow(batch))
     except OSError as exc:
         raise InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.") from exc
     return acc.result()
+
+
+def _comment_batches(path: Path, batch_size: int):
+    """Record batches of a comments.parquet file, or of the partitioned dataset folder
+    that ``--engine ray`` writes under the same name."""
+    if path.is_dir():
+        import pyarrow.dataset as pads
+
+        data = pads.dataset(path, format="parquet", partitioning="hive")
+        return data.to_batches(columns=[c for c in data.schema.names if c in FIELD_NAMES], batch_size=batch_size)
+    pf = pq.ParquetFile(path)
+    return pf.iter_batches(batch_size=batch_size, columns=[c for c in pf.schema_arrow.names if c in FIELD_NAMES])

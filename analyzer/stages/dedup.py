@@ -30,7 +30,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -167,6 +167,17 @@ class MinHasher:
         return np.minimum.reduceat(hashed, starts, axis=0).astype(np.uint32)
 
 
+class DupKeys(NamedTuple):
+    """One comment's dedup keys: 64-bit digests, the noise reason and the MinHash signature."""
+
+    id: str
+    id_key: int
+    noise: str | None
+    author_key: int | None
+    text_key: int | None
+    signature: bytes | None  # packed uint32 MinHash, only for texts of at least min_chars
+
+
 class DedupStage(Stage):
     name = "dedup"
     requires = ("clean_text",)
@@ -205,63 +216,80 @@ class DedupStage(Stage):
         return dict(self.stats)
 
     # --- predict: one decision per comment, updating the bounded indexes -------------
+    # Split in two so a distributed engine can compute ``keys`` anywhere (pure) and make
+    # the ``decide`` calls in input order in one place: the same decisions as one stream.
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, str | None, int, str | None]]:
+        return [self.decide(k) for k in self.keys_batch(batch)]
+
+    def keys_batch(self, batch: Sequence[Comment]) -> list[DupKeys]:
+        """``keys`` of every comment of a batch, the MinHash signatures in one vectorized pass."""
         cleans = [c.clean_text if c.clean_text is not None else c.text for c in batch]
         fps = [fingerprint(clean) for clean in cleans]
         signatures = self._signatures_of(fps)
-        return [self._decide(c, clean, fp, signatures.get(fp)) for c, clean, fp in zip(batch, cleans, fps)]
+        return [self._keys(c, clean, fp, signatures.get(fp)) for c, clean, fp in zip(batch, cleans, fps)]
 
     def _signatures_of(self, fps: list[str]) -> dict[str, np.ndarray]:
         """MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
         (the decisions that use them stay sequential)."""
         if not self.near:
             return {}
-        wanted = list(dict.fromkeys(fp for fp in fps if len(fp) >= self.min_chars))
-        return dict(zip(wanted, self._hasher.signatures(wanted)))
+        wanted = list(dict.fromkeys(fp for fp in fps if fp and len(fp) >= self.min_chars))
+        grams = [fp for fp in wanted if len(fp) >= 4]  # shorter texts are one "gram" each
+        out = dict(zip(grams, self._hasher.signatures(grams)))
+        out.update((fp, self._hasher.signature(fp)) for fp in wanted if len(fp) < 4)
+        return out
 
-    def _decide(self, c: Comment, clean: str, fp: str, sig: np.ndarray | None) -> tuple[str | None, str | None, int, str | None]:
+    def keys(self, c: Comment) -> DupKeys:
+        """What ``decide`` needs to know about a comment (pure: no index is touched)."""
+        return self.keys_batch([c])[0]
+
+    def _keys(self, c: Comment, clean: str, fp: str, sig: np.ndarray | None) -> DupKeys:
+        long_enough = bool(fp) and len(fp) >= self.min_chars
+        return DupKeys(
+            id=c.id, id_key=_digest(c.platform or "", c.id),
+            noise=noise_reason(c.text, clean) if self.flag_noise else None,
+            author_key=_digest("author", c.author, fp) if fp and c.author else None,
+            text_key=_digest("text", fp) if long_enough else None,
+            signature=sig.tobytes() if long_enough and sig is not None else None,
+        )
+
+    def decide(self, k: DupKeys) -> tuple[str | None, str | None, int, str | None]:
+        """(first copy's id, reason, dup_count, noise reason): call in input order."""
         self.stats["seen"] += 1
-        noise = noise_reason(c.text, clean) if self.flag_noise else None
-        if noise:
-            self.stats[f"noise_{noise}"] += 1
-        first, reason = self._find_copy(c, fp, sig)
+        if k.noise:
+            self.stats[f"noise_{k.noise}"] += 1
+        first, reason = self._find_copy(k)
         if first is None:
-            self._counts.put(_digest(c.id), 1)
-            return None, None, 1, noise
+            self._counts.put(_digest(k.id), 1)
+            return None, None, 1, k.noise
         count = (self._counts.get(_digest(first)) or 1) + 1
         self._counts.put(_digest(first), count)
         self.stats[f"duplicate_{reason}"] += 1
-        return first, reason, count, noise
+        return first, reason, count, k.noise
 
-    def _find_copy(self, c: Comment, fp: str, sig: np.ndarray | None = None) -> tuple[str | None, str | None]:
-        id_key = _digest(c.platform or "", c.id)
-        first = self._ids.get(id_key)
+    def _find_copy(self, k: DupKeys) -> tuple[str | None, str | None]:
+        first = self._ids.get(k.id_key)
         if first is not None:
             return first, "same_id"
-        self._ids.put(id_key, c.id)
-        if not fp:
-            return None, None
-        if c.author:
-            key = _digest("author", c.author, fp)
-            first = self._texts.get(key)
+        self._ids.put(k.id_key, k.id)
+        if k.author_key is not None:
+            first = self._texts.get(k.author_key)
             if first is not None:
                 return first, "same_author"
-            self._texts.put(key, c.id)
-        if len(fp) < self.min_chars:
+            self._texts.put(k.author_key, k.id)
+        if k.text_key is None:
             return None, None
-        key = _digest("text", fp)
-        first = self._texts.get(key)
+        first = self._texts.get(k.text_key)
         if first is not None:
             return first, "exact"
-        self._texts.put(key, c.id)
-        if self.near:
-            first = self._near_copy(c.id, fp, sig)
+        self._texts.put(k.text_key, k.id)
+        if k.signature is not None:
+            first = self._near_copy(k.id, np.frombuffer(k.signature, np.uint32))
             if first is not None:
                 return first, "near"
         return None, None
 
-    def _near_copy(self, ident: str, fp: str, sig: np.ndarray | None = None) -> str | None:
-        sig = self._hasher.signature(fp) if sig is None else sig
+    def _near_copy(self, ident: str, sig: np.ndarray) -> str | None:
         for key in self._band_keys(sig):
             candidate = self._bands.get(key)
             packed = self._signatures.get(candidate) if candidate is not None else None

@@ -141,18 +141,24 @@ class DramaLinkStage(Stage):
         return dict(self.stats)
 
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, float | None, str | None, list[str]]]:
-        out = []
-        for c in batch:
-            found = self._link(c)
-            drama, confidence, source, _ = found
-            if drama is not None:
-                self._parents.put(c.id, (drama, confidence))
-            self.stats[f"linked_{source}" if drama else f"unlinked_{source}"] += 1
-            out.append(found)
-        return out
+        return [self.resolve(c.id, c.reply_to, self.link_own(c)) for c in batch]
 
-    def _link(self, c: Comment):
-        """(drama, confidence, source, []) or, unlinked, (None, None, reason, candidates)."""
+    def resolve(self, ident: str, reply_to: str | None, found: tuple) -> tuple:
+        """Fall back to the parent's drama (a reply read after its parent): call in input
+        order with ``link_own``'s result, as a distributed engine does in one place."""
+        if found[0] is None and self.use_parents and reply_to:
+            parent = self._parents.get(reply_to)
+            if parent:
+                found = (parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", [])
+        drama, confidence, source, _ = found
+        if drama is not None:
+            self._parents.put(ident, (drama, confidence))
+        self.stats[f"linked_{source}" if drama else f"unlinked_{source}"] += 1
+        return found
+
+    def link_own(self, c: Comment):
+        """(drama, confidence, source, []) from the comment and its context, without looking at
+        its parent (pure), or, unlinked, (None, None, reason, candidates)."""
         if c.drama:
             return self.catalog.keys.get(compact(c.drama), c.drama), 1.0, "field", []
         misses: list[tuple[str, list[str]]] = []
@@ -173,10 +179,6 @@ class DramaLinkStage(Stage):
             found = self._match(c.model_text, None, "text", misses)
             if found:
                 return found
-        if self.use_parents and c.reply_to:
-            parent = self._parents.get(c.reply_to)
-            if parent:
-                return parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", []
         reason, candidates = min(misses, key=lambda m: REASONS.index(m[0]), default=("no_evidence", []))
         return None, None, reason, candidates
 

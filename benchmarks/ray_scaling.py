@@ -1,0 +1,218 @@
+"""Local engine vs --engine ray on one machine, through the CLI users run.
+
+On a generated corpus (tests/ray_corpus.py: templates, copies, replies, rejects; N
+comments over 8 JSONL files) it runs, in one session so ratios compare like with like:
+
+- ``analyzer run CORPUS -o OUT`` (the local loop; the baseline);
+- ``analyzer run CORPUS -o OUT --engine ray --num-workers W`` for each W in --workers;
+- the same ray run on N/10 comments (memory per worker at 1x vs 10x input).
+
+Each run is a fresh process; a sampler polls its process tree (psutil) every 0.5 s for
+the peak RSS of the driver and of each Ray worker process (read actors, annotation
+actors). Results: a Markdown table plus the raw JSON to --out, with ``uptime`` before
+and after (the machine is shared).
+
+    nice -n 5 python benchmarks/ray_scaling.py --n 200000 --workers 1 2 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.ray_corpus import write_corpus  # noqa: E402
+
+CONFIG = '[privacy]\nauthor_key = "benchmark-key"\n'
+
+
+class Sampler(threading.Thread):
+    """Peak RSS (MiB) of a process and of each Ray worker process under it; with
+    ``uss=True`` also the peak USS (private memory: RSS counts the pages of Ray's shared
+    object store a worker has mapped)."""
+
+    def __init__(self, pid: int, uss: bool = False) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peaks, self.stop, self.uss = psutil.Process(pid), {}, threading.Event(), uss
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                procs = [self.root] + self.root.children(recursive=True)
+            except psutil.Error:
+                break
+            for proc in procs:
+                try:
+                    key = self._kind(proc)
+                    if not key:
+                        continue
+                    info = proc.memory_full_info() if self.uss else proc.memory_info()
+                except psutil.Error:
+                    continue
+                for name in ("rss", "uss") if self.uss else ("rss",):
+                    slot = self.peaks.setdefault(key if name == "rss" else f"{key}_uss", {})
+                    slot[proc.pid] = max(slot.get(proc.pid, 0.0), getattr(info, name) / 2**20)
+            time.sleep(0.5)
+
+    def _kind(self, proc: psutil.Process) -> str | None:
+        if proc.pid == self.root.pid:
+            return "driver"
+        title = " ".join(proc.cmdline())
+        for name in ("AnnotateActor", "ReadActor"):
+            if name in title:
+                return name
+        return None
+
+
+def run_cli(args: list[str], uss: bool = False) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = Sampler(proc.pid, uss)
+    sampler.start()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    sampler.stop.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
+    peaks = {k: round(max(v.values()), 1) for k, v in sampler.peaks.items()}
+    return {"seconds": round(seconds, 2), "peak_rss_mib": peaks, "stdout": out.strip().splitlines()[0]}
+
+
+def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True) -> dict:
+    runs, manifests = {}, {}
+    if baseline:
+        runs["local"] = run_cli([*corpus, "-o", str(work / "local"), "--config", config])
+        manifests["local"] = json.loads((work / "local" / "manifest.json").read_text())
+    for w in workers:
+        name = f"ray_{w}"
+        runs[name] = run_cli([*corpus, "-o", str(work / name), "--config", config, "--engine", "ray",
+                              "--num-workers", str(w)])
+        manifests[name] = json.loads((work / name / "manifest.json").read_text())
+        runs[name]["phase_seconds"] = manifests[name]["engine"]["phase_seconds"]
+        if baseline:
+            same = (work / "local" / "resonance.csv").read_bytes() == (work / name / "resonance.csv").read_bytes()
+            runs[name]["same_resonance_csv"] = same
+    runs["comments"] = manifests[name]["counts"]["accepted"]
+    return runs
+
+
+def per_shard_duplicates(corpus: list[str]) -> dict[str, int]:
+    """What dedup finds when each input file is deduplicated on its own (per shard), to set
+    beside the global counts both engines report (manifest stage_summaries.dedup)."""
+    from analyzer.io import ReadContext, Reject, read_comments
+    from analyzer.stages.dedup import DedupStage
+    from analyzer.stages.normalize import NormalizeStage
+
+    normalize, total = NormalizeStage(), {}
+    for path in corpus:
+        dedup = DedupStage()
+        comments = [c for c in read_comments([path], ReadContext()) if not isinstance(c, Reject)]
+        for i in range(0, len(comments), 512):
+            dedup(normalize(comments[i:i + 512]))
+        for key, value in dedup.summary().items():
+            total[key] = total.get(key, 0) + value
+    return {k: v for k, v in sorted(total.items()) if k.startswith("duplicate_")}
+
+
+def memory_only(n: int, files: int, workers: int, out: str) -> None:
+    """Peak RSS and USS per worker of the same ray run at n/10 and n comments."""
+    before, rows = uptime(), []
+    with tempfile.TemporaryDirectory(prefix="ray_memory_") as tmp:
+        work = Path(tmp)
+        (work / "config.toml").write_text(CONFIG)
+        for size in (n // 10, n):
+            corpus = write_corpus(work / f"c{size}", n=size, files=files)
+            r = run_cli([*corpus, "-o", str(work / f"o{size}"), "--config", str(work / "config.toml"),
+                         "--engine", "ray", "--num-workers", str(workers)], uss=True)
+            r["engine"] = json.loads((work / f"o{size}" / "manifest.json").read_text())["engine"]
+            rows.append((size, r))
+    lines = [f"# ray_scaling: memory per worker\n\nCommand: `python benchmarks/ray_scaling.py --memory-only --n {n} "
+             f"--workers {workers}`; load before `{before}`, after `{uptime()}`.\n",
+             "| comments | seconds | annotation worker RSS / USS MiB | read worker RSS / USS MiB | driver RSS / USS MiB "
+             "| replay CPU s (comments/s) |", "|---|---|---|---|---|---|"]
+    for size, r in rows:
+        m = r["peak_rss_mib"]
+        cell = lambda k: f"{m.get(k, '')} / {m.get(k + '_uss', '')}"  # noqa: E731
+        cpu = r["engine"]["replay_cpu_seconds"]
+        lines.append(f"| {size:,} | {r['seconds']} | {cell('AnnotateActor')} | {cell('ReadActor')} | {cell('driver')} "
+                     f"| {cpu} ({size / cpu:,.0f}) |")
+    Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def table(big: dict, small: dict, n: int, workers: list[int]) -> str:
+    local = big["local"]["seconds"]
+    rows = ["| run | seconds | comments/s | vs local | annotate phase s | per-worker comments/s (annotate) "
+            "| peak RSS per annotation worker MiB | driver MiB | same resonance.csv |", "|---" * 9 + "|"]
+    rows.append(f"| local | {local} | {big['comments'] / local:,.0f} | 1.00 | | | | "
+                f"{big['local']['peak_rss_mib'].get('driver', '')} | |")
+    for w in workers:
+        r = big[f"ray_{w}"]
+        annotate = r["phase_seconds"]["annotate"]
+        rows.append(f"| ray, {w} worker{'s' if w > 1 else ''} | {r['seconds']} | {big['comments'] / r['seconds']:,.0f} | "
+                    f"{r['seconds'] / local:.2f} | {annotate} | {big['comments'] / annotate / w:,.0f} | "
+                    f"{r['peak_rss_mib'].get('AnnotateActor', '')} | {r['peak_rss_mib'].get('driver', '')} | "
+                    f"{r['same_resonance_csv']} |")
+    mem = ["| input | comments | peak RSS per annotation worker MiB | per read worker MiB | driver MiB |", "|---" * 5 + "|"]
+    for label, runs in (("1x", small), ("10x", big)):
+        r = runs[f"ray_{workers[min(1, len(workers) - 1)]}"]["peak_rss_mib"]
+        mem.append(f"| {label} | {runs['comments']:,} | {r.get('AnnotateActor', '')} | {r.get('ReadActor', '')} | "
+                   f"{r.get('driver', '')} |")
+    return "\n".join(rows) + "\n\nMemory (the same ray run at 1x and 10x input):\n\n" + "\n".join(mem)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--out", default=str(ROOT / "benchmarks/results/ray_scaling.md"))
+    parser.add_argument("--memory-only", action="store_true", help="only the 1x/10x memory runs (RSS and USS)")
+    args = parser.parse_args()
+    if args.memory_only:
+        return memory_only(args.n, args.files, args.workers[-1], args.out)
+    before = uptime()
+    with tempfile.TemporaryDirectory(prefix="ray_scaling_") as tmp:
+        work = Path(tmp)
+        config = work / "config.toml"
+        config.write_text(CONFIG)
+        big_corpus = write_corpus(work / "big", n=args.n, files=args.files)
+        small_corpus = write_corpus(work / "small", n=args.n // 10, files=args.files)
+        small = measure(small_corpus, work / "small_runs", args.workers[1:2] or args.workers[:1], str(config), False)
+        big = measure(big_corpus, work / "big_runs", args.workers, str(config))
+        shards = per_shard_duplicates(big_corpus)
+        manifest = json.loads((work / "big_runs" / f"ray_{args.workers[0]}" / "manifest.json").read_text())
+        dedup = {k: v for k, v in sorted(manifest["stage_summaries"]["dedup"].items()) if k.startswith("duplicate_")}
+    after = uptime()
+    report = (f"# ray_scaling\n\nCommand: `nice -n 5 python benchmarks/ray_scaling.py --n {args.n} --workers "
+              f"{' '.join(map(str, args.workers))}` (OMP_NUM_THREADS=1, Python {sys.version.split()[0]}, "
+              f"{os.cpu_count()} CPUs, shared machine).\n\nLoad before: `{before}`  \nLoad after: `{after}`\n\n"
+              f"{args.n:,} generated comments in {args.files} JSONL files; every run is the CLI "
+              f"(`analyzer run ... [--engine ray --num-workers W]`), wall time includes Ray's start.\n\n"
+              f"{table(big, small, args.n, args.workers)}\n\n"
+              f"Duplicates found on the {args.n:,} comments: global (local and ray runs alike) {dedup}; "
+              f"per shard (each of the {args.files} files deduplicated alone) {shards}.\n\n```json\n"
+              f"{json.dumps({'big': big, 'small': small, 'dedup_global': dedup, 'dedup_per_shard': shards}, indent=1)}\n```\n")
+    Path(args.out).write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

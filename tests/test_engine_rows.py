@@ -1,0 +1,88 @@
+"""The Ray engine's parts that need no Ray: prepared rows + the in-order replay make the
+local stream's dedup and link decisions; block accumulators merge to the same result
+in any order; a missing ray gives the one-line install hint."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+
+import pytest
+
+from analyzer.aggregate import ResonanceAccumulator
+from analyzer.cli import main
+from analyzer.engines.rows import CHUNK, Replay, Stages, default_dup, prepare
+from analyzer.io import ReadContext, Reject, read_comments
+from analyzer.io.pseudonym import Pseudonymizer
+from analyzer.runner import build_pipeline
+from tests.ray_corpus import write_corpus
+
+
+@pytest.fixture(scope="module")
+def items(tmp_path_factory):
+    paths = write_corpus(tmp_path_factory.mktemp("corpus"), n=6_000, files=3)
+    ctx = ReadContext(pseudonymize=Pseudonymizer("rows-test-key"))
+    return list(read_comments(paths, ctx))
+
+
+def _local_decisions(items) -> tuple[list, list]:
+    pipeline = build_pipeline()
+    normalize, dedup, link = pipeline.stages[:3]
+    comments = normalize([c for c in items if not isinstance(c, Reject)])
+    return dedup.predict(comments), link.predict(comments)
+
+
+def test_replay_makes_the_local_streams_decisions(items):
+    want_dup, want_link = _local_decisions(items)
+    stages = Stages(build_pipeline())
+    published, rejects, rows = {}, [], []
+    replay = Replay(stages, rejects.append, lambda chunk, decided: published.update({chunk: decided}))
+    for start in range(0, len(items), CHUNK):  # one "file", prepared in chunks as a read task does
+        table = prepare(0, start, items[start:start + CHUNK], stages)
+        chunk_rows = table.to_pylist()
+        replay.feed(chunk_rows)
+        rows.extend(r for r in chunk_rows if r["_kind"] == "c")
+    replay.close()
+    got_dup, got_link = [], []
+    for row in rows:
+        decided = published.get((0, row["_seq"] // CHUNK), {}).get(row["_seq"], (None, None))
+        got_dup.append(decided[0] or default_dup(row["_noise"]))
+        got_link.append(decided[1] or tuple(json.loads(row["_link"])))  # own link, from prepare
+    assert len(rejects) == sum(1 for c in items if not not isinstance(c, Reject)) > 0
+    assert sum(1 for d in got_dup if d[0]) > 100 and sum(1 for x in got_link if x[2] == "parent") > 100
+    assert got_dup == want_dup
+    assert [tuple(x[:3]) for x in got_link] == [tuple(x[:3]) for x in want_link]
+
+
+def test_block_accumulators_merge_the_same_in_any_order(items):
+    comments = list(build_pipeline().pipe(c for c in items if not isinstance(c, Reject)))
+    blocks = [comments[i:i + 700] for i in range(0, len(comments), 700)]
+    whole = ResonanceAccumulator().update(comments).result().to_rows()
+    for seed in (1, 2):
+        order = list(range(len(blocks)))
+        random.Random(seed).shuffle(order)
+        merged = ResonanceAccumulator()
+        for i in order:
+            merged.merge(ResonanceAccumulator().update(blocks[i]))
+        assert merged.result().to_rows() == whole
+
+
+def test_missing_ray_says_how_to_install(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    code = main(["run", "data/samples", "-o", str(tmp_path / "out"), "--engine", "ray", "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1
+    assert "pip install 'resonance-analyzer[ray]'" in err
+
+
+def test_engine_options_are_checked(tmp_path):
+    from analyzer.config import config_from_dict
+    from analyzer.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="run.engine must be local or ray"):
+        config_from_dict({"run": {"engine": "spark"}})
+    with pytest.raises(ConfigError, match="num_workers"):
+        config_from_dict({"run": {"engine": "ray", "num_workers": -1}})
+    code = main(["run", "data/samples", "-o", str(tmp_path / "out"), "--engine", "ray", "--limit", "5", "-q"])
+    assert code == 1
