@@ -140,7 +140,8 @@ class PhaseClock:
 def format_timings(timings: dict[str, Any]) -> str:
     """The ``--profile`` table: phases, then stages, with seconds and share of the total."""
     total = timings.get("total") or 1e-9
-    rows = [(k, v) for k, v in timings.items() if k not in ("per_stage", "total")]
+    # "seconds" and "started_at" are the run's wall clock, kept beside the phases in the manifest
+    rows = [(k, v) for k, v in timings.items() if k not in ("per_stage", "total", "seconds", "started_at")]
     rows += [(f"  {k}", v) for k, v in timings.get("per_stage", {}).items()]
     lines = [f"{name:<14} {sec:>9.3f} s {sec / total:>6.1%}" for name, sec in rows]
     return "\n".join(["phase/stage      seconds  share", *lines, f"{'total':<14} {total:>9.3f} s"])
