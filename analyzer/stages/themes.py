@@ -67,7 +67,9 @@ class ThemeStage(Stage):
         for c, m in zip(batch, matches):
             if c.noise or m.noise:
                 continue
-            for clauses in m.evidence.values():
+            for theme, clauses in m.evidence.items():
+                if m.polarity and theme in m.polarity:
+                    continue  # the backend scored this aspect itself: no clause call
                 for clause in clauses:
                     key = (clause, c.lang)
                     if clause == c.model_text and len(c.sentiment_scores) == 3:
@@ -113,6 +115,9 @@ def _with_mentions(c: Comment, m: ThemeMatch) -> ThemeMatch:
 def _polarity(c: Comment, m: ThemeMatch, probs: dict) -> dict[str, str]:
     out = {}
     for theme in m.themes:
+        if m.polarity and theme in m.polarity:  # the backend's own aspect head (themes.joint-e5.v1)
+            out[theme] = m.polarity[theme]
+            continue
         clauses = m.evidence.get(theme, ())
         rows = [probs[(cl, c.lang)] for cl in clauses if (cl, c.lang) in probs]
         if rows:
