@@ -112,9 +112,11 @@ def score_stance(pair: tuple, groups: dict) -> dict:
 
 
 def render(results: dict, meta: dict) -> str:
-    lines = ["# joint-e5 vs the accurate and fast tiers (one run, same machine)", "",
+    lines = ["# joint-e5 vs the accurate and fast tiers (same sets, same machine)", "",
              f"`python models/joint-e5/evaluate.py` — model trained {meta.get('train_seconds')} s on "
-             f"{meta.get('device')} ({meta.get('rows_seen')} rows seen). Bars from issue #13 for the drama dev set.", ""]
+             f"{meta.get('device')} ({meta.get('rows_seen')} rows seen, {meta.get('steps_done')} of "
+             f"{meta.get('steps_planned')} steps). Bars from issue #13 for the drama dev set. Seconds are wall "
+             "time on a shared machine: compare them within one set only.", ""]
     for set_name in ("drama_dev", "comments_dev", "drama_proxy"):
         lines += [f"## {set_name}", "", "| tier | theme micro-F1 | intent micro-F1 | stance macro-F1 | aspect polarity | seconds |",
                   "|---|---:|---:|---:|---:|---:|"]
@@ -164,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     meta = json.loads((args.model / "meta.json").read_text(encoding="utf-8")) if (args.model / "meta.json").is_file() else {}
     jobs = [(set_name, lambda pair, r=records, n=set_name: score_set(pair, n, r)) for set_name, records in sets.items()]
     if "stance_dev" in args.sets.split(","):
-        groups = stance_dev(args.stance_dev_per_group)
-        jobs.append(("stance_dev", lambda pair: score_stance(pair, groups)))
+        groups: dict = {}  # loaded when reached: the labelled sets come first
+
+        def stance_job(pair):
+            groups.update(groups or stance_dev(args.stance_dev_per_group))
+            return score_stance(pair, groups)
+        jobs.append(("stance_dev", stance_job))
     for set_name, job in jobs:  # every tier on one set, then the next set: each finished set is saved
         for name, pair in pairs.items():
             results.setdefault(name, {})[set_name] = job(pair)

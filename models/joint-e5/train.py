@@ -49,7 +49,7 @@ import joint  # noqa: E402
 from analyzer.backends.encoder import resolve_encoder  # noqa: E402
 from analyzer.backends.joint_e5 import HEADS, POLARITY_THEMES, default_model_dir  # noqa: E402
 from analyzer.backends.lora import TARGETS, has_adapter, load_adapter, save_adapter  # noqa: E402
-from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head  # noqa: E402
+from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head, mean_pool  # noqa: E402
 from analyzer.schema import INTENTS, SENTIMENT_LABELS  # noqa: E402
 from models.scripts import load_script  # noqa: E402
 
@@ -171,13 +171,8 @@ def embed(torch, model, tok, texts: list[str], max_len: int, device: str, autoca
         x, m = torch.from_numpy(arr).to(device), torch.from_numpy(mask).to(device)
         with torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=autocast):
             hidden = model(input_ids=x, attention_mask=m).last_hidden_state
-        out.append(F.normalize(FT_pool(hidden, m), dim=-1))
+        out.append(F.normalize(mean_pool(hidden, m), dim=-1))
     return torch.cat(out)
-
-
-def FT_pool(hidden, mask):
-    mf = mask.unsqueeze(-1).float()
-    return (hidden.float() * mf).sum(1) / mf.sum(1).clamp(min=1.0)
 
 
 def micro_f1(y: np.ndarray, pred: np.ndarray) -> float:
@@ -308,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         x, m = torch.from_numpy(arr).to(args.device), torch.from_numpy(mask).to(args.device)
         with torch.autocast("cuda" if args.device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=autocast):
             hidden = model(input_ids=x, attention_mask=m).last_hidden_state
-        out = heads(F.normalize(FT_pool(hidden, m), dim=-1))
+        out = heads(F.normalize(mean_pool(hidden, m), dim=-1))
         y = {k: torch.from_numpy(v).to(args.device) for k, v in joint.targets([rows[i] for i in batch]).items()}
         losses = joint.joint_loss(torch, out, y, {**lw, "stance_row": torch.from_numpy(weights[batch]).to(args.device)})
         opt.zero_grad()
