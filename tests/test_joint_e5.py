@@ -116,9 +116,9 @@ def test_loss_masks_missing_signals(joint):
     expected_stance = F.cross_entropy(out["stance"][:1], torch.tensor([0]))
     expected_pol = F.cross_entropy(out["polarity"][1, POLARITY_THEMES.index("music")][None], torch.tensor([2]))
     expected_labels = F.binary_cross_entropy_with_logits(out["labels"][1:], y["labels"][1:])
-    assert float(losses["stance"].detach()) == pytest.approx(float(expected_stance), rel=1e-5)
-    assert float(losses["polarity"].detach()) == pytest.approx(float(expected_pol), rel=1e-5)
-    assert float(losses["labels"].detach()) == pytest.approx(float(expected_labels), rel=1e-5)
+    assert float(losses["stance"].detach()) == pytest.approx(float(expected_stance.detach()), rel=1e-5)
+    assert float(losses["polarity"].detach()) == pytest.approx(float(expected_pol.detach()), rel=1e-5)
+    assert float(losses["labels"].detach()) == pytest.approx(float(expected_labels.detach()), rel=1e-5)
     losses["total"].backward()
     pol_grad = out["polarity"].grad
     assert pol_grad[1, POLARITY_THEMES.index("music")].abs().sum() > 0
