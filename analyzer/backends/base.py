@@ -42,6 +42,7 @@ class ThemeMatch(NamedTuple):
     intents: tuple[str, ...]
     noise: bool
     evidence: dict[str, tuple[str, ...]]  # theme id -> the clauses that carry it
+    polarity: dict[str, str] | None = None  # theme id -> stance label, when the backend scores aspects itself
 
 
 @runtime_checkable

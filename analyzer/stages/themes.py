@@ -78,7 +78,9 @@ class ThemeStage(Stage):
         for c, m in zip(batch, matches):
             if c.noise or m.noise:
                 continue
-            for clauses in m.evidence.values():
+            for theme, clauses in m.evidence.items():
+                if m.polarity and theme in m.polarity:
+                    continue  # the backend scored this aspect itself: no clause call
                 for clause in clauses:
                     key = (clause, c.lang)
                     if clause == c.model_text and len(c.sentiment_scores) == 3:
@@ -101,11 +103,14 @@ class ThemeStage(Stage):
                 continue
             comment = c.sentiment_scores if len(c.sentiment_scores) == 3 else probs[(c.model_text, c.lang)]
             for theme in m.themes:
+                if m.polarity and theme in m.polarity:  # the theme backend's own head decided it
+                    continue
                 clauses = m.evidence.get(theme) or (c.model_text,)
                 rows = [probs[(cl, c.lang)] for cl in clauses if (cl, c.lang) in probs]
                 items.append(make_item(theme, clauses, c.model_text, c.lang, rows, comment))
                 where.append((row, theme))
-        polarity: list[dict[str, str]] = [{} for _ in batch]
+        polarity: list[dict[str, str]] = [dict(m.polarity or {}) if not (c.noise or m.noise) else {}
+                                          for c, m in zip(batch, matches)]
         for (row, theme), label in zip(where, self.polarity.predict(items) if items else []):
             polarity[row][theme] = label
         return [ThemePrediction(m, p) for m, p in zip(matches, polarity)]
@@ -146,6 +151,9 @@ def _with_mentions(c: Comment, m: ThemeMatch) -> ThemeMatch:
 def _polarity(c: Comment, m: ThemeMatch, probs: dict) -> dict[str, str]:
     out = {}
     for theme in m.themes:
+        if m.polarity and theme in m.polarity:  # the backend's own aspect head (themes.joint-e5.v1)
+            out[theme] = m.polarity[theme]
+            continue
         clauses = m.evidence.get(theme, ())
         rows = [probs[(cl, c.lang)] for cl in clauses if (cl, c.lang) in probs]
         if rows:
