@@ -4,7 +4,7 @@ Public API (the CLI mirrors it one to one)::
 
     import analyzer
     result = analyzer.analyze(analyzer.samples.path())     # in memory: DataFrames, report, charts
-    result.cells, result.comments, result.plot.heatmap()
+    result.cells, result.comments, result.plot.net_sentiment()
     summary = analyzer.run(["data/samples"], "out")        # analyzer run
     analyzer.annotate("dump.jsonl", "annotated.parquet")   # analyzer annotate
     for c in analyzer.read_comments("dump.jsonl"): ...     # readers

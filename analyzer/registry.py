@@ -40,6 +40,24 @@ def _load_builtin() -> None:
     from . import backends  # noqa: F401
 
 
+def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """``factory(**kwargs)``; ``device`` goes only to backends that take one (the numpy
+    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it."""
+    if "device" in kwargs and not _takes(factory, "device"):
+        kwargs = {k: v for k, v in kwargs.items() if k != "device"}
+    return factory(**kwargs)
+
+
+def _takes(factory: Callable[..., Any], name: str) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 def select_backend(spec: Any, kind: str, **kwargs: Any) -> Any:
     """Resolve ``spec`` for a backend of ``kind`` ("sentiment", "langid", "themes").
 
@@ -57,18 +75,18 @@ def select_backend(spec: Any, kind: str, **kwargs: Any) -> Any:
     if name in _FACTORIES:
         if path:
             kwargs["path"] = path
-        return _FACTORIES[name](**kwargs)
+        return _build(_FACTORIES[name], kwargs)
     local = Path(text)
     if local.is_dir() and (local / "backend.json").is_file():
         import json
 
         factory = json.loads((local / "backend.json").read_text(encoding="utf-8")).get("factory")
         if factory in _FACTORIES:
-            return _FACTORIES[factory](path=str(local), **kwargs)
+            return _build(_FACTORIES[factory], {"path": str(local), **kwargs})
         raise ModelError(f"{local}/backend.json names unknown factory {factory!r}; known: {', '.join(registered(kind))}")
     if local.is_dir() and (local / "config.json").is_file():  # a plain Hugging Face model folder
         if kind in HF_FACTORIES:
-            return _FACTORIES[HF_FACTORIES[kind]](path=str(local), **kwargs)
+            return _build(_FACTORIES[HF_FACTORIES[kind]], {"path": str(local), **kwargs})
         raise ModelError(f"{local} is a Hugging Face model folder, which only --sentiment loads directly; "
                          f"for {kind} use one of: {', '.join(registered(kind + '.'))}.")
     if local.is_dir():

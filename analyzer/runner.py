@@ -241,13 +241,17 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     from .aggregate import ResonanceAccumulator
     from .report import write_reports
 
-    accumulator = ResonanceAccumulator(_aggregate_settings(config, pipeline) or None)
+    settings = _aggregate_settings(config, pipeline)
+    accumulator = ResonanceAccumulator(settings or None)
     if config.run.engine == "ray":
         extra, reasons = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress)
     else:
         tally, reasons = _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress, clock)
         extra = {"accepted": tally}
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
+    # The settings as used (confusion = "model" resolved to the matrices), so `report` and
+    # `compare` rebuild the same numbers from the manifest alone.
+    manifest["config"]["aggregate"] = settings
     show = progress_on(progress)
     with clock("aggregate"), phase("aggregating", show):
         result = accumulator.result()
