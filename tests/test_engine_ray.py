@@ -109,10 +109,15 @@ def test_killed_worker_loses_and_double_counts_nothing(cluster, inputs, local, t
     assert _comments(local_out / "comments.parquet") == _comments(tmp_path / "ray" / "comments.parquet")
 
 
-def test_unreadable_input_fails_with_one_line_and_leaves_no_comments(cluster, tmp_path):
-    bad = tmp_path / "dump.dat"
+def test_unreadable_input_is_a_file_reject_as_in_the_local_run(cluster, tmp_path):
+    """A file no reader knows ends in one per-file reject, as locally; the run goes on."""
+    bad = tmp_path / "in" / "dump.dat"
+    bad.parent.mkdir()
     bad.write_bytes(b"\x00\x01 not a comment dump")
-    with pytest.raises(analyzer.errors.InputError) as info:
-        analyzer.run([str(bad)], tmp_path / "out", config=CONFIG, engine="ray", num_workers=1)
-    assert "Cannot tell the format" in str(info.value) and len(str(info.value).splitlines()) == 1
-    assert not any(p.name.startswith(("comments", ".comments")) for p in (tmp_path / "out").iterdir())
+    good = tmp_path / "in" / "ok.jsonl"
+    good.write_text(json.dumps({"id": "1", "text": "so good", "drama": "The Untamed"}) + "\n", encoding="utf-8")
+    runs = {engine: analyzer.run([str(bad), str(good)], tmp_path / engine, config=CONFIG, engine=engine, num_workers=1)
+            for engine in ("local", "ray")}
+    assert runs["ray"].counts == runs["local"].counts and runs["ray"].counts["rejected"] == 1
+    rejects = {e: (tmp_path / e / "rejects.jsonl").read_text(encoding="utf-8") for e in runs}
+    assert rejects["ray"] == rejects["local"] and "cannot tell the format" in rejects["ray"]

@@ -26,8 +26,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import PipelineError
-from ..io import FileCounts, ReadContext, Reject, detect_format
-from ..io.sources import display_path, open_input, peek
+from ..io import FileCounts, ReadContext, Reject
+from ..io.readers import read_file_items
+from ..io.sources import display_path
 from ..pipeline import Pipeline
 from ..schema import ARROW_SCHEMA, FIELD_NAMES, Comment, from_arrow, to_arrow
 from ..stages.dedup import DupKeys
@@ -62,14 +63,13 @@ class Stages:
 # --- 1. read + prepare (parallel, one task per file) ------------------------------------
 def read_file(index: int, path: str, ctx: ReadContext, stages: Stages) -> Iterator[pa.Table]:
     """Prepared tables of one input file, ``CHUNK`` records at a time, then its trailer."""
-    with open_input(path) as stream:
-        fmt = detect_format(path, peek(stream))
-        items = fmt.read(stream, display_path(path), ctx)
-        seq = 0
-        while chunk := list(itertools.islice(items, CHUNK)):
-            yield prepare(index, seq, chunk, stages)
-            seq += len(chunk)
-    trailer = {"path": display_path(path), "format": fmt.name}
+    counts = FileCounts(display_path(path), "unknown")
+    items = read_file_items(path, ctx, counts)  # the local reader: same records, same file rejects
+    seq = 0
+    while chunk := list(itertools.islice(items, CHUNK)):
+        yield prepare(index, seq, chunk, stages)
+        seq += len(chunk)
+    trailer = {"path": counts.path, "format": counts.format}
     yield _other_rows(index, [(seq, "f", trailer)])
 
 
@@ -83,13 +83,13 @@ def prepare(index: int, seq: int, items: Sequence[Comment | Reject], stages: Sta
     table = to_arrow(comments)
     columns = {
         "_file": pa.array([index] * len(comments), pa.int32()), "_seq": pa.array(positions, pa.int64()),
-        "_kind": pa.array(["c"] * len(comments)), "_payload": pa.nulls(len(comments), pa.string()),
+        "_kind": pa.array(["c"] * len(comments), pa.string()), "_payload": pa.nulls(len(comments), pa.string()),
         "_id_key": pa.array([k.id_key for k in keys], pa.uint64()),
         "_author_key": pa.array([k.author_key for k in keys], pa.uint64()),
         "_text_key": pa.array([k.text_key for k in keys], pa.uint64()),
         "_signature": pa.array([k.signature for k in keys], pa.binary()),
         "_noise": pa.array([k.noise for k in keys], pa.string()),
-        "_link": pa.array([json.dumps(stages.link.link_own(c), ensure_ascii=False) for c in comments]),
+        "_link": pa.array([json.dumps(stages.link.link_own(c), ensure_ascii=False) for c in comments], pa.string()),
     }
     for name, column in columns.items():
         table = table.append_column(name, column)

@@ -67,7 +67,7 @@ def read_comments(
     for path in expand_inputs(list(inputs) if not isinstance(inputs, str) else inputs):
         counts = FileCounts(display_path(path), "unknown")
         stats.files.append(counts)
-        for item in _read_file(path, ctx, counts):
+        for item in read_file_items(path, ctx, counts):
             counts.read += 1
             if isinstance(item, Reject):
                 counts.rejected += 1
@@ -76,7 +76,10 @@ def read_comments(
             yield item
 
 
-def _read_file(path: str, ctx: ReadContext, counts: FileCounts) -> Iterator[Comment | Reject]:
+def read_file_items(path: str, ctx: ReadContext, counts: FileCounts) -> Iterator[Comment | Reject]:
+    """One file's Comments and Rejects: a whole-file failure (empty, unknown format, cut or
+    corrupt compression, a bomb) ends it with one reject after the records read before it.
+    Sets ``counts.format``; the caller counts the items (every engine reads files this way)."""
     shown = counts.path
     try:
         with open_input(path, ctx.limits) as stream:
