@@ -200,6 +200,8 @@ def _cell_row(key: Key, ck: tuple, point: dict[str, float], raw: tuple[int, int]
     _with_ci(row, "valence", "net_sentiment", point["valence"], draws)
     if draws is None and np.isfinite(point["valence"]):
         _wilson_fallback(row, point, authors)
+    elif np.isfinite(point["valence"]):
+        _wilson_floor(row, point, authors)
     _with_ci(row, "resonance_index", "resonance_index", index, draws)
     row["index_percentile"] = _clean(rank)
     row["tier"] = tier_of(rank)
@@ -214,6 +216,20 @@ def _cell_row(key: Key, ck: tuple, point: dict[str, float], raw: tuple[int, int]
         flags.append("no_polar_comments")
     row["flags"] = ";".join(flags)
     return row
+
+
+def _wilson_floor(row: dict[str, Any], point: dict[str, float], authors: int) -> None:
+    """Net-sentiment intervals never narrower than Wilson's on the cell's polar authors: the
+    bootstrap over authors collapses to a point when every author agrees (two positive
+    authors gave [1, 1]); Wilson keeps it honest and is wider for one author than for three."""
+    polar = (point["positive"] + point["negative"]) * authors
+    for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
+        lo, hi = net_wilson(point["positive"] * authors, polar - point["positive"] * authors, level)
+        if lo is None:
+            continue
+        low, high = f"net_sentiment_{suffix}_low", f"net_sentiment_{suffix}_high"
+        row[low] = _clean(lo if row[low] is None else min(row[low], lo))
+        row[high] = _clean(hi if row[high] is None else max(row[high], hi))
 
 
 def _wilson_fallback(row: dict[str, Any], point: dict[str, float], authors: int) -> None:
