@@ -26,6 +26,7 @@ from .config import Config
 from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
 from .io.formats import safe_comment
+from .io.readers import counted
 from .schema import Comment
 
 # Keyword options of ``analyze`` -> (config section, key); the CLI's job options, one to one.
@@ -150,14 +151,7 @@ def _rows(records, name: str, ctx: ReadContext, stats: ReadStats) -> Iterator[Co
     """Every row as a Comment or a Reject located at ``<dataframe>:row LABEL``."""
     counts = FileCounts(name, name.strip("<>"))
     stats.files.append(counts)
-    for label, record in records:
-        item = safe_comment(record, name, f"row {label}", ctx)
-        counts.read += 1
-        if isinstance(item, Reject):
-            counts.rejected += 1
-        else:
-            counts.accepted += 1
-        yield item
+    yield from counted((safe_comment(record, name, f"row {label}", ctx) for label, record in records), counts)
 
 
 def _pandas():

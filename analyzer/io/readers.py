@@ -67,13 +67,18 @@ def read_comments(
     for path in expand_inputs(list(inputs) if not isinstance(inputs, str) else inputs):
         counts = FileCounts(display_path(path), "unknown")
         stats.files.append(counts)
-        for item in read_file_items(path, ctx, counts):
-            counts.read += 1
-            if isinstance(item, Reject):
-                counts.rejected += 1
-            else:
-                counts.accepted += 1
-            yield item
+        yield from counted(read_file_items(path, ctx, counts), counts)
+
+
+def counted(items: Iterable[Comment | Reject], counts: FileCounts) -> Iterator[Comment | Reject]:
+    """``items`` unchanged, each counted in ``counts`` (read = accepted + rejected)."""
+    for item in items:
+        counts.read += 1
+        if isinstance(item, Reject):
+            counts.rejected += 1
+        else:
+            counts.accepted += 1
+        yield item
 
 
 def read_file_items(path: str, ctx: ReadContext, counts: FileCounts) -> Iterator[Comment | Reject]:
