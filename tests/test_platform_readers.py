@@ -255,3 +255,15 @@ def test_fixture_folder_copy_is_self_contained(tmp_path):
     shutil.copytree(FIXTURES, tmp_path / "dumps")
     _, stats = read(tmp_path / "dumps")
     assert len(stats.files) == len(EXPECTED)
+
+
+def test_a_generic_file_named_like_a_reddit_dump_is_read_as_json_lines(tmp_path):
+    from analyzer.io import ReadStats, read_comments
+    from analyzer.schema import Comment
+
+    path = tmp_path / "vendor_comments.jsonl"
+    path.write_text('{"id": "1", "text": "so good", "author": "someone", "drama": "The Untamed"}\n', encoding="utf-8")
+    stats = ReadStats()
+    items = list(read_comments([str(path)], stats=stats))
+    assert [type(i) for i in items] == [Comment] and items[0].text == "so good"
+    assert stats.files[0].format == "jsonl"

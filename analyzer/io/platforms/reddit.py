@@ -31,7 +31,9 @@ class Reddit(Format):
             return False
         dump_name = bool(_DUMP_NAME.search(re.sub(r"\.(json|ndjson|jsonl)$", "", name, flags=re.I)))
         keys = has_keys(head, "created_utc") and has_any_key(head, "subreddit", "subreddit_id", "link_id", "permalink")
-        return keys or (dump_name and has_any_key(head, "body", "selftext", "author"))
+        # A dump's name (RC_2023-01, <sub>_comments) counts only beside Reddit's own text fields:
+        # any `demo_comments.jsonl` with `text` and `author` is a generic file, not a Reddit dump.
+        return keys or (dump_name and has_any_key(head, "body", "selftext"))
 
     def read(self, stream, path, ctx):
         for where, value in iter_json(stream, path, ctx):
