@@ -13,7 +13,8 @@ from ..schema import THEMES
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
-from .stats import bootstrap_weights, cell_seed, correct_shares, net_wilson, percentile_intervals, poisson_interval
+from .stats import (bootstrap_weights, cell_seed, correct_shares, net_wilson, net_wilson_floor, percentile_intervals,
+                    poisson_interval)
 
 COMPONENTS = ("reach", "valence", "intensity", "net_intent", "depth", "localness", "star_pull", "unmet_access")
 SHARES = ("positive", "neutral", "negative")
@@ -219,17 +220,11 @@ def _cell_row(key: Key, ck: tuple, point: dict[str, float], raw: tuple[int, int]
 
 
 def _wilson_floor(row: dict[str, Any], point: dict[str, float], authors: int) -> None:
-    """Net-sentiment intervals never narrower than Wilson's on the cell's polar authors: the
-    bootstrap over authors collapses to a point when every author agrees (two positive
-    authors gave [1, 1]); Wilson keeps it honest and is wider for one author than for three."""
-    polar = (point["positive"] + point["negative"]) * authors
+    """Net-sentiment intervals never narrower than Wilson's on the cell's polar authors."""
     for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
-        lo, hi = net_wilson(point["positive"] * authors, polar - point["positive"] * authors, level)
-        if lo is None:
-            continue
         low, high = f"net_sentiment_{suffix}_low", f"net_sentiment_{suffix}_high"
-        row[low] = _clean(lo if row[low] is None else min(row[low], lo))
-        row[high] = _clean(hi if row[high] is None else max(row[high], hi))
+        lo, hi = net_wilson_floor(row[low], row[high], authors, point["positive"], point["negative"], level)
+        row[low], row[high] = _clean(lo), _clean(hi)
 
 
 def _wilson_fallback(row: dict[str, Any], point: dict[str, float], authors: int) -> None:

@@ -92,6 +92,19 @@ def net_wilson(pos: float, neg: float, level: float = 0.95) -> tuple[float | Non
     return 2 * lo - 1, 2 * hi - 1
 
 
+def net_wilson_floor(lo: float | None, hi: float | None, authors: float, positive: float, negative: float,
+                     level: float = 0.95) -> tuple[float | None, float | None]:
+    """(lo, hi) widened to at least Wilson's net-sentiment interval on ``authors`` polar viewers
+    (``positive``/``negative`` are shares): a bootstrap over authors collapses to a point when
+    every author agrees (two positive authors give [1, 1]); Wilson keeps it honest, and is wider
+    for one author than for three."""
+    pos = authors * positive
+    wlo, whi = net_wilson(pos, authors * (positive + negative) - pos, level)
+    if wlo is None:
+        return lo, hi
+    return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
+
+
 def poisson_interval(k: float, level: float = 0.95) -> tuple[float, float]:
     """Approximate interval for a count (Wilson-Hilferty approximation of the exact Garwood bounds)."""
     z = Z[level]

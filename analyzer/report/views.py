@@ -8,7 +8,7 @@ from typing import Any
 
 from ..aggregate.accumulator import iso_week, week_start
 from ..aggregate.result import ResonanceResult
-from ..aggregate.stats import net_wilson, wilson
+from ..aggregate.stats import net_wilson_floor, wilson
 from ..errors import ConfigError
 from ..stages import bundled
 from ..stages.catalog import read_catalog_rows
@@ -162,21 +162,13 @@ def headline(result: ResonanceResult, cell: dict[str, Any]) -> str:
 
 
 def net_interval(cell: dict[str, Any], level: str = "ci") -> tuple[float | None, float | None]:
-    """Net sentiment interval, never narrower than Wilson's on the cell's authors.
-
-    The bootstrap over authors collapses to a point when every author agrees (two
-    positive authors give [1, 1]); Wilson's interval on ``authors`` polar viewers keeps
-    it honest, and is wider for one author than for three.
-    """
+    """Net sentiment interval, never narrower than Wilson's on the cell's authors
+    (``stats.net_wilson_floor``; results built by ``aggregate.result`` already are)."""
     lo, hi = cell.get(f"net_sentiment_{level}_low"), cell.get(f"net_sentiment_{level}_high")
     pos, neg = cell.get("positive"), cell.get("negative")
     if pos is None or neg is None or not cell.get("authors"):
         return lo, hi
-    polar = cell["authors"] * (pos + neg)
-    wlo, whi = net_wilson(cell["authors"] * pos, polar - cell["authors"] * pos, 0.95 if level == "ci" else 0.90)
-    if wlo is None:
-        return lo, hi
-    return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
+    return net_wilson_floor(lo, hi, cell["authors"], pos, neg, 0.95 if level == "ci" else 0.90)
 
 
 def share_interval(row: dict[str, Any], name: str, authors: int) -> tuple[float | None, float | None]:
