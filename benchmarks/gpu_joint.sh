@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One prepared run of the joint e5 model on a lent GPU machine (see the device tool): rebuild
-# and check the e5 encoder from the pack, then train models/joint-e5/train.py longer than the
+# and check the e5 encoder from the pack, then train training/joint_e5/train.py longer than the
 # CPU run can (more stance rows per group, every layer, longer texts, more epochs), each run
 # under its own time cap, and tar each model folder into $OUT. Score the fetched folders here
-# with `python models/joint-e5/evaluate.py --model DIR` (the dev sets are not packed).
-# Needs .devpack-joint/ from `python models/joint-e5/pack.py` (carry it with the run).
+# with `python -m training.joint_e5.evaluate --model DIR` (the dev sets are not packed).
+# Needs .devpack-joint/ from `python -m training.joint_e5.pack` (carry it with the run).
 #
 #   OUT=/tmp/gpu bash benchmarks/gpu_joint.sh                                        # on the GPU machine
 #   DEVICE=cpu RUNS="100:1:4:64" MINUTES=1 OUT=/tmp/gpu bash benchmarks/gpu_joint.sh  # dry run on CPU
@@ -21,7 +21,7 @@ $PY benchmarks/gpu_check.py build --pack "$PACK" --encoder "$ENC" --device "$DEV
 for run in $RUNS; do
   IFS=: read -r per_group epochs layers max_len <<< "$run"
   name=joint-$per_group-x$epochs-l$layers-t$max_len; dir=/tmp/$name
-  $PY models/joint-e5/train.py --rows "$PACK/rows.jsonl.gz" --encoder "$ENC" --device "$DEVICE" \
+  $PY -m training.joint_e5.train --rows "$PACK/rows.jsonl.gz" --encoder "$ENC" --device "$DEVICE" \
       --stance-per-group "$per_group" --theme-epochs "$epochs" --train-layers "$layers" --max-len "$max_len" \
       --batch-size 32 --max-minutes "$MINUTES" --out "$dir" 2>&1 | grep -v "^step" | tail -4
   [ -f "$dir/weights.npz" ] && tar -cf "$OUT/$name.tar" -C /tmp "$name"

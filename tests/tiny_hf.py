@@ -78,7 +78,7 @@ def build_classifier(out: Path, id2label: dict[int, str]) -> Path:
 
 def random_adapter(rank: int = 2, seed: int = 0) -> dict:
     """LoRA A, B arrays for every adapted Linear of ``build_encoder``'s model (hidden 32,
-    ffn 64, 2 layers), as ``models/sentiment-e5/finetune.py`` writes them."""
+    ffn 64, 2 layers), as ``training/sentiment_e5/finetune.py`` writes them."""
     import numpy as np
 
     from analyzer.backends.lora import TARGETS

@@ -11,7 +11,7 @@ logistic regression (negative / neutral / positive) over
   clause is the whole comment,
 - the theme id, alone and crossed with all of the above except the n-grams.
 
-Trained with scikit-learn by ``models/aspect-polarity/train.py``; runs here in numpy. The
+Trained with scikit-learn by ``training/aspect_polarity/train.py``; runs here in numpy. The
 model is data: ``weights.npz`` (no pickle) + ``meta.json`` in ``analyzer/_models/aspect-polarity/``.
 """
 
@@ -101,7 +101,7 @@ class PolarityModel:
     @classmethod
     def load(cls, path: str | Path) -> "PolarityModel":
         folder = Path(path)
-        meta, data = read_artifact(folder, NAME, "models/aspect-polarity/train.py")
+        meta, data = read_artifact(folder, NAME, "training/aspect_polarity/train.py")
         try:
             featurizer = HashingFeaturizer.from_dict(meta["features"])
             weights = np.zeros((3, featurizer.n_features), dtype=np.float32)

@@ -1,7 +1,7 @@
 """``sentiment.joint-e5.v1`` and ``themes.joint-e5.v1``: one fine-tuned e5-small, four heads.
 
 One multilingual-e5-small encoder, fine-tuned with LoRA for all four signals at once
-(``models/joint-e5/train.py``), feeds four linear heads over the same embedding
+(``training/joint_e5/train.py``), feeds four linear heads over the same embedding
 (``query: `` prefix, mean pool, L2 norm, as ``E5Encoder.embed``):
 
 - stance: softmax over ``SENTIMENT_LABELS``;
@@ -44,7 +44,7 @@ from .themes_lexicon import LexiconThemeBackend
 
 SENTIMENT_NAME = "sentiment.joint-e5.v1"
 THEMES_NAME = "themes.joint-e5.v1"
-TRAINER = "models/joint-e5/train.py"
+TRAINER = "training/joint_e5/train.py"
 POLARITY_THEMES = THEMES
 NOISE = ThemeMatch({}, (), True, {})
 INTENT_COLS = [HEADS.index(i) for i in INTENTS]

@@ -189,7 +189,7 @@ class Lexicon:
                 trained = data["langs"].tolist()
                 meta = {k: float(data[k]) for k in ("clip", "weight", "margin") if k in data.files}
         except (OSError, KeyError, ValueError) as exc:
-            raise ModelError(f"Cannot read the language lexicon {path}: {exc}. Reinstall the package or rerun models/langid/train.py.") from exc
+            raise ModelError(f"Cannot read the language lexicon {path}: {exc}. Reinstall the package or rerun training/langid/train.py.") from exc
         self.weight = meta.get("weight", 2.0)
         self.margin = meta.get("margin", 2.0)
         clip = meta.get("clip", 4.0) if clip is None else clip

@@ -4,7 +4,7 @@ An adapter folder holds ``adapter.npz`` (float16, never pickle) and ``adapter.js
 For each adapted ``Linear`` named ``encoder.layer.{i}.{target}`` the npz has
 ``{name}.lora_A`` (r x in) and ``{name}.lora_B`` (out x r, the ``alpha / r`` scale
 already folded in); merging sets ``W <- W + B @ A``. A merged encoder runs exactly as
-fast as the base one. Written by ``models/sentiment-e5/finetune.py``.
+fast as the base one. Written by ``training/sentiment_e5/finetune.py``.
 """
 
 from __future__ import annotations

@@ -334,7 +334,7 @@ def load_head(path: str | Path) -> dict[str, Any]:
     head (``W``: dim x 3, ``b``) or a one-hidden-layer ReLU head (``W1``, ``b1``, ``W2``, ``b2``)."""
     path = Path(path)
     if not (path / "head.npz").is_file():
-        raise ModelError(f"No sentiment head at {path}/head.npz: run models/sentiment-e5/train.py or pass path=.")
+        raise ModelError(f"No sentiment head at {path}/head.npz: run training/sentiment_e5/train.py or pass path=.")
     meta = json.loads((path / "head.json").read_text(encoding="utf-8"))
     with np.load(path / "head.npz", allow_pickle=False) as arrays:
         head = {k: arrays[k].astype(np.float32) for k in arrays.files}

@@ -8,7 +8,7 @@ returns ``sum_i w_i * p_i`` (weights normalized to sum 1) or, with
 Defaults: members ``("sentiment.linear.v1", "sentiment.e5.v1")``; with
 ``weights=None`` and ``log_space=None`` the ensemble reads the choice stored in
 ``analyzer/_models/sentiment-ensemble/ensemble.json`` for those default members
-(chosen on held-out TRAINING rows by ``models/sentiment-ensemble/choose_weights.py``,
+(chosen on held-out TRAINING rows by ``training/sentiment_ensemble/choose_weights.py``,
 never on dev rows); other members get equal weights and a plain mean.
 """
 
@@ -48,7 +48,7 @@ def read_choice(path: str | Path = CHOICE_FILE) -> dict[str, Any]:
     """The stored default choice: ``{"members": [...], "weights": [...], "log_space": bool}``."""
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"No ensemble choice at {path}: run models/sentiment-ensemble/choose_weights.py or pass weights=.")
+        raise ModelError(f"No ensemble choice at {path}: run training/sentiment_ensemble/choose_weights.py or pass weights=.")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -121,12 +121,12 @@ class EnsembleSentimentBackend:
         stored = read_choice(Path(self.path) / "ensemble.json" if self.path else CHOICE_FILE)
         if len(stored["weights"]) != len(self.members):
             raise ModelError(f"ensemble.json has {len(stored['weights'])} weights for {len(self.members)} members; "
-                             "pass weights= or rerun models/sentiment-ensemble/choose_weights.py.")
+                             "pass weights= or rerun training/sentiment_ensemble/choose_weights.py.")
         return stored
 
     def dev_scores(self) -> dict[str, Any] | None:
         """Held-out scores of the shipped combination (default members, stored weights),
-        written beside ensemble.json by models/sentiment-ensemble/evaluate.py; None for others."""
+        written beside ensemble.json by training/sentiment_ensemble/evaluate.py; None for others."""
         if tuple(self.members) != DEFAULT_MEMBERS or self.weights is not None or self.log_space is not None:
             return None
         return read_dev_scores(Path(self.path) if self.path else CHOICE_FILE.parent)

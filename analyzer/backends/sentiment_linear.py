@@ -43,7 +43,7 @@ class LinearModel:
         if not meta_file.is_file() or not weights_file.is_file():
             raise ModelError(
                 f"No sentiment.linear.v1 model in {folder} (need meta.json and weights.npz); "
-                "pass path= a folder written by models/sentiment-linear/train.py.")
+                "pass path= a folder written by training/sentiment_linear/train.py.")
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
             featurizer = HashingFeaturizer.from_dict(meta["features"])

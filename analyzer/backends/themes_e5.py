@@ -5,7 +5,7 @@ the hybrid's 21 head probabilities, and the e5 embedding (``query: `` prefix, me
 pool, L2: what ``E5SentimentBackend.embed`` returns). Each label (13 themes without
 ``intent`` + 8 intent flags) has a logistic head over
 ``[emb_scale * embedding, hybrid_scale * hybrid probabilities, lex_scale * cue scores]``,
-trained by ``models/themes-e5/train.py`` (hybrid probabilities out-of-fold) and run
+trained by ``training/themes_e5/train.py`` (hybrid probabilities out-of-fold) and run
 here in numpy. A label fires at its threshold (``union``: a theme — or, when ``union``
 lists heads, each listed label — also fires when the lexicon alone fires it); ``intent`` iff an intent flag; ``where_to_watch`` adds
 ``access``; noise comments are never embedded. Artifact: ``weights.npz`` (no pickle)
@@ -97,7 +97,7 @@ class E5ThemeModel:
     @classmethod
     def load(cls, path: str | Path) -> E5ThemeModel:
         folder = Path(path)
-        meta, arrays = read_artifact(folder, NAME, "models/themes-e5/train.py")
+        meta, arrays = read_artifact(folder, NAME, "training/themes_e5/train.py")
         try:
             weights = arrays["weights"].astype(np.float32)
             bias = arrays["bias"].astype(np.float32)
@@ -149,7 +149,7 @@ class E5ThemeBackend:
         folder = self.hybrid_path if self.hybrid_path is not None else hybrid_model_dir()
         if expected and (Path(folder) / "weights.npz").is_file() and hybrid_fingerprint(folder) != expected:
             warnings.warn(f"{NAME} was trained on another themes.hybrid.v1 model than the one in {folder}; "
-                          "rerun models/themes-e5/train.py.", stacklevel=3)
+                          "rerun training/themes_e5/train.py.", stacklevel=3)
 
     @property
     def embedder(self) -> Any:
@@ -171,7 +171,7 @@ class E5ThemeBackend:
             return None
         if adapter_digest(HEAD_DIR) != expected:
             raise ModelError(f"{NAME} was trained on embeddings from an encoder adapter that is not the one in "
-                             f"{HEAD_DIR}; rerun models/themes-e5/train.py or pass embedder=.")
+                             f"{HEAD_DIR}; rerun training/themes_e5/train.py or pass embedder=.")
         return HEAD_DIR
 
     def share_embeddings(self, sentiment: Any) -> bool:

@@ -4,7 +4,7 @@ One lexicon pass (``themes.lexicon.v1`` at a 0.4 threshold, so single weak cues 
 gives noise, evidence clauses and per-label cue scores. Each label (13 themes without
 ``intent``, plus the 8 intent flags) has a logistic-regression head over hashed char/word
 n-grams (``text_features.HashingFeaturizer``) and the lexicon's per-label scores; it was
-trained with scikit-learn by ``models/themes-hybrid/train.py`` and runs here in numpy.
+trained with scikit-learn by ``training/themes_hybrid/train.py`` and runs here in numpy.
 A theme fires when its head's probability reaches the head's threshold, or (``union``)
 when the lexicon alone fires it at its own 0.5 threshold. ``intent`` fires iff an
 intent flag fires; ``where_to_watch`` implies ``access``. The model is data:
@@ -74,7 +74,7 @@ class HybridModel:
     @classmethod
     def load(cls, path: str | Path) -> "HybridModel":
         folder = Path(path)
-        meta, data = read_artifact(folder, NAME, "models/themes-hybrid/train.py")
+        meta, data = read_artifact(folder, NAME, "training/themes_hybrid/train.py")
         try:
             featurizer = HashingFeaturizer.from_dict(meta["features"])
             cols = data["cols"].astype(np.intp)

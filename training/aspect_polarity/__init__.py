@@ -1,0 +1,1 @@
+"""Training and evaluation of models/aspect-polarity/ (see its card.md)."""

@@ -1,0 +1,71 @@
+"""Aspect-polarity agreement before/after polarity.clause.v1 on the held-out sets, same run.
+
+    python -m training.aspect_polarity.evaluate [--tiers default] [--polarity polarity.clause.v1] [--out models/aspect-polarity/results.md]
+
+Sets: the real drama dev set (data/devsets/drama_dev.labels.jsonl, held-out dramas), the
+real-comment dev set (comments_dev.labels.jsonl) and the written drama proxy set
+(drama_proxy.jsonl); texts of the label files are joined from ../shared/data at run time.
+Each tier's ThemeStage is scored twice on the same rows: ``polarity=None`` (today's rule:
+the argmax of the evidence clauses' sentiment) and the polarity backend. Agreement is
+counted on the themes both the labels and the model found (as ``analyzer eval themes``);
+"differs from stance" is the share of predicted theme polarities that differ from the
+comment's predicted stance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+from analyzer.evaluation.devset import load_devset
+from analyzer.evaluation.themes import evaluate_themes
+from training.common import read_jsonl
+
+DEVSETS = ROOT / "data" / "devsets"
+TIERS = {"default": ("themes.hybrid.v1", "sentiment.linear.v1"),
+         "accurate": ("themes.e5.v1", "sentiment.ensemble.v1")}
+
+
+def load_sets(shared: str) -> dict[str, list[dict]]:
+    return {"drama_dev (real drama, held-out dramas)": load_devset(DEVSETS / "drama_dev.labels.jsonl", shared, on_error="raise"),
+            "comments_dev (real, variety show)": load_devset(DEVSETS / "comments_dev.labels.jsonl", shared, on_error="raise"),
+            "drama_proxy (written)": read_jsonl(DEVSETS / "drama_proxy.jsonl")}
+
+
+def score(records: list[dict], tier: tuple[str, str], polarity) -> dict:
+    result = evaluate_themes(records, *tier, errors=True, polarity=polarity)
+    confusions = [{k: v for k, v in c.items() if k != "examples"} for c in result["errors"]["polarity"]]  # no texts
+    return {"accuracy": round(result["polarity_accuracy"], 4), "pairs": result["polarity_pairs"],
+            "confusions": confusions}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiers", default="default")
+    ap.add_argument("--polarity", default="polarity.clause.v1")
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "aspect-polarity" / "results.md")
+    args = ap.parse_args()
+    sets = load_sets(args.shared)
+    lines = ["# Aspect-polarity agreement, before / after `polarity.clause.v1`", "",
+             f"`python -m training.aspect_polarity.evaluate --tiers {args.tiers}`: agreement with the labels on the "
+             "themes both the labels and the model found; both columns from the same run on the same rows.", "",
+             "| set | rows | tier | pairs | before (`polarity=None`) | after (`polarity.clause.v1`) |",
+             "|---|---:|---|---:|---:|---:|"]
+    out = {}
+    for tier in args.tiers.split(","):
+        for name, records in sets.items():
+            before, after = score(records, TIERS[tier], None), score(records, TIERS[tier], args.polarity)
+            out[f"{tier} / {name}"] = {"before": before, "after": after}  # no timings: reruns are byte-identical
+            lines.append(f"| {name} | {len(records)} | {tier} | {after['pairs']} | {before['accuracy']:.3f} | "
+                         f"{after['accuracy']:.3f} |")
+            print(lines[-1], flush=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Training and evaluation of models/devsets/ (see its card.md)."""

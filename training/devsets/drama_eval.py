@@ -1,0 +1,90 @@
+"""Score the model tiers on the held-out real drama comments (data/devsets/drama_dev.labels.jsonl).
+
+    python -m training.devsets.drama_eval [--tiers default,accurate] [--out models/devsets/drama_dev_results.md]
+
+Texts are joined from ../shared/data at run time (the label file holds none). Every tier is
+scored on the same rows in the same run: theme / intent micro-F1, stance macro-F1 (with the
+per-language breakdown) and aspect-polarity agreement (on the themes both the labels and the
+model found), next to the issue's bars.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+from analyzer.evaluation.devset import load_devset
+from analyzer.evaluation.themes import evaluate_themes
+
+LABELS = ROOT / "data" / "devsets" / "drama_dev.labels.jsonl"
+TIERS = {"default": ("themes.hybrid.v1", "sentiment.linear.v1"),
+         "accurate": ("themes.e5.v1", "sentiment.ensemble.v1")}
+BARS = {"theme_micro_f1": 0.75, "intent_micro_f1": 0.65, "stance_macro_f1": 0.75, "polarity_accuracy": 0.80}
+
+
+def per_language_stance(records: list[dict], tier: tuple[str, str]) -> dict[str, dict]:
+    by_lang = defaultdict(list)
+    for r in records:
+        by_lang[r.get("lang") or "und"].append(r)
+    return {lang: {"n": len(rows), "stance_macro_f1": evaluate_themes(rows, *tier)["stance_macro_f1"]}
+            for lang, rows in sorted(by_lang.items()) if len(rows) >= 20}
+
+
+def score(records: list[dict], tier: tuple[str, str]) -> dict:
+    started = time.perf_counter()
+    result = evaluate_themes(records, *tier)
+    out = {k: result[k] for k in ("theme_micro_f1", "theme_macro_f1", "intent_micro_f1", "stance_macro_f1",
+                                  "stance_accuracy", "polarity_accuracy", "polarity_pairs")}
+    out["themes"] = {k: round(v["f1"], 3) for k, v in result["themes"].items() if v["support"]}
+    out["languages"] = per_language_stance(records, tier)
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def render(results: dict, n: int, counts: dict) -> str:
+    lines = ["# Real drama comments, held-out dramas: scores per tier", "",
+             f"`python -m training.devsets.drama_eval` on {n} rows of `data/devsets/drama_dev.labels.jsonl` "
+             f"(languages: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}). Dramas no model trained on: "
+             "see `training/devsets/drama_split.py`.", "",
+             "| tier (themes + stance) | theme micro-F1 | intent micro-F1 | stance macro-F1 | aspect polarity |",
+             "|---|---:|---:|---:|---:|",
+             "| bar (issue #13) | " + " | ".join(f">= {v:.2f}" for v in BARS.values()) + " |"]
+    for name, r in results.items():
+        theme, stance = TIERS[name]
+        lines.append(f"| {name} (`{theme}` + `{stance}`) | {r['theme_micro_f1']:.3f} | {r['intent_micro_f1']:.3f} | "
+                     f"{r['stance_macro_f1']:.3f} | {r['polarity_accuracy']:.3f} ({r['polarity_pairs']} pairs) |")
+    lines += ["", "Stance macro-F1 per language (>= 20 rows):", "",
+              "| tier | " + " | ".join(next(iter(results.values()))["languages"]) + " |",
+              "|---|" + "---:|" * len(next(iter(results.values()))["languages"])]
+    for name, r in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{v['stance_macro_f1']:.3f} (n={v['n']})" for v in r["languages"].values()) + " |")
+    lines += ["", "Theme F1 per label:", "", "| tier | " + " | ".join(next(iter(results.values()))["themes"]) + " |",
+              "|---|" + "---:|" * len(next(iter(results.values()))["themes"])]
+    for name, r in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in r["themes"].values()) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiers", default=",".join(TIERS))
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "devsets" / "drama_dev_results.md")
+    args = ap.parse_args()
+    records = load_devset(LABELS, args.shared, on_error="raise")
+    counts: dict[str, int] = defaultdict(int)
+    for r in records:
+        counts[r.get("lang") or "und"] += 1
+    results = {name: score(records, TIERS[name]) for name in args.tiers.split(",")}
+    args.out.write_text(render(results, len(records), counts), encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(args.out.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()

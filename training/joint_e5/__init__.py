@@ -1,0 +1,1 @@
+"""Training and evaluation of models/joint-e5/ (see its card.md)."""

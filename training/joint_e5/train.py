@@ -1,0 +1,337 @@
+"""Train the joint model: LoRA on multilingual-e5-small + four heads (stance, themes, intents,
+per-theme aspect polarity), all from one encoder pass.
+
+    nice -n 5 python -m training.joint_e5.train [--stance-per-group 100] [--theme-epochs 1]
+        [--max-len 96] [--max-minutes 25] [--device cpu|cuda] [--out analyzer/_models/joint-e5]
+
+Data (training rows only; the dev sets are never read except by the overlap checks of the
+loaders): the theme-labelled real comments of every data/trainsets batch (joined from
+../shared/data; each carries stance, themes, intents and aspect polarity), the written
+drama comments and cue rows of models/themes-hybrid, and the stance rows of the shared
+sets (at most ``--stance-per-group`` per (source, language), labels balanced, as
+training/sentiment_e5/data.py samples them, less the ensemble's held-out rows) plus the
+drama stance cues. One seventh of the scored theme rows (by a hash of the text) is kept
+out of training as the tuning split: the theme and intent thresholds are chosen there.
+
+Losses (training/joint_e5/joint.py): stance cross-entropy with row weights that make every
+group (source x language; each real-comment domain one group) and every label inside it
+weigh the same; themes + intents binary cross-entropy with per-label positive weights
+sqrt(neg/pos) (capped at 10) over the rows that have theme labels; aspect polarity
+cross-entropy per theme, only where the label gives that theme a polarity, class-balanced.
+The sum is minimised with AdamW (LoRA lr 3e-4, heads 3e-3), 6% warm-up then linear decay.
+
+Start: the LoRA adapter and stance head of sentiment.e5.v1 (``--init auto``), theme and
+polarity heads from zero; the adapter learns in the top ``--train-layers`` layers only (the
+lower layers keep sentiment.e5.v1's adapter, and backward stops above them: ~2x cheaper). Heads read ``SCALE * embedding`` (folded into the saved weights).
+``--max-minutes`` stops the pass early (rows are shuffled, so the rows seen are a uniform
+sample) and then tunes and saves: the CPU run stays bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parents[2] / "models" / "joint-e5"  # its card and runs
+ROOT = HERE.parents[1]
+
+from training.joint_e5 import joint
+from analyzer.backends.encoder import resolve_encoder
+from analyzer.backends.joint_e5 import HEADS, POLARITY_THEMES, default_model_dir
+from analyzer.backends.lora import TARGETS, has_adapter, load_adapter, save_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head, mean_pool
+from analyzer.schema import INTENTS, SENTIMENT_LABELS
+
+from training.sentiment_e5 import finetune as FT
+SD = FT.data
+from training.themes_hybrid import train as HT
+SEED = 13
+SCALE = 20.0
+THRESHOLDS = tuple(np.round(np.arange(0.2, 0.9, 0.05), 2))
+THEME_COLS = [k for k, h in enumerate(HEADS) if h not in INTENTS]
+INTENT_COLS = [HEADS.index(i) for i in INTENTS]
+
+
+def is_tuning(text: str) -> bool:
+    return zlib.crc32(f"joint{SEED}:{text}".encode()) % 7 == 0
+
+
+def theme_rows(shared: str) -> tuple[list[dict], list[dict]]:
+    """(training rows, tuning rows) from the theme-labelled records; group = their domain."""
+    real, drama, synthetic = HT.load_records(shared)
+    train, tune = [], []
+    for kind, records in (("real", real), ("written", drama), ("cues", synthetic)):
+        for r in records:
+            group = "real_drama" if kind == "real" and HT.is_real_drama(r) else f"themes_{kind}"
+            row = {"text": r["text"], "lang": r.get("lang") or "und", "stance": r.get("stance"), "group": group,
+                   "labels": set(r.get("themes") or ()) | set(r.get("intents") or ()),
+                   "theme_polarity": r.get("theme_polarity") or {}}
+            (tune if kind != "cues" and is_tuning(r["text"]) else train).append(row)
+    return train, tune
+
+
+def stance_rows(per_group: int, taken: set[str]) -> list[dict]:
+    sampled, _ = SD.load(per_group)
+    return [{"text": r.text, "lang": r.lang, "stance": r.label, "labels": None, "theme_polarity": {},
+             "group": r.source if r.source == "drama_cues" else f"{r.source}:{r.lang}"}
+            for r in sampled if not SD.ensemble_holdout(r) and r.text not in taken]
+
+
+def read_packed(path: str, per_group: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """(stance, theme, tuning) rows as pack.py wrote them for a machine without ../shared/data."""
+    from training.common import read_jsonl
+
+    rows = read_jsonl(path)
+    for r in rows:
+        r["labels"] = set(r["labels"]) if r["labels"] is not None else None
+    stance = [r for r in rows if r["part"] == "stance" and per_group in r["per_group"]]
+    if not stance:
+        raise SystemExit(f"{path} holds no stance rows for --stance-per-group {per_group}; rerun pack.py with it.")
+    return stance, [r for r in rows if r["part"] == "themes"], [r for r in rows if r["part"] == "tuning"]
+
+
+def stance_weights(rows: list[dict]) -> np.ndarray:
+    """Every group and every label inside it weigh the same (rows without stance: 0)."""
+    has = [r for r in rows if r["stance"] in SENTIMENT_LABELS]
+    per_label = Counter((r["group"], r["stance"]) for r in has)
+    n_labels = Counter(g for g, _ in per_label)
+    w = np.array([1.0 / (n_labels[r["group"]] * per_label[(r["group"], r["stance"])])
+                  if r["stance"] in SENTIMENT_LABELS else 0.0 for r in rows])
+    return (w / w[w > 0].mean()).astype(np.float32)
+
+
+def loss_weights(torch, rows: list[dict], device: str) -> dict:
+    y = joint.targets(rows)
+    stance_counts = np.bincount(y["stance"][y["stance"] >= 0], minlength=3)
+    pol = y["polarity"][y["polarity"] >= 0]
+    arrays = {"stance_class": np.ones(3, dtype=np.float32),  # balanced through the row weights
+              "pos_weight": joint.pos_weights(y["labels"][y["has_labels"]]),
+              "polarity_class": joint.class_weights(np.bincount(pol, minlength=3))}
+    print(f"stance labels {stance_counts.tolist()}, polarity labels {np.bincount(pol, minlength=3).tolist()}", flush=True)
+    return {k: torch.tensor(v, device=device) for k, v in arrays.items()}
+
+
+class Heads:
+    """The four heads as torch parameters over ``SCALE * normalized embedding``."""
+
+    def __init__(self, torch, dim: int, init_stance: dict | None, device: str) -> None:
+        def param(shape, value=None):
+            t = torch.zeros(shape) if value is None else torch.tensor(value, dtype=torch.float32)
+            return torch.nn.Parameter(t.to(device))
+
+        sw = init_stance["W"] / SCALE if init_stance else None
+        self.p = {"stance_W": param((dim, 3), sw), "stance_b": param((3,), init_stance["b"] if init_stance else None),
+                  "labels_W": param((dim, len(HEADS))), "labels_b": param((len(HEADS),), np.full(len(HEADS), -2.0)),
+                  "polarity_W": param((dim, 3 * len(POLARITY_THEMES))), "polarity_b": param((3 * len(POLARITY_THEMES),))}
+
+    def __call__(self, z) -> dict:
+        x = z * SCALE
+        p = self.p
+        return {"stance": x @ p["stance_W"] + p["stance_b"], "labels": x @ p["labels_W"] + p["labels_b"],
+                "polarity": (x @ p["polarity_W"] + p["polarity_b"]).reshape(len(z), len(POLARITY_THEMES), 3)}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Weights over the plain normalized embedding (SCALE folded into W)."""
+        out = {k: v.detach().float().cpu().numpy() for k, v in self.p.items()}
+        for k in ("stance_W", "labels_W", "polarity_W"):
+            out[k] = out[k] * SCALE
+        return {k: v.astype(np.float32) for k, v in out.items()}
+
+
+def init_lora(wrappers: dict, folder: Path) -> None:
+    """Start from a saved adapter (scale folded into B, so B is divided by it back)."""
+    import torch
+
+    saved = load_adapter(folder)
+    with torch.no_grad():
+        for name, w in wrappers.items():
+            a, b = saved[name]
+            w.A.copy_(torch.from_numpy(a))
+            w.B.copy_(torch.from_numpy(b / w.scale))
+
+
+def embed(torch, model, tok, texts: list[str], max_len: int, device: str, autocast: bool, batch: int = 32):
+    """Normalized pooled embeddings as training computes them (a torch tensor)."""
+    F = torch.nn.functional
+    ids = tok(["query: " + t[: SD.TRAIN_CHARS] for t in texts], truncation=True, max_length=max_len, verbose=False)["input_ids"]
+    out = []
+    for start in range(0, len(ids), batch):
+        arr, mask = FT.pad(ids[start:start + batch], tok.pad_token_id)
+        x, m = torch.from_numpy(arr).to(device), torch.from_numpy(mask).to(device)
+        with torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=autocast):
+            hidden = model(input_ids=x, attention_mask=m).last_hidden_state
+        out.append(F.normalize(mean_pool(hidden, m), dim=-1))
+    return torch.cat(out)
+
+
+def micro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = float((y * pred).sum())
+    fp, fn = float(((1 - y) * pred).sum()), float((y * (1 - pred)).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def tune(probs: np.ndarray, y: np.ndarray) -> dict:
+    """One theme and one intent threshold maximising micro-F1 on the tuning rows."""
+    out = {}
+    for kind, cols in (("theme", THEME_COLS), ("intent", INTENT_COLS)):
+        scores = {t: micro_f1(y[:, cols], (probs[:, cols] >= t).astype(float)) for t in THRESHOLDS}
+        best = max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
+        out[kind] = {"threshold": float(best), "micro_f1": round(scores[best], 4)}
+    return out
+
+
+def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    f1 = []
+    for k in range(3):
+        tp = int(((gold == k) & (pred == k)).sum())
+        fp, fn = int(((gold != k) & (pred == k)).sum()), int(((gold == k) & (pred != k)).sum())
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1))
+
+
+def tuning_scores(torch, model, tok, heads: Heads, rows: list[dict], args, autocast: bool) -> dict:
+    model.eval()
+    with torch.no_grad():
+        out = heads(embed(torch, model, tok, [r["text"] for r in rows], args.max_len, args.device, autocast))
+    y = joint.targets(rows)
+    probs = torch.sigmoid(out["labels"]).cpu().numpy()
+    result = tune(probs, y["labels"])
+    keep = y["stance"] >= 0
+    result["stance_macro_f1"] = round(macro_f1(y["stance"][keep], out["stance"].argmax(-1).cpu().numpy()[keep]), 4)
+    pol, keep = out["polarity"].argmax(-1).cpu().numpy(), y["polarity"] >= 0
+    result["polarity_accuracy"] = round(float((pol[keep] == y["polarity"][keep]).mean()), 4)
+    result["n"] = len(rows)
+    return result
+
+
+def save(out: Path, wrappers: dict, heads: Heads, meta: dict) -> None:
+    adapter = {}
+    for name, w in wrappers.items():
+        adapter[f"{name}.lora_A"] = w.A.detach().float().cpu().numpy()
+        adapter[f"{name}.lora_B"] = (w.B.detach().float() * w.scale).cpu().numpy()
+    save_adapter(out, adapter, {k: meta[k] for k in ("base", "rank", "alpha", "targets", "seed")} | {"scale_folded": True})
+    tmp = out / "weights.tmp.npz"
+    np.savez(tmp, **heads.arrays())
+    tmp.replace(out / "weights.npz")
+    (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stance-per-group", type=int, default=100)
+    ap.add_argument("--theme-epochs", type=int, default=1)
+    ap.add_argument("--max-len", type=int, default=64)
+    ap.add_argument("--max-minutes", type=float, default=25.0)
+    ap.add_argument("--train-layers", type=int, default=4, help="LoRA learns in the top N layers (12: all)")
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--alpha", type=float, default=32.0)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--head-lr", type=float, default=3e-3)
+    ap.add_argument("--init", default="auto", help="auto: sentiment.e5.v1's adapter and stance head; none: fresh")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", default=str(default_model_dir()))
+    ap.add_argument("--encoder", default=None, help="an encoder folder (default: the built e5-small)")
+    ap.add_argument("--rows", default=None, help="rows.jsonl.gz from pack.py instead of ../shared/data")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    import torch
+    import transformers
+
+    from analyzer.backends.sentiment_e5 import cpu_has_bf16
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(args.threads)
+    autocast = args.device.startswith("cuda") or cpu_has_bf16(torch)
+    if args.rows:
+        stance, train_themes, tune_rows = read_packed(args.rows, args.stance_per_group)
+    else:
+        train_themes, tune_rows = theme_rows(args.shared)
+        stance = stance_rows(args.stance_per_group, {r["text"] for r in train_themes + tune_rows})
+    rows = stance + train_themes
+    weights = stance_weights(rows)
+    print(f"{len(stance)} stance rows, {len(train_themes)} theme rows, {len(tune_rows)} tuning rows", flush=True)
+
+    ref, local_only = resolve_encoder(args.encoder)
+    tok = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only)
+    model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, add_pooling_layer=False)
+    wrappers = FT.add_lora(torch, model, args.rank, args.alpha)
+    init = args.init == "auto" and has_adapter(HEAD_DIR)
+    if init:
+        init_lora(wrappers, HEAD_DIR)
+    for name, w in wrappers.items():  # only the top layers learn: backward stops below them
+        if int(name.split(".")[2]) < model.config.num_hidden_layers - args.train_layers:
+            w.A.requires_grad_(False)
+            w.B.requires_grad_(False)
+    model.to(args.device).train()
+    heads = Heads(torch, int(model.config.hidden_size), load_head(HEAD_DIR) if init else None, args.device)
+    lw = loss_weights(torch, rows, args.device)
+
+    ids = tok(["query: " + r["text"][: SD.TRAIN_CHARS] for r in rows], truncation=True, max_length=args.max_len,
+              verbose=False)["input_ids"]
+    index = list(range(len(stance))) + list(range(len(stance), len(rows))) * args.theme_epochs
+    lengths = [len(ids[i]) for i in index]
+    plan = [[index[j] for j in b] for b in FT.batches(lengths, args.batch_size, SEED)]
+    lora_params = [p for w in wrappers.values() for p in (w.A, w.B) if p.requires_grad]
+    opt = torch.optim.AdamW([{"params": lora_params, "lr": args.lr, "weight_decay": 0.01},
+                             {"params": list(heads.p.values()), "lr": args.head_lr, "weight_decay": 0.0}])
+    warm = max(1, int(0.06 * len(plan)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (len(plan) - s) / (len(plan) - warm))))
+    F = torch.nn.functional
+    started, seen, step = time.time(), 0, 0
+    for step, batch in enumerate(plan):
+        if time.time() - started > args.max_minutes * 60:
+            print(f"time cap: stopped after {step} of {len(plan)} steps", flush=True)
+            break
+        arr, mask = FT.pad([ids[i] for i in batch], tok.pad_token_id)
+        x, m = torch.from_numpy(arr).to(args.device), torch.from_numpy(mask).to(args.device)
+        with torch.autocast("cuda" if args.device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=autocast):
+            hidden = model(input_ids=x, attention_mask=m).last_hidden_state
+        out = heads(F.normalize(mean_pool(hidden, m), dim=-1))
+        y = {k: torch.from_numpy(v).to(args.device) for k, v in joint.targets([rows[i] for i in batch]).items()}
+        losses = joint.joint_loss(torch, out, y, {**lw, "stance_row": torch.from_numpy(weights[batch]).to(args.device)})
+        opt.zero_grad()
+        losses["total"].backward()
+        torch.nn.utils.clip_grad_norm_(lora_params, 1.0)
+        opt.step()
+        sched.step()
+        seen += len(batch)
+        if step % 25 == 0:
+            print(f"step {step + 1}/{len(plan)} " + " ".join(f"{k} {float(v.detach()):.3f}" for k, v in losses.items())
+                  + f" {seen / (time.time() - started):.1f} rows/s", flush=True)
+    else:
+        step = len(plan)
+    seconds = round(time.time() - started, 1)
+    tuned = tuning_scores(torch, model, tok, heads, tune_rows, args, autocast)
+    print(f"tuning split: {tuned}", flush=True)
+    thresholds = {h: tuned["intent" if h in INTENTS else "theme"]["threshold"] for h in HEADS}
+    meta = {"base": "intfloat/multilingual-e5-small", "prefix": "query: ", "pooling": "mean, L2-normalized",
+            "dim": int(model.config.hidden_size), "heads": list(HEADS), "polarity_themes": list(POLARITY_THEMES),
+            "labels": list(SENTIMENT_LABELS), "thresholds": thresholds, "rank": args.rank, "alpha": args.alpha,
+            "targets": list(TARGETS), "train_layers": args.train_layers, "seed": SEED, "init": "sentiment.e5.v1 adapter + stance head" if init else "fresh",
+            "train_rows": {"stance": len(stance), "themes": len(train_themes), "tuning": len(tune_rows)},
+            "rows_seen": seen, "steps_done": step, "steps_planned": len(plan), "train_seconds": seconds,
+            "device": args.device, "threads": args.threads, "max_len": args.max_len, "batch_size": args.batch_size,
+            "lr": args.lr, "head_lr": args.head_lr, "stance_per_group": args.stance_per_group,
+            "theme_epochs": args.theme_epochs, "tuning": tuned, **HT.labels_info()}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save(out, wrappers, heads, meta)
+    print(f"done: {seen} rows in {seconds} s ({seen / max(seconds, 1e-9):.1f} rows/s); wrote {out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Training and evaluation of models/langid/ (see its card.md)."""

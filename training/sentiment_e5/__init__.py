@@ -1,0 +1,1 @@
+"""Training and evaluation of models/sentiment-e5/ (see its card.md)."""

@@ -1,0 +1,1 @@
+"""Training and evaluation of models/sentiment-ensemble/ (see its card.md)."""

@@ -1,0 +1,1 @@
+"""Training and evaluation of models/sentiment-linear/ (see its card.md)."""

@@ -1,0 +1,204 @@
+"""Train sentiment.linear.v1 (hashed n-grams + multinomial logistic regression).
+
+    OMP_NUM_THREADS=1 python -m training.sentiment_linear.train [--select-c] [--out DIR]
+
+Writes weights.npz (float16, no pickle), meta.json and backend.json into
+analyzer/_models/sentiment-linear/ (the artifact shipped with the package).
+Needs scikit-learn (dev dependency); inference needs numpy only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+
+from analyzer.backends.text_features import HashingFeaturizer, to_csr
+from analyzer.schema import SENTIMENT_LABELS
+from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, WRITTEN_SOURCE, Row, excluded_texts,
+                     STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
+
+OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
+CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
+DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
+SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
+FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain"}  # per-row weights, outside the group scheme
+CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
+C_GRID = (1.0, 3.0, 10.0)
+DEFAULT_C = 3.0
+
+
+def normalized(featurizer: HashingFeaturizer, texts: list[str]) -> list[str]:
+    out: list[str] = []
+    for i in range(0, len(texts), 20_000):
+        out += featurizer.normalize_joined(texts[i:i + 20_000]).split("\x00")
+    return [t.strip(" ") for t in out]
+
+
+def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row]) -> list[Row]:
+    """Drop train rows whose normalized text is in dev or in the real-comment dev set,
+    and repeated (text, label) pairs."""
+    dev_texts = set(normalized(featurizer, [r.text for r in dev] + excluded_texts()))
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for row, norm in zip(train, normalized(featurizer, [r.text for r in train])):
+        key = (norm, row.label)
+        if norm in dev_texts or key in seen or not norm:
+            continue
+        seen.add(key)
+        kept.append(row)
+    return kept
+
+
+def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float],
+               batches: tuple[Path, ...] = STANCE_BATCHES) -> tuple[list[Row], list[Row], list[Row]]:
+    """(shared train rows + cues, in-domain comments (real, then written drama ones), shared dev rows). Shared rows
+    with the text of an in-domain comment are dropped (its stance label wins); in-domain
+    rows whose text is in the shared dev split are dropped too."""
+    from dataclasses import replace
+
+    train, dev = load_split()
+    train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
+    domain = clean_train(featurizer, read_domain(labels=batches) + read_written(), dev)
+    domain_texts = set(normalized(featurizer, [r.text for r in domain]))
+    train = clean_train(featurizer, train, dev)
+    train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
+    return train + refuse_proxy_overlap(read_cues(CUES)), refuse_proxy_overlap(domain), dev
+
+
+def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
+                   domain_weight: float = DOMAIN_WEIGHT) -> np.ndarray:
+    """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside.
+    Cues and in-domain comments get a fixed weight each (mean shared row = 1)."""
+    groups = Counter((r.source, r.lang) for r in rows if r.source not in FIXED)
+    classes = Counter((r.source, r.lang, r.label) for r in rows if r.source not in FIXED)
+    n_classes = Counter((s, lang) for s, lang, _ in classes)
+    weights = np.empty(len(rows), dtype=np.float64)
+    fixed = np.array([r.source in FIXED for r in rows])
+    for i, r in enumerate(rows):
+        if r.source in FIXED:
+            weights[i] = cue_weight if r.source == "drama_cues" else domain_weight
+            continue
+        n = groups[(r.source, r.lang)]
+        balance = n / (n_classes[(r.source, r.lang)] * classes[(r.source, r.lang, r.label)])
+        weights[i] = r.weight * math.sqrt(n) / n * min(max(balance, 1 / CLASS_CLIP), CLASS_CLIP)
+    weights[~fixed] /= weights[~fixed].mean()
+    return weights
+
+
+def featurize(featurizer: HashingFeaturizer, texts: list[str]):
+    from scipy import sparse
+
+    blocks = [to_csr(featurizer.transform(texts[i:i + 20_000]), featurizer.n_features)
+              for i in range(0, len(texts), 20_000)]
+    return sparse.vstack(blocks).tocsr()
+
+
+def fit(x, y: np.ndarray, w: np.ndarray, c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=400, tol=1e-4)
+    model.fit(x, y, sample_weight=w)
+    return model
+
+
+def mean_lang_f1(model, x, rows: list[Row]) -> float:
+    from sklearn.metrics import f1_score
+
+    pred = model.predict(x)
+    gold = np.array([SENTIMENT_LABELS.index(r.label) for r in rows])
+    langs = np.array([r.lang for r in rows])
+    scores = []
+    for lang in sorted(set(langs)):
+        m = langs == lang
+        scores.append(f1_score(gold[m], pred[m], labels=sorted(set(gold[m])), average="macro"))
+    return float(np.mean(scores))
+
+
+def select_c(featurizer: HashingFeaturizer, rows: list[Row], w: np.ndarray) -> float:
+    """Pick C on an inner split of the TRAIN rows (never the dev rows)."""
+    import zlib
+
+    inner = np.array([zlib.crc32(f"inner{SEED}:{r.text}".encode()) % 10 == 0 and r.source != "drama_cues"
+                      for r in rows])
+    x = featurize(featurizer, [r.text for r in rows])
+    y = np.array([SENTIMENT_LABELS.index(r.label) for r in rows])
+    held = [r for r, m in zip(rows, inner) if m]
+    best, best_c = -1.0, DEFAULT_C
+    for c in C_GRID:
+        model = fit(x[~inner], y[~inner], w[~inner], c)
+        score = mean_lang_f1(model, x[inner], held)
+        print(f"  C={c:<5} inner mean per-language macro-F1 {score:.4f}", flush=True)
+        if score > best:
+            best, best_c = score, c
+    return best_c
+
+
+def write_artifact(out: Path, featurizer: HashingFeaturizer, model, info: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    order = [list(model.classes_).index(k) for k in range(3)]
+    weights = model.coef_[order].astype(np.float16)
+    bias = model.intercept_[order].astype(np.float32)
+    np.savez_compressed(out / "weights.npz", weights=weights, bias=bias)
+    meta = {"name": "sentiment.linear.v1", "labels": list(SENTIMENT_LABELS),
+            "features": featurizer.to_dict(), "training": info}
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / "backend.json").write_text(json.dumps({"factory": "sentiment.linear.v1"}) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--all-batches", action="store_true",
+                        help="train on every labelling batch in data/trainsets (the shipped model: the first two)")
+    parser.add_argument("--c", type=float, default=None, help=f"L2 inverse strength (default {DEFAULT_C})")
+    parser.add_argument("--select-c", action="store_true", help=f"choose C from {C_GRID} on an inner train split")
+    parser.add_argument("--n-features", type=int, default=1 << 20)
+    parser.add_argument("--cue-weight", type=float, default=CUE_WEIGHT, help="weight of one hand-written cue")
+    parser.add_argument("--domain-weight", type=float, default=DOMAIN_WEIGHT,
+                        help="weight of one labelled real comment from data/trainsets (0 leaves them out)")
+    parser.add_argument("--source-weight", action="append", default=[], metavar="SOURCE=W",
+                        help="override a source's weight (repeatable)")
+    args = parser.parse_args()
+
+    source_weights = dict(SOURCE_WEIGHTS)
+    source_weights.update({k: float(v) for k, v in (item.split("=", 1) for item in args.source_weight)})
+    featurizer = HashingFeaturizer(n_features=args.n_features)
+    t0 = time.perf_counter()
+    batches = TRAINSET_BATCHES if args.all_batches else STANCE_BATCHES
+    train, domain, dev = build_rows(featurizer, source_weights, batches)
+    train += domain if args.domain_weight > 0 else []
+    w = sample_weights(train, args.cue_weight, args.domain_weight)
+    print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
+    c = args.c or (select_c(featurizer, train, w) if args.select_c else DEFAULT_C)
+    x = featurize(featurizer, [r.text for r in train])
+    y = np.array([SENTIMENT_LABELS.index(r.label) for r in train])
+    print(f"features {x.shape} nnz {x.nnz}; fitting C={c} ({time.perf_counter() - t0:.0f}s)", flush=True)
+    model = fit(x, y, w, c)
+    import sklearn
+
+    info = {
+        "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial",
+        "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
+        "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
+        "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
+                       " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)",
+        "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
+        "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
+                    for s, (k, wt, f) in SOURCES.items()},
+        "train_rows": dict(Counter(f"{r.source}/{r.lang}" for r in train)),
+        "dev_rows": dict(Counter(f"{r.source}/{r.lang}" for r in dev)),
+    }
+    write_artifact(args.out, featurizer, model, info)
+    print(f"wrote {args.out} in {time.perf_counter() - t0:.0f}s (iterations {info['iterations']})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Training and evaluation of models/themes-hybrid/ (see its card.md)."""

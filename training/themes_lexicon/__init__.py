@@ -1,0 +1,1 @@
+"""Training and evaluation of models/themes-lexicon/ (see its card.md)."""
