@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,34 @@ def test_module_imports(name):
     pytest.importorskip("sklearn")  # the training extra
     module = importlib.import_module(name)
     assert module.__name__ == name
+
+
+# --- one layout for results: models/<name>/card.md + models/<name>/runs/<date>-<tag>.json -----
+
+RUN_NAME = r"\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.(json|md)"
+ARTIFACTS = {"sentiment-e5/frozen-head"}  # the frozen-encoder head fine-tuning starts from
+
+
+def test_every_model_folder_has_a_card_and_only_runs_beside_it():
+    import re
+
+    odd = []
+    for folder in sorted(p for p in (ROOT / "models").iterdir() if p.is_dir()):
+        if not (folder / "card.md").is_file():
+            odd.append(f"{folder.name}: no card.md")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = path.relative_to(folder).as_posix()
+            if rel == "card.md" or any(f"{folder.name}/{rel}".startswith(a + "/") for a in ARTIFACTS):
+                continue
+            if not re.fullmatch("runs/" + RUN_NAME, rel):
+                odd.append(f"{folder.name}/{rel}")
+    assert odd == []
+
+
+def test_runs_parse_and_md_runs_are_linked_from_their_card():
+    for path in sorted((ROOT / "models").glob("*/runs/*")):
+        if path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        else:
+            card = (path.parents[1] / "card.md").read_text(encoding="utf-8")
+            assert f"runs/{path.name}" in card, f"{path} is not linked from its card"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,15 @@ DRAMA_PROXY = DEVSETS / "drama_proxy.jsonl"
 def model_dir(name: str) -> Path:
     """``models/<name>``: the card and runs of one model (``"sentiment-linear"``)."""
     return MODELS / name
+
+
+def run_path(name: str, tag: str, suffix: str = ".json") -> Path:
+    """``models/<name>/runs/<UTC date>-<tag><suffix>``: where one run's results go (the one
+    layout for results; a rendering for the card, if any, takes the same stem and ``.md``)."""
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    folder = MODELS / name / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{day}-{tag}{suffix}"
 
 
 def read_jsonl(path: str | Path, skip: frozenset[int] = frozenset()) -> list[dict]:

@@ -1,6 +1,6 @@
 """Aspect-polarity agreement before/after polarity.clause.v1 on the held-out sets, same run.
 
-    python -m training.aspect_polarity.evaluate [--tiers default] [--polarity polarity.clause.v1] [--out models/aspect-polarity/results.md]
+    python -m training.aspect_polarity.evaluate [--tiers default] [--polarity polarity.clause.v1] [--out models/aspect-polarity/runs/DATE-evaluate.md]
 
 Sets: the real drama dev set (data/devsets/drama_dev.labels.jsonl, held-out dramas), the
 real-comment dev set (comments_dev.labels.jsonl) and the written drama proxy set
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 from analyzer.evaluation.devset import load_devset
 from analyzer.evaluation.themes import evaluate_themes
-from training.common import read_jsonl
+from training.common import read_jsonl, run_path
 
 DEVSETS = ROOT / "data" / "devsets"
 TIERS = {"default": ("themes.hybrid.v1", "sentiment.linear.v1"),
@@ -47,8 +47,9 @@ def main() -> None:
     ap.add_argument("--tiers", default="default")
     ap.add_argument("--polarity", default="polarity.clause.v1")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
-    ap.add_argument("--out", type=Path, default=ROOT / "models" / "aspect-polarity" / "results.md")
+    ap.add_argument("--out", type=Path, default=None, help="the .md (JSON beside it); default models/aspect-polarity/runs/<today>-evaluate.md")
     args = ap.parse_args()
+    args.out = args.out or run_path("aspect-polarity", "evaluate", ".md")
     sets = load_sets(args.shared)
     lines = ["# Aspect-polarity agreement, before / after `polarity.clause.v1`", "",
              f"`python -m training.aspect_polarity.evaluate --tiers {args.tiers}`: agreement with the labels on the "

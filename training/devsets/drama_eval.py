@@ -1,6 +1,6 @@
 """Score the model tiers on the held-out real drama comments (data/devsets/drama_dev.labels.jsonl).
 
-    python -m training.devsets.drama_eval [--tiers default,accurate] [--out models/devsets/drama_dev_results.md]
+    python -m training.devsets.drama_eval [--tiers default,accurate] [--out models/devsets/runs/DATE-drama-eval.md]
 
 Texts are joined from ../shared/data at run time (the label file holds none). Every tier is
 scored on the same rows in the same run: theme / intent micro-F1, stance macro-F1 (with the
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 from analyzer.evaluation.devset import load_devset
 from analyzer.evaluation.themes import evaluate_themes
+from training.common import run_path
 
 LABELS = ROOT / "data" / "devsets" / "drama_dev.labels.jsonl"
 TIERS = {"default": ("themes.hybrid.v1", "sentiment.linear.v1"),
@@ -74,12 +75,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiers", default=",".join(TIERS))
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
-    ap.add_argument("--out", type=Path, default=ROOT / "models" / "devsets" / "drama_dev_results.md")
+    ap.add_argument("--out", type=Path, default=None, help="the .md (JSON beside it); default models/devsets/runs/<today>-drama-eval.md")
     args = ap.parse_args()
     records = load_devset(LABELS, args.shared, on_error="raise")
     counts: dict[str, int] = defaultdict(int)
     for r in records:
         counts[r.get("lang") or "und"] += 1
+    args.out = args.out or run_path("devsets", "drama-eval", ".md")
     results = {name: score(records, TIERS[name]) for name in args.tiers.split(",")}
     args.out.write_text(render(results, len(records), counts), encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

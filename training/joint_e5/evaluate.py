@@ -1,7 +1,7 @@
 """Score the joint model side by side with the accurate and the fast tier, in one run.
 
     nice -n 5 python -m training.joint_e5.evaluate [--model analyzer/_models/joint-e5]
-        [--tiers joint,accurate,default] [--stance-dev-per-group 60] [--out models/joint-e5/results]
+        [--tiers joint,accurate,default] [--stance-dev-per-group 60] [--out models/joint-e5/runs/DATE-compare.json]
 
 Sets (none trained or tuned on): the held-out real drama comments
 (data/devsets/drama_dev.labels.jsonl), the hand-labelled dev comments
@@ -33,7 +33,7 @@ from analyzer.evaluation.devset import load_devset
 from analyzer.evaluation.themes import evaluate_themes
 from analyzer.registry import select_backend
 from analyzer.schema import SENTIMENT_LABELS
-from training.common import DRAMA_PROXY, read_jsonl
+from training.common import DRAMA_PROXY, read_jsonl, run_path
 
 DEVSETS = ROOT / "data" / "devsets"
 KEYS = ("theme_micro_f1", "theme_macro_f1", "intent_micro_f1", "stance_macro_f1", "polarity_accuracy", "polarity_pairs")
@@ -146,9 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tiers", default="joint,accurate,default")
     ap.add_argument("--stance-dev-per-group", type=int, default=60)
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
-    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--out", type=Path, default=None, help="the JSON (.md beside it); default models/joint-e5/runs/<today>-compare.json")
     ap.add_argument("--sets", default="drama_dev,drama_proxy,comments_dev,stance_dev")
-    ap.add_argument("--merge", action="store_true", help="keep the tiers and sets already in OUT/compare.json")
+    ap.add_argument("--merge", action="store_true", help="keep the tiers and sets already in OUT")
     args = ap.parse_args(argv)
     import torch
 
@@ -156,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     sets = labelled_sets(args.shared)
     sets = {k: sets[k] for k in args.sets.split(",") if k in sets}
     pairs = {name: tier(name, args.model) for name in args.tiers.split(",")}
-    args.out.mkdir(parents=True, exist_ok=True)
-    saved = args.out / "compare.json"
+    saved = args.out or run_path("joint-e5", "compare")
+    saved.parent.mkdir(parents=True, exist_ok=True)
     results: dict = {}
     if args.merge and saved.is_file():  # tiers/sets scored by an earlier invocation (same sets, same machine)
         results = json.loads(saved.read_text(encoding="utf-8"))["results"]
@@ -177,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_text(json.dumps({"model": str(args.model), "model_meta": {k: meta.get(k) for k in (
                 "train_seconds", "rows_seen", "steps_done", "steps_planned", "device", "tuning", "thresholds")},
                 "results": results}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (args.out / "compare.md").write_text(render(results, meta), encoding="utf-8")
-    print((args.out / "compare.md").read_text(encoding="utf-8"))
+    saved.with_suffix(".md").write_text(render(results, meta), encoding="utf-8")
+    print(saved.with_suffix(".md").read_text(encoding="utf-8"))
     return 0
 
 

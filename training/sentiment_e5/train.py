@@ -6,7 +6,7 @@ finetune.py starts from (the shipped sentiment.e5.v1 is the fine-tuned one).
     OMP_NUM_THREADS=1 python -m training.sentiment_e5.train [--minutes 14] [--encoder DIR]
 
 Embedding stops taking new training rows after ``--minutes``; the card reports the
-rows actually used. Dev metrics are written to models/sentiment-e5/results.json.
+rows actually used. Dev metrics are written to models/sentiment-e5/runs/<date>-train.json.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ FROZEN_HEAD = HERE / "frozen-head"
 
 from training.sentiment_e5.embed_cache import CachedEncoder
 
+from training.common import run_path
 from training.sentiment_e5 import data
 from analyzer.backends.sentiment_e5 import (
     E5Encoder,
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     records = [{"text": r.text, "lang": r.lang, "label": r.label} for r in dev_rows]
     result = evaluate_sentiment(records, backend)
     result["train_rows"], result["head"], result["C"] = len(kept), kind, c
-    (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    run_path("sentiment-e5", "train").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(format_report(result))
     return 0
 

@@ -13,7 +13,7 @@ head is refitted without them on the cached fp32 embeddings), and scores a grid 
 weight 0..1 step 0.05) x (mean, log-space mean) by mean per-language macro-F1 on the
 held-out rows that are in the e5 training sample. The dev split is never read for
 the choice. Writes analyzer/_models/sentiment-ensemble/ensemble.json and
-models/sentiment-ensemble/choice.json (the grid).
+models/sentiment-ensemble/runs/<date>-choose-weights.json (the grid).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = ROOT / "models" / "sentiment-ensemble"  # its card and runs
 
 from analyzer.backends.lora import adapter_digest, has_adapter
 from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
@@ -34,6 +33,7 @@ from analyzer.backends.sentiment_ensemble import CHOICE_FILE, DEFAULT_MEMBERS, c
 from analyzer.backends.sentiment_linear import default_model_dir
 from analyzer.backends.text_features import HashingFeaturizer
 from analyzer.schema import SENTIMENT_LABELS
+from training.common import run_path
 
 GRID = [round(0.05 * i, 2) for i in range(21)]
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.dry_run:
         CHOICE_FILE.parent.mkdir(parents=True, exist_ok=True)
         CHOICE_FILE.write_text(json.dumps(choice, indent=2) + "\n", encoding="utf-8")
-        (HERE / "choice.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        run_path("sentiment-ensemble", "choose-weights").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

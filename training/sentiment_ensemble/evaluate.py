@@ -9,8 +9,8 @@ texts from the shared data folder (skipped when it is absent). Member probabilit
 are computed once per data set (e5 embeddings come from training/sentiment_e5's cache)
 and every row of the table is scored from them: each member alone, the shipped
 ensemble (analyzer/_models/sentiment-ensemble/ensemble.json) and two fixed
-references (0.5/0.5 mean and log-space mean). Writes models/sentiment-ensemble/results.json
-(results-bf16.json with --precision bf16) and the shipped ensemble's held-out scores to
+references (0.5/0.5 mean and log-space mean). Writes models/sentiment-ensemble/runs/<date>-evaluate-<precision>.json
+(DATE-evaluate-bf16.json with --precision bf16) and the shipped ensemble's held-out scores to
 analyzer/_models/sentiment-ensemble/dev_scores.json.
 """
 
@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = ROOT / "models" / "sentiment-ensemble"  # its card and runs
 
 from analyzer.backends.sentiment_e5 import HEAD_DIR
+from training.common import run_path
 from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend, combine
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.evaluation.sentiment import (
@@ -99,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     shipped = next(name for name in results["heldout_dev"] if name.startswith("ensemble shipped"))
     write_dev_scores(results["heldout_dev"][shipped], ENSEMBLE_DIR)  # numbers beside ensemble.json
     out = {"precision": args.precision, "weights": weights, "log_space": log_space, "results": results}
-    name = "results.json" if args.precision == "fp32" else f"results-{args.precision}.json"
-    (HERE / name).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    run_path("sentiment-ensemble", f"evaluate-{args.precision}").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

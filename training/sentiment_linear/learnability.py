@@ -7,7 +7,7 @@ features can get from the group's labels; a group near chance (0.33 macro-F1 for
 balanced classes) has labels its texts barely predict.
 
     OMP_NUM_THREADS=1 python -m training.sentiment_linear.learnability \
-        --json models/sentiment-linear/learnability.json
+        --json models/sentiment-linear/runs/DATE-learnability.json
 
 Train-time dependency: scikit-learn. Reads ``../shared/data`` (``ANALYZER_SHARED_DATA``).
 """
