@@ -1,10 +1,10 @@
-"""Rewrite the README's end-to-end speed table from ``benchmarks/results/cli_speed.json``.
+"""Rewrite the end-to-end speed table in docs/benchmarks.md from ``benchmarks/results/cli_speed.json``.
 
 The table sits between the ``<!-- speed-table:start -->`` and ``<!-- speed-table:end -->``
 markers; tests/test_speed_table.py checks that it matches the results file.
 
-    python benchmarks/readme_table.py            # rewrite README.md
-    python benchmarks/readme_table.py --check    # exit 1 when the README is stale
+    python benchmarks/readme_table.py            # rewrite docs/benchmarks.md
+    python benchmarks/readme_table.py --check    # exit 1 when it is stale
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "cli_speed.json"
-README = ROOT / "README.md"
+README = ROOT / "docs" / "benchmarks.md"  # the page that holds the table
 START, END = "<!-- speed-table:start -->", "<!-- speed-table:end -->"
 
 
@@ -56,7 +56,7 @@ def rewrite(readme: str, table: str) -> str:
     head, start, rest = readme.partition(START)
     _, end, tail = rest.partition(END)
     if not start or not end:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
+        raise SystemExit(f"{README.name} has no {START} ... {END} block")
     return f"{head}{START}\n{table}\n{END}{tail}"
 
 

@@ -1,4 +1,4 @@
-"""The README's end-to-end speed table is generated from benchmarks/results/cli_speed.json."""
+"""The end-to-end speed table (docs/benchmarks.md) is generated from benchmarks/results/cli_speed.json."""
 
 from __future__ import annotations
 
