@@ -6,7 +6,7 @@
 Dev rows are the same seeded sample train.py reports on (never training rows).
 On the dev rows (torch, not quantized) it also writes ``dev_scores.json`` beside the head
 (per-language macro-F1 and confusion matrices for the run manifest, the report footer and
-``[aggregate] confusion = "model"``). Embeddings are cached under models/sentiment-e5/.cache/ (gitignored), one file per
+``[aggregate] confusion = "model"``). Embeddings are cached under training/sentiment_e5/.cache/ (gitignored), one file per
 arithmetic and adapter (a head folder with adapter.npz is run with it merged).
 """
 
