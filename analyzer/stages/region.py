@@ -11,9 +11,10 @@
    e.g. Bilibili -> CN). Rows whose region is ``Global`` only apply when nothing
    below gives a region;
 5. ``language``: the comment's language (``lang``, or the platform's ``lang_hint``)
-   through ``LANGUAGE_REGIONS`` (overridable), times ``lang_confidence`` when known.
-   Single-country languages give a country; shared ones a group such as
-   ``LATAM+ES`` or ``Anglophone`` with lower confidence.
+   through the market table (``analyzer/lang/markets.csv``, overridable with
+   ``languages=``), times ``lang_confidence`` when known. Single-country languages give
+   a country; shared ones a group such as ``LATAM+ES`` or ``Anglophone`` with lower
+   confidence.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from ..errors import ConfigError, check_param
 from ..io.markets import market_code
+from ..lang import language_regions
 from ..schema import Comment
 from . import bundled
 from .base import Batch, Stage
@@ -35,16 +37,6 @@ DEFAULT_CHANNELS = Path(bundled("channels.csv"))
 GLOBAL = "Global"
 PROFILE_CONFIDENCE = 0.7
 CHANNEL_KEYS = ("channel_title", "channel_name", "channel_id", "uploader", "video_channel", "channelTitle", "channelId")
-
-LANGUAGE_REGIONS: dict[str, tuple[str, float]] = {
-    "vi": ("VN", 0.8), "th": ("TH", 0.8), "ja": ("JP", 0.8), "ko": ("KR", 0.8),
-    "id": ("ID", 0.7), "ms": ("MY", 0.6), "tl": ("PH", 0.8), "fil": ("PH", 0.8),
-    "hi": ("IN", 0.6), "it": ("IT", 0.6), "tr": ("TR", 0.6),
-    "es": ("LATAM+ES", 0.5), "pt": ("Lusophone", 0.5), "en": ("Anglophone", 0.3),
-    "ar": ("Arabic", 0.5), "zh": ("Chinese-speaking", 0.4), "fr": ("Francophone", 0.4),
-    "de": ("DACH", 0.5), "ru": ("CIS", 0.5),
-}
-
 
 def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
@@ -85,7 +77,7 @@ class RegionStage(Stage):
         check_param(owner, "group_confidence", group_confidence,
                     isinstance(group_confidence, (int, float)) and 0 < group_confidence <= 1, "a number in (0, 1]")
         self.channels_path, self.group_confidence = channels, float(group_confidence)
-        self.languages = dict(LANGUAGE_REGIONS)
+        self.languages = language_regions()
         for lang, value in (languages or {}).items():
             region, conf = (value, self.group_confidence) if isinstance(value, str) else value
             check_param(owner, "languages", languages, isinstance(region, str) and 0 < float(conf) <= 1,
