@@ -11,8 +11,7 @@ from ..aggregate.result import ResonanceResult
 from ..aggregate.stats import net_wilson_floor, wilson
 from ..errors import ConfigError
 from ..lang import market_table
-from ..stages import bundled
-from ..stages.catalog import read_catalog_rows
+from ..io.catalog import bundled, read_catalog_rows
 
 COMPONENT_DOCS = {
     "reach": "unique authors in the cell",
