@@ -71,14 +71,28 @@ def test_market_table_gives_both_directions():
     table = lang.market_table()
     for row in table.rows:
         if row.language:
-            assert (row.market, row.prior) in table.markets_for(row.language)
             assert row.language in table.languages_of(row.market)
-        for member in row.members:
-            assert row.language is None or row.language in table.languages_of(member)
+            assert all(row.language in table.languages_of(alias) for alias in row.aliases)
+        if row.prior is not None:
+            assert (row.market, row.prior) in table.markets_for(row.language)
     assert lang.markets_for("es") == [("LATAM+ES", 0.5)]
-    assert lang.languages_of("MX") == ("es",)
-    assert lang.languages_of("PH") == ("tl", "en")  # Filipino directly, English through Anglophone
+    assert lang.languages_of("MX") == lang.languages_of("mexico") == ("es",)
+    assert lang.languages_of("my") == lang.languages_of("Malaysia") == ("ms", "id")
+    assert lang.languages_of("Anglophone") == ("en",) and lang.languages_of("Global") == ()
     assert lang.language_regions()["fil"] == lang.language_regions()["tl"] == ("PH", 0.8)
+
+
+@pytest.mark.parametrize("code", lang.supported())
+def test_a_language_is_local_to_the_market_it_points_to(code):
+    market, _ = lang.profile(code).region
+    assert code in lang.languages_of(market)
+
+
+def test_localness_reads_the_market_table():
+    from analyzer.aggregate.features import region_languages
+
+    assert region_languages("VN") == ("vi",) and region_languages("sg") == ("zh", "ms")
+    assert region_languages("VN", {"VN": ["vi", "en"]}) == ("vi", "en") and region_languages(None) == ()
 
 
 def test_region_stage_and_reports_read_the_market_table():
@@ -91,8 +105,8 @@ def test_region_stage_and_reports_read_the_market_table():
 
 def test_bad_market_rows_fail_with_their_line(tmp_path):
     path = tmp_path / "markets.csv"
-    path.write_text("market,language,prior,members,note\nPL,pl,,,\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"markets.csv:2: a row needs a market, and a language needs a prior"):
+    path.write_text("market,language,prior,aliases,note\nPL,pl,1.5,,\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"markets.csv:2: a row needs a market, and a prior must be in \(0, 1\]"):
         lang.read_markets(path)
 
 
@@ -106,7 +120,7 @@ def _polish(root: Path) -> Path:
 
 def test_a_profile_is_built_from_any_folder(tmp_path):
     table_path = tmp_path / "markets.csv"
-    table_path.write_text("market,language,prior,members,note\nPL,pl,0.8,,\n", encoding="utf-8")
+    table_path.write_text("market,language,prior,aliases,note\nPL,pl,0.8,,\n", encoding="utf-8")
     assert lang.load_profiles(tmp_path, lang.read_markets(table_path)) == {}
     _polish(tmp_path)
     profiles = lang.load_profiles(tmp_path, lang.read_markets(table_path))
