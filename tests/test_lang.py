@@ -198,3 +198,9 @@ def test_the_examples_in_docs_languages_run():
     assert blocks
     for block in blocks:
         exec(compile(block, "docs/languages.md", "exec"), {})
+
+
+def test_profile_scripts_agree_with_the_language_id_stage():
+    from analyzer.stages.langid import SCRIPT_NAMES
+
+    assert {code: lang.profile(code).script for code in SCRIPT_NAMES} == SCRIPT_NAMES

@@ -5,8 +5,9 @@
 codes and country names (``"South Korea"``, ``"Korea, Republic of"``, ``"Viet Nam"``)
 through pycountry's ISO 3166 tables, then the names of ``places`` (English and local
 names, a few cities, flag emoji). The group markets of the market table
-(``analyzer/lang/markets.csv``: ``Anglophone``, ``LATAM+ES``, ...) pass through. Anything else is kept as given, so a
-user's own market label (``"EU"``) still forms its own market.
+(``analyzer/lang/markets.csv``: ``Anglophone``, ``LATAM+ES``, ...) pass through.
+Anything else is kept as given, so a user's own market label (``"EU"``) still forms
+its own market.
 """
 
 from __future__ import annotations

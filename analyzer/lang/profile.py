@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from .markets import MarketTable
 
 PACKAGE = Path(__file__).resolve().parent.parent  # lexicon paths are relative to the analyzer package
-SCRIPTS = ("Latn", "Cyrl", "Arab", "Deva", "Thai", "Hani", "Jpan", "Kore")
+SCRIPTS = ("Latn", "Cyrl", "Arab", "Deva", "Thai", "Hani", "Jpan", "Hang")  # as stages.langid writes them
 SEGMENTERS = ("words", "jieba", "fugashi", "pythainlp-newmm", "hangul-particles")
 KEYS = {"code", "name", "aliases", "script", "word_boundaries", "laughter",
         "segmenter", "contrast", "negation", "lexicons"}

@@ -10,8 +10,8 @@ from ..aggregate.accumulator import iso_week, week_start
 from ..aggregate.result import ResonanceResult
 from ..aggregate.stats import net_wilson_floor, wilson
 from ..errors import ConfigError
-from ..lang import market_table
 from ..io.catalog import bundled, read_catalog_rows
+from ..lang import market_table
 
 COMPONENT_DOCS = {
     "reach": "unique authors in the cell",

@@ -21,6 +21,7 @@ from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from .base import Batch, Stage
 
+
 def mention_kind(mention: str) -> str:
     """``"cast:Xiao Zhan"`` -> ``"cast"``."""
     return mention.partition(":")[0]

@@ -38,6 +38,7 @@ GLOBAL = "Global"
 PROFILE_CONFIDENCE = 0.7
 CHANNEL_KEYS = ("channel_title", "channel_name", "channel_id", "uploader", "video_channel", "channelTitle", "channelId")
 
+
 def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 

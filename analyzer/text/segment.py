@@ -15,8 +15,9 @@ script needs:
 Words are lower-cased; punctuation, emoji and bare numbers are dropped.
 ``content_words`` also drops the stopwords (``stopwords.py``). Which segmenter a
 language uses, the Korean particles and the Japanese content parts of speech live in
-each language's profile (``analyzer/lang/<code>/profile.toml``, ``[segmenter]``). The optional
-segmenters are imported on first use only, and each missing one has a fallback.
+each language's profile (``analyzer/lang/<code>/profile.toml``, ``[segmenter]``).
+The optional segmenters are imported on first use only, and each missing one has a
+fallback.
 """
 
 from __future__ import annotations
