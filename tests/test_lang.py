@@ -3,6 +3,7 @@ language is complete, and adding a language is one folder (plus its market row).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -191,8 +192,6 @@ def test_shipped_profiles_are_back_after_the_fixture():
 
 
 def test_the_examples_in_docs_languages_run():
-    import re
-
     doc = (Path(__file__).resolve().parent.parent / "docs" / "languages.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
     assert blocks
@@ -204,3 +203,17 @@ def test_profile_scripts_agree_with_the_language_id_stage():
     from analyzer.stages.langid import SCRIPT_NAMES
 
     assert {code: lang.profile(code).script for code in SCRIPT_NAMES} == SCRIPT_NAMES
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('leading = ["ale", "jednak", "lecz"]', 'leading = "ale"', "contrast.leading must be a list of non-empty strings. Got 'ale'"),
+    ('word_boundaries = true', 'word_boundaries = "yes"', "word_boundaries must be true or false"),
+    ('[negation]\nwords = ["nie", "nigdy", "bez"]\npattern = ""', '[negation]\nwords = ["nie"]\npattern = 3',
+     "negation.pattern must be a string. Got 3"),
+])
+def test_a_wrongly_typed_profile_value_is_one_line_naming_the_key(tmp_path, old, new, message):
+    folder = _polish(tmp_path)
+    assert old in POLISH
+    (folder / "profile.toml").write_text(POLISH.replace(old, new), encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        lang.load_profile(folder, lang.market_table())

@@ -20,6 +20,9 @@ KEYS = {"code", "name", "aliases", "script", "word_boundaries", "laughter",
         "segmenter", "contrast", "negation", "lexicons"}
 CONTRAST_KEYS = {"leading", "leading_own", "leading_pattern", "trailing_pattern", "trailing_ends"}
 NEGATION_KEYS = {"words", "pattern"}
+LISTS = ("aliases", "laughter", "contrast.leading", "contrast.leading_own", "contrast.trailing_ends", "negation.words")
+STRINGS = ("code", "name", "script", "segmenter.name", "contrast.leading_pattern", "contrast.trailing_pattern",
+           "negation.pattern")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def load_profile(folder: str | Path, markets: MarketTable) -> Profile:
     _keys(data, KEYS, where, "")
     _keys(data["contrast"], CONTRAST_KEYS, where, "contrast.")
     _keys(data["negation"], NEGATION_KEYS, where, "negation.")
+    _types(data, where)
     seg = dict(data["segmenter"])
     contrast, negation = data["contrast"], data["negation"]
     code = data["code"]
@@ -141,6 +145,35 @@ def _keys(table: Any, expected: set[str], where: Path, prefix: str) -> None:
             f"missing {', '.join(prefix + k for k in sorted(missing))}" if missing else "",
             f"unknown {', '.join(prefix + k for k in sorted(unknown))}" if unknown else "") if part)
         raise ConfigError(f"{where}: {what}; expected keys {', '.join(prefix + k for k in sorted(expected))}")
+
+
+def _types(data: dict[str, Any], where: Path) -> None:
+    """One line naming the key whose value has the wrong type."""
+    if not isinstance(data["segmenter"], dict):
+        raise ConfigError(f"{where}: segmenter must be a table ([segmenter] with name = ...)")
+    for key in (*LISTS, *STRINGS, "word_boundaries", "segmenter.options", "lexicons"):
+        value, expected = _typed(data, key)
+        if expected:
+            raise ConfigError(f"{where}: {key} must be {expected}. Got {value!r} instead.")
+
+
+def _typed(data: dict[str, Any], key: str) -> tuple[Any, str]:
+    """(the value of ``key``, what it should be, or "" when it is right)."""
+    if key == "segmenter.options":
+        options = {k: v for k, v in data["segmenter"].items() if k != "name"}
+        ok = all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in options.values())
+        return options, "" if ok else "lists of strings (particles = [...], content_pos = [...])"
+    if key == "lexicons":
+        ok = isinstance(data[key], dict) and all(isinstance(v, str) for v in data[key].values())
+        return data[key], "" if ok else 'a table of kind = "path relative to the analyzer package"'
+    if key == "word_boundaries":
+        return data[key], "" if isinstance(data[key], bool) else "true or false"
+    table, _, name = key.rpartition(".")
+    value = (data[table] if table else data).get(name)
+    if key in LISTS:
+        ok = isinstance(value, list) and all(isinstance(x, str) and x for x in value)
+        return value, "" if ok else "a list of non-empty strings"
+    return value, "" if isinstance(value, str) else "a string"
 
 
 def _stopwords(path: Path) -> frozenset[str]:
