@@ -7,6 +7,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 
 RANK = {
     "errors": 0, "schema": 0,
+    "lang": 0.5,  # language profiles and the market table: data only, read by text, io and stages
     "config": 1, "registry": 1, "text": 1, "progress": 1,
     "io": 2, "backends": 2, "aggregate": 2,
     "stages": 3, "collect": 3, "models_build": 3,

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from ..lang import languages_of
 from ..schema import INTENTS, THEMES, Comment
 
 N, POS, NEU, NEG, STRONG, LANG_KNOWN, LANG_LOCAL, WHERE_TO_WATCH, ACCESS_NEG, LIKES = range(10)
@@ -28,34 +29,16 @@ STORY_THEMES = ("story", "characters")
 POSITIVE_INTENTS = ("watch", "binge", "completed", "rewatch", "recommend", "waiting")
 UNKNOWN_LANGS = (None, "", "und")
 
-# Languages of a market, for "localness" (share of comments in the region's own language;
-# comments whose region was inferred from their language are left out of it).
-# Keys are ISO 3166 alpha-2 codes (case-insensitive) and a few common names.
-REGION_LANGUAGES: dict[str, tuple[str, ...]] = {
-    "vn": ("vi",), "th": ("th",), "id": ("id",), "my": ("ms", "id"), "ph": ("tl",),
-    "kr": ("ko",), "jp": ("ja",), "cn": ("zh",), "tw": ("zh",), "hk": ("zh",), "mo": ("zh",),
-    "sg": ("zh", "ms"), "us": ("en",), "gb": ("en",), "uk": ("en",), "ca": ("en", "fr"),
-    "au": ("en",), "nz": ("en",), "ie": ("en",), "es": ("es",), "mx": ("es",), "ar": ("es",),
-    "co": ("es",), "cl": ("es",), "pe": ("es",), "br": ("pt",), "pt": ("pt",), "fr": ("fr",),
-    "de": ("de",), "at": ("de",), "ru": ("ru",), "in": ("hi",), "it": ("it",), "tr": ("tr",),
-    "sa": ("ar",), "ae": ("ar",), "eg": ("ar",), "ma": ("ar", "fr"),
-    "vietnam": ("vi",), "thailand": ("th",), "indonesia": ("id",), "malaysia": ("ms", "id"),
-    "philippines": ("tl",), "korea": ("ko",), "south korea": ("ko",), "japan": ("ja",),
-    "china": ("zh",), "taiwan": ("zh",), "spain": ("es",), "mexico": ("es",), "brazil": ("pt",),
-    "latam": ("es", "pt"), "mena": ("ar",),
-    # language-group markets (the region stage's fallbacks)
-    "anglophone": ("en",), "latam+es": ("es",), "lusophone": ("pt",), "arabic": ("ar",),
-    "chinese-speaking": ("zh",), "francophone": ("fr",), "dach": ("de",), "cis": ("ru",),
-}
-
-
 def region_languages(region: str | None, overrides: dict | None = None) -> tuple[str, ...]:
-    """The languages counted as local in ``region`` (empty when unknown)."""
+    """The languages counted as local in ``region`` ("localness": the share of comments in the
+    region's own language; comments whose region was inferred from their language are left
+    out of it), from the market table (``analyzer/lang/markets.csv``: country codes, group
+    markets and a few names, any case), or ``overrides``; empty when unknown."""
     if region is None:
         return ()
     if overrides and region in overrides:
         return tuple(overrides[region])
-    return REGION_LANGUAGES.get(region.strip().lower(), ())
+    return languages_of(region)
 
 
 def base_lang(lang: str | None) -> str | None:

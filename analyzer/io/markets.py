@@ -1,18 +1,20 @@
-"""The one market table: whatever a record says about its country -> the market code
-reports use (ISO 3166-1 alpha-2).
+"""Market codes: whatever a record says about its country -> the market code reports use
+(ISO 3166-1 alpha-2).
 
 ``market_code`` accepts alpha-2 (``"kr"``), alpha-3 (``"KOR"``), numeric (``"410"``)
 codes and country names (``"South Korea"``, ``"Korea, Republic of"``, ``"Viet Nam"``)
 through pycountry's ISO 3166 tables, then the names of ``places`` (English and local
-names, a few cities, flag emoji). Language groups the region stage assigns
-(``Anglophone``, ``LATAM+ES``, ...) pass through. Anything else is kept as given, so a
-user's own market label (``"EU"``) still forms its own market.
+names, a few cities, flag emoji). The group markets of the market table
+(``analyzer/lang/markets.csv``: ``Anglophone``, ``LATAM+ES``, ...) pass through.
+Anything else is kept as given, so a user's own market label (``"EU"``) still forms
+its own market.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from ..lang import market_table
 from .platforms.places import country_from_location
 
 # Common codes that are not ISO 3166-1 but mean one country.
@@ -33,6 +35,8 @@ def market_code(value: str) -> str | None:
     text = (value or "").strip()
     if not text:
         return None
+    if text in market_table().notes():  # a group market of the market table
+        return text
     if text.upper() in EXTRA_CODES:
         return EXTRA_CODES[text.upper()]
     countries = _countries()

@@ -10,8 +10,8 @@ from ..aggregate.accumulator import iso_week, week_start
 from ..aggregate.result import ResonanceResult
 from ..aggregate.stats import net_wilson_floor, wilson
 from ..errors import ConfigError
-from ..stages import bundled
-from ..stages.catalog import read_catalog_rows
+from ..io.catalog import bundled, read_catalog_rows
+from ..lang import market_table
 
 COMPONENT_DOCS = {
     "reach": "unique authors in the cell",
@@ -180,26 +180,13 @@ def share_interval(row: dict[str, Any], name: str, authors: int) -> tuple[float 
     return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
 
 
-# Regions that are language groups, not countries: what each one holds.
-MARKET_GROUPS = {
-    "Anglophone": "comments in English with no country given (US, UK, Philippines, India, ... cannot be told apart)",
-    "LATAM+ES": "comments in Spanish with no country given (Latin America and Spain)",
-    "Lusophone": "comments in Portuguese with no country given (Brazil, Portugal, ...)",
-    "Arabic": "comments in Arabic with no country given (Middle East and North Africa)",
-    "Chinese-speaking": "comments in Chinese with no country given (Taiwan, Hong Kong, Singapore, Malaysia, diaspora)",
-    "Francophone": "comments in French with no country given (France, Belgium, Canada, Africa, ...)",
-    "DACH": "comments in German with no country given (Germany, Austria, Switzerland)",
-    "CIS": "comments in Russian with no country given",
-    "Global": "comments from global platforms with no country or telling language",
-    "(unknown)": "comments whose market could not be told",
-}
-
-
 def market_notes(regions: list[str]) -> list[tuple[str, str]]:
-    """(region, what it holds) for the regions that are groups rather than countries."""
-    out = [(r, MARKET_GROUPS[r]) for r in regions if r in MARKET_GROUPS]
+    """(region, what it holds) for the regions that are groups rather than countries
+    (their notes live in the market table, ``analyzer/lang/markets.csv``)."""
+    groups = market_table().notes()
+    out = [(r, groups[r]) for r in regions if r in groups]
     out += [(r, "a group of markets (see the region stage's language table)") for r in regions
-            if r not in MARKET_GROUPS and not (len(r) == 2 and r.isupper())]
+            if r not in groups and not (len(r) == 2 and r.isupper())]
     return out
 
 

@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from ..io.catalog import bundled  # noqa: F401  (the shipped catalog files)
 from .base import Stage  # noqa: F401
-
-_PACKAGE = Path(__file__).resolve().parent.parent
-# The catalog lives in the repository's data/catalog/; analyzer/_data/catalog links to it,
-# so a wheel carries a copy.
-CATALOG_DIRS = (_PACKAGE / "_data" / "catalog", _PACKAGE.parent / "data" / "catalog")
-
-
-def bundled(name: str) -> str:
-    for folder in CATALOG_DIRS:
-        if (folder / name).is_file():
-            return str(folder / name)
-    return str(CATALOG_DIRS[-1] / name)
 
 
 def catalog_path(config) -> str:

@@ -41,11 +41,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import check_param
+from ..io.catalog import Catalog, Drama
 from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from . import bundled
 from .base import Batch, Stage
-from .catalog import read_dramas
 from .dedup import LRU
 
 DEFAULT_CATALOG = Path(bundled("dramas.csv"))
@@ -65,7 +65,7 @@ def compact(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Catalog:
+class LinkIndex:
     """Drama ids, display titles and a matcher over every alias."""
 
     titles: dict[str, str]  # drama_id -> title
@@ -74,13 +74,12 @@ class Catalog:
     shared: dict[str, list[str]]  # cue label of a name several dramas share -> those drama ids
 
 
-def load_catalog(path: str | Path | None = None) -> Catalog:
-    """The shipped catalog with ``path`` merged onto it (see ``catalog.read_dramas``)."""
-    rows = read_dramas(path)
+def link_index(catalog: Catalog) -> LinkIndex:
+    """The alias matcher of ``catalog``'s dramas (built once per catalog: ``catalog.index``)."""
     names: dict[str, set[tuple[str, float]]] = {}
-    for row in rows:
-        for name, weight in _names(row):
-            names.setdefault(fold(name.strip()), set()).add((row["drama_id"], weight))
+    for drama in catalog.dramas:
+        for name, weight in _names(drama):
+            names.setdefault(fold(name.strip()), set()).add((drama.drama_id, weight))
     cues, keys, shared = [], {}, {}
     for name, owners in names.items():
         dramas = {d for d, _ in owners}
@@ -96,20 +95,18 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
             keys.setdefault(compact(name), drama)
         cues.extend(Cue(drama, variant, "substring" if NO_SPACE.search(variant) else "word", weight)
                     for variant in {name, fold(strip_diacritics(name))})
-    titles = {row["drama_id"]: row.get("title") or row["drama_id"] for row in rows}
-    return Catalog(titles, keys, CueMatcher(cues), shared)
+    return LinkIndex(catalog.titles, keys, CueMatcher(cues), shared)
 
 
-def _names(row: dict[str, str]):
-    yield row["drama_id"], TITLE
-    for field in ("title", "original_title"):
-        if row.get(field):
-            yield row[field], TITLE
-    for alias in (row.get("aliases") or "").split("|"):
-        if alias.strip():
-            yield alias, ACRONYM if re.fullmatch(r"[A-Z0-9&]{2,6}", alias.strip()) else TITLE
-    for column, weight in (("characters", CHARACTER), ("cast", CAST)):
-        for person in (row.get(column) or "").split("|"):
+def _names(drama: Drama):
+    yield drama.drama_id, TITLE
+    for title in (drama.title, drama.original_title):
+        if title:
+            yield title, TITLE
+    for alias in drama.aliases:
+        yield alias, ACRONYM if re.fullmatch(r"[A-Z0-9&]{2,6}", alias) else TITLE
+    for people, weight in ((drama.characters, CHARACTER), (drama.cast, CAST)):
+        for person in people:
             for name in re.split(r"[=/]", person):
                 if len(name.strip()) >= 2:
                     yield name, weight
@@ -120,19 +117,22 @@ class DramaLinkStage(Stage):
     requires = ()
     assigns = ("drama", "drama_confidence")
 
-    def __init__(self, *, catalog: str | Path | None = None, use_text: bool = True,
+    def __init__(self, *, catalog: str | Path | Catalog | None = None, use_text: bool = True,
                  use_parents: bool = True, parent_window: int = 100_000, link_by_cast: bool = False) -> None:
         owner = type(self).__name__
-        check_param(owner, "catalog", catalog, catalog is None or isinstance(catalog, (str, Path)), "a path or None")
+        check_param(owner, "catalog", catalog, catalog is None or isinstance(catalog, (str, Path, Catalog)),
+                    "a path, a Catalog or None")
         for name, value in (("use_text", use_text), ("use_parents", use_parents), ("link_by_cast", link_by_cast)):
             check_param(owner, name, value, isinstance(value, bool), "a bool")
         check_param(owner, "parent_window", parent_window,
                     isinstance(parent_window, int) and not isinstance(parent_window, bool) and parent_window > 0,
                     "a positive int")
-        self.catalog_path, self.use_text, self.use_parents = catalog, use_text, use_parents
+        shared = catalog if isinstance(catalog, Catalog) else Catalog.load(dramas=catalog)
+        self.catalog_path = shared.dramas_path if isinstance(catalog, Catalog) else catalog
+        self.use_text, self.use_parents = use_text, use_parents
         self.link_by_cast = link_by_cast  # an actor's name alone links: only when your data is about catalog dramas
         self.parent_window = parent_window
-        self.catalog = load_catalog(catalog)
+        self.catalog = shared.index("link", link_index)
         self._parents = LRU(parent_window)
         self.stats: Counter = Counter()
 

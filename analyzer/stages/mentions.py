@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import check_param
+from ..io.catalog import Catalog, bundled
 from ..schema import Comment
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from .base import Batch, Stage
-from .catalog import read_dramas
-
-KINDS = (("cast", "cast"), ("characters", "character"))
 
 
 def mention_kind(mention: str) -> str:
@@ -39,20 +37,18 @@ class PeopleIndex:
     context_only: set[str] = field(default_factory=set)  # alias texts usable only with a known drama
 
 
-def read_people(path: str | Path) -> PeopleIndex:
-    """Read the catalog CSV into a PeopleIndex; unreadable file -> ConfigError."""
-    rows = read_dramas(path)
+def people_index(catalog: Catalog) -> PeopleIndex:
+    """The cast and character aliases of ``catalog`` (built once per catalog: ``catalog.index``)."""
     owners: dict[str, set[str]] = {}  # alias -> mentions
     dramas: dict[str, set[str]] = {}
     keys: dict[str, str] = {}
-    for row in rows:
-        drama = row["drama_id"]
-        for key in (drama, row.get("title") or "", row.get("original_title") or ""):
+    for drama in catalog.dramas:
+        for key in (drama.drama_id, drama.title, drama.original_title):
             if key.strip():
-                keys[fold(key.strip())] = drama
-        for column, kind in KINDS:
-            for mention, aliases in _people(row.get(column) or "", kind):
-                dramas.setdefault(mention, set()).add(drama)
+                keys[fold(key.strip())] = drama.drama_id
+        for people, kind in ((drama.cast, "cast"), (drama.characters, "character")):
+            for mention, aliases in _people(people, kind):
+                dramas.setdefault(mention, set()).add(drama.drama_id)
                 for alias in aliases:
                     owners.setdefault(alias, set()).add(mention)
     cues, context_only = [], set()
@@ -66,8 +62,8 @@ def read_people(path: str | Path) -> PeopleIndex:
     return PeopleIndex(CueMatcher(cues), dramas, keys, context_only)
 
 
-def _people(cell: str, kind: str):
-    for person in cell.split("|"):
+def _people(people: tuple[str, ...], kind: str):
+    for person in people:
         name, _, rest = person.partition("=")
         if not name.strip():
             continue
@@ -88,15 +84,13 @@ class MentionStage(Stage):
     requires = ("clean_text",)
     assigns = ("mentions",)
 
-    def __init__(self, *, catalog: str | Path | None = None) -> None:
-        check_param("MentionStage", "catalog", catalog, catalog is None or isinstance(catalog, (str, Path)),
-                    "a path to the drama catalog CSV, or None")
-        if catalog is None:
-            from . import bundled
-
-            catalog = bundled("dramas.csv")
-        self.catalog = str(catalog)
-        self.index = read_people(catalog)
+    def __init__(self, *, catalog: str | Path | Catalog | None = None) -> None:
+        check_param("MentionStage", "catalog", catalog, catalog is None or isinstance(catalog, (str, Path, Catalog)),
+                    "a path to the drama catalog CSV, a Catalog, or None")
+        shared = catalog if isinstance(catalog, Catalog) else Catalog.load(dramas=catalog)
+        path = shared.dramas_path if isinstance(catalog, Catalog) else catalog
+        self.catalog = str(path or bundled("dramas.csv"))
+        self.index = shared.index("people", people_index)
 
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str, ...]]:
         return [self.mentions(c.model_text, c.drama) for c in batch]

@@ -11,9 +11,10 @@
    e.g. Bilibili -> CN). Rows whose region is ``Global`` only apply when nothing
    below gives a region;
 5. ``language``: the comment's language (``lang``, or the platform's ``lang_hint``)
-   through ``LANGUAGE_REGIONS`` (overridable), times ``lang_confidence`` when known.
-   Single-country languages give a country; shared ones a group such as
-   ``LATAM+ES`` or ``Anglophone`` with lower confidence.
+   through the market table (``analyzer/lang/markets.csv``, overridable with
+   ``languages=``), times ``lang_confidence`` when known. Single-country languages give
+   a country; shared ones a group such as ``LATAM+ES`` or ``Anglophone`` with lower
+   confidence.
 """
 
 from __future__ import annotations
@@ -24,49 +25,34 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, check_param
+from ..errors import check_param
+from ..io.catalog import Catalog
 from ..io.markets import market_code
+from ..lang import language_regions
 from ..schema import Comment
 from . import bundled
 from .base import Batch, Stage
-from .catalog import read_catalog_rows
 
 DEFAULT_CHANNELS = Path(bundled("channels.csv"))
 GLOBAL = "Global"
 PROFILE_CONFIDENCE = 0.7
 CHANNEL_KEYS = ("channel_title", "channel_name", "channel_id", "uploader", "video_channel", "channelTitle", "channelId")
 
-LANGUAGE_REGIONS: dict[str, tuple[str, float]] = {
-    "vi": ("VN", 0.8), "th": ("TH", 0.8), "ja": ("JP", 0.8), "ko": ("KR", 0.8),
-    "id": ("ID", 0.7), "ms": ("MY", 0.6), "tl": ("PH", 0.8), "fil": ("PH", 0.8),
-    "hi": ("IN", 0.6), "it": ("IT", 0.6), "tr": ("TR", 0.6),
-    "es": ("LATAM+ES", 0.5), "pt": ("Lusophone", 0.5), "en": ("Anglophone", 0.3),
-    "ar": ("Arabic", 0.5), "zh": ("Chinese-speaking", 0.4), "fr": ("Francophone", 0.4),
-    "de": ("DACH", 0.5), "ru": ("CIS", 0.5),
-}
-
 
 def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def load_channels(path: str | Path | None = None) -> tuple[dict, dict]:
-    """(channel key -> (region, confidence), platform -> (region, confidence)) from a CSV."""
-    path = Path(path) if path else DEFAULT_CHANNELS
-    rows = read_catalog_rows(path, "channel catalog", "channels",
-                             "channel,platform,region,region_confidence,note")
+def channel_regions(catalog: Catalog) -> tuple[dict, dict]:
+    """(channel key -> (region, confidence), platform -> (region, confidence)) of the catalog's
+    channels (built once per catalog: ``catalog.index``)."""
     channels, platforms = {}, {}
-    for number, row in enumerate(rows, 2):
-        try:
-            entry = (row["region"].strip(), float(row["region_confidence"]))
-            name, platform = row["channel"].strip(), row["platform"].strip()
-        except (KeyError, ValueError, AttributeError):
-            raise ConfigError(f"{path}:{number}: expected channel,platform,region,region_confidence "
-                              "with a numeric confidence") from None
-        if _key(name) == _key(platform):
-            platforms[_key(platform)] = entry
+    for row in catalog.channels:
+        entry = (row.region, row.confidence)
+        if _key(row.name) == _key(row.platform):
+            platforms[_key(row.platform)] = entry
         else:
-            channels[_key(name)] = entry
+            channels[_key(row.name)] = entry
     return channels, platforms
 
 
@@ -75,24 +61,27 @@ class RegionStage(Stage):
     requires = ("lang",)
     assigns = ("region", "region_confidence", "region_source")
 
-    def __init__(self, *, channels: str | Path | None = None,
+    def __init__(self, *, channels: str | Path | Catalog | None = None,
                  languages: Mapping[str, str | tuple[str, float]] | None = None,
                  group_confidence: float = 0.4) -> None:
         owner = type(self).__name__
-        check_param(owner, "channels", channels, channels is None or isinstance(channels, (str, Path)), "a path or None")
+        check_param(owner, "channels", channels, channels is None or isinstance(channels, (str, Path, Catalog)),
+                    "a path, a Catalog or None")
         check_param(owner, "languages", languages, languages is None or isinstance(languages, Mapping),
                     "a mapping of language code -> region or (region, confidence)")
         check_param(owner, "group_confidence", group_confidence,
                     isinstance(group_confidence, (int, float)) and 0 < group_confidence <= 1, "a number in (0, 1]")
-        self.channels_path, self.group_confidence = channels, float(group_confidence)
-        self.languages = dict(LANGUAGE_REGIONS)
+        shared = channels if isinstance(channels, Catalog) else Catalog.load(channels=channels)
+        self.channels_path = shared.channels_path if isinstance(channels, Catalog) else channels
+        self.group_confidence = float(group_confidence)
+        self.languages = language_regions()
         for lang, value in (languages or {}).items():
             region, conf = (value, self.group_confidence) if isinstance(value, str) else value
             check_param(owner, "languages", languages, isinstance(region, str) and 0 < float(conf) <= 1,
                         "a mapping of language code -> region or (region, confidence in (0, 1])")
             self.languages[lang.lower()] = (region, float(conf))
         self.overrides = dict(languages or {})
-        self._channels, self._platforms = load_channels(channels)
+        self._channels, self._platforms = shared.index("channels", channel_regions)
         self.stats: Counter = Counter()
 
     def summary(self) -> dict[str, int]:

@@ -6,6 +6,8 @@ conjunctions (but, however, 但是/可是/不过, 하지만/그런데, でも, n
 pero, porém, لكن, mais, aber, но, लेकिन, ma/però, ama …) and after trailing ones
 (Japanese けど/けれど, Korean -지만). Conjunctions that are ordinary words in another
 language (pt "mas", fr "mais", it "ma", tr "ama", ar "بس") only split for that language.
+The conjunctions live in each language's profile (``analyzer/lang/<code>/profile.toml``,
+``[contrast]``).
 """
 
 from __future__ import annotations
@@ -13,54 +15,41 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..lang import profiles
 from .matching import fold, trie_regex
 
 _SENTENCE_END = re.compile(r"(?<!\d)\.+(?!\d)|\.{2,}|[!?;…。！？；\n]+")
 
-# Leading conjunctions (the new clause starts at the conjunction), whole words.
-_LEADING_WORDS = [
-    "but", "however", "although", "though", "whereas", "except that",  # en
-    "pero", "sin embargo", "aunque", "no obstante",  # es, tl
-    "porém", "contudo", "entretanto", "todavia",  # pt
-    "tapi", "tetapi", "namun", "padahal", "sayangnya",  # id/ms
-    "kaso", "kaya lang", "ngunit", "subalit", "kaya nga lang",  # tl
-    "nhưng", "tuy nhiên", "nhưng mà", "mà lại",  # vi
-    "cependant", "pourtant", "toutefois", "par contre",  # fr
-    "aber", "jedoch", "allerdings", "trotzdem",  # de
-    "но", "однако", "зато",  # ru
-    "लेकिन", "मगर", "किंतु", "परंतु", "lekin",  # hi
-    "però", "tuttavia", "eppure",  # it
-    "fakat", "ancak", "lakin",  # tr
-    "لكن", "ولكن", "لكنه", "لكنها",  # ar
-]
-# Conjunctions that are ordinary words in another language split only for their own.
-_LEADING_LANG = {
-    "pt": ["mas"], "fr": ["mais"], "it": ["ma"], "tr": ["ama"], "ar": ["بس"],
-    "id": ["tp", "tpi"], "ms": ["tp", "tpi"], "vi": ["nhung ma", "tuy nhien"],
-}
-# Scripts written without spaces: substrings, with the common false friends excluded.
-_LEADING_NO_SPACE = [
-    r"但是|可是|不过(?!来|去)|然而|(?<![不非])但(?![愿凡])",  # zh
-    r"하지만|그런데|그러나|그렇지만|근데",  # ko
-    r"(?:^|(?<=[\s、。！？!?]))(?:でも|だけど|けど)|しかし",  # ja
-    r"(?<!ตั้ง)แต่(?!ละ|ง|่)",  # th (not แต่ละ each, ตั้งแต่ since, แต่ง dress/compose)
-]
-# Trailing conjunctions: the clause ends after them.
-_TRAILING = [
-    r"けど|けれど(?:も)?",  # ja
-    r"(?<!하)지만",  # ko suffix: 재밌지만 (하지만 is leading)
-]
+
+@lru_cache(maxsize=1)
+def _markers() -> tuple[list[str], list[str], list[str], tuple[str, ...]]:
+    """(leading words, leading patterns, trailing patterns, trailing endings) of every profile:
+    a comment's words split it whatever language it was detected as, except ``leading_own``."""
+    contrasts = [p.contrast for p in profiles().values()]
+    words = [w for c in contrasts for w in c.leading]
+    lead = [c.leading_pattern for c in contrasts if c.leading_pattern]
+    trail = [c.trailing_pattern for c in contrasts if c.trailing_pattern]
+    ends = tuple(e for c in contrasts for e in c.trailing_ends)
+    return words, lead, trail, ends
 
 
-_TRAILING_ENDS = ("けど", "けれど", "けれども", "지만")
-_TRAILING_AT_END = re.compile(f"(?:{'|'.join(_TRAILING)})$")
+def _own_words(code: str | None) -> tuple[str, ...]:
+    """Conjunctions that are ordinary words in another language (pt "mas", fr "mais") split only
+    for their own."""
+    found = profiles().get(code or "")
+    return found.contrast.leading_own if found else ()
+
+
+@lru_cache(maxsize=1)
+def _trailing_at_end() -> re.Pattern:
+    return re.compile(f"(?:{'|'.join(_markers()[2])})$")
 
 
 @lru_cache(maxsize=64)
-def _pattern(lang: str | None) -> re.Pattern:
-    words = trie_regex(_LEADING_WORDS + _LEADING_LANG.get(lang or "", []))
-    lead = [rf"\b(?:{words})(?![^\W_])", *_LEADING_NO_SPACE]
-    return re.compile(f"(?P<lead>{'|'.join(lead)})|(?P<trail>{'|'.join(_TRAILING)})")
+def _pattern(code: str | None) -> re.Pattern:
+    words, lead_patterns, trailing, _ = _markers()
+    lead = [rf"\b(?:{trie_regex(words + list(_own_words(code)))})(?![^\W_])", *lead_patterns]
+    return re.compile(f"(?P<lead>{'|'.join(lead)})|(?P<trail>{'|'.join(trailing)})")
 
 
 def clause_spans(text: str, lang: str | None = None) -> list[tuple[int, int]]:
@@ -96,7 +85,7 @@ def contrast_at_start(clause: str, lang: str | None = None) -> bool:
 def contrast_at_end(clause: str, lang: str | None = None) -> bool:
     """Whether ``clause`` ends with a trailing contrast conjunction (재밌지만, 面白いけど)."""
     tail = clause.rstrip(" ,，、.…")
-    return tail.endswith(_TRAILING_ENDS) and bool(_TRAILING_AT_END.search(tail[-8:]))
+    return tail.endswith(_markers()[3]) and bool(_trailing_at_end().search(tail[-8:]))
 
 
 def _sentence_cuts(text: str) -> set[int]:

@@ -13,8 +13,11 @@ script needs:
 - everything else: letters, digits and combining marks between spaces/punctuation.
 
 Words are lower-cased; punctuation, emoji and bare numbers are dropped.
-``content_words`` also drops the stopwords of ``stopwords.py``. The optional
-segmenters are imported on first use only, and each missing one has a fallback.
+``content_words`` also drops the stopwords (``stopwords.py``). Which segmenter a
+language uses, the Korean particles and the Japanese content parts of speech live in
+each language's profile (``analyzer/lang/<code>/profile.toml``, ``[segmenter]``).
+The optional segmenters are imported on first use only, and each missing one has a
+fallback.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from ..lang import profiles
 from .stopwords import is_stopword
 
 THAI = "\u0e00-\u0e7f"
@@ -40,14 +44,29 @@ KANA_RE = re.compile(f"[{KANA}]")
 SCRIPT_RUN = re.compile(f"[{HAN}]+|[\u30a0-\u30ff\uff66-\uff9f]+|[\u3040-\u309f]+")
 NO_SPACE = re.compile(f"[{THAI}{HAN}{KANA}]")
 NUMBER = re.compile(r"^[\d.,:]+$")
-# Korean particles and endings that attach to the word before them (longest first).
-KO_SUFFIXES = tuple(sorted((
-    "에서는", "에게서", "으로는", "이라서", "이랑", "에서", "에게", "으로", "부터", "까지", "처럼",
-    "보다", "이나", "이가", "은", "는", "이", "가", "을", "를", "의", "도", "에", "로", "와", "과",
-    "랑", "만", "나",
-), key=len, reverse=True))
-# fugashi part-of-speech (unidic pos1) kept as content words.
-JA_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞"})
+# Segmenters of scripts without spaces (a profile's ``[segmenter] name``) -> what each uses
+# here with its library installed, and without it.
+OPTIONAL_SEGMENTERS = {
+    "jieba": ("jieba", "characters"),
+    "fugashi": ("fugashi+unidic-lite", "script-runs"),
+    "pythainlp-newmm": ("pythainlp-newmm", "runs"),
+}
+
+
+@lru_cache(maxsize=1)
+def ko_particles() -> tuple[str, ...]:
+    """Korean particles and endings that attach to the word before them (longest first),
+    from the profiles whose segmenter is ``hangul-particles``."""
+    found = {s for p in profiles().values() if p.segmenter == "hangul-particles"
+             for s in p.segmenter_options.get("particles", ())}
+    return tuple(sorted(found, key=lambda s: (-len(s), s)))
+
+
+@lru_cache(maxsize=1)
+def ja_content_pos() -> frozenset[str]:
+    """fugashi part-of-speech (unidic pos1) kept as content words (the ``fugashi`` profiles)."""
+    return frozenset(pos for p in profiles().values() if p.segmenter == "fugashi"
+                     for pos in p.segmenter_options.get("content_pos", ()))
 
 
 def _optional(name: str):
@@ -88,11 +107,10 @@ def _japanese():
 
 def available() -> dict[str, str]:
     """Which segmenter each no-space script uses here (for reports and run manifests)."""
-    return {
-        "zh": "jieba" if _jieba() else "characters",
-        "ja": "fugashi+unidic-lite" if _japanese() else "script-runs",
-        "th": "pythainlp-newmm" if _thai() else "runs",
-    }
+    loaded = {"jieba": _jieba, "fugashi": _japanese, "pythainlp-newmm": _thai}
+    return {code: label if loaded[name]() else fallback
+            for name, (label, fallback) in OPTIONAL_SEGMENTERS.items()
+            for code, p in profiles().items() if p.segmenter == name}
 
 
 def segment(text: str, lang: str | None = None) -> list[str]:
@@ -133,7 +151,7 @@ def _th(run: str) -> list[str]:
 
 
 def _ko(word: str) -> str:
-    for suffix in KO_SUFFIXES:
+    for suffix in ko_particles():
         if len(word) > len(suffix) + 1 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
@@ -148,7 +166,7 @@ def _ja_fugashi(text: str) -> list[str]:
     for token in _japanese()(text):
         feature = token.feature
         pos = getattr(feature, "pos1", None)
-        if pos not in JA_CONTENT_POS:
+        if pos not in ja_content_pos():
             if pos is None and RUNS.fullmatch(token.surface):
                 words.append(token.surface)
             continue
