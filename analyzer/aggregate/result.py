@@ -108,12 +108,14 @@ class AuthorTables(Mapping):
 
 def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
                  quote_candidates: dict[tuple, list[dict]], config: dict[str, Any],
-                 lang_counts: dict[Key, dict[str, np.ndarray]] | None = None) -> ResonanceResult:
+                 lang_counts: dict[Key, dict[str, np.ndarray]] | None = None,
+                 progress: Any = None) -> ResonanceResult:
     """Every cell from per-author rows; ``excluded`` counts noise/duplicates per drama x region.
 
     ``windows`` (``accumulator.Windows``) yields the author rows of one drama x region at a
     time and gives them again by ``pair(drama, region)``: a first pass computes the point
-    estimates (the cohorts need all of them), a second the bootstrap intervals."""
+    estimates (the cohorts need all of them), a second the bootstrap intervals (``progress``,
+    when given, wraps the list of cells of that second pass, e.g. in a progress bar)."""
     cap = config["max_comments_per_author"]
     sums, points, raw = {}, {}, {}
     for pair in windows:
@@ -137,7 +139,7 @@ def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
              for k in keys}
     cells, themes = [], []
     with one_blas_thread():  # small products: BLAS threads cost more than they save
-        for key in keys:
+        for key in progress(keys) if progress is not None else keys:
             ck = cohort_key(key, config)
             samples = _bootstrap(tables[key], key, params[ck], config)
             draws = percentile_intervals(samples) if samples is not None else None
