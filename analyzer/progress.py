@@ -47,12 +47,20 @@ def _count_lines(path: Path) -> int:
     return count + (last != b"\n")
 
 
-def bar(items: Iterable, desc: str, total: int | None) -> Iterable:
+def bar(items: Iterable, desc: str, total: int | None, unit: str = " comments") -> Iterable:
     """``items`` with a tqdm bar on stderr (total, rate and ETA when ``total`` is known)."""
     from tqdm import tqdm
 
-    return tqdm(items, desc=desc, total=total, unit=" comments", file=sys.stderr, mininterval=0.5,
+    return tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, mininterval=0.5,
                 dynamic_ncols=True)
+
+
+def cell_bar(show: bool):
+    """For ``ResonanceAccumulator.result(progress=...)``: a bar over the cells being
+    bootstrapped (the long part of aggregating), or None when progress is off."""
+    if not show:
+        return None
+    return lambda cells: bar(cells, "aggregating", len(cells), unit=" cells")
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .pipeline import Pipeline
 from .progress import bar as progress_bar
+from .progress import cell_bar
 from .progress import enabled as progress_on
 from .progress import estimate_records, phase
 from .schema import SENTIMENT_SCORES_TYPE, Comment, labelled_scores
@@ -253,8 +254,8 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     # `compare` rebuild the same numbers from the manifest alone.
     manifest["config"]["aggregate"] = settings
     show = progress_on(progress)
-    with clock("aggregate"), phase("aggregating", show):
-        result = accumulator.result()
+    with clock("aggregate"):
+        result = accumulator.result(progress=cell_bar(show))
     with clock("report"), phase("writing reports", show):
         outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest["outputs"] = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}

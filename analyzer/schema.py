@@ -67,11 +67,10 @@ class Comment:
 
     def with_(self, **changes: Any) -> "Comment":
         """A copy with some fields changed (the only way stages annotate). Same result as
-        ``dataclasses.replace`` at a third of the cost: slots are copied directly (it is
-        called several times per comment per run)."""
-        new = object.__new__(Comment)
-        for set_slot, value in zip(_SLOT_SETTERS, _SLOT_VALUES(self)):
-            set_slot(new, value)
+        ``dataclasses.replace`` at a fraction of the cost: slots are copied directly by a
+        function generated once with one line per field (``_copy_slots``); it is called
+        several times per comment per run."""
+        new = _copy_slots(self)
         for name, value in changes.items():
             setter = _SETTER_OF.get(name)
             if setter is None:
@@ -89,6 +88,20 @@ FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Comment))
 _SLOT_VALUES = operator.attrgetter(*FIELD_NAMES)
 _SETTER_OF = {name: getattr(Comment, name).__set__ for name in FIELD_NAMES}
 _SLOT_SETTERS = tuple(_SETTER_OF.values())
+
+
+def _slot_copier():
+    """``copy(comment)`` -> a new Comment with every slot set from ``comment``, unrolled
+    (no loop, no tuple of values: ~1.5x cheaper than iterating over the setters)."""
+    lines = ["def copy(old):", "    new = _new(Comment)"]
+    lines += [f"    _set{i}(new, old.{name})" for i, name in enumerate(FIELD_NAMES)]
+    lines.append("    return new")
+    scope = {"_new": object.__new__, "Comment": Comment, **{f"_set{i}": s for i, s in enumerate(_SLOT_SETTERS)}}
+    exec("\n".join(lines), scope)  # the source is built from the field names above only
+    return scope["copy"]
+
+
+_copy_slots = _slot_copier()
 
 # Fields added by the pipeline: the public annotation contract of `analyzer annotate`.
 ANNOTATION_FIELDS = (

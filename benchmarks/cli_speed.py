@@ -70,9 +70,18 @@ def write_input(path: Path, texts: list[str], n: int) -> dict:
             "p90_chars": lengths[int(0.9 * (n - 1))]}
 
 
-def run_cli(tree: Path, args: list[str], nice: int) -> dict:
-    """Run ``python -m analyzer ARGS`` from ``tree``; wall seconds and peak RSS (MB)."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def run_cli(tree: Path, args: list[str], nice: int, blas_threads: str = "1") -> dict:
+    """Run ``python -m analyzer ARGS`` from ``tree``; wall seconds and peak RSS (MB).
+
+    ``blas_threads``: "1" sets OMP_NUM_THREADS=1; "unset" leaves the BLAS thread variables
+    out, as a user's shell does (BLAS then uses every core)."""
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_ENV}
+    env["PYTHONPATH"] = str(tree)
+    if blas_threads != "unset":
+        env["OMP_NUM_THREADS"] = blas_threads
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "analyzer", *args]
     if nice:
         cmd = ["nice", "-n", str(nice), *cmd]
@@ -86,8 +95,8 @@ def run_cli(tree: Path, args: list[str], nice: int) -> dict:
     return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak_kb / 1024, 1)}
 
 
-def measure(tree: Path, input_path: Path, out: Path, n: int, nice: int) -> dict:
-    result = run_cli(tree, ["run", str(input_path), "-o", str(out), "-q"], nice)
+def measure(tree: Path, input_path: Path, out: Path, n: int, nice: int, blas_threads: str = "1") -> dict:
+    result = run_cli(tree, ["run", str(input_path), "-o", str(out), "-q"], nice, blas_threads)
     result["comments_per_s"] = round(n / result["seconds"], 1)
     result["comments_per_cpu_s"] = round(n / result["cpu_seconds"], 1)  # less sensitive to other load
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -126,6 +135,8 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=5)
     parser.add_argument("--skip-baseline-above", type=int, default=None,
                         help="run the baseline only for N up to this (it is slow)")
+    parser.add_argument("--blas-threads", default="1",
+                        help='OMP_NUM_THREADS for both trees, or "unset" to leave it out as a user\'s shell does')
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     texts = real_texts(args.data)
@@ -135,18 +146,20 @@ def main() -> None:
             input_path = Path(tmp) / f"comments_{n}.jsonl"
             stats = write_input(input_path, texts, n)
             row = {"input": stats, "load_before": os.getloadavg()[0]}
-            row["current"] = measure(args.current, input_path, Path(tmp) / f"cur_{n}", n, args.nice)
+            row["current"] = measure(args.current, input_path, Path(tmp) / f"cur_{n}", n, args.nice, args.blas_threads)
             if args.baseline and (args.skip_baseline_above is None or n <= args.skip_baseline_above):
-                row["baseline"] = measure(args.baseline, input_path, Path(tmp) / f"base_{n}", n, args.nice)
+                row["baseline"] = measure(args.baseline, input_path, Path(tmp) / f"base_{n}", n, args.nice, args.blas_threads)
                 row["speedup"] = round(row["current"]["comments_per_s"] / row["baseline"]["comments_per_s"], 2)
                 row["cpu_speedup"] = round(row["current"]["comments_per_cpu_s"] / row["baseline"]["comments_per_cpu_s"], 2)
                 row["agreement"] = agreement(Path(tmp) / f"base_{n}", Path(tmp) / f"cur_{n}")
+                row["resonance_csv_identical"] = ((Path(tmp) / f"base_{n}" / "resonance.csv").read_bytes()
+                                                  == (Path(tmp) / f"cur_{n}" / "resonance.csv").read_bytes())
             row["load_after"] = os.getloadavg()[0]
             input_path.unlink()
             rows.append(row)
             print(json.dumps(row), flush=True)
     result = {"command": "python -m analyzer run INPUT -o OUT -q", "python": sys.version.split()[0],
-              "cpus": os.cpu_count(), "baseline": str(args.baseline) if args.baseline else None,
+              "cpus": os.cpu_count(), "blas_threads": args.blas_threads, "baseline": str(args.baseline) if args.baseline else None,
               "current": str(args.current), "runs": rows}
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -310,3 +310,18 @@ def test_counts_widen_instead_of_overflowing():
         cell.add(rows_of([7] * 10_000, [1] * 10_000, vectors[i:i + 10_000]))
     rows = cell.compact()
     assert len(rows) == 1 and int(rows.counts[0, 0]) == 70_000 and rows.counts.dtype == np.int32
+
+
+def test_progress_sees_every_bootstrapped_cell_and_changes_no_number():
+    seen = []
+
+    def progress(cells):
+        seen.append(list(cells))
+        return cells
+
+    records = drama_a() + drama_b()
+    plain = ResonanceAccumulator({"bootstrap": 50}).update(records).result()
+    shown = ResonanceAccumulator({"bootstrap": 50}).update(records).result(progress=progress)
+    assert len(seen) == 1
+    assert sorted(seen[0]) == sorted((c["drama"], c["region"], c["window"]) for c in plain.cells)
+    assert shown.to_rows() == plain.to_rows()

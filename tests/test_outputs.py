@@ -153,7 +153,7 @@ def test_failed_run_leaves_the_old_folder_untouched(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     import analyzer.aggregate as aggregate
 
-    def boom(self):
+    def boom(self, *args, **kwargs):
         raise MemoryError("disk full or out of memory half-way")
 
     monkeypatch.setattr(aggregate.ResonanceAccumulator, "result", boom)

@@ -1,4 +1,4 @@
-"""The end-to-end speed table (docs/benchmarks.md) is generated from benchmarks/results/cli_speed.json."""
+"""docs/speed.md's end-to-end speed table is generated from benchmarks/results/cli_speed.json."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ def _module():
     return module
 
 
-def test_readme_speed_table_matches_results_file():
+def test_speed_doc_table_matches_results_file():
     table = _module()
     results = json.loads(table.RESULTS.read_text(encoding="utf-8"))
-    readme = table.README.read_text(encoding="utf-8")
-    assert table.rewrite(readme, table.render(results)) == readme, "run: python benchmarks/readme_table.py"
+    doc = table.DOC.read_text(encoding="utf-8")
+    assert table.rewrite(doc, table.render(results)) == doc, "run: python benchmarks/readme_table.py"
 
 
 def test_every_run_has_its_baseline_from_the_same_run():

@@ -76,3 +76,17 @@ def test_bootstrap_90_interval_covers_true_value_85_to_95_percent():
         covered += cell["net_sentiment_ci90_low"] <= truth <= cell["net_sentiment_ci90_high"]
     print(f"coverage of the 90% interval: {covered / draws:.3f}")
     assert 0.85 <= covered / draws <= 0.95
+
+
+def test_bootstrap_runs_blas_on_one_thread_and_restores_it():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from analyzer.aggregate.stats import one_blas_thread
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    assert before, "numpy's BLAS is not visible to threadpoolctl"
+    with one_blas_thread():
+        assert set(blas_threads()) == {1}
+    assert blas_threads() == before

@@ -93,12 +93,13 @@ class ResonanceAccumulator:
                 self._offer(slot, cand)
         return self
 
-    def result(self):
-        """Compute every cell, interval and the Resonance Index (see ``result.build_result``)."""
+    def result(self, progress=None):
+        """Compute every cell, interval and the Resonance Index (see ``result.build_result``).
+        ``progress``, when given, wraps the list of cells being bootstrapped (a bar)."""
         from .result import build_result
 
         return build_result(Windows(self), {"noise": self._noise, "duplicates": self._dups},
-                            self.quote_candidates(), self.config, self._lang_windows())
+                            self.quote_candidates(), self.config, self._lang_windows(), progress)
 
     # --- windows ---------------------------------------------------------------------
     def _count_lang(self, cell: tuple[str, str], day: int | None, c: Comment) -> None:

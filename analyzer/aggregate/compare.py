@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ConfigError
 from .metrics import components
 from .result import ResonanceResult, _bootstrap, cohort_key
-from .stats import bootstrap_weights, cell_seed, percentile_interval
+from .stats import bootstrap_weights, cell_seed, one_blas_thread, percentile_interval
 
 METRICS = ("valence", "intensity", "net_intent", "depth", "localness", "star_pull", "unmet_access",
            "positive", "negative")
@@ -42,15 +42,17 @@ def compare(result_or_rundir: ResonanceResult | str | Path, a: str, b: str, by: 
     out: dict[str, Any] = {"by": by, "a": a, "b": b, "window": window, "level": 0.95, "metrics": {}}
     draws = result.config["bootstrap"] or 500
     seed = result.config["seed"]
-    sa, na = _pooled_samples(result, side_a, draws, cell_seed(seed, "compare", by, a))
-    sb, nb = _pooled_samples(result, side_b, draws, cell_seed(seed, "compare", by, b))
+    with one_blas_thread():  # as in build_result: same draws, less CPU
+        sa, na = _pooled_samples(result, side_a, draws, cell_seed(seed, "compare", by, a))
+        sb, nb = _pooled_samples(result, side_b, draws, cell_seed(seed, "compare", by, b))
+        index_ratios = _index_ratios(result, side_a, side_b, pos)
     out["authors"] = {"a": na, "b": nb}
     for m in METRICS:
         va, vb = float(sa[m][0]), float(sb[m][0])
         lo, hi = percentile_interval(sa[m][1:] - sb[m][1:], 0.95)
         out["metrics"][m] = {"a": _f(va), "b": _f(vb), "difference": _f(va - vb), "ci_low": lo, "ci_high": hi}
     out["metrics"]["net_sentiment"] = out["metrics"]["valence"]
-    out["resonance_index"] = _index_ratios(result, side_a, side_b, pos)
+    out["resonance_index"] = index_ratios
     return out
 
 

@@ -13,7 +13,7 @@ from ..schema import THEMES
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
-from .stats import (bootstrap_weights, cell_seed, correct_shares, net_wilson, net_wilson_floor, percentile_intervals,
+from .stats import (bootstrap_weights, cell_seed, correct_shares, one_blas_thread, net_wilson, net_wilson_floor, percentile_intervals,
                     poisson_interval)
 
 COMPONENTS = ("reach", "valence", "intensity", "net_intent", "depth", "localness", "star_pull", "unmet_access")
@@ -108,12 +108,14 @@ class AuthorTables(Mapping):
 
 def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
                  quote_candidates: dict[tuple, list[dict]], config: dict[str, Any],
-                 lang_counts: dict[Key, dict[str, np.ndarray]] | None = None) -> ResonanceResult:
+                 lang_counts: dict[Key, dict[str, np.ndarray]] | None = None,
+                 progress: Any = None) -> ResonanceResult:
     """Every cell from per-author rows; ``excluded`` counts noise/duplicates per drama x region.
 
     ``windows`` (``accumulator.Windows``) yields the author rows of one drama x region at a
     time and gives them again by ``pair(drama, region)``: a first pass computes the point
-    estimates (the cohorts need all of them), a second the bootstrap intervals."""
+    estimates (the cohorts need all of them), a second the bootstrap intervals (``progress``,
+    when given, wraps the list of cells of that second pass, e.g. in a progress bar)."""
     cap = config["max_comments_per_author"]
     sums, points, raw = {}, {}, {}
     for pair in windows:
@@ -136,16 +138,17 @@ def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
     index = {k: float(index_of(_arrays(points[k]), points[k]["reach"], params[cohort_key(k, config)], weights)[0])
              for k in keys}
     cells, themes = [], []
-    for key in keys:
-        ck = cohort_key(key, config)
-        samples = _bootstrap(tables[key], key, params[ck], config)
-        draws = percentile_intervals(samples) if samples is not None else None
-        rank = percentile_rank(index[key], [index[k] for k in members[ck]])
-        row = _cell_row(key, ck, points[key], raw[key], index[key], rank, draws, excluded, config)
-        if config["confusion"] is not None:
-            row.update(corrected_shares((lang_counts or {}).get(key, {}), config["confusion"]))
-        cells.append(row)
-        themes.extend(_theme_rows(key, points[key], draws))
+    with one_blas_thread():  # small products: BLAS threads cost more than they save
+        for key in progress(keys) if progress is not None else keys:
+            ck = cohort_key(key, config)
+            samples = _bootstrap(tables[key], key, params[ck], config)
+            draws = percentile_intervals(samples) if samples is not None else None
+            rank = percentile_rank(index[key], [index[k] for k in members[ck]])
+            row = _cell_row(key, ck, points[key], raw[key], index[key], rank, draws, excluded, config)
+            if config["confusion"] is not None:
+                row.update(corrected_shares((lang_counts or {}).get(key, {}), config["confusion"]))
+            cells.append(row)
+            themes.extend(_theme_rows(key, points[key], draws))
     quotes = _select_quotes(quote_candidates, config["quotes_per_slot"])
     return ResonanceResult(cells, themes, quotes, config, tables, sums, params)
 

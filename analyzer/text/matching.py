@@ -34,11 +34,19 @@ _WORD_CHAR = f"[^\\W_{NO_SPACE_CHARS}]"
 WORD = f"(?:{_WORD_CHAR}|[{_MARKS}])"
 _AFTER = f"(?!{WORD})"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\uff07": "'"})
+_APOSTROPHE_CHARS = ("\u2019", "\u2018", "`", "\uff07")
 
 
 def fold(text: str) -> str:
-    """Lower-case and unify apostrophes (length-preserving for almost all text)."""
-    return text.lower().translate(_APOSTROPHES)
+    """Lower-case and unify apostrophes (length-preserving for almost all text).
+
+    Same as ``text.lower().translate(_APOSTROPHES)``; a ``replace`` per apostrophe that
+    occurs is several times cheaper than ``translate`` with a mapping."""
+    low = text.lower()
+    for ch in _APOSTROPHE_CHARS:
+        if ch in low:
+            low = low.replace(ch, "'")
+    return low
 
 
 def strip_diacritics(text: str) -> str:
