@@ -29,7 +29,8 @@ def test_readme_opens_with_the_two_commands():
 
 @pytest.mark.parametrize("command", subcommands())
 def test_every_command_has_help_and_a_readme_entry(command):
-    assert f"`analyzer {command}" in README, f"README has no entry for `analyzer {command}`"
+    docs = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+    assert f"`analyzer {command}" in README + docs, f"README and docs/ have no entry for `analyzer {command}`"
     parser = build_parser()
     action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     assert action.choices[command].description, f"`analyzer {command}` has no description"
