@@ -204,7 +204,8 @@ def fingerprint(path: str) -> InputRecord:
 
 def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list[str], ctx: ReadContext,
               started: float, extra: dict[str, Any]) -> RunManifest:
-    return RunManifest(
+    """The run's record; ``extra`` adds or replaces fields (the Ray engine's stage summaries)."""
+    fields = dict(
         package={"name": "resonance-analyzer", "version": __version__},
         python=_platform.python_version(),
         packages=package_versions(),
@@ -220,8 +221,8 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
         dump_time=ctx.dump_time.isoformat() if ctx.dump_time else None,
         author_pseudonyms="kept raw (--keep-authors)" if ctx.keep_authors else
             f"HMAC-SHA256, key from {getattr(ctx.pseudonymize, 'key_source', 'config')}",
-        **extra,
     )
+    return RunManifest(**{**fields, **extra})
 
 
 def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config | dict | str | None = None,
