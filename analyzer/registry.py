@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 
 _FACTORIES: dict[str, Callable[..., Any]] = {}
 # The factory that loads a plain Hugging Face model directory, by backend kind.
@@ -40,12 +40,33 @@ def _load_builtin() -> None:
     from . import backends  # noqa: F401
 
 
-def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+# Keywords the pipeline builder offers every backend; each goes only to those that take it.
+OFFERED = ("device",)
+
+
+def _build(factory: Callable[..., Any], kwargs: dict[str, Any], name: str = "") -> Any:
     """``factory(**kwargs)``; ``device`` goes only to backends that take one (the numpy
-    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it."""
-    if "device" in kwargs and not _takes(factory, "device"):
-        kwargs = {k: v for k, v in kwargs.items() if k != "device"}
+    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it.
+    Any other keyword the backend does not take is a one-line ConfigError naming the valid ones."""
+    kwargs = {k: v for k, v in kwargs.items() if k not in OFFERED or _takes(factory, k)}
+    unknown = sorted(k for k in kwargs if not _takes(factory, k))
+    if unknown:
+        valid = ", ".join(keywords(factory)) or "(none)"
+        raise ConfigError(f"Unknown key {unknown[0]!r} for backend {name or getattr(factory, '__name__', factory)}; "
+                          f"valid keys: {valid}.")
     return factory(**kwargs)
+
+
+def keywords(factory: Callable[..., Any]) -> list[str]:
+    """The keyword parameters a backend factory takes (what ``[models.<kind>]`` may set)."""
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY
+            or p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name != "self"]
 
 
 def _takes(factory: Callable[..., Any], name: str) -> bool:
@@ -75,18 +96,18 @@ def select_backend(spec: Any, kind: str, **kwargs: Any) -> Any:
     if name in _FACTORIES:
         if path:
             kwargs["path"] = path
-        return _build(_FACTORIES[name], kwargs)
+        return _build(_FACTORIES[name], kwargs, name)
     local = Path(text)
     if local.is_dir() and (local / "backend.json").is_file():
         import json
 
         factory = json.loads((local / "backend.json").read_text(encoding="utf-8")).get("factory")
         if factory in _FACTORIES:
-            return _build(_FACTORIES[factory], {"path": str(local), **kwargs})
+            return _build(_FACTORIES[factory], {"path": str(local), **kwargs}, factory)
         raise ModelError(f"{local}/backend.json names unknown factory {factory!r}; known: {', '.join(registered(kind))}")
     if local.is_dir() and (local / "config.json").is_file():  # a plain Hugging Face model folder
         if kind in HF_FACTORIES:
-            return _build(_FACTORIES[HF_FACTORIES[kind]], {"path": str(local), **kwargs})
+            return _build(_FACTORIES[HF_FACTORIES[kind]], {"path": str(local), **kwargs}, HF_FACTORIES[kind])
         raise ModelError(f"{local} is a Hugging Face model folder, which only --sentiment loads directly; "
                          f"for {kind} use one of: {', '.join(registered(kind + '.'))}.")
     if local.is_dir():

@@ -30,6 +30,7 @@ from .io.outdir import RunFolder, check_output_file, check_paths, without_run_ou
 from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
+from .manifest import InputRecord, RunManifest, StageRecord, package_versions
 from .pipeline import Pipeline
 from .progress import bar as progress_bar
 from .progress import cell_bar
@@ -62,16 +63,29 @@ def resolve_config(config: Config | dict | str | os.PathLike | None) -> Config:
         return config.validate()
     if isinstance(config, dict):
         return config_from_dict(config)
-    return load_config(config)
+    return load_config(_manifest_path(config) if config is not None else None)
 
 
 def build_pipeline(config: Config | None = None) -> Pipeline:
-    """The default stage order: normalize -> dedup -> link -> langid -> region ->
+    """``Pipeline.from_config``: by default normalize -> dedup -> link -> langid -> region ->
     sentiment -> mentions -> themes."""
-    from .stages import default_stages
+    return Pipeline.from_config(config or Config())
 
-    config = config or Config()
-    return Pipeline(default_stages(config), batch_size=config.run.batch_size)
+
+def export_config(source: str | os.PathLike, output: str | os.PathLike | None = None) -> str:
+    """The resolved config of a run (its folder or manifest.json) or of a TOML config, as TOML
+    that reproduces it (``analyzer config export``); written to ``output`` when given."""
+    from .config import to_toml
+
+    text = to_toml(load_config(_manifest_path(source)).to_dict())
+    if output is not None:
+        Path(output).write_text(text, encoding="utf-8")
+    return text
+
+
+def _manifest_path(source: str | os.PathLike) -> str:
+    path = Path(source)
+    return str(path / "manifest.json") if path.is_dir() else str(path)
 
 
 def check_models(config: Config | dict | str | None = None) -> list[dict[str, Any]]:
@@ -179,35 +193,37 @@ def _counts(stats: ReadStats) -> dict[str, Any]:
     return {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]}
 
 
-def fingerprint(path: str) -> dict[str, Any]:
+def fingerprint(path: str) -> InputRecord:
     if path == STDIN:
-        return {"path": "<stdin>"}
+        return InputRecord("<stdin>")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return {"path": display_path(path), "bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+    return InputRecord(display_path(path), os.path.getsize(path), digest.hexdigest())
 
 
 def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list[str], ctx: ReadContext,
-              started: float, extra: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "package": {"name": "resonance-analyzer", "version": __version__},
-        "python": _platform.python_version(),
+              started: float, extra: dict[str, Any]) -> RunManifest:
+    """The run's record; ``extra`` adds or replaces fields (the Ray engine's stage summaries)."""
+    fields = dict(
+        package={"name": "resonance-analyzer", "version": __version__},
+        python=_platform.python_version(),
+        packages=package_versions(),
         # The only part that differs between two runs of the same input and config.
-        "timings": {"started_at": datetime.fromtimestamp(started, tz=timezone.utc).isoformat(timespec="seconds"),
-                    "seconds": round(time.time() - started, 3)},
-        "config": config.to_dict(),
-        "stages": pipeline.describe(),
-        "inputs": [fingerprint(p) for p in inputs],
-        "counts": _counts(stats),
-        "files": [f.to_dict() for f in stats.files],
-        "stage_summaries": {s.name: s.summary() for s in pipeline.stages if hasattr(s, "summary")},
-        "dump_time": ctx.dump_time.isoformat() if ctx.dump_time else None,
-        "author_pseudonyms": "kept raw (--keep-authors)" if ctx.keep_authors else
+        timings={"started_at": datetime.fromtimestamp(started, tz=timezone.utc).isoformat(timespec="seconds"),
+                 "seconds": round(time.time() - started, 3)},
+        config=config.to_dict(),
+        stages=[StageRecord.from_dict(d) for d in pipeline.describe()],
+        inputs=[fingerprint(p) for p in inputs],
+        counts=_counts(stats),
+        files=[f.to_dict() for f in stats.files],
+        stage_summaries={s.name: s.summary() for s in pipeline.stages if hasattr(s, "summary")},
+        dump_time=ctx.dump_time.isoformat() if ctx.dump_time else None,
+        author_pseudonyms="kept raw (--keep-authors)" if ctx.keep_authors else
             f"HMAC-SHA256, key from {getattr(ctx.pseudonymize, 'key_source', 'config')}",
-        **extra,
-    }
+    )
+    return RunManifest(**{**fields, **extra})
 
 
 def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config | dict | str | None = None,
@@ -227,17 +243,17 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     ctx, stats = _context(config), ReadStats()
     with RunFolder(out_dir) as out:
         manifest, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started, clock)
-        manifest["skipped_inputs"] = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
-        write_json(out / "manifest.json", manifest)
+        manifest.skipped_inputs = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
+        write_json(out / "manifest.json", manifest.to_dict())
     final = Path(out_dir)
-    outputs = {name: str(final / rel) for name, rel in manifest["outputs"].items()}
-    return RunSummary(str(final), manifest["counts"], manifest["files"], outputs, manifest["timings"]["seconds"],
-                      manifest["accepted"], reasons, manifest["timings"])
+    outputs = {name: str(final / rel) for name, rel in manifest.outputs.items()}
+    return RunSummary(str(final), manifest.counts, manifest.files, outputs, manifest.timings["seconds"],
+                      manifest.accepted, reasons, manifest.timings)
 
 
 def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
               limit: int | None, progress: bool, started: float,
-              clock: "PhaseClock") -> tuple[dict[str, Any], dict[str, int]]:
+              clock: "PhaseClock") -> tuple[RunManifest, dict[str, int]]:
     """The body of ``run``, writing into the (temporary) folder ``out``: (manifest, reject reasons)."""
     from .aggregate import ResonanceAccumulator
     from .report import write_reports
@@ -252,15 +268,15 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
     # The settings as used (confusion = "model" resolved to the matrices), so `report` and
     # `compare` rebuild the same numbers from the manifest alone.
-    manifest["config"]["aggregate"] = settings
+    manifest.config["aggregate"] = settings
     show = progress_on(progress)
     with clock("aggregate"):
         result = accumulator.result(progress=cell_bar(show))
     with clock("report"), phase("writing reports", show):
         outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
-    manifest["outputs"] = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
+    manifest.outputs = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
     # varies run to run: the one manifest key determinism checks ignore
-    manifest["timings"] = {**manifest["timings"], **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
+    manifest.timings = {**manifest.timings, **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
     return manifest, reasons
 
 

@@ -99,9 +99,11 @@ def measure(tree: Path, input_path: Path, out: Path, n: int, nice: int, blas_thr
     result = run_cli(tree, ["run", str(input_path), "-o", str(out), "-q"], nice, blas_threads)
     result["comments_per_s"] = round(n / result["seconds"], 1)
     result["comments_per_cpu_s"] = round(n / result["cpu_seconds"], 1)  # less sensitive to other load
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    if "timings" in manifest:
-        result["timings"] = manifest["timings"]
+    from analyzer.manifest import load_manifest
+
+    timings = load_manifest(out).timings
+    if timings:
+        result["timings"] = timings
     return result
 
 

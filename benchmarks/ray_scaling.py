@@ -31,6 +31,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from analyzer.manifest import load_manifest  # noqa: E402
 from tests.ray_corpus import write_corpus  # noqa: E402
 
 CONFIG = '[privacy]\nauthor_key = "benchmark-key"\n'
@@ -95,17 +96,17 @@ def measure(corpus: list[str], work: Path, workers: list[int], config: str, base
     runs, manifests = {}, {}
     if baseline:
         runs["local"] = run_cli([*corpus, "-o", str(work / "local"), "--config", config])
-        manifests["local"] = json.loads((work / "local" / "manifest.json").read_text())
+        manifests["local"] = load_manifest(work / "local")
     for w in workers:
         name = f"ray_{w}"
         runs[name] = run_cli([*corpus, "-o", str(work / name), "--config", config, "--engine", "ray",
                               "--num-workers", str(w)])
-        manifests[name] = json.loads((work / name / "manifest.json").read_text())
-        runs[name]["phase_seconds"] = manifests[name]["engine"]["phase_seconds"]
+        manifests[name] = load_manifest(work / name)
+        runs[name]["phase_seconds"] = manifests[name].engine["phase_seconds"]
         if baseline:
             same = (work / "local" / "resonance.csv").read_bytes() == (work / name / "resonance.csv").read_bytes()
             runs[name]["same_resonance_csv"] = same
-    runs["comments"] = manifests[name]["counts"]["accepted"]
+    runs["comments"] = manifests[name].counts["accepted"]
     return runs
 
 
@@ -137,7 +138,7 @@ def memory_only(n: int, files: int, workers: int, out: str) -> None:
             corpus = write_corpus(work / f"c{size}", n=size, files=files)
             r = run_cli([*corpus, "-o", str(work / f"o{size}"), "--config", str(work / "config.toml"),
                          "--engine", "ray", "--num-workers", str(workers)], uss=True)
-            r["engine"] = json.loads((work / f"o{size}" / "manifest.json").read_text())["engine"]
+            r["engine"] = load_manifest(work / f"o{size}").engine
             rows.append((size, r))
     lines = [f"# ray_scaling: memory per worker\n\nCommand: `python benchmarks/ray_scaling.py --memory-only --n {n} "
              f"--workers {workers}`; load before `{before}`, after `{uptime()}`.\n",
@@ -198,8 +199,8 @@ def main() -> None:
         small = measure(small_corpus, work / "small_runs", args.workers[1:2] or args.workers[:1], str(config), False)
         big = measure(big_corpus, work / "big_runs", args.workers, str(config))
         shards = per_shard_duplicates(big_corpus)
-        manifest = json.loads((work / "big_runs" / f"ray_{args.workers[0]}" / "manifest.json").read_text())
-        dedup = {k: v for k, v in sorted(manifest["stage_summaries"]["dedup"].items()) if k.startswith("duplicate_")}
+        manifest = load_manifest(work / "big_runs" / f"ray_{args.workers[0]}")
+        dedup = {k: v for k, v in sorted(manifest.stage_summaries["dedup"].items()) if k.startswith("duplicate_")}
     after = uptime()
     report = (f"# ray_scaling\n\nCommand: `nice -n 5 python benchmarks/ray_scaling.py --n {args.n} --workers "
               f"{' '.join(map(str, args.workers))}` (OMP_NUM_THREADS=1, Python {sys.version.split()[0]}, "

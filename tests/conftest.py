@@ -31,3 +31,22 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """One real run of the bundled samples (data/samples), shared by the tests that need a
+    run folder or its manifest instead of a hand-built one."""
+    from analyzer.runner import run
+
+    out = tmp_path_factory.mktemp("sample-run") / "out"
+    run([str(SAMPLES)], out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_manifest(sample_run):
+    """The sample run's RunManifest, read through the one loader."""
+    from analyzer.manifest import load_manifest
+
+    return load_manifest(sample_run)

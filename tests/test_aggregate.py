@@ -136,7 +136,7 @@ def test_quotes_are_bounded_one_per_author_and_most_liked_first():
 
 
 def test_unknown_setting_is_a_config_error():
-    with pytest.raises(ConfigError, match="Unknown aggregate setting"):
+    with pytest.raises(ConfigError, match=r"Unknown key .* in \[aggregate\]"):
         ResonanceAccumulator({"bootstraps": 10})
     with pytest.raises(ConfigError, match="'bootstrap' parameter of ResonanceAccumulator"):
         ResonanceAccumulator({"bootstrap": -1})

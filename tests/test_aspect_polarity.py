@@ -193,7 +193,7 @@ def test_config_and_cli_choose_the_polarity_backend():
 
     assert default_stages(config_from_dict({}))[-1].polarity.name == "polarity.clause.v1"
     assert default_stages(config_from_dict({"models": {"polarity": "none"}}))[-1].polarity is None
-    with pytest.raises(ConfigError, match="models.polarity"):
+    with pytest.raises(ConfigError, match=r"'polarity' parameter of \[models\]"):
         config_from_dict({"models": {"polarity": False}})
     args = build_parser().parse_args(["run", "in.jsonl", "-o", "out", "--polarity", "none"])
     assert args.polarity == "none"

@@ -113,7 +113,7 @@ def run_cli(*args):
     (["run", "does/not/exist.jsonl", "-o", "OUT"], "Input not found"),
     (["annotate", "data/samples/comments_mixed.jsonl", "-o", "out.txt"], "must end in .jsonl, .csv or .parquet"),
     (["run", "data/samples", "-o", "OUT", "--map", "nonsense"], "--map takes FIELD=COMMENT_FIELD"),
-    (["run", "data/samples", "-o", "OUT", "--batch-size", "0"], "batch_size must be a positive int"),
+    (["run", "data/samples", "-o", "OUT", "--batch-size", "0"], "'batch_size' parameter of [run] must be a positive int"),
     (["run", "data/samples", "-o", "OUT", "--sentiment", "sentiment.nope.v9"], "Unknown sentiment backend"),
     (["run", "data/samples", "-o", "OUT", "--themes", "themes.nope.v9"], "Unknown themes backend"),
 ])

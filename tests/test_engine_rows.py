@@ -80,7 +80,7 @@ def test_engine_options_are_checked(tmp_path):
     from analyzer.config import config_from_dict
     from analyzer.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="run.engine must be local or ray"):
+    with pytest.raises(ConfigError, match=r"'engine' parameter of \[run\] must be one of local, ray"):
         config_from_dict({"run": {"engine": "spark"}})
     with pytest.raises(ConfigError, match="num_workers"):
         config_from_dict({"run": {"engine": "ray", "num_workers": -1}})

@@ -6,7 +6,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 
 RANK = {
-    "errors": 0, "schema": 0,
+    "errors": 0, "schema": 0, "defaults": 0,
+    "manifest": 0.5,  # the typed run record: read by config (run --config manifest.json), runner and report
     "lang": 0.5,  # language profiles and the market table: data only, read by text, io and stages
     "config": 1, "registry": 1, "text": 1, "progress": 1,
     "io": 2, "backends": 2, "aggregate": 2,
@@ -67,6 +68,28 @@ def test_layers_only_point_down():
             if (src, dst) in FORBIDDEN or (RANK[dst] >= RANK[src] and (src, dst) not in ALLOWED):
                 problems.append(f"{path.relative_to(PACKAGE)} ({src}, layer {RANK[src]}) imports {dst} (layer {RANK[dst]})")
     assert not problems, "\n".join(problems)
+
+
+# Top-level packages of the repository that the installed analyzer package must never import
+# (training is an optional extra; tests, benchmarks and models/ scripts are not shipped).
+OUTSIDE = ("training", "tests", "benchmarks", "models", "notebooks")
+
+
+def test_analyzer_never_imports_training_or_repository_scripts():
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            problems += [f"{path.relative_to(PACKAGE)} imports {n}" for n in names if n.split(".")[0] in OUTSIDE]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_layer_named_here_and_new_packages_placed():
+    """The packages #15 adds have their layer: lang (data, below text), backends/embedding (inside
+    backends), manifest and defaults (foundations), so test_layers_only_point_down covers them."""
+    assert RANK["lang"] < RANK["text"] < RANK["backends"] and RANK["defaults"] < RANK["manifest"] < RANK["config"]
+    assert top_of(PACKAGE / "backends" / "embedding" / "__init__.py") == "backends"
 
 
 def test_import_has_no_side_effects():

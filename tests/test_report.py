@@ -39,9 +39,9 @@ def comments() -> list[Comment]:
     return out
 
 
-MANIFEST = {"package": {"name": "resonance-analyzer", "version": "0.1.0"},
-            "models": {"sentiment": {"name": "sentiment.linear.v1", "accuracy_per_language": {"en": 0.81, "vi": 0.74}}},
-            "counts": {"read": 62, "accepted": 62, "rejected": 0}}
+@pytest.fixture
+def MANIFEST(sample_manifest):  # noqa: N802 - the manifest of a real run of the samples (tests/conftest.py)
+    return sample_manifest
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def result():
     return ResonanceAccumulator({"bootstrap": 100, "min_authors": 5}).update(comments()).result()
 
 
-def test_write_reports_writes_every_output(tmp_path, result):
+def test_write_reports_writes_every_output(tmp_path, result, MANIFEST):
     paths = write_reports(result, tmp_path, MANIFEST)
     for name in ("resonance.csv", "resonance.json", "report.html", "report.md", "tables/cells.parquet",
                  "tables/themes.csv", "tables/themes.parquet", "tables/windows.csv", "tables/quotes.parquet"):
@@ -58,7 +58,7 @@ def test_write_reports_writes_every_output(tmp_path, result):
     assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temp files
 
 
-def test_resonance_csv_has_one_row_per_drama_region_window(tmp_path, result):
+def test_resonance_csv_has_one_row_per_drama_region_window(tmp_path, result, MANIFEST):
     write_reports(result, tmp_path, MANIFEST)
     rows = read_csv(tmp_path / "resonance.csv")
     keys = [(r["drama"], r["region"], r["window"]) for r in rows]
@@ -79,7 +79,7 @@ def test_resonance_csv_has_one_row_per_drama_region_window(tmp_path, result):
     assert table.num_rows == len(rows)
 
 
-def test_html_has_every_section_and_is_self_contained(tmp_path, result):
+def test_html_has_every_section_and_is_self_contained(tmp_path, result, MANIFEST):
     write_reports(result, tmp_path, MANIFEST)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     for sid, _title in SECTIONS:
@@ -88,11 +88,13 @@ def test_html_has_every_section_and_is_self_contained(tmp_path, result):
     assert "<script" not in html.lower()  # no scripts at all, and the comment's is text
     assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in html
     assert not re.search(r'(src|href)="https?://', html)
-    assert "sentiment.linear.v1" in html and "0.740" in html  # models and per-language accuracy
+    sentiment = MANIFEST.stage("sentiment")
+    lang, value = sorted(sentiment.accuracy_per_language.items())[-1]
+    assert sentiment.backend in html and f"{value:.3f}" in html  # models and per-language accuracy
     assert "user99" not in html  # no author name or pseudonym in the report
 
 
-def test_markdown_escapes_and_has_sections(tmp_path, result):
+def test_markdown_escapes_and_has_sections(tmp_path, result, MANIFEST):
     write_reports(result, tmp_path, MANIFEST)
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     for heading in ("## Which drama resonates where, and why", "## Resonance by drama and market", "## Drivers",
@@ -101,12 +103,13 @@ def test_markdown_escapes_and_has_sections(tmp_path, result):
     assert "<script>" not in md and "&lt;script&gt;" in md
 
 
-def test_rerender_from_run_folder_matches_direct_result(tmp_path, result):
+def test_rerender_from_run_folder_matches_direct_result(tmp_path, result, MANIFEST):
     import pyarrow.parquet as pq_
 
     pq_.write_table(to_arrow(comments()), tmp_path / "comments.parquet")
-    (tmp_path / "manifest.json").write_text(json.dumps(
-        {**MANIFEST, "config": {"aggregate": {"bootstrap": 100, "min_authors": 5}}}), encoding="utf-8")
+    manifest = MANIFEST.to_dict()
+    manifest["config"]["aggregate"] = {"bootstrap": 100, "min_authors": 5}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     rerender(tmp_path)
     again = read_csv(tmp_path / "resonance.csv")
     direct = tmp_path / "direct"
@@ -122,7 +125,7 @@ def test_rerender_without_comments_is_an_input_error(tmp_path):
 
 def test_empty_result_still_renders(tmp_path):
     res = ResonanceAccumulator().update([]).result()
-    write_reports(res, tmp_path, {})
+    write_reports(res, tmp_path, None)
     assert "No cells" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert read_csv(tmp_path / "resonance.csv") == []
 
@@ -174,7 +177,7 @@ def test_verdict_agrees_with_the_index_and_its_interval(ri, lo, hi, word):
     assert verdict({"resonance_index": ri, "resonance_index_ci90_low": lo, "resonance_index_ci90_high": hi}) == word
 
 
-def test_small_cells_show_not_enough_viewers_and_the_headline_ranks(tmp_path):
+def test_small_cells_show_not_enough_viewers_and_the_headline_ranks(tmp_path, MANIFEST):
     from analyzer.report.views import extremes
 
     extra = [Comment(id=f"x{i}", text=f"one more {i}", drama="Moon Court", region="US", author=f"solo{i}", lang="en",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .accumulator import UNKNOWN_REGION, UNLINKED, ResonanceAccumulator
 from .compare import compare
-from .config import DEFAULT_WEIGHTS, DEFAULTS
+from ..defaults import AGGREGATE as DEFAULTS
+from ..defaults import INDEX_WEIGHTS as DEFAULT_WEIGHTS
 from .result import COMPONENTS, ResonanceResult
 
 __all__ = [

@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..schema import Comment
 from ..text.normalize import mask_mentions
 from . import features as F
-from .config import resolve_config
+from ..config import resolve_aggregate
 from .state import AuthorDays, Rows, author_key, by_content, reduce_rows, rows_of
 
 UNLINKED = "(unlinked)"
@@ -40,7 +40,7 @@ class ResonanceAccumulator:
     """Aggregates annotated ``Comment``s into resonance cells; knows no models."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self.config = resolve_config(config)
+        self.config = resolve_aggregate(config)
         self._cells: dict[tuple[str, str], AuthorDays] = {}
         self._noise: dict[tuple[str, str], int] = {}
         self._quotes: dict[tuple[str, str, str, str], dict[str, tuple]] = {}

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import COMPONENTS
 from ..schema import THEMES
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
@@ -16,7 +17,6 @@ from .metrics import author_tables, components
 from .stats import (bootstrap_weights, cell_seed, correct_shares, one_blas_thread, net_wilson, net_wilson_floor, percentile_intervals,
                     poisson_interval)
 
-COMPONENTS = ("reach", "valence", "intensity", "net_intent", "depth", "localness", "star_pull", "unmet_access")
 SHARES = ("positive", "neutral", "negative")
 QUADRANTS = {(True, True): "strength", (True, False): "liability", (False, True): "latent", (False, False): "noise"}
 

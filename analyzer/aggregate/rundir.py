@@ -3,33 +3,28 @@ without re-scoring: the comments already carry their annotations."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
 from ..errors import InputError
+from ..manifest import RunManifest, load_manifest
 from ..schema import FIELD_NAMES, from_arrow
 from .accumulator import ResonanceAccumulator
 from .result import ResonanceResult
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any]:
+def read_manifest(run_dir: Path) -> RunManifest | None:
+    """The run folder's manifest through the one loader (``manifest.load_manifest``); None when
+    the folder has none (a folder written by ``Result.save`` of an older version)."""
     path = Path(run_dir) / "manifest.json"
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path} is not readable JSON ({exc}); re-run `analyzer run` to rewrite it.") from exc
+    return load_manifest(path) if path.is_file() else None
 
 
-def aggregate_config(manifest: dict[str, Any]) -> dict[str, Any] | None:
+def aggregate_config(manifest: RunManifest | None) -> dict[str, Any] | None:
     """The ``aggregate`` settings recorded in the manifest's config, if any."""
-    config = manifest.get("config") or {}
-    agg = config.get("aggregate") if isinstance(config, dict) else None
-    return agg if isinstance(agg, dict) else None
+    return manifest.aggregate_config if manifest is not None else None
 
 
 def result_from_run(run_dir: Path, config: dict[str, Any] | None = None,

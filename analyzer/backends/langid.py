@@ -283,7 +283,7 @@ class Py3LangidBackend:
     """
 
     name = "langid.py3langid.v1"
-    summary = "default: script rules + py3langid 0.4.0 restricted to 18 languages + a word lexicon"
+    summary = "script rules + py3langid 0.4.0 restricted to 18 languages + a word lexicon"
     version = "1"
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, lexicon: str | Path | None = LEXICON_PATH,

@@ -87,7 +87,7 @@ class LinearSentimentBackend:
     """
 
     name = NAME
-    summary = "default fast tier: hashed n-grams + multinomial LR, numpy only"
+    summary = "fast tier: hashed n-grams + multinomial LR, numpy only"
 
     def __init__(self, *, path: str | Path | None = None, batch_size: int = 8192) -> None:
         check_param("LinearSentimentBackend", "batch_size", batch_size,

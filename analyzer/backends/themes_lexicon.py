@@ -81,7 +81,7 @@ class LexiconThemeBackend:
     """Themes, intents and noise from cue lexicons (see the module docstring)."""
 
     name = NAME
-    summary = "default: multilingual cue lexicons (data files), clause-level polarity"
+    summary = "multilingual cue lexicons (data files), clause-level polarity"
     version = "1"
 
     def __init__(self, *, path: str | Path | None = None, threshold: float = 0.5) -> None:

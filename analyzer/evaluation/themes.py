@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..defaults import MODELS
 from ..errors import RecordError
 from ..registry import select_backend
 from ..schema import INTENTS, SENTIMENT_LABELS, THEMES, Comment
@@ -38,9 +39,9 @@ def _checked(record: Any, where: str) -> dict[str, Any]:
     return record
 
 
-def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], theme_backend: Any = "themes.hybrid.v1",
+def evaluate_themes(path_or_records: str | Path | Iterable[dict[str, Any]], theme_backend: Any = MODELS["themes"],
                     sentiment_backend: Any = None, *, errors: bool = False,
-                    polarity: Any = "polarity.clause.v1") -> dict[str, Any]:
+                    polarity: Any = MODELS["polarity"]) -> dict[str, Any]:
     """Score a theme backend (and optionally a sentiment backend) on labelled records;
     ``errors=True`` adds the error analysis (``result["errors"]``, see ``evaluation.errors``);
     ``polarity`` is the ThemeStage's aspect-polarity backend (None: clause sentiment argmax)."""

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Any
 
 from ..aggregate import ResonanceResult
+from ..manifest import RunManifest
 from .html import SECTIONS, render_html
 from .markdown import render_markdown
 from .rerender import read_manifest, result_from_run
@@ -18,7 +19,7 @@ FIRST_COLUMNS = (
 )
 
 
-def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[str, Any] | None = None,
+def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunManifest | None = None,
                   comments_path: str | Path | None = None) -> dict[str, Path]:
     """Write resonance.csv, resonance.json, tables/*.{csv,parquet}, report.html and report.md.
 
@@ -27,7 +28,7 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[s
     """
     out = Path(out_dir)
     # Timings are the one part of a manifest that differs between reruns: keep them out of the reports.
-    manifest = {k: v for k, v in (manifest or {}).items() if k != "timings"}
+    manifest = dataclasses.replace(manifest, timings={}) if manifest is not None else RunManifest()
     guard = csv_guard(manifest)
     rows = result.to_rows()
     cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)
@@ -55,9 +56,9 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: dict[s
     return paths
 
 
-def csv_guard(manifest: dict[str, Any]) -> bool:
+def csv_guard(manifest: RunManifest) -> bool:
     """The run's ``[run] csv_guard`` setting (CSV formula neutralising; on unless turned off)."""
-    run = (manifest.get("config") or {}).get("run") or {}
+    run = (manifest.config or {}).get("run") or {}
     return bool(run.get("csv_guard", True)) if isinstance(run, dict) else True
 
 

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from ..aggregate.result import ResonanceResult
+from ..manifest import RunManifest
 from . import charts
 from .views import (
     COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of, main_cells,
@@ -72,8 +73,8 @@ section,figure.chart,.card,tr{break-inside:avoid}h2{break-after:avoid}
 """
 
 
-def render_html(result: ResonanceResult, manifest: dict[str, Any] | None = None) -> str:
-    manifest = manifest or {}
+def render_html(result: ResonanceResult, manifest: RunManifest | None = None) -> str:
+    manifest = manifest if manifest is not None else RunManifest()
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -99,9 +100,9 @@ def _figure(chart: str, legend: str, caption: str = "", cls: str = "") -> str:
     return f'<figure class="chart{" " + cls if cls else ""}">{chart}{legend}{cap}</figure>'
 
 
-def _facts(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _facts(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = main_cells(result)
-    counts = manifest.get("counts") or {}
+    counts = manifest.counts or {}
     facts = [f"{sum(c['comments'] for c in cells):,} comments scored", f"{len(result.dramas)} dramas",
              f"{len(result.regions)} markets", f"{len(cells)} drama x market cells"]
     if isinstance(counts.get("read"), int):
@@ -135,7 +136,7 @@ def _reason(result: ResonanceResult, cell: dict[str, Any], liked: bool) -> str:
     return f'<span class="why">{text}.</span>{quote}'
 
 
-def _summary(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _summary(result: ResonanceResult, manifest: RunManifest) -> str:
     strong, weak = extremes(result)
     if not strong:
         few = len(main_cells(result))
@@ -175,7 +176,7 @@ def _groups(result: ResonanceResult) -> str:
             + "</dl>")
 
 
-def _heatmap(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _heatmap(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = {}
     for c in main_cells(result):
         ok = enough(result, c)
@@ -190,7 +191,7 @@ def _heatmap(result: ResonanceResult, manifest: dict[str, Any]) -> str:
     return _figure(table, charts.scale_legend(), caption)
 
 
-def _genres(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _genres(result: ResonanceResult, manifest: RunManifest) -> str:
     genres = genres_of(manifest)
     cells = genre_cells(result, genres)
     if not cells:
@@ -205,7 +206,7 @@ def _genres(result: ResonanceResult, manifest: dict[str, Any]) -> str:
     return _figure(charts.heat_table(rows, _markets(result), shown, "genre \\ market"), charts.scale_legend(), caption)
 
 
-def _net_sentiment(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _net_sentiment(result: ResonanceResult, manifest: RunManifest) -> str:
     panels, few = [], []
     for drama in _dramas(result):
         items = []
@@ -232,7 +233,7 @@ def _focus(result: ResonanceResult) -> list[tuple[dict[str, Any], bool]]:
     return [(c, True) for c in strong] + [(c, False) for c in weak]
 
 
-def _drivers(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _drivers(result: ResonanceResult, manifest: RunManifest) -> str:
     svgs = []
     for cell, _ in _focus(result):
         rows = [{"label": theme_word(t["theme"]), "salience": t["salience"], "net_valence": t["net_valence"]}
@@ -248,7 +249,7 @@ def _drivers(result: ResonanceResult, manifest: dict[str, Any]) -> str:
                    "each theme and whether they liked it. All cells' themes are in tables/themes.csv.")
 
 
-def _over_time(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _over_time(result: ResonanceResult, manifest: RunManifest) -> str:
     reach = weekly_series(result, "reach")
     volume = charts.lines(reach, "Viewers per ISO week (all markets)", "ISO week", y_min=0)
     valence = charts.lines(weekly_series(result, "valence"), "Net sentiment per ISO week (all markets)", "ISO week",
@@ -260,7 +261,7 @@ def _over_time(result: ResonanceResult, manifest: dict[str, Any]) -> str:
                    f"{min_authors(result)} viewers of a drama has no sentiment point (a gap in the line).")
 
 
-def _quotes(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _quotes(result: ResonanceResult, manifest: RunManifest) -> str:
     out = []
     for cell, liked in _focus(result):
         every = quotes_of(result, cell, limit=10_000)
@@ -285,7 +286,7 @@ def _quotes(result: ResonanceResult, manifest: dict[str, Any]) -> str:
             f"quotes are in tables/quotes.csv.</p><div class='grid2'>{''.join(out)}</div>")
 
 
-def _cells_table(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
     head = ["drama", "market", "viewers", "comments", "Resonance Index [90% CI]", "verdict",
             "net sentiment [95% CI]", "top themes"]
     rows = []
@@ -307,7 +308,7 @@ def _cells_table(result: ResonanceResult, manifest: dict[str, Any]) -> str:
             + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
 
 
-def _methods(result: ResonanceResult, manifest: dict[str, Any]) -> str:
+def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
     cfg = result.config
     comp = "".join(f"<li><b>{escape(k)}</b>: {escape(v)} (index weight {cfg['weights'].get(k, 0):g})</li>"
                    for k, v in COMPONENT_DOCS.items())
@@ -329,11 +330,11 @@ def _methods(result: ResonanceResult, manifest: dict[str, Any]) -> str:
         f"<h3>Models</h3><table>{models or '<tr><td>none recorded</td></tr>'}</table>"
         f"<h3>Model accuracy by language</h3>{_accuracy_table(manifest)}"
         "<h3>Run manifest</h3><details><summary>manifest.json</summary><pre>"
-        f"{escape(json.dumps(manifest, ensure_ascii=False, indent=1, default=str))}</pre></details>"
+        f"{escape(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1, default=str))}</pre></details>"
     )
 
 
-def _accuracy_table(manifest: dict[str, Any]) -> str:
+def _accuracy_table(manifest: RunManifest) -> str:
     rows = accuracy_rows(manifest)
     if not rows:
         return "<p class='muted'>No per-language accuracy recorded for these models; see the model cards in models/.</p>"

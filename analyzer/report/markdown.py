@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from ..aggregate.result import ResonanceResult
+from ..manifest import RunManifest
 from .views import (
     COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
     main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, share_interval, theme_word,
@@ -36,8 +37,8 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(result: ResonanceResult, manifest: dict[str, Any] | None = None) -> str:
-    manifest = manifest or {}
+def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None) -> str:
+    manifest = manifest if manifest is not None else RunManifest()
     strong, weak = extremes(result)
     out = ["# Resonance report", "", "## Which drama resonates where, and why", ""]
     if strong:
@@ -111,7 +112,7 @@ def _share(row: dict[str, Any], authors: int) -> str:
     return fmt(row["salience"], ".0%") + (f" [{lo:.0%}, {hi:.0%}]" if lo is not None else "")
 
 
-def _genre_table(result: ResonanceResult, manifest: dict[str, Any]) -> list[str]:
+def _genre_table(result: ResonanceResult, manifest: RunManifest) -> list[str]:
     cells = genre_cells(result, genres_of(manifest))
     if not cells:
         return []

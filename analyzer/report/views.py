@@ -12,6 +12,7 @@ from ..aggregate.stats import net_wilson_floor, wilson
 from ..errors import ConfigError
 from ..io.catalog import bundled, read_catalog_rows
 from ..lang import market_table
+from ..manifest import RunManifest
 
 COMPONENT_DOCS = {
     "reach": "unique authors in the cell",
@@ -190,13 +191,13 @@ def market_notes(regions: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def genres_of(manifest: dict[str, Any]) -> dict[str, str]:
+def genres_of(manifest: RunManifest) -> dict[str, str]:
     """drama title -> genre from the run's drama catalog(s) (the shipped one when none is recorded)."""
     paths: list[str] = []
-    for stage in manifest.get("stages") or []:
-        if isinstance(stage, dict) and stage.get("stage") == "link":
-            cat = stage.get("catalog")
-            paths += [cat] if isinstance(cat, str) else [str(p) for p in cat or []]
+    link = manifest.stage("link")
+    if link is not None:
+        cat = link.settings.get("catalog")
+        paths += [cat] if isinstance(cat, str) else [str(p) for p in cat or []]
     out: dict[str, str] = {}
     for path in paths or [bundled("dramas.csv")]:
         try:
@@ -229,32 +230,23 @@ def genre_cells(result: ResonanceResult, genres: dict[str, str]) -> dict[tuple[s
                 "authors": v["authors"]} for k, v in acc.items()}
 
 
-def accuracy_rows(manifest: dict[str, Any]) -> list[tuple[str, str, float]]:
-    """(model, language, accuracy) from the stages (and any models) recorded in the manifest."""
-    entries = [(str(s.get("backend") or s.get("stage")), s) for s in manifest.get("stages") or [] if isinstance(s, dict)]
-    models = manifest.get("models") or {}
-    if isinstance(models, dict):
-        entries += [(str(v.get("name", k)) if isinstance(v, dict) else str(k), v) for k, v in models.items()]
+def accuracy_rows(manifest: RunManifest) -> list[tuple[str, str, float]]:
+    """(model, language, accuracy) from the stages' held-out scores recorded in the manifest."""
     out = []
-    for name, entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        for key, table in entry.items():
-            if ("accuracy" in key or "per_language" in key) and isinstance(table, dict):
-                out += [(name, str(lang), float(v)) for lang, v in sorted(table.items()) if isinstance(v, (int, float))]
+    for s in manifest.stages:
+        table = s.accuracy_per_language or {}
+        out += [(str(s.backend or s.stage), str(lang), float(v)) for lang, v in sorted(table.items())
+                if isinstance(v, (int, float))]
     return out
 
 
-def model_rows(manifest: dict[str, Any]) -> list[tuple[str, str]]:
-    """(stage, backend or settings) for every stage that runs a model."""
+def model_rows(manifest: RunManifest) -> list[tuple[str, str]]:
+    """(stage, backend and its dev score) for every stage that runs a model."""
     out = []
-    for s in manifest.get("stages") or []:
-        if isinstance(s, dict) and s.get("backend"):
-            score = next((f"dev macro-F1 {v:.3f}" for k, v in s.items() if "macro_f1" in k and isinstance(v, float)), "")
-            out.append((str(s.get("stage")), f"{s['backend']}" + (f" ({score})" if score else "")))
-    models = manifest.get("models") or {}
-    if isinstance(models, dict):
-        out += [(str(k), str(v.get("name", v)) if isinstance(v, dict) else str(v)) for k, v in models.items()]
+    for s in manifest.stages:
+        if s.backend:
+            score = f" (dev macro-F1 {s.dev_macro_f1_mean:.3f})" if isinstance(s.dev_macro_f1_mean, float) else ""
+            out.append((s.stage, f"{s.backend}{score}"))
     return out
 
 

@@ -15,28 +15,8 @@ def channels_path(config) -> str:
 
 
 def default_stages(config) -> list[Stage]:
-    """normalize -> dedup -> link -> langid -> region -> sentiment -> mentions -> themes.
+    """The stages of ``config`` (``[pipeline] stages``, by default normalize -> dedup -> link
+    -> langid -> region -> sentiment -> mentions -> themes), built by ``build.build_stages``."""
+    from .build import build_stages
 
-    Mentions run before themes so that a named actor adds `acting` and a named
-    character adds `characters`."""
-    from .dedup import DedupStage
-    from .langid import LanguageIdStage
-    from .link import DramaLinkStage
-    from .mentions import MentionStage
-    from .normalize import NormalizeStage
-    from .region import RegionStage
-    from .sentiment import SentimentStage
-    from .themes import ThemeStage
-
-    sentiment = SentimentStage(backend=config.models.sentiment, device=config.models.device)
-    return [
-        NormalizeStage(),
-        DedupStage(),
-        DramaLinkStage(catalog=catalog_path(config), link_by_cast=config.run.link_by_cast),
-        LanguageIdStage(backend=config.models.langid),
-        RegionStage(channels=channels_path(config)),
-        sentiment,
-        MentionStage(catalog=catalog_path(config)),
-        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend,
-                   polarity=None if config.models.polarity.lower() == "none" else config.models.polarity),
-    ]
+    return build_stages(config)

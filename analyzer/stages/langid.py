@@ -33,6 +33,7 @@ from ..backends.langid import (
     han_script,
     script_counts,
 )
+from ..defaults import MODELS
 from ..errors import check_param
 from ..registry import select_backend
 from ..schema import Comment
@@ -95,7 +96,7 @@ class LanguageIdStage(Stage):
     requires = ("clean_text",)
     assigns = ("lang", "lang_confidence", "lang_mixed", "script")
 
-    def __init__(self, *, backend="langid.py3langid.v1", languages: Sequence[str] = DEFAULT_LANGUAGES,
+    def __init__(self, *, backend=MODELS["langid"], languages: Sequence[str] = DEFAULT_LANGUAGES,
                  min_confidence: float = 0.0, short_length: int = 20, merge_id_ms: bool = True,
                  batch_size: int = 4096) -> None:
         owner = "LanguageIdStage"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import check_param
+from ..defaults import DEVICE, MODELS
 from ..registry import select_backend
 from ..schema import SENTIMENT_LABELS, Comment
 from .base import Batch, Stage
@@ -17,7 +18,7 @@ class SentimentStage(Stage):
     requires = ("clean_text", "lang")
     assigns = ("sentiment", "sentiment_scores")
 
-    def __init__(self, *, backend="sentiment.linear.v1", device: str = "cpu") -> None:
+    def __init__(self, *, backend=MODELS["sentiment"], device: str = DEVICE) -> None:
         check_param("SentimentStage", "device", device, device in ("cpu", "cuda") or device.startswith("cuda:"), "'cpu' or 'cuda[:N]'")
         self.backend_spec = backend
         self.device = device

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..backends.aspect_polarity import make_item
 from ..backends.base import ThemeMatch
+from ..defaults import MODELS
 from ..registry import select_backend
 from ..schema import SENTIMENT_LABELS, THEMES, Comment
 from .base import Batch, Stage
@@ -37,8 +38,8 @@ class ThemeStage(Stage):
     requires = ("clean_text", "lang")
     assigns = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
 
-    def __init__(self, *, backend: Any = "themes.hybrid.v1", sentiment: Any = None,
-                 polarity: Any = "polarity.clause.v1") -> None:
+    def __init__(self, *, backend: Any = MODELS["themes"], sentiment: Any = None,
+                 polarity: Any = MODELS["polarity"]) -> None:
         self.backend_spec = backend
         self.sentiment_spec = sentiment
         self.polarity_spec = polarity
