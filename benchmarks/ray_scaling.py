@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -154,6 +155,83 @@ def memory_only(n: int, files: int, workers: int, out: str) -> None:
     print("\n".join(lines))
 
 
+REPLAY_TIMER = """
+import hashlib, json, sys, time
+import pyarrow as pa
+from analyzer.engines import rows
+from analyzer.runner import build_pipeline
+table = pa.ipc.open_file(sys.argv[1]).read_all()
+published, rejects = {}, []
+replay = rows.Replay(rows.Stages(build_pipeline()), rejects.append, lambda c, d: published.update({c: d}))
+wall, cpu, last = time.perf_counter(), time.process_time(), None
+for start in range(0, table.num_rows, rows.CHUNK):  # what ray.py's _replay does per batch
+    batch = table.slice(start, rows.CHUNK).select(rows.REPLAY_COLUMNS)
+    if hasattr(replay, "feed_table"):
+        replay.feed_table(batch)
+    else:  # the engine before: rows as dicts
+        batch = batch.to_pylist()
+        last = rows.check_order(last, batch)
+        replay.feed(batch)
+replay.close()
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+found = repr((sorted(published.items()), [r.to_dict() for r in rejects], [vars(f) for f in replay.files]))
+print(json.dumps({"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "feed": "columns" if hasattr(replay, "feed_table") else "row dicts",
+                  "comments": sum(f.accepted for f in replay.files),
+                  "decisions_sha256": hashlib.sha256(found.encode()).hexdigest()[:16]}))
+"""
+
+
+def prepare_rows(work: Path, n: int, files: int, prepared: Path) -> None:
+    """What the read actors hand the replay, for a generated corpus, in one Arrow file."""
+    from analyzer.engines.rows import PREPARED_SCHEMA, Stages, read_file
+    from analyzer.io import ReadContext
+    from analyzer.io.pseudonym import Pseudonymizer
+    from analyzer.runner import build_pipeline
+
+    stages, ctx = Stages(build_pipeline()), ReadContext(pseudonymize=Pseudonymizer("benchmark-key"))
+    with pa.OSFile(str(prepared), "wb") as sink, pa.ipc.new_file(sink, PREPARED_SCHEMA) as writer:
+        for i, path in enumerate(write_corpus(work / f"corpus{n}", n=n, files=files)):
+            for part in read_file(i, path, ctx, stages):
+                writer.write_table(part.cast(PREPARED_SCHEMA))
+
+
+def replay_only(n: int, files: int, base: str, repeats: int, out: str, keep: str | None = None) -> None:
+    """The driver's replay alone, in one process per try, on the same prepared rows:
+    the engine at commit ``base`` (extracted with git archive) vs this tree, alternated.
+    ``keep``: a folder to keep the prepared rows in (and reuse) instead of a temporary one."""
+    before_load, results = uptime(), {"before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="ray_replay_") as tmp:
+        work = Path(keep or tmp)
+        prepared = work / f"prepared{n}.arrow"
+        if not prepared.exists():
+            prepare_rows(work, n, files, prepared)
+        if not (work / f"base-{base}").exists():
+            (work / f"base-{base}").mkdir()
+            subprocess.run(f"git -C {ROOT} archive {base} analyzer data | tar -x -C {work / f'base-{base}'}", shell=True,
+                           check=True)
+        trees = {"before": work / f"base-{base}", "after": ROOT}
+        for _ in range(repeats):
+            for name, tree in trees.items():
+                env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree))
+                done = subprocess.run([sys.executable, "-c", REPLAY_TIMER, str(prepared)], env=env, check=True,
+                                      capture_output=True, text=True, cwd=work)  # not ROOT: -c puts cwd first
+                results[name].append(json.loads(done.stdout))
+    lines = [f"# ray_scaling: the driver's replay alone\n\nCommand: `nice -n 5 python benchmarks/ray_scaling.py "
+             f"--replay-only --n {n} --base {base}`; load before `{before_load}`, after `{uptime()}`.\n\n"
+             f"{n:,} generated comments in {files} files, prepared once in-process (the read actors' work), then "
+             f"replayed by the engine at commit {base} (before) and by this tree (after), alternated, each try a "
+             "fresh process; the decisions digest covers every published decision, reject and file count.\n",
+             "| engine | try | driver feeds | seconds | CPU s | comments/s (CPU) | decisions sha256 |", "|---|---|---|---|---|---|---|"]
+    for name, tries in results.items():
+        for k, r in enumerate(tries, 1):
+            lines.append(f"| {name} | {k} | {r['feed']} | {r['seconds']} | {r['cpu_seconds']} | {r['comments'] / r['cpu_seconds']:,.0f} "
+                         f"| {r['decisions_sha256']} |")
+    best = {name: min(r["cpu_seconds"] for r in tries) for name, tries in results.items()}
+    lines.append(f"\nSpeed-up (best CPU time before / after): {best['before'] / best['after']:.1f}x.")
+    Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -186,7 +264,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/ray_scaling.md"))
     parser.add_argument("--memory-only", action="store_true", help="only the 1x/10x memory runs (RSS and USS)")
+    parser.add_argument("--replay-only", action="store_true", help="only the driver's replay, before vs after")
+    parser.add_argument("--base", default="fdf5493", help="--replay-only: the commit measured as 'before'")
+    parser.add_argument("--repeats", type=int, default=2, help="--replay-only: tries per engine")
+    parser.add_argument("--keep", help="--replay-only: keep (and reuse) the prepared rows in this folder")
     args = parser.parse_args()
+    if args.replay_only:
+        out = args.out if args.out != parser.get_default("out") else str(ROOT / "benchmarks/results/ray_replay.md")
+        return replay_only(args.n, args.files, args.base, args.repeats, out, args.keep)
     if args.memory_only:
         return memory_only(args.n, args.files, args.workers[-1], args.out)
     before = uptime()

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import random
 import sys
+from types import SimpleNamespace
 
 import pytest
 
 from analyzer.aggregate import ResonanceAccumulator
 from analyzer.cli import main
-from analyzer.engines.rows import CHUNK, Replay, Stages, default_dup, prepare
+from analyzer.engines.rows import CHUNK, Replay, Stages, _other_rows, default_dup, prepare
+from analyzer.errors import PipelineError
 from analyzer.io import ReadContext, Reject, read_comments
 from analyzer.io.pseudonym import Pseudonymizer
 from analyzer.runner import build_pipeline
@@ -53,6 +55,17 @@ def test_replay_makes_the_local_streams_decisions(items):
     assert sum(1 for d in got_dup if d[0]) > 100 and sum(1 for x in got_link if x[2] == "parent") > 100
     assert got_dup == want_dup
     assert [tuple(x[:3]) for x in got_link] == [tuple(x[:3]) for x in want_link]
+
+
+def test_replay_refuses_rows_out_of_input_order():
+    stages = SimpleNamespace(dedup=SimpleNamespace(decide=None), link=SimpleNamespace(resolve=None))
+    replay = Replay(stages, print, print)
+    trailer = {"path": "a.jsonl", "format": "jsonl"}
+    replay.feed_table(_other_rows(0, [(2 * CHUNK, "f", trailer)]))
+    with pytest.raises(PipelineError, match="out of input order"):
+        replay.feed_table(_other_rows(0, [(CHUNK, "f", trailer)]))
+    replay.feed_table(_other_rows(1, [(0, "f", trailer)]))  # the next file starts again at 0
+    assert [f.path for f in replay.files] == ["a.jsonl", "a.jsonl"]
 
 
 def test_block_accumulators_merge_the_same_in_any_order(items):

@@ -37,7 +37,7 @@ from ..io.sources import STDIN
 from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from . import require_ray
-from .rows import (CHUNK, REPLAY_COLUMNS, Replay, Stages, add_summaries, annotate_part, by_file, check_order,
+from .rows import (CHUNK, REPLAY_COLUMNS, Replay, Stages, add_summaries, annotate_part, by_file,
                    comments_only, read_file, summaries, summary_delta, write_part)
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -198,12 +198,9 @@ def _replay(ray, prepared, stages: Stages, out: Path, config: Config, stats: Rea
         refs[chunk] = ray.put(decided)
 
     replay = Replay(stages, on_reject, publish)
-    last = None
     try:
         for batch in prepared.iter_batches(batch_size=CHUNK, batch_format="pyarrow"):
-            rows = batch.select(REPLAY_COLUMNS).to_pylist()
-            last = check_order(last, rows)
-            replay.feed(rows)
+            replay.feed_table(batch.select(REPLAY_COLUMNS))
         replay.close()
     finally:
         rejects.close()

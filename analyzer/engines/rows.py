@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -120,40 +121,75 @@ class Replay:
         self._counts: Counter = Counter()
         self._chunk: tuple[int, int] | None = None
         self._decisions: dict[int, tuple] = {}
+        self._links: dict[str, tuple] = {}  # parsed ``_link`` JSON, shared by equal strings
+        self._last = -1
+
+    def feed_table(self, table: pa.Table) -> None:
+        """The rows of a prepared table (``REPLAY_COLUMNS`` at least), in input order,
+        read column by column (no per-row dicts)."""
+        self._check_order(table)
+        self._feed(*(table[name].to_pylist() for name in REPLAY_COLUMNS))
 
     def feed(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            kind = row["_kind"]
-            if kind == "c":
-                self._comment(row)
-            elif kind == "r":
-                self._counts["rejected"] += 1
-                self.on_reject(Reject(**json.loads(row["_payload"])))
-            else:
-                info = json.loads(row["_payload"])
-                self.files.append(FileCounts(info["path"], info["format"], self._counts["accepted"] + self._counts["rejected"],
-                                             self._counts["accepted"], self._counts["rejected"]))
-                self._counts.clear()
+        """The same, for rows as dicts."""
+        self._feed(*([row[name] for row in rows] for name in REPLAY_COLUMNS))
 
-    def _comment(self, row: dict[str, Any]) -> None:
-        self._counts["accepted"] += 1
-        chunk = (row["_file"], row["_seq"] // CHUNK)
-        if chunk != self._chunk:
-            self.close()
-            self._chunk = chunk
-        keys = DupKeys(row["id"], row["_id_key"], row["_noise"], row["_author_key"], row["_text_key"], row["_signature"])
-        dup = self.stages.dedup.decide(keys)
-        own = tuple(json.loads(row["_link"]))
-        link = self.stages.link.resolve(row["id"], row["reply_to"], own)
-        decision = (None if dup == default_dup(row["_noise"]) else dup, None if link is own else link)
-        if decision != (None, None):
-            self._decisions[row["_seq"]] = decision
+    def _feed(self, files, seqs, kinds, payloads, ids, reply_tos, id_keys, author_keys, text_keys, signatures,
+              noises, links) -> None:
+        decide, resolve = self.stages.dedup.decide, self.stages.link.resolve
+        rows = zip(files, seqs, kinds, payloads, ids, reply_tos, id_keys, author_keys, text_keys, signatures, noises,
+                   links)
+        for file, seq, kind, payload, ident, reply_to, id_key, author_key, text_key, signature, noise, link in rows:
+            if kind != "c":
+                self._other(kind, payload)
+                continue
+            self._counts["accepted"] += 1
+            if self._chunk is None or file != self._chunk[0] or seq // CHUNK != self._chunk[1]:
+                self.close()
+                self._chunk = (file, seq // CHUNK)
+            dup = decide(_dup_keys((ident, id_key, noise, author_key, text_key, signature)))
+            own = self._own(link)
+            resolved = resolve(ident, reply_to, own)
+            default = dup == (None, None, 1, noise)  # default_dup
+            if not default or resolved is not own:
+                self._decisions[seq] = (None if default else dup, None if resolved is own else resolved)
+
+    def _own(self, link: str) -> tuple:
+        own = self._links.get(link)
+        if own is None:
+            if len(self._links) >= 4096:
+                self._links.clear()
+            own = self._links[link] = tuple(json.loads(link))
+        return own
+
+    def _other(self, kind: str, payload: str) -> None:
+        if kind == "r":
+            self._counts["rejected"] += 1
+            self.on_reject(Reject(**json.loads(payload)))
+            return
+        info = json.loads(payload)
+        self.files.append(FileCounts(info["path"], info["format"], self._counts["accepted"] + self._counts["rejected"],
+                                     self._counts["accepted"], self._counts["rejected"]))
+        self._counts.clear()
+
+    def _check_order(self, table: pa.Table) -> None:
+        """The replay needs input order; Ray Data keeps it with ``preserve_order``."""
+        files = table["_file"].to_numpy(zero_copy_only=False).astype(np.int64)
+        here = (files << 40) + table["_seq"].to_numpy(zero_copy_only=False).astype(np.int64) // CHUNK
+        if len(here) and (here[0] < self._last or bool(np.any(np.diff(here) < 0))):
+            at = int(np.argmax(np.diff(np.concatenate(([self._last], here))) < 0))
+            raise PipelineError(f"Rows arrived out of input order (file {files[at]}, row {table['_seq'][at]}); "
+                                "the ray engine needs DataContext.execution_options.preserve_order.")
+        self._last = int(here[-1]) if len(here) else self._last
 
     def close(self) -> None:
         """Hand over the last chunk's decisions (call once more after the last row)."""
         if self._chunk is not None and self._decisions:
             self.publish(self._chunk, self._decisions)
         self._decisions = {}
+
+def _dup_keys(values: tuple) -> DupKeys:
+    return tuple.__new__(DupKeys, values)
 
 
 def default_dup(noise: str | None) -> tuple:
@@ -211,13 +247,3 @@ def add_summaries(total: dict[str, Counter], delta: dict[str, dict]) -> None:
     for name, counts in delta.items():
         total.setdefault(name, Counter()).update(counts)
 
-
-def check_order(last: tuple[int, int] | None, rows: list[dict[str, Any]]) -> tuple[int, int] | None:
-    """The replay needs input order; Ray Data keeps it with ``preserve_order``."""
-    for row in rows:
-        here = (row["_file"], row["_seq"] // CHUNK)
-        if last is not None and here < last:
-            raise PipelineError(f"Rows arrived out of input order ({here} after {last}); "
-                                "the ray engine needs DataContext.execution_options.preserve_order.")
-        last = here
-    return last
