@@ -40,11 +40,15 @@ def _load_builtin() -> None:
     from . import backends  # noqa: F401
 
 
+# Keywords the pipeline builder offers every backend; each goes only to those that take it.
+OFFERED = ("device", "embedders")
+
+
 def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     """``factory(**kwargs)``; ``device`` goes only to backends that take one (the numpy
-    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it."""
-    if "device" in kwargs and not _takes(factory, "device"):
-        kwargs = {k: v for k, v in kwargs.items() if k != "device"}
+    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it;
+    ``embedders`` (the run's shared embedders) only to heads that embed."""
+    kwargs = {k: v for k, v in kwargs.items() if k not in OFFERED or _takes(factory, k)}
     return factory(**kwargs)
 
 

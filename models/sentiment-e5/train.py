@@ -27,11 +27,8 @@ FROZEN_HEAD = HERE / "frozen-head"
 from embed_cache import CachedEncoder
 
 import data
-from analyzer.backends.sentiment_e5 import (
-    E5Encoder,
-    E5SentimentBackend,
-    head_logits,
-)
+from analyzer.backends.sentiment_e5 import E5SentimentBackend, head_logits
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.evaluation.sentiment import evaluate_sentiment, format_report
 from analyzer.schema import SENTIMENT_LABELS
 

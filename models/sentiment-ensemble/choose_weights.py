@@ -32,8 +32,9 @@ LINEAR_DIR, E5_DIR = ROOT / "models" / "sentiment-linear", ROOT / "models" / "se
 for folder in (ROOT, LINEAR_DIR, E5_DIR):
     sys.path.insert(0, str(folder))
 
-from analyzer.backends.lora import adapter_digest, has_adapter
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.lora import adapter_digest, has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.sentiment_ensemble import CHOICE_FILE, DEFAULT_MEMBERS, combine
 from analyzer.backends.sentiment_linear import default_model_dir
 from analyzer.backends.text_features import HashingFeaturizer

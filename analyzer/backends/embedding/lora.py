@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ...errors import ModelError
 
 TARGETS = (
     "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",

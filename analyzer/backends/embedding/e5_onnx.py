@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .encoder import cache_root, require
+from .resolve import cache_root, require
 from .lora import adapter_digest, load_adapter, merge_adapter
 
 OPSET = 17
