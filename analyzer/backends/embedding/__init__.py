@@ -84,4 +84,4 @@ def embedder_for(spec: Any, embedders: Embedders | None, **options: Any) -> Any:
     pool (a private pool when the head was built on its own)."""
     if spec is not None and not isinstance(spec, (str, Path)):
         return spec
-    return (embedders or Embedders()).get(str(spec or E5_NAME), **options)
+    return (embedders if embedders is not None else Embedders()).get(str(spec or E5_NAME), **options)
