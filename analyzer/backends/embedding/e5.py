@@ -49,13 +49,31 @@ normalize_key = text_key  # the dedup key: whitespace runs collapsed, ends strip
 
 
 PRECISIONS = ("auto", "fp32", "bf16")
-RUNTIMES = ("torch", "onnx")
+RUNTIMES = ("auto", "torch", "onnx")
+BF16_FLAGS = ("amx_tile", "avx512_bf16")  # /proc/cpuinfo names of the bf16 matrix instructions
 
 
-def cpu_has_bf16(torch: Any) -> bool:
-    """Whether this CPU has bfloat16 matrix instructions (AMX tiles or AVX512-BF16)."""
+def cpu_has_bf16(torch: Any = None) -> bool:
+    """Whether this CPU has bfloat16 matrix instructions (AMX tiles or AVX512-BF16): from
+    /proc/cpuinfo where there is one (no torch import), else asked of torch."""
+    flags = _cpu_flags()
+    if flags is not None:
+        return any(f in flags for f in BF16_FLAGS)
+    if torch is None:
+        (torch,) = require("torch")
     probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
     return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
+
+
+def _cpu_flags() -> set[str] | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        return None
+    return None
 
 
 def resolve_precision(precision: str, device: str, quantize: bool, torch: Any) -> str:
@@ -112,7 +130,7 @@ class E5Encoder:
     def __init__(self, *, path: str | None = None, cache_dir: str | None = None, device: str = "cpu",
                  batch_size: int | None = None, quantize: bool = False, prefix: str = QUERY_PREFIX,
                  max_tokens: int = MAX_TOKENS, threads: int | None = None, precision: str = "auto",
-                 runtime: str = "torch", adapter: str | Path | None = None) -> None:
+                 runtime: str = "auto", adapter: str | Path | None = None) -> None:
         owner = "E5Encoder"
         check_param(owner, "device", device, device in {"cpu", "cuda"} or str(device).startswith("cuda:"), '"cpu" or "cuda"')
         check_param(owner, "batch_size", batch_size, batch_size is None or (isinstance(batch_size, int) and batch_size > 0),
@@ -120,7 +138,7 @@ class E5Encoder:
         check_param(owner, "max_tokens", max_tokens, isinstance(max_tokens, int) and max_tokens >= 16, "an int >= 16")
         check_param(owner, "quantize", quantize, isinstance(quantize, bool), "a bool")
         check_param(owner, "precision", precision, precision in PRECISIONS, '"auto", "fp32" or "bf16"')
-        check_param(owner, "runtime", runtime, runtime in RUNTIMES, '"torch" or "onnx"')
+        check_param(owner, "runtime", runtime, runtime in RUNTIMES, '"auto", "torch" or "onnx"')
         if runtime == "onnx":
             check_param(owner, "device", device, device == "cpu", '"cpu" with runtime="onnx"')
             check_param(owner, "precision", precision, precision != "bf16", '"auto" or "fp32" with runtime="onnx"')
@@ -138,30 +156,78 @@ class E5Encoder:
         self._specials: tuple[int, int] = (0, 2)
         self._dim = 0
         self.arithmetic: str | None = None  # resolved precision, set by load()
+        self.runtime_used: str | None = None  # "torch" or "onnx", set by load()
+        self._pad_id = 0
 
     # ------------------------------------------------------------------ loading
     def load(self) -> E5Encoder:
         if self._model is not None:
+            return self
+        ref, local_only = resolve_encoder(self.path, self.cache_dir)
+        onnx_file = self.onnx_export(ref)
+        if onnx_file is not None and Path(ref, "tokenizer.json").is_file():  # no torch, no transformers
+            self._load_light(ref, onnx_file)
             return self
         torch, transformers = require("torch", "transformers")
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise ModelError("device='cuda' was asked for but no CUDA GPU is visible; use device='cpu'.")
         if self.threads:
             torch.set_num_threads(self.threads)
-        ref, local_only = resolve_encoder(self.path, self.cache_dir)
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
         if self.runtime == "onnx":
             self._model = self._load_onnx(ref, local_only, transformers)
         else:
             self._model = self._load_torch(ref, local_only, torch, transformers)
+        self.runtime_used = "onnx" if self.runtime == "onnx" else "torch"
         self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
         self._specials = (self._tokenizer.cls_token_id, self._tokenizer.sep_token_id)
+        self._pad_id = self._tokenizer.pad_token_id
         fast = getattr(self._tokenizer, "backend_tokenizer", None)
         if fast is not None and hasattr(fast, "encode_batch_fast"):  # tokenize() calls it directly
             fast.no_truncation()
             fast.no_padding()
             self._fast = fast
         return self
+
+    def onnx_export(self, ref: str) -> Path | None:
+        """The ONNX file ``runtime="auto"`` runs: the current export of this encoder (adapter
+        merged, written by ``analyzer models build`` or an earlier ``runtime="onnx"`` run) on a
+        CPU without bf16 instructions with onnxruntime installed; None means torch."""
+        import importlib.util
+
+        if self.runtime == "torch" or self.on_cuda or not Path(ref).is_dir():
+            return None
+        if self.runtime == "auto" and (self.precision != "auto" or importlib.util.find_spec("onnxruntime") is None
+                                       or cpu_has_bf16()):
+            return None
+        from .e5_onnx import is_current, onnx_path
+
+        path = onnx_path(ref, self.cache_dir, self.quantize, self.adapter)
+        return path if is_current(path, ref, self.adapter) else None
+
+    def _load_light(self, ref: str, onnx_file: Path) -> None:
+        """ONNX Runtime + the ``tokenizers`` tokenizer read from tokenizer.json: loads in about
+        a second, without importing torch or transformers."""
+        import json
+
+        from .e5_onnx import OnnxPooler
+
+        (tokenizers,) = require("tokenizers")
+        fast = tokenizers.Tokenizer.from_file(str(Path(ref, "tokenizer.json")))
+        fast.no_truncation()
+        fast.no_padding()
+        config = json.loads(Path(ref, "config.json").read_text(encoding="utf-8"))
+        names = _special_names(Path(ref))
+        ids = {k: fast.token_to_id(v) for k, v in names.items()}
+        if None in ids.values():
+            raise ModelError(f"The tokenizer in {ref} lacks {names}; rebuild it with `analyzer models build`.")
+        self._fast, self._tokenizer = fast, None
+        self._specials, self._pad_id = (ids["cls"], ids["sep"]), ids["pad"]
+        self._prefix_ids = fast.encode(self.prefix.rstrip(), add_special_tokens=False).ids if self.prefix.strip() else []
+        self._dim = int(config["hidden_size"])
+        self.arithmetic = "int8" if self.quantize else "fp32"
+        self._model = OnnxPooler(onnx_file, self.threads)
+        self.runtime_used = "onnx"
 
     def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
         with quiet_loading():
@@ -205,7 +271,7 @@ class E5Encoder:
         queries = [self.prefix + t for t in texts]
         if self._fast is not None:  # the same ids, without offsets
             return [e.ids for e in self._fast.encode_batch_fast(queries, add_special_tokens=False)]
-        body = self._tokenizer(queries, add_special_tokens=False, verbose=False)["input_ids"]
+        body = self._tokenizer(queries, add_special_tokens=False, verbose=False)["input_ids"]  # slow tokenizers
         return [list(ids) for ids in body]
 
     def chunk(self, ids: list[int]) -> list[list[int]]:
@@ -272,7 +338,7 @@ class E5Encoder:
 
     def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[np.ndarray]:
         """Mean-pooled vectors of each batch, in batch order."""
-        if not (self.on_cuda and self.runtime == "torch"):
+        if not (self.on_cuda and self.runtime_used == "torch"):
             for batch in batches:
                 yield self._forward([windows[j] for j in batch])
             return
@@ -282,7 +348,7 @@ class E5Encoder:
 
     def _padded(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         width = max(len(w) for w in windows)
-        ids = np.full((len(windows), width), self._tokenizer.pad_token_id, dtype=np.int64)
+        ids = np.full((len(windows), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(windows), width), dtype=np.int64)
         for r, w in enumerate(windows):
             ids[r, : len(w)] = w
@@ -292,7 +358,7 @@ class E5Encoder:
     def _forward(self, windows: list[list[int]]) -> np.ndarray:
         """Mean-pooled (not normalized) last hidden states of one padded batch."""
         ids, mask = self._padded(windows)
-        if self.runtime == "onnx":
+        if self.runtime_used == "onnx":
             return self._model(ids, mask)
         (torch,) = require("torch")
         ids_t, mask_t = torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
@@ -319,3 +385,19 @@ class E5Encoder:
                 pooled.append(mean_pool(self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state, mask_t))
             flat = torch.cat(pooled).cpu().numpy()
         return np.split(flat, np.cumsum([len(w) for w in groups])[:-1])
+
+
+def _special_names(folder: Path) -> dict[str, str]:
+    """cls/sep/pad token strings from tokenizer_config.json (XLM-R's <s>, </s>, <pad> otherwise)."""
+    import json
+
+    names = {"cls": "<s>", "sep": "</s>", "pad": "<pad>"}
+    config = folder / "tokenizer_config.json"
+    if config.is_file():
+        data = json.loads(config.read_text(encoding="utf-8"))
+        for key in names:
+            value = data.get(f"{key}_token")
+            value = value.get("content") if isinstance(value, dict) else value
+            if isinstance(value, str):
+                names[key] = value
+    return names
