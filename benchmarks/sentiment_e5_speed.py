@@ -46,9 +46,9 @@ WRITTEN = ["the finale made me cry so much", "where can I watch this with englis
            "这个剧太好看了", "연기 너무 잘해요", "ending was rushed, disappointed", "can't wait for ep 5!!"]
 ADAPTER = HEAD_DIR if has_adapter(HEAD_DIR) else None  # the shipped head's encoder adapter
 VARIANTS = {  # name -> E5Encoder keyword arguments
-    "torch-fp32": {"precision": "fp32"},
-    "torch-bf16": {"precision": "bf16"},
-    "torch-int8": {"quantize": True},
+    "torch-fp32": {"precision": "fp32", "runtime": "torch"},
+    "torch-bf16": {"precision": "bf16", "runtime": "torch"},
+    "torch-int8": {"quantize": True, "runtime": "torch"},
     "onnx-fp32": {"runtime": "onnx"},
     "onnx-int8": {"runtime": "onnx", "quantize": True},
 }

@@ -107,4 +107,5 @@ class E5SentimentBackend:
                 "device": getattr(e, "device", None), "batch_size": getattr(e, "batch_size", None),
                 "quantize": getattr(e, "quantize", None),
                 "precision": getattr(e, "precision", "auto"), "runtime": getattr(e, "runtime", "torch"),
+                "runtime_used": getattr(e, "runtime_used", None),
                 "arithmetic": getattr(e, "arithmetic", None), "adapter": getattr(e, "adapter", None)}

@@ -190,15 +190,16 @@ class E5Encoder:
         return self
 
     def onnx_export(self, ref: str) -> Path | None:
-        """The ONNX file ``runtime="auto"`` runs: the current export of this encoder (adapter
-        merged, written by ``analyzer models build`` or an earlier ``runtime="onnx"`` run) on a
-        CPU without bf16 instructions with onnxruntime installed; None means torch."""
+        """The ONNX file to run without torch: with ``runtime="onnx"``, or with ``"auto"`` (and
+        precision "auto", no ``quantize``) on a CPU without bf16 instructions with onnxruntime
+        installed, the current fp32 export of this encoder (adapter merged; written by
+        ``analyzer models build`` or an earlier ``runtime="onnx"`` run). None means torch."""
         import importlib.util
 
         if self.runtime == "torch" or self.on_cuda or not Path(ref).is_dir():
             return None
-        if self.runtime == "auto" and (self.precision != "auto" or importlib.util.find_spec("onnxruntime") is None
-                                       or cpu_has_bf16()):
+        if self.runtime == "auto" and (self.precision != "auto" or self.quantize
+                                       or importlib.util.find_spec("onnxruntime") is None or cpu_has_bf16()):
             return None
         from .e5_onnx import is_current, onnx_path
 
@@ -209,11 +210,15 @@ class E5Encoder:
         """ONNX Runtime + the ``tokenizers`` tokenizer read from tokenizer.json: loads in about
         a second, without importing torch or transformers."""
         import json
+        from concurrent.futures import ThreadPoolExecutor
 
         from .e5_onnx import OnnxPooler
 
         (tokenizers,) = require("tokenizers")
-        fast = tokenizers.Tokenizer.from_file(str(Path(ref, "tokenizer.json")))
+        with ThreadPoolExecutor(1) as pool:  # both release the GIL: read the tokenizer while the session builds
+            reading = pool.submit(tokenizers.Tokenizer.from_file, str(Path(ref, "tokenizer.json")))
+            self._model = OnnxPooler(onnx_file, self.threads)
+            fast = reading.result()
         fast.no_truncation()
         fast.no_padding()
         config = json.loads(Path(ref, "config.json").read_text(encoding="utf-8"))
@@ -226,7 +231,6 @@ class E5Encoder:
         self._prefix_ids = fast.encode(self.prefix.rstrip(), add_special_tokens=False).ids if self.prefix.strip() else []
         self._dim = int(config["hidden_size"])
         self.arithmetic = "int8" if self.quantize else "fp32"
-        self._model = OnnxPooler(onnx_file, self.threads)
         self.runtime_used = "onnx"
 
     def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
