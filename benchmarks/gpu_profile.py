@@ -24,8 +24,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sentiment_e5_speed import ADAPTER, baseline, load_texts
 from timing import best_seconds, emit
 
-from analyzer.backends.encoder import resolve_encoder
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend, mean_pool
+from analyzer.backends.embedding.resolve import resolve_encoder
+from analyzer.backends.sentiment_e5 import E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder, mean_pool
 
 
 def gpu_only(encoder: E5Encoder, texts: list[str], torch) -> callable:

@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sentiment_e5_speed import load_texts
 from timing import emit
 
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend, head_logits
+from analyzer.backends.sentiment_e5 import E5SentimentBackend, head_logits
+from analyzer.backends.embedding.e5 import E5Encoder
 
 
 def padding_waste(lengths: list[int], batch_size: int) -> float:

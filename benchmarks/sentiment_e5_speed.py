@@ -35,15 +35,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from timing import emit
 
-from analyzer.backends.encoder import resolve_encoder
-from analyzer.backends.lora import has_adapter, load_adapter, merge_adapter
-from analyzer.backends.sentiment_e5 import (
-    HEAD_DIR,
-    E5Encoder,
-    E5SentimentBackend,
-    head_logits,
-    softmax,
-)
+from analyzer.backends.embedding.resolve import resolve_encoder
+from analyzer.backends.embedding.lora import has_adapter, load_adapter, merge_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend, head_logits, softmax
+from analyzer.backends.embedding.e5 import E5Encoder
 from training.common import read_jsonl
 
 COMMENTS = ROOT.parent / "shared" / "data" / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
@@ -51,9 +46,9 @@ WRITTEN = ["the finale made me cry so much", "where can I watch this with englis
            "这个剧太好看了", "연기 너무 잘해요", "ending was rushed, disappointed", "can't wait for ep 5!!"]
 ADAPTER = HEAD_DIR if has_adapter(HEAD_DIR) else None  # the shipped head's encoder adapter
 VARIANTS = {  # name -> E5Encoder keyword arguments
-    "torch-fp32": {"precision": "fp32"},
-    "torch-bf16": {"precision": "bf16"},
-    "torch-int8": {"quantize": True},
+    "torch-fp32": {"precision": "fp32", "runtime": "torch"},
+    "torch-bf16": {"precision": "bf16", "runtime": "torch"},
+    "torch-int8": {"quantize": True, "runtime": "torch"},
     "onnx-fp32": {"runtime": "onnx"},
     "onnx-int8": {"runtime": "onnx", "quantize": True},
 }

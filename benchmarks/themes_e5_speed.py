@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analyzer.backends.embedding_cache import EmbeddingCache
-from analyzer.backends.lora import has_adapter
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.cache import EmbeddingCache
+from analyzer.backends.embedding.lora import has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.themes_e5 import E5ThemeBackend
 from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.schema import Comment

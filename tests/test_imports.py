@@ -8,7 +8,6 @@ import ast
 import functools
 from pathlib import Path
 
-import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 # The registry imports the backends package inside a function so that they register.
@@ -128,29 +127,13 @@ LAZY_LOOPS = [
     # ResonanceAccumulator.result() builds a ResonanceResult, which reads the accumulator's windows
     {"analyzer.aggregate.accumulator", "analyzer.aggregate.result"},
 ]
-# The e5 modules that the embedding move (#15 item 3, engineer "emb") takes apart, and its new package.
-E5_MODULES = {"analyzer.backends.e5_onnx", "analyzer.backends.encoder", "analyzer.backends.sentiment_e5"}
-
-
-def _e5(group: set[str]) -> bool:
-    return all(m in E5_MODULES or m.startswith("analyzer.backends.embedding") for m in group)
-
-
 def _unexplained_cycles() -> list[set[str]]:
     return [c for c in cycles(_module_graph(top_level_only=False)) if not any(c <= known for known in LAZY_LOOPS)]
 
 
 def test_function_level_imports_close_only_the_known_lazy_loops():
-    found = [c for c in _unexplained_cycles() if not _e5(c)]
+    found = _unexplained_cycles()
     assert not found, "import cycles (function-level imports counted): " + "; ".join(" <-> ".join(sorted(c)) for c in found)
-
-
-@pytest.mark.xfail(strict=False, reason="sentiment_e5 <-> encoder <-> e5_onnx import each other inside functions "
-                   "(engineer 'emb' moves them into backends/embedding/ in #15 item 3; its e5, e5_onnx and "
-                   "resolve modules still import each other inside functions there)")
-def test_e5_modules_have_no_import_cycle():
-    found = [c for c in _unexplained_cycles() if _e5(c)]
-    assert not found, "; ".join(" <-> ".join(sorted(c)) for c in found)
 
 
 # ------------------------------------------------------------------ backends keep to themselves
@@ -215,19 +198,6 @@ def backend_violations() -> list[str]:
     return out
 
 
-# Violations that live in the embedding engineer's files (#15 item 3 moves the e5 encoder out of
-# sentiment_e5 into backends/embedding/); they are theirs to fix, so they are expected here.
-EMBEDDING_MOVE = ("analyzer.backends.encoder", "analyzer.backends.themes_e5", "analyzer.backends.joint_e5",
-                  "analyzer.backends.sentiment_e5", "analyzer.backends.e5_onnx", "analyzer.backends.embedding_cache")
-
-
 def test_no_backend_reaches_into_a_sibling_backend():
-    problems = [p for p in backend_violations() if not p.startswith(EMBEDDING_MOVE)]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.xfail(strict=False, reason="encoder.py, themes_e5.py and joint_e5.py import E5Encoder/HEAD_DIR from the "
-                   "sentiment_e5 head; the embedding move (#15 item 3, engineer 'emb') gives them backends/embedding/")
-def test_e5_heads_use_the_shared_embedding_package():
-    problems = [p for p in backend_violations() if p.startswith(EMBEDDING_MOVE)]
+    problems = backend_violations()
     assert not problems, "\n".join(problems)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analyzer.backends.joint_e5 import HEADS, POLARITY_THEMES, JointSentimentBackend, JointThemeBackend
-from analyzer.backends.lora import save_adapter
+from analyzer.backends.embedding.lora import save_adapter
 from analyzer.errors import ModelError
 from analyzer.schema import SENTIMENT_LABELS, Comment
 from analyzer.stages.themes import ThemeStage

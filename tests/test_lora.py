@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from analyzer.backends.lora import (
+from analyzer.backends.embedding.lora import (
     TARGETS,
     adapter_digest,
     has_adapter,
@@ -15,7 +15,8 @@ from analyzer.backends.lora import (
     merge_adapter,
     save_adapter,
 )
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from analyzer.backends.sentiment_e5 import E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.errors import ModelError
 
 torch = pytest.importorskip("torch")

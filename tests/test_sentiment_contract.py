@@ -33,7 +33,7 @@ def e5_head(tmp_path_factory):
 
 
 def make(kind, tiny_encoder, e5_head, tmp_path_factory):
-    from analyzer.backends.lora import save_adapter
+    from analyzer.backends.embedding.lora import save_adapter
     from analyzer.backends.sentiment_e5 import E5SentimentBackend
     from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend
     from analyzer.backends.sentiment_linear import LinearSentimentBackend

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from analyzer.backends.base import ThemeMatch
-from analyzer.backends.embedding_cache import EmbeddingCache, share_encoder
+from analyzer.backends.embedding.cache import EmbeddingCache, share_encoder
 from analyzer.backends.themes_e5 import E5ThemeBackend, decide, default_model_dir
 from analyzer.backends.themes_hybrid import HEADS
 from analyzer.backends.themes_lexicon import LexiconThemeBackend

@@ -81,7 +81,7 @@ def random_adapter(rank: int = 2, seed: int = 0) -> dict:
     ffn 64, 2 layers), as ``training/sentiment_e5/finetune.py`` writes them."""
     import numpy as np
 
-    from analyzer.backends.lora import TARGETS
+    from analyzer.backends.embedding.lora import TARGETS
 
     rng = np.random.default_rng(seed)
     shapes = {"intermediate.dense": (64, 32), "output.dense": (32, 64)}

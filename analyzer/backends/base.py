@@ -52,3 +52,10 @@ class ThemeBackend(Protocol):
     def predict(
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[ThemeMatch]: ...
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, k) logits."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -37,8 +37,7 @@ from ..registry import register
 from ..schema import INTENTS, SENTIMENT_LABELS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch
-from .embedding_cache import encoder_owner, share_encoder
-from .lora import adapter_digest, has_adapter
+from .embedding import E5_NAME, Embedders, adapter_digest, embedder_for, encoder_owner, has_adapter, share_encoder
 from .themes_hybrid import HEADS
 from .themes_lexicon import LexiconThemeBackend
 
@@ -107,12 +106,11 @@ class JointHeads:
         return _softmax(logits.reshape(len(logits), len(POLARITY_THEMES), 3)).astype(np.float32)
 
 
-def _encoder(folder: Path, **kwargs: Any) -> Any:
-    from .sentiment_e5 import E5Encoder
-
+def _encoder(folder: Path, embedders: Embedders | None = None, **kwargs: Any) -> Any:
+    """The shared ``embedding.e5.v1`` with the joint model's adapter merged."""
     if not has_adapter(folder):
         raise ModelError(f"No joint-e5 adapter in {folder} (adapter.npz); retrain with {TRAINER} or pass path=.")
-    return E5Encoder(adapter=folder, **kwargs)
+    return embedder_for(E5_NAME, embedders, adapter=folder, **kwargs)
 
 
 @register(SENTIMENT_NAME)
@@ -123,11 +121,11 @@ class JointSentimentBackend:
     summary = "multilingual-e5-small fine-tuned for stance, themes, intents and aspect polarity at once ([e5] extra)"
 
     def __init__(self, *, path: str | Path | None = None, encoder: str | None = None, cache_dir: str | None = None,
-                 device: str = "cpu", batch_size: int | None = None, threads: int | None = None,
-                 precision: str = "auto") -> None:
+                 device: str | None = None, batch_size: int | None = None, threads: int | None = None,
+                 precision: str | None = None, embedders: Embedders | None = None) -> None:
         self.path = Path(path) if path else default_model_dir()
-        self.encoder = _encoder(self.path, path=encoder, cache_dir=cache_dir, device=device, batch_size=batch_size,
-                                threads=threads, precision=precision)
+        self.encoder = _encoder(self.path, embedders, path=encoder, cache_dir=cache_dir, device=device,
+                                batch_size=batch_size, threads=threads, precision=precision)
         self._heads: JointHeads | None = None
 
     @property
@@ -160,14 +158,15 @@ class JointThemeBackend:
     version = "1"
 
     def __init__(self, *, path: str | Path | None = None, encoder: str | None = None, cache_dir: str | None = None,
-                 device: str = "cpu", batch_size: int | None = None, threads: int | None = None,
-                 embedder: Any = None) -> None:
+                 device: str | None = None, batch_size: int | None = None, threads: int | None = None,
+                 embedder: Any = None, embedders: Embedders | None = None) -> None:
         check_param("JointThemeBackend", "embedder", embedder, embedder is None or callable(getattr(embedder, "embed", None)),
                     "None or an object with an embed(texts) method")
         self.path = Path(path) if path else default_model_dir()
         self.encoder_args = {"path": encoder, "cache_dir": cache_dir, "device": device, "batch_size": batch_size,
                              "threads": threads}
         self.embedder_obj = embedder
+        self.embedders = embedders
         self._embedder = embedder
         self.lexicon = LexiconThemeBackend()
         self.shared_with: str | None = None
@@ -182,7 +181,7 @@ class JointThemeBackend:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            self._embedder = _encoder(self.path, **self.encoder_args)
+            self._embedder = _encoder(self.path, self.embedders, **self.encoder_args)
         return self._embedder
 
     def share_embeddings(self, sentiment: Any) -> bool:

@@ -1,332 +1,29 @@
 """``sentiment.e5.v1``: multilingual-e5-small embeddings plus a logistic head.
 
-Embedding recipe (the preprocessing the head was trained with, see
-``models/sentiment-e5/card.md``): the text gets the ``query: `` prefix, is
-tokenized with the XLM-R Unigram tokenizer, run through the encoder, mean-pooled
-over all non-padding tokens and L2-normalized.
-
-Long texts are never silently truncated: a text whose tokens do not fit the
-encoder's 512-token limit is split into consecutive chunks of at most
-``512 - 2 - len(prefix)`` content tokens; each chunk is encoded as
-``<s> query: chunk </s>``, and the text's vector is the token-count-weighted mean
-of the chunks' mean-pooled vectors, then L2-normalized (this equals mean pooling
-over the whole text, except that attention stays within a chunk).
-
-Speed: identical texts (after whitespace normalization) are encoded once; chunks
-are sorted by length and batched (``batch_size``; by default 64 on CPU, and on CUDA
-1024 chunks but at most 131,072 padded tokens per batch), then results are restored
-to input order. On CUDA, batches are queued without waiting for each other: inputs go
-through pinned memory, pooling runs on the GPU, and pooled vectors come back to the
-host once per 32 batches, so the host prepares the next batches while the GPU works.
-``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
-layers' weights in bfloat16 and runs them under ``torch.autocast`` (LayerNorm,
-softmax and pooling stay float32); ``"fp32"`` runs everything in float32;
-``"auto"`` (default) picks bf16 when the CPU has bfloat16 matrix instructions
-(AMX or AVX512-BF16), where it is 2-3x faster at cosine >= 0.9999 to fp32, else
-fp32 (emulated bf16 is slower). ``quantize=True`` (int8 dynamic quantization of the
-linear layers, CPU) takes precedence over ``precision``; CUDA runs in fp16.
-``runtime="onnx"`` runs the encoder in ONNX Runtime instead (CPU; fp32, or int8
-per-channel with ``quantize=True``; exported once into the cache, see ``e5_onnx``):
-the faster int8 choice on CPUs without bf16 instructions.
-``embed(texts)`` is public so other stages can share embeddings.
+The embeddings come from the shared embedder ``embedding.e5.v1`` (see
+``analyzer.backends.embedding``: recipe, chunking, batching, precision), with the LoRA
+adapter shipped beside the head merged in. Built by the pipeline, the head gets the
+embedder from the run's ``Embedders`` pool, so every e5 head of a run shares one
+instance and one encoder pass per batch.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError, check_param
+from ..errors import ModelError
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
 from .artifacts import read_dev_scores
-from .encoder import MAX_TOKENS, quiet_loading, require, resolve_encoder
-from .lora import adapter_digest, has_adapter, load_adapter, merge_adapter
+from .base import softmax
+from .embedding import E5_NAME, SHIPPED_ADAPTER, Embedders, adapter_digest, embedder_for, has_adapter
 
-QUERY_PREFIX = "query: "
-HEAD_DIR = Path(__file__).resolve().parent.parent / "_models" / "sentiment-e5"
-
-
-def normalize_key(text: str) -> str:
-    """The dedup key: whitespace runs collapsed, ends stripped (the tokenizer does the same)."""
-    return " ".join(str(text).split())
-
-
-PRECISIONS = ("auto", "fp32", "bf16")
-RUNTIMES = ("torch", "onnx")
-
-
-def cpu_has_bf16(torch: Any) -> bool:
-    """Whether this CPU has bfloat16 matrix instructions (AMX tiles or AVX512-BF16)."""
-    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
-
-
-def resolve_precision(precision: str, device: str, quantize: bool, torch: Any) -> str:
-    """The arithmetic actually used: "fp16" (CUDA), "int8", "bf16" or "fp32"."""
-    if device != "cpu":
-        return "fp16"
-    if quantize:
-        return "int8"
-    if precision == "auto":
-        return "bf16" if cpu_has_bf16(torch) else "fp32"
-    return precision
-
-
-CPU_BATCH = 64
-CUDA_BATCH = 1024
-CUDA_BATCH_TOKENS = 131072  # padded tokens per CUDA batch: bounds activation memory
-CUDA_FLUSH = 32  # batches queued on the GPU before their pooled vectors are copied back
-CUDA_BLOCK = 8192  # texts per block on CUDA: the next block is tokenized while the GPU works
-
-
-def plan_batches(lengths: Sequence[int], size: int, max_tokens: int | None = None) -> list[list[int]]:
-    """Indices sorted by length, cut into batches of at most ``size`` rows and (when
-    given) ``max_tokens`` padded tokens; a single longer row still gets its own batch."""
-    order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for j in order:
-        full = len(current) >= size or (max_tokens and (len(current) + 1) * lengths[j] > max_tokens)
-        if current and full:
-            batches.append(current)
-            current = []
-        current.append(j)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def mean_pool(hidden: Any, mask: Any) -> Any:
-    """Float32 mean of the last hidden states over the non-padding positions of ``mask``."""
-    m = mask.unsqueeze(-1).float()
-    return (hidden.float() * m).sum(1) / m.sum(1).clamp(min=1.0)
-
-
-def plan_chunks(ids: list[int], limit: int) -> list[list[int]]:
-    """Split content token ids into consecutive chunks of at most ``limit`` ids (never empty)."""
-    if not ids:
-        return [[]]
-    return [ids[i : i + limit] for i in range(0, len(ids), limit)]
-
-
-class E5Encoder:
-    """The e5 encoder: ``embed(texts) -> (n, dim)`` float32, L2-normalized rows."""
-
-    def __init__(self, *, path: str | None = None, cache_dir: str | None = None, device: str = "cpu",
-                 batch_size: int | None = None, quantize: bool = False, prefix: str = QUERY_PREFIX,
-                 max_tokens: int = MAX_TOKENS, threads: int | None = None, precision: str = "auto",
-                 runtime: str = "torch", adapter: str | Path | None = None) -> None:
-        owner = "E5Encoder"
-        check_param(owner, "device", device, device in {"cpu", "cuda"} or str(device).startswith("cuda:"), '"cpu" or "cuda"')
-        check_param(owner, "batch_size", batch_size, batch_size is None or (isinstance(batch_size, int) and batch_size > 0),
-                    "a positive int or None (64 on CPU, 1024 on CUDA)")
-        check_param(owner, "max_tokens", max_tokens, isinstance(max_tokens, int) and max_tokens >= 16, "an int >= 16")
-        check_param(owner, "quantize", quantize, isinstance(quantize, bool), "a bool")
-        check_param(owner, "precision", precision, precision in PRECISIONS, '"auto", "fp32" or "bf16"')
-        check_param(owner, "runtime", runtime, runtime in RUNTIMES, '"torch" or "onnx"')
-        if runtime == "onnx":
-            check_param(owner, "device", device, device == "cpu", '"cpu" with runtime="onnx"')
-            check_param(owner, "precision", precision, precision != "bf16", '"auto" or "fp32" with runtime="onnx"')
-        self.precision, self.runtime = precision, runtime
-        self.path, self.cache_dir, self.device = path, cache_dir, device
-        self.quantize, self.prefix = quantize, prefix
-        self.batch_size = batch_size or (CUDA_BATCH if self.on_cuda else CPU_BATCH)
-        self.block_size = CUDA_BLOCK if self.on_cuda else 0  # 0: one block
-        self.max_tokens, self.threads = max_tokens, threads
-        self.adapter = str(adapter) if adapter else None
-        self.adapter_sha1 = adapter_digest(self.adapter)
-        if self.adapter and self.adapter_sha1 is None:
-            raise ModelError(f"No adapter.npz in {self.adapter}; pass the folder finetune.py wrote, or adapter=None.")
-        self._model = self._tokenizer = self._prefix_ids = self._fast = None
-        self._specials: tuple[int, int] = (0, 2)
-        self._dim = 0
-        self.arithmetic: str | None = None  # resolved precision, set by load()
-
-    # ------------------------------------------------------------------ loading
-    def load(self) -> E5Encoder:
-        if self._model is not None:
-            return self
-        torch, transformers = require("torch", "transformers")
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ModelError("device='cuda' was asked for but no CUDA GPU is visible; use device='cpu'.")
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        ref, local_only = resolve_encoder(self.path, self.cache_dir)
-        self._tokenizer = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
-        if self.runtime == "onnx":
-            self._model = self._load_onnx(ref, local_only, transformers)
-        else:
-            self._model = self._load_torch(ref, local_only, torch, transformers)
-        self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
-        self._specials = (self._tokenizer.cls_token_id, self._tokenizer.sep_token_id)
-        fast = getattr(self._tokenizer, "backend_tokenizer", None)
-        if fast is not None and hasattr(fast, "encode_batch_fast"):  # tokenize() calls it directly
-            fast.no_truncation()
-            fast.no_padding()
-            self._fast = fast
-        return self
-
-    def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
-        with quiet_loading():
-            model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False,
-                                                          add_pooling_layer=False)
-        model.eval()
-        if self.adapter:
-            merge_adapter(model, load_adapter(self.adapter))
-        self._dim = int(model.config.hidden_size)
-        self.arithmetic = resolve_precision(self.precision, self.device, self.quantize, torch)
-        if self.arithmetic == "int8":
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        elif self.arithmetic == "bf16":
-            for module in model.modules():
-                if isinstance(module, torch.nn.Linear):
-                    module.to(torch.bfloat16)
-        elif self.arithmetic == "fp16":
-            model = model.to(self.device).half()
-        return model
-
-    def _load_onnx(self, ref: str, local_only: bool, transformers: Any) -> Any:
-        from .e5_onnx import OnnxPooler, ensure_onnx
-
-        config = transformers.AutoConfig.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
-        self._dim = int(config.hidden_size)
-        self.arithmetic = "int8" if self.quantize else "fp32"
-        return OnnxPooler(ensure_onnx(ref, self.cache_dir, self.quantize, local_only, self.adapter), self.threads)
-
-    @property
-    def on_cuda(self) -> bool:
-        return str(self.device).startswith("cuda")
-
-    @property
-    def dim(self) -> int:
-        return self.load()._dim
-
-    # ---------------------------------------------------------------- embedding
-    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        """Content token ids of each text, prefix included, no specials, no truncation."""
-        self.load()
-        queries = [self.prefix + t for t in texts]
-        if self._fast is not None:  # the same ids, without offsets
-            return [e.ids for e in self._fast.encode_batch_fast(queries, add_special_tokens=False)]
-        body = self._tokenizer(queries, add_special_tokens=False, verbose=False)["input_ids"]
-        return [list(ids) for ids in body]
-
-    def chunk(self, ids: list[int]) -> list[list[int]]:
-        """Windows of ``<s> prefix chunk </s>`` that fit ``max_tokens`` (see module doc)."""
-        pre, (cls, sep) = self._prefix_ids, self._specials
-        limit = self.max_tokens - 2 - len(pre)
-        body = ids[len(pre):] if ids[: len(pre)] == pre else ids
-        if len(body) <= limit:
-            return [[cls, *pre, *body, sep]]
-        return [[cls, *pre, *part, sep] for part in plan_chunks(body, limit)]
-
-    def embed(self, texts: str | Sequence[str]) -> np.ndarray:
-        """L2-normalized embeddings in input order; a str gives a (dim,) vector."""
-        single = isinstance(texts, str)
-        items = [texts] if single else list(texts)
-        if not items:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        keys = [normalize_key(t) for t in items]
-        unique = list(dict.fromkeys(keys))
-        vectors = self._embed_unique(unique)
-        index = {k: i for i, k in enumerate(unique)}
-        out = vectors[[index[k] for k in keys]]
-        return out[0] if single else out
-
-    def _embed_unique(self, texts: list[str]) -> np.ndarray:
-        """On CUDA, blocks of texts are tokenized one block ahead in a thread (the tokenizer
-        releases the GIL) while the GPU encodes the block before."""
-        size = self.block_size or max(1, len(texts))
-        blocks = [texts[i : i + size] for i in range(0, len(texts), size)]
-        if len(blocks) == 1:
-            return self._embed_block(self.tokenize(texts))
-        from concurrent.futures import ThreadPoolExecutor
-
-        out = []
-        with ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(self.tokenize, blocks[0])
-            for k in range(len(blocks)):
-                ids = ahead.result()
-                if k + 1 < len(blocks):
-                    ahead = pool.submit(self.tokenize, blocks[k + 1])
-                out.append(self._embed_block(ids))
-        return np.concatenate(out)
-
-    def _embed_block(self, token_ids: list[list[int]]) -> np.ndarray:
-        windows, starts = [], []
-        for ids in token_ids:
-            starts.append(len(windows))
-            windows.extend(self.chunk(ids))
-        lengths = np.fromiter(map(len, windows), dtype=np.int64, count=len(windows))
-        batches = self.plan(lengths.tolist())
-        pooled = np.empty((len(windows), self.dim), dtype=np.float32)
-        for batch, vecs in zip(batches, self._pooled_batches(windows, batches)):
-            pooled[batch] = vecs
-        if len(windows) == len(token_ids):  # one window per text: the weights cancel in the norm
-            sums = pooled
-        else:
-            sums = np.add.reduceat(pooled * lengths[:, None].astype(np.float32), starts, axis=0)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
-
-    def plan(self, lengths: Sequence[int]) -> list[list[int]]:
-        """Length-sorted batches of window indices (on CUDA also capped in padded tokens)."""
-        return plan_batches(lengths, self.batch_size, CUDA_BATCH_TOKENS if self.on_cuda else None)
-
-    def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[np.ndarray]:
-        """Mean-pooled vectors of each batch, in batch order."""
-        if not (self.on_cuda and self.runtime == "torch"):
-            for batch in batches:
-                yield self._forward([windows[j] for j in batch])
-            return
-        for start in range(0, len(batches), CUDA_FLUSH):
-            group = batches[start : start + CUDA_FLUSH]
-            yield from self._forward_cuda_group([[windows[j] for j in batch] for batch in group])
-
-    def _padded(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        width = max(len(w) for w in windows)
-        ids = np.full((len(windows), width), self._tokenizer.pad_token_id, dtype=np.int64)
-        mask = np.zeros((len(windows), width), dtype=np.int64)
-        for r, w in enumerate(windows):
-            ids[r, : len(w)] = w
-            mask[r, : len(w)] = 1
-        return ids, mask
-
-    def _forward(self, windows: list[list[int]]) -> np.ndarray:
-        """Mean-pooled (not normalized) last hidden states of one padded batch."""
-        ids, mask = self._padded(windows)
-        if self.runtime == "onnx":
-            return self._model(ids, mask)
-        (torch,) = require("torch")
-        ids_t, mask_t = torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
-        bf16 = self.arithmetic == "bf16"
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            pooled = mean_pool(self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state, mask_t)
-        return pooled.cpu().numpy()
-
-    def _to_device(self, torch: Any, array: np.ndarray) -> Any:
-        """Pinned host memory, then an asynchronous copy (a plain copy off CUDA)."""
-        tensor = torch.from_numpy(array)
-        if self.on_cuda:
-            tensor = tensor.pin_memory()
-        return tensor.to(self.device, non_blocking=True)
-
-    def _forward_cuda_group(self, groups: list[list[list[int]]]) -> list[np.ndarray]:
-        """Queue every batch of ``groups`` on the GPU, then copy the pooled vectors back once."""
-        (torch,) = require("torch")
-        pooled = []
-        with torch.inference_mode():
-            for windows in groups:
-                ids, mask = self._padded(windows)
-                ids_t, mask_t = (self._to_device(torch, a) for a in (ids, mask))
-                pooled.append(mean_pool(self._model(input_ids=ids_t, attention_mask=mask_t).last_hidden_state, mask_t))
-            flat = torch.cat(pooled).cpu().numpy()
-        return np.split(flat, np.cumsum([len(w) for w in groups])[:-1])
+HEAD_DIR = SHIPPED_ADAPTER  # the head and the encoder adapter it was trained with ship together
 
 
 def load_head(path: str | Path) -> dict[str, Any]:
@@ -353,12 +50,6 @@ def head_logits(head: dict[str, Any], x: np.ndarray) -> np.ndarray:
     return x @ head["W"] + head["b"]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 @register("sentiment.e5.v1")
 class E5SentimentBackend:
     """Stance from frozen e5-small embeddings and a logistic head (see module doc)."""
@@ -367,15 +58,17 @@ class E5SentimentBackend:
     summary = "multilingual-e5-small fine-tuned with LoRA + logistic head ([e5] extra, `analyzer models build`)"
 
     def __init__(self, *, path: str | None = None, encoder: str | None = None, cache_dir: str | None = None,
-                 device: str = "cpu", batch_size: int | None = None, quantize: bool = False,
-                 threads: int | None = None, precision: str = "auto", runtime: str = "torch",
-                 encoder_obj: E5Encoder | None = None) -> None:
+                 device: str | None = None, batch_size: int | None = None, quantize: bool | None = None,
+                 threads: int | None = None, precision: str | None = None, runtime: str | None = None,
+                 embedder: Any = E5_NAME, embedders: Embedders | None = None, encoder_obj: Any = None) -> None:
         self.path = path
         folder = Path(path) if path else HEAD_DIR
         adapter = folder if has_adapter(folder) else None
-        self.encoder = encoder_obj or E5Encoder(path=encoder, cache_dir=cache_dir, device=device, batch_size=batch_size,
-                                                quantize=quantize, threads=threads, precision=precision, runtime=runtime,
-                                                adapter=adapter)
+        options = {"path": encoder, "cache_dir": cache_dir, "device": device, "batch_size": batch_size,
+                   "quantize": quantize, "threads": threads, "precision": precision, "runtime": runtime,
+                   "adapter": adapter}
+        # the run's shared embedder (see analyzer.backends.embedding); encoder_obj: an explicit one
+        self.encoder = encoder_obj if encoder_obj is not None else embedder_for(embedder, embedders, **options)
         self._head: dict[str, Any] | None = None
 
     @property
@@ -410,7 +103,9 @@ class E5SentimentBackend:
 
     def describe(self) -> dict[str, Any]:
         e = self.encoder
-        return {"backend": self.name, "head": str(self.path or HEAD_DIR), "encoder": e.path or "auto",
-                "device": e.device, "batch_size": e.batch_size, "quantize": e.quantize,
+        return {"backend": self.name, "head": str(self.path or HEAD_DIR), "encoder": getattr(e, "path", None) or "auto",
+                "device": getattr(e, "device", None), "batch_size": getattr(e, "batch_size", None),
+                "quantize": getattr(e, "quantize", None),
                 "precision": getattr(e, "precision", "auto"), "runtime": getattr(e, "runtime", "torch"),
+                "runtime_used": getattr(e, "runtime_used", None),
                 "arithmetic": getattr(e, "arithmetic", None), "adapter": getattr(e, "adapter", None)}

@@ -66,12 +66,14 @@ def combine(probs: Sequence[np.ndarray], weights: Sequence[float], log_space: bo
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def build_member(spec: Any, device: str) -> Any:
+def build_member(spec: Any, device: str, embedders: Any = None) -> Any:
     """A member backend from an instance or a registered name; ``device`` goes to those
-    that take one (members without it run on CPU)."""
-    member = select_backend(spec, "sentiment")
+    that take one (members without it run on CPU), ``embedders`` (the run's shared
+    embedders) to those that embed."""
+    shared = {"embedders": embedders} if embedders is not None else {}
+    member = select_backend(spec, "sentiment", **shared)
     if device != "cpu" and isinstance(spec, str) and "device" in inspect.signature(type(member)).parameters:
-        member = select_backend(spec, "sentiment", device=device)
+        member = select_backend(spec, "sentiment", device=device, **shared)
     return member
 
 
@@ -83,7 +85,8 @@ class EnsembleSentimentBackend:
     summary = "accurate tier: weighted mean of sentiment.linear.v1 and sentiment.e5.v1 (weights in ensemble.json)"
 
     def __init__(self, *, members: Sequence[Any] = DEFAULT_MEMBERS, weights: Sequence[float] | None = None,
-                 log_space: bool | None = None, device: str = "cpu", path: str | None = None) -> None:
+                 log_space: bool | None = None, device: str = "cpu", path: str | None = None,
+                 embedders: Any = None) -> None:
         check_param(OWNER, "members", members,
                     isinstance(members, Sequence) and not isinstance(members, (str, bytes)) and len(members) >= 1,
                     "a non-empty list of backends or registered names")
@@ -93,14 +96,14 @@ class EnsembleSentimentBackend:
         check_param(OWNER, "device", device, isinstance(device, str) and (device == "cpu" or device.startswith("cuda")),
                     '"cpu" or "cuda"')
         self.members, self.weights, self.log_space = tuple(members), weights, log_space
-        self.device, self.path = device, path
+        self.device, self.path, self.embedders = device, path, embedders
         self._backends: list[Any] | None = None
         self._choice: tuple[list[float], bool] | None = None
 
     @property
     def backends(self) -> list[Any]:
         if self._backends is None:
-            self._backends = [build_member(m, self.device) for m in self.members]
+            self._backends = [build_member(m, self.device, self.embedders) for m in self.members]
         return self._backends
 
     def choice(self) -> tuple[list[float], bool]:

@@ -28,8 +28,9 @@ import numpy as np
 from ..errors import ConfigError, ModelError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
-from .encoder import hub_reachable, quiet_loading, require
-from .sentiment_e5 import normalize_key, softmax
+from .base import softmax
+from .embedding import hub_reachable, quiet_loading, require
+from .embedding import text_key as normalize_key
 
 _NAMES = {
     "negative": "negative", "neg": "negative", "neutral": "neutral", "neu": "neutral",

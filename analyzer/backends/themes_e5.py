@@ -33,8 +33,7 @@ from ..registry import register
 from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch
-from .embedding_cache import encoder_owner, share_encoder
-from .lora import adapter_digest
+from .embedding import E5_NAME, SHIPPED_ADAPTER, Embedders, adapter_digest, embedder_for, encoder_owner, share_encoder
 from .themes_hybrid import HEADS, LEXICON_FIRES, HybridThemeBackend, lexicon_features
 from .themes_hybrid import default_model_dir as hybrid_model_dir
 
@@ -122,19 +121,22 @@ class E5ThemeBackend:
     version = "1"
 
     def __init__(self, *, path: str | Path | None = None, hybrid: str | Path | None = None,
-                 encoder: str | None = None, cache_dir: str | None = None, device: str = "cpu",
-                 batch_size: int | None = None, threads: int | None = None, embedder: Any = None) -> None:
+                 encoder: str | None = None, cache_dir: str | None = None, device: str | None = None,
+                 batch_size: int | None = None, threads: int | None = None, embedder: Any = None,
+                 embedders: Embedders | None = None) -> None:
         check_param("E5ThemeBackend", "batch_size", batch_size,
                     batch_size is None or (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0),
                     "a positive int or None (the encoder's default)")
-        check_param("E5ThemeBackend", "embedder", embedder, embedder is None or callable(getattr(embedder, "embed", None)),
-                    "None or an object with an embed(texts) method")
+        check_param("E5ThemeBackend", "embedder", embedder,
+                    embedder is None or isinstance(embedder, str) or callable(getattr(embedder, "embed", None)),
+                    "None, a registered embedding name or an object with an embed(texts) method")
         self.path, self.hybrid_path, self.encoder, self.cache_dir = path, hybrid, encoder, cache_dir
         self.device, self.batch_size, self.threads = device, batch_size, threads
-        self.embedder_obj = embedder
+        self.embedder_obj = embedder if not isinstance(embedder, str) else None
+        self.embedder_spec, self.embedders = embedder, embedders
         self.hybrid = HybridThemeBackend(path=hybrid)
         self.shared_with: str | None = None
-        self._embedder = embedder
+        self._embedder = self.embedder_obj
         self._model: E5ThemeModel | None = None
 
     @property
@@ -153,26 +155,25 @@ class E5ThemeBackend:
 
     @property
     def embedder(self) -> Any:
-        """The object whose ``embed(texts)`` gives e5 vectors (shared, given, or our own encoder)."""
+        """The object whose ``embed(texts)`` gives e5 vectors: given, shared through the run's
+        ``Embedders`` pool (``embedding.e5.v1`` with the adapter the heads were trained on), or
+        our own."""
         if self._embedder is None:
-            from .sentiment_e5 import E5Encoder
-
-            self._embedder = E5Encoder(path=self.encoder, cache_dir=self.cache_dir, device=self.device,
-                                       batch_size=self.batch_size, threads=self.threads, adapter=self.adapter())
+            self._embedder = embedder_for(self.embedder_spec or E5_NAME, self.embedders, path=self.encoder,
+                                          cache_dir=self.cache_dir, device=self.device, batch_size=self.batch_size,
+                                          threads=self.threads, adapter=self.adapter())
         return self._embedder
 
     def adapter(self) -> Path | None:
         """The encoder adapter the heads were trained with: none, or the one shipped with
-        ``sentiment.e5.v1`` (``meta.json`` ``adapter_sha1``)."""
-        from .sentiment_e5 import HEAD_DIR
-
+        the e5 heads (``meta.json`` ``adapter_sha1``)."""
         expected = self.model.meta.get("adapter_sha1")
         if expected is None:
             return None
-        if adapter_digest(HEAD_DIR) != expected:
+        if adapter_digest(SHIPPED_ADAPTER) != expected:
             raise ModelError(f"{NAME} was trained on embeddings from an encoder adapter that is not the one in "
-                             f"{HEAD_DIR}; rerun training/themes_e5/train.py or pass embedder=.")
-        return HEAD_DIR
+                             f"{SHIPPED_ADAPTER}; rerun training/themes_e5/train.py or pass embedder=.")
+        return SHIPPED_ADAPTER
 
     def share_embeddings(self, sentiment: Any) -> bool:
         """Reuse the sentiment backend's e5 encoder behind one EmbeddingCache (see module doc),

@@ -33,9 +33,10 @@ WIRED = {
     "link": {"catalog": "[run] catalog", "link_by_cast": "[run] link_by_cast"},
     "langid": {"backend": "[models.langid]"},
     "region": {"channels": "[run] channels"},
-    "sentiment": {"backend": "[models.sentiment]", "device": "[models] device"},
+    "sentiment": {"backend": "[models.sentiment]", "device": "[models] device", "embedders": "the run's one embedder pool"},
     "mentions": {"catalog": "[run] catalog"},
-    "themes": {"backend": "[models.themes]", "sentiment": "[models.sentiment]", "polarity": "[models.polarity]"},
+    "themes": {"backend": "[models.themes]", "sentiment": "[models.sentiment]", "polarity": "[models.polarity]",
+               "embedders": "the run's one embedder pool"},
 }
 
 
@@ -57,15 +58,20 @@ def check_stage_table(name: str, cls: type[Stage], table: dict[str, Any]) -> Non
 
 
 class Models:
-    """Each ``[models.<kind>]`` backend, built on first use and then shared by reference."""
+    """Each ``[models.<kind>]`` backend, built on first use and then shared by reference; every
+    head that embeds gets its encoder from the one ``Embedders`` pool (one e5 pass per batch)."""
 
     def __init__(self, config: Config, languages: Any = None) -> None:
+        from ..backends.embedding import Embedders
+
         self.config, self.languages, self.built = config, languages, {}
+        self.embedders = Embedders(device=config.models.device)
 
     def __getitem__(self, kind: str) -> Any:
         if kind not in self.built:
             name = getattr(self.config.models, kind)
-            kwargs = {"device": self.config.models.device, **self.config.models.settings.get(kind, {})}
+            kwargs = {"device": self.config.models.device, "embedders": self.embedders,
+                      **self.config.models.settings.get(kind, {})}
             if kind == "polarity" and name.lower() == "none":
                 self.built[kind] = None
             else:
@@ -104,7 +110,8 @@ def _wired(name: str, config: Config, models: Models) -> dict[str, Any]:
     if name == "langid":
         return {"backend": models["langid"]}
     if name == "sentiment":
-        return {"backend": models["sentiment"], "device": config.models.device}
+        return {"backend": models["sentiment"], "device": config.models.device, "embedders": models.embedders}
     if name == "themes":
-        return {"backend": models["themes"], "sentiment": models["sentiment"], "polarity": models["polarity"]}
+        return {"backend": models["themes"], "sentiment": models["sentiment"], "polarity": models["polarity"],
+                "embedders": models.embedders}
     return {}

@@ -18,11 +18,13 @@ class SentimentStage(Stage):
     requires = ("clean_text", "lang")
     assigns = ("sentiment", "sentiment_scores")
 
-    def __init__(self, *, backend=MODELS["sentiment"], device: str = DEVICE) -> None:
+    def __init__(self, *, backend=MODELS["sentiment"], device: str = DEVICE, embedders=None) -> None:
         check_param("SentimentStage", "device", device, device in ("cpu", "cuda") or device.startswith("cuda:"), "'cpu' or 'cuda[:N]'")
         self.backend_spec = backend
         self.device = device
         kwargs = {"device": device} if device != "cpu" else {}
+        if embedders is not None:  # the run's shared embedders (one e5 encoder for every head)
+            kwargs["embedders"] = embedders
         self.backend = select_backend(backend, "sentiment", **kwargs)
 
     def predict(self, batch: Sequence[Comment]) -> np.ndarray:

@@ -39,12 +39,13 @@ class ThemeStage(Stage):
     assigns = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
 
     def __init__(self, *, backend: Any = MODELS["themes"], sentiment: Any = None,
-                 polarity: Any = MODELS["polarity"]) -> None:
+                 polarity: Any = MODELS["polarity"], embedders: Any = None) -> None:
         self.backend_spec = backend
         self.sentiment_spec = sentiment
         self.polarity_spec = polarity
-        self.backend = select_backend(backend, "themes")
-        self.sentiment = select_backend(sentiment, "sentiment") if sentiment is not None else None
+        shared = {"embedders": embedders} if embedders is not None else {}  # one e5 encoder for every head
+        self.backend = select_backend(backend, "themes", **shared)
+        self.sentiment = select_backend(sentiment, "sentiment", **shared) if sentiment is not None else None
         use_polarity = polarity is not None and self.sentiment is not None
         self.polarity = select_backend(polarity, "polarity") if use_polarity else None
         share = getattr(self.backend, "share_embeddings", None)

@@ -36,7 +36,7 @@ def e5_ready() -> bool:
     """True when e5 can run offline right now without building anything."""
     if any(importlib.util.find_spec(m) is None for m in ("torch", "transformers")):
         return False
-    from ..backends.encoder import encoder_cache_dir, is_model_dir
+    from ..backends.embedding.resolve import encoder_cache_dir, is_model_dir
 
     return is_model_dir(encoder_cache_dir())
 
@@ -66,7 +66,7 @@ class EmbedderChoice:
         if self._e5 is None:
             if any(importlib.util.find_spec(m) is None for m in ("torch", "transformers")):
                 raise MissingDependency("embedder='e5' needs torch and transformers: pip install 'resonance-analyzer[e5]'")
-            from ..backends.sentiment_e5 import E5Encoder
+            from ..backends.embedding import E5Encoder
 
             self._e5 = E5Encoder(threads=1)
         return "e5", self._e5

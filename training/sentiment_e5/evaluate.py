@@ -22,8 +22,9 @@ HERE = Path(__file__).resolve().parents[2] / "models" / "sentiment-e5"  # its ca
 from training.sentiment_e5.embed_cache import CACHE, CachedEncoder
 
 from training.sentiment_e5 import data
-from analyzer.backends.lora import adapter_digest, has_adapter
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.lora import adapter_digest, has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.evaluation.sentiment import (
     evaluate_sentiment,
     format_report,

@@ -7,7 +7,7 @@ Why: frozen e5 embeddings plus a head reach 0.62 mean per-language macro-F1 (car
 the encoder has to learn stance. Full fine-tuning would ship a 470 MB encoder; LoRA
 (low-rank updates ``W + (alpha/r) B A`` on every attention and feed-forward linear
 layer, embeddings and LayerNorms frozen) ships ~2.6 MB (``adapter.npz``,
-float16) that ``analyzer.backends.lora`` merges into the base encoder at load time,
+float16) that ``analyzer.backends.embedding.lora`` merges into the base encoder at load time,
 so inference costs exactly what the frozen encoder costs.
 
 Recipe (fixed before looking at dev): training rows from ``data.load`` (at most
@@ -38,8 +38,8 @@ HERE = Path(__file__).resolve().parents[2] / "models" / "sentiment-e5"  # its ca
 ROOT = HERE.parents[1]
 
 from training.sentiment_e5 import data
-from analyzer.backends.encoder import resolve_encoder
-from analyzer.backends.lora import TARGETS, save_adapter
+from analyzer.backends.embedding.resolve import resolve_encoder
+from analyzer.backends.embedding.lora import TARGETS, save_adapter
 from analyzer.backends.sentiment_e5 import HEAD_DIR, load_head
 from analyzer.schema import SENTIMENT_LABELS
 from training.common import read_jsonl

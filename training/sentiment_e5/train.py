@@ -26,11 +26,8 @@ from training.sentiment_e5.embed_cache import CachedEncoder
 
 from training.common import run_path
 from training.sentiment_e5 import data
-from analyzer.backends.sentiment_e5 import (
-    E5Encoder,
-    E5SentimentBackend,
-    head_logits,
-)
+from analyzer.backends.sentiment_e5 import E5SentimentBackend, head_logits
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.evaluation.sentiment import evaluate_sentiment, format_report
 from analyzer.schema import SENTIMENT_LABELS
 

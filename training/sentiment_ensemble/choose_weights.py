@@ -27,8 +27,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from analyzer.backends.lora import adapter_digest, has_adapter
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.lora import adapter_digest, has_adapter
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.sentiment_ensemble import CHOICE_FILE, DEFAULT_MEMBERS, combine
 from analyzer.backends.sentiment_linear import default_model_dir
 from analyzer.backends.text_features import HashingFeaturizer

@@ -11,7 +11,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from analyzer.backends.embedding_cache import text_key
+from analyzer.backends.embedding.cache import text_key
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "embeddings.npz"
 
@@ -25,7 +25,7 @@ def hybrid_train_module():
 
 def resolve_adapter(choice: str) -> Path | None:
     """``auto``: the adapter shipped with sentiment.e5.v1 (if any); ``none``; or a folder."""
-    from analyzer.backends.lora import has_adapter
+    from analyzer.backends.embedding.lora import has_adapter
     from analyzer.backends.sentiment_e5 import HEAD_DIR
 
     if choice == "none":
@@ -36,7 +36,7 @@ def resolve_adapter(choice: str) -> Path | None:
 
 def cache_path(adapter: Path | None) -> Path:
     """One embedding cache per encoder variant (plain, or each adapter by its sha1)."""
-    from analyzer.backends.lora import adapter_digest
+    from analyzer.backends.embedding.lora import adapter_digest
 
     return CACHE if adapter is None else CACHE.with_name(f"embeddings-adapter-{adapter_digest(adapter)[:10]}.npz")
 

@@ -22,9 +22,10 @@ from training.themes_e5.common import ROOT
 
 ENSEMBLE_DIR = ROOT / "analyzer" / "_models" / "sentiment-ensemble"  # the shipped weights
 
-from analyzer.backends.embedding_cache import EmbeddingCache
-from analyzer.backends.lora import adapter_digest
-from analyzer.backends.sentiment_e5 import HEAD_DIR, E5Encoder, E5SentimentBackend
+from analyzer.backends.embedding.cache import EmbeddingCache
+from analyzer.backends.embedding.lora import adapter_digest
+from analyzer.backends.sentiment_e5 import HEAD_DIR, E5SentimentBackend
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.sentiment_ensemble import EnsembleSentimentBackend
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.backends.themes_e5 import E5ThemeBackend

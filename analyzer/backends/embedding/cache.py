@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import check_param
+from ...errors import check_param
 
 DEFAULT_CAPACITY = 8192  # 8192 x 384 float32 = 12 MB
 
