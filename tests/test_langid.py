@@ -339,8 +339,10 @@ def test_listed_words_count_for_their_language(backend, word, lang):
 
 
 @pytest.mark.parametrize(("word", "langs"), [("zqßx", {"de"}), ("qwơk", {"vi"}), ("zqñx", {"es"}),
-                                             ("zqãx", {"pt", "vi"}), ("zqışx", {"tr"})])
-def test_unknown_word_with_a_telling_letter_is_evidence(backend, word, langs):
+                                             ("zqãx", {"pt", "vi"}), ("zqışx", {"tr"}),
+                                             ("zqxvbnya", {"id", "ms"}), ("nakakazqx", {"tl"}),
+                                             ("zqxvung", {"de"}), ("zqxción", {"es"})])
+def test_unknown_word_with_a_telling_letter_or_affix_is_evidence(backend, word, langs):
     rows = backend.lexicon.rows(word)
     assert len(rows) == 1
     scores = backend.lexicon.scores[rows[0]]
@@ -368,3 +370,7 @@ def test_pinyin_words():
 def test_sentence_beside_han_is_still_latin_and_mixed(stage):
     pred = one(stage, "I really love Xiao Zhan in this drama 加油")
     assert (pred.lang, pred.mixed) == ("en", ("en", "zh"))
+
+
+def test_short_affix_words_are_no_evidence(backend):
+    assert backend.lexicon.rows("zqnya") == []  # affixes count on words of 6+ letters only
