@@ -374,3 +374,15 @@ def test_sentence_beside_han_is_still_latin_and_mixed(stage):
 
 def test_short_affix_words_are_no_evidence(backend):
     assert backend.lexicon.rows("zqnya") == []  # affixes count on words of 6+ letters only
+
+
+def test_sure_base_keeps_its_answer_where_the_lexicon_lacks_a_word(monkeypatch):
+    """German with a few English words, most German words unknown to the lexicon: py3langid
+    is sure it is German and keeps its answer; without the guard the known English words win."""
+    import analyzer.backends.langid as langid_module
+
+    backend = Py3LangidBackend()
+    text = "Watch the Weltmeisterschaft Endspiel tonight with Freunden"
+    assert backend.predict([text])[0].lang == "de"
+    monkeypatch.setattr(langid_module, "PY3_SURE", 1.01)
+    assert backend.predict([text])[0].lang == "en"

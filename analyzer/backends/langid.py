@@ -35,6 +35,7 @@ DEFAULT_LANGUAGES = (
     "ru", "ar", "hi", "tr",
 )
 _VECTOR_MIN_ACTIVE = 64  # below this many running texts the DFA walk goes back to a Python loop
+PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks a word (chosen on dev)
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "lexicon.npz"
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
@@ -177,7 +178,7 @@ LETTER_CUES = (
 # Word endings and beginnings that few configured languages use (written by us), tried
 # before the letters on unknown words of 6+ letters: "aktingnya" is Indonesian/Malay.
 AFFIX_CUES = (
-    (("nya", "kannya"), (), ("id", "ms")),
+    (("nya", "asi"), (), ("id", "ms")),  # -asi: "rekomendasi", "informasi" (es/pt/it write -ación/-ação/-azione)
     ((), ("nakaka", "napaka", "pinaka", "nag", "mag"), ("tl",)),
     (("ung", "keit", "heit", "schaft", "lich"), (), ("de",)),
     (("ción", "ciones"), (), ("es",)),
@@ -337,7 +338,9 @@ class Py3LangidBackend:
     Scores are py3langid's ``norm_probs`` log-probabilities plus ``weight`` times the
     summed word evidence divided by the square root of the number of known words
     (py3langid's own scores are scaled by the root of the text's length, so neither
-    side drowns the other as texts grow), softmaxed; a text's ``mixed`` lists the main language
+    side drowns the other as texts grow), softmaxed; where py3langid alone is at least
+    ``PY3_SURE`` sure and the lexicon does not know every word, py3langid's answer stands
+    (an unsure lexicon never overrules a sure base); a text's ``mixed`` lists the main language
     and a second one when at least two (and ``MIXED_SHARE``) of its known words clearly
     belong to that one (lexicon margin >= ``margin``).
     """
@@ -449,13 +452,17 @@ class Py3LangidBackend:
         texts = list(texts)
         if not texts:
             return []
-        logp = self._py3_logprobs(texts)
+        py3 = self._py3_logprobs(texts)
         rows: list[list[int]] = [[] for _ in texts]
+        logp = py3
         if self.lexicon is not None and self.weight:
             evidence, rows = self._word_evidence(texts)
-            logp = logp + self.weight * evidence
+            logp = py3 + self.weight * evidence
         probs = _softmax(logp)
         best = probs.argmax(axis=1)
+        if self.lexicon is not None and self.weight:  # a sure base is not overruled by a lexicon that lacks words
+            lacking = np.array([len(r) < len(t.split()) for r, t in zip(rows, texts)])
+            best = np.where(lacking & (py3.max(axis=1) >= math.log(PY3_SURE)), py3.argmax(axis=1), best)
         out = []
         for i, text in enumerate(texts):
             if not text.strip():
