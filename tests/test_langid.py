@@ -6,6 +6,7 @@ import importlib.util
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analyzer.backends.base import LangPrediction, LanguageIdBackend
@@ -322,3 +323,66 @@ def test_batched_dfa_matches_py3langid_itself():
     ours = np.exp(backend._py3_logprobs(texts))
     theirs = np.array([[dict(ident.rank(t))[x] for x in langs] if t else [1 / len(langs)] * len(langs) for t in texts])
     assert np.abs(ours - theirs).max() < 1e-4
+
+
+# ------------------------------------------------ hand-written cues (extra_words, letters)
+@pytest.fixture(scope="module")
+def backend() -> Py3LangidBackend:
+    return Py3LangidBackend()
+
+
+@pytest.mark.parametrize(("word", "lang"), [("schauspieler", "de"), ("épisode", "fr"), ("pinanood", "tl"),
+                                            ("pelakon", "ms"), ("diễn", "vi"), ("capítulo", "es")])
+def test_listed_words_count_for_their_language(backend, word, lang):
+    scores = backend.lexicon.scores[backend.lexicon.rows(word)[0]]
+    assert backend.languages[int(scores.argmax())] == lang or scores[backend.languages.index(lang)] == scores.max()
+
+
+@pytest.mark.parametrize(("word", "langs"), [("zqßx", {"de"}), ("qwơk", {"vi"}), ("zqñx", {"es"}),
+                                             ("zqãx", {"pt", "vi"}), ("zqışx", {"tr"}),
+                                             ("zqxvbnya", {"id", "ms"}), ("nakakazqx", {"tl"}),
+                                             ("zqxvung", {"de"}), ("zqxción", {"es"})])
+def test_unknown_word_with_a_telling_letter_or_affix_is_evidence(backend, word, langs):
+    rows = backend.lexicon.rows(word)
+    assert len(rows) == 1
+    scores = backend.lexicon.scores[rows[0]]
+    got = {lang for lang, s in zip(backend.languages, scores) if s > 0}
+    assert got == langs
+
+
+def test_unknown_ascii_word_is_no_evidence(backend):
+    assert backend.lexicon.rows("zqxvbn") == []
+
+
+def test_word_evidence_grows_with_the_root_of_known_words(backend):
+    one_word, _ = backend._word_evidence(["ang"])
+    four_words, _ = backend._word_evidence(["ang ang ang ang"])
+    assert np.allclose(four_words, 2 * one_word)
+
+
+def test_pinyin_words():
+    from analyzer.stages.langid import is_pinyin
+
+    assert is_pinyin("Xiao Zhan") and is_pinyin("wang yibo") and is_pinyin("jiayou")
+    assert not is_pinyin("I love Xiao Zhan") and not is_pinyin("") and not is_pinyin("grabe")
+
+
+def test_sentence_beside_han_is_still_latin_and_mixed(stage):
+    pred = one(stage, "I really love Xiao Zhan in this drama 加油")
+    assert (pred.lang, pred.mixed) == ("en", ("en", "zh"))
+
+
+def test_short_affix_words_are_no_evidence(backend):
+    assert backend.lexicon.rows("zqnya") == []  # affixes count on words of 6+ letters only
+
+
+def test_sure_base_keeps_its_answer_where_the_lexicon_lacks_a_word(monkeypatch):
+    """German with a few English words, most German words unknown to the lexicon: py3langid
+    is sure it is German and keeps its answer; without the guard the known English words win."""
+    import analyzer.backends.langid as langid_module
+
+    backend = Py3LangidBackend()
+    text = "Watch the Weltmeisterschaft Endspiel tonight with Freunden"
+    assert backend.predict([text])[0].lang == "de"
+    monkeypatch.setattr(langid_module, "PY3_SURE", 1.01)
+    assert backend.predict([text])[0].lang == "en"

@@ -35,6 +35,7 @@ DEFAULT_LANGUAGES = (
     "ru", "ar", "hi", "tr",
 )
 _VECTOR_MIN_ACTIVE = 64  # below this many running texts the DFA walk goes back to a Python loop
+PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks a word (chosen on dev)
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "lexicon.npz"
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
@@ -166,6 +167,27 @@ def han_script(cleaned: str) -> str:
 
 # ---------------------------------------------------------------------- lexicon
 _ELONGATED = re.compile(r"(\w)\1{2,}")
+# Letters that only a few configured languages write (written by us): an unknown word
+# holding one counts as a word of those languages, at half a known word's full weight.
+# The first listed letter found in a word decides, so the most telling come first.
+_VI_ONLY = "ăơưđ" + "".join(chr(c) for c in range(0x1EA0, 0x1EFA))
+LETTER_CUES = (
+    (_VI_ONLY, ("vi",)), ("ß", ("de",)), ("ä", ("de",)), ("ñ", ("es",)), ("œ", ("fr",)),
+    ("ığş", ("tr",)), ("ãõ", ("pt", "vi")), ("öü", ("de", "tr")), ("ç", ("fr", "pt", "tr")),
+)
+# Word endings and beginnings that few configured languages use (written by us), tried
+# before the letters on unknown words of 6+ letters: "aktingnya" is Indonesian/Malay.
+AFFIX_CUES = (
+    (("nya", "asi"), (), ("id", "ms")),  # -asi: "rekomendasi", "informasi" (es/pt/it write -ación/-ação/-azione)
+    ((), ("nakaka", "napaka", "pinaka", "nag", "mag"), ("tl",)),
+    (("ung", "keit", "heit", "schaft", "lich"), (), ("de",)),
+    (("ción", "ciones"), (), ("es",)),
+    (("ção", "ções"), (), ("pt",)),
+    (("zione", "zioni", "issimo", "issima"), (), ("it",)),
+    (("euse", "eux", "aient"), (), ("fr",)),
+)
+
+
 def _strip_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word.replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -175,10 +197,12 @@ class Lexicon:
     """Per-word language evidence: centered, clipped log-likelihoods from ``lexicon.npz``.
 
     ``scores[row, j]`` is the evidence that a word is in ``languages[j]``; columns for
-    configured languages the lexicon was not trained on are 0 (no evidence) except for
-    the hand-written words of ``extra_words.json`` (Turkish), and ``ms`` shares ``id``'s
-    column (the two are written alike). Unknown words are retried without diacritics
-    and with letter runs shortened ("soooo").
+    configured languages the lexicon was not trained on are 0 (no evidence), and ``ms``
+    shares ``id``'s column (the two are written alike). The hand-written words of
+    ``extra_words.json`` (function words and drama-comment words per language) add to
+    that. Unknown words are retried without diacritics, with letter runs shortened
+    ("soooo"), and last by ``AFFIX_CUES`` and ``LETTER_CUES`` (an unknown "aktingnya" is
+    Indonesian/Malay evidence, one with "ß" German), at half a known word's full weight.
     """
 
     def __init__(self, path: Path | str, languages: Sequence[str], clip: float | None = None) -> None:
@@ -200,8 +224,9 @@ class Lexicon:
             if src in trained:
                 self.scores[:-1, j] = centered[:, trained.index(src)]
         self._add_extra_words(words, languages, clip)
+        self._add_letter_cues(len(words), languages, clip)
         self.index = {w: i for i, w in enumerate(words)}
-        self.unknown = len(words)
+        self.unknown = len(self.scores) - 1
         top = np.sort(self.scores, axis=1)
         clear = np.where(top[:, -1] - top[:, -2] >= self.margin, self.scores.argmax(axis=1), -1)
         self.clear_lang: list[int] = clear.tolist()  # per row: the language a word clearly belongs to, or -1
@@ -227,6 +252,38 @@ class Lexicon:
         if new_rows:
             self.scores = np.vstack([self.scores[:-1], np.array(new_rows), self.scores[-1:]])
 
+    def _add_letter_cues(self, first_row: int, languages: Sequence[str], clip: float) -> None:
+        """One evidence row per ``AFFIX_CUES`` and ``LETTER_CUES`` entry (after the words, before 'unknown')."""
+        self.letter_row: dict[str, int] = {}
+        self.affix_rows: list[tuple[tuple[str, ...], tuple[str, ...], int]] = []
+        new_rows = []
+        cues = [(None, ends, starts, langs) for ends, starts, langs in AFFIX_CUES]
+        cues += [(letters, (), (), langs) for letters, langs in LETTER_CUES]
+        for letters, ends, starts, langs in cues:
+            row = np.array([clip / 2 if lang in langs else 0.0 for lang in languages], dtype=np.float32)
+            if not row.any():
+                continue
+            if letters is None:
+                self.affix_rows.append((ends, starts, first_row + len(new_rows)))
+            for ch in letters or ():
+                self.letter_row[ch] = first_row + len(new_rows)
+            new_rows.append(row)
+        if new_rows:
+            self.scores = np.vstack([self.scores[:-1], np.array(new_rows), self.scores[-1:]])
+
+    def _letter_cue(self, word: str) -> int | None:
+        if len(word) >= 6:
+            for ends, starts, row in self.affix_rows:
+                if word.endswith(ends) or word.startswith(starts):
+                    return row
+        if word.isascii():
+            return None
+        for ch in word:
+            row = self.letter_row.get(ch)
+            if row is not None:
+                return row
+        return None
+
     def rows(self, cleaned: str) -> list[int]:
         """Lexicon rows of the known words of a cleaned text (accent-stripped as a fallback)."""
         index, out = self.index, []
@@ -238,6 +295,8 @@ class Lexicon:
                 row = index.get(_ELONGATED.sub(r"\1\1", word))
                 if row is None:
                     row = index.get(_ELONGATED.sub(r"\1", word))
+            if row is None:
+                row = self._letter_cue(word)
             if row is not None:
                 out.append(row)
         return out
@@ -277,7 +336,11 @@ class Py3LangidBackend:
     """py3langid 0.4.0 restricted to ``languages`` plus our word lexicon (``lexicon=None`` turns it off).
 
     Scores are py3langid's ``norm_probs`` log-probabilities plus ``weight`` times the
-    summed word evidence, softmaxed; a text's ``mixed`` lists the main language
+    summed word evidence divided by the square root of the number of known words
+    (py3langid's own scores are scaled by the root of the text's length, so neither
+    side drowns the other as texts grow), softmaxed; where py3langid alone is at least
+    ``PY3_SURE`` sure and the lexicon does not know every word, py3langid's answer stands
+    (an unsure lexicon never overrules a sure base); a text's ``mixed`` lists the main language
     and a second one when at least two (and ``MIXED_SHARE``) of its known words clearly
     belong to that one (lexicon margin >= ``margin``).
     """
@@ -364,8 +427,9 @@ class Py3LangidBackend:
         flat = [r for rs in rows for r in rs] + [self.lexicon.unknown]
         starts = np.cumsum([0] + [len(rs) for rs in rows[:-1]])
         sums = np.add.reduceat(self.lexicon.scores[np.asarray(flat, dtype=np.intp)], starts, axis=0)
-        sums[np.asarray([len(rs) == 0 for rs in rows])] = 0.0
-        return sums, rows
+        known = np.asarray([len(rs) for rs in rows], dtype=np.float32)
+        sums[known == 0] = 0.0
+        return sums / np.sqrt(np.maximum(known, 1.0))[:, None], rows
 
     def _mixed(self, main: int, rows: list[int]) -> tuple[str, ...]:
         if len(rows) < 3:
@@ -388,13 +452,17 @@ class Py3LangidBackend:
         texts = list(texts)
         if not texts:
             return []
-        logp = self._py3_logprobs(texts)
+        py3 = self._py3_logprobs(texts)
         rows: list[list[int]] = [[] for _ in texts]
+        logp = py3
         if self.lexicon is not None and self.weight:
             evidence, rows = self._word_evidence(texts)
-            logp = logp + self.weight * evidence
+            logp = py3 + self.weight * evidence
         probs = _softmax(logp)
         best = probs.argmax(axis=1)
+        if self.lexicon is not None and self.weight:  # a sure base is not overruled by a lexicon that lacks words
+            lacking = np.array([len(r) < len(t.split()) for r, t in zip(rows, texts)])
+            best = np.where(lacking & (py3.max(axis=1) >= math.log(PY3_SURE)), py3.argmax(axis=1), best)
         out = []
         for i, text in enumerate(texts):
             if not text.strip():

@@ -15,7 +15,8 @@ Order of decisions for one comment (``comment.model_text``):
    language ("hahaha", "lol", "omg", "hmm"; see ``LANGUAGELESS``). A short text
    (``short_length`` characters or fewer) below ``min_confidence`` is also ``und``, but the
    default ``min_confidence`` is 0: the best guess beats no answer (``und`` counts as wrong
-   for every user who filters by language);
+   for every user who filters by language). Latin words beside a second script decide only
+   when sure (``UNSURE_LATIN``) and, beside Han, when not all pinyin ("Xiao Zhan 加油" is zh);
 4. Indonesian/Malay: see ``resolve_id_ms`` (region hint, ``merge_id_ms``);
 5. ``lang_mixed`` = (main, other) when a second language is clearly present: a
    second script with enough letters, or words the backend assigns to another language.
@@ -55,6 +56,20 @@ LANGUAGELESS = re.compile(
     r"(?:a?(?:ha|he|hi|ho)+h?|lo+l+|lmf?a+o+|rofl|xd+|ok(?:ay)?|omg+|wo+w+|h+m+|u+g+h+|y+a+y+|o+h+|a+h+|e+h+|u+h+|w+t+f+)"
 )
 
+# A word made of Hanyu Pinyin syllables (toneless): "xiao", "zhan", "yibo". Beside Han
+# characters, Latin words that are all pinyin are a romanized name, not another language.
+PINYIN_WORD = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|a|e|i|o|u)"
+    r"|ang|eng|ai|ei|ao|ou|an|en|er|a|o|e)+"  # syllables without an initial
+)
+
+
+def is_pinyin(latin: str) -> bool:
+    """True when every word is toneless Hanyu Pinyin ("Xiao Zhan", "Wang Yibo")."""
+    words = latin.lower().split()
+    return bool(words) and all(PINYIN_WORD.fullmatch(w) for w in words)
+
 
 def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
     """Indonesian vs Malay. Region MY/SG/BN -> ms, ID -> id; with no such hint,
@@ -87,8 +102,10 @@ def _script_groups(counts: dict[str, int]) -> dict[str, float]:
     return groups
 
 
-def _latin_words(cleaned: str) -> str:
-    return " ".join(w for w in cleaned.split() if script_counts(w).get("Latn") == len(w))
+def _latin_words(cleaned: str, han: bool = False) -> str:
+    """The all-Latin words; beside Han (``han``) without the pinyin ones (names)."""
+    words = [w for w in cleaned.split() if script_counts(w).get("Latn") == len(w)]
+    return " ".join(w for w in words if not (han and PINYIN_WORD.fullmatch(w.lower())))
 
 
 class LanguageIdStage(Stage):
@@ -158,13 +175,14 @@ class LanguageIdStage(Stage):
             other = None
             if top is not None and groups[top] >= MIN_SECOND_WEIGHT:
                 other = (top, SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned))
-            return None, _latin_words(cleaned) if latin_n < letters else cleaned, other
+            return None, _latin_words(cleaned, "Hani" in counts) if latin_n < letters else cleaned, other
         script = SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned)
         total = sum(groups.values()) + latin_n
         others = [g for g, w in groups.items() if g != top and w >= MIN_SECOND_WEIGHT]
         decision = LangPrediction(top, round(groups[top] / total, 4), (top, others[0]) if others else (), script)
         mixed_latin = latin_n >= MIN_SECOND_WEIGHT and latin_n * 4 >= total and not others
-        return decision, _latin_words(cleaned) if mixed_latin else None, None
+        latin = _latin_words(cleaned, "Hani" in counts) if mixed_latin else None
+        return decision, latin or None, None
 
     def _merge(self, decided: LangPrediction | None, pred: LangPrediction, latin: str,
                other: tuple[str, str] | None) -> LangPrediction:
@@ -175,12 +193,14 @@ class LanguageIdStage(Stage):
                 return LangPrediction("und", 0.0, (), "Latn")
             if len(latin) <= self.short_length and pred.confidence < self.min_confidence:
                 return LangPrediction("und", pred.confidence, (), "Latn")
-            if other and pred.confidence < UNSURE_LATIN:  # e.g. a romanized name beside Han
+            if other and pred.confidence < UNSURE_LATIN:  # e.g. an unknown name beside Hangul
                 return LangPrediction(other[0], round(1.0 - pred.confidence, 4), (), other[1])
+            if other and other[0] == "zh" and is_pinyin(latin):  # "Xiao Zhan 加油": a name in pinyin
+                return LangPrediction("zh", 0.5, (), other[1])
             if other and pred.lang != "und" and not pred.mixed:
                 return pred._replace(mixed=(pred.lang, other[0]))
             return pred
-        if pred.lang in ("und", decided.lang) or pred.confidence < UNSURE_LATIN:
+        if pred.lang in ("und", decided.lang) or pred.confidence < UNSURE_LATIN or is_pinyin(latin):
             return decided
         return decided._replace(mixed=(decided.lang, pred.lang))
 

@@ -2,9 +2,11 @@
 ``train.py`` and ``benchmarks/langid.py``.
 
 Only rows whose ``lang`` comes from the source are used (``lang_is_auto`` rows are
-skipped). Texts are de-duplicated, then each text goes to ``test`` (20%), ``dev``
-(10%) or ``train`` (70%) by a hash of ``seed:text``, so the split is stable and a
-different seed gives an independent hold-out.
+skipped). Texts are de-duplicated by their letters (``clean_for_langid``, lower-cased:
+"ang cute...." and "ang cute" are one text, so no near-copy sits on both sides of the
+split), then each text goes to ``test`` (20%), ``dev`` (10%) or ``train`` (70%) by a
+hash of ``seed:key``, so the split is stable and a different seed gives an independent
+hold-out.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import hashlib
 import json
 from pathlib import Path
 
+from analyzer.backends.langid import clean_for_langid
+
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def read_rows(data_dir: Path | str = DEFAULT_DATA) -> list[tuple[str, str, str]]:
-    """(lang, text, folder) for every source-labelled row, first occurrence of each text."""
+    """(lang, text, folder) for every source-labelled row, first occurrence of each ``dedup_key``."""
     seen: set[str] = set()
     rows = []
     for path in sorted(Path(data_dir).glob("*/*.jsonl")):
@@ -25,16 +29,21 @@ def read_rows(data_dir: Path | str = DEFAULT_DATA) -> list[tuple[str, str, str]]
             for line in fh:
                 row = json.loads(line)
                 text, lang = row.get("text"), row.get("lang")
-                if row.get("lang_is_auto") or not lang or not text or text in seen:
+                if row.get("lang_is_auto") or not lang or not text or dedup_key(text) in seen:
                     continue
-                seen.add(text)
+                seen.add(dedup_key(text))
                 rows.append((lang, text, path.parent.name))
     return rows
 
 
+def dedup_key(text: str) -> str:
+    """A text's letters, lower-cased (the text itself when it has none)."""
+    return clean_for_langid(text).lower() or text
+
+
 def part_of(text: str, seed: int) -> str:
-    """'test', 'dev' or 'train' for one text under ``seed``."""
-    digest = hashlib.blake2b(f"{seed}:{text}".encode(), digest_size=8).digest()
+    """'test', 'dev' or 'train' for one text under ``seed`` (by its ``dedup_key``)."""
+    digest = hashlib.blake2b(f"{seed}:{dedup_key(text)}".encode(), digest_size=8).digest()
     bucket = int.from_bytes(digest, "little") % 10
     return "test" if bucket < 2 else ("dev" if bucket < 3 else "train")
 
