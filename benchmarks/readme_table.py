@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "cli_speed.json"
 DOC = ROOT / "docs" / "speed.md"
+sys.path.insert(0, str(ROOT))  # run as a script, like the other benchmarks
+from training.common import replace_block  # noqa: E402
 START, END = "<!-- speed-table:start -->", "<!-- speed-table:end -->"
 
 
@@ -66,11 +68,7 @@ def render(results: dict) -> str:
 
 
 def rewrite(doc: str, table: str) -> str:
-    head, start, rest = doc.partition(START)
-    _, end, tail = rest.partition(END)
-    if not start or not end:
-        raise SystemExit(f"{DOC.name} has no {START} ... {END} block")
-    return f"{head}{START}\n{table}\n{END}{tail}"
+    return replace_block(doc, START, END, table, DOC.name)
 
 
 def main() -> None:

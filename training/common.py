@@ -62,3 +62,13 @@ def loose_key(text: str) -> str:
 def proxy_keys() -> set[str]:
     """``loose_key`` of every drama proxy text (empty when the file is absent)."""
     return {loose_key(row["text"]) for row in read_jsonl(DRAMA_PROXY)}
+
+
+def replace_block(text: str, start: str, end: str, block: str, where: str) -> str:
+    """``text`` with what lies between the ``start`` and ``end`` markers replaced by ``block``
+    (the generated tables of the README and docs/speed.md); ``where`` names the file in the error."""
+    head, found_start, rest = text.partition(start)
+    _, found_end, tail = rest.partition(end)
+    if not found_start or not found_end:
+        raise SystemExit(f"{where} has no {start} ... {end} block")
+    return f"{head}{start}\n{block}\n{end}{tail}"

@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from training.common import replace_block
+
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 README = ROOT / "README.md"
@@ -102,11 +104,7 @@ def render() -> str:
 
 
 def rewrite(readme: str, block: str) -> str:
-    head, start, rest = readme.partition(START)
-    _, end, tail = rest.partition(END)
-    if not start or not end:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
-    return f"{head}{START}\n{block}\n{END}{tail}"
+    return replace_block(readme, START, END, block, "README.md")
 
 
 def main(argv: list[str] | None = None) -> int:
