@@ -142,7 +142,7 @@ def memory_only(n: int, files: int, workers: int, out: str) -> None:
             r["engine"] = load_manifest(work / f"o{size}").engine
             rows.append((size, r))
     lines = [f"# ray_scaling: memory per worker\n\nCommand: `python benchmarks/ray_scaling.py --memory-only --n {n} "
-             f"--workers {workers}`; load before `{before}`, after `{uptime()}`.\n",
+             f"--files {files} --workers {workers}`; load before `{before}`, after `{uptime()}`.\n",
              "| comments | seconds | annotation worker RSS / USS MiB | read worker RSS / USS MiB | driver RSS / USS MiB "
              "| replay CPU s (comments/s) |", "|---|---|---|---|---|---|"]
     for size, r in rows:

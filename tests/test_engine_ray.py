@@ -18,6 +18,7 @@ ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'reso
 import analyzer  # noqa: E402
 import analyzer.errors  # noqa: E402
 from analyzer.engines.ray import CRASH_ONCE  # noqa: E402
+from analyzer.engines.rows import CHUNK  # noqa: E402
 from tests.ray_corpus import write_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,9 @@ def test_ray_run_equals_local_run(cluster, inputs, local, tmp_path):
     assert _comments(local_out / "comments.parquet") == _comments(tmp_path / "ray" / "comments.parquet")
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text())
     assert manifest["engine"]["name"] == "ray" and manifest["config"]["run"]["engine"] == "ray"
+    # Blocks of about one prepared chunk, not one per file: a read actor never holds a whole
+    # file, so its memory does not grow with the file (each generated file is over one chunk).
+    assert 20_000 // 4 > CHUNK and manifest["engine"]["prepared_blocks"] >= len(manifest["files"]) + 4
     # `analyzer report` rebuilds the same numbers from the partitioned dataset.
     from analyzer.report import rerender
 

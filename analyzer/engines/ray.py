@@ -41,6 +41,12 @@ from .rows import (CHUNK, REPLAY_COLUMNS, Replay, Stages, add_summaries, annotat
                    comments_only, read_file, summaries, summary_delta, write_part)
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
+# Ray Data gathers a step's output into blocks of up to this many bytes (128 MiB by
+# default), so a read actor would hold a whole file's prepared rows before emitting them
+# and memory per worker would grow with file size. A prepared chunk (CHUNK records) is
+# about 3 MiB of generated comments: with 2 MiB each chunk leaves the actor as soon as it
+# is prepared (Ray slices a block over 1.5x this size), whatever the input's size.
+BLOCK_BYTES = 2 * 2**20
 
 
 @dataclass
@@ -144,6 +150,7 @@ def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, buil
     data_ctx = ray.data.DataContext.get_current()
     data_ctx.execution_options.preserve_order = True  # the replay needs input order
     data_ctx.enable_progress_bars = progress
+    data_ctx.target_max_block_size = BLOCK_BYTES  # memory per worker stays flat as the input grows
     # Errors reach the user as our one-line message; Ray Data's own log of them is noise here.
     logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.CRITICAL)
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -178,7 +185,8 @@ def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, buil
     return RayResult(tally.counts, ordered,
                      {"name": "ray", "ray_version": ray.__version__, "workers": workers,
                       "gpus_per_worker": config.run.gpus_per_worker, "address": config.run.address or "local",
-                      "phase_seconds": phases, "replay_cpu_seconds": round(cpu, 3)}, reasons)
+                      "phase_seconds": phases, "replay_cpu_seconds": round(cpu, 3),
+                      "prepared_blocks": prepared.num_blocks()}, reasons)
 
 
 def _replay(ray, prepared, stages: Stages, out: Path, config: Config, stats: ReadStats) -> tuple[dict, dict[str, int]]:
