@@ -72,3 +72,10 @@ def replace_block(text: str, start: str, end: str, block: str, where: str) -> st
     if not found_start or not found_end:
         raise SystemExit(f"{where} has no {start} ... {end} block")
     return f"{head}{start}\n{block}\n{end}{tail}"
+
+
+def write_model_meta(out: Path, meta: dict, factory: str) -> None:
+    """A trained model folder's ``meta.json`` (what it was trained on and how) and ``backend.json``
+    (the registered factory that loads it: ``select_backend`` reads it for a local path)."""
+    (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "backend.json").write_text(json.dumps({"factory": factory}) + "\n", encoding="utf-8")

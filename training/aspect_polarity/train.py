@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 from analyzer.backends.aspect_polarity import DENSE, NAME, dense_features, make_item
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.backends.text_features import HashingFeaturizer, to_csr
+from training.common import write_model_meta
 from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.schema import SENTIMENT_LABELS
 
@@ -128,8 +129,7 @@ def write(out: Path, featurizer: HashingFeaturizer, clf: LogisticRegression, inf
                         dense_weights=coef[:, n_hash:].astype(np.float32), bias=bias.astype(np.float32))
     meta = {"name": NAME, "labels": list(SENTIMENT_LABELS), "dense": list(DENSE), "features": featurizer.to_dict(),
             "training": info}
-    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / "backend.json").write_text(json.dumps({"factory": NAME}) + "\n", encoding="utf-8")
+    write_model_meta(out, meta, NAME)
 
 
 def main() -> None:

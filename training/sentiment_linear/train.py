@@ -10,7 +10,6 @@ Needs scikit-learn (dev dependency); inference needs numpy only.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from collections import Counter
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 from analyzer.backends.text_features import HashingFeaturizer, to_csr
 from analyzer.schema import SENTIMENT_LABELS
+from training.common import write_model_meta
 from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, WRITTEN_SOURCE, Row, excluded_texts,
                      STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
 
@@ -149,8 +149,7 @@ def write_artifact(out: Path, featurizer: HashingFeaturizer, model, info: dict) 
     np.savez_compressed(out / "weights.npz", weights=weights, bias=bias)
     meta = {"name": "sentiment.linear.v1", "labels": list(SENTIMENT_LABELS),
             "features": featurizer.to_dict(), "training": info}
-    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / "backend.json").write_text(json.dumps({"factory": "sentiment.linear.v1"}) + "\n", encoding="utf-8")
+    write_model_meta(out, meta, "sentiment.linear.v1")
 
 
 def main() -> None:

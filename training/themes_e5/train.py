@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from training.themes_e5.common import ROOT, cache_path, embed_cached, hybrid_train_module, resolve_adapter
+from training.common import write_model_meta
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
@@ -140,8 +141,7 @@ def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict) -> None:
             "encoder": "intfloat/multilingual-e5-small", "adapter_sha1": info["adapter_sha1"],
             "hybrid_sha1": hybrid_fingerprint(hybrid_model_dir()),
             "training": info}
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "backend.json").write_text(json.dumps({"factory": "themes.e5.v1"}) + "\n", encoding="utf-8")
+    write_model_meta(out, meta, "themes.e5.v1")
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from analyzer.backends.themes_hybrid import HEADS, LEXICON_FIRES, LEXICON_THRESH
 from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, text_sha1
 from analyzer.schema import INTENTS
-from training.common import TRAINSETS, label_batches, loose_key, proxy_keys, read_jsonl
+from training.common import TRAINSETS, label_batches, loose_key, proxy_keys, read_jsonl, write_model_meta
 
 def train_files() -> list[Path]:
     """The label files theme models train on: every labelling batch in data/trainsets."""
@@ -243,8 +243,7 @@ def write_artifact(out: Path, featurizer, W, L, b, thresholds: dict, best: dict,
             "lexicon": {"backend": "themes.lexicon.v1", "threshold": LEXICON_THRESHOLD, "fires_at": LEXICON_FIRES,
                         "features": "per head: theme cue score (0 if no cue); intent: 1.0 if a cue matched"},
             "features": featurizer.to_dict(), "training": info}
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "backend.json").write_text(json.dumps({"factory": "themes.hybrid.v1"}) + "\n", encoding="utf-8")
+    write_model_meta(out, meta, "themes.hybrid.v1")
 
 
 def main() -> None:
