@@ -8,6 +8,8 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import RecordError
+
 
 class LangPrediction(NamedTuple):
     lang: str  # ISO 639-1, or "und"
@@ -59,3 +61,13 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def theme_inputs(texts: Sequence[str | None], langs: Sequence[str | None] | None) -> tuple[list[str], list[str | None]]:
+    """A theme backend's ``predict`` arguments as two equal-length lists (empty text for None,
+    no language for every text when ``langs`` is None); a length mismatch is a RecordError."""
+    texts = [t or "" for t in texts]
+    langs = list(langs) if langs is not None else [None] * len(texts)
+    if len(langs) != len(texts):
+        raise RecordError(f"predict got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+    return texts, langs

@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError, RecordError, check_param
+from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import INTENTS, SENTIMENT_LABELS, THEMES
 from .artifacts import read_artifact
-from .base import ThemeMatch
-from .embedding import E5_NAME, Embedders, adapter_digest, embedder_for, encoder_owner, has_adapter, share_encoder
+from .base import ThemeMatch, theme_inputs
+from .embedding import E5_NAME, Embedders, adapter_digest, embedder_for, has_adapter, share_encoder_with_adapter
 from .themes_hybrid import HEADS
 from .themes_lexicon import LexiconThemeBackend
 
@@ -189,10 +189,7 @@ class JointThemeBackend:
         model's adapter, so each comment is encoded once for both signals."""
         if self.embedder_obj is not None:
             return False
-        owner = encoder_owner(sentiment)
-        if owner is None or getattr(owner.encoder, "adapter_sha1", None) != adapter_digest(self.path):
-            return False
-        cache = share_encoder(sentiment)
+        cache = share_encoder_with_adapter(sentiment, lambda: adapter_digest(self.path))
         if cache is None:
             return False
         self._embedder = cache
@@ -200,10 +197,7 @@ class JointThemeBackend:
         return True
 
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
-        texts = [t or "" for t in texts]
-        langs = list(langs) if langs is not None else [None] * len(texts)
-        if len(langs) != len(texts):
-            raise RecordError(f"predict got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+        texts, langs = theme_inputs(texts, langs)
         matches = self.lexicon.predict(texts, langs)
         keep = [i for i, m in enumerate(matches) if not m.noise]
         out = [NOISE] * len(texts)

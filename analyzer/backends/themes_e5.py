@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError, RecordError, check_param
+from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
-from .base import ThemeMatch
-from .embedding import E5_NAME, SHIPPED_ADAPTER, Embedders, adapter_digest, embedder_for, encoder_owner, share_encoder
+from .base import ThemeMatch, theme_inputs
+from .embedding import E5_NAME, SHIPPED_ADAPTER, Embedders, adapter_digest, embedder_for, share_encoder_with_adapter
 from .themes_hybrid import HEADS, LEXICON_FIRES, HybridThemeBackend, lexicon_features
 from .themes_hybrid import default_model_dir as hybrid_model_dir
 
@@ -181,10 +181,7 @@ class E5ThemeBackend:
         sharing is on; an explicit ``embedder=`` is never replaced."""
         if self.embedder_obj is not None:
             return False
-        owner = encoder_owner(sentiment)
-        if owner is None or getattr(owner.encoder, "adapter_sha1", None) != self.model.meta.get("adapter_sha1"):
-            return False
-        cache = share_encoder(sentiment)
+        cache = share_encoder_with_adapter(sentiment, lambda: self.model.meta.get("adapter_sha1"))
         if cache is None:
             return False
         self._embedder = cache
@@ -193,10 +190,7 @@ class E5ThemeBackend:
 
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
         """One ThemeMatch per text, in order."""
-        texts = [t or "" for t in texts]
-        langs = list(langs) if langs is not None else [None] * len(texts)
-        if len(langs) != len(texts):
-            raise RecordError(f"predict got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+        texts, langs = theme_inputs(texts, langs)
         matches = self.hybrid.lexicon.predict(texts, langs)
         keep = [i for i, m in enumerate(matches) if not m.noise]
         out = [NOISE] * len(texts)

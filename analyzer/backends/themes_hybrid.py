@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError, RecordError, check_param
+from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
-from .base import ThemeMatch
+from .base import ThemeMatch, theme_inputs
 from .text_features import HashingFeaturizer
 from .themes_lexicon import LexiconThemeBackend
 
@@ -125,10 +125,7 @@ class HybridThemeBackend:
 
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
         """One ThemeMatch per text, in order."""
-        texts = [t or "" for t in texts]
-        langs = list(langs) if langs is not None else [None] * len(texts)
-        if len(langs) != len(texts):
-            raise RecordError(f"predict got {len(texts)} texts but {len(langs)} langs; pass one lang per text.")
+        texts, langs = theme_inputs(texts, langs)
         out: list[ThemeMatch] = []
         for start in range(0, len(texts), self.batch_size):
             out.extend(self._predict_batch(texts[start:start + self.batch_size], langs[start:start + self.batch_size]))
