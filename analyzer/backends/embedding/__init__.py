@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...registry import register, select_backend
-from .cache import DEFAULT_CAPACITY, EmbeddingCache, encoder_owner, share_encoder, text_key
+from .cache import DEFAULT_CAPACITY, EmbeddingCache, encoder_owner, share_encoder, share_encoder_with_adapter, text_key
 from .e5 import QUERY_PREFIX, E5Encoder, cpu_has_bf16, mean_pool, normalize_key
 from .lora import adapter_digest, has_adapter
 from .resolve import encoder_cache_dir, hub_reachable, is_model_dir, quiet_loading, require, resolve_encoder
@@ -31,7 +31,7 @@ __all__ = [
     "DEFAULT_CAPACITY", "E5_NAME", "QUERY_PREFIX", "SHIPPED_ADAPTER", "E5Encoder", "EmbeddingCache", "Embedders",
     "adapter_digest", "cpu_has_bf16", "e5_embedder", "embedder_for", "encoder_cache_dir", "encoder_owner",
     "has_adapter", "hub_reachable", "is_model_dir", "mean_pool", "normalize_key", "quiet_loading", "require",
-    "resolve_encoder", "share_encoder", "text_key",
+    "resolve_encoder", "share_encoder", "share_encoder_with_adapter", "text_key",
 ]
 
 E5_NAME = "embedding.e5.v1"

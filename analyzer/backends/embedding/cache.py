@@ -14,7 +14,7 @@ stage then fills the cache and the theme stage reads from it.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -109,3 +109,13 @@ def share_encoder(backend: Any, *, capacity: int = DEFAULT_CAPACITY) -> Embeddin
     cache = EmbeddingCache(owner.encoder, capacity=capacity)
     owner.encoder = cache
     return cache
+
+
+def share_encoder_with_adapter(backend: Any, adapter_sha1: Callable[[], str | None]) -> EmbeddingCache | None:
+    """``share_encoder(backend)`` only when its encoder carries the adapter whose digest
+    ``adapter_sha1()`` gives (a head may reuse embeddings only from the encoder it was trained
+    on; called only when ``backend`` has an encoder, so a head's files load no earlier); else None."""
+    owner = encoder_owner(backend)
+    if owner is None or getattr(owner.encoder, "adapter_sha1", None) != adapter_sha1():
+        return None
+    return share_encoder(backend)
