@@ -213,7 +213,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     by = tuple(part.strip() for part in args.by.split(",") if part.strip())
     n_topics = args.n_topics if args.n_topics == "auto" else _int("--n-topics", args.n_topics)
     result = write_topics(args.run_dir, by=by, min_comments=args.min_comments, n_topics=n_topics,
-                          seed=args.seed, embedder=args.embedder)
+                          seed=args.seed, embedder=args.embedder, device=args.device or "cpu")
     print(f"{result['topics']} topics in {result['cells']} cells "
           f"({result['skipped_cells']} cells below --min-comments) -> {result['csv']}")
     return 0
@@ -296,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-topics", default="auto", help="topics per cell, or auto (default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--embedder", choices=("auto", "tfidf", "e5"), default="auto")
+    p.add_argument("--device", help="where the e5 embedder runs: cpu, cuda or cuda:N (default cpu)")
     p.set_defaults(func=cmd_topics)
 
     p = sub.add_parser("eval", help="evaluate a model on labelled JSONL", description="Print per-language (sentiment) or per-theme (themes) scores for labelled JSONL in TAXONOMY's evaluation format.")

@@ -207,6 +207,24 @@ def test_bad_input_and_parameters_raise_clear_errors(tmp_path):
         discover_topics(toy_set(), by=("author",))
     with pytest.raises(ConfigError, match="'embedder'"):
         discover_topics(toy_set(), embedder="bert")
+    with pytest.raises(ConfigError, match="'device'"):
+        discover_topics(toy_set(), embedder="e5", device="tpu")
+
+
+def test_topics_device_reaches_the_e5_encoder(monkeypatch):
+    from analyzer.backends import embedding
+    from analyzer.topics import embed
+
+    seen = {}
+
+    class FakeEncoder:
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+
+    monkeypatch.setattr(embedding, "E5Encoder", FakeEncoder)
+    monkeypatch.setattr(embed.importlib.util, "find_spec", lambda name: object())
+    name, model = embed.EmbedderChoice("e5", "cuda:1").for_cell(["en"])
+    assert name == "e5" and isinstance(model, FakeEncoder) and seen["device"] == "cuda:1"
 
 
 def test_auto_is_tfidf_and_e5_is_opt_in():

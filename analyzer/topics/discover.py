@@ -23,7 +23,7 @@ OWNER = "discover_topics"
 EMBEDDERS = ("auto", "tfidf", "e5")
 
 
-def check_params(by, min_comments, n_topics, seed, embedder, min_topic_size, max_topics) -> None:
+def check_params(by, min_comments, n_topics, seed, embedder, min_topic_size, max_topics, device="cpu") -> None:
     check_param(OWNER, "by", by, isinstance(by, (tuple, list)) and set(by) <= set(GROUP_COLUMNS),
                 f"a tuple of columns from {GROUP_COLUMNS}")
     check_param(OWNER, "min_comments", min_comments, isinstance(min_comments, int) and min_comments >= 2, "an int >= 2")
@@ -35,6 +35,8 @@ def check_params(by, min_comments, n_topics, seed, embedder, min_topic_size, max
     check_param(OWNER, "min_topic_size", min_topic_size, isinstance(min_topic_size, int) and min_topic_size >= 1,
                 "a positive int")
     check_param(OWNER, "max_topics", max_topics, isinstance(max_topics, int) and max_topics >= 2, "an int >= 2")
+    check_param(OWNER, "device", device, isinstance(device, str) and (device in ("cpu", "cuda") or device.startswith("cuda:")),
+                '"cpu", "cuda" or "cuda:N"')
 
 
 def build_units(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,13 +101,13 @@ def describe_topic(members: list[int], units: list[dict[str, Any]], vectors: np.
 
 def _discover(source: Any, *, by=("drama", "region"), min_comments: int = 30, n_topics: int | str = "auto",
               seed: int = 0, embedder: Any = "auto", min_topic_size: int = 5, max_topics: int = 12,
-              top_words: int = 10, n_representatives: int = 3) -> tuple[list[dict], list[dict], dict]:
+              top_words: int = 10, n_representatives: int = 3, device: str = "cpu") -> tuple[list[dict], list[dict], dict]:
     by = tuple(by) if isinstance(by, (list, tuple)) else by
-    check_params(by, min_comments, n_topics, seed, embedder, min_topic_size, max_topics)
+    check_params(by, min_comments, n_topics, seed, embedder, min_topic_size, max_topics, device)
     require_sklearn()
 
     rows = read_rows(source)
-    choice = EmbedderChoice(embedder)
+    choice = EmbedderChoice(embedder, device)
     settings = {"by": list(by), "min_comments": min_comments, "n_topics": n_topics, "seed": seed, "embedder": choice.requested,
                 "min_topic_size": min_topic_size, "max_topics": max_topics, "top_words": top_words,
                 "n_representatives": n_representatives, "segmenters": available()}
@@ -126,7 +128,8 @@ def discover_topics(run_dir_or_comments: Any, **kwargs: Any) -> list[dict[str, A
 
     Keywords: ``by=("drama", "region")``, ``min_comments=30``, ``n_topics="auto"|int``,
     ``seed=0``, ``embedder="auto"|"tfidf"|"e5"|object with embed()``,
-    ``min_topic_size=5``, ``max_topics=12``, ``top_words=10``, ``n_representatives=3``.
+    ``min_topic_size=5``, ``max_topics=12``, ``top_words=10``, ``n_representatives=3``,
+    ``device="cpu"|"cuda"|"cuda:N"`` (where the e5 embedder runs).
     """
     return _discover(run_dir_or_comments, **kwargs)[0]
 

@@ -49,8 +49,9 @@ class EmbedderChoice:
     run does not store its embeddings yet. When it does, ``"auto"`` should use them.
     """
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: Any, device: str = "cpu") -> None:
         self.embedder = embedder
+        self.device = device
         self._e5 = None
 
     @property
@@ -68,7 +69,7 @@ class EmbedderChoice:
                 raise MissingDependency("embedder='e5' needs torch and transformers: pip install 'resonance-analyzer[e5]'")
             from ..backends.embedding import E5Encoder
 
-            self._e5 = E5Encoder(threads=1)
+            self._e5 = E5Encoder(threads=1, device=self.device)
         return "e5", self._e5
 
 
