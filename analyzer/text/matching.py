@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import first_chars
+
 STRONG, WEAK = 0.8, 0.4
 
 NO_SPACE_CHARS = (
@@ -161,7 +163,10 @@ class CueMatcher:
             parts.append(f"(?P<pe>(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*)")
         if self._literal["s"]:
             parts.append(f"(?P<s>{trie_regex(self._literal['s'])})")
-        return re.compile(f"{self._start_class()}(?=" + "|".join(parts) + ")") if parts else None
+        if not parts:
+            return None
+        first = first_chars.literal_class(text for group in self._literal.values() for text in group)
+        return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def _compile_regexes(self) -> re.Pattern | None:
         """One alternation in cue order. A run of word-bounded cues shares one end-of-word
@@ -177,7 +182,10 @@ class CueMatcher:
             else:
                 run.append(f"(?P<r{i}>{cue.text})")
         parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
-        return re.compile(f"{self._start_class()}(?=" + "|".join(parts) + ")") if parts else None
+        if not parts:
+            return None
+        first = first_chars.regex_class([cue.text for cue in self._regex])
+        return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
