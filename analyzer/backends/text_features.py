@@ -258,6 +258,47 @@ class HashingFeaturizer:
         return rows, keys
 
 
+class HashedHeads(NamedTuple):
+    """Linear heads over hashed features, kept only for the columns that have a weight
+    (a trained model uses ~10% of them): ``index[col]`` is the row of ``weights`` holding
+    column ``col``'s weight for every head, -1 where every head's weight is zero."""
+
+    index: np.ndarray  # (n_features,) int32
+    weights: np.ndarray  # (used columns, n_heads) float32
+
+    @classmethod
+    def from_columns(cls, n_features: int, cols: np.ndarray, weights: np.ndarray) -> HashedHeads:
+        """Heads from a model file's columns ``cols`` and their (n_heads, len(cols)) weights
+        (a repeated column keeps its last weights, as a dense assignment would)."""
+        weights = np.asarray(weights, dtype=np.float32)
+        if weights.ndim != 2 or weights.shape[1] != len(cols):
+            raise ValueError(f"hash weights of shape {weights.shape} for {len(cols)} columns")
+        index = np.full(n_features, -1, dtype=np.int32)
+        index[cols] = np.arange(len(cols), dtype=np.int32)
+        return cls(index, np.ascontiguousarray(weights.T))
+
+    def scores(self, features: Features) -> np.ndarray:
+        """(n_rows, n_heads) float32: per row and head, the sum over the row's n-grams of the
+        float32 product weight x value, added in float64 in the n-grams' order: what
+        ``np.bincount`` per head over dense weights gives, bit for bit (n-grams without a weight
+        add exactly zero; a stable sort keeps each row's order; ``reduceat`` over rows adds
+        one n-gram after the other)."""
+        n, heads = features.n_rows, self.weights.shape[1]
+        out = np.zeros((n, heads), dtype=np.float32)
+        at = self.index[features.cols]
+        has = at >= 0
+        rows, at = features.rows[has], at[has]
+        if not len(rows):
+            return out
+        order = np.argsort(rows, kind="stable")
+        rows, at = rows[order], at[order]
+        products = self.weights[at]
+        products *= features.scale[rows][:, None]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[starts]] = np.add.reduceat(products, starts, axis=0, dtype=np.float64)
+        return out
+
+
 def to_csr(features: Features, n_features: int):
     """A scipy CSR matrix of the features (training and tests; needs scipy)."""
     from scipy import sparse
