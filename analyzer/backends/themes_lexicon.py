@@ -35,7 +35,9 @@ NOISE = ThemeMatch({}, (), True, {})
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|ly|be|tv|io|me|gg)(?:/\S*)?"
                   r"|<(?:url|link|user|mention)>|\[(?:url|link|user|mention)\]|\burl\b|@\w+", re.I)
-_MAYBE_LINK = re.compile(r"[.:<\[@]|url")  # cheap test before the URL/timestamp regexes
+# Cheap test before the URL/timestamp regexes: a piece every match of one of them holds.
+_MAYBE_LINK = re.compile(r"https?://|www\.|\.(?:com|net|org|ly|be|tv|io|me|gg)|<(?:link|user|mention)>"
+                         r"|\[(?:link|user|mention)\]|url|@\w|\d:\d", re.I)
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
 
@@ -161,12 +163,25 @@ class LexiconThemeBackend:
                 return True
         if self._noise_whole is None or len(low) > 60:  # whole-comment phrases are short
             return False
-        core = " ".join("".join(ch if ch in "' " or unicodedata.category(ch)[0] in "LNM" else " " for ch in low).split())
+        core = " ".join(low.translate(_CORE_CHARS).split())
         return bool(core) and self._noise_whole.fullmatch(core) is not None
 
     def describe(self) -> dict:
         return {"backend": self.name, "version": self.version, "path": str(self.path),
                 "languages": list(self.languages), "threshold": self.threshold}
+
+
+class _CoreChars(dict):
+    """``str.translate`` table: letters, digits, marks, apostrophe and space kept, the rest
+    -> space (filled in per character on first sight)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        self[code] = out = ch if ch in "' " or unicodedata.category(ch)[0] in "LNM" else " "
+        return out
+
+
+_CORE_CHARS = _CoreChars()
 
 
 def _meaningful(ch: str) -> bool:
