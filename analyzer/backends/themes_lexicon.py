@@ -35,8 +35,9 @@ NOISE = ThemeMatch({}, (), True, {})
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|ly|be|tv|io|me|gg)(?:/\S*)?"
                   r"|<(?:url|link|user|mention)>|\[(?:url|link|user|mention)\]|\burl\b|@\w+", re.I)
-# Cheap test before the URL/timestamp regexes: a piece every match of one of them holds.
-_MAYBE_LINK = re.compile(r"https?://|www\.|\.(?:com|net|org|ly|be|tv|io|me|gg)|<(?:link|user|mention)>"
+_MAYBE_LINK = re.compile(r"[.:<\[@]|url")  # cheap test before the URL/timestamp regexes
+# ... and a cheaper one first: a piece that every match of _URL or _TIMESTAMP holds.
+_LINK_PIECE = re.compile(r"https?://|www\.|\.(?:com|net|org|ly|be|tv|io|me|gg)|<(?:link|user|mention)>"
                          r"|\[(?:link|user|mention)\]|url|@\w|\d:\d", re.I)
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
@@ -157,7 +158,7 @@ class LexiconThemeBackend:
         """Empty, link-only, bare timestamps, or a whole-comment noise phrase ("first!")."""
         if not text.strip():
             return True
-        if _MAYBE_LINK.search(text):
+        if _LINK_PIECE.search(text) and _MAYBE_LINK.search(text):
             rest = _TIMESTAMP.sub(" ", _URL.sub(" ", text))
             if rest != text and not any(_meaningful(ch) for ch in rest):
                 return True
