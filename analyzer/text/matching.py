@@ -150,8 +150,8 @@ class CueMatcher:
     # The start test is a lookahead in front of the cues, so one C-level ``finditer`` scan
     # tries every position (a zero-width match per hit; no Python per candidate).
     def _start_class(self) -> str:
-        extra = {cue.text[0] for group in self._literal.values() for cue_text in group
-                 for cue in group[cue_text] if not re.match(WORD, cue.text[0])}
+        firsts = {cue_text[0] for group in self._literal.values() for cue_text in group}
+        extra = {ch for ch in firsts if not re.match(WORD, ch)}
         extra_class = "".join(re.escape(ch) for ch in sorted(extra))
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
