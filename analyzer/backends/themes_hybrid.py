@@ -136,9 +136,12 @@ class HybridThemeBackend:
         lex = lexicon_features(kept)
         probs = self.model.probabilities([texts[i] for i in keep], lex)
         fired = self._fired(probs, lex)
+        heads: list[list[tuple[str, float]]] = [[] for _ in keep]
+        rows, cols = np.nonzero(fired)  # row by row, columns in order
+        for row, k, score in zip(rows.tolist(), cols.tolist(), fired[rows, cols].tolist()):
+            heads[row].append((HEADS[k], score))
         for row, i in enumerate(keep):
-            cols = np.flatnonzero(fired[row])
-            out[i] = self._combine(texts[i], kept[row], [(HEADS[k], float(fired[row, k])) for k in cols])
+            out[i] = self._combine(texts[i], kept[row], heads[row])
         return out
 
     def _fired(self, probs: np.ndarray, lex: np.ndarray) -> np.ndarray:
