@@ -29,7 +29,7 @@ from ..registry import register
 from ..schema import SENTIMENT_LABELS, THEMES
 from ..text.cues import contrast_flags, has_negation
 from .artifacts import read_artifact
-from .text_features import HashingFeaturizer
+from .text_features import HashedHeads, HashingFeaturizer
 
 NAME = "polarity.clause.v1"
 BASE = ("clause_neg", "clause_neu", "clause_pos", "comment_neg", "comment_neu", "comment_pos",
@@ -92,9 +92,9 @@ def dense_features(items: Sequence[AspectItem]) -> np.ndarray:
 
 
 class PolarityModel:
-    """Loaded weights: (3, n_features) hashed n-gram weights, (3, len(DENSE)) dense weights, bias."""
+    """Loaded weights: 3 heads over hashed n-grams, (3, len(DENSE)) dense weights, bias."""
 
-    def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, dense: np.ndarray,
+    def __init__(self, featurizer: HashingFeaturizer, weights: HashedHeads, dense: np.ndarray,
                  bias: np.ndarray, meta: dict[str, Any]) -> None:
         self.featurizer, self.weights, self.dense, self.bias, self.meta = featurizer, weights, dense, bias, meta
 
@@ -104,24 +104,21 @@ class PolarityModel:
         meta, data = read_artifact(folder, NAME, "training/aspect_polarity/train.py")
         try:
             featurizer = HashingFeaturizer.from_dict(meta["features"])
-            weights = np.zeros((3, featurizer.n_features), dtype=np.float32)
-            weights[:, data["cols"].astype(np.intp)] = data["hash_weights"].astype(np.float32)
+            weights = HashedHeads.from_columns(featurizer.n_features, data["cols"].astype(np.intp),
+                                               data["hash_weights"])
             dense, bias = data["dense_weights"].astype(np.float32), data["bias"].astype(np.float32)
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"Cannot load the {NAME} model in {folder}: {exc}; retrain or reinstall it.") from exc
-        if tuple(meta.get("dense", ())) != DENSE or dense.shape != (3, len(DENSE)) or bias.shape != (3,):
+        if (tuple(meta.get("dense", ())) != DENSE or dense.shape != (3, len(DENSE)) or bias.shape != (3,)
+                or weights.weights.shape[1] != 3):
             raise ModelError(f"The model in {folder} does not match this version's features; retrain it.")
         return cls(featurizer, weights, dense, bias, meta)
 
     def logits(self, items: Sequence[AspectItem]) -> np.ndarray:
         unique: dict[str, int] = {}
         index = np.array([unique.setdefault(it.clause, len(unique)) for it in items], dtype=np.intp)
-        n = len(unique)  # each distinct clause is hashed once
-        feats = self.featurizer.transform(list(unique))
-        values = feats.scale[feats.rows]
-        hashed = np.empty((n, 3), dtype=np.float32)
-        for k in range(3):
-            hashed[:, k] = np.bincount(feats.rows, weights=self.weights[k][feats.cols] * values, minlength=n)[:n]
+        # each distinct clause is hashed once
+        hashed = self.weights.scores(self.featurizer.transform(list(unique)))
         return dense_features(items) @ self.dense.T + self.bias + hashed[index]
 
 

@@ -25,7 +25,7 @@ from ..registry import register
 from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch, theme_inputs
-from .text_features import HashingFeaturizer
+from .text_features import HashedHeads, HashingFeaturizer
 from .themes_lexicon import LexiconThemeBackend
 
 NAME = "themes.hybrid.v1"
@@ -61,10 +61,10 @@ def lexicon_features(matches: Sequence[ThemeMatch]) -> np.ndarray:
 class HybridModel:
     """Loaded heads: hashed n-gram weights, lexicon-feature weights, bias, thresholds."""
 
-    def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, lex_weights: np.ndarray,
+    def __init__(self, featurizer: HashingFeaturizer, weights: HashedHeads, lex_weights: np.ndarray,
                  bias: np.ndarray, meta: dict[str, Any]) -> None:
         self.featurizer = featurizer
-        self.weights = weights  # (len(HEADS), n_features) float32
+        self.weights = weights  # len(HEADS) heads over the hashed n-grams
         self.lex_weights = lex_weights  # (len(HEADS), len(HEADS)) float32, already scaled
         self.bias = bias  # (len(HEADS),) float32
         self.thresholds = np.asarray([meta["thresholds"][h] for h in HEADS], dtype=np.float32)
@@ -77,25 +77,20 @@ class HybridModel:
         meta, data = read_artifact(folder, NAME, "training/themes_hybrid/train.py")
         try:
             featurizer = HashingFeaturizer.from_dict(meta["features"])
-            cols = data["cols"].astype(np.intp)
-            weights = np.zeros((len(HEADS), featurizer.n_features), dtype=np.float32)
-            weights[:, cols] = data["hash_weights"].astype(np.float32)
+            weights = HashedHeads.from_columns(featurizer.n_features, data["cols"].astype(np.intp),
+                                               data["hash_weights"])
             lex_weights = data["lex_weights"].astype(np.float32)
             bias = data["bias"].astype(np.float32)
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"Cannot load the {NAME} model in {folder}: {exc}; retrain or reinstall it.") from exc
-        if tuple(meta.get("heads", ())) != HEADS or lex_weights.shape != (len(HEADS), len(HEADS)):
+        if (tuple(meta.get("heads", ())) != HEADS or lex_weights.shape != (len(HEADS), len(HEADS))
+                or weights.weights.shape[1] != len(HEADS)):
             raise ModelError(f"The model in {folder} does not match heads {HEADS}; retrain it.")
         return cls(featurizer, weights, lex_weights, bias, meta)
 
     def probabilities(self, texts: Sequence[str], lex: np.ndarray) -> np.ndarray:
         """(n, len(HEADS)) head probabilities for texts and their lexicon features."""
-        feats = self.featurizer.transform(texts)
-        logits = np.empty((len(texts), len(HEADS)), dtype=np.float32)
-        values = feats.scale[feats.rows]
-        for k in range(len(HEADS)):
-            logits[:, k] = np.bincount(feats.rows, weights=self.weights[k][feats.cols] * values,
-                                       minlength=len(texts))[:len(texts)]
+        logits = self.weights.scores(self.featurizer.transform(texts))
         logits += lex @ self.lex_weights.T + self.bias
         return 1.0 / (1.0 + np.exp(-logits))
 
@@ -141,9 +136,12 @@ class HybridThemeBackend:
         lex = lexicon_features(kept)
         probs = self.model.probabilities([texts[i] for i in keep], lex)
         fired = self._fired(probs, lex)
+        heads: list[list[tuple[str, float]]] = [[] for _ in keep]
+        rows, cols = np.nonzero(fired)  # row by row, columns in order
+        for row, k, score in zip(rows.tolist(), cols.tolist(), fired[rows, cols].tolist()):
+            heads[row].append((HEADS[k], score))
         for row, i in enumerate(keep):
-            cols = np.flatnonzero(fired[row])
-            out[i] = self._combine(texts[i], kept[row], [(HEADS[k], float(fired[row, k])) for k in cols])
+            out[i] = self._combine(texts[i], kept[row], heads[row])
         return out
 
     def _fired(self, probs: np.ndarray, lex: np.ndarray) -> np.ndarray:

@@ -36,6 +36,9 @@ NOISE = ThemeMatch({}, (), True, {})
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|ly|be|tv|io|me|gg)(?:/\S*)?"
                   r"|<(?:url|link|user|mention)>|\[(?:url|link|user|mention)\]|\burl\b|@\w+", re.I)
 _MAYBE_LINK = re.compile(r"[.:<\[@]|url")  # cheap test before the URL/timestamp regexes
+# ... and a cheaper one first: a piece that every match of _URL or _TIMESTAMP holds.
+_LINK_PIECE = re.compile(r"https?://|www\.|\.(?:com|net|org|ly|be|tv|io|me|gg)|<(?:link|user|mention)>"
+                         r"|\[(?:link|user|mention)\]|url|@\w|\d:\d", re.I)
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
 
@@ -155,18 +158,31 @@ class LexiconThemeBackend:
         """Empty, link-only, bare timestamps, or a whole-comment noise phrase ("first!")."""
         if not text.strip():
             return True
-        if _MAYBE_LINK.search(text):
+        if _LINK_PIECE.search(text) and _MAYBE_LINK.search(text):
             rest = _TIMESTAMP.sub(" ", _URL.sub(" ", text))
             if rest != text and not any(_meaningful(ch) for ch in rest):
                 return True
         if self._noise_whole is None or len(low) > 60:  # whole-comment phrases are short
             return False
-        core = " ".join("".join(ch if ch in "' " or unicodedata.category(ch)[0] in "LNM" else " " for ch in low).split())
+        core = " ".join(low.translate(_CORE_CHARS).split())
         return bool(core) and self._noise_whole.fullmatch(core) is not None
 
     def describe(self) -> dict:
         return {"backend": self.name, "version": self.version, "path": str(self.path),
                 "languages": list(self.languages), "threshold": self.threshold}
+
+
+class _CoreChars(dict):
+    """``str.translate`` table: letters, digits, marks, apostrophe and space kept, the rest
+    -> space (filled in per character on first sight)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        self[code] = out = ch if ch in "' " or unicodedata.category(ch)[0] in "LNM" else " "
+        return out
+
+
+_CORE_CHARS = _CoreChars()
 
 
 def _meaningful(ch: str) -> bool:

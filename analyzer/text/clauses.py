@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 
 from ..lang import profiles
+from .first_chars import regex_class
 from .matching import fold, trie_regex
 
 _SENTENCE_END = re.compile(r"(?<!\d)\.+(?!\d)|\.{2,}|[!?;…。！？；\n]+")
@@ -49,16 +50,23 @@ def _trailing_at_end() -> re.Pattern:
 def _pattern(code: str | None) -> re.Pattern:
     words, lead_patterns, trailing, _ = _markers()
     lead = [rf"\b(?:{trie_regex(words + list(_own_words(code)))})(?![^\W_])", *lead_patterns]
-    return re.compile(f"(?P<lead>{'|'.join(lead)})|(?P<trail>{'|'.join(trailing)})")
+    pattern = f"(?P<lead>{'|'.join(lead)})|(?P<trail>{'|'.join(trailing)})"
+    return re.compile(f"{regex_class([pattern])}(?:{pattern})")  # rejects most positions at once
 
 
 def clause_spans(text: str, lang: str | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the clauses of ``text``, in order, none empty."""
+    return list(_clause_spans(text, lang))
+
+
+@lru_cache(maxsize=4096)
+def _clause_spans(text: str, lang: str | None) -> tuple[tuple[int, int], ...]:
+    """Cached: a comment's theme evidence and then its polarity cues split the same text."""
     cuts = _sentence_cuts(text)
     folded = fold(text)
     for m in _pattern(lang).finditer(folded if len(folded) == len(text) else text):
         cuts.add(m.start() if m.lastgroup == "lead" else m.end())
-    return _spans(text, cuts)
+    return tuple(_spans(text, cuts))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

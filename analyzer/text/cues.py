@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..lang import profiles
 from .clauses import clause_spans, contrast_at_end, contrast_at_start
+from .first_chars import regex_class
 from .matching import fold, trie_regex
 
 
@@ -29,7 +30,10 @@ def _negation(code: str | None) -> re.Pattern | None:
         parts.append(rf"\b(?:{trie_regex(found.negation.words)})(?![^\W_])")
     if found.negation.pattern:
         parts.append(found.negation.pattern)
-    return re.compile("|".join(parts)) if parts else None
+    if not parts:
+        return None
+    pattern = "|".join(parts)
+    return re.compile(f"{regex_class([pattern])}(?:{pattern})")  # rejects most positions at once
 
 
 def has_negation(text: str, lang: str | None) -> bool:

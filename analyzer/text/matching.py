@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import first_chars
+
 STRONG, WEAK = 0.8, 0.4
 
 NO_SPACE_CHARS = (
@@ -148,8 +150,8 @@ class CueMatcher:
     # The start test is a lookahead in front of the cues, so one C-level ``finditer`` scan
     # tries every position (a zero-width match per hit; no Python per candidate).
     def _start_class(self) -> str:
-        extra = {cue.text[0] for group in self._literal.values() for cue_text in group
-                 for cue in group[cue_text] if not re.match(WORD, cue.text[0])}
+        firsts = {cue_text[0] for group in self._literal.values() for cue_text in group}
+        extra = {ch for ch in firsts if not re.match(WORD, ch)}
         extra_class = "".join(re.escape(ch) for ch in sorted(extra))
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
@@ -161,7 +163,10 @@ class CueMatcher:
             parts.append(f"(?P<pe>(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*)")
         if self._literal["s"]:
             parts.append(f"(?P<s>{trie_regex(self._literal['s'])})")
-        return re.compile(f"{self._start_class()}(?=" + "|".join(parts) + ")") if parts else None
+        if not parts:
+            return None
+        first = first_chars.literal_class(text for group in self._literal.values() for text in group)
+        return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def _compile_regexes(self) -> re.Pattern | None:
         """One alternation in cue order. A run of word-bounded cues shares one end-of-word
@@ -177,7 +182,10 @@ class CueMatcher:
             else:
                 run.append(f"(?P<r{i}>{cue.text})")
         parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
-        return re.compile(f"{self._start_class()}(?=" + "|".join(parts) + ")") if parts else None
+        if not parts:
+            return None
+        first = first_chars.regex_class([cue.text for cue in self._regex])
+        return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""

@@ -1,0 +1,98 @@
+"""The characters a match can start with, as a lookahead that rejects every other position.
+
+A cue matcher scans every start position of a text; at most of them no cue can begin.
+``(?=[abc])`` in front of the alternation turns those positions away with one character-set
+test instead of trying each alternative (each regex cue, each branch of the literal trie).
+The lookahead is only a necessary condition: the matches are exactly those of the pattern
+without it. When the first characters of a regex cannot be worked out (a negated set, ``.``,
+an empty match, case-insensitive flags), no lookahead is added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+try:  # the regex parser of the standard library (``sre_parse`` before Python 3.11)
+    from re import _parser
+except ImportError:  # pragma: no cover - a Python without it just gets no lookahead
+    _parser = None
+
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+class _Unknown(Exception):
+    """The first characters cannot be listed."""
+
+
+def literal_class(texts: Iterable[str]) -> str:
+    """``(?=[...])`` of the first characters of ``texts`` ("" when there are none)."""
+    first = sorted({text[0] for text in texts if text})
+    return f"(?=[{''.join(re.escape(ch) for ch in first)}])" if first else ""
+
+
+def regex_class(patterns: Iterable[str]) -> str:
+    """``(?=[...])`` of every character a match of any of ``patterns`` can start with, or ""
+    when that set is unknown for one of them."""
+    parts: set[str] = set()
+    try:
+        for pattern in patterns:
+            parsed = _parser.parse(pattern)
+            if parsed.state.flags & re.IGNORECASE:
+                return ""
+            found, nullable = _first(list(parsed))
+            if nullable:
+                return ""
+            parts |= found
+    except (_Unknown, re.error, AttributeError, TypeError):
+        return ""
+    return f"(?=[{''.join(sorted(parts))}])" if parts else ""
+
+
+def _first(items: list) -> tuple[set[str], bool]:
+    """(class items a match of ``items`` can start with, whether it can match empty)."""
+    parts: set[str] = set()
+    for op, arg in items:
+        name = str(op)
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero width: the next item gives the first character
+        if name == "LITERAL":
+            return parts | {re.escape(chr(arg))}, False
+        if name == "IN":
+            return parts | _in_class(arg), False
+        if name == "SUBPATTERN":
+            if arg[1] & re.IGNORECASE:
+                raise _Unknown
+            found, nullable = _first(list(arg[3]))
+        elif name == "BRANCH":
+            found, nullable = set(), False
+            for alternative in arg[1]:
+                more, empty = _first(list(alternative))
+                found, nullable = found | more, nullable or empty
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            found, nullable = _first(list(arg[2]))
+            nullable = nullable or arg[0] == 0
+        elif name == "ATOMIC_GROUP":
+            found, nullable = _first(list(arg))
+        else:
+            raise _Unknown  # ANY, NOT_LITERAL, group references, ...
+        parts |= found
+        if not nullable:
+            return parts, False
+    return parts, True
+
+
+def _in_class(items) -> set[str]:
+    parts = set()
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            parts.add(re.escape(chr(arg)))
+        elif name == "RANGE":
+            parts.add(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
+        elif name == "CATEGORY" and str(arg) in _CATEGORIES:
+            parts.add(_CATEGORIES[str(arg)])
+        else:
+            raise _Unknown  # NEGATE and the rest
+    return parts

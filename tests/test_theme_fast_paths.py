@@ -1,0 +1,180 @@
+"""The theme stage's fast paths give exactly what the plain versions give: first-character
+lookaheads (cue matcher, clause and negation patterns), the link/timestamp prefilter and the
+compact linear heads. Examples written by us, in spaced and unspaced scripts."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from analyzer.backends.text_features import Features, HashedHeads, HashingFeaturizer
+from analyzer.backends.themes_lexicon import _TIMESTAMP, _URL, LexiconThemeBackend, _meaningful
+from analyzer.text.clauses import clause_spans
+from analyzer.text.first_chars import literal_class, regex_class
+from analyzer.text.matching import CueMatcher, fold, parse_cue
+
+from .fast_path_reference import reference_find
+
+TEXTS = [
+    "I can't wait for the next episode!! watched it in 2 days",
+    "not a single filler, 16 eps of pure story. episodes are too long though",
+    "the butler did it; subtitles? subtitled badly. #OST +1",
+    "the OST... but the ending ruined it, who's here in 2024",
+    "剧情拖沓，但是演员演技很好，不过配乐一般，3天就刷完了，看完第12集",
+    "不但好看而且好听，没有尿点",
+    "연기는 좋지만 스토리가 별로예요. 하지만 OST 최고, 16부작",
+    "재밌어요 그런데 너무 길어요 안 봐요",
+    "นักแสดงเล่นดีแต่เนื้อเรื่องยืด แต่ละตอนสนุกมาก ไม่น่าเบื่อ 20 ตอน",
+    "演技は最高だけど、ストーリーが微妙。いつでも見たい 全12話もある",
+    "Diễn xuất tốt nhưng cốt truyện dở, phu de tieng viet o dau? không chán",
+    "aktingnya bagus tapi alurnya lambat, nonton di mana? tidak membosankan",
+    "la actuación es buena pero la trama es lenta, no es mala",
+    "OST很好听，cast 超棒 ep3",
+    "",
+    "12:34 https://example.com/x @someone",
+]
+LANGS = ["en", "zh", "ko", "th", "ja", "vi", "id", "es", None]
+
+
+def _scan(pattern: re.Pattern, text: str) -> list:
+    return [(m.start(), m.end(), m.lastgroup, m.groups()) for m in pattern.finditer(text)]
+
+
+PATTERNS = [r"\d+\s*(?:eps|episodes)(?! ago)", r"(?:fall|fell) in love", r"[\d一二三]+天(?:就)?(?:追|看|刷)完",
+            r"全?\d+話(?:もある|は長)", r"can'?t wait for", r"\d+\s*ตอน", r"(?<!하)지만", r"\bfoo|bar*x"]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_regex_lookahead_keeps_the_matches(pattern):
+    ahead = regex_class([pattern])
+    assert ahead.startswith("(?=[")
+    plain, fast = re.compile(f"(?:{pattern})"), re.compile(f"{ahead}(?:{pattern})")
+    for text in TEXTS:
+        assert _scan(fast, fold(text)) == _scan(plain, fold(text)), text
+
+
+@pytest.mark.parametrize("pattern", [r"[^a]x", r"x*", r"(?i)ab", r".x", r"a|b?", r"(a)?\1b"])
+def test_unknown_first_characters_give_no_lookahead(pattern):
+    assert regex_class([pattern]) == ""
+    assert regex_class([r"\d+", pattern]) == ""  # one unknown pattern: none for the whole set
+
+
+def test_literal_lookahead():
+    assert literal_class(["ost", "#ost", "剧情", ""]) == r"(?=[\#o剧])"
+    assert literal_class([]) == ""
+
+
+CUES = ["plot", "~ost", "subtitl*", "episode", "the ending", "!story of my life", "#ost", "+1",
+        "re:\\d+\\s*(?:eps|episodes)", "re:can'?t wait for", "剧情", "演技", "~配乐", "re:[\\d一二三]+天(?:就)?(?:追|看|刷)完",
+        "스토리", "연기", "re:\\d+\\s*부작", "เนื้อเรื่อง", "นักแสดง", "ストーリー", "phụ đề", "cốt truyện", "alur"]
+
+
+def test_matcher_with_lookaheads_matches_the_reference():
+    matcher = CueMatcher([parse_cue("story", raw, bounded=True) for raw in CUES])
+    assert matcher._literal_re.pattern.startswith("(?=[") and matcher._regex_re.pattern.startswith("(?=[")
+    found = 0
+    for text in TEXTS:
+        low = fold(text)
+        hits = matcher.find(low)
+        assert hits == reference_find(matcher, low), text
+        found += len(hits)
+    assert found > 10
+
+
+_LOOKAHEAD = re.compile(r"^\(\?=\[(?:\\.|[^\]])*\]\)")
+
+
+def _without_lookahead(pattern: re.Pattern) -> re.Pattern:
+    assert _LOOKAHEAD.match(pattern.pattern), pattern.pattern
+    return re.compile(_LOOKAHEAD.sub("", pattern.pattern))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_clause_and_negation_patterns_keep_their_matches(lang):
+    from analyzer.text.clauses import _pattern
+    from analyzer.text.cues import _negation
+
+    for fast in (_pattern(lang), _negation(lang)):
+        if fast is None:
+            continue
+        plain = _without_lookahead(fast)
+        for text in TEXTS:
+            assert _scan(fast, fold(text)) == _scan(plain, fold(text)), text
+            assert _scan(fast, text) == _scan(plain, text), text
+
+
+def test_clause_spans_are_cached_copies():
+    first = clause_spans(TEXTS[4], "zh")
+    first.append((0, 0))  # the caller's list is its own
+    assert clause_spans(TEXTS[4], "zh") == first[:-1] and len(first[:-1]) >= 3
+
+
+def _reference_structural_noise(backend: LexiconThemeBackend, text: str, low: str) -> bool:
+    """``_structural_noise`` with the broad prefilter it had before."""
+    import unicodedata
+
+    if not text.strip():
+        return True
+    if re.search(r"[.:<\[@]|url", text):
+        rest = _TIMESTAMP.sub(" ", _URL.sub(" ", text))
+        if rest != text and not any(_meaningful(ch) for ch in rest):
+            return True
+    if backend._noise_whole is None or len(low) > 60:
+        return False
+    core = " ".join("".join(ch if ch in "' " or unicodedata.category(ch)[0] in "LNM" else " " for ch in low).split())
+    return bool(core) and backend._noise_whole.fullmatch(core) is not None
+
+
+NOISY = ["https://t.co/abc", "www.example.org", "12:34", "1:02:03 2:04", "bit.ly/xyz 😀", "@user1 @user2",
+         "<url>", "[link]", "URL", "first!!", "First", "Check out EXAMPLE.COM now", "3.14 is pi", "ep. 3: great",
+         "ÚRL", "a@b", "cool...", "1st", "fighting!!!", "剧情好看", "12:34 best scene", "   ", ""]
+
+
+def test_link_prefilter_and_noise_core_agree_with_the_plain_version():
+    backend = LexiconThemeBackend(threshold=0.4)
+    decided = [backend._structural_noise(t, fold(t)) for t in NOISY + TEXTS]
+    assert decided == [_reference_structural_noise(backend, t, fold(t)) for t in NOISY + TEXTS]
+    assert any(decided) and not all(decided)
+
+
+def _dense_scores(dense: np.ndarray, features: Features) -> np.ndarray:
+    """The plain version: one bincount per head over dense (n_heads, n_features) weights."""
+    n = features.n_rows
+    out = np.empty((n, dense.shape[0]), dtype=np.float32)
+    values = features.scale[features.rows]
+    for k in range(dense.shape[0]):
+        out[:, k] = np.bincount(features.rows, weights=dense[k][features.cols] * values, minlength=n)[:n]
+    return out
+
+
+def test_hashed_heads_equal_dense_weights_bit_for_bit():
+    featurizer = HashingFeaturizer(n_features=1 << 12)
+    rng = np.random.default_rng(0)
+    cols = rng.choice(featurizer.n_features, 900, replace=False)
+    cols = np.concatenate([cols, cols[:5]])  # a repeated column keeps its last weights
+    weights = (rng.normal(size=(5, len(cols))) * 10.0 ** rng.integers(-6, 2, size=(5, len(cols)))).astype(np.float32)
+    dense = np.zeros((5, featurizer.n_features), dtype=np.float32)
+    dense[:, cols] = weights
+    heads = HashedHeads.from_columns(featurizer.n_features, cols, weights)
+    features = featurizer.transform(TEXTS * 3)
+    fast = heads.scores(features)
+    assert fast.dtype == np.float32 and fast.shape == (len(TEXTS) * 3, 5)
+    assert np.array_equal(fast, _dense_scores(dense, features))
+    assert np.any(fast != 0)
+    with pytest.raises(ValueError):
+        HashedHeads.from_columns(featurizer.n_features, cols, weights[:, :-1])
+
+
+def test_hashed_heads_of_the_shipped_models_equal_dense_weights():
+    from analyzer.backends.aspect_polarity import ClausePolarityBackend
+    from analyzer.backends.themes_hybrid import HybridThemeBackend
+
+    for model in (HybridThemeBackend().model, ClausePolarityBackend().model):
+        heads = model.weights
+        dense = np.zeros((heads.weights.shape[1], model.featurizer.n_features), dtype=np.float32)
+        used = np.flatnonzero(heads.index >= 0)
+        dense[:, used] = heads.weights[heads.index[used]].T
+        features = model.featurizer.transform(TEXTS)
+        assert np.array_equal(heads.scores(features), _dense_scores(dense, features))
