@@ -29,6 +29,9 @@ URL = re.compile(
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})/[^\s<>\"]*"
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![.@])"
 )
+# What every URL form above contains ("://", "www." or ".<tld>"): texts without it skip the
+# URL scan, whose look-behinds make it slow to try at every letter.
+_URL_HINT = re.compile(rf"(?i)://|www\.|\.(?:{_TLDS})")
 MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _BLOCK_TAGS = {"br", "p", "div", "li", "tr"}
@@ -76,10 +79,13 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_HINT.search(text))
 
 
+def might_have_url(text: str) -> bool:
+    """False only when ``URL`` cannot match ``text`` (a cheap scan before the slow one)."""
+    return ("." in text or ":" in text) and _URL_HINT.search(text) is not None
+
+
 def mask_urls(text: str, token: str = URL_TOKEN) -> str:
-    if "." not in text and ":" not in text:  # every URL form has one; skips the regex scan
-        return text
-    return URL.sub(token, text)
+    return URL.sub(token, text) if might_have_url(text) else text
 
 
 def mask_mentions(text: str, token: str = MENTION_TOKEN) -> str:
