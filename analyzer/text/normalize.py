@@ -42,7 +42,6 @@ _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e"
     "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
-_SPACE = re.compile(r"\s+")
 # On text made only of these characters ftfy's fixes do nothing but NFC: printable ASCII,
 # tab/newline, CJK punctuation and ideographs, kana, Hangul syllables and compatibility
 # jamo, Thai, full-width ASCII forms, common emoji and symbols, VS16 and ZWJ. No
@@ -76,7 +75,7 @@ def strip_html(text: str) -> str:
 
 def looks_like_html(text: str) -> bool:
     """Whether a text carries common HTML tags or entities (for ``html="auto"``)."""
-    return bool(_HTML_HINT.search(text))
+    return ("<" in text or "&" in text) and _HTML_HINT.search(text) is not None
 
 
 def might_have_url(text: str) -> bool:
@@ -115,5 +114,5 @@ def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> st
     text = _repair(text)
     if mask:
         text = mask_mentions(mask_urls(text, url_token), mention_token)
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # == _SPACE.sub(" ", text).strip(): both split on str.isspace
     return unicodedata.normalize("NFC", text)
