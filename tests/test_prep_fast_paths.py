@@ -100,3 +100,31 @@ def test_parse_time_cache_returns_the_same_and_still_rejects():
     for _ in range(2):  # a failure is not cached away
         with pytest.raises(ValueError, match="not a time"):
             parse_time("not a time")
+
+
+def test_joining_pending_parts_keeps_the_cell_rows(monkeypatch):
+    from analyzer.aggregate import state
+
+    rng = np.random.default_rng(3)
+
+    def parts():
+        for _ in range(200):
+            k = int(rng.integers(1, 6))
+            vectors = np.zeros((k, state.F.WIDTH), dtype=np.int64)
+            vectors[:, state.F.N] = 1
+            vectors[:, state.F.POS] = rng.integers(0, 2, k)
+            vectors[:, state.F.THEME_MENTION] = rng.integers(0, 2, k)
+            yield state.rows_of(rng.integers(0, 50, k).tolist(), rng.integers(1, 4, k).tolist(), vectors)
+
+    joined = state.AuthorDays()
+    for part in parts():
+        joined.add(part)
+    assert len(joined._pending) < state.MAX_PENDING_PARTS
+    rng = np.random.default_rng(3)
+    monkeypatch.setattr(state, "MAX_PENDING_PARTS", 10**9)
+    plain = state.AuthorDays()
+    for part in parts():
+        plain.add(part)
+    assert len(plain._pending) == 200
+    for a, b in zip(joined.compact(), plain.compact()):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
