@@ -44,6 +44,7 @@ class ResonanceAccumulator:
         self._cells: dict[tuple[str, str], AuthorDays] = {}
         self._noise: dict[tuple[str, str], int] = {}
         self._quotes: dict[tuple[str, str, str, str], dict[str, tuple]] = {}
+        self._worst: dict[tuple[str, str, str, str], tuple] = {}  # a full slot's worst candidate (a cache)
         self._dups: dict[tuple[str, str], int] = {}
         # Only with a ``confusion`` config: (drama, region) -> day -> lang -> (neg, neu, pos) counts.
         self._by_lang: dict[tuple[str, str], dict[int | None, dict[str, np.ndarray]]] = {}
@@ -68,10 +69,10 @@ class ResonanceAccumulator:
             authors, days, vectors = fresh.setdefault(cell, ([], [], []))
             authors.append(author_key(author_of(c)))
             days.append(day)
-            vectors.append(F.comment_vector(c, self._local_langs(c.region), cap_strong))
+            vectors.append(F.comment_counts(c, self._local_langs(c.region), cap_strong))
             self._offer_quotes(cell, c)
         for cell, (authors, days, vectors) in fresh.items():
-            self._cells.setdefault(cell, AuthorDays()).add(rows_of(authors, days, np.stack(vectors)))
+            self._cells.setdefault(cell, AuthorDays()).add(rows_of(authors, days, np.array(vectors, dtype=np.int64)))
         return self
 
     def merge(self, other: "ResonanceAccumulator") -> "ResonanceAccumulator":
@@ -168,13 +169,23 @@ class ResonanceAccumulator:
     def _offer(self, slot: tuple[str, str, str, str], cand: tuple) -> None:
         """Keep the best candidate per author, and the best ``quote_candidates`` authors."""
         cands = self._quotes.setdefault(slot, {})
-        author = cand[2]
-        if author in cands and cands[author][:2] <= cand[:2]:
-            return
+        author, limit = cand[2], self.config["quote_candidates"]
+        if author in cands:
+            if cands[author][:2] <= cand[:2]:
+                return
+        elif len(cands) >= limit and cand[:2] > self._worst_of(slot, cands)[:2]:
+            return  # worse than every kept one: it would be dropped at once
+        self._worst.pop(slot, None)
         cands[author] = cand
-        if len(cands) > self.config["quote_candidates"]:
-            worst = max(cands.values(), key=lambda x: x[:2])
+        if len(cands) > limit:
+            worst = max(cands.values(), key=_rank)
             del cands[worst[2]]
+
+    def _worst_of(self, slot: tuple[str, str, str, str], cands: dict[str, tuple]) -> tuple:
+        worst = self._worst.get(slot)
+        if worst is None:
+            worst = self._worst[slot] = max(cands.values(), key=_rank)
+        return worst
 
     def quote_candidates(self) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
         """slot -> candidates, most liked first (ties by id)."""
@@ -187,6 +198,11 @@ class ResonanceAccumulator:
                 del r["_author_key"]
             out[slot] = rows
         return out
+
+
+def _rank(cand: tuple) -> tuple:
+    """(-likes, id): smaller is a better quote."""
+    return cand[:2]
 
 
 class Windows:

@@ -55,7 +55,12 @@ def polarity_of(comment: Comment, theme: str) -> str | None:
 
 def comment_vector(c: Comment, local_langs: tuple[str, ...], strong: float) -> np.ndarray:
     """The count vector of one (non-noise) comment."""
-    v = np.zeros(WIDTH, dtype=np.int64)
+    return np.array(comment_counts(c, local_langs, strong), dtype=np.int64)
+
+
+def comment_counts(c: Comment, local_langs: tuple[str, ...], strong: float) -> list[int]:
+    """``comment_vector`` as a list (a batch becomes one array in one step)."""
+    v = [0] * WIDTH
     v[N] = 1
     if c.sentiment == "positive":
         v[POS] = 1

@@ -33,6 +33,7 @@ COUNT = {col: i for i, col in enumerate(COUNT_COLS.tolist())}  # feature column 
 FLAG = {col: i for i, col in enumerate(FLAG_COLS.tolist())}  # feature column -> flag bit
 NO_DAY = 0  # comments without a time (day ordinals start at 1)
 MIN_COMPACT = 4096
+MAX_PENDING_PARTS = 32  # pending parts joined into one beyond this (same rows, same order)
 _INT32_MAX = np.iinfo(np.int32).max
 _UINT16_MAX = np.iinfo(np.uint16).max
 
@@ -130,6 +131,10 @@ class AuthorDays:
         self._pending_rows += len(rows)
         if self._pending_rows >= max(MIN_COMPACT, len(self._reduced) if self._reduced is not None else 0):
             self.compact()
+        elif len(self._pending) >= MAX_PENDING_PARTS:
+            # A batch gives each cell a few rows in five small arrays (~600 bytes of
+            # object overhead); joined in order, the same rows cost their data only.
+            self._pending = [concat(self._pending)]
 
     def merge(self, other: "AuthorDays") -> None:
         for part in ([other._reduced] if other._reduced is not None else []) + other._pending:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -59,6 +60,17 @@ def parse_time(value, now: datetime | None = None) -> datetime | None:
     """ISO 8601 text, epoch seconds/milliseconds, or "2 years ago" (needs ``now``) -> UTC datetime."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):  # dumps repeat their time strings (days, coarse clocks)
+        return _parse_time_text(value, now)
+    return _checked_time(value, now)
+
+
+@functools.lru_cache(maxsize=4096)  # bounded; a failure (ValueError) is not cached
+def _parse_time_text(value: str, now: datetime | None) -> datetime:
+    return _checked_time(value, now)
+
+
+def _checked_time(value, now: datetime | None) -> datetime:
     try:
         parsed = _parse_time(value, now)
         parsed = parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -78,20 +78,40 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 class CommentParquetWriter:
-    """Streams batches of Comments into one Parquet file (atomically)."""
+    """Streams batches of Comments into one Parquet file (atomically).
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    Batches are held until ``row_group_rows`` rows and written as one row group: a
+    pipeline batch (512) per row group made the file's metadata, kept in memory until
+    ``close``, grow with every batch, and wrote slower. Memory is bounded by one row group."""
+
+    ROW_GROUP_ROWS = 16_384
+
+    def __init__(self, path: str | os.PathLike, row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self._ctx = atomic_path(path)
         self._tmp = self._ctx.__enter__()
         self._writer = pq.ParquetWriter(self._tmp, ARROW_SCHEMA)
+        self.row_group_rows = row_group_rows
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         self.rows = 0
 
     def write(self, batch: list[Comment]) -> None:
         if batch:
-            self._writer.write_table(to_arrow(batch))
+            self._pending.append(to_arrow(batch))
+            self._pending_rows += len(batch)
             self.rows += len(batch)
+            if self._pending_rows >= self.row_group_rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=max(self._pending_rows, 1))
+            self._pending, self._pending_rows = [], 0
 
     def close(self, ok: bool = True) -> None:
+        if ok:
+            self._flush()
+        self._pending = []
         self._writer.close()
         if ok:
             self._ctx.__exit__(None, None, None)

@@ -96,7 +96,7 @@ class MentionStage(Stage):
         return [self.mentions(c.model_text, c.drama) for c in batch]
 
     def annotate(self, batch: Sequence[Comment], predictions: list[tuple[str, ...]]) -> Batch:
-        return [c.with_(mentions=m) for c, m in zip(batch, predictions)]
+        return [c if m == c.mentions else c.with_(mentions=m) for c, m in zip(batch, predictions)]  # most name no one
 
     def mentions(self, text: str, drama: str | None = None) -> tuple[str, ...]:
         """The people ``text`` names, in order of first mention, without repeats."""

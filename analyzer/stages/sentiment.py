@@ -31,10 +31,12 @@ class SentimentStage(Stage):
         return self.backend.predict_proba([c.model_text for c in batch], [c.lang for c in batch])
 
     def annotate(self, batch: Sequence[Comment], predictions: np.ndarray) -> Batch:
-        labels = np.asarray(predictions).argmax(axis=1)
+        predictions = np.asarray(predictions)
+        labels = [SENTIMENT_LABELS[i] for i in predictions.argmax(axis=1).tolist()]
+        # tolist(): the same Python floats as float() of each element, without a numpy scalar each
         return [
-            c.with_(sentiment=SENTIMENT_LABELS[int(label)], sentiment_scores=tuple(round(float(p), 4) for p in probs))
-            for c, label, probs in zip(batch, labels, predictions)
+            c.with_(sentiment=label, sentiment_scores=tuple([round(p, 4) for p in probs]))
+            for c, label, probs in zip(batch, labels, predictions.tolist())
         ]
 
     def dev_scores(self) -> dict | None:

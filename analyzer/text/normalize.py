@@ -29,6 +29,9 @@ URL = re.compile(
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})/[^\s<>\"]*"
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![.@])"
 )
+# What every URL form above contains ("://", "www." or ".<tld>"): texts without it skip the
+# URL scan, whose look-behinds make it slow to try at every letter.
+_URL_HINT = re.compile(rf"(?i)://|www\.|\.(?:{_TLDS})")
 MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _BLOCK_TAGS = {"br", "p", "div", "li", "tr"}
@@ -39,7 +42,6 @@ _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e"
     "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
-_SPACE = re.compile(r"\s+")
 # On text made only of these characters ftfy's fixes do nothing but NFC: printable ASCII,
 # tab/newline, CJK punctuation and ideographs, kana, Hangul syllables and compatibility
 # jamo, Thai, full-width ASCII forms, common emoji and symbols, VS16 and ZWJ. No
@@ -73,13 +75,16 @@ def strip_html(text: str) -> str:
 
 def looks_like_html(text: str) -> bool:
     """Whether a text carries common HTML tags or entities (for ``html="auto"``)."""
-    return bool(_HTML_HINT.search(text))
+    return ("<" in text or "&" in text) and _HTML_HINT.search(text) is not None
+
+
+def might_have_url(text: str) -> bool:
+    """False only when ``URL`` cannot match ``text`` (a cheap scan before the slow one)."""
+    return ("." in text or ":" in text) and _URL_HINT.search(text) is not None
 
 
 def mask_urls(text: str, token: str = URL_TOKEN) -> str:
-    if "." not in text and ":" not in text:  # every URL form has one; skips the regex scan
-        return text
-    return URL.sub(token, text)
+    return URL.sub(token, text) if might_have_url(text) else text
 
 
 def mask_mentions(text: str, token: str = MENTION_TOKEN) -> str:
@@ -109,5 +114,5 @@ def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> st
     text = _repair(text)
     if mask:
         text = mask_mentions(mask_urls(text, url_token), mention_token)
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # == _SPACE.sub(" ", text).strip(): both split on str.isspace
     return unicodedata.normalize("NFC", text)

@@ -1,0 +1,149 @@
+"""CPU seconds per phase of the default run (reading, every stage, writing comments.parquet,
+aggregating) on N real comments, for a baseline tree and the current tree, side by side.
+
+The input is N real comments written by ``cli_speed.write_input`` (every text of the JSONL
+files under ``--data``, cycled; drama, region, author, likes and time filled in; deleted after
+the run). Each tree runs this script as a child process (``PYTHONPATH=TREE``), which reads
+the file, streams it through ``default_stages`` in batches of 512 as ``analyzer run`` does,
+writes the batches with ``CommentParquetWriter`` and feeds a ``ResonanceAccumulator``, timing
+every phase with ``time.process_time`` (CPU time: moved less by other jobs on the machine
+than wall time). The trees run one after the other, ``--repeat`` times, alternating; the
+smaller of the repeats is kept. The two trees' annotations are compared row by row
+(``same_rows``: the two comments.parquet hold the same rows).
+
+    python benchmarks/prep_speed.py --n 30000 --baseline /tmp/base --out benchmarks/results/prep_speed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MINE = ("read", "normalize", "dedup", "link", "region", "sentiment", "mentions", "write", "aggregate_update",
+        "aggregate_result")
+
+
+def child(input_path: str, parquet: str) -> dict[str, float]:
+    """Per-phase CPU seconds of one tree (run with PYTHONPATH=TREE)."""
+    from analyzer.aggregate import ResonanceAccumulator
+    from analyzer.config import Config
+    from analyzer.io import ReadStats, read_comments
+    from analyzer.io.writers import CommentParquetWriter
+    from analyzer.runner import _context
+    from analyzer.schema import Comment
+    from analyzer.stages import default_stages
+
+    config = Config()
+    seconds: dict[str, float] = {}
+
+    def timed(name, fn, *args):
+        start = time.process_time()
+        out = fn(*args)
+        seconds[name] = seconds.get(name, 0.0) + time.process_time() - start
+        return out
+
+    stages = timed("load", default_stages, config)
+    comments = timed("read", lambda: [c for c in read_comments([input_path], _context(config), ReadStats())
+                                      if isinstance(c, Comment)])
+    writer, acc = CommentParquetWriter(parquet), ResonanceAccumulator()
+    for i in range(0, len(comments), 512):
+        batch = comments[i:i + 512]
+        for stage in stages:
+            batch = timed(stage.name, stage, batch)
+        timed("write", writer.write, batch)
+        timed("aggregate_update", acc.update, batch)
+    timed("write", writer.close, True)
+    timed("aggregate_result", acc.result)
+    return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def run_tree(tree: Path, input_path: Path, parquet: Path, nice: int) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(input_path), str(parquet)]
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{tree}: failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def same_rows(a: Path, b: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(a).equals(pq.read_table(b))
+
+
+def markdown(result: dict) -> str:
+    base, cur = result["baseline"], result["current"]
+    lines = [
+        "# Preparation, writing and aggregation: CPU seconds per phase, before and after",
+        "",
+        f"`python benchmarks/prep_speed.py --n {result['n']} --baseline {result['baseline_tree']}` "
+        f"(baseline = {result['baseline_commit']}); {result['n']:,} real comments (`cli_speed.write_input`), "
+        f"{result['cpus']} CPUs, load average {result['load_before']:.1f} before / {result['load_after']:.1f} after; "
+        f"best of {result['repeat']} alternating runs per tree; CPU time (`time.process_time`), so other jobs "
+        "move it less than wall time. Same rows in both comments.parquet: "
+        f"**{result['same_rows']}**.",
+        "",
+        "| phase | before s | after s | speed-up |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in [*MINE, "langid", "themes"]:
+        if name in base and name in cur:
+            note = " (not this change)" if name in ("langid", "themes") else ""
+            lines.append(f"| {name}{note} | {base[name]:.2f} | {cur[name]:.2f} | {base[name] / max(cur[name], 1e-9):.2f}x |")
+    b, c = sum(base.get(k, 0) for k in MINE), sum(cur.get(k, 0) for k in MINE)
+    lines.append(f"| **these phases together** | **{b:.2f}** | **{c:.2f}** | **{b / max(c, 1e-9):.2f}x** |")
+    bt, ct = sum(v for k, v in base.items() if k != "load"), sum(v for k, v in cur.items() if k != "load")
+    lines.append(f"| all phases (with langid, themes) | {bt:.2f} | {ct:.2f} | {bt / max(ct, 1e-9):.2f}x |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(json.dumps(child(sys.argv[2], sys.argv[3])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=30_000)
+    parser.add_argument("--baseline", type=Path, required=True, help="folder holding the baseline analyzer package")
+    parser.add_argument("--current", type=Path, default=ROOT)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--nice", type=int, default=5)
+    parser.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from cli_speed import real_texts, write_input
+
+    commit = subprocess.run(["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "?"
+    result = {"n": args.n, "cpus": os.cpu_count(), "repeat": args.repeat, "baseline_tree": str(args.baseline),
+              "baseline_commit": commit, "load_before": os.getloadavg()[0]}
+    with tempfile.TemporaryDirectory(prefix="prep_speed_") as tmp:
+        input_path = Path(tmp) / "comments.jsonl"
+        result["input"] = write_input(input_path, real_texts(args.data), args.n)
+        runs: dict[str, list[dict]] = {"baseline": [], "current": []}
+        for _ in range(args.repeat):
+            for name, tree in (("baseline", args.baseline), ("current", args.current)):
+                runs[name].append(run_tree(tree, input_path, Path(tmp) / f"{name}.parquet", args.nice))
+        for name, found in runs.items():
+            result[name] = {k: min(r[k] for r in found) for k in found[0]}
+        result["same_rows"] = same_rows(Path(tmp) / "baseline.parquet", Path(tmp) / "current.parquet")
+    result["load_after"] = os.getloadavg()[0]
+    print(json.dumps(result))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        args.out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

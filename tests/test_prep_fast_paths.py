@@ -1,0 +1,130 @@
+"""The fast paths of the preparation stages, writing and aggregation agree with the
+straightforward code they replaced (kept here as references)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from datetime import datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from analyzer.aggregate import ResonanceAccumulator
+from analyzer.io.fields import parse_time
+from analyzer.schema import ARROW_SCHEMA, Comment, _to_row, to_arrow
+from analyzer.stages.dedup import MinHasher, mod_mersenne61, noise_reason
+from analyzer.text.normalize import URL, mask_urls, might_have_url, normalize_text
+
+URLISH = [
+    "see https://example.com/x now", "www.site.org", "go to bit.ly/abc", "EXAMPLE.COM rocks", "a.b.c",
+    "mail me@x.com", "ftp://h", "v.2 is out", "Ends with a dot.", "time 12:30", "ſite.ſite", "x.ſite y",
+    "foo.TV/show", "abc.io", "sub.domain.co.kr/path?q=1", "..com", "@user.name", "1.5x speed", "wWw.A",
+]
+
+
+def test_mod_mersenne61_is_the_modulo():
+    prime = int(MinHasher.PRIME)
+    edges = [0, 1, prime - 1, prime, prime + 1, prime + 7, 2 * prime, 2**63, 2**64 - 1, 2**64 - 2, 8 * prime - 1]
+    values = np.array(edges + [random.Random(0).getrandbits(64) for _ in range(5000)], dtype=np.uint64)
+    expected = values % MinHasher.PRIME
+    assert np.array_equal(mod_mersenne61(values.copy()), expected)
+
+
+def test_url_hint_never_misses_a_url():
+    for text in URLISH:
+        if URL.search(text):
+            assert might_have_url(text), text
+        assert mask_urls(text) == URL.sub("http", text)
+
+
+def test_whitespace_folding_splits_where_the_regex_did():
+    spaces = re.compile(r"\s")
+    assert {c for c in range(0x110000) if spaces.match(chr(c))} == {c for c in range(0x110000) if chr(c).isspace()}
+    text = " a\u00a0\u2003b\t\n c\u3000 "
+    assert normalize_text(text) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_noise_reason_with_fingerprint_is_the_same():
+    from analyzer.stages.dedup import fingerprint
+
+    texts = ["first!", "First comment", "沙发", "12:34", "1:02:33 😂😂", "check my channel pls", "https://x.com/a",
+             "first " * 10, "early squad here", "watch at 12:30 tonight", "a.com b.com c.com real words here"]
+    for text in texts:
+        assert noise_reason(text, text, fingerprint(text)) == noise_reason(text, text), text
+
+
+def _reference_offer(quotes: dict, slot, cand, limit: int) -> None:
+    """``ResonanceAccumulator._offer`` as it was: always insert, then drop the worst."""
+    cands = quotes.setdefault(slot, {})
+    author = cand[2]
+    if author in cands and cands[author][:2] <= cand[:2]:
+        return
+    cands[author] = cand
+    if len(cands) > limit:
+        worst = max(cands.values(), key=lambda x: x[:2])
+        del cands[worst[2]]
+
+
+def test_quote_offers_keep_what_the_reference_keeps():
+    rng = random.Random(1)
+    acc, reference = ResonanceAccumulator(), {}
+    limit = acc.config["quote_candidates"]
+    for i in range(5000):
+        slot = ("d", "r", rng.choice(["*", "story"]), rng.choice(["positive", "negative"]))
+        cand = (-rng.randrange(6), f"c{rng.randrange(3000)}", f"a{rng.randrange(40)}", None, "en", "t", "x")
+        acc._offer(slot, cand)
+        _reference_offer(reference, slot, cand, limit)
+    assert acc._quotes == reference  # same candidates, same insertion order
+
+
+def test_to_arrow_is_the_row_by_row_table():
+    comments = [
+        Comment(id="a", text="x", extra={"k": "é", "n": [1, 2]}, lang_mixed=("en", "vi"), sentiment="positive",
+                sentiment_scores=(0.1, 0.2, 0.7), themes=("story",), theme_scores={"story": 0.9, "music": 0.1},
+                theme_polarity={"story": "positive"}, mentions=("actor:X",),
+                created_at=datetime(2024, 1, 2, tzinfo=timezone.utc), likes=3),
+        Comment(id="b", text="y"),
+    ]
+    expected = pa.Table.from_pylist([_to_row(c) for c in comments], schema=ARROW_SCHEMA)
+    assert to_arrow(comments).equals(expected)
+    assert to_arrow([]).equals(ARROW_SCHEMA.empty_table())
+    assert json.loads(to_arrow(comments).column("extra")[0].as_py()) == {"k": "é", "n": [1, 2]}
+
+
+def test_parse_time_cache_returns_the_same_and_still_rejects():
+    first = parse_time("2024-03-01T10:00:00+02:00")
+    assert parse_time("2024-03-01T10:00:00+02:00") == first == datetime(2024, 3, 1, 8, tzinfo=timezone.utc)
+    for _ in range(2):  # a failure is not cached away
+        with pytest.raises(ValueError, match="not a time"):
+            parse_time("not a time")
+
+
+def test_joining_pending_parts_keeps_the_cell_rows(monkeypatch):
+    from analyzer.aggregate import state
+
+    rng = np.random.default_rng(3)
+
+    def parts():
+        for _ in range(200):
+            k = int(rng.integers(1, 6))
+            vectors = np.zeros((k, state.F.WIDTH), dtype=np.int64)
+            vectors[:, state.F.N] = 1
+            vectors[:, state.F.POS] = rng.integers(0, 2, k)
+            vectors[:, state.F.THEME_MENTION] = rng.integers(0, 2, k)
+            yield state.rows_of(rng.integers(0, 50, k).tolist(), rng.integers(1, 4, k).tolist(), vectors)
+
+    joined = state.AuthorDays()
+    for part in parts():
+        joined.add(part)
+    assert len(joined._pending) < state.MAX_PENDING_PARTS
+    rng = np.random.default_rng(3)
+    monkeypatch.setattr(state, "MAX_PENDING_PARTS", 10**9)
+    plain = state.AuthorDays()
+    for part in parts():
+        plain.add(part)
+    assert len(plain._pending) == 200
+    for a, b in zip(joined.compact(), plain.compact()):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
