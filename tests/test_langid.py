@@ -355,8 +355,8 @@ def test_unknown_ascii_word_is_no_evidence(backend):
 
 
 def test_word_evidence_grows_with_the_root_of_known_words(backend):
-    one_word, _ = backend._word_evidence(["ang"])
-    four_words, _ = backend._word_evidence(["ang ang ang ang"])
+    one_word, _, _ = backend._word_evidence(["ang"])
+    four_words, _, _ = backend._word_evidence(["ang ang ang ang"])
     assert np.allclose(four_words, 2 * one_word)
 
 
