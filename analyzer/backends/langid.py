@@ -44,10 +44,15 @@ MEMO_WORDS = 500_000  # words whose lexicon look-up (fallbacks included) is reme
 
 # ---------------------------------------------------------------------- cleaning
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|co|ly|be|io|tv|me)(?:/\S*)?\b|\bhttps?\b", re.IGNORECASE)
-_TLD = re.compile(r"\.(?:com|net|org|co|ly|be|io|tv|me)\b")  # cheap test on lower-cased text
+_URL_HINT = re.compile(r"http|www\.|\.(?:com|net|org|co|ly|be|io|tv|me)\b", re.IGNORECASE)  # a cheap test
 _MASK = re.compile(r"\[(?:username|user|url|link|email|number|num)\]|<(?:url|user|mention|email|number)>", re.IGNORECASE)
 _UPPER_MASK = re.compile(r"\bRT\b|\bUSER(?:_[A-Z]+)?\b|&(?:[a-z]+|#\d+);")  # retweets, USER masks, entities
 _MENTION = re.compile(r"@[\w.]+")
+
+
+# Combining marks that only dress symbols and emoji: variation selectors ("✌️") and the
+# marks for symbols (the keycap of "3️⃣"). Without them an emoji-only text has no letters.
+_SYMBOL_MARKS = ((0xFE00, 0xFE0F), (0x20D0, 0x20FF))
 
 
 @functools.cache
@@ -59,14 +64,15 @@ def _dropped() -> np.ndarray:
     bmp = np.fromiter((unicodedata.category(chr(c))[0] in "LM" for c in range(0x10000)), dtype=bool, count=0x10000)
     drop[:0x10000] = ~bmp
     drop[0x20000:0x30000] = False
+    for first, last in _SYMBOL_MARKS:
+        drop[first:last + 1] = True
     return drop
 
 
 def _unmasked(text: str) -> str:
     """NFC text with URLs, masks, retweet marks and mentions made spaces."""
     text = unicodedata.normalize("NFC", text)
-    low = text.lower()  # each pattern runs only where its cheap substring test passes
-    if "http" in low or "www." in low or _TLD.search(low):
+    if _URL_HINT.search(text):  # each pattern runs only where a cheap test finds its mark
         text = _URL.sub(" ", text)
     if "[" in text or "<" in text:
         text = _MASK.sub(" ", text)
@@ -228,6 +234,7 @@ _VI_ONLY = "ăơưđ" + "".join(chr(c) for c in range(0x1EA0, 0x1EFA))
 LETTER_CUES = (
     (_VI_ONLY, ("vi",)), ("ß", ("de",)), ("ä", ("de",)), ("ñ", ("es",)), ("œ", ("fr",)),
     ("ığş", ("tr",)), ("ãõ", ("pt", "vi")), ("öü", ("de", "tr")), ("ç", ("fr", "pt", "tr")),
+    ("îïûë", ("fr",)), ("èù", ("fr", "it", "vi")), ("ìò", ("it", "vi")),
 )
 # Word endings and beginnings that few configured languages use (written by us), tried
 # before the letters on unknown words of 6+ letters: "aktingnya" is Indonesian/Malay.
@@ -437,6 +444,8 @@ class Py3LangidBackend:
         self._rowbase = np.frombuffer(ident.tk_row, dtype=f"u{ident.tk_row.itemsize}").astype(np.int64) << 8
         self._out = np.asarray(ident.tk_output, dtype=np.int32)
         self.lexicon = Lexicon(lexicon, self.languages) if lexicon is not None else None
+        both = "id" in self.languages and "ms" in self.languages
+        self._id_ms = (self.languages.index("id"), self.languages.index("ms")) if both else None
         self.weight = (self.lexicon.weight if self.lexicon else 0.0) if weight is None else float(weight)
 
     def _walk(self, datas: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -509,6 +518,27 @@ class Py3LangidBackend:
                       for a, b, k in zip(starts.tolist(), ends.tolist(), known.tolist())]
         return sums / np.sqrt(np.maximum(known, 1).astype(np.float32))[:, None], known_rows, known - n_words
 
+    def _argmax(self, probs: np.ndarray) -> np.ndarray:
+        """Best language per row; Indonesian and Malay compete as one (their summed
+        probability), then the likelier of the two is named (the stage merges them or
+        lets the region hint choose: ``resolve_id_ms``)."""
+        if self._id_ms is None:
+            return probs.argmax(axis=1)
+        i, m = self._id_ms
+        joined = probs.copy()
+        joined[:, i] += probs[:, m]
+        joined[:, m] = -1.0
+        best = joined.argmax(axis=1)
+        return np.where((best == i) & (probs[:, m] > probs[:, i]), m, best)
+
+    def _grouped(self, probs: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """Probability of each row's best language, Indonesian and Malay summed."""
+        out = probs[np.arange(len(best)), best]
+        if self._id_ms is not None:
+            i, m = self._id_ms
+            out = np.where((best == i) | (best == m), probs[:, i] + probs[:, m], out)
+        return out
+
     def _mixed(self, main: int, rows: list[int]) -> tuple[str, ...]:
         if len(rows) < 3 or self.lexicon is None:
             return ()
@@ -539,10 +569,13 @@ class Py3LangidBackend:
             lacking = missing < 0
             logp = py3 + self.weight * evidence
         probs = _softmax(logp)
-        best = probs.argmax(axis=1)
+        best = self._argmax(probs)
         if self.lexicon is not None and self.weight:  # a sure base is not overruled by a lexicon that lacks words
-            best = np.where(lacking & (py3.max(axis=1) >= math.log(PY3_SURE)), py3.argmax(axis=1), best)
-        confidences = probs[np.arange(len(texts)), best].tolist()
+            py3_probs = np.exp(py3)
+            py3_best = self._argmax(py3_probs)
+            sure = self._grouped(py3_probs, py3_best) >= PY3_SURE
+            best = np.where(lacking & sure, py3_best, best)
+        confidences = self._grouped(probs, best).tolist()
         out = []
         for i, (text, j, confidence) in enumerate(zip(texts, best.tolist(), confidences)):
             if not text or text.isspace():

@@ -86,10 +86,12 @@ def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
     return lang
 
 
+_LANGUAGELESS_TEXT = re.compile(rf"(?:{LANGUAGELESS.pattern})(?:\s+(?:{LANGUAGELESS.pattern}))*")
+
+
 def is_languageless(latin: str) -> bool:
     """True when every word is laughter or an interjection that belongs to no language."""
-    words = latin.lower().split()
-    return bool(words) and all(LANGUAGELESS.fullmatch(w) for w in words)
+    return _LANGUAGELESS_TEXT.fullmatch(latin.lower().strip()) is not None
 
 
 def _script_groups(counts: dict[str, int]) -> dict[str, float]:
@@ -192,6 +194,8 @@ class LanguageIdStage(Stage):
         counts = script_counts(cleaned) if counts is None else counts
         if len(counts) == 1:  # one script: its rule alone decides (or there is none)
             (script, _), = counts.items()
+            if script == "Latn":
+                return None, cleaned, None
             lang = SCRIPT_LANGS[script][0] if script in SCRIPT_LANGS else None
             if lang in self.languages:
                 return LangPrediction(lang, 1.0, (), SCRIPT_NAMES[lang] if lang != "zh" else han_script(cleaned)), None, None
@@ -219,7 +223,7 @@ class LanguageIdStage(Stage):
     def _merge(self, decided: LangPrediction | None, pred: LangPrediction, latin: str,
                other: tuple[str, str] | None) -> LangPrediction:
         if decided is None:  # the Latin words decide
-            if pred.lang != "und":
+            if pred.lang != "und" and pred.script != "Latn":
                 pred = pred._replace(script="Latn")
             if other is None and is_languageless(latin):
                 return LangPrediction("und", 0.0, (), "Latn")
