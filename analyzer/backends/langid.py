@@ -575,7 +575,7 @@ class Py3LangidBackend:
             py3_best = self._argmax(py3_probs)
             sure = self._grouped(py3_probs, py3_best) >= PY3_SURE
             best = np.where(lacking & sure, py3_best, best)
-        confidences = self._grouped(probs, best).tolist()
+        confidences = probs[np.arange(len(texts)), best].tolist()  # the named language's own probability
         out = []
         for i, (text, j, confidence) in enumerate(zip(texts, best.tolist(), confidences)):
             if not text or text.isspace():
