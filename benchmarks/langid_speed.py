@@ -11,7 +11,8 @@ them in its own subprocess (after a warm-up on 200 texts, so model loading is no
 ``--repeats`` times; the best CPU seconds and wall seconds of each are kept (CPU seconds move
 less when other jobs share the machine). The two trees' answers are compared: ``lang``,
 ``lang_mixed`` and ``script`` must be identical, and so must the confidences unless
-``--allow-confidence`` is given.
+``--allow-confidence`` is given; ``--allow-changes`` (a baseline with another model) only
+counts the texts whose language differs.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=512, help="comments per batch (analyzer run's run.batch_size)")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--allow-confidence", action="store_true", help="confidences may differ (labels may not)")
+    ap.add_argument("--allow-changes", action="store_true", help="answers may differ (a change of model): only report them")
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -110,6 +112,8 @@ def main() -> None:
     if args.json_out:
         args.json_out.write_text(text, encoding="utf-8")
     print(text)
+    if args.allow_changes:
+        return
     if not out["same_labels"] or not (out["same_confidences"] or args.allow_confidence):
         raise SystemExit("the two trees' answers differ (see above)")
 
