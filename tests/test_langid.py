@@ -318,8 +318,9 @@ def test_batched_dfa_matches_py3langid_itself():
     ident.set_languages(list(langs))
     backend = Py3LangidBackend(languages=langs, lexicon=None)
     words = ["the", "story", "was", "great", "pero", "ang", "ganda", "ng", "ending", "y", "la", "música", "es", "preciosa", "muito", "bom"]
-    texts = [" ".join(words[i % 7: i % 7 + 1 + i % 5]) for i in range(90)]  # > 64: the numpy walk runs
-    texts += [" ".join(words) * 20, "Die Schauspieler sind großartig " * 15, "", "SHOUTING IN CAPS"]  # long tail
+    texts = [" ".join(words[i % 7: i % 7 + 1 + i % 5]) for i in range(90)]
+    texts += [" ".join(words) * 20, "Die Schauspieler sind großartig " * 15, "", "SHOUTING IN CAPS"]  # many pieces
+    texts += ["música " * k for k in range(1, 12)]  # two-byte letters cut at every piece boundary
     ours = np.exp(backend._py3_logprobs(texts))
     theirs = np.array([[dict(ident.rank(t))[x] for x in langs] if t else [1 / len(langs)] * len(langs) for t in texts])
     assert np.abs(ours - theirs).max() < 1e-4
@@ -341,7 +342,8 @@ def test_listed_words_count_for_their_language(backend, word, lang):
 @pytest.mark.parametrize(("word", "langs"), [("zqßx", {"de"}), ("qwơk", {"vi"}), ("zqñx", {"es"}),
                                              ("zqãx", {"pt", "vi"}), ("zqışx", {"tr"}),
                                              ("zqxvbnya", {"id", "ms"}), ("nakakazqx", {"tl"}),
-                                             ("zqxvung", {"de"}), ("zqxción", {"es"})])
+                                             ("zqxvung", {"de"}), ("zqxción", {"es"}), ("zqîx", {"fr"}),
+                                             ("zqèx", {"fr", "it", "vi"}), ("zqòx", {"it", "vi"})])
 def test_unknown_word_with_a_telling_letter_or_affix_is_evidence(backend, word, langs):
     rows = backend.lexicon.rows(word)
     assert len(rows) == 1
@@ -355,8 +357,8 @@ def test_unknown_ascii_word_is_no_evidence(backend):
 
 
 def test_word_evidence_grows_with_the_root_of_known_words(backend):
-    one_word, _ = backend._word_evidence(["ang"])
-    four_words, _ = backend._word_evidence(["ang ang ang ang"])
+    one_word, _, _ = backend._word_evidence(["ang"])
+    four_words, _, _ = backend._word_evidence(["ang ang ang ang"])
     assert np.allclose(four_words, 2 * one_word)
 
 
@@ -386,3 +388,61 @@ def test_sure_base_keeps_its_answer_where_the_lexicon_lacks_a_word(monkeypatch):
     assert backend.predict([text])[0].lang == "de"
     monkeypatch.setattr(langid_module, "PY3_SURE", 1.01)
     assert backend.predict([text])[0].lang == "en"
+
+
+# ------------------------------------------------------------- 2026-12: lid
+def test_emoji_marks_are_not_letters(stage):
+    assert clean_for_langid("✌️✌️✌️") == "" and clean_for_langid("3️⃣4️⃣") == ""  # variation selector, keycap
+    assert one(stage, "✌️✌️✌️").lang == "und"
+    assert clean_for_langid("Rock ✌️") == "Rock"
+
+
+def test_clean_many_is_clean_for_langid_of_each():
+    from analyzer.backends.langid import clean_many
+
+    texts = ["@a so good http://x.co", "", "드라마 good!!", "สนุกมาก 555", "𠀀 ok", "Ελλάδα", "\ud800 lone"]
+    assert clean_many(texts) == [clean_for_langid(t) for t in texts]
+
+
+def test_script_counts_many_is_script_counts_of_each():
+    from analyzer.backends.langid import script_counts_many
+
+    texts = ["hello", "드라마 good", "", "𠀀𠀁 a", "Ελλάδα abc", "tiếng việt", "最終回が楽しみ"]
+    assert script_counts_many(texts) == [script_counts(t) for t in texts]
+
+
+def test_indonesian_and_malay_compete_as_one(backend):
+    i, m, t = (backend.languages.index(x) for x in ("id", "ms", "tl"))
+    probs = np.zeros((2, len(backend.languages)), dtype=np.float32)
+    probs[0, [i, m, t]] = (0.25, 0.35, 0.40)  # tl is likelier than either alone, not than both
+    probs[1, [i, m, t]] = (0.10, 0.20, 0.70)
+    best = backend._argmax(probs)
+    assert [backend.languages[j] for j in best] == ["ms", "tl"]
+    assert np.allclose(backend._grouped(probs, best), [0.60, 0.70])  # what the sure-base guard reads
+
+
+@pytest.mark.parametrize("text", ["kahit bitin abangan ko pa rin", "pwede ba ulit panoorin", "sobrang galing ng bida"])
+def test_tagalog_function_words(stage, text):
+    assert one(stage, text).lang == "tl"
+
+
+def test_repeated_texts_keep_their_own_region_hint(stage):
+    text = "cerita ini sangat seronok dan pelakon hebat"
+    preds = stage.predict_texts([text, text, text], ["MY", "ID", None])
+    assert [p.lang for p in preds] == ["ms", "id", "id"]
+    assert stage.predict_texts([text], ["MY"]) == preds[:1]  # remembered answers are the same answers
+
+
+def test_a_backend_that_reads_hints_gets_them():
+    seen = []
+
+    class Echo:
+        name = "echo"
+
+        def predict(self, texts, hints=None):
+            seen.extend(hints)
+            return [LangPrediction("en", 1.0, (), "Latn") for _ in texts]
+
+    LanguageIdStage(backend=Echo()).predict_texts(["same words", "same words"], ["US", "GB"])
+    assert seen == ["US", "GB"]
+

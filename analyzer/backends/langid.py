@@ -34,27 +34,67 @@ DEFAULT_LANGUAGES = (
     "en", "zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "es", "pt", "fr", "de", "it",
     "ru", "ar", "hi", "tr",
 )
-_VECTOR_MIN_ACTIVE = 64  # below this many running texts the DFA walk goes back to a Python loop
+_TEXTS_PER_SLICE = 256  # texts per block of py3langid's feature sums
+_PIECE, _OVERLAP = 56, 8  # bytes per piece of text in the DFA walk; bytes read before it (>= 6, the deepest state)
 PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks a word (chosen on dev)
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "lexicon.npz"
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
+MEMO_WORDS = 500_000  # words whose lexicon look-up (fallbacks included) is remembered
 
 # ---------------------------------------------------------------------- cleaning
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|co|ly|be|io|tv|me)(?:/\S*)?\b|\bhttps?\b", re.IGNORECASE)
-_TLD = re.compile(r"\.(?:com|net|org|co|ly|be|io|tv|me)\b")  # cheap test on lower-cased text
+_URL_HINT = re.compile(r"http|www\.|\.(?:com|net|org|co|ly|be|io|tv|me)\b", re.IGNORECASE)  # a cheap test
 _MASK = re.compile(r"\[(?:username|user|url|link|email|number|num)\]|<(?:url|user|mention|email|number)>", re.IGNORECASE)
 _UPPER_MASK = re.compile(r"\bRT\b|\bUSER(?:_[A-Z]+)?\b|&(?:[a-z]+|#\d+);")  # retweets, USER masks, entities
 _MENTION = re.compile(r"@[\w.]+")
-# Astral code points that are not Han (emoji, pictographs, symbols) become spaces.
-_ASTRAL = re.compile("[\U00010000-\U0001FFFF\U00030000-\U0010FFFF]")
+
+
+# Combining marks that only dress symbols and emoji: variation selectors ("✌️") and the
+# marks for symbols (the keycap of "3️⃣"). Without them an emoji-only text has no letters.
+_SYMBOL_MARKS = ((0xFE00, 0xFE0F), (0x20D0, 0x20FF))
 
 
 @functools.cache
-def _non_letter_table() -> dict[int, str]:
-    """BMP code points that are neither letters nor combining marks -> space (built on first use)."""
-    keep = ("L", "M")
-    return {c: " " for c in range(0x10000) if unicodedata.category(chr(c))[0] not in keep}
+def _dropped() -> np.ndarray:
+    """Per code point: True where ``clean_for_langid`` makes a space (built on first use):
+    BMP code points that are neither letters nor combining marks, and astral ones outside
+    the Han planes (emoji, pictographs, symbols)."""
+    drop = np.ones(0x110000, dtype=bool)
+    bmp = np.fromiter((unicodedata.category(chr(c))[0] in "LM" for c in range(0x10000)), dtype=bool, count=0x10000)
+    drop[:0x10000] = ~bmp
+    drop[0x20000:0x30000] = False
+    for first, last in _SYMBOL_MARKS:
+        drop[first:last + 1] = True
+    return drop
+
+
+def _unmasked(text: str) -> str:
+    """NFC text with URLs, masks, retweet marks and mentions made spaces."""
+    text = unicodedata.normalize("NFC", text)
+    if _URL_HINT.search(text):  # each pattern runs only where a cheap test finds its mark
+        text = _URL.sub(" ", text)
+    if "[" in text or "<" in text:
+        text = _MASK.sub(" ", text)
+    if "RT" in text or "USER" in text or "&" in text:
+        text = _UPPER_MASK.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    return text
+
+
+def clean_many(texts: Sequence[str]) -> list[str]:
+    """``clean_for_langid`` of many texts: one table look-up over all their code points."""
+    kept = [_unmasked(text) for text in texts]
+    codes = np.frombuffer("".join(kept).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    codes[_dropped()[codes]] = 32  # a space
+    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    out, start = [], 0
+    for text in kept:
+        end = start + len(text)
+        out.append(" ".join(joined[start:end].split()))
+        start = end
+    return out
 
 
 def clean_for_langid(text: str) -> str:
@@ -63,20 +103,7 @@ def clean_for_langid(text: str) -> str:
     Hashtag words are kept without their ``#``; combining marks (Thai vowels,
     Devanagari matras) stay with their letters; the result is NFC, single-spaced.
     """
-    text = unicodedata.normalize("NFC", text)
-    low = text.lower()  # each pattern runs only where its cheap substring test passes
-    if "http" in low or "www." in low or _TLD.search(low):
-        text = _URL.sub(" ", text)
-    if "[" in text or "<" in text:
-        text = _MASK.sub(" ", text)
-    if "RT" in text or "USER" in text or "&" in text:
-        text = _UPPER_MASK.sub(" ", text)
-    if "@" in text:
-        text = _MENTION.sub(" ", text)
-    text = text.translate(_non_letter_table())
-    if not text.isascii():
-        text = _ASTRAL.sub(" ", text)
-    return " ".join(text.split())
+    return clean_many([text])[0]
 
 
 # ----------------------------------------------------------------------- scripts
@@ -99,6 +126,39 @@ _SCRIPTS = tuple(dict.fromkeys(script for _, _, script in _RANGES))
 _MARKER = {script: chr(0xE000 + i) for i, script in enumerate(_SCRIPTS)}
 _TABLE = {code: _MARKER[script] for first, last, script in _RANGES if last < 0x10000
           for code in range(first, last + 1)}
+
+
+# Per code point: the index of its script in ``_SCRIPTS``, ``len(_SCRIPTS)`` for "Other"
+# letters and ``len(_SCRIPTS) + 1`` for the space (``script_counts_many``; built on first use).
+@functools.cache
+def _script_index() -> np.ndarray:
+    table = np.full(0x110000, len(_SCRIPTS), dtype=np.int64)
+    for first, last, script in _RANGES:
+        table[first:last + 1] = _SCRIPTS.index(script)
+    table[ord(" ")] = len(_SCRIPTS) + 1
+    return table
+
+
+def script_counts_many(cleaned: Sequence[str]) -> list[dict[str, int]]:
+    """``script_counts`` of many cleaned texts at once (one table look-up over all their letters)."""
+    out: list[dict[str, int] | None] = [None] * len(cleaned)
+    rest = []
+    for i, text in enumerate(cleaned):
+        if text.isascii():
+            letters = len(text) - text.count(" ")
+            out[i] = {"Latn": letters} if letters else {}
+        else:
+            rest.append(i)
+    if rest:
+        width = len(_SCRIPTS) + 2
+        joined = "".join(cleaned[i] for i in rest)
+        codes = _script_index()[np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)]
+        owner = np.repeat(np.arange(len(rest), dtype=np.int64), [len(cleaned[i]) for i in rest])
+        table = np.bincount(owner * width + codes, minlength=len(rest) * width).reshape(len(rest), width)
+        names = _SCRIPTS + ("Other",)
+        for i, row in zip(rest, table[:, :-1].tolist()):
+            out[i] = {names[k]: n for k, n in enumerate(row) if n}
+    return out
 
 
 def script_counts(cleaned: str) -> dict[str, int]:
@@ -174,6 +234,7 @@ _VI_ONLY = "ăơưđ" + "".join(chr(c) for c in range(0x1EA0, 0x1EFA))
 LETTER_CUES = (
     (_VI_ONLY, ("vi",)), ("ß", ("de",)), ("ä", ("de",)), ("ñ", ("es",)), ("œ", ("fr",)),
     ("ığş", ("tr",)), ("ãõ", ("pt", "vi")), ("öü", ("de", "tr")), ("ç", ("fr", "pt", "tr")),
+    ("îïûë", ("fr",)), ("èù", ("fr", "it", "vi")), ("ìò", ("it", "vi")),
 )
 # Word endings and beginnings that few configured languages use (written by us), tried
 # before the letters on unknown words of 6+ letters: "aktingnya" is Indonesian/Malay.
@@ -226,6 +287,7 @@ class Lexicon:
         self._add_extra_words(words, languages, clip)
         self._add_letter_cues(len(words), languages, clip)
         self.index = {w: i for i, w in enumerate(words)}
+        self._memo: dict[str, int] = dict(self.index)  # word -> row or -1, with the fallbacks' answers
         self.unknown = len(self.scores) - 1
         top = np.sort(self.scores, axis=1)
         clear = np.where(top[:, -1] - top[:, -2] >= self.margin, self.scores.argmax(axis=1), -1)
@@ -284,22 +346,39 @@ class Lexicon:
                 return row
         return None
 
+    def rows_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row of every word of the cleaned texts, -1 where unknown; words per text)."""
+        per_text = [text.lower().split() for text in texts]
+        words = [w for ws in per_text for w in ws]
+        rows = list(map(self._memo.get, words))
+        if None in rows:
+            memo = self._memo
+            for i, row in enumerate(rows):
+                if row is None:
+                    rows[i] = row = self._lookup(words[i])
+                    if len(memo) < MEMO_WORDS:
+                        memo[words[i]] = row
+        return np.asarray(rows, dtype=np.intp), np.fromiter(map(len, per_text), dtype=np.intp, count=len(texts))
+
     def rows(self, cleaned: str) -> list[int]:
         """Lexicon rows of the known words of a cleaned text (accent-stripped as a fallback)."""
-        index, out = self.index, []
-        for word in cleaned.lower().split():
-            row = index.get(word)
-            if row is None and not word.isascii():
-                row = index.get(_strip_accents(word))
-            if row is None and _ELONGATED.search(word):  # "soooo" -> "soo" -> "so"
-                row = index.get(_ELONGATED.sub(r"\1\1", word))
-                if row is None:
-                    row = index.get(_ELONGATED.sub(r"\1", word))
+        rows, _ = self.rows_many([cleaned])
+        return rows[rows >= 0].tolist()
+
+    def _lookup(self, word: str) -> int:
+        """A word's row: as written, without diacritics, with letter runs shortened, by its
+        affixes or letters; -1 when nothing is known."""
+        index = self.index
+        row = index.get(word)
+        if row is None and not word.isascii():
+            row = index.get(_strip_accents(word))
+        if row is None and _ELONGATED.search(word):  # "soooo" -> "soo" -> "so"
+            row = index.get(_ELONGATED.sub(r"\1\1", word))
             if row is None:
-                row = self._letter_cue(word)
-            if row is not None:
-                out.append(row)
-        return out
+                row = index.get(_ELONGATED.sub(r"\1", word))
+        if row is None:
+            row = self._letter_cue(word)
+        return -1 if row is None else row
 
 
 # ------------------------------------------------------------------- py3langid
@@ -348,6 +427,7 @@ class Py3LangidBackend:
     name = "langid.py3langid.v1"
     summary = "script rules + py3langid 0.4.0 restricted to 18 languages + a word lexicon"
     version = "1"
+    uses_hints = False  # a text's answer does not depend on its hint (the stage classifies each text once)
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, lexicon: str | Path | None = LEXICON_PATH,
                  weight: float | None = None) -> None:
@@ -363,47 +443,40 @@ class Py3LangidBackend:
         self._nm = np.frombuffer(ident.tk_nextmove, dtype=f"u{ident.tk_nextmove.itemsize}")
         self._rowbase = np.frombuffer(ident.tk_row, dtype=f"u{ident.tk_row.itemsize}").astype(np.int64) << 8
         self._out = np.asarray(ident.tk_output, dtype=np.int32)
-        self._walk_lists = (ident.tk_nextmove, [r << 8 for r in ident.tk_row], ident.tk_output)
         self.lexicon = Lexicon(lexicon, self.languages) if lexicon is not None else None
+        both = "id" in self.languages and "ms" in self.languages
+        self._id_ms = (self.languages.index("id"), self.languages.index("ms")) if both else None
         self.weight = (self.lexicon.weight if self.lexicon else 0.0) if weight is None else float(weight)
 
     def _walk(self, datas: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """py3langid's DFA over every text at once: (text index, feature) per emitted feature.
 
-        Texts are sorted by length and stepped one byte position at a time with numpy;
-        when few texts are still running, the rest finish in py3langid's own loop.
+        Each text is cut into pieces of ``_PIECE`` bytes; a piece's walk starts from the
+        automaton's root ``_OVERLAP`` bytes before the piece (or at its text's start), which
+        puts it in the very state the whole-text walk has there (a state stands for at most
+        the last 6 bytes read), and keeps only what it emits inside the piece. All pieces
+        then step together, one byte position per numpy step, ``_OVERLAP + _PIECE`` steps.
         """
+        lens = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+        text_start = np.concatenate(([0], np.cumsum(lens)[:-1])).astype(np.int64)
+        pieces = (lens + _PIECE - 1) // _PIECE
+        piece_text = np.repeat(np.arange(len(datas), dtype=np.int64), pieces)
+        first_piece = np.concatenate(([0], np.cumsum(pieces)[:-1])).astype(np.int64)
+        begin = text_start[piece_text] + (np.arange(len(piece_text)) - first_piece[piece_text]) * _PIECE
+        end = np.minimum(begin + _PIECE, (text_start + lens)[piece_text])
+        walk_from = np.maximum(begin - _OVERLAP, text_start[piece_text])
+        width = _OVERLAP + _PIECE
+        pos = walk_from[None, :] + np.arange(width, dtype=np.int64)[:, None]  # (step, piece)
+        buf = np.frombuffer(b"".join(datas) + b"\0", dtype=np.uint8)
+        byte_at = buf[np.minimum(pos, len(buf) - 1)].astype(np.int64)
         nm, rowbase, out = self._nm, self._rowbase, self._out
-        order = sorted(range(len(datas)), key=lambda i: -len(datas[i]))
-        lens = np.array([len(datas[i]) for i in order], dtype=np.int64)
-        starts = np.concatenate(([0], np.cumsum(lens)[:-1])).astype(np.int64)
-        buf = np.frombuffer(b"".join(datas[i] for i in order), dtype=np.uint8)
-        states = np.zeros(len(datas), dtype=np.int64)
-        texts, feats = [], []
-        running = np.searchsorted(-lens, -np.arange(int(lens[0]) + 1 if len(lens) else 1), side="left")  # lens > k
-        k, active = 0, int(running[0])
-        while active >= _VECTOR_MIN_ACTIVE:
-            s = nm[rowbase[states[:active]] + buf[starts[:active] + k]]
-            states[:active] = s
-            f = out[s]
-            hit = np.flatnonzero(f >= 0)
-            texts.append(hit)
-            feats.append(f[hit])
-            k += 1
-            active = int(running[k])
-        tail_texts, tail_feats = [], []
-        nm_l, rowbase_l, out_l = self._walk_lists
-        for pos in range(active):  # the few long texts left: plain loop from where they are
-            state = int(states[pos])
-            for byte in datas[order[pos]][k:]:
-                state = nm_l[rowbase_l[state] + byte]
-                f = out_l[state]
-                if f >= 0:
-                    tail_texts.append(pos)
-                    tail_feats.append(f)
-        pos_all = np.concatenate(texts + [np.asarray(tail_texts, dtype=np.int64)]).astype(np.int64)
-        feat_all = np.concatenate(feats + [np.asarray(tail_feats, dtype=np.int64)]).astype(np.int64)
-        return np.asarray(order, dtype=np.int64)[pos_all], feat_all
+        emitted = np.empty(pos.shape, dtype=np.int32)
+        states = np.zeros(len(piece_text), dtype=np.int64)
+        for k in range(width):
+            states = nm[rowbase[states] + byte_at[k]]
+            emitted[k] = out[states]
+        step, piece = np.nonzero((emitted >= 0) & (pos >= begin[None, :]) & (pos < end[None, :]))
+        return piece_text[piece], emitted[step, piece].astype(np.int64)
 
     def _py3_logprobs(self, texts: Sequence[str]) -> np.ndarray:
         """(n, L) log-probabilities on py3langid's norm_probs scale, one sparse product per batch."""
@@ -413,26 +486,61 @@ class Py3LangidBackend:
         keys, counts = np.unique(text_idx * n_feats + feat, return_counts=True)  # sorted: grouped by text
         text_of = keys // n_feats
         raw = np.zeros((len(texts), len(self.languages)), dtype=np.float32)
-        if len(keys):
-            weighted = self._ptc[keys % n_feats] * np.log1p(counts.astype(np.float32))[:, None]
-            firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]])
-            raw[text_of[firsts]] = np.add.reduceat(weighted, firsts, axis=0) + self._pc
+        firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]]) if len(keys) else []
+        logc = np.log1p(counts.astype(np.float32))
+        # in slices of whole texts, so each (features x languages) block stays in cache;
+        # every text's sum runs in the same order as in one block
+        for lo in range(0, len(firsts), _TEXTS_PER_SLICE):
+            seg = firsts[lo:lo + _TEXTS_PER_SLICE]
+            start, stop = seg[0], (firsts[lo + _TEXTS_PER_SLICE] if lo + _TEXTS_PER_SLICE < len(firsts) else len(keys))
+            weighted = self._ptc[keys[start:stop] % n_feats] * logc[start:stop, None]
+            raw[text_of[seg]] = np.add.reduceat(weighted, seg - start, axis=0) + self._pc
         # featureless rows stay 0: uniform, as py3langid does under norm_probs
         scale = np.array([1.0 / math.sqrt(len(d) or 1) for d in datas], dtype=np.float32)
         probs = _softmax(raw * scale[:, None])
         return np.log(np.maximum(probs, 1e-12))
 
-    def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[int]]]:
-        rows = [self.lexicon.rows(t) for t in texts]
-        flat = [r for rs in rows for r in rs] + [self.lexicon.unknown]
-        starts = np.cumsum([0] + [len(rs) for rs in rows[:-1]])
-        sums = np.add.reduceat(self.lexicon.scores[np.asarray(flat, dtype=np.intp)], starts, axis=0)
-        known = np.asarray([len(rs) for rs in rows], dtype=np.float32)
+    def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
+        """(summed word evidence / sqrt(known words), known rows of texts with 3+ of them, words per text)."""
+        rows, n_words = self.lexicon.rows_many(texts)
+        known_word = rows >= 0
+        scores = self.lexicon.scores[np.where(known_word, rows, self.lexicon.unknown)]  # unknown: a row of zeros
+        ends = np.cumsum(n_words)
+        starts = ends - n_words
+        sums = np.zeros((len(texts), scores.shape[1]), dtype=np.float32)
+        known = np.zeros(len(texts), dtype=np.intp)
+        some = np.flatnonzero(n_words)
+        if len(some):
+            sums[some] = np.add.reduceat(scores, starts[some], axis=0)
+            known[some] = np.add.reduceat(known_word, starts[some])
         sums[known == 0] = 0.0
-        return sums / np.sqrt(np.maximum(known, 1.0))[:, None], rows
+        known_rows = [rows[a:b][known_word[a:b]].tolist() if k >= 3 else []
+                      for a, b, k in zip(starts.tolist(), ends.tolist(), known.tolist())]
+        return sums / np.sqrt(np.maximum(known, 1).astype(np.float32))[:, None], known_rows, known - n_words
+
+    def _argmax(self, probs: np.ndarray) -> np.ndarray:
+        """Best language per row; Indonesian and Malay compete as one (their summed
+        probability), then the likelier of the two is named (the stage merges them or
+        lets the region hint choose: ``resolve_id_ms``)."""
+        if self._id_ms is None:
+            return probs.argmax(axis=1)
+        i, m = self._id_ms
+        joined = probs.copy()
+        joined[:, i] += probs[:, m]
+        joined[:, m] = -1.0
+        best = joined.argmax(axis=1)
+        return np.where((best == i) & (probs[:, m] > probs[:, i]), m, best)
+
+    def _grouped(self, probs: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """Probability of each row's best language, Indonesian and Malay summed."""
+        out = probs[np.arange(len(best)), best]
+        if self._id_ms is not None:
+            i, m = self._id_ms
+            out = np.where((best == i) | (best == m), probs[:, i] + probs[:, m], out)
+        return out
 
     def _mixed(self, main: int, rows: list[int]) -> tuple[str, ...]:
-        if len(rows) < 3:
+        if len(rows) < 3 or self.lexicon is None:
             return ()
         votes: dict[int, int] = {}
         clear = self.lexicon.clear_lang
@@ -454,23 +562,27 @@ class Py3LangidBackend:
             return []
         py3 = self._py3_logprobs(texts)
         rows: list[list[int]] = [[] for _ in texts]
+        lacking = np.zeros(len(texts), dtype=bool)
         logp = py3
         if self.lexicon is not None and self.weight:
-            evidence, rows = self._word_evidence(texts)
+            evidence, rows, missing = self._word_evidence(texts)
+            lacking = missing < 0
             logp = py3 + self.weight * evidence
         probs = _softmax(logp)
-        best = probs.argmax(axis=1)
+        best = self._argmax(probs)
         if self.lexicon is not None and self.weight:  # a sure base is not overruled by a lexicon that lacks words
-            lacking = np.array([len(r) < len(t.split()) for r, t in zip(rows, texts)])
-            best = np.where(lacking & (py3.max(axis=1) >= math.log(PY3_SURE)), py3.argmax(axis=1), best)
+            py3_probs = np.exp(py3)
+            py3_best = self._argmax(py3_probs)
+            sure = self._grouped(py3_probs, py3_best) >= PY3_SURE
+            best = np.where(lacking & sure, py3_best, best)
+        confidences = probs[np.arange(len(texts)), best].tolist()  # the named language's own probability
         out = []
-        for i, text in enumerate(texts):
-            if not text.strip():
+        for i, (text, j, confidence) in enumerate(zip(texts, best.tolist(), confidences)):
+            if not text or text.isspace():
                 out.append(LangPrediction("und", 0.0, (), None))
                 continue
-            j = int(best[i])
-            mixed = self._mixed(j, rows[i]) if self.lexicon is not None else ()
-            out.append(LangPrediction(self.languages[j], round(float(probs[i, j]), 4), mixed, "Latn"))
+            mixed = self._mixed(j, rows[i]) if len(rows[i]) >= 3 else ()
+            out.append(LangPrediction(self.languages[j], round(confidence, 4), mixed, "Latn"))
         return out
 
 
@@ -489,6 +601,7 @@ class LinguaBackend:
     name = "langid.lingua.v1"
     summary = "lingua-language-detector (extra); slower, for comparison"
     version = "1"
+    uses_hints = False
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, low_accuracy: bool = False) -> None:
         lingua = _import_optional("lingua", "lingua-language-detector")
@@ -519,6 +632,7 @@ class LangdetectBackend:
     name = "langid.langdetect.v1"
     summary = "langdetect (extra); for comparison only"
     version = "1"
+    uses_hints = False
 
     def __init__(self, *, languages: Sequence[str] = DEFAULT_LANGUAGES, seed: int = 0) -> None:
         self._langdetect = _import_optional("langdetect", "langdetect")

@@ -30,9 +30,10 @@ from collections.abc import Sequence
 from ..backends.base import LangPrediction
 from ..backends.langid import (
     DEFAULT_LANGUAGES,
-    clean_for_langid,
+    clean_many,
     han_script,
     script_counts,
+    script_counts_many,
 )
 from ..defaults import MODELS
 from ..errors import check_param
@@ -49,6 +50,7 @@ MALAY_REGIONS = frozenset({"MY", "SG", "BN"})
 INDONESIAN_REGIONS = frozenset({"ID"})
 MIN_SECOND_WEIGHT = 6.0  # weighted letters of a second script before it counts as code-mixing
 SCRIPT_NAMES = {"ja": "Jpan", "ko": "Hang", "th": "Thai", "hi": "Deva", "ar": "Arab", "ru": "Cyrl"}
+CACHE_TEXTS = 200_000  # distinct texts whose answers a stage remembers (then it starts afresh)
 UNSURE_LATIN = 0.7  # below this, a second script present beside the Latin words decides
 # Words that carry no language: laughter and interjections typed alike in every
 # Latin-script language. Language-specific laughter (wkwk, jaja, kkkk, 555) is not here.
@@ -84,10 +86,12 @@ def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
     return lang
 
 
+_LANGUAGELESS_TEXT = re.compile(rf"(?:{LANGUAGELESS.pattern})(?:\s+(?:{LANGUAGELESS.pattern}))*")
+
+
 def is_languageless(latin: str) -> bool:
     """True when every word is laughter or an interjection that belongs to no language."""
-    words = latin.lower().split()
-    return bool(words) and all(LANGUAGELESS.fullmatch(w) for w in words)
+    return _LANGUAGELESS_TEXT.fullmatch(latin.lower().strip()) is not None
 
 
 def _script_groups(counts: dict[str, int]) -> dict[str, float]:
@@ -102,9 +106,13 @@ def _script_groups(counts: dict[str, int]) -> dict[str, float]:
     return groups
 
 
+_LATIN_WORD = re.compile("[\u0041-\u024f\u1e00-\u1eff]+")  # cleaned text holds letters only (script_counts' Latn)
+_UND = LangPrediction("und", 0.0, (), None)
+
+
 def _latin_words(cleaned: str, han: bool = False) -> str:
     """The all-Latin words; beside Han (``han``) without the pinyin ones (names)."""
-    words = [w for w in cleaned.split() if script_counts(w).get("Latn") == len(w)]
+    words = [w for w in cleaned.split() if _LATIN_WORD.fullmatch(w)]
     return " ".join(w for w in words if not (han and PINYIN_WORD.fullmatch(w.lower())))
 
 
@@ -133,36 +141,64 @@ class LanguageIdStage(Stage):
         self.merge_id_ms = merge_id_ms
         self.batch_size = batch_size
         self.backend = select_backend(backend, "langid", languages=self.languages)
+        self._cache: dict = {}  # text (or (text, hint)) -> answer before _finish
 
     # ------------------------------------------------------------------ predict
     def predict(self, batch: Sequence[Comment]) -> list[LangPrediction]:
         return self.predict_texts([c.model_text for c in batch], [c.region for c in batch])
 
     def predict_texts(self, texts: Sequence[str], hints: Sequence[str | None] | None = None) -> list[LangPrediction]:
-        """Predictions for raw texts (``hints``: region codes such as "MY", or None)."""
+        """Predictions for raw texts (``hints``: region codes such as "MY", or None).
+
+        Each distinct text (with its hint, for a backend that reads hints) is classified
+        once per run: answers are remembered across batches (up to ``CACHE_TEXTS``; the
+        answer depends on the text alone), and the hint settles Indonesian vs Malay at the end."""
         hints = list(hints) if hints is not None else [None] * len(texts)
-        out: list[LangPrediction | None] = [None] * len(texts)
+        keys = list(zip(texts, hints)) if getattr(self.backend, "uses_hints", True) else texts
+        cache = self._cache
+        todo = [key for key in dict.fromkeys(keys) if key not in cache]
+        if len(cache) + len(todo) > CACHE_TEXTS:
+            cache.clear()
+        for key, pred in zip(todo, self._classify(todo if keys is texts else [t for t, _ in todo],
+                                                   None if keys is texts else [h for _, h in todo])):
+            cache[key] = pred
+        return [self._finish(cache[key], hint) for key, hint in zip(keys, hints)]
+
+    def _classify(self, texts: list[str], hints: list[str | None] | None) -> list[LangPrediction]:
+        """Answers before the Indonesian/Malay hint is applied, one per (distinct) text."""
+        cleaned = clean_many(texts)
+        found: list[LangPrediction | None] = [None] * len(texts)
         pending: list[tuple[int, str, LangPrediction | None, tuple[str, str] | None]] = []
-        for i, text in enumerate(texts):
-            decided, latin, other = self._by_script(clean_for_langid(text))
+        for i, (text, counts) in enumerate(zip(cleaned, script_counts_many(cleaned))):
+            decided, latin, other = self._by_script(text, counts)
             if latin is None:
-                out[i] = decided
+                found[i] = decided
             else:
                 pending.append((i, latin, decided, other))
         for start in range(0, len(pending), self.batch_size):
             chunk = pending[start:start + self.batch_size]
-            preds = self.backend.predict([p[1] for p in chunk], [hints[p[0]] for p in chunk])
+            preds = self.backend.predict([p[1] for p in chunk], [hints[p[0]] for p in chunk] if hints else None)
             for (i, latin, decided, other), pred in zip(chunk, preds):
-                out[i] = self._merge(decided, pred, latin, other)
-        return [self._finish(p, h) for p, h in zip(out, hints)]
+                found[i] = self._merge(decided, pred, latin, other)
+        return found
 
-    def _by_script(self, cleaned: str) -> tuple[LangPrediction | None, str | None, tuple[str, str] | None]:
+    def _by_script(self, cleaned: str, counts: dict[str, int] | None = None
+                   ) -> tuple[LangPrediction | None, str | None, tuple[str, str] | None]:
         """(decision, Latin text still to classify, (language, script) of a second script).
 
         A decision of None means the Latin words decide; a Latin text of None means
-        no model call is needed.
+        no model call is needed. ``counts``: the text's ``script_counts`` when known.
         """
-        counts = script_counts(cleaned)
+        if cleaned.isascii():  # Latin letters only (or nothing)
+            return (None, cleaned, None) if cleaned else (_UND, None, None)
+        counts = script_counts(cleaned) if counts is None else counts
+        if len(counts) == 1:  # one script: its rule alone decides (or there is none)
+            (script, _), = counts.items()
+            if script == "Latn":
+                return None, cleaned, None
+            lang = SCRIPT_LANGS[script][0] if script in SCRIPT_LANGS else None
+            if lang in self.languages:
+                return LangPrediction(lang, 1.0, (), SCRIPT_NAMES[lang] if lang != "zh" else han_script(cleaned)), None, None
         letters = sum(counts.values())
         if not letters:
             return LangPrediction("und", 0.0, (), None), None, None
@@ -187,7 +223,7 @@ class LanguageIdStage(Stage):
     def _merge(self, decided: LangPrediction | None, pred: LangPrediction, latin: str,
                other: tuple[str, str] | None) -> LangPrediction:
         if decided is None:  # the Latin words decide
-            if pred.lang != "und":
+            if pred.lang != "und" and pred.script != "Latn":
                 pred = pred._replace(script="Latn")
             if other is None and is_languageless(latin):
                 return LangPrediction("und", 0.0, (), "Latn")
@@ -205,6 +241,8 @@ class LanguageIdStage(Stage):
         return decided._replace(mixed=(decided.lang, pred.lang))
 
     def _finish(self, pred: LangPrediction, hint: str | None) -> LangPrediction:
+        if pred.lang not in ("id", "ms") and not pred.mixed:
+            return pred
         lang = resolve_id_ms(pred.lang, hint, self.merge_id_ms)
         mixed = tuple(dict.fromkeys(resolve_id_ms(x, hint, self.merge_id_ms) for x in pred.mixed))
         return pred._replace(lang=lang, mixed=mixed if len(mixed) > 1 else ())
