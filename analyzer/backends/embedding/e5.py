@@ -15,9 +15,10 @@ over the whole text, except that attention stays within a chunk).
 Speed: identical texts (after whitespace normalization) are encoded once; chunks
 are sorted by length and batched (``batch_size``: at most 64 rows on CPU, cut where the
 padding would cost more than another batch, see ``plan_buckets``; on CUDA 1024 chunks but
-at most 131,072 padded tokens per batch), then results are restored to input order. On CUDA, batches are queued without waiting for each other: inputs go
-through pinned memory, pooling runs on the GPU, and pooled vectors come back to the
-host once per 32 batches, so the host prepares the next batches while the GPU works.
+at most 131,072 padded tokens per batch), then results are restored to input order. On
+CUDA, batches are queued without waiting for each other: inputs go through pinned memory,
+pooling runs on the GPU, and pooled vectors come back to the host once per 32 batches, so
+the host prepares the next batches while the GPU works.
 ``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
 layers' weights in bfloat16 and runs them under ``torch.autocast`` (LayerNorm,
 softmax and pooling stay float32); ``"fp32"`` runs everything in float32;
