@@ -12,7 +12,7 @@ import pytest
 from analyzer.backends.embedding import build
 from analyzer.backends.embedding import resolve as enc
 from analyzer.backends.sentiment_e5 import E5SentimentBackend, softmax
-from analyzer.backends.embedding.e5 import E5Encoder, plan_batches, plan_chunks
+from analyzer.backends.embedding.e5 import E5Encoder, plan_batches, plan_buckets, plan_chunks
 from analyzer.errors import ConfigError, MissingDependency, ModelError
 from analyzer.registry import select_backend
 
@@ -195,6 +195,29 @@ def test_plan_batches_sorts_by_length_and_caps_rows_and_padded_tokens():
     assert plan_batches(lengths, 8, max_tokens=16) == [[1, 3, 4], [0], [2], [5]]
     assert sorted(j for b in plan_batches(lengths, 3, max_tokens=10) for j in b) == list(range(6))
     assert plan_batches([], 4) == []
+
+
+def padded(lengths, batches):
+    return sum(len(b) * max(lengths[j] for j in b) for b in batches)
+
+
+def test_plan_buckets_cuts_where_padding_costs_more_than_a_batch():
+    # one batch: 4 x 100 + 5 = 405 padded-token equivalents; cut before the 100: 30 + 100 + 2 x 5
+    assert plan_buckets([10, 100, 10, 10], 4, overhead=5) == [[0, 2, 3], [1]]
+    # a large overhead keeps them together; the row cap still holds
+    assert plan_buckets([10, 100, 10, 10], 4, overhead=1000) == [[0, 2, 3, 1]]
+    assert plan_buckets([10, 100, 10, 10], 2, overhead=1000) == [[0, 2], [3, 1]]
+    assert plan_buckets([], 4) == []
+
+
+def test_plan_buckets_never_pads_more_than_fixed_batches():
+    lengths = [(7 * i * i + 3 * i) % 97 + 3 for i in range(300)]
+    buckets, fixed = plan_buckets(lengths, 64, overhead=0), plan_batches(lengths, 64)
+    assert sorted(j for b in buckets for j in b) == list(range(300))
+    assert all(len(b) <= 64 for b in buckets)
+    assert padded(lengths, buckets) == sum(lengths) < padded(lengths, fixed)  # no overhead: no padding at all
+    some = plan_buckets(lengths, 64)
+    assert padded(lengths, some) + 64 * len(some) <= padded(lengths, fixed) + 64 * len(fixed)
 
 
 def test_default_batch_size_follows_the_device():

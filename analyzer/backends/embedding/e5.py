@@ -13,11 +13,12 @@ of the chunks' mean-pooled vectors, then L2-normalized (this equals mean pooling
 over the whole text, except that attention stays within a chunk).
 
 Speed: identical texts (after whitespace normalization) are encoded once; chunks
-are sorted by length and batched (``batch_size``; by default 64 on CPU, and on CUDA
-1024 chunks but at most 131,072 padded tokens per batch), then results are restored
-to input order. On CUDA, batches are queued without waiting for each other: inputs go
-through pinned memory, pooling runs on the GPU, and pooled vectors come back to the
-host once per 32 batches, so the host prepares the next batches while the GPU works.
+are sorted by length and batched (``batch_size``: at most 64 rows on CPU, cut where the
+padding would cost more than another batch, see ``plan_buckets``; on CUDA 1024 chunks but
+at most 131,072 padded tokens per batch), then results are restored to input order. On
+CUDA, batches are queued without waiting for each other: inputs go through pinned memory,
+pooling runs on the GPU, and pooled vectors come back to the host once per 32 batches, so
+the host prepares the next batches while the GPU works.
 ``precision`` sets the CPU arithmetic: ``"bf16"`` stores the linear
 layers' weights in bfloat16 and runs them under ``torch.autocast`` (LayerNorm,
 softmax and pooling stay float32); ``"fp32"`` runs everything in float32;
@@ -109,6 +110,28 @@ def plan_batches(lengths: Sequence[int], size: int, max_tokens: int | None = Non
     if current:
         batches.append(current)
     return batches
+
+
+CPU_BATCH_OVERHEAD = 64  # a batch's fixed cost in padded-token equivalents (one session call, small GEMMs)
+
+
+def plan_buckets(lengths: Sequence[int], size: int, overhead: int = CPU_BATCH_OVERHEAD) -> list[list[int]]:
+    """Indices sorted by length, cut into batches of at most ``size`` rows where the cuts
+    minimize the padded tokens plus ``overhead`` per batch (an exact dynamic program over the
+    sorted lengths): short texts share wide batches, the long tail gets narrow ones."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    n = len(order)
+    best, cut = np.zeros(n + 1, dtype=np.int64), [0] * (n + 1)
+    for end in range(1, n + 1):  # best[end]: cheapest plan of the `end` shortest rows
+        start = max(0, end - size)
+        costs = best[start:end] + (end - np.arange(start, end)) * lengths[order[end - 1]]
+        k = int(costs.argmin())
+        best[end], cut[end] = costs[k] + overhead, start + k
+    batches, end = [], n
+    while end > 0:
+        batches.append(order[cut[end] : end])
+        end = cut[end]
+    return batches[::-1]
 
 
 def mean_pool(hidden: Any, mask: Any) -> Any:
@@ -337,8 +360,11 @@ class E5Encoder:
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
     def plan(self, lengths: Sequence[int]) -> list[list[int]]:
-        """Length-sorted batches of window indices (on CUDA also capped in padded tokens)."""
-        return plan_batches(lengths, self.batch_size, CUDA_BATCH_TOKENS if self.on_cuda else None)
+        """Length-sorted batches of window indices: on CUDA capped in rows and padded tokens,
+        on CPU cut where padding costs more than another batch (``plan_buckets``)."""
+        if self.on_cuda:
+            return plan_batches(lengths, self.batch_size, CUDA_BATCH_TOKENS)
+        return plan_buckets(lengths, self.batch_size)
 
     def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[np.ndarray]:
         """Mean-pooled vectors of each batch, in batch order."""
