@@ -13,7 +13,10 @@ never scored), maximising the mean over the two domains of theme + intent micro-
 for the hybrid. The grid includes hybrid scale 0
 (e5 + cue scores only): an ablation reported next to the chosen model.
 
-    OMP_NUM_THREADS=1 python -m training.themes_e5.train [--out DIR]
+    OMP_NUM_THREADS=1 python -m training.themes_e5.train [--out DIR] [--hybrid DIR]
+
+``--hybrid``: the themes.hybrid.v1 folder whose hyper-parameters and features the stacking
+uses and whose weights' sha1 the artifact records (default: the shipped one); ship the two together.
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
                  params["intent_threshold"], params["union"], masks)
 
 
-def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict) -> None:
+def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict, hybrid: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "weights.npz", weights=W.astype(np.float32), bias=b.astype(np.float32))
     thresholds = {h: best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS}
@@ -139,7 +142,7 @@ def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict) -> None:
             "inputs": "[emb_scale * e5 embedding ('query: ' prefix, mean pool, L2), hybrid_scale * themes.hybrid.v1 "
                       "head probabilities (HEADS order), lex_scale * lexicon cue scores (themes_hybrid.lexicon_features)]",
             "encoder": "intfloat/multilingual-e5-small", "adapter_sha1": info["adapter_sha1"],
-            "hybrid_sha1": hybrid_fingerprint(hybrid_model_dir()),
+            "hybrid_sha1": hybrid_fingerprint(hybrid),
             "training": info}
     write_model_meta(out, meta, "themes.e5.v1")
 
@@ -148,6 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(ROOT / "analyzer" / "_models" / "themes-e5"))
+    parser.add_argument("--hybrid", type=Path, default=hybrid_model_dir(),
+                        help="the themes.hybrid.v1 folder to stack on (default: the shipped one)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--adapter", default="auto",
                         help="encoder adapter: auto (sentiment.e5.v1's shipped one, if any), none, or a folder")
@@ -157,7 +162,7 @@ def main() -> None:
     records = real + drama + synthetic
     n_scored = len(real) + len(drama)
     masks = HT.domain_masks(real, len(drama))
-    hybrid_meta = json.loads((hybrid_model_dir() / "meta.json").read_text(encoding="utf-8"))
+    hybrid_meta = json.loads((args.hybrid / "meta.json").read_text(encoding="utf-8"))
     params = hybrid_meta["training"]["cv"]["chosen"]
     featurizer = HashingFeaturizer.from_dict(hybrid_meta["features"])
     X, lex, noise = HT.features(records, featurizer, LexiconThemeBackend(threshold=LEXICON_THRESHOLD))
@@ -189,7 +194,7 @@ def main() -> None:
                    "scored": list(masks), "hybrid_same_rows": hybrid_same},
             "solver": "sklearn LogisticRegression(lbfgs), one head per label"}
     info["adapter_sha1"] = adapter_digest(adapter)
-    write_artifact(Path(args.out), W, b, best, emb.shape[1], info)
+    write_artifact(Path(args.out), W, b, best, emb.shape[1], info, args.hybrid)
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f}s")
 
 
