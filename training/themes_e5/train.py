@@ -87,9 +87,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def score(probs, lex, noise, y, theme_thr, intent_thr, union, masks) -> dict:
+def score(probs, lex, noise, y, theme_thr, intent_thr, union, masks, per_head=None) -> dict:
+    """Domain scores of one decision rule; ``per_head`` (one threshold per head) overrides the two shared ones."""
     thr = np.full(len(HEADS), theme_thr)
     thr[[HEADS.index(i) for i in INTENTS]] = intent_thr
+    if per_head is not None:
+        thr = np.asarray(per_head, dtype=float)
     pred = decide(probs, lex, thr, union)
     pred[noise] = False
     return HT.domain_scores(y, pred, masks)
@@ -126,6 +129,40 @@ def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
     return results
 
 
+def best_oof(emb, hprobs, lex, y, masks: dict, best: dict) -> np.ndarray:
+    """Out-of-fold probabilities of the chosen grid point (the same folds as the grid)."""
+    n_scored = HT.scored_count(masks)
+    Z = stack_features(emb, hprobs, lex, {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE})
+    oof = np.zeros((n_scored, len(HEADS)))
+    for train_idx, test_idx in KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)):
+        fit_idx = np.concatenate([train_idx, np.arange(n_scored, len(y))])  # cue rows always train
+        W, b = fit_heads(Z[fit_idx], y[fit_idx], C=best["C"], balanced=best["balanced"])
+        oof[test_idx] = sigmoid(Z[test_idx] @ W.T + b)
+    return oof
+
+
+def tune_thresholds(oof, lex, noise, y, masks: dict, best: dict) -> tuple[dict, dict]:
+    """Per-head thresholds by coordinate ascent on the chosen grid point's out-of-fold probabilities,
+    as for the hybrid: same objective, heads with fewer than HT.MIN_POSITIVES positive scored rows keep
+    the shared threshold, intents stay at 0.20 or above, a change must gain at least 0.001."""
+    n = HT.scored_count(masks)
+    thr = np.array([best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS])
+    run = lambda t: score(oof, lex[:n], noise[:n], y[:n], 0, 0, best["union"], masks, t)  # noqa: E731
+    current = HT.objective(run(thr))
+    for _ in range(2):
+        for k, head in enumerate(HEADS):
+            if int(y[:n, k].sum()) < HT.MIN_POSITIVES:
+                continue
+            floor = 0.2 if head in INTENTS else min(THRESHOLDS)
+            for t in (t for t in THRESHOLDS if t >= floor and t != thr[k]):
+                trial = thr.copy()
+                trial[k] = t
+                value = HT.objective(run(trial))
+                if value > current + 0.001:
+                    thr, current = trial, value
+    return {h: float(t) for h, t in zip(HEADS, thr)}, run(thr)
+
+
 def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
     """The hybrid alone on the same scored rows: its out-of-fold probabilities, its own thresholds."""
     n = HT.scored_count(masks)
@@ -133,10 +170,9 @@ def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
                  params["intent_threshold"], params["union"], masks)
 
 
-def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict, hybrid: Path) -> None:
+def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict, hybrid: Path, thresholds: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "weights.npz", weights=W.astype(np.float32), bias=b.astype(np.float32))
-    thresholds = {h: best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS}
     meta = {"name": "themes.e5.v1", "heads": list(HEADS), "dim": dim, "thresholds": thresholds,
             "union": best["union"], "scales": {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE},
             "inputs": "[emb_scale * e5 embedding ('query: ' prefix, mean pool, L2), hybrid_scale * themes.hybrid.v1 "
@@ -182,6 +218,9 @@ def main() -> None:
     print("best by 5-fold CV (sum of theme and intent micro-F1):", json.dumps(best))
     for scale, row in per_scale.items():
         print(f"best with hybrid_scale={scale}:", json.dumps(row))
+    thresholds, tuned = tune_thresholds(best_oof(emb, hprobs, lex, y, masks, best), lex, noise, y, masks, best)
+    print("per-head thresholds (CV, coordinate ascent):", json.dumps(thresholds))
+    print("out-of-fold scores with them (thresholds chosen on the same folds, so optimistic):", json.dumps(tuned))
     Z = stack_features(emb, hprobs, lex, {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE})
     W, b = fit_heads(Z, y, C=best["C"], balanced=best["balanced"])
     info = {**HT.labels_info(),
@@ -191,10 +230,12 @@ def main() -> None:
             "cv": {"folds": 5, "seed": SEED, "grid": {k: list(v) for k, v in GRID.items()}, "lex_scale": LEX_SCALE,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_without_hybrid": no_hybrid,
                    "best_per_hybrid_scale": {str(k): v for k, v in per_scale.items()},
-                   "scored": list(masks), "hybrid_same_rows": hybrid_same},
+                   "scored": list(masks), "hybrid_same_rows": hybrid_same,
+                   "per_head_thresholds": {"min_positives": HT.MIN_POSITIVES, "oof_scores": tuned,
+                                           "rule": "coordinate ascent on the chosen grid point's OOF"}},
             "solver": "sklearn LogisticRegression(lbfgs), one head per label"}
     info["adapter_sha1"] = adapter_digest(adapter)
-    write_artifact(Path(args.out), W, b, best, emb.shape[1], info, args.hybrid)
+    write_artifact(Path(args.out), W, b, best, emb.shape[1], info, args.hybrid, thresholds)
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f}s")
 
 
