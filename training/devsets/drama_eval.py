@@ -80,10 +80,11 @@ def render(results: dict, n: int, counts: dict, labels: Path) -> str:
         theme, stance = r["themes_backend"], r["sentiment_backend"]
         lines.append(f"| {name} (`{theme}` + `{stance}`) | {r['theme_micro_f1']:.3f} | {r['intent_micro_f1']:.3f} | "
                      f"{r['stance_macro_f1']:.3f} | {r['polarity_accuracy']:.3f} ({r['polarity_pairs']} pairs) |")
-    lines += ["", "Stance macro-F1 per language (>= 20 rows):", "",
-              "| tier | " + " | ".join(next(iter(results.values()))["languages"]) + " |",
-              "|---|" + "---:|" * len(next(iter(results.values()))["languages"])]
-    for name, r in results.items():
+    languages = next(iter(results.values()))["languages"]
+    if languages:
+        lines += ["", "Stance macro-F1 per language (>= 20 rows):", "",
+                  "| tier | " + " | ".join(languages) + " |", "|---|" + "---:|" * len(languages)]
+    for name, r in results.items() if languages else ():
         lines.append(f"| {name} | " + " | ".join(f"{v['stance_macro_f1']:.3f} (n={v['n']})" for v in r["languages"].values()) + " |")
     lines += ["", "Theme F1 per label:", "", "| tier | " + " | ".join(next(iter(results.values()))["themes"]) + " |",
               "|---|" + "---:|" * len(next(iter(results.values()))["themes"])]
@@ -103,6 +104,8 @@ def main() -> None:
     ap.add_argument("--labels", type=Path, default=LABELS, help="label file (default: the held-out drama dev set)")
     ap.add_argument("--hybrid", help="candidate themes.hybrid.v1 folder: adds the tier default-candidate")
     ap.add_argument("--e5", help="candidate themes.e5.v1 folder (trained on --hybrid): adds accurate-candidate")
+    ap.add_argument("--no-languages", action="store_true",
+                    help="skip the per-language stance table (a second pass per language: half the time of a tier)")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--out", type=Path, default=None, help="the .md (JSON beside it); default models/devsets/runs/<today>-drama-eval.md")
     args = ap.parse_args()
@@ -115,7 +118,7 @@ def main() -> None:
     results: dict[str, dict] = {}
     for name, tier in tiers.items():
         base = results.get(name.removesuffix("-candidate"), {})
-        results[name] = score(records, tier, base.get("languages"))
+        results[name] = score(records, tier, {} if args.no_languages else base.get("languages"))
     args.out.write_text(render(results, len(records), counts, args.labels), encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
