@@ -13,7 +13,9 @@ The short cue rows of data/trainsets/themes_synthetic.jsonl are always in the tr
 
     OMP_NUM_THREADS=1 python -m training.themes_hybrid.train [--out DIR] [--fixed]
 
-``--fixed`` keeps the shipped model's C, class weighting and lexicon scale (its meta.json) and
+``--union`` keeps the union with the lexicon on (CV chooses among union-on rules only): without it a
+label the lexicon knows but the heads miss stays silent, and the default backend fails the
+per-language fire tables of tests/test_themes.py. ``--fixed`` keeps the shipped model's C, class weighting and lexicon scale (its meta.json) and
 chooses only the thresholds and union by CV: one grid point instead of 12, for a retrain on new
 rows on a busy machine.
 """
@@ -186,7 +188,7 @@ def fixed_grid(folder: Path) -> dict:
     return {"C": (chosen["C"],), "balanced": (chosen["balanced"],), "lex_scale": (chosen["lex_scale"],)}
 
 
-def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID) -> list[dict]:
+def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID, unions=(False, True)) -> list[dict]:
     """Out-of-fold probabilities for every grid point; every threshold/union choice scored."""
     X, lex, noise, y = data
     n_scored = scored_count(masks)
@@ -199,7 +201,7 @@ def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID) -> lis
             fit_idx = np.concatenate([train_idx, always])
             W, L, b = fit_heads(X[fit_idx], lex[fit_idx], y[fit_idx], C=C, balanced=balanced, lex_scale=lex_scale)
             oof[test_idx] = probabilities(X[test_idx], lex[test_idx], W, L, b)
-        for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, (False, True)):
+        for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, unions):
             pred = decide(oof, lex[:n_scored], noise[:n_scored], theme_thr, intent_thr, union)
             results.append({"C": C, "balanced": balanced, "lex_scale": lex_scale, "theme_threshold": float(theme_thr),
                             "intent_threshold": float(intent_thr), "union": union,
@@ -262,6 +264,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "analyzer" / "_models" / "themes-hybrid"))
     parser.add_argument("--fixed", action="store_true",
                         help="keep the shipped model's C, weighting and lexicon scale; choose thresholds and union by CV")
+    parser.add_argument("--union", action="store_true",
+                        help="keep the union with the lexicon on (the per-language contract tables of tests/test_themes.py "
+                             "need it); CV then chooses only among union-on rules")
     args = parser.parse_args()
     grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else GRID
     started = time.perf_counter()
@@ -275,7 +280,7 @@ def main() -> None:
     data = (X, lex, noise, targets(records))
     print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} "
           f"synthetic cue rows; {X.shape[1]} hashed features")
-    results, oofs = cross_validate(data, masks, grid)
+    results, oofs = cross_validate(data, masks, grid, (True,) if args.union else (False, True))
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])  # noqa: E731
     best = max(results, key=key)
     lexicon_same = lexicon_baseline(records[:n_scored], data[3][:n_scored], masks)
@@ -290,7 +295,7 @@ def main() -> None:
     info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real),
             "drama": str(DRAMA.relative_to(ROOT)) if drama else None, "n_drama": len(drama),
             "n_synthetic": len(synthetic),
-            "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed,
+            "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": lexicon_same, "per_head_thresholds": {
                        "min_positives": MIN_POSITIVES, "rule": "coordinate ascent on the chosen grid point's OOF",
