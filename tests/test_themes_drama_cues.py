@@ -24,6 +24,23 @@ FIRES = [  # (lang, text, label that must fire)
     ("zh", "安欣就是个工具人", "characters"),
     ("en", "Great social commentary on the class divide", "values"),
     ("es", "Una crítica social muy fuerte sobre la desigualdad", "values"),
+    ("zh", "因为众所周知的原因，后面删了好多集", "values"),
+    ("zh", "对中国式家长和升学压力的刻画很真实", "values"),
+    ("zh", "这么多打低分的，是认真看过吗", "fandom"),
+    ("zh", "比《小别离》真实多了", "comparison"),
+    ("zh", "千篇一律的家庭剧，腻了", "comparison"),
+    ("ko", "오랜만에 설레는 로코", "comparison"),
+    ("ko", "지금까지 본 드라마 중 최고", "comparison"),
+    ("ko", "갑질과 빈부격차를 꼬집는 사회 비판", "values"),
+    ("en", "A crime drama about police corruption", "values"),
+    ("en", "The best revenge drama this year", "comparison"),
+    ("pt", "Uma comédia romântica leve", "comparison"),
+    ("id", "Dramanya banyak pesan moral soal bullying", "values"),
+    ("vi", "Phim xuyên không mà hay ghê", "comparison"),
+    ("vi", "Phim nói về bạo lực học đường rất thật", "values"),
+    ("th", "ละครเรื่องนี้สะท้อนสังคมได้ดีมาก", "values"),
+    ("ja", "社会派ドラマとして見応えがある", "values"),
+    ("ar", "المسلسل يتكلم عن التنمر بشكل واقعي", "values"),
 ]
 
 NEAR_MISSES = [  # (lang, text, label that must NOT fire)
@@ -41,6 +58,11 @@ NEAR_MISSES = [  # (lang, text, label that must NOT fire)
     ("ko", "옛날 로코를 다시 보는 기분", "rewatch"),
     ("ko", "제발 다 보고 피해없으시길", "completed"),
     ("de", "Ein Meisterwerk", "recommend"),
+    ("zh", "看完《狂飙》之后去看了原著", "comparison"),
+    ("zh", "镜头被剪辑得很乱", "values"),
+    ("ko", "최고의드라마", "comparison"),
+    ("ja", "ファンタジー要素がいい", "comparison"),
+    ("en", "The corrupted file would not play", "values"),
 ]
 
 

@@ -246,6 +246,17 @@ def test_stale_hybrid_is_reported(tmp_path):
         E5ThemeBackend(path=folder, embedder=FakeEmbedder()).predict(["the plot"], ["en"])
 
 
+def test_heads_that_never_read_the_hybrid_pin_none(tmp_path):
+    """A model trained with hybrid scale 0 records no hybrid_sha1: any hybrid is fine, no warning."""
+    import warnings
+
+    folder = fixed_model(tmp_path / "a", hybrid_sha1=None, scales={"emb": 4.0, "hybrid": 0.0, "lex": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        match = E5ThemeBackend(path=folder, embedder=FakeEmbedder()).predict(["the plot"], ["en"])[0]
+    assert "where_to_watch" in match.intents
+
+
 def test_artifact_is_plain_data():
     with np.load(default_model_dir() / "weights.npz", allow_pickle=False) as data:
         assert set(data.files) == {"weights", "bias"}

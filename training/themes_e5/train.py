@@ -13,7 +13,15 @@ never scored), maximising the mean over the two domains of theme + intent micro-
 for the hybrid. The grid includes hybrid scale 0
 (e5 + cue scores only): an ablation reported next to the chosen model.
 
-    OMP_NUM_THREADS=1 python -m training.themes_e5.train [--out DIR]
+    OMP_NUM_THREADS=1 python -m training.themes_e5.train [--out DIR] [--hybrid DIR]
+
+``--fixed``: keep the shipped model's C, class weighting and block scales (its meta.json) and
+choose only the thresholds and union by CV: one grid point instead of 54, for a retrain on new
+rows on a busy machine. When the hybrid scale is 0 the heads never read the hybrid, so its
+out-of-fold probabilities are not computed and no hybrid_sha1 is pinned.
+
+``--hybrid``: the themes.hybrid.v1 folder whose hyper-parameters and features the stacking
+uses and whose weights' sha1 the artifact records (default: the shipped one); ship the two together.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from sklearn.model_selection import KFold
 from analyzer.backends.embedding.lora import adapter_digest
 from analyzer.backends.embedding.e5 import E5Encoder
 from analyzer.backends.text_features import HashingFeaturizer
-from analyzer.backends.themes_e5 import decide, hybrid_fingerprint, stack_features
+from analyzer.backends.themes_e5 import decide, default_model_dir, hybrid_fingerprint, stack_features
 from analyzer.backends.themes_hybrid import HEADS, LEXICON_THRESHOLD
 from analyzer.backends.themes_hybrid import default_model_dir as hybrid_model_dir
 from analyzer.backends.themes_lexicon import LexiconThemeBackend
@@ -45,6 +53,13 @@ GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "emb": (2.0, 4.0, 8.0
 LEX_SCALE = 1.0
 RARE = 20  # scored training rows (real + written drama) below which a label counts as rare (union option "rare")
 THRESHOLDS = tuple(np.round(np.arange(0.1, 0.75, 0.05), 2))
+
+
+def fixed_grid() -> dict:
+    """The shipped model's chosen C, weighting and scales as a one-point grid."""
+    chosen = json.loads((default_model_dir() / "meta.json").read_text(encoding="utf-8"))["training"]["cv"]["chosen"]
+    return {"C": (chosen["C"],), "balanced": (chosen["balanced"],), "emb": (chosen["emb_scale"],),
+            "hybrid": (chosen["hybrid_scale"],)}
 
 
 def stacking_folds(n_scored: int, n_synthetic: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -84,9 +99,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def score(probs, lex, noise, y, theme_thr, intent_thr, union, masks) -> dict:
+def score(probs, lex, noise, y, theme_thr, intent_thr, union, masks, per_head=None) -> dict:
+    """Domain scores of one decision rule; ``per_head`` (one threshold per head) overrides the two shared ones."""
     thr = np.full(len(HEADS), theme_thr)
     thr[[HEADS.index(i) for i in INTENTS]] = intent_thr
+    if per_head is not None:
+        thr = np.asarray(per_head, dtype=float)
     pred = decide(probs, lex, thr, union)
     pred[noise] = False
     return HT.domain_scores(y, pred, masks)
@@ -99,14 +117,14 @@ def rare_heads(y: np.ndarray, n_scored: int) -> list[str]:
     return [h for k, h in enumerate(HEADS) if counts[k] < RARE]
 
 
-def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
+def cross_validate(emb, hprobs, lex, noise, y, masks: dict, grid: dict) -> list[dict]:
     n_scored = HT.scored_count(masks)
     rare = rare_heads(y, n_scored)
     print(f"rare labels (< {RARE} scored training rows): {rare}", flush=True)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
     cue_rows = np.arange(n_scored, len(y))
     results = []
-    for C, balanced, emb_scale, hybrid_scale in itertools.product(*GRID.values()):
+    for C, balanced, emb_scale, hybrid_scale in itertools.product(*grid.values()):
         Z = stack_features(emb, hprobs, lex, {"emb": emb_scale, "hybrid": hybrid_scale, "lex": LEX_SCALE})
         oof = np.zeros((n_scored, len(HEADS)))
         for train_idx, test_idx in folds:
@@ -123,6 +141,40 @@ def cross_validate(emb, hprobs, lex, noise, y, masks: dict) -> list[dict]:
     return results
 
 
+def best_oof(emb, hprobs, lex, y, masks: dict, best: dict) -> np.ndarray:
+    """Out-of-fold probabilities of the chosen grid point (the same folds as the grid)."""
+    n_scored = HT.scored_count(masks)
+    Z = stack_features(emb, hprobs, lex, {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE})
+    oof = np.zeros((n_scored, len(HEADS)))
+    for train_idx, test_idx in KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)):
+        fit_idx = np.concatenate([train_idx, np.arange(n_scored, len(y))])  # cue rows always train
+        W, b = fit_heads(Z[fit_idx], y[fit_idx], C=best["C"], balanced=best["balanced"])
+        oof[test_idx] = sigmoid(Z[test_idx] @ W.T + b)
+    return oof
+
+
+def tune_thresholds(oof, lex, noise, y, masks: dict, best: dict) -> tuple[dict, dict]:
+    """Per-head thresholds by coordinate ascent on the chosen grid point's out-of-fold probabilities,
+    as for the hybrid: same objective, heads with fewer than HT.MIN_POSITIVES positive scored rows keep
+    the shared threshold, intents stay at 0.20 or above, a change must gain at least 0.001."""
+    n = HT.scored_count(masks)
+    thr = np.array([best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS])
+    run = lambda t: score(oof, lex[:n], noise[:n], y[:n], 0, 0, best["union"], masks, t)  # noqa: E731
+    current = HT.objective(run(thr))
+    for _ in range(2):
+        for k, head in enumerate(HEADS):
+            if int(y[:n, k].sum()) < HT.MIN_POSITIVES:
+                continue
+            floor = 0.2 if head in INTENTS else min(THRESHOLDS)
+            for t in (t for t in THRESHOLDS if t >= floor and t != thr[k]):
+                trial = thr.copy()
+                trial[k] = t
+                value = HT.objective(run(trial))
+                if value > current + 0.001:
+                    thr, current = trial, value
+    return {h: float(t) for h, t in zip(HEADS, thr)}, run(thr)
+
+
 def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
     """The hybrid alone on the same scored rows: its out-of-fold probabilities, its own thresholds."""
     n = HT.scored_count(masks)
@@ -130,16 +182,15 @@ def hybrid_same_folds(hprobs, lex, noise, y, masks: dict, params: dict) -> dict:
                  params["intent_threshold"], params["union"], masks)
 
 
-def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict) -> None:
+def write_artifact(out: Path, W, b, best: dict, dim: int, info: dict, hybrid: Path, thresholds: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "weights.npz", weights=W.astype(np.float32), bias=b.astype(np.float32))
-    thresholds = {h: best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS}
     meta = {"name": "themes.e5.v1", "heads": list(HEADS), "dim": dim, "thresholds": thresholds,
             "union": best["union"], "scales": {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE},
             "inputs": "[emb_scale * e5 embedding ('query: ' prefix, mean pool, L2), hybrid_scale * themes.hybrid.v1 "
                       "head probabilities (HEADS order), lex_scale * lexicon cue scores (themes_hybrid.lexicon_features)]",
             "encoder": "intfloat/multilingual-e5-small", "adapter_sha1": info["adapter_sha1"],
-            "hybrid_sha1": hybrid_fingerprint(hybrid_model_dir()),
+            "hybrid_sha1": hybrid_fingerprint(hybrid) if best["hybrid_scale"] else None,
             "training": info}
     write_model_meta(out, meta, "themes.e5.v1")
 
@@ -148,6 +199,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(ROOT / "analyzer" / "_models" / "themes-e5"))
+    parser.add_argument("--hybrid", type=Path, default=hybrid_model_dir(),
+                        help="the themes.hybrid.v1 folder to stack on (default: the shipped one)")
+    parser.add_argument("--fixed", action="store_true",
+                        help="keep the shipped model's C, weighting and scales; choose thresholds and union by CV")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--adapter", default="auto",
                         help="encoder adapter: auto (sentiment.e5.v1's shipped one, if any), none, or a folder")
@@ -157,39 +212,46 @@ def main() -> None:
     records = real + drama + synthetic
     n_scored = len(real) + len(drama)
     masks = HT.domain_masks(real, len(drama))
-    hybrid_meta = json.loads((hybrid_model_dir() / "meta.json").read_text(encoding="utf-8"))
+    hybrid_meta = json.loads((args.hybrid / "meta.json").read_text(encoding="utf-8"))
     params = hybrid_meta["training"]["cv"]["chosen"]
     featurizer = HashingFeaturizer.from_dict(hybrid_meta["features"])
     X, lex, noise = HT.features(records, featurizer, LexiconThemeBackend(threshold=LEXICON_THRESHOLD))
     y = HT.targets(records)
     print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} cue rows")
-    hprobs = oof_hybrid(X, lex, y, stacking_folds(n_scored, len(synthetic)), params)
+    grid = fixed_grid() if args.fixed else GRID
+    hprobs = oof_hybrid(X, lex, y, stacking_folds(n_scored, len(synthetic)), params) if any(grid["hybrid"]) \
+        else np.zeros_like(lex)  # scale 0 everywhere: the heads never read the hybrid
     adapter = resolve_adapter(args.adapter)
     emb = embed_cached([r["text"] for r in records], E5Encoder(threads=args.threads, adapter=adapter),
                        cache_path(adapter))
-    results = cross_validate(emb, hprobs, lex, noise, y, masks)
+    results = cross_validate(emb, hprobs, lex, noise, y, masks, grid)
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])
     best = max(results, key=key)
-    per_scale = {s: max((r for r in results if r["hybrid_scale"] == s), key=key) for s in GRID["hybrid"]}
-    no_hybrid = per_scale[0.0]
-    hybrid_same = hybrid_same_folds(hprobs, lex, noise, y, masks, params)
+    per_scale = {s: max((r for r in results if r["hybrid_scale"] == s), key=key) for s in grid["hybrid"]}
+    no_hybrid = per_scale.get(0.0)
+    hybrid_same = hybrid_same_folds(hprobs, lex, noise, y, masks, params) if any(grid["hybrid"]) else None
     print("themes.hybrid.v1 (out-of-fold, its own thresholds) on the same scored rows:", json.dumps(hybrid_same))
     print("best by 5-fold CV (sum of theme and intent micro-F1):", json.dumps(best))
     for scale, row in per_scale.items():
         print(f"best with hybrid_scale={scale}:", json.dumps(row))
+    thresholds, tuned = tune_thresholds(best_oof(emb, hprobs, lex, y, masks, best), lex, noise, y, masks, best)
+    print("per-head thresholds (CV, coordinate ascent):", json.dumps(thresholds))
+    print("out-of-fold scores with them (thresholds chosen on the same folds, so optimistic):", json.dumps(tuned))
     Z = stack_features(emb, hprobs, lex, {"emb": best["emb_scale"], "hybrid": best["hybrid_scale"], "lex": LEX_SCALE})
     W, b = fit_heads(Z, y, C=best["C"], balanced=best["balanced"])
     info = {**HT.labels_info(),
             "synthetic": str(HT.SYNTHETIC.relative_to(ROOT)), "n_real": len(real), "n_drama": len(drama),
             "drama": str(HT.DRAMA.relative_to(ROOT)) if drama else None, "n_synthetic": len(synthetic),
             "hybrid_params": params, "stacking": "hybrid probabilities out-of-fold (5 folds, real+synthetic)",
-            "cv": {"folds": 5, "seed": SEED, "grid": {k: list(v) for k, v in GRID.items()}, "lex_scale": LEX_SCALE,
+            "cv": {"folds": 5, "seed": SEED, "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "lex_scale": LEX_SCALE,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_without_hybrid": no_hybrid,
                    "best_per_hybrid_scale": {str(k): v for k, v in per_scale.items()},
-                   "scored": list(masks), "hybrid_same_rows": hybrid_same},
+                   "scored": list(masks), "hybrid_same_rows": hybrid_same,
+                   "per_head_thresholds": {"min_positives": HT.MIN_POSITIVES, "oof_scores": tuned,
+                                           "rule": "coordinate ascent on the chosen grid point's OOF"}},
             "solver": "sklearn LogisticRegression(lbfgs), one head per label"}
     info["adapter_sha1"] = adapter_digest(adapter)
-    write_artifact(Path(args.out), W, b, best, emb.shape[1], info)
+    write_artifact(Path(args.out), W, b, best, emb.shape[1], info, args.hybrid, thresholds)
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f}s")
 
 

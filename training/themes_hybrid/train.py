@@ -11,7 +11,13 @@ the drama comments we wrote (data/trainsets/themes_synthetic_drama.jsonl). The o
 the mean over those two domains, so the variety-show rows cannot outvote the drama rows.
 The short cue rows of data/trainsets/themes_synthetic.jsonl are always in the training folds, never scored.
 
-    OMP_NUM_THREADS=1 python -m training.themes_hybrid.train [--out DIR]
+    OMP_NUM_THREADS=1 python -m training.themes_hybrid.train [--out DIR] [--fixed]
+
+``--union`` keeps the union with the lexicon on (CV chooses among union-on rules only): without it a
+label the lexicon knows but the heads miss stays silent, and the default backend fails the
+per-language fire tables of tests/test_themes.py. ``--fixed`` keeps the shipped model's C, class weighting and lexicon scale (its meta.json) and
+chooses only the thresholds and union by CV: one grid point instead of 12, for a retrain on new
+rows on a busy machine.
 """
 
 from __future__ import annotations
@@ -176,20 +182,26 @@ def with_intent_theme(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     return micro_f1(y_t, p_t, list(range(y_t.shape[1]))), micro_f1(y, pred, INTENT_COLS)
 
 
-def cross_validate(data, masks: dict[str, np.ndarray]) -> list[dict]:
+def fixed_grid(folder: Path) -> dict:
+    """The chosen C, weighting and lexicon scale of the model in ``folder`` as a one-point grid."""
+    chosen = json.loads((folder / "meta.json").read_text(encoding="utf-8"))["training"]["cv"]["chosen"]
+    return {"C": (chosen["C"],), "balanced": (chosen["balanced"],), "lex_scale": (chosen["lex_scale"],)}
+
+
+def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID, unions=(False, True)) -> list[dict]:
     """Out-of-fold probabilities for every grid point; every threshold/union choice scored."""
     X, lex, noise, y = data
     n_scored = scored_count(masks)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
     always = np.arange(n_scored, X.shape[0])
     results, oofs = [], {}
-    for C, balanced, lex_scale in itertools.product(*GRID.values()):
+    for C, balanced, lex_scale in itertools.product(*grid.values()):
         oof = oofs[(C, balanced, lex_scale)] = np.zeros((n_scored, len(HEADS)))
         for train_idx, test_idx in folds:
             fit_idx = np.concatenate([train_idx, always])
             W, L, b = fit_heads(X[fit_idx], lex[fit_idx], y[fit_idx], C=C, balanced=balanced, lex_scale=lex_scale)
             oof[test_idx] = probabilities(X[test_idx], lex[test_idx], W, L, b)
-        for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, (False, True)):
+        for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, unions):
             pred = decide(oof, lex[:n_scored], noise[:n_scored], theme_thr, intent_thr, union)
             results.append({"C": C, "balanced": balanced, "lex_scale": lex_scale, "theme_threshold": float(theme_thr),
                             "intent_threshold": float(intent_thr), "union": union,
@@ -250,7 +262,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(ROOT / "analyzer" / "_models" / "themes-hybrid"))
+    parser.add_argument("--fixed", action="store_true",
+                        help="keep the shipped model's C, weighting and lexicon scale; choose thresholds and union by CV")
+    parser.add_argument("--union", action="store_true",
+                        help="keep the union with the lexicon on (the per-language contract tables of tests/test_themes.py "
+                             "need it); CV then chooses only among union-on rules")
     args = parser.parse_args()
+    grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else GRID
     started = time.perf_counter()
     real, drama, synthetic = load_records(args.shared)
     records = real + drama + synthetic
@@ -262,7 +280,7 @@ def main() -> None:
     data = (X, lex, noise, targets(records))
     print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} "
           f"synthetic cue rows; {X.shape[1]} hashed features")
-    results, oofs = cross_validate(data, masks)
+    results, oofs = cross_validate(data, masks, grid, (True,) if args.union else (False, True))
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])  # noqa: E731
     best = max(results, key=key)
     lexicon_same = lexicon_baseline(records[:n_scored], data[3][:n_scored], masks)
@@ -277,7 +295,7 @@ def main() -> None:
     info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real),
             "drama": str(DRAMA.relative_to(ROOT)) if drama else None, "n_drama": len(drama),
             "n_synthetic": len(synthetic),
-            "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in GRID.items()},
+            "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": lexicon_same, "per_head_thresholds": {
                        "min_positives": MIN_POSITIVES, "rule": "coordinate ascent on the chosen grid point's OOF",
