@@ -34,6 +34,7 @@ from training.sentiment_e5 import data as sentiment_e5_data
 SHARED = ROOT.parent / "shared" / "data"
 TIERS = {"default": "sentiment.linear.v1", "accurate": "sentiment.ensemble.v1"}
 MIN_ROWS = 20
+ALL = "all rows"  # the pooled cell of each set (not a language; left out of the means)
 
 
 def held_out_sets(shared: Path, drama: bool) -> dict[str, list[dict]]:
@@ -51,15 +52,17 @@ def held_out_sets(shared: Path, drama: bool) -> dict[str, list[dict]]:
 def cells(sets: dict[str, list[dict]], model: str) -> dict[str, dict[str, dict]]:
     out = {}
     for name, records in sets.items():
-        langs = evaluate_sentiment(records, model)["languages"]
+        result = evaluate_sentiment(records, model)
         out[name] = {lang: {"n": s["n"], "macro_f1": round(s["macro_f1"], 4), "confusion": s["confusion"]}
-                     for lang, s in langs.items() if s["n"] >= MIN_ROWS}
+                     for lang, s in result["languages"].items() if s["n"] >= MIN_ROWS}
+        whole = result["overall"]  # every row of the set pooled (drama_eval's stance number)
+        out[name][ALL] = {"n": whole["n"], "macro_f1": round(whole["macro_f1"], 4), "confusion": whole["confusion"]}
     return out
 
 
 def summary(result: dict[str, dict[str, dict]]) -> dict[str, float]:
-    shared = {lang: s["macro_f1"] for lang, s in result["shared dev"].items()}
-    every = [s["macro_f1"] for langs in result.values() for s in langs.values()]
+    shared = {lang: s["macro_f1"] for lang, s in result["shared dev"].items() if lang != ALL}
+    every = [s["macro_f1"] for langs in result.values() for lang, s in langs.items() if lang != ALL]
     no_hi = [v for lang, v in shared.items() if lang != "hi"]
     return {"shared_mean": sum(shared.values()) / len(shared), "shared_mean_without_hi": sum(no_hi) / len(no_hi),
             "shared_min_without_hi": min(no_hi), "all_cells_mean": sum(every) / len(every), "cells": len(every)}
