@@ -4,7 +4,8 @@ The model is one language-agnostic weight vector, so its class priors are a blen
 source's: a language whose own rows put neutral elsewhere than the blend is miscalibrated.
 ``choose`` finds, per language, offsets to add to the logits (positive fixed at 0) that
 maximise the class-balanced macro-F1 on held rows of that language (the inner 10% split of
-the training rows, scored by a model fitted on the other 90%). Class-balanced means each
+the training rows, scored by a model fitted on the other 90%), kept only where offsets chosen on
+one half of those rows also raise the score on the other half. Class-balanced means each
 gold class counts equally (a prior-free score: no source's class mix is taught). A class
 absent from a language's held rows keeps offset 0; languages with too few rows get none.
 """
@@ -53,11 +54,16 @@ def choose_one(logits: np.ndarray, gold: np.ndarray) -> np.ndarray:
 
 
 def choose(logits: np.ndarray, gold: np.ndarray, langs: np.ndarray) -> dict[str, list[float]]:
-    """``lang -> [neg, neu, pos]`` offsets for every language with enough held rows."""
+    """``lang -> [neg, neu, pos]`` offsets for every language with enough held rows whose offsets
+    also carry over between halves of those rows (``two_fold_check``: chosen on one half, better on
+    the other); a language where they do not keeps none."""
+    check = two_fold_check(logits, gold, langs)
     out = {}
     for lang in sorted(set(langs.tolist())):
         mask = langs == lang
-        if lang == "und" or mask.sum() < MIN_ROWS:
+        if lang == "und" or mask.sum() < MIN_ROWS or lang not in check:
+            continue
+        if check[lang]["with"] <= check[lang]["without"]:
             continue
         offsets = choose_one(logits[mask], gold[mask])
         if offsets.any():
