@@ -1,13 +1,14 @@
 """Throughput of sentiment.linear.v1 on short comments vs. baselines in the same run.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sentiment_speed.py [--n 50000]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sentiment_speed.py [--n 50000] [--path MODEL_DIR]
 
 Texts: unique real short comments (<= 140 chars) from the shared data folder when it
 is present (YouTube comments, Korean movie reviews, tweets), else generated
 combinations of hand-written phrases. All texts are distinct, so deduplication does
 not inflate the numbers. Baselines: (a) scikit-learn HashingVectorizer (char_wb 1-4 +
 word 1-2) + LogisticRegression.predict_proba, the plain approach; (b) our own model
-called one text at a time (a naive per-comment loop).
+called one text at a time (a naive per-comment loop). The model is also timed with one
+language code per text (as the pipeline calls it), which adds its per-language bias terms.
 """
 
 from __future__ import annotations
@@ -71,15 +72,19 @@ def sklearn_baseline(backend: LinearSentimentBackend, texts: list[str]):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000)
+    parser.add_argument("--path", default=None, help="model folder (default: the packaged model)")
     args = parser.parse_args()
     texts = short_comments(args.n)
-    backend = LinearSentimentBackend()
+    langs = [("en", "ko", "zh", "th", "id", "es", "vi", None)[i % 8] for i in range(len(texts))]
+    backend = LinearSentimentBackend(path=args.path)
     backend.predict_proba(texts[:100])  # load the model outside the timing
     ours = best_seconds(lambda: backend.predict_proba(texts))
+    with_langs = best_seconds(lambda: backend.predict_proba(texts, langs))
     sk = best_seconds(sklearn_baseline(backend, texts), repeat=1)
     loop_n = min(len(texts), 5_000)
     loop = best_seconds(lambda: [backend.predict_proba([t]) for t in texts[:loop_n]], repeat=1)
     rates = {"sentiment.linear.v1 (batched)": len(texts) / ours,
+             "sentiment.linear.v1 (batched, with langs)": len(texts) / with_langs,
              "sklearn HashingVectorizer+LogisticRegression": len(texts) / sk,
              "same model, one text per call": loop_n / loop}
     print(f"{len(texts)} distinct short comments, mean {np.mean([len(t) for t in texts]):.0f} chars, "

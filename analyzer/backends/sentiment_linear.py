@@ -1,6 +1,8 @@
 """``sentiment.linear.v1``: the fast stance tier. Hashed char/word n-grams and a
 multinomial logistic regression, numpy only. The model is data (``weights.npz``,
-no pickle) plus the preprocessing it was trained with (``meta.json``)."""
+no pickle) plus the preprocessing it was trained with (``meta.json``). An optional
+per-language bias (``lang_bias`` in weights.npz, its languages in meta.json) is added to
+the logits of texts whose language is given and listed."""
 
 from __future__ import annotations
 
@@ -30,11 +32,12 @@ class LinearModel:
     """Loaded weights + featurizer; ``logits(texts)`` for unique texts."""
 
     def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, bias: np.ndarray,
-                 meta: dict[str, Any]) -> None:
+                 meta: dict[str, Any], lang_bias: dict[str, np.ndarray] | None = None) -> None:
         self.featurizer = featurizer
         self.weights = weights  # (3, n_features) float32, rows in SENTIMENT_LABELS order
         self.bias = bias  # (3,) float32
         self.meta = meta
+        self.lang_bias = lang_bias or {}  # lang -> (3,) float32 added to that language's logits
 
     @classmethod
     def load(cls, path: str | Path) -> LinearModel:
@@ -50,11 +53,21 @@ class LinearModel:
             with np.load(weights_file, allow_pickle=False) as data:
                 weights = np.ascontiguousarray(data["weights"], dtype=np.float32)
                 bias = np.asarray(data["bias"], dtype=np.float32)
+                lang_bias = _lang_bias(meta, data)
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"Cannot load the sentiment model in {folder}: {exc}; retrain or reinstall it.") from exc
         if tuple(meta.get("labels", ())) != SENTIMENT_LABELS or weights.shape != (3, featurizer.n_features):
             raise ModelError(f"The sentiment model in {folder} does not match labels {SENTIMENT_LABELS}; retrain it.")
-        return cls(featurizer, weights, bias, meta)
+        return cls(featurizer, weights, bias, meta, lang_bias)
+
+    def add_lang_bias(self, logits: np.ndarray, langs: Sequence[str | None]) -> np.ndarray:
+        """``logits`` (one row per lang) plus each listed language's bias, in place."""
+        index = {lang: i for i, lang in enumerate(self.lang_bias)}
+        rows = np.fromiter((index.get(lang, -1) for lang in langs), dtype=np.intp, count=len(langs))
+        table = np.stack(list(self.lang_bias.values()))
+        listed = rows >= 0
+        logits[listed] += table[rows[listed]]
+        return logits
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         joined = self.featurizer.normalize_joined(texts)
@@ -72,6 +85,17 @@ class LinearModel:
         return out[[position[seg] for seg in segments]]
 
 
+def _lang_bias(meta: dict[str, Any], data: Any) -> dict[str, np.ndarray]:
+    """``lang -> (3,)`` from weights.npz ``lang_bias`` (rows in meta ``lang_bias.langs`` order); {} when absent."""
+    langs = (meta.get("lang_bias") or {}).get("langs") or []
+    if not langs:
+        return {}
+    table = np.asarray(data["lang_bias"], dtype=np.float32)
+    if table.shape != (len(langs), 3):
+        raise ValueError(f"lang_bias has shape {table.shape}, meta.json lists {len(langs)} languages")
+    return {lang: table[i] for i, lang in enumerate(langs)}
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     np.exp(z, out=z)
@@ -83,7 +107,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 class LinearSentimentBackend:
     """Fast stance model. ``predict_proba(texts)`` -> (n, 3) (negative, neutral, positive).
 
-    ``langs`` is accepted for the protocol but not used: the model is language-agnostic.
+    The n-gram weights are language-agnostic; ``langs`` (one code per text, e.g. the langid
+    stage's) only selects the per-language bias terms the model was trained with, if any.
     """
 
     name = NAME
@@ -118,11 +143,12 @@ class LinearSentimentBackend:
         unique = list(dict.fromkeys(texts))  # identical texts scored once
         logits = np.concatenate([self.model.logits(unique[i:i + self.batch_size])
                                  for i in range(0, len(unique), self.batch_size)])
-        probs = softmax(logits)
-        if len(unique) == len(texts):
-            return probs
-        position = {text: i for i, text in enumerate(unique)}
-        return probs[[position[t] for t in texts]]
+        if len(unique) != len(texts):
+            position = {text: i for i, text in enumerate(unique)}
+            logits = logits[[position[t] for t in texts]]
+        if langs is not None and self.model.lang_bias:
+            logits = self.model.add_lang_bias(logits, langs)
+        return softmax(logits)
 
     def dev_scores(self) -> dict[str, Any] | None:
         """Held-out per-language macro-F1 and confusion matrices written by the model's

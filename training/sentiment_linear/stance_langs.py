@@ -1,7 +1,10 @@
 """Stance acceptance per language (issue #13): the default and the accurate tier on the same held-out rows.
 
     OMP_NUM_THREADS=1 python -m training.sentiment_linear.stance_langs [--drama] [--tiers default,accurate]
-                                                                              [--json OUT] [--md OUT]
+                                                  [--tier NAME=MODEL ...] [--json OUT] [--md OUT]
+
+``--tier before=/some/model/folder`` adds a model (a folder or registered name) scored on the same
+rows in the same run, e.g. the previous weights for a before/after table.
 
 Held-out sets, never trained on by either tier:
 
@@ -31,6 +34,7 @@ from training.sentiment_e5 import data as sentiment_e5_data
 SHARED = ROOT.parent / "shared" / "data"
 TIERS = {"default": "sentiment.linear.v1", "accurate": "sentiment.ensemble.v1"}
 MIN_ROWS = 20
+ALL = "all rows"  # the pooled cell of each set (not a language; left out of the means)
 
 
 def held_out_sets(shared: Path, drama: bool) -> dict[str, list[dict]]:
@@ -45,18 +49,20 @@ def held_out_sets(shared: Path, drama: bool) -> dict[str, list[dict]]:
     return sets
 
 
-def cells(sets: dict[str, list[dict]], tier: str) -> dict[str, dict[str, dict]]:
+def cells(sets: dict[str, list[dict]], model: str) -> dict[str, dict[str, dict]]:
     out = {}
     for name, records in sets.items():
-        langs = evaluate_sentiment(records, TIERS[tier])["languages"]
+        result = evaluate_sentiment(records, model)
         out[name] = {lang: {"n": s["n"], "macro_f1": round(s["macro_f1"], 4), "confusion": s["confusion"]}
-                     for lang, s in langs.items() if s["n"] >= MIN_ROWS}
+                     for lang, s in result["languages"].items() if s["n"] >= MIN_ROWS}
+        whole = result["overall"]  # every row of the set pooled (drama_eval's stance number)
+        out[name][ALL] = {"n": whole["n"], "macro_f1": round(whole["macro_f1"], 4), "confusion": whole["confusion"]}
     return out
 
 
 def summary(result: dict[str, dict[str, dict]]) -> dict[str, float]:
-    shared = {lang: s["macro_f1"] for lang, s in result["shared dev"].items()}
-    every = [s["macro_f1"] for langs in result.values() for s in langs.values()]
+    shared = {lang: s["macro_f1"] for lang, s in result["shared dev"].items() if lang != ALL}
+    every = [s["macro_f1"] for langs in result.values() for lang, s in langs.items() if lang != ALL]
     no_hi = [v for lang, v in shared.items() if lang != "hi"]
     return {"shared_mean": sum(shared.values()) / len(shared), "shared_mean_without_hi": sum(no_hi) / len(no_hi),
             "shared_min_without_hi": min(no_hi), "all_cells_mean": sum(every) / len(every), "cells": len(every)}
@@ -64,7 +70,7 @@ def summary(result: dict[str, dict[str, dict]]) -> dict[str, float]:
 
 def render(results: dict[str, dict]) -> str:
     tiers = list(results)
-    head = "| set | lang | n | " + " | ".join(f"{t} (`{TIERS[t]}`)" for t in tiers) + " |"
+    head = "| set | lang | n | " + " | ".join(f"{t} (`{results[t]['model']}`)" for t in tiers) + " |"
     lines = ["# Stance macro-F1 per language, held-out sets (issue #13)", "",
              "`python -m training.sentiment_linear.stance_langs` (see its docstring for the sets); cells with at least "
              f"{MIN_ROWS} rows, every tier on the same rows in the same run.", "", head, "|---|---|---:|" + "---:|" * len(tiers)]
@@ -84,16 +90,19 @@ def render(results: dict[str, dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiers", default=",".join(TIERS))
+    ap.add_argument("--tier", action="append", default=[], metavar="NAME=MODEL",
+                    help="also score this model (folder or registered name) under NAME (repeatable)")
     ap.add_argument("--drama", action="store_true", help="also score the drama dev set (issue #13's measuring set)")
     ap.add_argument("--shared", type=Path, default=SHARED)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--md", type=Path, default=None)
     args = ap.parse_args()
     sets = held_out_sets(args.shared, args.drama)
+    models = {**dict(item.split("=", 1) for item in args.tier), **{t: TIERS[t] for t in args.tiers.split(",") if t}}
     results = {}
-    for tier in args.tiers.split(","):
-        result = cells(sets, tier)
-        results[tier] = {"cells": result, "summary": summary(result)}
+    for tier, model in models.items():
+        result = cells(sets, model)
+        results[tier] = {"model": model, "cells": result, "summary": summary(result)}
     table = render(results)
     print(table)
     if args.md:
