@@ -70,16 +70,17 @@ class Sampler(threading.Thread):
         if proc.pid == self.root.pid:
             return "driver"
         title = " ".join(proc.cmdline())
-        for name in ("AnnotateActor", "ReadActor"):
+        for name in ("AnnotateActor", "ReadActor", "ReplayActor"):
             if name in title:
                 return name
         return None
 
 
-def run_cli(args: list[str], uss: bool = False) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+def run_cli(args: list[str], uss: bool = False, tree: Path = ROOT) -> dict:
+    """One ``analyzer run`` of the source tree ``tree`` (this one by default)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env, cwd=tree,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = Sampler(proc.pid, uss)
     sampler.start()
