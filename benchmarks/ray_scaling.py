@@ -245,7 +245,7 @@ def table(big: dict, small: dict, n: int, workers: list[int]) -> str:
                 f"{big['local']['peak_rss_mib'].get('driver', '')} | |")
     for w in workers:
         r = big[f"ray_{w}"]
-        annotate = r["phase_seconds"]["annotate"]
+        annotate = r["phase_seconds"].get("annotate") or r["seconds"]  # the streamed engine has no phases
         rows.append(f"| ray, {w} worker{'s' if w > 1 else ''} | {r['seconds']} | {big['comments'] / r['seconds']:,.0f} | "
                     f"{r['seconds'] / local:.2f} | {annotate} | {big['comments'] / annotate / w:,.0f} | "
                     f"{r['peak_rss_mib'].get('AnnotateActor', '')} | {r['peak_rss_mib'].get('driver', '')} | "
