@@ -46,6 +46,7 @@ class Sampler(threading.Thread):
     def __init__(self, pid: int, uss: bool = False) -> None:
         super().__init__(daemon=True)
         self.root, self.peaks, self.stop, self.uss = psutil.Process(pid), {}, threading.Event(), uss
+        self.cpu: dict[str, dict[int, float]] = {}  # role -> pid -> CPU seconds (user + system) last seen
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -59,8 +60,10 @@ class Sampler(threading.Thread):
                     if not key:
                         continue
                     info = proc.memory_full_info() if self.uss else proc.memory_info()
+                    times = proc.cpu_times()
                 except psutil.Error:
                     continue
+                self.cpu.setdefault(key, {})[proc.pid] = times.user + times.system
                 for name in ("rss", "uss") if self.uss else ("rss",):
                     slot = self.peaks.setdefault(key if name == "rss" else f"{key}_uss", {})
                     slot[proc.pid] = max(slot.get(proc.pid, 0.0), getattr(info, name) / 2**20)
@@ -91,7 +94,12 @@ def run_cli(args: list[str], uss: bool = False, tree: Path = ROOT) -> dict:
     if proc.returncode:
         raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
     peaks = {k: round(max(v.values()), 1) for k, v in sampler.peaks.items()}
-    return {"seconds": round(seconds, 2), "peak_rss_mib": peaks, "stdout": out.strip().splitlines()[0]}
+    # CPU seconds per role, as last sampled (up to 0.5 s short per process), and how many
+    # processes had each role: on a shared machine CPU time says more than wall time.
+    cpu = {k: round(sum(v.values()), 1) for k, v in sampler.cpu.items()}
+    processes = {k: len(v) for k, v in sampler.cpu.items()}
+    return {"seconds": round(seconds, 2), "peak_rss_mib": peaks, "cpu_seconds": cpu, "processes": processes,
+            "stdout": out.strip().splitlines()[0]}
 
 
 def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True) -> dict:

@@ -9,7 +9,8 @@ load:
 - ``analyzer run CORPUS -o OUT --engine ray --num-workers 2`` at n/10 and n comments:
   peak RSS and USS (private memory) of the driver and of each read, replay and annotation
   worker process (psutil, every 0.5 s): memory per worker at 1x vs 10x input;
-- the same at n comments with ``--num-workers 1``: the 1 -> 2 worker scaling.
+- at n comments with ``--num-workers 2`` then ``1``: the 1 -> 2 worker scaling, with the CPU
+  seconds of each process role (a fairer comparison than wall time on a shared machine).
 
 Every run checks that before and after write the same resonance.csv. Results (JSON after
 each run, then Markdown) go to benchmarks/results/ray_stream.json/.md.
@@ -40,14 +41,14 @@ ROLES = (("driver", "driver"), ("ReadActor", "read worker"), ("ReplayActor", "re
          ("AnnotateActor", "annotation worker"))
 
 
-def plan(n: int, scaling: bool) -> list[tuple[str, int, int]]:
-    """(engine, comments, workers) in the order run: before and after alternate."""
-    runs = [(engine, size, 2) for size in (n // 10, n) for engine in ("before", "after")]
-    return runs + ([(engine, n, 1) for engine in ("after", "before")] if scaling else [])
+def plan(n: int, memory: bool, scaling: bool) -> list[tuple[str, str, int, int]]:
+    """(block, engine, comments, workers) in the order run: before and after alternate."""
+    runs = [("memory", engine, size, 2) for size in (n // 10, n) for engine in ("before", "after")] if memory else []
+    return runs + ([("scaling", engine, n, w) for w in (2, 1) for engine in ("after", "before")] if scaling else [])
 
 
 def one_run(work: Path, trees: dict[str, Path], engine: str, size: int, workers: int, corpus: list[str]) -> dict:
-    out = work / f"{engine}-{size}-w{workers}"
+    out = work / f"{engine}-{size}-w{workers}-{time.monotonic_ns()}"
     result = run_cli([*corpus, "-o", str(out), "--config", str(work / "config.toml"), "--engine", "ray",
                       "--num-workers", str(workers)], uss=True, tree=trees[engine])
     manifest = load_manifest(out)
@@ -62,7 +63,8 @@ def main() -> None:
     parser.add_argument("--base", default="07b76e9", help="the commit checked out there (for the report)")
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--files", type=int, default=8)
-    parser.add_argument("--no-scaling", action="store_true", help="skip the 1-worker runs at n comments")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 1- and 2-worker runs at n comments")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 2-worker runs at n/10 and n comments")
     parser.add_argument("--out", default=str(RESULTS / "ray_stream"))
     parser.add_argument("--report-only", action="store_true", help="write the Markdown from an earlier run's JSON")
     args = parser.parse_args()
@@ -75,9 +77,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ray_stream_") as tmp:
         work = Path(tmp)
         (work / "config.toml").write_text(CONFIG)
-        corpora = {size: write_corpus(work / f"c{size}", n=size, files=args.files) for size in (args.n // 10, args.n)}
+        runs = plan(args.n, not args.no_memory, not args.no_scaling)
+        corpora = {size: write_corpus(work / f"c{size}", n=size, files=args.files) for size in {r[2] for r in runs}}
         csvs = {}
-        for engine, size, workers in plan(args.n, not args.no_scaling):
+        for block, engine, size, workers in runs:
             started = time.strftime("%H:%M:%S", time.gmtime())
             result = one_run(work, trees, engine, size, workers, corpora[size])
             csv = result.pop("resonance_csv")
@@ -85,6 +88,7 @@ def main() -> None:
             result["same_resonance_csv_as_other_engine"] = None if other is None else other == csv  # None: first
             csvs[(size, workers, engine)] = csv
             result["started_utc"] = started
+            result["block"] = block
             record["runs"].append(result)
             print(json.dumps(result), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
@@ -101,14 +105,14 @@ def markdown(record: dict) -> str:
              "started by the run, 2 shared CPUs).\n", f"Load before: `{record['load_before']}`  ",
              f"Load after: `{record.get('load_after', '(unfinished)')}`\n",
              "| engine | comments | workers | started (UTC) | seconds | comments/s | "
-             + " | ".join(f"{label} RSS / USS MiB" for _, label in ROLES) + " | replay CPU s | same resonance.csv |",
-             "|---" * (8 + len(ROLES)) + "|"]
+             + " | ".join(f"{label} RSS / USS MiB" for _, label in ROLES) + " | CPU s, all processes | replay CPU s | same resonance.csv |",
+             "|---" * (9 + len(ROLES)) + "|"]
     for r in runs:
         peaks = r["peak_rss_mib"]
         cells = [f"{peaks.get(key, '-')} / {peaks.get(key + '_uss', '-')}" for key, _ in ROLES]
         lines.append(f"| {r['engine']} | {r['comments']:,} | {r['workers']} | {r['started_utc']} | {r['seconds']} | "
                      f"{r['accepted'] / r['seconds']:,.0f} | " + " | ".join(cells)
-                     + f" | {r['ray_engine'].get('replay_cpu_seconds', '')} | {r['same_resonance_csv_as_other_engine']} |")
+                     + f" | {sum(r.get('cpu_seconds', {}).values()) or '-'} | {r['ray_engine'].get('replay_cpu_seconds', '')} | {r['same_resonance_csv_as_other_engine']} |")
     lines += ["", "Growth from 1x to 10x input (peak USS, 2 workers):", "",
               "| engine | " + " | ".join(label for _, label in ROLES) + " |", "|---" * (1 + len(ROLES)) + "|"]
     for engine in ("before", "after"):
@@ -117,14 +121,19 @@ def markdown(record: dict) -> str:
         if small and big:
             cells = [growth(small["peak_rss_mib"], big["peak_rss_mib"], key + "_uss") for key, _ in ROLES]
             lines.append(f"| {engine} | " + " | ".join(cells) + " |")
-    lines += ["", "Scaling 1 -> 2 workers (the larger input):", "", "| engine | 1 worker s | 2 workers s | speed-up |",
-              "|---|---|---|---|"]
+    lines += ["", "Scaling 1 -> 2 workers (the larger input; CPU s: all processes of the run, sampled):", "",
+              "| engine | 1 worker s | 2 workers s | speed-up | 1 worker CPU s | 2 workers CPU s | comments per CPU s (2 workers) |",
+              "|---|---|---|---|---|---|---|"]
     top = max(r["comments"] for r in runs)
+    scaling = [r for r in runs if r.get("block") == "scaling"] or runs
     for engine in ("before", "after"):
-        one, two = (next((r for r in runs if r["engine"] == engine and r["workers"] == w and r["comments"] == top), None)
-                    for w in (1, 2))
+        one, two = (next((r for r in scaling if r["engine"] == engine and r["workers"] == w and r["comments"] == top),
+                         None) for w in (1, 2))
         if one and two:
-            lines.append(f"| {engine} | {one['seconds']} | {two['seconds']} | {one['seconds'] / two['seconds']:.2f}x |")
+            cpu1, cpu2 = (sum(r.get("cpu_seconds", {}).values()) for r in (one, two))
+            lines.append(f"| {engine} | {one['seconds']} | {two['seconds']} | {one['seconds'] / two['seconds']:.2f}x | "
+                         f"{cpu1:.0f} | {cpu2:.0f} | {top / cpu2:,.0f} |" if cpu2 else
+                         f"| {engine} | {one['seconds']} | {two['seconds']} | {one['seconds'] / two['seconds']:.2f}x | | | |")
     return "\n".join(lines) + "\n"
 
 
