@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -105,7 +104,7 @@ def markdown(record: dict) -> str:
              "started by the run, 2 shared CPUs).\n", f"Load before: `{record['load_before']}`  ",
              f"Load after: `{record.get('load_after', '(unfinished)')}`\n",
              "| engine | comments | workers | started (UTC) | seconds | comments/s | "
-             + " | ".join(f"{label} RSS / USS MiB" for _, label in ROLES) + " | CPU s, all processes | replay CPU s | same resonance.csv |",
+             + " | ".join(f"{label} RSS / USS MiB" for _, label in ROLES) + " | CPU s (driver + actors) | replay CPU s | same resonance.csv |",
              "|---" * (9 + len(ROLES)) + "|"]
     for r in runs:
         peaks = r["peak_rss_mib"]
@@ -121,7 +120,7 @@ def markdown(record: dict) -> str:
         if small and big:
             cells = [growth(small["peak_rss_mib"], big["peak_rss_mib"], key + "_uss") for key, _ in ROLES]
             lines.append(f"| {engine} | " + " | ".join(cells) + " |")
-    lines += ["", "Scaling 1 -> 2 workers (the larger input; CPU s: all processes of the run, sampled):", "",
+    lines += ["", "Scaling 1 -> 2 workers (the larger input; CPU s: the driver and the Ray actors, sampled every 0.5 s):", "",
               "| engine | 1 worker s | 2 workers s | speed-up | 1 worker CPU s | 2 workers CPU s | comments per CPU s (2 workers) |",
               "|---|---|---|---|---|---|---|"]
     top = max(r["comments"] for r in runs)
