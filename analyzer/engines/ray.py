@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Config
-from ..errors import AnalyzerError, ConfigError, InputError
+from ..errors import AnalyzerError, ConfigError, InputError, PipelineError
 from ..io import ReadContext, ReadStats, Reject
 from ..io.sources import STDIN
 from ..io.writers import RejectsWriter
@@ -49,6 +49,7 @@ from .rows import (ReplayStep, Stages, add_summaries, annotate_block, read_file,
                    summary_delta)
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
+CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
 # Ray Data gathers a step's output into blocks of up to this many bytes (128 MiB by
 # default), so a step would hold many chunks before emitting them and memory per worker
 # would grow with file size. A chunk's key columns are well under 2 MiB, so each leaves
@@ -82,10 +83,14 @@ class ReadActor:
 class ReplayActor:
     """The run's one in-order replay (see ``rows.ReplayStep``)."""
 
-    def __init__(self, build: Callable[[], Pipeline]) -> None:
-        self.step = ReplayStep(Stages(build()))
+    def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None) -> None:
+        self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
 
     def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
+        self.calls += 1
+        if self.crash_once and self.calls == 2 and not os.path.exists(self.crash_once):
+            Path(self.crash_once).touch()  # fault injection for the tests, as AnnotateActor's
+            os._exit(1)
         return {"replayed": np.array([self.step(table)], dtype=object)}
 
 
@@ -128,8 +133,11 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
     block accumulators into ``accumulator`` and the file counts into ``stats``.
 
     Fault injection for the tests: with ``ANALYZER_RAY_CRASH_ONCE=PATH`` set, the first
-    annotation actor to reach its second batch creates PATH and kills its process."""
+    annotation actor to reach its second batch creates PATH and kills its process (Ray
+    retries it); ``ANALYZER_RAY_CRASH_REPLAY=PATH`` does the same to the replay actor (the
+    run fails)."""
     crash_once = os.environ.get(CRASH_ONCE) or None
+    crash_replay = os.environ.get(CRASH_REPLAY) or None
     if STDIN in paths:
         raise InputError("--engine ray reads files, not stdin: save the input to a file first.")
     ray = require_ray()
@@ -139,12 +147,15 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
         shutil.rmtree(folder, ignore_errors=True)
     try:
         return _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally,
-                    crash_once, progress)
+                    (crash_once, crash_replay), progress)
     except Exception as exc:
         found = _user_error(exc)
-        if found is exc:
-            raise
-        raise found from None
+        if found is not exc:
+            raise found from None
+        if _worker_died(ray, exc):
+            raise PipelineError("A Ray worker process died and could not be replaced (the replay holds the run's "
+                                "dedup state); nothing was written: run again.") from None
+        raise
     finally:
         for folder in (parts, kept):
             shutil.rmtree(folder, ignore_errors=True)
@@ -152,7 +163,7 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
             ray.shutdown()
 
 
-def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once,
+def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally, crashes,
          progress) -> RayResult:
     import ray.data
 
@@ -170,10 +181,10 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     keys = files.map_batches(ReadActor, fn_constructor_args=(build, ctx, str(kept)), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
                              compute=ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths))))
-    replayed = _replay_step(ray, keys, build)
+    replayed = _replay_step(ray, keys, build, crashes[1])
     blocks = replayed.map_batches(
         AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
-                                            str(parts), crash_once),
+                                            str(parts), crashes[0]),
         batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS, compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=config.run.gpus_per_worker or None)
     merged = _merge(blocks, out, config, stats, accumulator, new_tally)
@@ -187,7 +198,7 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                       "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
 
 
-def _replay_step(ray, keys, build):
+def _replay_step(ray, keys, build, crash_once: str | None):
     """The one replay actor: blocks in input order, one at a time (Ray Data lets an actor
     run its queued calls out of order by default), never restarted (a new one would start
     with empty dedup windows and decide differently; the run fails instead)."""
@@ -195,7 +206,7 @@ def _replay_step(ray, keys, build):
 
     with warnings.catch_warnings():  # the last two are Ray's deprecated **ray_remote_args
         warnings.simplefilter("ignore", DeprecationWarning)
-        return keys.map_batches(ReplayActor, fn_constructor_args=(build,), batch_size=None, batch_format="pyarrow",
+        return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once), batch_size=None, batch_format="pyarrow",
                                 num_cpus=0, compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1),
                                 max_restarts=0, allow_out_of_order_execution=False)
 
@@ -282,6 +293,17 @@ def _commit(parts: Path, target: Path) -> None:
     elif target.exists():
         target.unlink()
     os.replace(parts, target)
+
+
+def _worker_died(ray, exc: BaseException) -> bool:
+    """Whether a Ray worker's death (one Ray did not recover from) is behind ``exc``."""
+    seen, here = set(), exc
+    while here is not None and id(here) not in seen:
+        if isinstance(here, ray.exceptions.RayActorError):
+            return True
+        seen.add(id(here))
+        here = getattr(here, "cause", None) or here.__cause__ or here.__context__
+    return False
 
 
 def _user_error(exc: BaseException) -> BaseException:
