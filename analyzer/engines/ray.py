@@ -195,6 +195,7 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                      {"name": "ray", "ray_version": ray.__version__, "workers": workers,
                       "gpus_per_worker": config.run.gpus_per_worker, "address": config.run.address or "local",
                       "phase_seconds": {"streamed": seconds}, "replay_cpu_seconds": round(merged.replay_cpu, 3),
+                      "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
                       "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
 
 
@@ -219,6 +220,7 @@ class _Merged:
     replay_cpu: float
     blocks: int  # replayed blocks (each about 2 MiB of key columns, or a file's)
     chunks: int  # chunks of CHUNK rows read, kept and annotated
+    driver_cpu: float  # the driver's CPU time while the blocks streamed (Ray's threads in it included)
 
 
 def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new_tally) -> _Merged:
@@ -228,7 +230,7 @@ def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new
     rejects = RejectsWriter(out / "rejects.jsonl")
     tally, totals, replay_summaries, replay_cpu, count, chunks = new_tally(), {}, {}, 0.0, 0, 0
     reading: set[str] = set()  # kept files the last block read (the next may read them too)
-    ok = False
+    ok, cpu = False, time.process_time()
     try:
         for row in blocks.iter_rows():
             replayed, block_accumulator, block_tally, delta, used = row["state"]
@@ -246,7 +248,7 @@ def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new
     finally:
         rejects.close(ok)
     merged = {**replay_summaries, **{k: dict(v) for k, v in totals.items()}}
-    return _Merged(tally, merged, dict(rejects.reasons), replay_cpu, count, chunks)
+    return _Merged(tally, merged, dict(rejects.reasons), replay_cpu, count, chunks, time.process_time() - cpu)
 
 
 def _reject(item: Reject, on_error: str, rejects: RejectsWriter) -> None:
