@@ -66,7 +66,7 @@ class Stages:
         self.batch_size = pipeline.batch_size
 
 
-# --- 1. read + prepare (parallel, one task per file) ------------------------------------
+# --- 1. read + prepare (parallel, one task per file; rows kept on disk, keys handed on) --
 def read_file(index: int, path: str, ctx: ReadContext, stages: Stages) -> Iterator[pa.Table]:
     """Prepared tables of one input file, ``CHUNK`` records at a time, then its trailer."""
     counts = FileCounts(display_path(path), "unknown")
@@ -147,7 +147,7 @@ def load_prepared(folder: str | os.PathLike, index: int, first: int, last: int) 
             yield path, part
 
 
-# --- 2. replay (the driver, in input order) ------------------------------------------------
+# --- 2. replay (one process, in input order) -----------------------------------------------
 class Replay:
     """Feeds the prepared rows, in input order, to the one ``DedupStage.decide`` and
     ``DramaLinkStage.resolve``: the decisions of a single stream, windows included.
