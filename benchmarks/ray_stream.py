@@ -69,7 +69,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.report_only:
         record = json.loads(Path(args.out + ".json").read_text(encoding="utf-8"))
-        return Path(args.out + ".md").write_text(markdown(record), encoding="utf-8") and None
+        records = record.get("records", [record])  # several sessions of this script, kept together
+        text = "\n".join(markdown(r) for r in records)
+        return Path(args.out + ".md").write_text(text, encoding="utf-8") and None
     trees = {"before": Path(args.base_tree).resolve(), "after": ROOT}
     record = {"command": " ".join(["python benchmarks/ray_stream.py", *sys.argv[1:]]), "base": args.base,
               "load_before": uptime(), "runs": []}
