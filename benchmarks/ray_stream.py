@@ -104,7 +104,7 @@ def markdown(record: dict) -> str:
     lines = [f"# ray_stream: the streamed Ray engine vs the phased one (commit {record['base']})\n",
              f"Command: `nice -n 5 {record['command']}` (OMP_NUM_THREADS=1, one fresh CLI process per run, Ray "
              "started by the run, 2 shared CPUs).\n", f"Load before: `{record['load_before']}`  ",
-             f"Load after: `{record.get('load_after', '(unfinished)')}`\n",
+             f"Load after: `{record.get('load_after', '(unfinished)')}`\n", *([record["note"] + "\n"] if "note" in record else []),
              "| engine | comments | workers | started (UTC) | seconds | comments/s | "
              + " | ".join(f"{label} RSS / USS MiB" for _, label in ROLES) + " | CPU s (driver + actors) | replay CPU s | same resonance.csv |",
              "|---" * (9 + len(ROLES)) + "|"]
@@ -113,15 +113,19 @@ def markdown(record: dict) -> str:
         cells = [f"{peaks.get(key, '-')} / {peaks.get(key + '_uss', '-')}" for key, _ in ROLES]
         lines.append(f"| {r['engine']} | {r['comments']:,} | {r['workers']} | {r['started_utc']} | {r['seconds']} | "
                      f"{r['accepted'] / r['seconds']:,.0f} | " + " | ".join(cells)
-                     + f" | {sum(r.get('cpu_seconds', {}).values()) or '-'} | {r['ray_engine'].get('replay_cpu_seconds', '')} | {r['same_resonance_csv_as_other_engine']} |")
-    lines += ["", "Growth from 1x to 10x input (peak USS, 2 workers):", "",
-              "| engine | " + " | ".join(label for _, label in ROLES) + " |", "|---" * (1 + len(ROLES)) + "|"]
-    for engine in ("before", "after"):
+                     + f" | {sum(r.get('cpu_seconds', {}).values()) or '-'} | {r['ray_engine'].get('replay_cpu_seconds', '')} | {_same(r['same_resonance_csv_as_other_engine'])} |")
+    sizes = sorted({r["comments"] for r in runs})
+    if len(sizes) > 1:
+        lines += ["", "Growth from 1x to 10x input (peak USS, 2 workers):", "",
+                  "| engine | " + " | ".join(label for _, label in ROLES) + " |", "|---" * (1 + len(ROLES)) + "|"]
+    for engine in ("before", "after") if len(sizes) > 1 else ():
         small, big = (next((r for r in runs if r["engine"] == engine and r["workers"] == 2 and r["comments"] == size),
-                           None) for size in sorted({r["comments"] for r in runs}))
+                           None) for size in sizes[:2])
         if small and big:
             cells = [growth(small["peak_rss_mib"], big["peak_rss_mib"], key + "_uss") for key, _ in ROLES]
             lines.append(f"| {engine} | " + " | ".join(cells) + " |")
+    if not any(r["workers"] == 1 for r in runs):
+        return "\n".join(lines) + "\n"
     lines += ["", "Scaling 1 -> 2 workers (the larger input; CPU s: the driver and the Ray actors, sampled every 0.5 s):", "",
               "| engine | 1 worker s | 2 workers s | speed-up | 1 worker CPU s | 2 workers CPU s | comments per CPU s (2 workers) |",
               "|---|---|---|---|---|---|---|"]
@@ -136,6 +140,10 @@ def markdown(record: dict) -> str:
                          f"{cpu1:.0f} | {cpu2:.0f} | {top / cpu2:,.0f} |" if cpu2 else
                          f"| {engine} | {one['seconds']} | {two['seconds']} | {one['seconds'] / two['seconds']:.2f}x | | | |")
     return "\n".join(lines) + "\n"
+
+
+def _same(value: bool | None) -> str:
+    return "(first of the pair)" if value is None else str(value)
 
 
 def growth(small: dict, big: dict, key: str) -> str:
