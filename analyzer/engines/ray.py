@@ -88,9 +88,7 @@ class ReplayActor:
 
     def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
         self.calls += 1
-        if self.crash_once and self.calls == 2 and not os.path.exists(self.crash_once):
-            Path(self.crash_once).touch()  # fault injection for the tests, as AnnotateActor's
-            os._exit(1)
+        _maybe_crash(self.crash_once, self.calls)
         return {"replayed": np.array([self.step(table)], dtype=object)}
 
 
@@ -105,7 +103,8 @@ class AnnotateActor:
         self.calls = 0
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        self._maybe_crash()
+        self.calls += 1
+        _maybe_crash(self.crash_once, self.calls)
         states = []
         for replayed in batch["replayed"]:
             accumulator, tally = self.new_accumulator(), self.new_tally()
@@ -118,12 +117,13 @@ class AnnotateActor:
         column[:] = states
         return {"state": column}
 
-    def _maybe_crash(self) -> None:
-        """Fault injection for the tests: the process dies once, on its second batch."""
-        self.calls += 1
-        if self.crash_once and self.calls == 2 and not os.path.exists(self.crash_once):
-            Path(self.crash_once).touch()
-            os._exit(1)
+
+def _maybe_crash(marker: str | None, calls: int) -> None:
+    """Fault injection for the tests: the first actor to reach its second call with
+    ``marker`` set creates that file and kills its process (once per run)."""
+    if marker and calls == 2 and not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(1)
 
 
 def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats: ReadStats, accumulator,
