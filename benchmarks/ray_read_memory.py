@@ -3,8 +3,11 @@ object-store pages it wrote (/dev/shm plasma) and its own memory; a diagnostic f
 benchmarks/results/ray_scaling_memory.md.
 
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 python benchmarks/ray_read_memory.py 50000 new   # or old: 128 MiB blocks
+
+With the streamed engine (a ReadActor that keeps the comment rows on disk and hands on the
+key columns) the actor is given a temporary folder for the kept rows.
 """
-import sys, tempfile, threading, time
+import inspect, sys, tempfile, threading, time
 from pathlib import Path
 import psutil, ray, ray.data
 from analyzer.engines.ray import ReadActor, BLOCK_BYTES
@@ -43,7 +46,10 @@ ctx = ray.data.DataContext.get_current()
 ctx.target_max_block_size = BLOCK_BYTES if sys.argv[2] == "new" else 128 * 2**20
 ctx.execution_options.preserve_order = True
 files = ray.data.from_items([{"file": 0, "path": paths[0]}], override_num_blocks=1)
-ds = files.map_batches(ReadActor, fn_constructor_args=(Pipeline.from_config, ReadContext()), batch_size=1,
+args = (Pipeline.from_config, ReadContext())
+if "kept" in inspect.signature(ReadActor.__init__).parameters:  # the streamed engine
+    args += (tempfile.mkdtemp(prefix="ray_read_memory_kept_"),)
+ds = files.map_batches(ReadActor, fn_constructor_args=args, batch_size=1,
                        batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=1)).materialize()
 time.sleep(1); stop.set(); t.join()
 print(n, sys.argv[2], ds.num_blocks(), peaks, flush=True)

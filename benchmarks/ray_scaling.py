@@ -46,6 +46,7 @@ class Sampler(threading.Thread):
     def __init__(self, pid: int, uss: bool = False) -> None:
         super().__init__(daemon=True)
         self.root, self.peaks, self.stop, self.uss = psutil.Process(pid), {}, threading.Event(), uss
+        self.cpu: dict[str, dict[int, float]] = {}  # role -> pid -> CPU seconds (user + system) last seen
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -59,8 +60,10 @@ class Sampler(threading.Thread):
                     if not key:
                         continue
                     info = proc.memory_full_info() if self.uss else proc.memory_info()
+                    times = proc.cpu_times()
                 except psutil.Error:
                     continue
+                self.cpu.setdefault(key, {})[proc.pid] = times.user + times.system
                 for name in ("rss", "uss") if self.uss else ("rss",):
                     slot = self.peaks.setdefault(key if name == "rss" else f"{key}_uss", {})
                     slot[proc.pid] = max(slot.get(proc.pid, 0.0), getattr(info, name) / 2**20)
@@ -70,16 +73,17 @@ class Sampler(threading.Thread):
         if proc.pid == self.root.pid:
             return "driver"
         title = " ".join(proc.cmdline())
-        for name in ("AnnotateActor", "ReadActor"):
+        for name in ("AnnotateActor", "ReadActor", "ReplayActor"):
             if name in title:
                 return name
         return None
 
 
-def run_cli(args: list[str], uss: bool = False) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+def run_cli(args: list[str], uss: bool = False, tree: Path = ROOT) -> dict:
+    """One ``analyzer run`` of the source tree ``tree`` (this one by default)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env, cwd=tree,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = Sampler(proc.pid, uss)
     sampler.start()
@@ -90,7 +94,12 @@ def run_cli(args: list[str], uss: bool = False) -> dict:
     if proc.returncode:
         raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
     peaks = {k: round(max(v.values()), 1) for k, v in sampler.peaks.items()}
-    return {"seconds": round(seconds, 2), "peak_rss_mib": peaks, "stdout": out.strip().splitlines()[0]}
+    # CPU seconds per role, as last sampled (up to 0.5 s short per process), and how many
+    # processes had each role: on a shared machine CPU time says more than wall time.
+    cpu = {k: round(sum(v.values()), 1) for k, v in sampler.cpu.items()}
+    processes = {k: len(v) for k, v in sampler.cpu.items()}
+    return {"seconds": round(seconds, 2), "peak_rss_mib": peaks, "cpu_seconds": cpu, "processes": processes,
+            "stdout": out.strip().splitlines()[0]}
 
 
 def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True) -> dict:
@@ -244,7 +253,7 @@ def table(big: dict, small: dict, n: int, workers: list[int]) -> str:
                 f"{big['local']['peak_rss_mib'].get('driver', '')} | |")
     for w in workers:
         r = big[f"ray_{w}"]
-        annotate = r["phase_seconds"]["annotate"]
+        annotate = r["phase_seconds"].get("annotate") or r["seconds"]  # the streamed engine has no phases
         rows.append(f"| ray, {w} worker{'s' if w > 1 else ''} | {r['seconds']} | {big['comments'] / r['seconds']:,.0f} | "
                     f"{r['seconds'] / local:.2f} | {annotate} | {big['comments'] / annotate / w:,.0f} | "
                     f"{r['peak_rss_mib'].get('AnnotateActor', '')} | {r['peak_rss_mib'].get('driver', '')} | "

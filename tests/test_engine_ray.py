@@ -17,7 +17,7 @@ ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'reso
 
 import analyzer  # noqa: E402
 import analyzer.errors  # noqa: E402
-from analyzer.engines.ray import CRASH_ONCE  # noqa: E402
+from analyzer.engines.ray import CRASH_ONCE, CRASH_REPLAY  # noqa: E402
 from analyzer.engines.rows import CHUNK  # noqa: E402
 from tests.ray_corpus import write_corpus  # noqa: E402
 
@@ -93,9 +93,11 @@ def test_ray_run_equals_local_run(cluster, inputs, local, tmp_path):
     assert _comments(local_out / "comments.parquet") == _comments(tmp_path / "ray" / "comments.parquet")
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text())
     assert manifest["engine"]["name"] == "ray" and manifest["config"]["run"]["engine"] == "ray"
-    # Blocks of about one prepared chunk, not one per file: a read actor never holds a whole
-    # file, so its memory does not grow with the file (each generated file is over one chunk).
-    assert 20_000 // 4 > CHUNK and manifest["engine"]["prepared_blocks"] >= len(manifest["files"]) + 4
+    # Read in chunks, not whole files: a read actor keeps each chunk's rows on disk as soon as
+    # it is prepared, so its memory does not grow with the file (each generated file is over
+    # one chunk); every chunk is annotated once, and the kept rows are gone after the run.
+    assert 20_000 // 4 > CHUNK and manifest["engine"]["prepared_chunks"] == len(manifest["files"]) + 4
+    assert not list((tmp_path / "ray").glob(".*ray-tmp"))
     # `analyzer report` rebuilds the same numbers from the partitioned dataset.
     from analyzer.report import rerender
 
@@ -111,6 +113,18 @@ def test_killed_worker_loses_and_double_counts_nothing(cluster, inputs, local, t
     assert marker.exists(), "no worker was killed"
     assert_same_outputs(local_out, tmp_path / "ray")
     assert _comments(local_out / "comments.parquet") == _comments(tmp_path / "ray" / "comments.parquet")
+
+
+def test_a_dead_replay_fails_the_run_and_writes_nothing(cluster, tmp_path, monkeypatch):
+    """The replay holds the run's dedup windows: it is never restarted (a fresh one would
+    decide differently), so its death ends the run with a one-line error and no output."""
+    marker = tmp_path / "crashed"
+    monkeypatch.setenv(CRASH_REPLAY, str(marker))
+    with pytest.raises(analyzer.errors.AnalyzerError) as failed:
+        analyzer.run([str(ROOT / "data" / "samples")], tmp_path / "ray", config=CONFIG, engine="ray", num_workers=1)
+    assert marker.exists(), "the replay was not killed"
+    assert len(str(failed.value).splitlines()) == 1 and "run again" in str(failed.value)
+    assert not (tmp_path / "ray").exists()
 
 
 def test_unreadable_input_is_a_file_reject_as_in_the_local_run(cluster, tmp_path):

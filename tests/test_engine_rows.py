@@ -1,6 +1,7 @@
 """The Ray engine's parts that need no Ray: prepared rows + the in-order replay make the
-local stream's dedup and link decisions; block accumulators merge to the same result
-in any order; a missing ray gives the one-line install hint."""
+local stream's dedup and link decisions, also as the streamed steps (rows kept on disk,
+key blocks replayed one by one); block accumulators merge to the same result in any
+order; a missing ray gives the one-line install hint."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 
 from analyzer.aggregate import ResonanceAccumulator
 from analyzer.cli import main
-from analyzer.engines.rows import CHUNK, Replay, Stages, _other_rows, default_dup, prepare
+from analyzer.engines.rows import (CHUNK, REPLAY_COLUMNS, Replay, ReplayStep, Stages, _other_rows, default_dup, load_prepared,
+                                   prepare, store_prepared)
 from analyzer.errors import PipelineError
 from analyzer.io import ReadContext, Reject, read_comments
 from analyzer.io.pseudonym import Pseudonymizer
@@ -55,6 +57,39 @@ def test_replay_makes_the_local_streams_decisions(items):
     assert sum(1 for d in got_dup if d[0]) > 100 and sum(1 for x in got_link if x[2] == "parent") > 100
     assert got_dup == want_dup
     assert [tuple(x[:3]) for x in got_link] == [tuple(x[:3]) for x in want_link]
+
+
+def test_streamed_steps_make_the_local_streams_decisions(items, tmp_path):
+    """Read (rows kept on disk, key columns handed on) -> replay block by block -> the rows
+    each block covers read back: every comment once, with the local stream's decisions."""
+    want_dup, want_link = _local_decisions(items)
+    stages = Stages(build_pipeline())
+    keys = [store_prepared(tmp_path, prepare(0, start, items[start:start + CHUNK], stages))
+            for start in range(0, len(items), CHUNK)]
+    assert all(set(k.column_names) == set(REPLAY_COLUMNS) for k in keys)
+    step, got_dup, got_link, rejects = ReplayStep(stages), [], [], []
+    for block in [keys[0].slice(0, 1000), keys[0].slice(1000), *keys[1:]]:  # a chunk split over two blocks
+        replayed = step(block)
+        rejects += replayed.rejects
+        for index, first, last in replayed.ranges:
+            for _, part in load_prepared(tmp_path, index, first, last):
+                for seq, noise, link in zip(*(part[n].to_pylist() for n in ("_seq", "_noise", "_link"))):
+                    decided = replayed.decisions.get((index, seq), (None, None))
+                    got_dup.append(decided[0] or default_dup(noise))
+                    got_link.append(decided[1] or tuple(json.loads(link)))
+    assert len(rejects) == sum(1 for c in items if isinstance(c, Reject)) > 0
+    assert got_dup == want_dup
+    assert [tuple(x[:3]) for x in got_link] == [tuple(x[:3]) for x in want_link]
+    assert replayed.summaries["dedup"]["seen"] == len(want_dup) and replayed.cpu_seconds > 0
+
+
+def test_a_restarted_replay_refuses_to_go_on(items, tmp_path):
+    """A fresh replay step given a block from past the run's first chunk (its process was
+    restarted: empty windows) stops the run rather than decide differently."""
+    stages = Stages(build_pipeline())
+    later = store_prepared(tmp_path, prepare(0, CHUNK, items[CHUNK:2 * CHUNK], stages))
+    with pytest.raises(PipelineError, match="restarted"):
+        ReplayStep(stages)(later)
 
 
 def test_replay_refuses_rows_out_of_input_order():

@@ -1,19 +1,27 @@
 """``--engine ray``: the run on Ray Data, with the results of the local loop.
 
-1. read     one Ray Data actor call per input file runs our readers, the stages before
-            dedup, ``DedupStage.keys`` and ``DramaLinkStage.link_own`` (parallel); every
-            record becomes a row: comment, reject (with ``file:line``) or file trailer;
-2. replay   the driver streams the small key columns in input order through one
-            ``DedupStage.decide`` / ``DramaLinkStage.resolve``: exactly the decisions of
-            the local stream (global dedup, same windows); rejects go to rejects.jsonl;
-            decisions that differ from the default go to the object store per chunk;
-3. annotate ``map_batches`` with an actor pool (models load once per actor): apply the
-            decisions, run the other stages, write the rows as a Parquet part
-            (``comments.parquet/input=N/part-SEQ.parquet``), ``update`` an accumulator;
-4. merge    the driver ``merge``s the block accumulators in input order.
+One streamed Ray Data pipeline; no step waits for the whole input and no process holds
+all of it:
 
-The comments dataset is written under a temporary prefix and renamed into place only
-when the run succeeds. See README "Scale-out on Ray".
+1. read     an actor pool, one call per input file: our readers, the stages before dedup,
+            ``DedupStage.keys`` and ``DramaLinkStage.link_own``, a chunk (``CHUNK``
+            records) at a time. The chunk's comment rows are kept on disk (an Arrow file
+            under the run's temporary folder); only the small key columns, rejects (with
+            ``file:line``) and file trailers go on, in input order;
+2. replay   one actor (never restarted: it holds the run's dedup windows) feeds the key
+            blocks, in input order, to the one ``DedupStage.decide`` /
+            ``DramaLinkStage.resolve``: exactly the decisions of the local stream (global
+            dedup, same windows). Each block leaves with its decisions that differ from
+            the default, its rejects and finished files;
+3. annotate an actor pool (models load once per actor): reads the block's kept rows back,
+            applies the decisions, runs the other stages, writes a Parquet part
+            (``comments.parquet/input=N/part-SEQ.parquet``) and ``update``s an accumulator;
+4. merge    the driver, as blocks arrive in input order: writes the rejects, ``merge``s
+            the block accumulators and deletes the kept rows a finished block read.
+
+The steps overlap, so the run goes as fast as the slowest of N readers, the one replay and
+N annotators, not as their sum. The comments dataset is written under a temporary prefix
+and renamed into place only when the run succeeds. See docs/ray.md.
 """
 
 from __future__ import annotations
@@ -31,22 +39,24 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Config
-from ..errors import AnalyzerError, ConfigError, InputError
+from ..errors import AnalyzerError, ConfigError, InputError, PipelineError
 from ..io import ReadContext, ReadStats, Reject
 from ..io.sources import STDIN
 from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from . import require_ray
-from .rows import (CHUNK, REPLAY_COLUMNS, Replay, Stages, add_summaries, annotate_part, by_file,
-                   comments_only, read_file, summaries, summary_delta, write_part)
+from .rows import (ReplayStep, Stages, add_summaries, annotate_block, read_file, store_prepared, summaries,
+                   summary_delta)
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
+CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
 # Ray Data gathers a step's output into blocks of up to this many bytes (128 MiB by
-# default), so a read actor would hold a whole file's prepared rows before emitting them
-# and memory per worker would grow with file size. A prepared chunk (CHUNK records) is
-# about 3 MiB of generated comments: with 2 MiB each chunk leaves the actor as soon as it
-# is prepared (Ray slices a block over 1.5x this size), whatever the input's size.
+# default), so a step would hold many chunks before emitting them and memory per worker
+# would grow with file size. A chunk's key columns are well under 2 MiB, so each leaves
+# its read actor as soon as it is prepared, whatever the input's size.
 BLOCK_BYTES = 2 * 2**20
+# A read and an annotation actor share one worker's CPU: N workers are N CPUs.
+ACTOR_CPUS = 0.5
 
 
 @dataclass
@@ -58,60 +68,62 @@ class RayResult:
 
 
 class ReadActor:
-    """Reads whole input files (models and catalog loaded once per actor)."""
+    """Reads whole input files (models and catalog loaded once per actor), keeping the
+    comment rows under ``kept`` and handing on the key columns."""
 
-    def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext) -> None:
-        self.stages, self.ctx = Stages(build()), ctx
+    def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str) -> None:
+        self.stages, self.ctx, self.kept = Stages(build()), ctx, kept
 
     def __call__(self, batch: dict[str, np.ndarray]):
         for index, path in zip(batch["file"], batch["path"]):
-            yield from read_file(int(index), str(path), self.ctx, self.stages)
+            for table in read_file(int(index), str(path), self.ctx, self.stages):
+                yield store_prepared(self.kept, table)
+
+
+class ReplayActor:
+    """The run's one in-order replay (see ``rows.ReplayStep``)."""
+
+    def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None) -> None:
+        self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
+
+    def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
+        self.calls += 1
+        _maybe_crash(self.crash_once, self.calls)
+        return {"replayed": np.array([self.step(table)], dtype=object)}
 
 
 class AnnotateActor:
-    """Annotates prepared blocks, writes them as Parquet parts and returns one accumulator per block."""
+    """Annotates replayed blocks, writes them as Parquet parts and returns one accumulator per block."""
 
-    def __init__(self, build: Callable[[], Pipeline], new_accumulator: Callable, new_tally: Callable,
-                 decisions: dict[tuple[int, int], Any], parts: str, crash_once: str | None = None) -> None:
+    def __init__(self, build: Callable[[], Pipeline], new_accumulator: Callable, new_tally: Callable, kept: str,
+                 parts: str, crash_once: str | None = None) -> None:
         self.stages = Stages(build())
         self.new_accumulator, self.new_tally = new_accumulator, new_tally
-        self.refs, self.parts, self.crash_once = decisions, parts, crash_once
-        self._cache: dict[tuple[int, int], dict] = {}
+        self.kept, self.parts, self.crash_once = kept, parts, crash_once
         self.calls = 0
 
-    def decision(self, index: int, seq: int):
-        key = (index, seq // CHUNK)
-        if key not in self.refs:
-            return None
-        if key not in self._cache:
-            import ray
-
-            if len(self._cache) > 8:
-                self._cache.clear()
-            self._cache[key] = ray.get(self.refs[key])
-        return self._cache[key].get(seq)
-
-    def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
-        self._maybe_crash()
-        accumulator, tally = self.new_accumulator(), self.new_tally()
-        before = summaries(self.stages.rest)
-        first = (-1, -1)
-        for index, part in by_file(comments_only(table)):
-            seq = part["_seq"][0].as_py()
-            first = (index, seq) if first == (-1, -1) else first  # rows come in input order
-            annotated = annotate_part(part, self.stages, self.decision)
-            write_part(self.parts, index, seq, annotated)
-            accumulator.update(annotated)
-            tally.update(annotated)
-        state = (accumulator, dict(tally.counts), summary_delta(before, summaries(self.stages.rest)))
-        return {"file": np.array([first[0]]), "seq": np.array([first[1]]), "state": np.array([state], dtype=object)}
-
-    def _maybe_crash(self) -> None:
-        """Fault injection for the tests: the process dies once, on its second batch."""
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         self.calls += 1
-        if self.crash_once and self.calls == 2 and not os.path.exists(self.crash_once):
-            Path(self.crash_once).touch()
-            os._exit(1)
+        _maybe_crash(self.crash_once, self.calls)
+        states = []
+        for replayed in batch["replayed"]:
+            accumulator, tally = self.new_accumulator(), self.new_tally()
+            before = summaries(self.stages.rest)
+            used = annotate_block(replayed, self.kept, self.parts, self.stages, accumulator, tally)
+            replayed.decisions = {}  # done with; the driver needs the rest
+            states.append((replayed, accumulator, dict(tally.counts), summary_delta(before, summaries(self.stages.rest)),
+                           used))
+        column = np.empty(len(states), dtype=object)
+        column[:] = states
+        return {"state": column}
+
+
+def _maybe_crash(marker: str | None, calls: int) -> None:
+    """Fault injection for the tests: the first actor to reach its second call with
+    ``marker`` set creates that file and kills its process (once per run)."""
+    if marker and calls == 2 and not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(1)
 
 
 def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats: ReadStats, accumulator,
@@ -121,29 +133,37 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
     block accumulators into ``accumulator`` and the file counts into ``stats``.
 
     Fault injection for the tests: with ``ANALYZER_RAY_CRASH_ONCE=PATH`` set, the first
-    annotation actor to reach its second batch creates PATH and kills its process."""
+    annotation actor to reach its second batch creates PATH and kills its process (Ray
+    retries it); ``ANALYZER_RAY_CRASH_REPLAY=PATH`` does the same to the replay actor (the
+    run fails)."""
     crash_once = os.environ.get(CRASH_ONCE) or None
+    crash_replay = os.environ.get(CRASH_REPLAY) or None
     if STDIN in paths:
         raise InputError("--engine ray reads files, not stdin: save the input to a file first.")
     ray = require_ray()
     started_here = _start(ray, config)
-    parts = out / ".comments.parquet.ray-tmp"
-    shutil.rmtree(parts, ignore_errors=True)
+    parts, kept = out / ".comments.parquet.ray-tmp", out / ".prepared.ray-tmp"
+    for folder in (parts, kept):
+        shutil.rmtree(folder, ignore_errors=True)
     try:
-        return _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once,
-                    progress)
+        return _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally,
+                    (crash_once, crash_replay), progress)
     except Exception as exc:
         found = _user_error(exc)
-        if found is exc:
-            raise
-        raise found from None
+        if found is not exc:
+            raise found from None
+        if _worker_died(ray, exc):
+            raise PipelineError("A Ray worker process died and could not be replaced (the replay holds the run's "
+                                "dedup state); nothing was written: run again.") from None
+        raise
     finally:
-        shutil.rmtree(parts, ignore_errors=True)
+        for folder in (parts, kept):
+            shutil.rmtree(folder, ignore_errors=True)
         if started_here:
             ray.shutdown()
 
 
-def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, build, new_tally, crash_once,
+def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally, crashes,
          progress) -> RayResult:
     import ray.data
 
@@ -155,65 +175,89 @@ def _run(ray, paths, out, parts, config, ctx, stats, accumulator, pipeline, buil
     logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.CRITICAL)
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     files = ray.data.from_items([{"file": i, "path": p} for i, p in enumerate(paths)], override_num_blocks=len(paths))
-    # Actor pools: Ray Data restarts a dead actor and retries its batch (max_restarts=-1).
-    clock = [time.perf_counter()]
-    readers = ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths)))
-    prepared = files.map_batches(ReadActor, fn_constructor_args=(build, ctx), batch_size=1, batch_format="numpy",
-                                 compute=readers).materialize()
-    clock.append(time.perf_counter())
-    stages = Stages(pipeline)
-    cpu = time.process_time()
-    decisions, reasons = _replay(ray, prepared, stages, out, config, stats)
-    cpu = time.process_time() - cpu  # the serial part: its CPU time bounds a cluster's rate
-    clock.append(time.perf_counter())
-    new_accumulator = _AccumulatorFactory(accumulator.config)
-    blocks = prepared.map_batches(
-        AnnotateActor, fn_constructor_args=(build, new_accumulator, new_tally, decisions, str(parts), crash_once),
-        batch_size=CHUNK, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
+    clock = time.perf_counter()
+    # Actor pools: Ray Data restarts a dead read or annotation actor and retries its batch
+    # (max_restarts=-1); the replay actor is never restarted (its windows would be lost).
+    keys = files.map_batches(ReadActor, fn_constructor_args=(build, ctx, str(kept)), batch_size=1,
+                             batch_format="numpy", num_cpus=ACTOR_CPUS,
+                             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths))))
+    replayed = _replay_step(ray, keys, build, crashes[1])
+    blocks = replayed.map_batches(
+        AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
+                                            str(parts), crashes[0]),
+        batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS, compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=config.run.gpus_per_worker or None)
-    tally, totals = new_tally(), {}
-    for row in blocks.iter_rows():  # streamed, in input order (merging does not depend on it)
-        block_accumulator, block_tally, delta = row["state"]
-        accumulator.merge(block_accumulator)
-        tally.merge(block_tally)
-        add_summaries(totals, delta)
+    merged = _merge(blocks, out, config, stats, accumulator, new_tally)
     _commit(parts, out / "comments.parquet")
-    clock.append(time.perf_counter())
-    phases = dict(zip(("read", "replay", "annotate"), (round(b - a, 3) for a, b in zip(clock, clock[1:]))))
-    merged = {**summaries([stages.dedup, stages.link]), **{k: dict(v) for k, v in totals.items()}}
-    ordered = {s.name: merged.get(s.name, {}) for s in pipeline.stages if hasattr(s, "summary")}
-    return RayResult(tally.counts, ordered,
+    seconds = round(time.perf_counter() - clock, 3)
+    ordered = {s.name: merged.summaries.get(s.name, {}) for s in pipeline.stages if hasattr(s, "summary")}
+    return RayResult(merged.tally.counts, ordered,
                      {"name": "ray", "ray_version": ray.__version__, "workers": workers,
                       "gpus_per_worker": config.run.gpus_per_worker, "address": config.run.address or "local",
-                      "phase_seconds": phases, "replay_cpu_seconds": round(cpu, 3),
-                      "prepared_blocks": prepared.num_blocks()}, reasons)
+                      "phase_seconds": {"streamed": seconds}, "replay_cpu_seconds": round(merged.replay_cpu, 3),
+                      "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
+                      "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
 
 
-def _replay(ray, prepared, stages: Stages, out: Path, config: Config, stats: ReadStats) -> tuple[dict, dict[str, int]]:
+def _replay_step(ray, keys, build, crash_once: str | None):
+    """The one replay actor: blocks in input order, one at a time (Ray Data lets an actor
+    run its queued calls out of order by default), never restarted (a new one would start
+    with empty dedup windows and decide differently; the run fails instead)."""
+    import warnings
+
+    with warnings.catch_warnings():  # the last two are Ray's deprecated **ray_remote_args
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once), batch_size=None, batch_format="pyarrow",
+                                num_cpus=0, compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1),
+                                max_restarts=0, allow_out_of_order_execution=False)
+
+
+@dataclass
+class _Merged:
+    tally: Any
+    summaries: dict[str, dict]
+    reasons: dict[str, int]
+    replay_cpu: float
+    blocks: int  # replayed blocks (each about 2 MiB of key columns, or a file's)
+    chunks: int  # chunks of CHUNK rows read, kept and annotated
+    driver_cpu: float  # the driver's CPU time while the blocks streamed (Ray's threads in it included)
+
+
+def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new_tally) -> _Merged:
+    """The driver's part, block by block in input order: rejects written (or raised), file
+    counts, accumulators and summaries merged, kept rows of finished blocks deleted."""
     on_error = config.input.on_error
     rejects = RejectsWriter(out / "rejects.jsonl")
-    refs: dict[tuple[int, int], Any] = {}
-
-    def on_reject(item: Reject) -> None:
-        if on_error == "raise":
-            from ..errors import RecordError
-
-            raise RecordError(item.reason, item.location)
-        if on_error == "collect":
-            rejects.write(item)
-
-    def publish(chunk: tuple[int, int], decided: dict) -> None:
-        refs[chunk] = ray.put(decided)
-
-    replay = Replay(stages, on_reject, publish)
+    tally, totals, replay_summaries, replay_cpu, count, chunks = new_tally(), {}, {}, 0.0, 0, 0
+    reading: set[str] = set()  # kept files the last block read (the next may read them too)
+    ok, cpu = False, time.process_time()
     try:
-        for batch in prepared.iter_batches(batch_size=CHUNK, batch_format="pyarrow"):
-            replay.feed_table(batch.select(REPLAY_COLUMNS))
-        replay.close()
+        for row in blocks.iter_rows():
+            replayed, block_accumulator, block_tally, delta, used = row["state"]
+            for item in replayed.rejects:
+                _reject(item, on_error, rejects)
+            stats.files.extend(replayed.files)
+            accumulator.merge(block_accumulator)
+            tally.merge(block_tally)
+            add_summaries(totals, delta)
+            replay_summaries, replay_cpu, count = replayed.summaries, replayed.cpu_seconds, count + 1
+            for path in reading.difference(used):  # blocks arrive in order: no later one reads it
+                Path(path).unlink(missing_ok=True)
+            reading, chunks = set(used), chunks + len(used)
+        ok = True
     finally:
-        rejects.close()
-    stats.files.extend(replay.files)
-    return refs, dict(rejects.reasons)
+        rejects.close(ok)
+    merged = {**replay_summaries, **{k: dict(v) for k, v in totals.items()}}
+    return _Merged(tally, merged, dict(rejects.reasons), replay_cpu, count, chunks, time.process_time() - cpu)
+
+
+def _reject(item: Reject, on_error: str, rejects: RejectsWriter) -> None:
+    if on_error == "raise":
+        from ..errors import RecordError
+
+        raise RecordError(item.reason, item.location)
+    if on_error == "collect":
+        rejects.write(item)
 
 
 class _AccumulatorFactory:
@@ -251,6 +295,17 @@ def _commit(parts: Path, target: Path) -> None:
     elif target.exists():
         target.unlink()
     os.replace(parts, target)
+
+
+def _worker_died(ray, exc: BaseException) -> bool:
+    """Whether a Ray worker's death (one Ray did not recover from) is behind ``exc``."""
+    seen, here = set(), exc
+    while here is not None and id(here) not in seen:
+        if isinstance(here, ray.exceptions.RayActorError):
+            return True
+        seen.add(id(here))
+        here = getattr(here, "cause", None) or here.__cause__ or here.__context__
+    return False
 
 
 def _user_error(exc: BaseException) -> BaseException:
