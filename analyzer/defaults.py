@@ -18,6 +18,10 @@ DEVICE = "cpu"
 # actor adds `acting` and a named character adds `characters`.
 STAGES: tuple[str, ...] = ("normalize", "dedup", "link", "langid", "region", "sentiment", "mentions", "themes")
 BATCH_SIZE = 512
+# ``[run] workers``: processes of the local engine. "auto" = one per CPU this process may use, at
+# most MAX_AUTO_WORKERS (1 when ``[models] device`` is a GPU); 1 = everything in one process.
+WORKERS: int | str = "auto"
+MAX_AUTO_WORKERS = 8
 
 # Default weights of the Resonance Index (weighted geometric mean of component
 # multiples of the cohort median). Reach and valence carry most of the weight;

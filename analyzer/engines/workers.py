@@ -1,0 +1,163 @@
+"""The local engine on every core: worker processes run the stateless stages that end the
+pipeline (langid, region, sentiment, mentions, themes by default) while the main process
+reads, runs the in-order stages (normalize, dedup, link), writes and aggregates.
+
+Each worker builds its stages once, from the run's Config, in the pool's initializer (no model
+object is ever pickled; only batches of Comments and their annotations travel). Batches go out
+in input order and come back in input order, at most ``IN_FLIGHT`` per worker at a time, so
+memory stays flat. A worker's seconds per stage and summary counts are added into the main
+process's ``Pipeline`` (``add_remote``), so the manifest reads as with one process. Outputs are
+the same as with ``workers = 1``: the batches are cut the same way before they leave.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..config import Config, PipelineConfig
+from ..defaults import MAX_AUTO_WORKERS
+from ..errors import AnalyzerError, PipelineError
+from ..pipeline import Pipeline
+from ..schema import Comment
+from ..stages.base import Stage, stateless_tail
+
+IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve_workers(config: Config) -> int:
+    """``[run] workers`` as a number: "auto" is one per available CPU, at most MAX_AUTO_WORKERS,
+    and 1 when the models run on a GPU (one device, not shared between processes)."""
+    workers = config.run.workers
+    if workers != "auto":
+        return int(workers)
+    if config.models.device != "cpu":
+        return 1
+    return max(1, min(available_cpus(), MAX_AUTO_WORKERS))
+
+
+def remote_stages(config: Config) -> list[str]:
+    """The names of the stages a worker runs: the stateless ones that end ``[pipeline] stages``."""
+    from ..stages.build import stage_classes
+
+    names = list(config.pipeline.stages)
+    classes = stage_classes()
+    return names[stateless_tail([classes[n] for n in names]):]
+
+
+def worker_pool(config: Config) -> "WorkerPool | None":
+    """A started pool for this config, or None when it runs in one process (``workers = 1``,
+    the Ray engine, or no stateless stage at the end of the pipeline)."""
+    workers = resolve_workers(config)
+    names = remote_stages(config)
+    if workers <= 1 or not names or config.run.engine != "local":
+        return None
+    return WorkerPool(config, names, workers)
+
+
+# --- in each worker process ---------------------------------------------------------------
+_STAGES: list[Stage] = []
+_FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
+
+
+def _start_worker(config: Config, names: list[str]) -> None:
+    """The pool's initializer: Ctrl-C is the main process's to handle; build the stages once."""
+    from ..stages.build import build_stages
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _STAGES[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(names))))
+    except AnalyzerError as exc:  # reported once, as one line, by the main process
+        _FAILED.append(exc)
+
+
+def _ready() -> int:
+    if _FAILED:
+        raise _FAILED[0]
+    return os.getpid()
+
+
+def _annotate(batch: list[Comment]) -> tuple[list[Comment], dict[str, float], dict[str, dict[str, int]]]:
+    """(annotated batch, seconds per stage, summary counts this batch added per stage)."""
+    if _FAILED:
+        raise _FAILED[0]
+    before = {s.name: dict(s.summary()) for s in _STAGES if hasattr(s, "summary")}
+    seconds = {}
+    for stage in _STAGES:
+        start = time.perf_counter()
+        batch = stage(batch)
+        seconds[stage.name] = time.perf_counter() - start
+    counts = {}
+    for stage in _STAGES:
+        if stage.name in before:
+            old = before[stage.name]
+            counts[stage.name] = {k: v - old.get(k, 0) for k, v in stage.summary().items() if v != old.get(k, 0)}
+    return batch, seconds, counts
+
+
+# --- in the main process --------------------------------------------------------------------
+class WorkerPool:
+    """``workers`` processes, each with its own copy of the stages ``names``. Use as a context
+    manager; it is started (the processes forked and building their models) when created."""
+
+    def __init__(self, config: Config, names: list[str], workers: int) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.names, self.workers = names, workers
+        self.wait_seconds = 0.0  # main process time spent waiting for a batch to come back
+        self.executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                            initargs=(config, names))
+        for _ in range(workers):  # start every worker now, so that they build while the main process does
+            self.executor.submit(_ready)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers; batches not yet started are dropped (after an error or Ctrl-C)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[list[Comment]]:
+        """``batches`` (already through the main process's stages) through the workers' stages,
+        in order; seconds and summary counts go to ``pipeline.add_remote``."""
+        pending: deque[Future] = deque()
+        for batch in batches:
+            pending.append(self.executor.submit(_annotate, batch))
+            if len(pending) >= IN_FLIGHT * self.workers:
+                yield self._finish(pending.popleft(), pipeline)
+        while pending:
+            yield self._finish(pending.popleft(), pipeline)
+
+    def _finish(self, future: Future, pipeline: Pipeline) -> list[Comment]:
+        batch, seconds, counts = self._result(future)
+        pipeline.add_remote(seconds, counts)
+        return batch
+
+    def _result(self, future: Future) -> Any:
+        start = time.perf_counter()
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
+                                "Run again with fewer --workers (or --workers 1).") from None
+        finally:
+            self.wait_seconds += time.perf_counter() - start
