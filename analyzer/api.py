@@ -78,19 +78,20 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
 
     config = job_config(config, **options)
     started = time.time()
-    with worker_pool(config) or contextlib.nullcontext() as pool:
+    ctx, stats = runner._context(config), ReadStats()
+    items, inputs = _items(source, ctx, stats)
+    records = runner._records(inputs, config, limit) if inputs else getattr(source, "__len__", lambda: None)()
+    with worker_pool(config, records) or contextlib.nullcontext() as pool:
         pipeline = runner.build_pipeline(config)
-        return _analyze(source, config, pipeline, limit, progress, started, pool)
+        return _analyze(items, inputs, config, pipeline, ctx, stats, limit, progress, started, pool)
 
 
-def _analyze(source: Any, config: Config, pipeline, limit: int | None, progress: bool, started: float,
-             pool: WorkerPool | None) -> "Result":
+def _analyze(items: Iterator[Comment | Reject], inputs: list[str], config: Config, pipeline, ctx: ReadContext,
+             stats: ReadStats, limit: int | None, progress: bool, started: float, pool: WorkerPool | None) -> "Result":
     from . import runner
     from .aggregate import ResonanceAccumulator
 
-    ctx, stats = runner._context(config), ReadStats()
     rejects: list[Reject] = []
-    items, inputs = _items(source, ctx, stats)
     items = runner._progress(runner._limited(items, limit or config.run.limit), progress, "analyze")
     accepted = runner._accepted(items, config.input.on_error, _Sink(rejects, config.input.on_error))
     settings = runner._aggregate_settings(config, pipeline)

@@ -19,9 +19,12 @@ DEVICE = "cpu"
 STAGES: tuple[str, ...] = ("normalize", "dedup", "link", "langid", "region", "sentiment", "mentions", "themes")
 BATCH_SIZE = 512
 # ``[run] workers``: processes of the local engine. "auto" = one per CPU this process may use, at
-# most MAX_AUTO_WORKERS (1 when ``[models] device`` is a GPU); 1 = everything in one process.
+# most MAX_AUTO_WORKERS; 1 (everything in one process) when ``[models] device`` is a GPU or the
+# input holds fewer than AUTO_WORKERS_MIN_RECORDS records (each worker loads its own models
+# first, which a small input does not pay back). A number N always starts N workers.
 WORKERS: int | str = "auto"
 MAX_AUTO_WORKERS = 8
+AUTO_WORKERS_MIN_RECORDS = 20_000
 
 # Default weights of the Resonance Index (weighted geometric mean of component
 # multiples of the cohort median). Reach and valence carry most of the weight;

@@ -247,7 +247,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
-    with worker_pool(config) or contextlib.nullcontext() as pool:  # started first: workers build as we do
+    with worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:  # started first: workers build as we do
         with clock("load"):
             pipeline = build_pipeline(config)
         ctx, stats = _context(config), ReadStats()
@@ -366,6 +366,17 @@ def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadCo
     return pipeline.batches(_accepted(items, config.input.on_error, sink), pool)
 
 
+def _records(paths: list[str], config: Config, limit: int | None) -> int | None:
+    """About how many records the job reads (None: not known), for ``[run] workers = "auto"``."""
+    limit = limit or config.run.limit
+    if config.run.workers != "auto" or config.run.engine != "local":
+        return None  # not needed
+    total = estimate_records(paths)
+    if total is None:
+        return limit or None
+    return min(total, limit) if limit else total
+
+
 def _limited(items: Iterator, limit: int | None) -> Iterator:
     return itertools.islice(items, limit) if limit else items
 
@@ -427,7 +438,7 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     clock = PhaseClock()
     paths = expand_inputs(input)
     check_output_file(paths, output)
-    with worker_pool(config) or contextlib.nullcontext() as pool:
+    with worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:
         with clock("load"):
             pipeline = build_pipeline(config)
         ctx, stats = _context(config), ReadStats()

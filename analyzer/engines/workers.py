@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..config import Config, PipelineConfig
-from ..defaults import MAX_AUTO_WORKERS
+from ..defaults import AUTO_WORKERS_MIN_RECORDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
 from ..pipeline import Pipeline
 from ..schema import Comment
@@ -41,13 +41,14 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def resolve_workers(config: Config) -> int:
-    """``[run] workers`` as a number: "auto" is one per available CPU, at most MAX_AUTO_WORKERS,
-    and 1 when the models run on a GPU (one device, not shared between processes)."""
+def resolve_workers(config: Config, records: int | None = None) -> int:
+    """``[run] workers`` as a number: "auto" is one per available CPU, at most MAX_AUTO_WORKERS;
+    1 when the models run on a GPU (one device, not shared between processes) or when the input
+    is known to hold fewer than AUTO_WORKERS_MIN_RECORDS ``records`` (None: not known)."""
     workers = config.run.workers
     if workers != "auto":
         return int(workers)
-    if config.models.device != "cpu":
+    if config.models.device != "cpu" or (records is not None and records < AUTO_WORKERS_MIN_RECORDS):
         return 1
     return max(1, min(available_cpus(), MAX_AUTO_WORKERS))
 
@@ -61,10 +62,11 @@ def remote_stages(config: Config) -> list[str]:
     return names[stateless_tail([classes[n] for n in names]):]
 
 
-def worker_pool(config: Config) -> "WorkerPool | None":
-    """A started pool for this config, or None when it runs in one process (``workers = 1``,
-    the Ray engine, or no stateless stage at the end of the pipeline)."""
-    workers = resolve_workers(config)
+def worker_pool(config: Config, records: int | None = None) -> "WorkerPool | None":
+    """A started pool for this config and about ``records`` input records, or None when the
+    job runs in one process (see ``resolve_workers``; also for the Ray engine, or when no
+    stateless stage ends the pipeline)."""
+    workers = resolve_workers(config, records)
     names = remote_stages(config)
     if workers <= 1 or not names or config.run.engine != "local":
         return None
