@@ -59,7 +59,7 @@ class Pipeline:
         """Annotated batches, in input order. Seconds spent in each stage add up in ``timings``.
         With ``pool`` (``engines.workers.WorkerPool``), the stateless stages that end the
         pipeline run on its worker processes while this one reads and runs the others."""
-        if pool is None:
+        if pool is None or not pool.start(self):
             return self._run(comments, self.stages)
         head = self.stages[:stateless_tail(self.stages)]
         for stage in self.stages[len(head):]:

@@ -105,6 +105,19 @@ def test_a_failing_worker_fails_the_run_cleanly(tmp_path, write, monkeypatch, ho
     assert not out.exists() and not list(tmp_path.glob(".out.tmp*"))
 
 
+def test_with_torch_loaded_auto_is_one_process_and_a_number_spawns_workers_that_build_their_own(tmp_path, monkeypatch):
+    import analyzer.engines.workers as workers
+    from analyzer.runner import build_pipeline
+
+    monkeypatch.setattr(workers, "uses_torch", lambda: True)
+    pool = workers.WorkerPool(Config(), remote_stages(Config()), 2)
+    assert pool.start(build_pipeline(Config())) is False and pool.workers == 1
+    paths = write_corpus(tmp_path / "corpus", n=300, files=1)
+    for n in (1, 2):  # 2: spawned workers, each building its stages from the config
+        annotate(paths[0], tmp_path / f"w{n}.jsonl", config={"run": {"workers": n, "batch_size": 100}})
+    assert (tmp_path / "w1.jsonl").read_bytes() == (tmp_path / "w2.jsonl").read_bytes()
+
+
 def test_cli_workers_option_and_one_line_errors(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     base = [sys.executable, "-m", "analyzer", "run", "data/samples/comments_mixed.jsonl", "-q"]

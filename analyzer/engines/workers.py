@@ -2,8 +2,12 @@
 pipeline (langid, region, sentiment, mentions, themes by default) while the main process
 reads, runs the in-order stages (normalize, dedup, link), writes and aggregates.
 
-Each worker builds its stages once, from the run's Config, in the pool's initializer (no model
-object is ever pickled; only batches of Comments and their annotations travel). Batches go out
+The processes start when the first batch is ready, after the main process built its pipeline.
+Where the OS forks (Linux), each worker takes the main process's own stage objects as they were
+at the fork, models included, at no cost and sharing their memory pages; elsewhere (spawn), or
+when torch is loaded (a forked child must not reuse its thread pools), each worker builds its
+stages once from the run's Config in the pool's initializer. No model object is ever pickled;
+only batches of Comments and their annotations travel. Batches go out
 in input order and come back in input order, at most ``IN_FLIGHT`` per worker at a time, so
 memory stays flat. A worker's seconds per stage and summary counts are added into the main
 process's ``Pipeline`` (``add_remote``), so the manifest reads as with one process. Outputs are
@@ -13,9 +17,11 @@ the same as with ``workers = 1``: the batches are cut the same way before they l
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -63,9 +69,9 @@ def remote_stages(config: Config) -> list[str]:
 
 
 def worker_pool(config: Config, records: int | None = None) -> "WorkerPool | None":
-    """A started pool for this config and about ``records`` input records, or None when the
-    job runs in one process (see ``resolve_workers``; also for the Ray engine, or when no
-    stateless stage ends the pipeline)."""
+    """A pool for this config and about ``records`` input records (started by its first batch),
+    or None when the job runs in one process (see ``resolve_workers``; also for the Ray engine,
+    or when no stateless stage ends the pipeline)."""
     workers = resolve_workers(config, records)
     names = remote_stages(config)
     if workers <= 1 or not names or config.run.engine != "local":
@@ -73,16 +79,27 @@ def worker_pool(config: Config, records: int | None = None) -> "WorkerPool | Non
     return WorkerPool(config, names, workers)
 
 
+def uses_torch() -> bool:
+    """Whether torch is loaded here: its models use every core already, and a forked child must
+    not reuse its thread pools."""
+    return "torch" in sys.modules
+
+
 # --- in each worker process ---------------------------------------------------------------
 _STAGES: list[Stage] = []
+_INHERITED: list[Stage] = []  # set in the main process just before it forks the workers
 _FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
 
 
 def _start_worker(config: Config, names: list[str]) -> None:
-    """The pool's initializer: Ctrl-C is the main process's to handle; build the stages once."""
+    """The pool's initializer: Ctrl-C is the main process's to handle; take the forked stages,
+    or build them once from the config."""
     from ..stages.build import build_stages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _INHERITED:
+        _STAGES[:] = _INHERITED
+        return
     try:
         _STAGES[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(names))))
     except AnalyzerError as exc:  # reported once, as one line, by the main process
@@ -115,18 +132,13 @@ def _annotate(batch: list[Comment]) -> tuple[list[Comment], dict[str, float], di
 
 # --- in the main process --------------------------------------------------------------------
 class WorkerPool:
-    """``workers`` processes, each with its own copy of the stages ``names``. Use as a context
-    manager; it is started (the processes forked and building their models) when created."""
+    """Up to ``workers`` processes running the stages ``names``; ``start`` forks them. Use as a
+    context manager (``close`` stops them)."""
 
     def __init__(self, config: Config, names: list[str], workers: int) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.names, self.workers = names, workers
+        self.config, self.names, self.workers = config, names, workers
         self.wait_seconds = 0.0  # main process time spent waiting for a batch to come back
-        self.executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                            initargs=(config, names))
-        for _ in range(workers):  # start every worker now, so that they build while the main process does
-            self.executor.submit(_ready)
+        self.executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -134,9 +146,31 @@ class WorkerPool:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def start(self, pipeline: Pipeline) -> bool:
+        """Start the workers for ``pipeline`` (built by this process from the same config); False
+        (and one process) when ``workers = "auto"`` and the models are torch's."""
+        if self.config.run.workers == "auto" and uses_torch():
+            self.workers = 1
+            return False
+        fork = "fork" in multiprocessing.get_all_start_methods() and not uses_torch()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                            initargs=(self.config, self.names))
+        if fork:
+            _INHERITED[:] = [s for s in pipeline.stages if s.name in self.names]
+            gc.freeze()  # the children's garbage collector then leaves the shared pages alone
+        try:
+            for _ in range(self.workers):  # a fork context starts every worker on the first submit
+                self.executor.submit(_ready)
+        finally:
+            _INHERITED.clear()
+            gc.unfreeze()
+        return True
+
     def close(self) -> None:
         """Stop the workers; batches not yet started are dropped (after an error or Ctrl-C)."""
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
 
     def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[list[Comment]]:
         """``batches`` (already through the main process's stages) through the workers' stages,
@@ -150,16 +184,13 @@ class WorkerPool:
             yield self._finish(pending.popleft(), pipeline)
 
     def _finish(self, future: Future, pipeline: Pipeline) -> list[Comment]:
-        batch, seconds, counts = self._result(future)
-        pipeline.add_remote(seconds, counts)
-        return batch
-
-    def _result(self, future: Future) -> Any:
         start = time.perf_counter()
         try:
-            return future.result()
+            batch, seconds, counts = future.result()
         except BrokenProcessPool:
             raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
                                 "Run again with fewer --workers (or --workers 1).") from None
         finally:
             self.wait_seconds += time.perf_counter() - start
+        pipeline.add_remote(seconds, counts)
+        return batch
