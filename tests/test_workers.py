@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -130,6 +132,35 @@ def test_cli_workers_option_and_one_line_errors(tmp_path):
         bad = subprocess.run([*base, "-o", str(tmp_path / "bad"), "--workers", value], cwd=ROOT, env=env,
                              capture_output=True, text=True)
         assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "workers" in bad.stderr, bad.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                if entry.isdigit() and int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the worker processes in /proc")
+def test_ctrl_c_stops_the_workers_and_leaves_no_output(tmp_path):
+    paths = write_corpus(tmp_path / "corpus", n=8000, files=1)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", paths[0], "-o", str(out), "-q", "--workers", "2",
+                             "--batch-size", "50"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None and len(_children(proc.pid)) < 2:  # until both workers run
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate()[1]
+    assert proc.returncode == 130 and stderr.strip() == "analyzer: interrupted", stderr
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp*"))
+    assert workers and not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "the workers were stopped"
 
 
 def test_workers_config_values():
