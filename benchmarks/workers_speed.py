@@ -16,6 +16,7 @@ digests of ``tests/golden_outputs.py`` (tables, resonance.csv/json, rejects, com
 
     python benchmarks/workers_speed.py --n 20000 200000 --workers 1 2 auto \\
         --json-out benchmarks/results/workers_speed.json --md-out benchmarks/results/workers_speed.md
+    (``--append`` adds rows, e.g. more sizes with other settings, to an existing --json-out)
 """
 
 from __future__ import annotations
@@ -182,17 +183,21 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=5)
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--md-out", type=Path)
+    parser.add_argument("--append", action="store_true", help="add the rows to those already in --json-out")
     args = parser.parse_args()
     texts = real_texts(args.data)
-    with tempfile.TemporaryDirectory(prefix="workers_speed_") as tmp:
-        rows = [measure(n, texts, args.workers, args.repeat, args.nice, Path(tmp)) for n in args.n]
     result = {"command": "python -m analyzer run INPUT -o OUT -q --workers W", "python": sys.version.split()[0],
-              "cpus": os.cpu_count(), "repeat": args.repeat, "nice": args.nice, "rows": rows}
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.md_out:
-        args.md_out.write_text(markdown(result), encoding="utf-8")
+              "cpus": os.cpu_count(), "repeat": args.repeat, "nice": args.nice, "rows": []}
+    if args.append and args.json_out and args.json_out.exists():
+        result["rows"] = json.loads(args.json_out.read_text(encoding="utf-8"))["rows"]
+    with tempfile.TemporaryDirectory(prefix="workers_speed_") as tmp:
+        for n in args.n:  # the files are rewritten after each size, so a long run keeps what it measured
+            result["rows"].append(measure(n, texts, args.workers, args.repeat, args.nice, Path(tmp)))
+            if args.json_out:
+                args.json_out.parent.mkdir(parents=True, exist_ok=True)
+                args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            if args.md_out:
+                args.md_out.write_text(markdown(result), encoding="utf-8")
 
 
 if __name__ == "__main__":
