@@ -20,8 +20,8 @@ STAGES: tuple[str, ...] = ("normalize", "dedup", "link", "langid", "region", "se
 BATCH_SIZE = 512
 # ``[run] workers``: processes of the local engine. "auto" = one per CPU this process may use, at
 # most MAX_AUTO_WORKERS; 1 (everything in one process) when ``[models] device`` is a GPU or the
-# input holds fewer than AUTO_WORKERS_MIN_RECORDS records (each worker loads its own models
-# first, which a small input does not pay back). A number N always starts N workers.
+# input holds fewer than AUTO_WORKERS_MIN_RECORDS records (too few to pay for starting workers,
+# which load their own models where the OS cannot fork). A number N always starts N workers.
 WORKERS: int | str = "auto"
 MAX_AUTO_WORKERS = 8
 AUTO_WORKERS_MIN_RECORDS = 20_000

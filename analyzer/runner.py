@@ -366,11 +366,16 @@ def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadCo
     return pipeline.batches(_accepted(items, config.input.on_error, sink), pool)
 
 
+COUNT_LINES_UP_TO = 64 << 20  # bytes of input below which ``_records`` counts the records
+
+
 def _records(paths: list[str], config: Config, limit: int | None) -> int | None:
     """About how many records the job reads (None: not known), for ``[run] workers = "auto"``."""
     limit = limit or config.run.limit
     if config.run.workers != "auto" or config.run.engine != "local":
         return None  # not needed
+    if sum(os.path.getsize(p) for p in paths if os.path.isfile(p)) > COUNT_LINES_UP_TO:
+        return limit or None  # large: not worth a pass over the files to count
     total = estimate_records(paths)
     if total is None:
         return limit or None

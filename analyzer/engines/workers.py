@@ -7,9 +7,8 @@ Where the OS forks (Linux), each worker takes the main process's own stage objec
 at the fork, models included, at no cost and sharing their memory pages; elsewhere (spawn), or
 when torch is loaded (a forked child must not reuse its thread pools), each worker builds its
 stages once from the run's Config in the pool's initializer. No model object is ever pickled;
-only batches of Comments and their annotations travel. Batches go out
-in input order and come back in input order, at most ``IN_FLIGHT`` per worker at a time, so
-memory stays flat. A worker's seconds per stage and summary counts are added into the main
+only batches of Comments travel. Batches go out in input order and come back in input order,
+at most ``IN_FLIGHT`` per worker at a time, so memory stays flat. A worker's seconds per stage and summary counts are added into the main
 process's ``Pipeline`` (``add_remote``), so the manifest reads as with one process. Outputs are
 the same as with ``workers = 1``: the batches are cut the same way before they leave.
 """
