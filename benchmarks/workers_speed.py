@@ -16,7 +16,8 @@ digests of ``tests/golden_outputs.py`` (tables, resonance.csv/json, rejects, com
 
     python benchmarks/workers_speed.py --n 20000 200000 --workers 1 2 auto \\
         --json-out benchmarks/results/workers_speed.json --md-out benchmarks/results/workers_speed.md
-    (``--append`` adds rows, e.g. more sizes with other settings, to an existing --json-out)
+    (``--append`` adds rows, e.g. more sizes with other settings, to an existing --json-out;
+    ``--write-doc --json-out FILE`` rewrites the table in docs/speed.md from it)
 """
 
 from __future__ import annotations
@@ -174,6 +175,30 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+DOC = ROOT / "docs" / "speed.md"
+MARKERS = ("<!-- workers-table:start -->", "<!-- workers-table:end -->")
+
+
+def doc_table(result: dict) -> str:
+    """The table of docs/speed.md's `--workers` section, from the JSON results."""
+    lines = [f"`benchmarks/workers_speed.py` ({result['cpus']} CPUs shared with other jobs; load average per row; "
+             "`benchmarks/results/workers_speed.md` has the per-stage seconds):", "",
+             "| comments | --workers | wall s | comments/s | speed-up | CPU s | CPU ratio | tree RSS MB | tree PSS MB "
+             "| outputs identical | load avg |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for row in result["rows"]:
+        for workers, r in row["runs"].items():
+            lines.append(f"| {row['input']['n']:,} | {workers} | {r['seconds']} | {r['comments_per_s']:,} | {r['speedup_wall']}x "
+                         f"| {r['cpu_seconds']} | {r['cpu_ratio']} | {r['peak_tree_rss_mb']} | {r['peak_tree_pss_mb']} "
+                         f"| {'yes' if r['outputs_identical'] else 'NO'} | {row['load_before']}-{row['load_after']} |")
+    return "\n".join(lines)
+
+
+def rewrite_doc(doc: str, table: str) -> str:
+    start, end = doc.index(MARKERS[0]) + len(MARKERS[0]), doc.index(MARKERS[1])
+    return doc[:start] + "\n" + table + "\n" + doc[end:]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[20_000, 200_000])
@@ -184,7 +209,13 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--md-out", type=Path)
     parser.add_argument("--append", action="store_true", help="add the rows to those already in --json-out")
+    parser.add_argument("--write-doc", action="store_true",
+                        help="only rewrite docs/speed.md's table from --json-out (measures nothing)")
     args = parser.parse_args()
+    if args.write_doc:
+        result = json.loads(args.json_out.read_text(encoding="utf-8"))
+        DOC.write_text(rewrite_doc(DOC.read_text(encoding="utf-8"), doc_table(result)), encoding="utf-8")
+        return
     texts = real_texts(args.data)
     result = {"command": "python -m analyzer run INPUT -o OUT -q --workers W", "python": sys.version.split()[0],
               "cpus": os.cpu_count(), "repeat": args.repeat, "nice": args.nice, "rows": []}

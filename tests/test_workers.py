@@ -198,3 +198,16 @@ def test_docs_show_the_workers_default():
     text = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     assert f'workers = "{defaults.WORKERS}"' in text and str(defaults.MAX_AUTO_WORKERS) in text
     assert f"{defaults.AUTO_WORKERS_MIN_RECORDS:,}" in text
+
+
+def test_speed_doc_table_matches_the_results_file():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("workers_speed", ROOT / "benchmarks" / "workers_speed.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = json.loads((ROOT / "benchmarks" / "results" / "workers_speed.json").read_text(encoding="utf-8"))
+    doc = bench.DOC.read_text(encoding="utf-8")
+    assert bench.rewrite_doc(doc, bench.doc_table(result)) == doc, "run: python benchmarks/workers_speed.py --write-doc ..."
+    for row in result["rows"]:  # every setting beside one worker, measured in the same run
+        assert "1" in row["runs"] and all(r["outputs_identical"] for r in row["runs"].values())

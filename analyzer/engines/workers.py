@@ -175,20 +175,21 @@ class WorkerPool:
         """``batches`` (already through the main process's stages) through the workers' stages,
         in order; seconds and summary counts go to ``pipeline.add_remote``."""
         pending: deque[Future] = deque()
-        for batch in batches:
-            pending.append(self.executor.submit(_annotate, batch))
-            if len(pending) >= IN_FLIGHT * self.workers:
+        try:
+            for batch in batches:
+                pending.append(self.executor.submit(_annotate, batch))
+                if len(pending) >= IN_FLIGHT * self.workers:
+                    yield self._finish(pending.popleft(), pipeline)
+            while pending:
                 yield self._finish(pending.popleft(), pipeline)
-        while pending:
-            yield self._finish(pending.popleft(), pipeline)
+        except BrokenProcessPool:  # from a result, or from a submit after the pool broke
+            raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
+                                "Run again with fewer --workers (or --workers 1).") from None
 
     def _finish(self, future: Future, pipeline: Pipeline) -> list[Comment]:
         start = time.perf_counter()
         try:
             batch, seconds, counts = future.result()
-        except BrokenProcessPool:
-            raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
-                                "Run again with fewer --workers (or --workers 1).") from None
         finally:
             self.wait_seconds += time.perf_counter() - start
         pipeline.add_remote(seconds, counts)
