@@ -12,6 +12,7 @@ folder without annotating again. pandas is needed only for the DataFrame views;
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .engines.workers import WorkerPool, worker_pool
 from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
 from .io.formats import safe_comment
@@ -38,6 +40,7 @@ OPTIONS = {
     "batch_size": ("run", "batch_size"), "catalog": ("run", "catalog"), "channels": ("run", "channels"),
     "keep_authors": ("privacy", "keep_authors"), "link_by_cast": ("run", "link_by_cast"),
     "max_reject_ratio": ("run", "max_reject_ratio"), "csv_guard": ("run", "csv_guard"),
+    "workers": ("run", "workers"),
 }
 
 
@@ -69,23 +72,32 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
 
     Options are the CLI's: ``map={"Comment Text": "text"}``, ``platform``, ``dump_time``,
     ``sentiment``, ``themes``, ``device``, ``batch_size``, ``on_error``, ``catalog``,
-    ``channels``, ``keep_authors``, ``link_by_cast``.
+    ``channels``, ``keep_authors``, ``link_by_cast``, ``workers`` (processes; "auto" by default).
     """
     from . import runner
-    from .aggregate import ResonanceAccumulator
 
     config = job_config(config, **options)
     started = time.time()
-    pipeline = runner.build_pipeline(config)
     ctx, stats = runner._context(config), ReadStats()
-    rejects: list[Reject] = []
     items, inputs = _items(source, ctx, stats)
+    records = runner._records(inputs, config, limit) if inputs else getattr(source, "__len__", lambda: None)()
+    with worker_pool(config, records) or contextlib.nullcontext() as pool:
+        pipeline = runner.build_pipeline(config)
+        return _analyze(items, inputs, config, pipeline, ctx, stats, limit, progress, started, pool)
+
+
+def _analyze(items: Iterator[Comment | Reject], inputs: list[str], config: Config, pipeline, ctx: ReadContext,
+             stats: ReadStats, limit: int | None, progress: bool, started: float, pool: WorkerPool | None) -> "Result":
+    from . import runner
+    from .aggregate import ResonanceAccumulator
+
+    rejects: list[Reject] = []
     items = runner._progress(runner._limited(items, limit or config.run.limit), progress, "analyze")
     accepted = runner._accepted(items, config.input.on_error, _Sink(rejects, config.input.on_error))
     settings = runner._aggregate_settings(config, pipeline)
     accumulator = ResonanceAccumulator(settings or None)
     tally, comments = runner.Tally(), []
-    for batch in pipeline.batches(accepted):
+    for batch in pipeline.batches(accepted, pool):
         comments.extend(batch)
         accumulator.update(batch)
         tally.update(batch)

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .defaults import BATCH_SIZE, DEVICE, MODELS
+from .defaults import BATCH_SIZE, DEVICE, MAX_AUTO_WORKERS, MODELS, WORKERS
 from .errors import AnalyzerError, ConfigError
 
 
@@ -49,6 +49,8 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
                        "(only for data about catalog dramas; default: not evidence)")
     group.add_argument("--device", help=f"cpu, cuda or cuda:N, for every model that can use it (default {DEVICE})")
     group.add_argument("--batch-size", type=int, help=f"comments per batch (default {BATCH_SIZE})")
+    group.add_argument("--workers", metavar="N", help=f"processes annotating on this machine: N, or auto = one per CPU, "
+                       f"at most {MAX_AUTO_WORKERS} (default {WORKERS}); 1 = everything in one process")
     group.add_argument("--on-error", choices=("collect", "skip", "raise"), help="malformed records: collect to rejects (default), skip, or stop")
     group.add_argument("--keep-authors", action="store_true", help="keep raw author names/ids in outputs (default: keyed pseudonyms)")
     group.add_argument("--max-reject-ratio", type=float, metavar="R", help="exit 4 when more than this share of the records read is rejected (default 0.5; 1 = never)")
@@ -78,6 +80,7 @@ def _job_config(args: argparse.Namespace):
                       sentiment=args.sentiment, themes=args.themes, polarity=args.polarity, device=args.device, batch_size=args.batch_size,
                       on_error=args.on_error, catalog=args.catalog, keep_authors=args.keep_authors or None,
                       link_by_cast=args.link_by_cast or None, max_reject_ratio=args.max_reject_ratio,
+                      workers=args.workers if args.workers in (None, "auto") else _int("--workers", args.workers),
                       csv_guard=False if args.no_csv_guard else None, overrides=args.overrides)
 
 

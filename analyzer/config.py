@@ -70,6 +70,7 @@ class RunConfig:
     link_by_cast: bool = False  # an actor's name alone links a comment (data about catalog dramas only)
     csv_guard: bool = True  # neutralise formula-like text cells in every CSV (off: --no-csv-guard)
     max_reject_ratio: float = 0.5  # exit 4 when a larger share of the records read is rejected
+    workers: int | str = defaults.WORKERS  # local engine: processes annotating ("auto" or N; 1 = one process)
     engine: str = "local"  # local | ray (pip install 'resonance-analyzer[ray]')
     address: str = ""  # ray: a cluster's address ("auto", "ray://head:10001"); empty = start Ray here
     num_workers: int = 0  # ray: annotation actors; 0 = one per CPU Ray sees
@@ -159,6 +160,7 @@ _TYPES = {
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an int"),
     "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "int | str": (lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)), 'an int or "auto"'),
     "list[str]": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
     "dict[str, str]": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
                        "a table of strings"),
@@ -191,6 +193,9 @@ def _check_values(config: Config) -> None:
     check_param("[run]", "batch_size", run.batch_size, run.batch_size >= 1, "a positive int")
     _non_negative("[run]", "limit", run.limit)
     _non_negative("[run]", "num_workers", run.num_workers)
+    workers = run.workers
+    check_param("[run]", "workers", workers, workers == "auto" or (isinstance(workers, int) and workers >= 1),
+                'a positive int or "auto"')
     _non_negative("[run]", "gpus_per_worker", run.gpus_per_worker, "float")
     ratio = run.max_reject_ratio
     check_param("[run]", "max_reject_ratio", ratio, 0 <= ratio <= 1, "a number from 0 to 1")

@@ -18,6 +18,13 @@ DEVICE = "cpu"
 # actor adds `acting` and a named character adds `characters`.
 STAGES: tuple[str, ...] = ("normalize", "dedup", "link", "langid", "region", "sentiment", "mentions", "themes")
 BATCH_SIZE = 512
+# ``[run] workers``: processes of the local engine. "auto" = one per CPU this process may use, at
+# most MAX_AUTO_WORKERS; 1 (everything in one process) when ``[models] device`` is a GPU or the
+# input holds fewer than AUTO_WORKERS_MIN_RECORDS records (too few to pay for starting workers,
+# which load their own models where the OS cannot fork). A number N always starts N workers.
+WORKERS: int | str = "auto"
+MAX_AUTO_WORKERS = 8
+AUTO_WORKERS_MIN_RECORDS = 20_000
 
 # Default weights of the Resonance Index (weighted geometric mean of component
 # multiples of the cohort median). Reach and valence carry most of the weight;

@@ -20,6 +20,9 @@ class RecordError(AnalyzerError):
         self.reason = reason
         self.location = location
 
+    def __reduce__(self):  # raised in a worker process, re-raised in the main one as it was
+        return type(self), (self.reason, self.location)
+
 
 class ConfigError(AnalyzerError):
     """A configuration value or parameter is invalid."""

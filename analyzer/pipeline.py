@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import PipelineError
 from .schema import Comment
-from .stages.base import Stage
+from .stages.base import Stage, stateless_tail
 
 # Fields a reader fills (or leaves empty) before any stage runs.
 READER_FIELDS = frozenset({
@@ -27,6 +27,8 @@ class Pipeline:
         self.stages = list(stages)
         self.batch_size = batch_size
         self.timings: dict[str, float] = {s.name: 0.0 for s in self.stages}  # seconds per stage
+        self.remote: dict[str, dict[str, int]] = {}  # stage -> summary counts added by worker processes
+        self.remote_seconds = 0.0  # of the stage seconds, those spent on worker processes
         self.check()
 
     def check(self) -> None:
@@ -54,16 +56,67 @@ class Pipeline:
     def names(self) -> list[str]:
         return [s.name for s in self.stages]
 
-    def batches(self, comments: Iterable[Comment]) -> Iterator[list[Comment]]:
-        """Annotated batches, in input order. Seconds spent in each stage add up in ``timings``."""
+    def batches(self, comments: Iterable[Comment], pool: Any = None) -> Iterator[list[Comment]]:
+        """Annotated batches, in input order. Seconds spent in each stage add up in ``timings``.
+        With ``pool`` (``engines.workers.WorkerPool``), the stateless stages that end the
+        pipeline run on its worker processes while this one reads and runs the others."""
+        if pool is None:
+            return self._run(comments, self.stages)
+        return self._pooled(comments, pool)
+
+    def _run(self, comments: Iterable[Comment], stages: Sequence[Stage]) -> Iterator[list[Comment]]:
         iterator = iter(comments)
-        clock = time.perf_counter
         while batch := list(itertools.islice(iterator, self.batch_size)):
-            for stage in self.stages:
-                start = clock()
-                batch = stage(batch)
-                self.timings[stage.name] += clock() - start
-            yield batch
+            yield self._through(batch, stages)
+
+    def _through(self, batch: list[Comment], stages: Sequence[Stage]) -> list[Comment]:
+        clock = time.perf_counter
+        for stage in stages:
+            start = clock()
+            batch = stage(batch)
+            self.timings[stage.name] += clock() - start
+        return batch
+
+    def _pooled(self, comments: Iterable[Comment], pool: Any) -> Iterator[list[Comment]]:
+        """The first batch runs every stage here, so that what the stages build on first use
+        (compiled patterns, caches) is built once, before the workers are forked; then the rest."""
+        split = stateless_tail(self.stages)
+        head, tail = self.stages[:split], self.stages[split:]
+        batches = self._run(comments, head)
+        first = next(batches, None)
+        if first is None:
+            return
+        first = self._through(first, tail)
+        if not pool.start(self):
+            yield first
+            yield from (self._through(batch, tail) for batch in batches)
+            return
+        yield first
+        yield from pool.annotate(batches, self)
+
+    def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:
+        """Add a worker's seconds per stage and summary counts for one batch."""
+        for name, sec in seconds.items():
+            self.timings[name] += sec
+            self.remote_seconds += sec
+        for name, delta in counts.items():
+            total = self.remote.setdefault(name, {})
+            for key, n in delta.items():
+                total[key] = total.get(key, 0) + n
+
+    def summaries(self) -> dict[str, dict]:
+        """``summary()`` of every stage that has one, with the counts of worker processes added."""
+        out = {}
+        for stage in (s for s in self.stages if hasattr(s, "summary")):
+            counts = dict(stage.summary())
+            for key, n in self.remote.get(stage.name, {}).items():
+                counts[key] = counts.get(key, 0) + n
+            out[stage.name] = counts
+        return out
+
+    def local_seconds(self) -> float:
+        """Seconds spent in stages run in this process (all but what workers added)."""
+        return sum(self.timings.values()) - self.remote_seconds
 
     def pipe(self, comments: Iterable[Comment]) -> Iterator[Comment]:
         for batch in self.batches(comments):

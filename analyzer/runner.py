@@ -30,6 +30,7 @@ from .io.outdir import RunFolder, check_output_file, check_paths, without_run_ou
 from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
+from .engines.workers import WorkerPool, worker_pool
 from .manifest import InputRecord, RunManifest, StageRecord, package_versions
 from .pipeline import Pipeline
 from .progress import bar as progress_bar
@@ -129,6 +130,7 @@ class PhaseClock:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.started = time.perf_counter()
+        self.workers = 1  # processes that ran the stages
 
     @contextlib.contextmanager
     def __call__(self, phase: str) -> Iterator[None]:
@@ -138,10 +140,14 @@ class PhaseClock:
         finally:
             self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
 
-    def end_loop(self, pipeline: Pipeline, loop_seconds: float) -> None:
+    def end_loop(self, pipeline: Pipeline, loop_seconds: float, pool: WorkerPool | None = None) -> None:
         """``read``: the streaming loop's time outside the stages and the phases timed in it
-        (reading, parsing, batching)."""
-        inside = sum(pipeline.timings.values()) + sum(v for k, v in self.seconds.items() if k != "load")
+        (reading, parsing, batching). With worker processes, ``wait``: the main process's time
+        waiting for their batches (their stage seconds are not part of the main loop)."""
+        if pool is not None:
+            self.seconds["wait"] = pool.wait_seconds
+            self.workers = pool.workers
+        inside = pipeline.local_seconds() + sum(v for k, v in self.seconds.items() if k != "load")
         self.seconds["read"] = max(0.0, loop_seconds - inside)
 
     def timings(self, pipeline: Pipeline) -> dict[str, Any]:
@@ -149,17 +155,20 @@ class PhaseClock:
         phases = {"read": round(self.seconds.get("read", 0.0), 3), "stages": round(sum(pipeline.timings.values()), 3)}
         phases.update({k: round(v, 3) for k, v in self.seconds.items() if k != "read"})
         stages = {name: round(sec, 3) for name, sec in pipeline.timings.items()}
-        return {**phases, "total": round(time.perf_counter() - self.started, 3), "per_stage": stages}
+        return {**phases, "total": round(time.perf_counter() - self.started, 3), "per_stage": stages,
+                "workers": self.workers}
 
 
 def format_timings(timings: dict[str, Any]) -> str:
     """The ``--profile`` table: phases, then stages, with seconds and share of the total."""
     total = timings.get("total") or 1e-9
     # "seconds" and "started_at" are the run's wall clock, kept beside the phases in the manifest
-    rows = [(k, v) for k, v in timings.items() if k not in ("per_stage", "total", "seconds", "started_at")]
+    rows = [(k, v) for k, v in timings.items() if k not in ("per_stage", "total", "seconds", "started_at", "workers")]
     rows += [(f"  {k}", v) for k, v in timings.get("per_stage", {}).items()]
     lines = [f"{name:<14} {sec:>9.3f} s {sec / total:>6.1%}" for name, sec in rows]
-    return "\n".join(["phase/stage      seconds  share", *lines, f"{'total':<14} {total:>9.3f} s"])
+    workers = timings.get("workers", 1)
+    note = [f"(stages on {workers} worker processes: their seconds add up over the workers)"] if workers > 1 else []
+    return "\n".join(["phase/stage      seconds  share", *lines, f"{'total':<14} {total:>9.3f} s", *note])
 
 
 class Tally:
@@ -218,7 +227,7 @@ def _manifest(config: Config, pipeline: Pipeline, stats: ReadStats, inputs: list
         inputs=[fingerprint(p) for p in inputs],
         counts=_counts(stats),
         files=[f.to_dict() for f in stats.files],
-        stage_summaries={s.name: s.summary() for s in pipeline.stages if hasattr(s, "summary")},
+        stage_summaries=pipeline.summaries(),
         dump_time=ctx.dump_time.isoformat() if ctx.dump_time else None,
         author_pseudonyms="kept raw (--keep-authors)" if ctx.keep_authors else
             f"HMAC-SHA256, key from {getattr(ctx.pseudonymize, 'key_source', 'config')}",
@@ -238,13 +247,14 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
-    with clock("load"):
-        pipeline = build_pipeline(config)
-    ctx, stats = _context(config), ReadStats()
-    with RunFolder(out_dir) as out:
-        manifest, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started, clock)
-        manifest.skipped_inputs = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
-        write_json(out / "manifest.json", manifest.to_dict())
+    with worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:  # started first: workers build as we do
+        with clock("load"):
+            pipeline = build_pipeline(config)
+        ctx, stats = _context(config), ReadStats()
+        with RunFolder(out_dir) as out:
+            manifest, reasons = _run_into(out, paths, config, pipeline, ctx, stats, limit, progress, started, clock, pool)
+            manifest.skipped_inputs = [{"path": p, "reason": "inside an earlier run's output folder"} for p in skipped]
+            write_json(out / "manifest.json", manifest.to_dict())
     final = Path(out_dir)
     outputs = {name: str(final / rel) for name, rel in manifest.outputs.items()}
     return RunSummary(str(final), manifest.counts, manifest.files, outputs, manifest.timings["seconds"],
@@ -252,8 +262,8 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
 
 
 def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
-              limit: int | None, progress: bool, started: float,
-              clock: "PhaseClock") -> tuple[RunManifest, dict[str, int]]:
+              limit: int | None, progress: bool, started: float, clock: "PhaseClock",
+              pool: WorkerPool | None = None) -> tuple[RunManifest, dict[str, int]]:
     """The body of ``run``, writing into the (temporary) folder ``out``: (manifest, reject reasons)."""
     from .aggregate import ResonanceAccumulator
     from .report import write_reports
@@ -263,7 +273,7 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     if config.run.engine == "ray":
         extra, reasons = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress)
     else:
-        tally, reasons = _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress, clock)
+        tally, reasons = _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress, clock, pool)
         extra = {"accepted": tally}
     manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
     # The settings as used (confusion = "model" resolved to the matrices), so `report` and
@@ -281,22 +291,25 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
 
 
 def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress,
-               clock: "PhaseClock") -> tuple[dict[str, Any], dict[str, int]]:
-    """The local engine: one stream, written and aggregated batch by batch."""
+               clock: "PhaseClock", pool: WorkerPool | None = None) -> tuple[dict[str, Any], dict[str, int]]:
+    """The local engine: one stream, written and aggregated batch by batch (annotated on
+    ``pool``'s worker processes when there is one)."""
     tally = Tally()
     rejects = RejectsWriter(out / "rejects.jsonl")
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
     loop_start = time.perf_counter()
     try:
-        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run"):
+        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run", pool):
             with clock("write"):
                 comments.write(batch)
             with clock("aggregate"):
                 accumulator.update(batch)
                 tally.update(batch)
         ok = True
-        clock.end_loop(pipeline, time.perf_counter() - loop_start)
+        clock.end_loop(pipeline, time.perf_counter() - loop_start, pool)
+        if pool is not None:
+            pool.close()  # the workers' memory is free for aggregating
     finally:
         with clock("write"):
             comments.close(ok)
@@ -341,7 +354,8 @@ def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
 
 
 def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
-               rejects: RejectsWriter, limit: int | None, progress: str | bool) -> Iterator[list[Comment]]:
+               rejects: RejectsWriter, limit: int | None, progress: str | bool,
+               pool: WorkerPool | None = None) -> Iterator[list[Comment]]:
     """Read -> (rejects to the sink) -> annotated batches: the loop both jobs share."""
     items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
     if progress and progress_on(True):
@@ -349,7 +363,23 @@ def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadCo
         limit = limit or config.run.limit
         items = _progress(items, True, str(progress), min(total, limit) if total is not None and limit else total)
     sink = rejects if config.input.on_error == "collect" else None
-    return pipeline.batches(_accepted(items, config.input.on_error, sink))
+    return pipeline.batches(_accepted(items, config.input.on_error, sink), pool)
+
+
+COUNT_LINES_UP_TO = 64 << 20  # bytes of input below which ``_records`` counts the records
+
+
+def _records(paths: list[str], config: Config, limit: int | None) -> int | None:
+    """About how many records the job reads (None: not known), for ``[run] workers = "auto"``."""
+    limit = limit or config.run.limit
+    if config.run.workers != "auto" or config.run.engine != "local":
+        return None  # not needed
+    if sum(os.path.getsize(p) for p in paths if os.path.isfile(p)) > COUNT_LINES_UP_TO:
+        return limit or None  # large: not worth a pass over the files to count
+    total = estimate_records(paths)
+    if total is None:
+        return limit or None
+    return min(total, limit) if limit else total
 
 
 def _limited(items: Iterator, limit: int | None) -> Iterator:
@@ -381,6 +411,27 @@ def annotation_row(comment: Comment) -> dict[str, Any]:
     return row
 
 
+def _annotate_into(output, rejects_path: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext,
+                   stats: ReadStats, limit: int | None, progress: bool, clock: PhaseClock,
+                   pool: WorkerPool | None) -> RejectsWriter:
+    """The loop of ``annotate``: OUTPUT and its rejects written together, all or nothing."""
+    writer = RowWriter(output, typed=ANNOTATION_TYPES, csv_guard=config.run.csv_guard)
+    rejects = RejectsWriter(rejects_path)
+    ok = False
+    loop_start = time.perf_counter()
+    try:
+        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer annotate", pool):
+            with clock("write"):
+                writer.write([annotation_row(c) for c in batch])
+        ok = True
+        clock.end_loop(pipeline, time.perf_counter() - loop_start, pool)
+    finally:
+        with clock("write"):
+            writer.close(ok)
+            rejects.close(ok)
+    return rejects
+
+
 def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | str | None = None,
              limit: int | None = None, progress: bool = False) -> RunSummary:
     """Per-comment annotations only: writes OUTPUT (.jsonl/.csv/.parquet) and, when any
@@ -392,24 +443,12 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     clock = PhaseClock()
     paths = expand_inputs(input)
     check_output_file(paths, output)
-    with clock("load"):
-        pipeline = build_pipeline(config)
-    ctx, stats = _context(config), ReadStats()
-    writer = RowWriter(output, typed=ANNOTATION_TYPES, csv_guard=config.run.csv_guard)
-    rejects_path = Path(str(output) + ".rejects.jsonl")
-    rejects = RejectsWriter(rejects_path)
-    ok = False
-    loop_start = time.perf_counter()
-    try:
-        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer annotate"):
-            with clock("write"):
-                writer.write([annotation_row(c) for c in batch])
-        ok = True
-        clock.end_loop(pipeline, time.perf_counter() - loop_start)
-    finally:
-        with clock("write"):
-            writer.close(ok)
-            rejects.close(ok)
+    with worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:
+        with clock("load"):
+            pipeline = build_pipeline(config)
+        ctx, stats = _context(config), ReadStats()
+        rejects_path = Path(str(output) + ".rejects.jsonl")
+        rejects = _annotate_into(output, rejects_path, paths, config, pipeline, ctx, stats, limit, progress, clock, pool)
     if rejects.count == 0:
         rejects_path.unlink(missing_ok=True)
     outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})

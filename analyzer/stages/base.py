@@ -19,6 +19,11 @@ class Stage:
     name: ClassVar[str] = "stage"
     requires: ClassVar[tuple[str, ...]] = ()
     assigns: ClassVar[tuple[str, ...]] = ()
+    # True when a comment's annotations depend on that comment (and its batch) alone: no state
+    # carried from one batch to the next, beyond counts in ``summary()`` that add up. The local
+    # engine runs the stateless stages at the end of the pipeline on worker processes
+    # (``[run] workers``); the others (dedup, link) stay in the main process, in input order.
+    stateless: ClassVar[bool] = False
 
     def predict(self, batch: Sequence[Comment]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -41,3 +46,13 @@ class Stage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def stateless_tail(stages: Sequence[Any]) -> int:
+    """Where the stateless stages that end a pipeline begin (stage instances or classes):
+    ``len(stages)`` when the last stage keeps state. The local engine runs ``stages[i:]`` on
+    worker processes and ``stages[:i]`` in the main process."""
+    i = len(stages)
+    while i > 0 and stages[i - 1].stateless:
+        i -= 1
+    return i

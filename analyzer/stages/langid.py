@@ -120,6 +120,7 @@ class LanguageIdStage(Stage):
     name = "langid"
     requires = ("clean_text",)
     assigns = ("lang", "lang_confidence", "lang_mixed", "script")
+    stateless = True
 
     def __init__(self, *, backend=MODELS["langid"], languages: Sequence[str] = DEFAULT_LANGUAGES,
                  min_confidence: float = 0.0, short_length: int = 20, merge_id_ms: bool = True,

@@ -83,6 +83,7 @@ class MentionStage(Stage):
     name = "mentions"
     requires = ("clean_text",)
     assigns = ("mentions",)
+    stateless = True
 
     def __init__(self, *, catalog: str | Path | Catalog | None = None) -> None:
         check_param("MentionStage", "catalog", catalog, catalog is None or isinstance(catalog, (str, Path, Catalog)),

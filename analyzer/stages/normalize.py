@@ -23,6 +23,7 @@ class NormalizeStage(Stage):
     name = "normalize"
     requires = ()
     assigns = ("clean_text",)
+    stateless = True
 
     def __init__(self, *, html: str = "auto", mask: bool = True,
                  url_token: str = URL_TOKEN, mention_token: str = MENTION_TOKEN) -> None:

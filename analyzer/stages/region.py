@@ -60,6 +60,7 @@ class RegionStage(Stage):
     name = "region"
     requires = ("lang",)
     assigns = ("region", "region_confidence", "region_source")
+    stateless = True
 
     def __init__(self, *, channels: str | Path | Catalog | None = None,
                  languages: Mapping[str, str | tuple[str, float]] | None = None,

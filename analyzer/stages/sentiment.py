@@ -17,6 +17,7 @@ class SentimentStage(Stage):
     name = "sentiment"
     requires = ("clean_text", "lang")
     assigns = ("sentiment", "sentiment_scores")
+    stateless = True
 
     def __init__(self, *, backend=MODELS["sentiment"], device: str = DEVICE, embedders=None) -> None:
         check_param("SentimentStage", "device", device, device in ("cpu", "cuda") or device.startswith("cuda:"), "'cpu' or 'cuda[:N]'")

@@ -37,6 +37,7 @@ class ThemeStage(Stage):
     name = "themes"
     requires = ("clean_text", "lang")
     assigns = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
+    stateless = True
 
     def __init__(self, *, backend: Any = MODELS["themes"], sentiment: Any = None,
                  polarity: Any = MODELS["polarity"], embedders: Any = None) -> None:

@@ -1,0 +1,196 @@
+"""The local engine on every core: worker processes run the stateless stages that end the
+pipeline (langid, region, sentiment, mentions, themes by default) while the main process
+reads, runs the in-order stages (normalize, dedup, link), writes and aggregates.
+
+The processes start when the first batch is ready, after the main process built its pipeline.
+Where the OS forks (Linux), each worker takes the main process's own stage objects as they were
+at the fork, models included, at no cost and sharing their memory pages; elsewhere (spawn), or
+when torch is loaded (a forked child must not reuse its thread pools), each worker builds its
+stages once from the run's Config in the pool's initializer. No model object is ever pickled;
+only batches of Comments travel. Batches go out in input order and come back in input order,
+at most ``IN_FLIGHT`` per worker at a time, so memory stays flat. A worker's seconds per stage and summary counts are added into the main
+process's ``Pipeline`` (``add_remote``), so the manifest reads as with one process. Outputs are
+the same as with ``workers = 1``: the batches are cut the same way before they leave.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..config import Config, PipelineConfig
+from ..defaults import AUTO_WORKERS_MIN_RECORDS, MAX_AUTO_WORKERS
+from ..errors import AnalyzerError, PipelineError
+from ..pipeline import Pipeline
+from ..schema import Comment
+from ..stages.base import Stage, stateless_tail
+
+IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve_workers(config: Config, records: int | None = None) -> int:
+    """``[run] workers`` as a number: "auto" is one per available CPU, at most MAX_AUTO_WORKERS;
+    1 when the models run on a GPU (one device, not shared between processes) or when the input
+    is known to hold fewer than AUTO_WORKERS_MIN_RECORDS ``records`` (None: not known)."""
+    workers = config.run.workers
+    if workers != "auto":
+        return int(workers)
+    if config.models.device != "cpu" or (records is not None and records < AUTO_WORKERS_MIN_RECORDS):
+        return 1
+    return max(1, min(available_cpus(), MAX_AUTO_WORKERS))
+
+
+def remote_stages(config: Config) -> list[str]:
+    """The names of the stages a worker runs: the stateless ones that end ``[pipeline] stages``."""
+    from ..stages.build import stage_classes
+
+    names = list(config.pipeline.stages)
+    classes = stage_classes()
+    return names[stateless_tail([classes[n] for n in names]):]
+
+
+def worker_pool(config: Config, records: int | None = None) -> "WorkerPool | None":
+    """A pool for this config and about ``records`` input records (started by its first batch),
+    or None when the job runs in one process (see ``resolve_workers``; also for the Ray engine,
+    or when no stateless stage ends the pipeline)."""
+    workers = resolve_workers(config, records)
+    names = remote_stages(config)
+    if workers <= 1 or not names or config.run.engine != "local":
+        return None
+    return WorkerPool(config, names, workers)
+
+
+def uses_torch() -> bool:
+    """Whether torch is loaded here: its models use every core already, and a forked child must
+    not reuse its thread pools."""
+    return "torch" in sys.modules
+
+
+# --- in each worker process ---------------------------------------------------------------
+_STAGES: list[Stage] = []
+_INHERITED: list[Stage] = []  # set in the main process just before it forks the workers
+_FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
+
+
+def _start_worker(config: Config, names: list[str]) -> None:
+    """The pool's initializer: Ctrl-C is the main process's to handle; take the forked stages,
+    or build them once from the config."""
+    from ..stages.build import build_stages
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _INHERITED:
+        _STAGES[:] = _INHERITED
+        return
+    try:
+        _STAGES[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(names))))
+    except AnalyzerError as exc:  # reported once, as one line, by the main process
+        _FAILED.append(exc)
+
+
+def _ready() -> int:
+    if _FAILED:
+        raise _FAILED[0]
+    return os.getpid()
+
+
+def _annotate(batch: list[Comment]) -> tuple[list[Comment], dict[str, float], dict[str, dict[str, int]]]:
+    """(annotated batch, seconds per stage, summary counts this batch added per stage)."""
+    if _FAILED:
+        raise _FAILED[0]
+    before = {s.name: dict(s.summary()) for s in _STAGES if hasattr(s, "summary")}
+    seconds = {}
+    for stage in _STAGES:
+        start = time.perf_counter()
+        batch = stage(batch)
+        seconds[stage.name] = time.perf_counter() - start
+    counts = {}
+    for stage in _STAGES:
+        if stage.name in before:
+            old = before[stage.name]
+            counts[stage.name] = {k: v - old.get(k, 0) for k, v in stage.summary().items() if v != old.get(k, 0)}
+    return batch, seconds, counts
+
+
+# --- in the main process --------------------------------------------------------------------
+class WorkerPool:
+    """Up to ``workers`` processes running the stages ``names``; ``start`` forks them. Use as a
+    context manager (``close`` stops them)."""
+
+    def __init__(self, config: Config, names: list[str], workers: int) -> None:
+        self.config, self.names, self.workers = config, names, workers
+        self.wait_seconds = 0.0  # main process time spent waiting for a batch to come back
+        self.executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def start(self, pipeline: Pipeline) -> bool:
+        """Start the workers for ``pipeline`` (built by this process from the same config); False
+        (and one process) when ``workers = "auto"`` and the models are torch's."""
+        if self.config.run.workers == "auto" and uses_torch():
+            self.workers = 1
+            return False
+        fork = "fork" in multiprocessing.get_all_start_methods() and not uses_torch()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                            initargs=(self.config, self.names))
+        if fork:
+            _INHERITED[:] = [s for s in pipeline.stages if s.name in self.names]
+            gc.freeze()  # the children's garbage collector then leaves the shared pages alone
+        try:
+            for _ in range(self.workers):  # a fork context starts every worker on the first submit
+                self.executor.submit(_ready)
+        finally:
+            _INHERITED.clear()
+            gc.unfreeze()
+        return True
+
+    def close(self) -> None:
+        """Stop the workers; batches not yet started are dropped (after an error or Ctrl-C)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[list[Comment]]:
+        """``batches`` (already through the main process's stages) through the workers' stages,
+        in order; seconds and summary counts go to ``pipeline.add_remote``."""
+        pending: deque[Future] = deque()
+        try:
+            for batch in batches:
+                pending.append(self.executor.submit(_annotate, batch))
+                if len(pending) >= IN_FLIGHT * self.workers:
+                    yield self._finish(pending.popleft(), pipeline)
+            while pending:
+                yield self._finish(pending.popleft(), pipeline)
+        except BrokenProcessPool:  # from a result, or from a submit after the pool broke
+            raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
+                                "Run again with fewer --workers (or --workers 1).") from None
+
+    def _finish(self, future: Future, pipeline: Pipeline) -> list[Comment]:
+        start = time.perf_counter()
+        try:
+            batch, seconds, counts = future.result()
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+        pipeline.add_remote(seconds, counts)
+        return batch
