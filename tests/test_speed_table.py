@@ -29,4 +29,8 @@ def test_every_run_has_its_baseline_from_the_same_run():
     for row in results["runs"]:
         if "baseline" in row:
             assert row["speedup"] == round(row["current"]["comments_per_s"] / row["baseline"]["comments_per_s"], 2)
-            assert row["agreement"]["all_columns"] >= 0.995
+            # A column may differ from the baseline only where the results name the model change
+            # that changed it on purpose (the speed work itself must keep every annotation).
+            on_purpose = results.get("changed_on_purpose", {})
+            for column, share in row["agreement"].items():
+                assert share >= 0.995 or column in on_purpose, column
