@@ -99,6 +99,11 @@ def test_a_failing_worker_fails_the_run_cleanly(tmp_path, write, monkeypatch, ho
                          "drama": "Hidden Love"}) for i in range(100)]
     source = write("in.jsonl", "\n".join(lines) + "\n")
     _failing_mentions(monkeypatch, how)
+    import analyzer.engines.workers as workers
+
+    # Another test may have imported torch into this process, which makes the pool spawn workers
+    # (a spawned worker builds its own stages and so never sees the patched stage): fork here.
+    monkeypatch.setattr(workers, "uses_torch", lambda: False)
     out = tmp_path / "out"
     expected = (RecordError, "in.jsonl:65: the mentions stage") if how == "error" else (PipelineError, "worker process stopped")
     with pytest.raises(expected[0]) as caught:
