@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .errors import PipelineError
 from .schema import Comment
-from .stages.base import Stage, stateless_tail
+from .stages.base import Stage, add_summaries, stateless_tail, summaries
 
 # Fields a reader fills (or leaves empty) before any stage runs.
 READER_FIELDS = frozenset({
     "id", "text", "source", "drama", "platform", "region", "author", "created_at",
     "likes", "reply_to", "title", "video_time", "extra",
 })
+
+
+def run_stages(batch: list[Comment], stages: Sequence[Stage], seconds: dict[str, float]) -> list[Comment]:
+    """``batch`` through ``stages`` in order; each stage's seconds are added into ``seconds``."""
+    clock = time.perf_counter
+    for stage in stages:
+        start = clock()
+        batch = stage(batch)
+        seconds[stage.name] = seconds.get(stage.name, 0.0) + clock() - start
+    return batch
 
 
 class Pipeline:
@@ -70,12 +81,7 @@ class Pipeline:
             yield self._through(batch, stages)
 
     def _through(self, batch: list[Comment], stages: Sequence[Stage]) -> list[Comment]:
-        clock = time.perf_counter
-        for stage in stages:
-            start = clock()
-            batch = stage(batch)
-            self.timings[stage.name] += clock() - start
-        return batch
+        return run_stages(batch, stages, self.timings)
 
     def _pooled(self, comments: Iterable[Comment], pool: Any) -> Iterator[list[Comment]]:
         """The first batch runs every stage here, so that what the stages build on first use
@@ -99,20 +105,13 @@ class Pipeline:
         for name, sec in seconds.items():
             self.timings[name] += sec
             self.remote_seconds += sec
-        for name, delta in counts.items():
-            total = self.remote.setdefault(name, {})
-            for key, n in delta.items():
-                total[key] = total.get(key, 0) + n
+        add_summaries(self.remote, counts)
 
     def summaries(self) -> dict[str, dict]:
         """``summary()`` of every stage that has one, with the counts of worker processes added."""
-        out = {}
-        for stage in (s for s in self.stages if hasattr(s, "summary")):
-            counts = dict(stage.summary())
-            for key, n in self.remote.get(stage.name, {}).items():
-                counts[key] = counts.get(key, 0) + n
-            out[stage.name] = counts
-        return out
+        out = {name: Counter(counts) for name, counts in summaries(self.stages).items()}
+        add_summaries(out, self.remote)
+        return {name: dict(counts) for name, counts in out.items()}
 
     def local_seconds(self) -> float:
         """Seconds spent in stages run in this process (all but what workers added)."""

@@ -44,9 +44,9 @@ from ..io import ReadContext, ReadStats, Reject
 from ..io.sources import STDIN
 from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
+from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .rows import (ReplayStep, Stages, add_summaries, annotate_block, read_file, store_prepared, summaries,
-                   summary_delta)
+from .rows import ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
 CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"

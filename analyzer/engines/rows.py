@@ -35,6 +35,7 @@ from ..io.readers import read_file_items
 from ..io.sources import display_path
 from ..pipeline import Pipeline
 from ..schema import ARROW_SCHEMA, FIELD_NAMES, Comment, from_arrow, to_arrow
+from ..stages.base import summaries
 from ..stages.dedup import DupKeys
 
 CHUNK = 4096  # records per prepared block (and per decisions object)
@@ -351,17 +352,4 @@ def write_part(folder: str | os.PathLike, index: int, first_seq: int, comments: 
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     pq.write_table(to_arrow(comments), tmp)
     os.replace(tmp, target)
-
-
-def summary_delta(before: dict[str, dict], after: dict[str, dict]) -> dict[str, dict]:
-    return {name: dict(Counter(after[name]) - Counter(before.get(name, {}))) for name in after}
-
-
-def summaries(stages: Sequence) -> dict[str, dict]:
-    return {s.name: dict(s.summary()) for s in stages if hasattr(s, "summary")}
-
-
-def add_summaries(total: dict[str, Counter], delta: dict[str, dict]) -> None:
-    for name, counts in delta.items():
-        total.setdefault(name, Counter()).update(counts)
 

@@ -31,9 +31,9 @@ from typing import Any
 from ..config import Config, PipelineConfig
 from ..defaults import AUTO_WORKERS_MIN_RECORDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, run_stages
 from ..schema import Comment
-from ..stages.base import Stage, stateless_tail
+from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
 IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
 
@@ -115,17 +115,10 @@ def _annotate(batch: list[Comment]) -> tuple[list[Comment], dict[str, float], di
     """(annotated batch, seconds per stage, summary counts this batch added per stage)."""
     if _FAILED:
         raise _FAILED[0]
-    before = {s.name: dict(s.summary()) for s in _STAGES if hasattr(s, "summary")}
-    seconds = {}
-    for stage in _STAGES:
-        start = time.perf_counter()
-        batch = stage(batch)
-        seconds[stage.name] = time.perf_counter() - start
-    counts = {}
-    for stage in _STAGES:
-        if stage.name in before:
-            old = before[stage.name]
-            counts[stage.name] = {k: v - old.get(k, 0) for k, v in stage.summary().items() if v != old.get(k, 0)}
+    before = summaries(_STAGES)
+    seconds: dict[str, float] = {}
+    batch = run_stages(batch, _STAGES, seconds)
+    counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
     return batch, seconds, counts
 
 

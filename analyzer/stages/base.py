@@ -7,6 +7,7 @@ Subclasses write a pure ``predict(batch) -> predictions`` and
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -56,3 +57,19 @@ def stateless_tail(stages: Sequence[Any]) -> int:
     while i > 0 and stages[i - 1].stateless:
         i -= 1
     return i
+
+
+def summaries(stages: Sequence[Any]) -> dict[str, dict]:
+    """``summary()`` counts of every stage that has one, by stage name."""
+    return {s.name: dict(s.summary()) for s in stages if hasattr(s, "summary")}
+
+
+def summary_delta(before: dict[str, dict], after: dict[str, dict]) -> dict[str, dict]:
+    """The counts ``after`` added to ``before`` (summary counts only grow)."""
+    return {name: dict(Counter(after[name]) - Counter(before.get(name, {}))) for name in after}
+
+
+def add_summaries(total: dict[str, Counter], delta: dict[str, dict]) -> None:
+    """Add a ``summary_delta`` (a block's, a worker's) into ``total``."""
+    for name, counts in delta.items():
+        total.setdefault(name, Counter()).update(counts)
