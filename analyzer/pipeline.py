@@ -93,12 +93,12 @@ class Pipeline:
         if first is None:
             return
         first = self._through(first, tail)
-        if not pool.start(self):
-            yield first
-            yield from (self._through(batch, tail) for batch in batches)
-            return
+        started = pool.start(self)  # False: one process after all (see WorkerPool.start)
         yield first
-        yield from pool.annotate(batches, self)
+        if started:
+            yield from pool.annotate(batches, self)
+        else:
+            yield from (self._through(batch, tail) for batch in batches)
 
     def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:
         """Add a worker's seconds per stage and summary counts for one batch."""
