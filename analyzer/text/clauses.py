@@ -2,9 +2,9 @@
 "love the OST but the ending ruined it" -> ["love the OST", "but the ending ruined it"].
 
 Splits at sentence punctuation and line breaks, before leading contrastive
-conjunctions (but, however, 但是/可是/不过, 하지만/그런데, でも, nhưng, แต่, tapi/namun,
-pero, porém, لكن, mais, aber, но, लेकिन, ma/però, ama …) and after trailing ones
-(Japanese けど/けれど, Korean -지만). Conjunctions that are ordinary words in another
+conjunctions (but, however, 但是/可是/不过, ，只是/，可惜, 하지만/그런데, でも, nhưng, แต่,
+tapi/namun, pero, porém, لكن, mais, aber, но, लेकिन, ma/però, ama …) and after trailing ones
+(Japanese けど/けれど, Korean -지만/-으나/-는데/-은데/-데도). Conjunctions that are ordinary words in another
 language (pt "mas", fr "mais", it "ma", tr "ama", ar "بس") only split for that language.
 The conjunctions live in each language's profile (``analyzer/lang/<code>/profile.toml``,
 ``[contrast]``).
