@@ -11,6 +11,9 @@ batches c and d (YouTube, NSMC reviews; never trained on by this recipe) are sco
 too (mean logits). A neutral offset (added to the neutral logit: the neutral band) is then chosen on these
 out-of-fold logits, over all six groups. Neither dev set (comments_dev, drama_dev) is read; the shared
 dev split is not either (``stance_langs.py`` measures the chosen model once).
+
+``--band NAME=DIR ...`` skips the fits: it scores saved models' neutral offsets on the batch c and d
+groups only (never trained on by the recipe, with or without drama rows), a cheap check of the band.
 """
 
 from __future__ import annotations
@@ -53,16 +56,37 @@ def scores(logits: np.ndarray, gold: np.ndarray, groups: np.ndarray, offset: flo
     pred = shifted.argmax(1)
     out = {g: round(macro_f1(gold[groups == g], pred[groups == g]), 4) for g in sorted(set(groups))}
     out["mean"] = round(float(np.mean(list(out.values()))), 4)
-    out["drama_mean"] = round(float(np.mean([v for g, v in out.items() if g.startswith(DRAMA_PREFIX)])), 4)
+    drama = [v for g, v in out.items() if g.startswith(DRAMA_PREFIX)]
+    out["drama_mean"] = round(float(np.mean(drama)), 4) if drama else None
     return out
+
+
+def band_only(models: dict[str, str], out: Path | None) -> None:
+    from analyzer.backends.sentiment_linear import LinearModel
+
+    texts, gold, groups = other_groups()
+    results = {}
+    for name, folder in models.items():
+        logits = LinearModel.load(folder).logits(texts)
+        for offset in OFFSETS:
+            row = scores(logits, gold, groups, offset)
+            row.pop("drama_mean")
+            results[f"{name}, neutral {offset:+.2f}"] = row
+            print(f"{name}, neutral {offset:+.2f}  {json.dumps(row)}", flush=True)
+    if out:
+        out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", type=float, nargs="+", default=[3.0, 10.0, 30.0])
     ap.add_argument("--c", type=float, default=DEFAULT_C)
+    ap.add_argument("--band", nargs="+", default=None, metavar="NAME=DIR",
+                    help="only score these saved models' neutral offsets on the batch c/d groups (no fits)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
+    if args.band:
+        return band_only(dict(item.split("=", 1) for item in args.band), args.json)
     t0 = time.perf_counter()
     featurizer = HashingFeaturizer()
     train, domain, _ = build_rows(featurizer, {}, drama=True)
