@@ -27,7 +27,9 @@ TRAINSET_BATCHES = tuple(label_batches())  # every labelling batch
 # nothing beyond noise on shared dev, real comments or the proxy (card: "Real comments").
 # The real drama comments (comments_train_e) are left out too: retrains with them did not pass the
 # ship rule (card, "Per-language bias terms": drama dev +0.010 but real comments -0.015), and the
-# shipped weights were trained without them, so this recipe reproduces the shipped model.
+# shipped weights were trained without them, so this recipe reproduces the shipped model. As their own
+# class-balanced domain (train.py --drama-weight 10) they gave drama dev +0.012, real comments -0.005
+# (models/sentiment-linear/runs/2026-12-06-stance-langs-s8.md): not shipped either.
 STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"))
 # The real drama comments of the training dramas (狂飙, 陈情令, 小欢喜, 선재 업고 튀어; stance from the viewers'
 # stars where they gave some): their own domain, one group per shared source, classes balanced inside
