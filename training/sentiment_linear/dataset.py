@@ -27,8 +27,15 @@ TRAINSET_BATCHES = tuple(label_batches())  # every labelling batch
 # nothing beyond noise on shared dev, real comments or the proxy (card: "Real comments").
 # The real drama comments (comments_train_e) are left out too: retrains with them did not pass the
 # ship rule (card, "Per-language bias terms": drama dev +0.010 but real comments -0.015), and the
-# shipped weights were trained without them, so this recipe reproduces the shipped model.
+# shipped weights were trained without them, so this recipe reproduces the shipped model. As their own
+# class-balanced domain (train.py --drama-weight 10) they gave drama dev +0.012, real comments -0.005
+# (models/sentiment-linear/runs/2026-12-06-stance-langs-s8.md): not shipped either.
 STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"))
+# The real drama comments of the training dramas (狂飙, 陈情令, 小欢喜, 선재 업고 튀어; stance from the viewers'
+# stars where they gave some): their own domain, one group per shared source, classes balanced inside
+# (``train.py --drama-weight``; the weight is chosen by leave-one-drama-out CV, ``cv_drama_rows.py``).
+DRAMA_TRAIN_LABELS = TRAINSET_LABELS.with_name("comments_train_e.labels.jsonl")
+DRAMA_PREFIX = "drama:"
 # The held-out real drama comments (split by drama): never trained on either.
 DRAMA_DEV_LABELS = DEVSET_LABELS.with_name("drama_dev.labels.jsonl")
 DOMAIN_SOURCE = "comments_train"
@@ -170,3 +177,13 @@ def read_domain(data_dir: Path = DATA_DIR, labels: tuple[Path, ...] = TRAINSET_B
 
 def dev_records(dev: list[Row]) -> list[dict]:
     return [{"text": r.text, "lang": r.lang, "label": r.label, "source": r.source} for r in dev]
+
+
+def read_drama(data_dir: Path = DATA_DIR, labels: Path = DRAMA_TRAIN_LABELS) -> list[Row]:
+    """The training dramas' labelled real comments, source ``drama:<shared folder>`` (one group each)."""
+    from analyzer.evaluation.devset import load_devset
+
+    if not labels.is_file() or not data_dir.is_dir():
+        return []
+    return [Row(r["text"], r["stance"], r.get("lang") or "und", DRAMA_PREFIX + r["id"].split("/")[0], 1.0)
+            for r in load_devset(labels, data_dir, on_error="raise")]

@@ -2,6 +2,10 @@
 
     OMP_NUM_THREADS=1 python -m training.sentiment_linear.train [--select-c] [--lang-bias] [--out DIR]
 
+The training dramas' real comments (``--drama-weight``, ``dataset.read_drama``) and a neutral offset on
+the intercept (``--neutral-offset``, the neutral band) are chosen by leave-one-drama-out CV on training
+rows (``cv_drama_rows.py``); ``--start`` begins the fit from saved weights (same optimum, fewer iterations).
+
 Per-language bias terms (``--lang-bias``, ``lang_bias.py``; off for the shipped model, see the
 card: they helped the balanced held-out sets and hurt real comments): a first fit on 90% of the training rows scores the
 other 10% (the inner split, never dev rows); offsets per language are chosen there, then the
@@ -26,12 +30,14 @@ from analyzer.backends.text_features import HashingFeaturizer, to_csr
 from analyzer.schema import SENTIMENT_LABELS
 from training.common import write_model_meta
 from training.sentiment_linear import lang_bias
-from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, SEED, SOURCES, WRITTEN_SOURCE, Row, excluded_texts,
-                     STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_written, refuse_proxy_overlap)
+from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, DRAMA_PREFIX, DRAMA_TRAIN_LABELS, SEED, SOURCES, WRITTEN_SOURCE, Row,
+                     excluded_texts, STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_drama,
+                     read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
 DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
+DRAMA_WEIGHT = 0.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
 SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
 FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
@@ -62,31 +68,50 @@ def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row])
 
 
 def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float],
-               batches: tuple[Path, ...] = STANCE_BATCHES) -> tuple[list[Row], list[Row], list[Row]]:
-    """(shared train rows + cues, in-domain comments (real, then written drama ones), shared dev rows). Shared rows
+               batches: tuple[Path, ...] = STANCE_BATCHES, drama: bool = False) -> tuple[list[Row], list[Row], list[Row]]:
+    """(shared train rows + cues, in-domain comments (real, then written drama ones, then with ``drama`` the
+    training dramas' real comments, ``read_drama``), shared dev rows). Shared rows
     with the text of an in-domain comment are dropped (its stance label wins); in-domain
     rows whose text is in the shared dev split are dropped too."""
     from dataclasses import replace
 
     train, dev = load_split()
     train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
-    domain = clean_train(featurizer, read_domain(labels=batches) + read_written(), dev)
+    domain = clean_train(featurizer, read_domain(labels=batches) + read_written() + (read_drama() if drama else []), dev)
     domain_texts = set(normalized(featurizer, [r.text for r in domain]))
     train = clean_train(featurizer, train, dev)
     train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
     return train + refuse_proxy_overlap(read_cues(CUES)), refuse_proxy_overlap(domain), dev
 
 
-def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
-                   domain_weight: float = DOMAIN_WEIGHT) -> np.ndarray:
-    """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside.
-    Cues and in-domain comments get a fixed weight each (mean shared row = 1)."""
-    groups = Counter((r.source, r.lang) for r in rows if r.source not in FIXED)
-    classes = Counter((r.source, r.lang, r.label) for r in rows if r.source not in FIXED)
-    n_classes = Counter((s, lang) for s, lang, _ in classes)
-    weights = np.empty(len(rows), dtype=np.float64)
-    fixed = np.array([r.source in FIXED for r in rows])
+def drama_weights(rows: list[Row], drama_weight: float) -> np.ndarray:
+    """Per row: ``drama_weight`` times the class-balancing factor inside its drama source (clipped),
+    so each source's mass is drama_weight * n and its classes weigh alike; 0 for other rows."""
+    sources = Counter(r.source for r in rows if r.source.startswith(DRAMA_PREFIX))
+    classes = Counter((r.source, r.label) for r in rows if r.source.startswith(DRAMA_PREFIX))
+    n_classes = Counter(s for s, _ in classes)
+    out = np.zeros(len(rows))
     for i, r in enumerate(rows):
+        if r.source in sources:
+            balance = sources[r.source] / (n_classes[r.source] * classes[(r.source, r.label)])
+            out[i] = drama_weight * min(max(balance, 1 / CLASS_CLIP), CLASS_CLIP)
+    return out
+
+
+def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
+                   domain_weight: float = DOMAIN_WEIGHT, drama_weight: float = DRAMA_WEIGHT) -> np.ndarray:
+    """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside.
+    Cues and in-domain comments get a fixed weight each (mean shared row = 1); the training
+    dramas' comments ``drama_weights``."""
+    drama = np.array([r.source.startswith(DRAMA_PREFIX) for r in rows])
+    groups = Counter((r.source, r.lang) for r, d in zip(rows, drama) if r.source not in FIXED and not d)
+    classes = Counter((r.source, r.lang, r.label) for r, d in zip(rows, drama) if r.source not in FIXED and not d)
+    n_classes = Counter((s, lang) for s, lang, _ in classes)
+    weights = drama_weights(rows, drama_weight)
+    fixed = np.array([r.source in FIXED for r in rows]) | drama
+    for i, r in enumerate(rows):
+        if drama[i]:
+            continue
         if r.source in FIXED:
             weights[i] = cue_weight if r.source == "drama_cues" else domain_weight
             continue
@@ -114,6 +139,15 @@ def fit(x, y: np.ndarray, w: np.ndarray, c: float, start=None):
         model.coef_, model.intercept_, model.classes_ = start.coef_.copy(), start.intercept_.copy(), start.classes_
     model.fit(x, y, sample_weight=w)
     return model
+
+
+def start_model(folder: Path):
+    """A stand-in fitted model holding a saved model's weights (``fit(..., start=)``)."""
+    from types import SimpleNamespace
+
+    with np.load(folder / "weights.npz", allow_pickle=False) as data:
+        return SimpleNamespace(coef_=data["weights"].astype(np.float64), intercept_=data["bias"].astype(np.float64),
+                               classes_=np.arange(3))
 
 
 def inner_split(rows: list[Row]) -> np.ndarray:
@@ -191,6 +225,13 @@ def main() -> None:
     parser.add_argument("--cue-weight", type=float, default=CUE_WEIGHT, help="weight of one hand-written cue")
     parser.add_argument("--domain-weight", type=float, default=DOMAIN_WEIGHT,
                         help="weight of one labelled real comment from data/trainsets (0 leaves them out)")
+    parser.add_argument("--drama-weight", type=float, default=DRAMA_WEIGHT,
+                        help="mean weight of a training drama's real comment (comments_train_e, classes balanced per "
+                             "source; 0 leaves them out; chosen by cv_drama_rows.py)")
+    parser.add_argument("--neutral-offset", type=float, default=0.0,
+                        help="added to the neutral intercept after the fit (chosen by cv_drama_rows.py on training rows)")
+    parser.add_argument("--start", type=Path, default=None,
+                        help="a model folder whose weights start the fit (fewer iterations; same optimum)")
     parser.add_argument("--lang-bias", action="store_true",
                         help="also choose per-language bias terms on the inner 10%% split (two fits; off when shipped)")
     parser.add_argument("--source-weight", action="append", default=[], metavar="SOURCE=W",
@@ -202,28 +243,33 @@ def main() -> None:
     featurizer = HashingFeaturizer(n_features=args.n_features)
     t0 = time.perf_counter()
     batches = TRAINSET_BATCHES if args.all_batches else STANCE_BATCHES
-    train, domain, dev = build_rows(featurizer, source_weights, batches)
-    train += domain if args.domain_weight > 0 else []
-    w = sample_weights(train, args.cue_weight, args.domain_weight)
+    train, domain, dev = build_rows(featurizer, source_weights, batches, drama=args.drama_weight > 0)
+    train += [r for r in domain if args.domain_weight > 0 or r.source.startswith(DRAMA_PREFIX)]
+    w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
     c = args.c or (select_c(featurizer, train, w) if args.select_c else DEFAULT_C)
     x = featurize(featurizer, [r.text for r in train])
     y = np.array([SENTIMENT_LABELS.index(r.label) for r in train])
-    start, offsets, bias_record = None, {}, None
+    start, offsets, bias_record = (start_model(args.start) if args.start else None), {}, None
     if args.lang_bias:
         print(f"features {x.shape} nnz {x.nnz}; fitting C={c} on 90% for the per-language bias", flush=True)
         start, offsets, bias_record = choose_lang_bias(x, y, w, train, c)
         print(f"per-language bias {offsets} ({time.perf_counter() - t0:.0f}s)", flush=True)
     print(f"features {x.shape} nnz {x.nnz}; fitting C={c} ({time.perf_counter() - t0:.0f}s)", flush=True)
     model = fit(x, y, w, c, start)
+    model.intercept_[list(model.classes_).index(SENTIMENT_LABELS.index("neutral"))] += args.neutral_offset
     import sklearn
 
     info = {
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial",
         "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
         "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
+        "drama_weight": args.drama_weight, "neutral_offset": args.neutral_offset,
+        "started_from": str(args.start) if args.start else None,
         "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
-                       " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)",
+                       " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)"
+                       + (f" + {DRAMA_TRAIN_LABELS.name} (training dramas' real comments, own groups)"
+                          if args.drama_weight > 0 else ""),
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},

@@ -1,0 +1,142 @@
+"""How much should the training dramas' real comments weigh, and how wide a neutral band? Training rows only.
+
+    OMP_NUM_THREADS=1 python -m training.sentiment_linear.cv_drama_rows [--weights 3 10 30] [--json OUT]
+
+The recipe of ``train.py`` plus the labelled real comments of the training dramas
+(``data/trainsets/comments_train_e.labels.jsonl``: 狂飙 with stance from 1-5 stars, 陈情令/小欢喜 read from
+the text, 선재 업고 튀어 from 0.5-5 stars), one group per shared source, classes balanced inside, each row
+weighing ``--drama-weight`` on average. Leave one drama source out: fit on the shared rows and the other
+two sources (started from the shipped weights, same optimum), score the held source; the real comments of
+batches c and d (YouTube, NSMC reviews; never trained on by this recipe) are scored by every fold's model
+too (mean logits). A neutral offset (added to the neutral logit: the neutral band) is then chosen on these
+out-of-fold logits, over all six groups. Neither dev set (comments_dev, drama_dev) is read; the shared
+dev split is not either (``stance_langs.py`` measures the chosen model once).
+
+``--band NAME=DIR ...`` skips the fits: it scores saved models' neutral offsets on the batch c and d
+groups only (never trained on by the recipe, with or without drama rows), a cheap check of the band.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from analyzer.backends.text_features import HashingFeaturizer
+from analyzer.evaluation.devset import load_devset
+from analyzer.schema import SENTIMENT_LABELS
+from training.common import TRAINSETS
+from training.sentiment_linear.cv_drama import macro_f1
+from training.sentiment_linear.dataset import DATA_DIR, DRAMA_PREFIX
+from training.sentiment_linear.train import (DEFAULT_C, OUT_DIR, build_rows, featurize, fit, sample_weights,
+                                             start_model)
+
+OFFSETS = tuple(round(x, 2) for x in np.arange(-1.0, 1.01, 0.25))
+NEUTRAL = SENTIMENT_LABELS.index("neutral")
+
+
+def other_groups() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(texts, gold, group) of the labelled real comments of batches c and d (never trained on here)."""
+    texts, gold, groups = [], [], []
+    for batch in ("c", "d"):
+        for r in load_devset(TRAINSETS / f"comments_train_{batch}.labels.jsonl", DATA_DIR, on_error="warn"):
+            source = r["id"].split("/")[0]
+            texts.append(r["text"])
+            gold.append(SENTIMENT_LABELS.index(r["stance"]))
+            groups.append(f"{batch}:{'youtube' if source.startswith('youtube') else source}")
+    return texts, np.array(gold), np.array(groups)
+
+
+def scores(logits: np.ndarray, gold: np.ndarray, groups: np.ndarray, offset: float) -> dict[str, float]:
+    shifted = logits.copy()
+    shifted[:, NEUTRAL] += offset
+    pred = shifted.argmax(1)
+    out = {g: round(macro_f1(gold[groups == g], pred[groups == g]), 4) for g in sorted(set(groups))}
+    out["mean"] = round(float(np.mean(list(out.values()))), 4)
+    drama = [v for g, v in out.items() if g.startswith(DRAMA_PREFIX)]
+    out["drama_mean"] = round(float(np.mean(drama)), 4) if drama else None
+    return out
+
+
+def band_only(models: dict[str, str], out: Path | None) -> None:
+    from analyzer.backends.sentiment_linear import LinearModel
+
+    texts, gold, groups = other_groups()
+    results = {}
+    for name, folder in models.items():
+        logits = LinearModel.load(folder).logits(texts)
+        for offset in OFFSETS:
+            row = scores(logits, gold, groups, offset)
+            row.pop("drama_mean")
+            results[f"{name}, neutral {offset:+.2f}"] = row
+            print(f"{name}, neutral {offset:+.2f}  {json.dumps(row)}", flush=True)
+    if out:
+        out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--weights", type=float, nargs="+", default=[3.0, 10.0, 30.0])
+    ap.add_argument("--c", type=float, default=DEFAULT_C)
+    ap.add_argument("--band", nargs="+", default=None, metavar="NAME=DIR",
+                    help="only score these saved models' neutral offsets on the batch c/d groups (no fits)")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    if args.band:
+        return band_only(dict(item.split("=", 1) for item in args.band), args.json)
+    t0 = time.perf_counter()
+    featurizer = HashingFeaturizer()
+    train, domain, _ = build_rows(featurizer, {}, drama=True)
+    rows = train + domain
+    x = featurize(featurizer, [r.text for r in rows])
+    y = np.array([SENTIMENT_LABELS.index(r.label) for r in rows])
+    source = np.array([r.source for r in rows])
+    held_sources = sorted(s for s in set(source) if s.startswith(DRAMA_PREFIX))
+    other_texts, other_gold, other_group = other_groups()
+    x_other = featurize(featurizer, other_texts)
+    gold = np.r_[y[np.isin(source, held_sources)], other_gold]
+    start = start_model(OUT_DIR)
+    print(f"{len(rows)} rows, drama sources {held_sources}, other groups {len(other_texts)} rows "
+          f"({time.perf_counter() - t0:.0f}s)", flush=True)
+
+    def logits_of(model, xs):
+        return xs @ model.coef_.T + model.intercept_
+
+    results: dict[str, dict] = {}
+    candidates: dict[str, np.ndarray] = {}
+    base = np.r_[logits_of(start, x[np.isin(source, held_sources)]), logits_of(start, x_other)]
+    groups = np.r_[source[np.isin(source, held_sources)], other_group]
+    candidates["shipped (no drama rows)"] = base
+    for weight in args.weights:
+        w_all = sample_weights(rows, drama_weight=weight)
+        oof = np.zeros((int(np.isin(source, held_sources).sum()), 3))
+        other = np.zeros((len(other_texts), 3))
+        order = np.flatnonzero(np.isin(source, held_sources))
+        for held in held_sources:
+            w = w_all.copy()
+            w[source == held] = 0.0
+            model = fit(x, y, w, args.c, start)
+            at = source[order] == held
+            oof[at] = logits_of(model, x[order[at]])
+            other += logits_of(model, x_other) / len(held_sources)
+            print(f"  weight {weight:g}, held {held}: {model.n_iter_.max()} iterations "
+                  f"({time.perf_counter() - t0:.0f}s)", flush=True)
+        candidates[f"drama weight {weight:g}"] = np.r_[oof, other]
+    for name, logits in candidates.items():
+        for offset in OFFSETS:
+            results[f"{name}, neutral {offset:+.2f}"] = scores(logits, gold, groups, offset)
+    best = max(results, key=lambda k: results[k]["mean"])
+    width = max(map(len, results))
+    for name, row in results.items():
+        print(f"{name:<{width}}  {json.dumps(row)}", flush=True)
+    print(f"best on the six training groups: {best}")
+    if args.json:
+        args.json.write_text(json.dumps({"best": best, "results": results}, indent=1, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
