@@ -156,13 +156,16 @@ class CueMatcher:
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
     def _compile_literals(self) -> re.Pattern | None:
+        # Each group is an empty marker after what it ends, so every alternative opens with the
+        # trie's own characters: the regex engine skips an alternative whose first character
+        # cannot match without entering it (a group in front hides that character from it).
         parts = []
         if self._literal["w"]:
-            parts.append(f"(?P<w>{trie_regex(self._literal['w'])}){_AFTER}")
+            parts.append(f"{trie_regex(self._literal['w'])}(?P<w>){_AFTER}")
         if self._literal["p"]:
-            parts.append(f"(?P<pe>(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*)")
+            parts.append(f"{trie_regex(self._literal['p'])}(?P<p>)(?:{WORD})*(?P<pe>)")
         if self._literal["s"]:
-            parts.append(f"(?P<s>{trie_regex(self._literal['s'])})")
+            parts.append(f"{trie_regex(self._literal['s'])}(?P<s>)")
         if not parts:
             return None
         first = first_chars.literal_class(text for group in self._literal.values() for text in group)
@@ -178,9 +181,9 @@ class CueMatcher:
             if not cue.bounded:
                 parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
                 run = []
-                parts.append(f"(?P<r{i}>{cue.text})")
+                parts.append(f"(?:{cue.text})(?P<r{i}>)")
             else:
-                run.append(f"(?P<r{i}>{cue.text})")
+                run.append(f"(?:{cue.text})(?P<r{i}>)")  # end marker, as for the literals
         parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
         if not parts:
             return None
@@ -195,8 +198,9 @@ class CueMatcher:
             for m in self._literal_re.finditer(text):
                 group = m.lastgroup
                 key = "p" if group == "pe" else group
-                cues, block = self._literal_cues[key][m.group(key)]
-                hits.append(Hit(m.start(), m.end(group), cues))
+                start = m.start()
+                cues, block = self._literal_cues[key][text[start:m.end(key)]]
+                hits.append(Hit(start, m.end(group), cues))
                 any_block = any_block or block
         if self._regex_re is not None:
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
