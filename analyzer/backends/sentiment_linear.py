@@ -34,10 +34,7 @@ class LinearModel:
     def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, bias: np.ndarray,
                  meta: dict[str, Any], lang_bias: dict[str, np.ndarray] | None = None) -> None:
         self.featurizer = featurizer
-        # Stored n-gram by n-gram: one gather of three adjacent values per n-gram instead of three
-        # gathers from three 4 MB rows (the same sums, bit for bit); ``weights`` is a view of it.
-        self._columns = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)  # (n_features, 3)
-        self.weights = self._columns.T  # (3, n_features) float32, rows in SENTIMENT_LABELS order
+        self.weights = weights  # (3, n_features) float32, rows in SENTIMENT_LABELS order
         self.bias = bias  # (3,) float32
         self.meta = meta
         self.lang_bias = lang_bias or {}  # lang -> (3,) float32 added to that language's logits
@@ -54,7 +51,7 @@ class LinearModel:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
             featurizer = HashingFeaturizer.from_dict(meta["features"])
             with np.load(weights_file, allow_pickle=False) as data:
-                weights = np.asarray(data["weights"], dtype=np.float32)
+                weights = np.ascontiguousarray(data["weights"], dtype=np.float32)
                 bias = np.asarray(data["bias"], dtype=np.float32)
                 lang_bias = _lang_bias(meta, data)
         except (OSError, KeyError, ValueError) as exc:
@@ -78,9 +75,8 @@ class LinearModel:
         unique = list(dict.fromkeys(segments))  # identical normalized texts scored once
         feats = self.featurizer.transform_joined("\x00".join(unique), len(unique))
         out = np.empty((len(unique), 3), dtype=np.float32)
-        gathered = np.take(self._columns, feats.cols, axis=0).T.astype(np.float64)  # (3, n-grams)
         for k in range(3):
-            out[:, k] = np.bincount(feats.rows, weights=gathered[k], minlength=len(unique))
+            out[:, k] = np.bincount(feats.rows, weights=self.weights[k][feats.cols], minlength=len(unique))
         out *= feats.scale[:, None]
         out += self.bias
         if len(unique) == len(segments):
