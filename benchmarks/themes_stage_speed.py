@@ -212,6 +212,8 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="passes over the input per run; 2.. give the steady cost")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--md-out", type=Path)
+    parser.add_argument("--append", metavar="LABEL",
+                        help="add a dated section LABEL to existing --json-out/--md-out instead of replacing them")
     parser.add_argument("--stages", default="themes",
                         help="comma-separated stages to time, e.g. themes,sentiment,mentions,region")
     args = parser.parse_args()
@@ -243,10 +245,29 @@ def main() -> None:
             result["agreement"] = compare(Path(tmp) / "baseline.jsonl", Path(tmp) / "current.jsonl")
         result["stages"] = stage_results(result, names, Path(tmp), bool(args.baseline))
     print(json.dumps(result, indent=2))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.md_out and args.baseline and "themes" in names:
-        args.md_out.write_text(markdown(result), encoding="utf-8")
+    write_results(result, args.json_out, args.md_out if args.baseline and "themes" in names else None,
+                  args.append)
+
+
+def write_results(result: dict, json_out: Path | None, md_out: Path | None, append: str | None) -> None:
+    """Write the JSON and Markdown; with ``append`` (a label), add a dated section to files that
+    already hold earlier runs (the JSON becomes ``{"runs": [...]}``) instead of replacing them."""
+    if not append:
+        if json_out:
+            json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        if md_out:
+            md_out.write_text(markdown(result), encoding="utf-8")
+        return
+    result = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "label": append, **result}
+    if json_out:
+        old = json.loads(json_out.read_text(encoding="utf-8")) if json_out.exists() else {"runs": []}
+        runs = old["runs"] if "runs" in old else [old]
+        json_out.write_text(json.dumps({"runs": [*runs, result]}, indent=2) + "\n", encoding="utf-8")
+    if md_out:
+        title, _, body = markdown(result).split("\n", 2)
+        head = md_out.read_text(encoding="utf-8").rstrip("\n") if md_out.exists() else title
+        head += "\n\n"
+        md_out.write_text(f"{head}## {result['date']}: {append}\n\n{body}", encoding="utf-8")
 
 
 if __name__ == "__main__":
