@@ -12,6 +12,11 @@ compares them line by line. The input is N real comments from ``../shared/data``
 The baseline tree is any folder holding an ``analyzer`` package, e.g.
 ``git worktree add /tmp/base 07b76e9``.
 
+``--stages themes,sentiment,mentions,region`` times the other per-comment stages that run in
+the worker processes the same way, each on its own input (the batches after every stage before
+it), with fresh stage objects (models loaded and matchers built in the first pass), and
+compares each stage's own fields; the theme stage's figures stay where they were in the JSON.
+
     python benchmarks/themes_stage_speed.py --n 20000 --baseline /tmp/base \
         --json-out benchmarks/results/themes_stage_speed.json --md-out benchmarks/results/themes_stage_speed.md
 """
@@ -33,8 +38,8 @@ FIELDS = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
 
 
 # ---- worker: runs inside one tree -------------------------------------------------------
-def annotated_batches(path: str, batch_size: int):
-    """(the theme stage, the input's batches after every stage before it)."""
+def stage_inputs(path: str, batch_size: int, names: list[str]):
+    """({name: a fresh stage object}, {name: the input's batches after every stage before it})."""
     from analyzer.config import Config
     from analyzer.io import ReadContext, read_comments
     from analyzer.schema import Comment
@@ -42,35 +47,50 @@ def annotated_batches(path: str, batch_size: int):
 
     comments = [c for c in read_comments([path], ReadContext()) if isinstance(c, Comment)]
     stages = default_stages(Config())
-    themes = stages[-1]
-    assert themes.name == "themes", [s.name for s in stages]
-    batches = []
+    order = [s.name for s in stages]
+    missing = [n for n in names if n not in order]
+    assert not missing, (missing, order)
+    inputs: dict[str, list] = {n: [] for n in names}
+    last = max(order.index(n) for n in names)
     for start in range(0, len(comments), batch_size):
         batch = comments[start:start + batch_size]
-        for stage in stages[:-1]:
+        for stage in stages[:last + 1]:
+            if stage.name in inputs:
+                inputs[stage.name].append(batch)
             batch = stage(batch)
-        batches.append(batch)
-    return themes, batches
+    fresh = {s.name: s for s in default_stages(Config()) if s.name in inputs}  # nothing loaded or built yet
+    return fresh, inputs
 
 
-def worker(path: str, out: str, batch_size: int, passes: int) -> None:
-    """Pass 1 is a fresh stage (matchers built, models loaded, as in a run); passes 2.. reuse it
-    (the steady per-comment cost) with the text caches cleared first."""
-    themes, batches = annotated_batches(path, batch_size)
-    seconds, results = _timed_pass(themes, batches)
-    steady = []
-    for _ in range(passes - 1):
-        _clear_text_caches()
-        more, again = _timed_pass(themes, batches)
-        steady.append(sum(more))
-        assert again == results, "a later pass gave other annotations"
-    with open(out, "w", encoding="utf-8") as handle:
-        for batch in results:
-            for c in batch:
-                handle.write(json.dumps([c.id, *(_plain(getattr(c, f)) for f in FIELDS)], ensure_ascii=False) + "\n")
-    print(json.dumps({"cpu_seconds": round(sum(seconds), 3), "first_batch": round(seconds[0], 3),
-                      "steady_seconds": round(min(steady), 3) if steady else None,
-                      "n": sum(len(b) for b in batches)}))
+def annotated_batches(path: str, batch_size: int):
+    """(a fresh theme stage, the input's batches after every stage before it)."""
+    stages, inputs = stage_inputs(path, batch_size, ["themes"])
+    return stages["themes"], inputs["themes"]
+
+
+def worker(path: str, out: str, batch_size: int, passes: int, names: list[str]) -> None:
+    """Per stage: pass 1 is a fresh stage (matchers built, models loaded, as in a run); passes 2..
+    reuse it (the steady per-comment cost) with the text caches cleared first."""
+    stages, inputs = stage_inputs(path, batch_size, names)
+    report = {}
+    for name in names:
+        stage, batches = stages[name], inputs[name]
+        seconds, results = _timed_pass(stage, batches)
+        steady = []
+        for _ in range(passes - 1):
+            _clear_text_caches()
+            more, again = _timed_pass(stage, batches)
+            steady.append(sum(more))
+            assert again == results, f"a later pass of {name} gave other annotations"
+        fields = FIELDS if name == "themes" else tuple(stage.assigns)
+        with open(f"{out}.{name}" if name != "themes" else out, "w", encoding="utf-8") as handle:
+            for batch in results:
+                for c in batch:
+                    handle.write(json.dumps([c.id, *(_plain(getattr(c, f)) for f in fields)], ensure_ascii=False) + "\n")
+        report[name] = {"cpu_seconds": round(sum(seconds), 3), "first_batch": round(seconds[0], 3),
+                        "steady_seconds": round(min(steady), 3) if steady else None,
+                        "n": sum(len(b) for b in batches), "fields": list(fields)}
+    print(json.dumps({**report.get("themes", {}), "stages": report}))
 
 
 def _timed_pass(themes, batches) -> tuple[list[float], list]:
@@ -97,10 +117,11 @@ def _plain(value):
 
 
 # ---- parent: one subprocess per tree ------------------------------------------------------
-def run_tree(tree: Path, input_path: Path, out: Path, batch_size: int, passes: int) -> dict:
+def run_tree(tree: Path, input_path: Path, out: Path, batch_size: int, passes: int,
+             stages: tuple[str, ...] = ("themes",)) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(input_path), str(out),
-           "--batch-size", str(batch_size), "--passes", str(passes)]
+           "--batch-size", str(batch_size), "--passes", str(passes), "--stages", ",".join(stages)]
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{tree}: the theme stage failed:\n{proc.stderr[-3000:]}")
@@ -114,14 +135,14 @@ def _best(runs: list[dict]) -> dict:
     return {**first, "steady_seconds": min(steady) if steady else None}
 
 
-def compare(a: Path, b: Path) -> dict:
+def compare(a: Path, b: Path, fields: tuple[str, ...] = FIELDS) -> dict:
     """Share of comments whose annotations are identical, per field and over all of them."""
     rows_a = [json.loads(line) for line in a.read_text(encoding="utf-8").splitlines()]
     rows_b = [json.loads(line) for line in b.read_text(encoding="utf-8").splitlines()]
     if [r[0] for r in rows_a] != [r[0] for r in rows_b]:
         return {"same_ids": False}
     n = max(1, len(rows_a))
-    out = {f: round(sum(x[i + 1] == y[i + 1] for x, y in zip(rows_a, rows_b)) / n, 6) for i, f in enumerate(FIELDS)}
+    out = {f: round(sum(x[i + 1] == y[i + 1] for x, y in zip(rows_a, rows_b)) / n, 6) for i, f in enumerate(fields)}
     out["all_fields"] = round(sum(x == y for x, y in zip(rows_a, rows_b)) / n, 6)
     return out
 
@@ -147,7 +168,36 @@ def markdown(result: dict) -> str:
     lines += ["", f"Speed-up (CPU): **{result['speedup']:.2f}x** for a fresh stage, "
               f"**{result['steady_speedup']:.2f}x** steady. Annotations identical (share of comments, per "
               f"field): {json.dumps(result['agreement'])}", ""]
+    others = {k: v for k, v in result.get("stages", {}).items() if k != "themes"}
+    if others:
+        lines += ["Other per-comment stages of the worker processes, same input, runs and passes (each on the "
+                  "batches after every stage before it; fresh stage objects):", "",
+                  "| stage | baseline fresh / steady CPU s | current fresh / steady CPU s | speed-up fresh | "
+                  "speed-up steady | own fields identical |", "|---|---|---|---|---|---|"]
+        for name, r in others.items():
+            b, c = r["baseline"], r["current"]
+            same = min(v for k, v in r["agreement"].items() if k != "same_ids") if r["agreement"].get("same_ids", True) else 0
+            lines.append(f"| {name} | {b['cpu_seconds']:.2f} / {b['steady_seconds']:.2f} | {c['cpu_seconds']:.2f} / "
+                         f"{c['steady_seconds']:.2f} | {r['speedup']:.2f}x | {r['steady_speedup']:.2f}x | {same:.6g} |")
+        lines.append("")
     return "\n".join(lines)
+
+
+def stage_results(result: dict, names: tuple[str, ...], tmp: Path, baseline: bool) -> dict:
+    """Per stage: each tree's best run, the speed-ups and (with a baseline) the agreement."""
+    out = {}
+    for name in names:
+        entry = {tree: _best([r["stages"][name] for r in result[f"{tree}_runs"]])
+                 for tree in ("baseline", "current") if f"{tree}_runs" in result}
+        if baseline:
+            b, c = entry["baseline"], entry["current"]
+            entry["speedup"] = round(b["cpu_seconds"] / c["cpu_seconds"], 2)
+            entry["steady_speedup"] = round(b["steady_seconds"] / c["steady_seconds"], 2) if c["steady_seconds"] else None
+            suffix = "" if name == "themes" else f".{name}"
+            entry["agreement"] = compare(tmp / f"baseline.jsonl{suffix}", tmp / f"current.jsonl{suffix}",
+                                         tuple(c["fields"]))
+        out[name] = entry
+    return out
 
 
 def main() -> None:
@@ -162,9 +212,14 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="passes over the input per run; 2.. give the steady cost")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--md-out", type=Path)
+    parser.add_argument("--append", metavar="LABEL",
+                        help="add a dated section LABEL to existing --json-out/--md-out instead of replacing them")
+    parser.add_argument("--stages", default="themes",
+                        help="comma-separated stages to time, e.g. themes,sentiment,mentions,region")
     args = parser.parse_args()
+    names = tuple(n.strip() for n in args.stages.split(",") if n.strip())
     if args.worker:
-        worker(*args.worker, args.batch_size, args.passes)
+        worker(*args.worker, args.batch_size, args.passes, list(names))
         return
     sys.path.insert(0, str(HERE))
     from cli_speed import real_texts, write_input
@@ -177,21 +232,42 @@ def main() -> None:
                   "load_before": os.getloadavg()[0]}
         for _ in range(args.repeat):
             for name, tree in reversed(trees.items()):  # baseline first
-                r = run_tree(tree, input_path, Path(tmp) / f"{name}.jsonl", args.batch_size, args.passes)
+                r = run_tree(tree, input_path, Path(tmp) / f"{name}.jsonl", args.batch_size, args.passes, names)
                 result.setdefault(f"{name}_runs", []).append(r)
-                result[name] = _best(result[f"{name}_runs"])
+                if "themes" in names:
+                    result[name] = _best(result[f"{name}_runs"])
         result["load_after"] = os.getloadavg()[0]
-        if args.baseline:
+        if args.baseline and "themes" in names:
             result["speedup"] = round(result["baseline"]["cpu_seconds"] / result["current"]["cpu_seconds"], 2)
             if result["current"]["steady_seconds"]:
                 result["steady_speedup"] = round(result["baseline"]["steady_seconds"]
                                                  / result["current"]["steady_seconds"], 2)
             result["agreement"] = compare(Path(tmp) / "baseline.jsonl", Path(tmp) / "current.jsonl")
+        result["stages"] = stage_results(result, names, Path(tmp), bool(args.baseline))
     print(json.dumps(result, indent=2))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.md_out and args.baseline:
-        args.md_out.write_text(markdown(result), encoding="utf-8")
+    write_results(result, args.json_out, args.md_out if args.baseline and "themes" in names else None,
+                  args.append)
+
+
+def write_results(result: dict, json_out: Path | None, md_out: Path | None, append: str | None) -> None:
+    """Write the JSON and Markdown; with ``append`` (a label), add a dated section to files that
+    already hold earlier runs (the JSON becomes ``{"runs": [...]}``) instead of replacing them."""
+    if not append:
+        if json_out:
+            json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        if md_out:
+            md_out.write_text(markdown(result), encoding="utf-8")
+        return
+    result = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "label": append, **result}
+    if json_out:
+        old = json.loads(json_out.read_text(encoding="utf-8")) if json_out.exists() else {"runs": []}
+        runs = old["runs"] if "runs" in old else [old]
+        json_out.write_text(json.dumps({"runs": [*runs, result]}, indent=2) + "\n", encoding="utf-8")
+    if md_out:
+        title, _, body = markdown(result).split("\n", 2)
+        head = md_out.read_text(encoding="utf-8").rstrip("\n") if md_out.exists() else title
+        head += "\n\n"
+        md_out.write_text(f"{head}## {result['date']}: {append}\n\n{body}", encoding="utf-8")
 
 
 if __name__ == "__main__":

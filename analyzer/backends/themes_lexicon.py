@@ -32,6 +32,7 @@ NO_SPACE_LANGS = frozenset({"zh", "ja", "th", "ko"})
 LANG_ALIASES = {"ms": "id", "fil": "tl", "zh-hans": "zh", "zh-hant": "zh", "yue": "zh", "jv": "id", "pt-br": "pt"}
 ALWAYS = ("en", "common")  # matched for every language
 NOISE = ThemeMatch({}, (), True, {})
+_INTENT_SET = frozenset(INTENTS)
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|ly|be|tv|io|me|gg)(?:/\S*)?"
                   r"|<(?:url|link|user|mention)>|\[(?:url|link|user|mention)\]|\burl\b|@\w+", re.I)
@@ -97,7 +98,8 @@ class LexiconThemeBackend:
             raise ModelError(f"No lexicon files (*.tsv) in {self.path}; pass path= a folder like analyzer/_models/themes-lexicon.")
         self.lexicons = {f.stem: read_lexicon(f) for f in files}
         self.languages = tuple(sorted(k for k in self.lexicons if k != "common"))
-        self._matchers: dict[str, tuple[CueMatcher, tuple]] = {}
+        self._matchers: dict[str, tuple[CueMatcher, tuple]] = {}  # lexicon key -> matcher
+        self._by_code: dict[str | None, tuple[CueMatcher, tuple]] = {}  # language code as given -> the same
         whole = [c for cues in self.lexicons.values() for c in cues if c.label == "noise_whole"]
         self._noise_whole = re.compile("|".join(
             c.text if c.kind == "regex" else re.escape(c.text) for c in whole)) if whole else None
@@ -117,10 +119,14 @@ class LexiconThemeBackend:
         where: dict[str, list[int]] = {}
         for hit in matcher.find(low):
             for cue in hit.cues:
-                if cue.label in INTENTS and _negated(low, hit.start, negation):
+                label = cue.label
+                if label in _INTENT_SET and _negated(low, hit.start, negation):
                     continue
-                found.setdefault(cue.label, {})[cue.text] = max(cue.weight, found.get(cue.label, {}).get(cue.text, 0.0))
-                where.setdefault(cue.label, []).append(hit.start)
+                weights = found.get(label)
+                if weights is None:
+                    weights, where[label] = found.setdefault(label, {}), []
+                weights[cue.text] = max(cue.weight, weights.get(cue.text, 0.0))
+                where[label].append(hit.start)
         if "noise" in found:
             return NOISE
         return self._assemble(text, low, lang, found, where)
@@ -142,6 +148,12 @@ class LexiconThemeBackend:
         return ThemeMatch(themes, intents, False, _evidence(text, low, lang, themes, where))
 
     def _matcher(self, lang: str | None) -> tuple[CueMatcher, tuple]:
+        found = self._by_code.get(lang)  # the code as the langid stage wrote it (one lookup per comment)
+        if found is None:
+            found = self._by_code[lang] = self._build_matcher(lang)
+        return found
+
+    def _build_matcher(self, lang: str | None) -> tuple[CueMatcher, tuple]:
         key = LANG_ALIASES.get((lang or "").lower(), (lang or "").lower())
         key = key if key in self.lexicons else "*"
         if key not in self._matchers:
@@ -158,7 +170,7 @@ class LexiconThemeBackend:
         """Empty, link-only, bare timestamps, or a whole-comment noise phrase ("first!")."""
         if not text.strip():
             return True
-        if _LINK_PIECE.search(text) and _MAYBE_LINK.search(text):
+        if _MAYBE_LINK.search(text) and _LINK_PIECE.search(text):  # the case-sensitive test is cheaper
             rest = _TIMESTAMP.sub(" ", _URL.sub(" ", text))
             if rest != text and not any(_meaningful(ch) for ch in rest):
                 return True

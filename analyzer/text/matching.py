@@ -18,10 +18,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import first_chars
 
 STRONG, WEAK = 0.8, 0.4
+BUCKET = 48  # root branches per lookahead group in the cue tries (see ``trie_regex``)
 
 NO_SPACE_CHARS = (
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -87,27 +89,48 @@ def parse_cue(label: str, raw: str, *, bounded: bool = True) -> Cue:
     return Cue(label, text, kind, weight, block)
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A regex matching exactly ``words``, factored as a trie (fast, longest first)."""
+def trie_regex(words: Iterable[str], *, bucket: int = 0) -> str:
+    """A regex matching exactly ``words``, factored as a trie (fast, longest first).
+
+    ``bucket``: when the trie's root has more than ``bucket`` branches (hundreds for the Chinese
+    or Korean cues), they are grouped ``bucket`` at a time behind a lookahead of their first
+    characters: the regex engine tries the alternatives of a branch one after the other, so a
+    position then costs a few dozen tests instead of hundreds. Only one branch can start with a
+    given character, so the matches are the same."""
     root: dict = {}
     for word in words:
         node = root
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
-    return _trie_node(root) or ""
+    keys = sorted(k for k in root if k)
+    if bucket <= 0 or len(keys) <= bucket or "" in root:
+        return _trie_node(root) or ""
+    groups = [keys[i:i + bucket] for i in range(0, len(keys), bucket)]
+    return "(?:" + "|".join(f"(?=[{''.join(_escape(k) for k in group)}])" + _trie_node({k: root[k] for k in group})
+                            for group in groups) + ")"
+
+
+_ESCAPED: dict[str, str] = {}  # re.escape of each character seen (a trie escapes ~200k of them)
+
+
+def _escape(ch: str) -> str:
+    out = _ESCAPED.get(ch)
+    if out is None:
+        out = _ESCAPED[ch] = re.escape(ch)
+    return out
 
 
 def _trie_node(node: dict) -> str | None:
-    if set(node) == {""}:
+    if len(node) == 1 and "" in node:
         return None
     branches, singles = [], []
     for ch in sorted(k for k in node if k):
-        tail = _trie_node(node[ch])
-        if tail is None:
-            singles.append(re.escape(ch))
+        child = node[ch]
+        if len(child) == 1 and "" in child:
+            singles.append(_escape(ch))
         else:
-            branches.append(re.escape(ch) + tail)
+            branches.append(_escape(ch) + _trie_node(child))
     if singles:
         branches.append(singles[0] if len(singles) == 1 else "[" + "".join(singles) + "]")
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -116,8 +139,7 @@ def _trie_node(node: dict) -> str | None:
     return body
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: several are made per comment, at a third of a dataclass's cost
     start: int
     end: int
     cues: tuple[Cue, ...]
@@ -156,13 +178,16 @@ class CueMatcher:
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
     def _compile_literals(self) -> re.Pattern | None:
+        # Each group is an empty marker after what it ends, so every alternative opens with the
+        # trie's own characters: the regex engine skips an alternative whose first character
+        # cannot match without entering it (a group in front hides that character from it).
         parts = []
         if self._literal["w"]:
-            parts.append(f"(?P<w>{trie_regex(self._literal['w'])}){_AFTER}")
+            parts.append(f"{trie_regex(self._literal['w'], bucket=BUCKET)}(?P<w>){_AFTER}")
         if self._literal["p"]:
-            parts.append(f"(?P<pe>(?P<p>{trie_regex(self._literal['p'])})(?:{WORD})*)")
+            parts.append(f"{trie_regex(self._literal['p'], bucket=BUCKET)}(?P<p>)(?:{WORD})*(?P<pe>)")
         if self._literal["s"]:
-            parts.append(f"(?P<s>{trie_regex(self._literal['s'])})")
+            parts.append(f"{trie_regex(self._literal['s'], bucket=BUCKET)}(?P<s>)")
         if not parts:
             return None
         first = first_chars.literal_class(text for group in self._literal.values() for text in group)
@@ -178,9 +203,9 @@ class CueMatcher:
             if not cue.bounded:
                 parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
                 run = []
-                parts.append(f"(?P<r{i}>{cue.text})")
+                parts.append(f"(?:{cue.text})(?P<r{i}>)")
             else:
-                run.append(f"(?P<r{i}>{cue.text})")
+                run.append(f"(?:{cue.text})(?P<r{i}>)")  # end marker, as for the literals
         parts.extend([f"(?:{'|'.join(run)}){_AFTER}"] if run else [])
         if not parts:
             return None
@@ -195,8 +220,9 @@ class CueMatcher:
             for m in self._literal_re.finditer(text):
                 group = m.lastgroup
                 key = "p" if group == "pe" else group
-                cues, block = self._literal_cues[key][m.group(key)]
-                hits.append(Hit(m.start(), m.end(group), cues))
+                start = m.start()
+                cues, block = self._literal_cues[key][text[start:m.end(key)]]
+                hits.append(Hit(start, m.end(group), cues))
                 any_block = any_block or block
         if self._regex_re is not None:
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
