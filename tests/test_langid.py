@@ -12,6 +12,7 @@ import pytest
 from analyzer.backends.base import LangPrediction, LanguageIdBackend
 from analyzer.backends.langid import (
     DEFAULT_LANGUAGES,
+    Lexicon,
     Py3LangidBackend,
     clean_for_langid,
     han_script,
@@ -445,4 +446,63 @@ def test_a_backend_that_reads_hints_gets_them():
 
     LanguageIdStage(backend=Echo()).predict_texts(["same words", "same words"], ["US", "GB"])
     assert seen == ["US", "GB"]
+
+
+
+# ------------------------------------------------------------- 2026-12: lid (s8)
+def test_word_evidence_is_weighted_by_the_share_of_known_words(backend):
+    """One known word of two speaks half as loud as the same word alone."""
+    alone, _, _ = backend._word_evidence(["ang"])
+    beside_unknown, _, _ = backend._word_evidence(["ang zqxvbn"])
+    assert np.allclose(beside_unknown, alone / 2)
+
+
+def test_a_listed_word_unknown_to_the_lexicon_can_be_listed_by_two_languages(tmp_path, monkeypatch):
+    import analyzer.backends.langid as langid_module
+
+    path = tmp_path / "lexicon.npz"
+    np.savez(path, words=np.array(["hello"]), loglik=np.array([[-1.0, -5.0]], dtype=np.float16),
+             langs=np.array(["en", "tl"]))
+    extra = tmp_path / "extra_words.json"
+    extra.write_text('{"en": ["zqboth"], "tl": ["zqboth", "zqonly"]}', encoding="utf-8")
+    monkeypatch.setattr(langid_module, "EXTRA_WORDS_PATH", extra)
+    lexicon = Lexicon(path, ["en", "tl", "de"], clip=4.0)
+    both, only = (lexicon.scores[lexicon.rows(w)[0]].tolist() for w in ("zqboth", "zqonly"))
+    assert both == [4.0, 4.0, 0.0] and only == [0.0, 4.0, 0.0]
+
+
+def test_confidence_is_no_surer_than_the_base_where_the_lexicon_lacks_words(backend):
+    """Made-up brand names beside one known word: the answer's confidence stays at or
+    below py3langid's own for that language."""
+    texts = ["Zorvexa Quantrix de Lumovia", "Plinkor and Vextrana"]
+    plain = Py3LangidBackend(lexicon=None)
+    for text, ours, base in zip(texts, backend.predict(texts), plain.predict(texts)):
+        py3 = np.exp(backend._py3_logprobs([text]))
+        assert ours.confidence <= backend._grouped(py3, np.array([backend.languages.index(ours.lang)]))[0] + 1e-4
+
+
+def test_unknown_names_beside_thai_keep_the_thai_answer(stage):
+    """More Latin letters than weighted Thai ones, but the Latin words are made-up names:
+    the Latin side is unsure, so the Thai script decides."""
+    assert one(stage, "Zorvexa Quantrix de Lumovia สวยมาก").lang == "th"
+
+
+@pytest.mark.parametrize("text", ["grabe ang tamad niya", "wag kang magalit", "kumain ka na ba",
+                                  "ang saya ng barkada", "nakakatuwa talaga", "pagod na ako"])
+def test_short_tagalog(stage, text):
+    assert one(stage, text).lang == "tl"
+
+
+@pytest.mark.parametrize(("text", "lang"), [("ich bin so müde", "de"), ("warum nur diese Folge", "de"),
+                                            ("je suis fan", "fr"), ("trop bien ce soir", "fr"),
+                                            ("che bello questo", "it"), ("vou assistir hoje", "pt"),
+                                            ("me encanta esta serie", "es"), ("hoy no hay capítulo", "es")])
+def test_short_latin_function_words(stage, text, lang):
+    assert one(stage, text).lang == lang
+
+
+@pytest.mark.parametrize("word", ["pinagsabihan", "nakapagluto", "magkasama", "pagkatapos"])
+def test_tagalog_prefixes_are_evidence(backend, word):
+    scores = backend.lexicon.scores[backend.lexicon.rows(word)[0]]
+    assert backend.languages[int(scores.argmax())] == "tl"
 

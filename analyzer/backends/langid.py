@@ -226,6 +226,13 @@ def han_script(cleaned: str) -> str:
 
 
 # ---------------------------------------------------------------------- lexicon
+# Words that carry no language: laughter and interjections typed alike in every
+# Latin-script language. Language-specific laughter (wkwk, jaja, kkkk, 555) is not here.
+# The stage calls a text of such words alone ``und``; the lexicon counts one it does not
+# know as a known word with no evidence (it does not make the lexicon "lack" a word).
+LANGUAGELESS = re.compile(
+    r"(?:a?(?:ha|he|hi|ho)+h?|lo+l+|lmf?a+o+|rofl|xd+|ok(?:ay)?|omg+|wo+w+|h+m+|u+g+h+|y+a+y+|o+h+|a+h+|e+h+|u+h+|w+t+f+)"
+)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 # Letters that only a few configured languages write (written by us): an unknown word
 # holding one counts as a word of those languages, at half a known word's full weight.
@@ -240,7 +247,8 @@ LETTER_CUES = (
 # before the letters on unknown words of 6+ letters: "aktingnya" is Indonesian/Malay.
 AFFIX_CUES = (
     (("nya", "asi"), (), ("id", "ms")),  # -asi: "rekomendasi", "informasi" (es/pt/it write -ación/-ação/-azione)
-    ((), ("nakaka", "napaka", "pinaka", "nag", "mag"), ("tl",)),
+    ((), ("nakaka", "napaka", "pinaka", "nakapag", "makapag", "ipinag", "pinag", "pagka", "nagka", "magka",
+          "mapag", "nag", "mag"), ("tl",)),
     (("ung", "keit", "heit", "schaft", "lich"), (), ("de",)),
     (("ción", "ciones"), (), ("es",)),
     (("ção", "ções"), (), ("pt",)),
@@ -286,9 +294,11 @@ class Lexicon:
                 self.scores[:-1, j] = centered[:, trained.index(src)]
         self._add_extra_words(words, languages, clip)
         self._add_letter_cues(len(words), languages, clip)
+        self.scores = np.vstack([self.scores[:-1], np.zeros((1, len(languages)), dtype=np.float32), self.scores[-1:]])
         self.index = {w: i for i, w in enumerate(words)}
         self._memo: dict[str, int] = dict(self.index)  # word -> row or -1, with the fallbacks' answers
         self.unknown = len(self.scores) - 1
+        self.languageless = self.unknown - 1  # a known word without evidence (``LANGUAGELESS``)
         top = np.sort(self.scores, axis=1)
         clear = np.where(top[:, -1] - top[:, -2] >= self.margin, self.scores.argmax(axis=1), -1)
         self.clear_lang: list[int] = clear.tolist()  # per row: the language a word clearly belongs to, or -1
@@ -297,20 +307,21 @@ class Lexicon:
         """Hand-written words for configured languages without training text (``extra_words.json``)."""
         extra = json.loads(EXTRA_WORDS_PATH.read_text(encoding="utf-8"))
         index = {w: i for i, w in enumerate(words)}
-        new_rows = []
+        first_new = len(words)
+        new_rows: list[np.ndarray] = []
         for lang, listed in extra.items():
             if lang not in languages:
                 continue
             j = list(languages).index(lang)
             for word in listed:
-                if word in index:  # shared with a trained language: tie with its best one
-                    self.scores[index[word], j] = self.scores[index[word]].max()
-                else:
+                if word not in index:
                     index[word] = len(words)
                     words.append(word)
-                    row = np.zeros(len(languages), dtype=np.float32)
-                    row[j] = clip
-                    new_rows.append(row)
+                    new_rows.append(np.zeros(len(languages), dtype=np.float32))
+                if index[word] >= first_new:  # listed only (maybe by several languages): full evidence for each
+                    new_rows[index[word] - first_new][j] = clip
+                else:  # shared with a trained language: tie with its best one
+                    self.scores[index[word], j] = self.scores[index[word]].max()
         if new_rows:
             self.scores = np.vstack([self.scores[:-1], np.array(new_rows), self.scores[-1:]])
 
@@ -378,6 +389,8 @@ class Lexicon:
                 row = index.get(_ELONGATED.sub(r"\1", word))
         if row is None:
             row = self._letter_cue(word)
+        if row is None and LANGUAGELESS.fullmatch(word):
+            row = self.languageless
         return -1 if row is None else row
 
 
@@ -417,10 +430,12 @@ class Py3LangidBackend:
     Scores are py3langid's ``norm_probs`` log-probabilities plus ``weight`` times the
     summed word evidence divided by the square root of the number of known words
     (py3langid's own scores are scaled by the root of the text's length, so neither
-    side drowns the other as texts grow), softmaxed; where py3langid alone is at least
-    ``PY3_SURE`` sure and the lexicon does not know every word, py3langid's answer stands
-    (an unsure lexicon never overrules a sure base); a text's ``mixed`` lists the main language
-    and a second one when at least two (and ``MIXED_SHARE``) of its known words clearly
+    side drowns the other as texts grow) and weighted by the share of the text's words
+    the lexicon knows, softmaxed. Where py3langid alone is at least ``PY3_SURE`` sure and
+    the lexicon does not know every word, py3langid's answer stands (an unsure lexicon
+    never overrules a sure base) and the confidence is no higher than py3langid's for the
+    named language. A text's ``mixed`` lists the main language and a second one when at
+    least two (and ``MIXED_SHARE``) of its known words clearly
     belong to that one (lexicon margin >= ``margin``).
     """
 
@@ -501,7 +516,13 @@ class Py3LangidBackend:
         return np.log(np.maximum(probs, 1e-12))
 
     def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
-        """(summed word evidence / sqrt(known words), known rows of texts with 3+ of them, words per text)."""
+        """(summed word evidence x sqrt(known words) / words, known rows of texts with 3+ of them,
+        known minus all words per text).
+
+        The sum over the known words is divided by the root of their number (the scale of
+        py3langid's own scores) and weighted by the share of the text's words the lexicon
+        knows: a lexicon that knows one word of four speaks a quarter as loud as one that
+        knows them all."""
         rows, n_words = self.lexicon.rows_many(texts)
         known_word = rows >= 0
         scores = self.lexicon.scores[np.where(known_word, rows, self.lexicon.unknown)]  # unknown: a row of zeros
@@ -516,7 +537,9 @@ class Py3LangidBackend:
         sums[known == 0] = 0.0
         known_rows = [rows[a:b][known_word[a:b]].tolist() if k >= 3 else []
                       for a, b, k in zip(starts.tolist(), ends.tolist(), known.tolist())]
-        return sums / np.sqrt(np.maximum(known, 1).astype(np.float32))[:, None], known_rows, known - n_words
+        known_f = known.astype(np.float32)
+        scale = np.sqrt(known_f) / np.maximum(n_words, 1).astype(np.float32)  # = (1 / sqrt(known)) x (known / words)
+        return sums * scale[:, None], known_rows, known - n_words
 
     def _argmax(self, probs: np.ndarray) -> np.ndarray:
         """Best language per row; Indonesian and Malay compete as one (their summed
@@ -575,7 +598,13 @@ class Py3LangidBackend:
             py3_best = self._argmax(py3_probs)
             sure = self._grouped(py3_probs, py3_best) >= PY3_SURE
             best = np.where(lacking & sure, py3_best, best)
-        confidences = probs[np.arange(len(texts)), best].tolist()  # the named language's own probability
+        confidences = probs[np.arange(len(texts)), best]  # the named language's own probability
+        if self.lexicon is not None and self.weight:
+            # nor made surer than the base by it: beside another script the stage lets the
+            # Latin words decide only when sure (UNSURE_LATIN), so unknown brand names that
+            # one known word pulls toward some language keep the other script's answer
+            confidences = np.where(lacking, np.minimum(confidences, self._grouped(py3_probs, best)), confidences)
+        confidences = confidences.tolist()
         out = []
         for i, (text, j, confidence) in enumerate(zip(texts, best.tolist(), confidences)):
             if not text or text.isspace():

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from ..backends.base import LangPrediction
 from ..backends.langid import (
     DEFAULT_LANGUAGES,
+    LANGUAGELESS,
     clean_many,
     han_script,
     script_counts,
@@ -52,11 +53,6 @@ MIN_SECOND_WEIGHT = 6.0  # weighted letters of a second script before it counts 
 SCRIPT_NAMES = {"ja": "Jpan", "ko": "Hang", "th": "Thai", "hi": "Deva", "ar": "Arab", "ru": "Cyrl"}
 CACHE_TEXTS = 200_000  # distinct texts whose answers a stage remembers (then it starts afresh)
 UNSURE_LATIN = 0.7  # below this, a second script present beside the Latin words decides
-# Words that carry no language: laughter and interjections typed alike in every
-# Latin-script language. Language-specific laughter (wkwk, jaja, kkkk, 555) is not here.
-LANGUAGELESS = re.compile(
-    r"(?:a?(?:ha|he|hi|ho)+h?|lo+l+|lmf?a+o+|rofl|xd+|ok(?:ay)?|omg+|wo+w+|h+m+|u+g+h+|y+a+y+|o+h+|a+h+|e+h+|u+h+|w+t+f+)"
-)
 
 # A word made of Hanyu Pinyin syllables (toneless): "xiao", "zhan", "yibo". Beside Han
 # characters, Latin words that are all pinyin are a romanized name, not another language.
