@@ -2,7 +2,7 @@
 in ONE run on the same real comments (issue #17 items 1 and 3), like with like:
 
     python benchmarks/accurate_cli.py [--n 1000] [--baseline-n 200] [--repeat 2] [--threads 2]
-        [--json-out benchmarks/results/accurate_cli.json] [--md-out benchmarks/results/accurate_cli.md]
+        [--before TREE] [--json-out benchmarks/results/accurate_cli.json] [--md-out benchmarks/results/accurate_cli.md]
 
 Paths, each timed ``--repeat`` times, interleaved (so the machine's load hits every path alike),
 best kept; wall seconds and CPU seconds (process time, ONNX Runtime's threads included; for
@@ -25,6 +25,11 @@ comments. Start-up: a 10-comment run of the accurate tier vs the default tier, a
 encoder's load time in a fresh process (``E5Encoder(...).load()``, after the first build).
 The comments are the unlabelled YouTube comments ``sentiment_e5_speed.py`` reads (read here,
 written only to a temporary folder). The load average is recorded: compare the ratios.
+
+Before/after in the same run: ``--before TREE`` (a source tree of an earlier commit, e.g.
+``git archive COMMIT | tar -x -C TREE``) also runs both CLI commands (and their 10-comment
+start-up) from that tree, interleaved with the others, and the in-process path with the ONNX
+session as it was before (threads spinning: ``OnnxPooler(spin=True)``).
 """
 
 from __future__ import annotations
@@ -65,9 +70,9 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cli(inp: Path, out: Path, extra: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one ``analyzer annotate`` subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def cli(inp: Path, out: Path, extra: list[str], tree: Path = ROOT) -> tuple[float, float]:
+    """Wall and CPU seconds of one ``analyzer annotate`` subprocess (of the source in ``tree``)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     cpu, start = children_cpu(), time.perf_counter()
     subprocess.run([sys.executable, "-m", "analyzer", "annotate", str(inp), "-o", str(out), "-q", *extra],
                    check=True, env=env, stdout=subprocess.DEVNULL)
@@ -125,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-n", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--before", type=Path, default=None, help="source tree of the commit to compare with")
     parser.add_argument("--json-out", default=None)
     parser.add_argument("--md-out", default=None)
     args = parser.parse_args(argv)
@@ -156,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         record("default_10", cli(small, tmp / "ten_default.jsonl", []))
         *seconds, fast_labels = timed(sentiment_only(fast_backend, texts))
         record("in_process_sentiment", seconds)
+        if args.before:
+            before_rows = run_before(args.before, small, inp, tmp, record, fast_encoder, fast_backend, texts)
         *seconds, _ = timed(both_heads(fast_encoder, texts, [r.get("lang") for r in rows["sentiment"]]))
         record("in_process_both", seconds)
         rate, base_probs = baseline(texts[: args.baseline_n], ref, head, "cpu", 1)
@@ -168,11 +176,54 @@ def main(argv: list[str] | None = None) -> int:
         **{f"cli_{name}_vs_slow_path": agreement([r["sentiment"] for r in rows[name]], slow_named) for name in rows},
         "in_process_vs_slow_path": agreement(fast_labels, slow_labels),
         "pipeline_vs_slow_path": agreement(base_probs.argmax(1), slow_labels[: args.baseline_n]),
+        **{f"before_cli_{name}_vs_slow_path": agreement([r["sentiment"] for r in before_rows[name]], slow_named)
+           for name in (before_rows if args.before else {})},
     }
+    if args.before:
+        result["before"] = before_after(args, wall, cpu)
     emit(result, args.json_out)
     if args.md_out:
         Path(args.md_out).write_text(markdown(result), encoding="utf-8")
     return 0
+
+
+def run_before(tree: Path, small: Path, inp: Path, tmp: Path, record, encoder: E5Encoder,
+               backend: E5SentimentBackend, texts: list[str]) -> dict[str, list[dict]]:
+    """One repeat of the before side: both CLI commands from ``tree``, and the in-process path
+    with the session's threads spinning as before (the encoder's own session restored after)."""
+    rows = {}
+    for name, extra in (("sentiment", SENTIMENT), ("both", BOTH)):
+        record(f"before_cli_{name}_10", cli(small, tmp / "ten_before.jsonl", extra, tree))
+        record(f"before_cli_{name}", cli(inp, tmp / f"before_{name}.jsonl", extra, tree))
+        rows[name] = rows_of(tmp / f"before_{name}.jsonl")
+    if encoder.runtime_used == "onnx":
+        from analyzer.backends.embedding.e5_onnx import OnnxPooler
+
+        mine = encoder._model
+        encoder._model = OnnxPooler(mine.path, encoder.threads, spin=True)
+        try:
+            *seconds, _ = timed(sentiment_only(backend, texts))
+            record("before_in_process_sentiment", seconds)
+        finally:
+            encoder._model = mine
+    return rows
+
+
+def before_after(args, wall: dict, cpu: dict) -> dict:
+    """After / before ratios of the comments per second (wall) and per CPU-second."""
+    n, out = args.n, {}
+    for kind, table in (("wall", wall), ("cpu", cpu)):
+        best = {k: min(v) for k, v in table.items() if k != "pipeline"}
+        for name in ("sentiment", "both"):
+            after = best[f"cli_{name}"] - best[f"cli_{name}_10"]
+            before = best[f"before_cli_{name}"] - best[f"before_cli_{name}_10"]
+            out[f"{kind}_cli_{name}_without_startup_after_vs_before"] = round(before / max(after, 1e-9), 3)
+            out[f"{kind}_cli_{name}_with_startup_after_vs_before"] = round(best[f"before_cli_{name}"] / best[f"cli_{name}"], 3)
+        if "before_in_process_sentiment" in best:
+            out[f"{kind}_in_process_sentiment_after_vs_before"] = round(
+                best["before_in_process_sentiment"] / best["in_process_sentiment"], 3)
+    out["tree"] = str(args.before)
+    return out
 
 
 def agreement(a, b) -> float:
@@ -261,7 +312,23 @@ def markdown(r: dict) -> str:
         "Wall seconds per repeat: " + json.dumps(r["wall_seconds"]), "",
         "CPU seconds per repeat: " + json.dumps(r["cpu_seconds"]), "",
     ]
+    if "before" in r:
+        lines[-6:-6] = before_lines(r["before"])
     return "\n".join(lines)
+
+
+def before_lines(b: dict) -> list[str]:
+    """The after/before table (same run, same comments)."""
+    rows = [("CLI `--sentiment sentiment.e5.v1`, start-up excluded", "cli_sentiment_without_startup"),
+            ("CLI `--sentiment sentiment.e5.v1`, start-up included", "cli_sentiment_with_startup"),
+            ("CLI `... --themes themes.e5.v1`, start-up excluded", "cli_both_without_startup"),
+            ("CLI `... --themes themes.e5.v1`, start-up included", "cli_both_with_startup"),
+            ("in process, embed + sentiment head", "in_process_sentiment")]
+    table = [f"| {name} | {b.get(f'wall_{key}_after_vs_before', '')}x | {b.get(f'cpu_{key}_after_vs_before', '')}x |"
+             for name, key in rows if f"wall_{key}_after_vs_before" in b]
+    return [f"Before/after in this run (before: the source tree `{b['tree']}`, its CLI run beside this one's; "
+            "in process: the same encoder with ONNX Runtime's threads spinning, as before). Comments per second, "
+            "after / before:", "", "| path | wall | CPU |", "|---|---|---|", *table, ""]
 
 
 if __name__ == "__main__":

@@ -143,6 +143,7 @@ class OnnxPooler:
 
     def __init__(self, path: Path, threads: int | None = None, spin: bool = False) -> None:
         (ort,) = require("onnxruntime")
+        self.path = Path(path)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.inter_op_num_threads = 1
