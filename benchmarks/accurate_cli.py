@@ -32,7 +32,7 @@ written only to a temporary folder). The load average is recorded: compare the r
 
 Before/after in the same run: ``--before TREE`` (a source tree of an earlier commit, e.g.
 ``git archive COMMIT | tar -x -C TREE``) also runs both CLI commands (and their 10-comment
-start-up) from that tree, interleaved with the others, and the in-process path with the ONNX
+start-up) from that tree, interleaved with the others (first in odd repeats, as the load drifts), and the in-process path with the ONNX
 session as it was before (threads spinning: ``OnnxPooler(spin=True)``).
 """
 
@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from sentiment_e5_speed import ADAPTER, baseline, load_texts  # noqa: E402
+from sentiment_e5_speed import ADAPTER, baseline_run, load_texts  # noqa: E402
 from timing import emit  # noqa: E402
 
 from analyzer.backends.embedding import E5Encoder, EmbeddingCache, resolve_encoder  # noqa: E402
@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         cpu.setdefault(name, []).append(seconds[1])
 
     rows: dict[str, list[dict]] = {}
-    for _ in range(args.repeat):
+    for k in range(args.repeat):
+        if args.before and k % 2:  # odd repeats run the before side first: the load drifts
+            before_rows = run_before(args.before, sample, inp, tmp, record, fast_encoder, fast_backend, texts)
         for name, extra in (("sentiment", SENTIMENT), ("both", BOTH)):
             record(f"cli_{name}_10", cli(small, tmp / "ten_out.jsonl", extra))
             record(f"cli_{name}_langs", cli(sample, tmp / "langs_out.jsonl", extra))
@@ -173,12 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         record("default_10", cli(small, tmp / "ten_default.jsonl", []))
         *seconds, fast_labels = timed(sentiment_only(fast_backend, texts))
         record("in_process_sentiment", seconds)
-        if args.before:
+        if args.before and not k % 2:
             before_rows = run_before(args.before, sample, inp, tmp, record, fast_encoder, fast_backend, texts)
         *seconds, _ = timed(both_heads(fast_encoder, texts, [r.get("lang") for r in rows["sentiment"]]))
         record("in_process_both", seconds)
-        rate, base_probs = baseline(texts[: args.baseline_n], ref, head, "cpu", 1)
-        record("pipeline", (args.baseline_n / rate, float("nan")))
+        *seconds, base_vecs = timed(baseline_run(texts[: args.baseline_n], ref, "cpu"))
+        record("pipeline", seconds)
+        base_probs = head_logits(head, base_vecs)
         *seconds, loaded = load_seconds()
         record("encoder_load", seconds)
     result = summarize(args, origin, load_start, wall, cpu, loaded, fast_encoder, slow_encoder)
@@ -244,7 +247,7 @@ def agreement(a, b) -> float:
 def summarize(args, origin: str, load_start: float, wall: dict, cpu: dict, loaded: str,
               fast: E5Encoder, slow: E5Encoder) -> dict:
     n, best_wall = args.n, {k: min(v) for k, v in wall.items()}
-    best_cpu = {k: min(v) for k, v in cpu.items() if k != "pipeline"}
+    best_cpu = {k: min(v) for k, v in cpu.items()}
     rates, cpu_rates = {}, {}
     for name in ("sentiment", "both"):
         for best, out in ((best_wall, rates), (best_cpu, cpu_rates)):
@@ -253,6 +256,7 @@ def summarize(args, origin: str, load_start: float, wall: dict, cpu: dict, loade
             out[f"cli_{name}_without_first10_startup"] = (n - 10) / max(best[f"cli_{name}"] - best[f"cli_{name}_10"], 1e-9)
             out[f"in_process_{name}"] = n / best[f"in_process_{name}"]
     rates["pipeline"] = args.baseline_n / best_wall["pipeline"]
+    cpu_rates["pipeline"] = args.baseline_n / best_cpu["pipeline"]
     ratios = {}
     for name in ("sentiment", "both"):
         for kind in ("with", "without", "without_first10"):
@@ -261,7 +265,10 @@ def summarize(args, origin: str, load_start: float, wall: dict, cpu: dict, loade
             ratios[f"cpu_cli_{name}_{kind}_startup_vs_in_process"] = round(
                 cpu_rates[f"cli_{name}_{kind}_startup"] / cpu_rates[f"in_process_{name}"], 3)
         ratios[f"cli_{name}_without_startup_vs_pipeline"] = round(rates[f"cli_{name}_without_startup"] / rates["pipeline"], 2)
+        ratios[f"cpu_cli_{name}_without_startup_vs_pipeline"] = round(
+            cpu_rates[f"cli_{name}_without_startup"] / cpu_rates["pipeline"], 2)
     ratios["in_process_sentiment_vs_pipeline"] = round(rates["in_process_sentiment"] / rates["pipeline"], 2)
+    ratios["cpu_in_process_sentiment_vs_pipeline"] = round(cpu_rates["in_process_sentiment"] / cpu_rates["pipeline"], 2)
     ratios["startup_accurate_vs_default_10_comments"] = round(best_wall["cli_sentiment_10"] / best_wall["default_10"], 2)
     return {
         "texts": n, "origin": origin, "baseline_texts": args.baseline_n, "repeat": args.repeat,
@@ -271,7 +278,7 @@ def summarize(args, origin: str, load_start: float, wall: dict, cpu: dict, loade
         "in_process_runtime": fast.runtime_used, "in_process_arithmetic": fast.arithmetic,
         "slow_path": f"{slow.runtime_used}-{slow.arithmetic}", "encoder_loaded_as": loaded,
         "wall_seconds": {k: [round(x, 3) for x in v] for k, v in wall.items()},
-        "cpu_seconds": {k: [round(x, 3) for x in v] for k, v in cpu.items() if k != "pipeline"},
+        "cpu_seconds": {k: [round(x, 3) for x in v] for k, v in cpu.items()},
         "per_s": {k: round(v, 1) for k, v in rates.items()},
         "per_cpu_s": {k: round(v, 1) for k, v in cpu_rates.items()},
         "ratios": ratios,
@@ -293,14 +300,15 @@ def markdown(r: dict) -> str:
         rows += [
             (f"(a) CLI `annotate {command}`, start-up excluded", p[f"cli_{name}_without_startup"],
              c[f"cli_{name}_without_startup"], q[f"cli_{name}_without_startup_vs_in_process"],
-             q[f"cpu_cli_{name}_without_startup_vs_in_process"], q[f"cli_{name}_without_startup_vs_pipeline"]),
+             q[f"cpu_cli_{name}_without_startup_vs_in_process"], q[f"cli_{name}_without_startup_vs_pipeline"],
+             q[f"cpu_cli_{name}_without_startup_vs_pipeline"]),
             ("(a) the same, start-up included", p[f"cli_{name}_with_startup"], c[f"cli_{name}_with_startup"],
              q[f"cli_{name}_with_startup_vs_in_process"], q[f"cpu_cli_{name}_with_startup_vs_in_process"],
-             round(p[f"cli_{name}_with_startup"] / p["pipeline"], 2)),
+             round(p[f"cli_{name}_with_startup"] / p["pipeline"], 2), round(c[f"cli_{name}_with_startup"] / c["pipeline"], 2)),
             (f"(b) in process ({arith}, {inproc})", p[f"in_process_{name}"], c[f"in_process_{name}"], 1.0, 1.0,
-             round(p[f"in_process_{name}"] / p["pipeline"], 2)),
+             round(p[f"in_process_{name}"] / p["pipeline"], 2), round(c[f"in_process_{name}"] / c["pipeline"], 2)),
         ]
-    rows.append(("(c) plain transformers `pipeline()`, same encoder", p["pipeline"], "", "", "", 1.0))
+    rows.append(("(c) plain transformers `pipeline()`, same encoder", p["pipeline"], c["pipeline"], "", "", 1.0, 1.0))
     s = r["startup_seconds_10_comments"]
     lines = [
         "# accurate_cli: the accurate tier through the CLI vs in-process vs `pipeline()` (one run)", "",
@@ -311,10 +319,10 @@ def markdown(r: dict) -> str:
         "command with the in-process path that does the same model work (rows (b) below it); "
         "CPU seconds include ONNX Runtime's threads and are steadier than wall time under load. "
         f"Start-up excluded: minus the same command on the {r['startup_sample']}.", "",
-        "| path | comments/s (wall) | comments per CPU-s | vs in-process (wall) | vs in-process (CPU) | vs `pipeline()` (wall) |",
-        "|---|---|---|---|---|---|",
+        "| path | comments/s (wall) | comments per CPU-s | vs in-process (wall) | vs in-process (CPU) | vs `pipeline()` (wall) | vs `pipeline()` (CPU) |",
+        "|---|---|---|---|---|---|---|",
         *[f"| {name} | {rate} | {per_cpu} | {vs_in}{'x' if vs_in != '' else ''} | {vs_cpu}{'x' if vs_cpu != '' else ''} "
-          f"| {vs_pipe}x |" for name, rate, per_cpu, vs_in, vs_cpu, vs_pipe in rows], "",
+          f"| {vs_pipe}x | {vs_pipe_cpu}x |" for name, rate, per_cpu, vs_in, vs_cpu, vs_pipe, vs_pipe_cpu in rows], "",
         "Label agreement with the slow path (" + r["slow_path"] + " in process): " +
         ", ".join(f"{k.removesuffix('_vs_slow_path')} {v}" for k, v in a.items()) +
         f" (`pipeline()` on the first {r['baseline_texts']}).", "",
