@@ -114,6 +114,20 @@ def test_onnx_fp32_matches_torch_fp32_with_padding_and_chunks(tiny, tmp_path):
 
 
 @needs_ort
+def test_onnx_threads_sleep_instead_of_spinning_with_the_same_vectors(tiny, tmp_path):
+    from analyzer.backends.embedding.e5_onnx import OnnxPooler
+
+    encoder = E5Encoder(path=str(tiny), runtime="onnx", cache_dir=str(tmp_path), threads=2, batch_size=3).load()
+    key = "session.intra_op.allow_spinning"
+    assert encoder._model.session.get_session_options().get_session_config_entry(key) == "0"
+    sleeping = encoder.embed(TEXTS)
+    path = next(p for p in (tmp_path / "onnx").glob("*.onnx") if "partial" not in p.name)
+    encoder._model = OnnxPooler(path, threads=2, spin=True)
+    assert encoder._model.session.get_session_options().get_session_config_entry(key) == "1"
+    np.testing.assert_array_equal(encoder.embed(TEXTS), sleeping)
+
+
+@needs_ort
 def test_onnx_export_is_cached_and_redone_when_the_encoder_changes(tiny, tmp_path, monkeypatch):
     import os
 
