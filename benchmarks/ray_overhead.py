@@ -61,7 +61,8 @@ class TreeSampler(threading.Thread):
                 break
             for proc in procs:
                 try:
-                    role, times, memory = self._role(proc), proc.cpu_times(), proc.memory_full_info()
+                    role = self._role(proc, self.cpu.get(proc.pid, (None,))[0])
+                    times, memory = proc.cpu_times(), proc.memory_full_info()
                 except psutil.Error:
                     continue
                 self.cpu[proc.pid] = (role, times.user + times.system)
@@ -69,18 +70,25 @@ class TreeSampler(threading.Thread):
                     peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
             time.sleep(0.5)
 
-    def _role(self, proc: psutil.Process) -> str:
+    def _role(self, proc: psutil.Process, before: str | None) -> str:
+        """The process's role; an actor keeps its role once seen (a Ray worker starts as an idle
+        ``ray::IDLE``, and an exiting process shows no command line)."""
         if proc.pid == self.root.pid:
             return "driver"
-        title = " ".join(proc.cmdline())
+        if before in ACTORS:
+            return before
+        argv = proc.cmdline()
+        if not argv and before:
+            return before
+        title = " ".join(argv)
         for name in ACTORS:
             if name in title:
                 return name
-        if "ray::" in title or "default_worker.py" in title:
+        if argv[1:3] == ["-m", "analyzer"] or "multiprocessing" in title:
+            return "worker processes"  # the local engine's pool (the same command line as the driver)
+        if "ray::" in title or "/ray/_private/workers/" in title:
             return "ray other workers"
-        if "ray" in title:
-            return "ray system (raylet, GCS, ...)"
-        return "worker processes"  # the local engine's pool
+        return "ray system (raylet, GCS, ...)"
 
     def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         """CPU seconds per role (summed over its processes), peak RSS and USS per role (the largest process)."""
@@ -158,7 +166,7 @@ def main() -> None:
         Path(args.out + ".md").write_text(markdown(sessions), encoding="utf-8")
         return
     record = {"command": " ".join(["python benchmarks/ray_overhead.py", *sys.argv[1:]]), "tree": args.label or str(args.tree),
-              "cpus": os.cpu_count(), "n": args.n, "files": args.files, "workers": args.workers, "pairs": []}
+              "cpus": os.cpu_count(), "roles": "v2", "n": args.n, "files": args.files, "workers": args.workers, "pairs": []}
     with tempfile.TemporaryDirectory(prefix="ray_overhead_") as tmp:
         work = Path(tmp)
         (work / "config.toml").write_text(CONFIG)
@@ -199,7 +207,8 @@ def markdown(sessions: list[dict]) -> str:
              "user + system of every process of the run (driver, local worker processes, Ray actors, Ray's own "
              "processes), sampled every 0.5 s. Load: 1-minute load average before / after each run.\n"]
     for record in sessions:
-        lines += [f"## {record['tree']}\n", f"`{record['command']}`: {record['n']:,} real comments "
+        _relabel(record)
+        lines += [f"## {record['tree']}\n", *([f"Note: {record['note']}\n"] if "note" in record else []), f"`{record['command']}`: {record['n']:,} real comments "
                   f"({record['input']['mean_chars']} chars on average) in {record['files']} files, "
                   f"`--workers {record['workers']}` vs `--engine ray --num-workers {record['workers']}`.\n",
                   "| pair | engine | wall s | CPU s | " + " | ".join(f"{r} CPU s" for r in ROLE_ORDER)
@@ -223,6 +232,25 @@ def markdown(sessions: list[dict]) -> str:
             lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _relabel(record: dict) -> None:
+    """Sessions run before the sampler's roles were fixed labelled by substring "ray", which the
+    input paths (``/tmp/ray_overhead_*``) also contain: there the local pool's workers read as
+    "ray system" and a Ray worker seen only while exiting (no command line) as "worker processes".
+    Totals are unchanged; the split is restored: a local run has no Ray processes, a ray run no pool."""
+    if record.get("roles") == "v2":
+        return
+    runs = [(e, p[e]) for p in record["pairs"] for e in ("local", "ray")]
+    runs += [("ray", record["memory_run"])] if "memory_run" in record else []
+    for engine, run in runs:
+        for table in ("cpu_by_role", "peak_rss_mib_by_role", "peak_uss_mib_by_role"):
+            roles = run.get(table, {})
+            old, new = (("ray system (raylet, GCS, ...)", "worker processes") if engine == "local"
+                        else ("worker processes", "ray other workers"))
+            if old in roles:
+                value = roles.pop(old)
+                roles[new] = round(roles.get(new, 0.0) + value, 1) if table == "cpu_by_role" else max(roles.get(new, 0.0), value)
 
 
 if __name__ == "__main__":
