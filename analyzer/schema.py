@@ -194,19 +194,25 @@ def to_arrow(comments: list[Comment]) -> pa.Table:
 
 
 def from_arrow(table: pa.Table) -> list[Comment]:
-    """An Arrow table with ``ARROW_SCHEMA`` (or a subset of it) -> Comments."""
-    out = []
-    for row in table.to_pylist():
-        kwargs = {k: v for k, v in row.items() if k in FIELD_NAMES and v is not None}
-        if "extra" in kwargs:
-            kwargs["extra"] = json.loads(kwargs["extra"])
-        for name in _LIST_FIELDS:
-            if name in kwargs:
-                kwargs[name] = tuple(kwargs[name])
-        if "sentiment_scores" in kwargs:
-            kwargs["sentiment_scores"] = _scores(kwargs["sentiment_scores"])
-        for name in ("theme_scores", "theme_polarity"):
-            if name in kwargs:
-                kwargs[name] = dict(kwargs[name])
-        out.append(Comment(**kwargs))
-    return out
+    """An Arrow table with ``ARROW_SCHEMA`` (or a subset of it) -> Comments (read column by
+    column: the same Comments as converting row dicts, at about half the cost)."""
+    names = [name for name in table.column_names if name in _FIELD_SET]
+    columns = [_from_column(name, table.column(name).to_pylist()) for name in names]
+    rows = zip(*columns) if columns else [()] * table.num_rows
+    return [Comment(**{k: v for k, v in zip(names, values) if v is not None}) for values in rows]
+
+
+_FIELD_SET = frozenset(FIELD_NAMES)
+
+
+def _from_column(name: str, values: list[Any]) -> list[Any]:
+    """One Arrow column's Python values as the Comment field holds them (None: the default)."""
+    if name == "extra":
+        return [None if v is None else json.loads(v) for v in values]
+    if name in _LIST_FIELDS:
+        return [None if v is None else tuple(v) for v in values]
+    if name == "sentiment_scores":
+        return [None if v is None else _scores(v) for v in values]
+    if name in _MAP_FIELDS:
+        return [None if v is None else dict(v) for v in values]
+    return values

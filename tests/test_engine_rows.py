@@ -134,3 +134,26 @@ def test_engine_options_are_checked(tmp_path):
         config_from_dict({"run": {"engine": "ray", "num_workers": -1}})
     code = main(["run", "data/samples", "-o", str(tmp_path / "out"), "--engine", "ray", "--limit", "5", "-q"])
     assert code == 1
+
+
+def test_read_and_replay_actors_build_no_model_stages():
+    from analyzer.config import Config
+    from analyzer.engines.ray import _head_builder
+
+    config = Config()
+    pipeline = build_pipeline(config)
+    head = _head_builder(config, pipeline)()
+    assert head.names == pipeline.names[:pipeline.names.index("link") + 1] == ["normalize", "dedup", "link"]
+    assert head.batch_size == pipeline.batch_size
+
+
+def test_a_stage_order_the_engine_cannot_run_fails_before_ray_starts(tmp_path):
+    code = main(["run", "data/samples", "-o", str(tmp_path / "out"), "--engine", "ray", "-q",
+                 "--config", str(_config(tmp_path, '[pipeline]\nstages = ["normalize", "link", "dedup"]\n'))])
+    assert code == 1 and not (tmp_path / "out").exists()
+
+
+def _config(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path

@@ -71,6 +71,14 @@ def test_arrow_roundtrip():
     assert from_arrow(to_arrow([c])) == [c]
 
 
+def test_arrow_roundtrip_of_defaults_and_column_subsets():
+    full = Comment(id="1", text="hi", likes=3, lang_mixed=("en", "id"), theme_scores={"acting": 0.5}, intents=("watch",))
+    bare = Comment(id="2", text="yo")
+    table = to_arrow([full, bare])
+    assert from_arrow(table) == [full, bare]
+    assert from_arrow(table.select(["id", "text", "likes"])) == [Comment(id="1", text="hi", likes=3), bare]
+
+
 def test_config_rejects_unknown_keys(tmp_path):
     with pytest.raises(ConfigError, match="Unknown key"):
         config_from_dict({"run": {"batchsize": 3}})

@@ -26,6 +26,8 @@ and renamed into place only when the run succeeds. See docs/ray.md.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
 import shutil
@@ -140,6 +142,7 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
     crash_replay = os.environ.get(CRASH_REPLAY) or None
     if STDIN in paths:
         raise InputError("--engine ray reads files, not stdin: save the input to a file first.")
+    Stages(pipeline)  # a stage order the engine cannot run fails here, before Ray starts
     ray = require_ray()
     started_here = _start(ray, config)
     parts, kept = out / ".comments.parquet.ray-tmp", out / ".prepared.ray-tmp"
@@ -178,10 +181,11 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     clock = time.perf_counter()
     # Actor pools: Ray Data restarts a dead read or annotation actor and retries its batch
     # (max_restarts=-1); the replay actor is never restarted (its windows would be lost).
-    keys = files.map_batches(ReadActor, fn_constructor_args=(build, ctx, str(kept)), batch_size=1,
+    head = _head_builder(config, pipeline)  # reading and the replay use no model: none is loaded there
+    keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept)), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
                              compute=ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths))))
-    replayed = _replay_step(ray, keys, build, crashes[1])
+    replayed = _replay_step(ray, keys, head, crashes[1])
     blocks = replayed.map_batches(
         AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
                                             str(parts), crashes[0]),
@@ -197,6 +201,13 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                       "phase_seconds": {"streamed": seconds}, "replay_cpu_seconds": round(merged.replay_cpu, 3),
                       "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
                       "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
+
+
+def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
+    """Builds the run's stages up to ``link`` only (what the read and replay actors run)."""
+    names = pipeline.names
+    head = dataclasses.replace(config.pipeline, stages=names[:names.index("link") + 1])
+    return functools.partial(Pipeline.from_config, dataclasses.replace(config, pipeline=head))
 
 
 def _replay_step(ray, keys, build, crash_once: str | None):

@@ -83,10 +83,14 @@ def read_file(index: int, path: str, ctx: ReadContext, stages: Stages) -> Iterat
 def prepare(index: int, seq: int, items: Sequence[Comment | Reject], stages: Stages) -> pa.Table:
     """Comments (normalized, with dedup keys and own drama link) then rejects, each in order."""
     positions = [seq + i for i, x in enumerate(items) if not isinstance(x, Reject)]
-    comments = [x for x in items if not isinstance(x, Reject)]
-    for stage in stages.before:
-        comments = stage(comments)
-    keys = stages.dedup.keys_batch(comments)
+    comments, keys = [], []
+    accepted = [x for x in items if not isinstance(x, Reject)]
+    for start in range(0, len(accepted), stages.batch_size):  # the local loop's batches (MinHash in cache)
+        batch = accepted[start:start + stages.batch_size]
+        for stage in stages.before:
+            batch = stage(batch)
+        comments.extend(batch)
+        keys.extend(stages.dedup.keys_batch(batch))
     table = to_arrow(comments)
     columns = {
         "_file": pa.array([index] * len(comments), pa.int32()), "_seq": pa.array(positions, pa.int64()),
@@ -303,10 +307,10 @@ def default_dup(noise: str | None) -> tuple:
 def annotate_part(table: pa.Table, stages: Stages, decisions: Callable[[int, int], tuple | None]) -> list[Comment]:
     """Comments of one prepared table: the replayed decisions applied, the other stages run."""
     comments = from_arrow(table.select([n for n in FIELD_NAMES if n in table.column_names]))
-    rows = table.select(["_file", "_seq", "_noise", "_link"]).to_pylist()
-    decided = [decisions(r["_file"], r["_seq"]) or (None, None) for r in rows]
-    dups = [d[0] or default_dup(r["_noise"]) for d, r in zip(decided, rows)]
-    links = [d[1] or tuple(json.loads(r["_link"])) for d, r in zip(decided, rows)]
+    files, seqs, noises, own = (table[name].to_pylist() for name in ("_file", "_seq", "_noise", "_link"))
+    decided = [decisions(f, s) or (None, None) for f, s in zip(files, seqs)]
+    dups = [d[0] or default_dup(noise) for d, noise in zip(decided, noises)]
+    links = [d[1] or tuple(json.loads(link)) for d, link in zip(decided, own)]
     batch = stages.link.annotate(stages.dedup.annotate(comments, dups), links)
     out: list[Comment] = []
     for start in range(0, len(batch), stages.batch_size):

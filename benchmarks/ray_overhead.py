@@ -1,0 +1,257 @@
+"""Ray's overhead on one machine: ``--engine ray --num-workers W`` vs the local engine with
+``--workers W``, on the same real comments, through the CLI users run, in one session.
+
+The input is N real comments (``cli_speed.write_input``: every text under ``--data``, cycled,
+with a drama, region and platform), split round-robin into ``--files`` JSONL files so the Ray
+read actors can share them; both engines read the same files. Runs alternate local / ray
+``--repeat`` times so both see the same load. Each run is a fresh CLI process; a sampler polls
+its whole process tree (psutil, every 0.5 s: the driver, the local engine's worker processes,
+Ray's actors and Ray's own processes: raylet, GCS, idle workers) and keeps each process's last
+CPU time (user + system; up to 0.5 s short per process) and peak RSS/USS. CPU seconds are the primary figure
+(the 2-core machine is shared); wall seconds and the load average before and after each run are
+recorded beside them. Each pair checks that resonance.csv, the tables, rejects and the
+manifest's counts are identical.
+
+    nice -n 5 python benchmarks/ray_overhead.py --n 200000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from cli_speed import real_texts, write_input  # noqa: E402
+
+from analyzer.manifest import load_manifest  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+CONFIG = '[privacy]\nauthor_key = "benchmark-key"\n'
+TABLES = ["resonance.csv", "tables/cells.csv", "tables/windows.csv", "tables/themes.csv", "tables/quotes.csv",
+          "rejects.jsonl"]
+ACTORS = ("ReadActor", "ReplayActor", "AnnotateActor")
+
+
+class TreeSampler(threading.Thread):
+    """Last-seen CPU seconds (user + system) and peak RSS of every process under ``pid``, by role."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.stop = psutil.Process(pid), threading.Event()
+        self.cpu: dict[int, tuple[str, float]] = {}
+        self.rss: dict[int, tuple[str, float]] = {}
+        self.uss: dict[int, tuple[str, float]] = {}
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                procs = [self.root] + self.root.children(recursive=True)
+            except psutil.Error:
+                break
+            for proc in procs:
+                try:
+                    role = self._role(proc, self.cpu.get(proc.pid, (None,))[0])
+                    times, memory = proc.cpu_times(), proc.memory_full_info()
+                except psutil.Error:
+                    continue
+                self.cpu[proc.pid] = (role, times.user + times.system)
+                for name, peaks in (("rss", self.rss), ("uss", self.uss)):
+                    peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
+            time.sleep(0.5)
+
+    def _role(self, proc: psutil.Process, before: str | None) -> str:
+        """The process's role; an actor keeps its role once seen (a Ray worker starts as an idle
+        ``ray::IDLE``, and an exiting process shows no command line)."""
+        if proc.pid == self.root.pid:
+            return "driver"
+        if before in ACTORS:
+            return before
+        argv = proc.cmdline()
+        if not argv and before:
+            return before
+        title = " ".join(argv)
+        for name in ACTORS:
+            if name in title:
+                return name
+        if argv[1:3] == ["-m", "analyzer"] or "multiprocessing" in title:
+            return "worker processes"  # the local engine's pool (the same command line as the driver)
+        if "ray::" in title or "/ray/_private/workers/" in title:
+            return "ray other workers"
+        return "ray system (raylet, GCS, ...)"
+
+    def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """CPU seconds per role (summed over its processes), peak RSS and USS per role (the largest process)."""
+        cpu: dict[str, float] = {}
+        for role, seconds in self.cpu.values():
+            cpu[role] = cpu.get(role, 0.0) + seconds
+        peaks = []
+        for table in (self.rss, self.uss):
+            peak: dict[str, float] = {}
+            for role, mib in table.values():
+                peak[role] = max(peak.get(role, 0.0), mib)
+            peaks.append({k: round(v, 1) for k, v in sorted(peak.items())})
+        return {k: round(v, 1) for k, v in sorted(cpu.items())}, *peaks
+
+
+def run_cli(tree: Path, args: list[str]) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree))
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env, cwd=tree,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    sampler.stop.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
+    cpu, rss, uss = sampler.by_role()
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(cpu.values()), 1), "cpu_by_role": cpu,
+            "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()]}
+
+
+def same_outputs(a: Path, b: Path) -> dict:
+    out = {name: (a / name).read_bytes() == (b / name).read_bytes() for name in TABLES}
+    ma, mb = load_manifest(a), load_manifest(b)
+    out["counts"] = ma.counts == mb.counts
+    out["stage_summaries"] = ma.stage_summaries == mb.stage_summaries
+    return out
+
+
+def split_input(source: Path, folder: Path, files: int) -> list[str]:
+    """The lines of ``source`` round-robin into ``files`` JSONL files (the same records)."""
+    folder.mkdir(exist_ok=True)
+    paths = [folder / f"part-{i:02d}.jsonl" for i in range(files)]
+    handles = [open(p, "w", encoding="utf-8") for p in paths]
+    with open(source, encoding="utf-8") as lines:
+        for i, line in enumerate(lines):
+            handles[i % files].write(line)
+    for handle in handles:
+        handle.close()
+    return [str(p) for p in paths]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--files", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=1, help="local/ray pairs, alternated")
+    parser.add_argument("--memory-n", type=int, default=0,
+                        help="also one ray run on this many comments (same files count): peak memory per role at n/memory_n less input")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the analyzer tree to run (default: this one)")
+    parser.add_argument("--label", default="", help="what the tree is (for the record)")
+    parser.add_argument("--out", default=str(RESULTS / "ray_overhead"))
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="only write OUT.json/.md from these sessions' JSON files (e.g. before and after)")
+    args = parser.parse_args()
+    if args.report:
+        sessions = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.report]
+        Path(args.out + ".json").write_text(json.dumps({"sessions": sessions}, indent=1) + "\n", encoding="utf-8")
+        Path(args.out + ".md").write_text(markdown(sessions), encoding="utf-8")
+        return
+    record = {"command": " ".join(["python benchmarks/ray_overhead.py", *sys.argv[1:]]), "tree": args.label or str(args.tree),
+              "cpus": os.cpu_count(), "roles": "v2", "n": args.n, "files": args.files, "workers": args.workers, "pairs": []}
+    with tempfile.TemporaryDirectory(prefix="ray_overhead_") as tmp:
+        work = Path(tmp)
+        (work / "config.toml").write_text(CONFIG)
+        record["input"] = write_input(work / "all.jsonl", real_texts(args.data), args.n)
+        inputs = split_input(work / "all.jsonl", work, args.files)
+        (work / "all.jsonl").unlink()
+        common = ["--config", str(work / "config.toml")]
+        for i in range(args.repeat):
+            local, ray = work / f"local{i}", work / f"ray{i}"
+            pair = {"local": run_cli(args.tree, [*inputs, "-o", str(local), *common, "--workers", str(args.workers)])}
+            pair["ray"] = run_cli(args.tree, [*inputs, "-o", str(ray), *common, "--engine", "ray",
+                                              "--num-workers", str(args.workers)])
+            pair["identical"] = same_outputs(local, ray)
+            pair["ray"]["engine"] = load_manifest(ray).engine
+            pair["cpu_ratio"] = round(pair["ray"]["cpu_seconds"] / pair["local"]["cpu_seconds"], 3)
+            pair["wall_ratio"] = round(pair["ray"]["seconds"] / pair["local"]["seconds"], 3)
+            record["pairs"].append(pair)
+            print(json.dumps(pair), flush=True)
+            Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        if args.memory_n:
+            write_input(work / "small.jsonl", real_texts(args.data), args.memory_n)
+            small = split_input(work / "small.jsonl", work / "small", args.files)
+            record["memory_run"] = run_cli(args.tree, [*small, "-o", str(work / "ray_small"), *common, "--engine", "ray",
+                                                       "--num-workers", str(args.workers)])
+            record["memory_run"]["n"] = args.memory_n
+            print(json.dumps(record["memory_run"]), flush=True)
+            Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+ROLE_ORDER = ("driver", "worker processes", "ReadActor", "ReplayActor", "AnnotateActor", "ray other workers",
+              "ray system (raylet, GCS, ...)")
+
+
+def markdown(sessions: list[dict]) -> str:
+    lines = ["# ray_overhead: --engine ray vs the local engine, same input, same workers\n",
+             "Each session: `nice -n 5 python benchmarks/ray_overhead.py ...` (command below), one fresh CLI process "
+             "per run, local then ray, OMP_NUM_THREADS=1, Ray started by the run, on the shared 2-core machine. CPU s: "
+             "user + system of every process of the run (driver, local worker processes, Ray actors, Ray's own "
+             "processes), sampled every 0.5 s. Load: 1-minute load average before / after each run.\n"]
+    for record in sessions:
+        _relabel(record)
+        lines += [f"## {record['tree']}\n", *([f"Note: {record['note']}\n"] if "note" in record else []), f"`{record['command']}`: {record['n']:,} real comments "
+                  f"({record['input']['mean_chars']} chars on average) in {record['files']} files, "
+                  f"`--workers {record['workers']}` vs `--engine ray --num-workers {record['workers']}`.\n",
+                  "| pair | engine | wall s | CPU s | " + " | ".join(f"{r} CPU s" for r in ROLE_ORDER)
+                  + " | load before / after | ray / local CPU | ray / local wall | outputs identical |",
+                  "|---" * (9 + len(ROLE_ORDER)) + "|"]
+        for i, pair in enumerate(record["pairs"], 1):
+            same = all(pair["identical"].values())
+            for engine in ("local", "ray"):
+                run = pair[engine]
+                cells = [str(run["cpu_by_role"].get(role, "-")) for role in ROLE_ORDER]
+                ratios = [f"**{pair['cpu_ratio']:.2f}x**", f"{pair['wall_ratio']:.2f}x", str(same)] if engine == "ray" else ["", "", ""]
+                lines.append(f"| {i} | {engine} | {run['seconds']} | {run['cpu_seconds']} | " + " | ".join(cells)
+                             + f" | {run['load_before'][0]} / {run['load_after'][0]} | " + " | ".join(ratios) + " |")
+        lines += ["", "Peak USS (private memory) per role, MiB (the largest process of the role):", "",
+                  "| run | comments | " + " | ".join(ROLE_ORDER[:5]) + " |", "|---" * 7 + "|"]
+        runs = [(f"pair {i} {e}", record["n"], p[e]) for i, p in enumerate(record["pairs"], 1) for e in ("local", "ray")]
+        if "memory_run" in record:
+            runs.append(("ray (memory run)", record["memory_run"]["n"], record["memory_run"]))
+        for label, n, run in runs:
+            uss = run.get("peak_uss_mib_by_role", {})
+            lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _relabel(record: dict) -> None:
+    """Sessions run before the sampler's roles were fixed labelled by substring "ray", which the
+    input paths (``/tmp/ray_overhead_*``) also contain: there the local pool's workers read as
+    "ray system" and a Ray worker seen only while exiting (no command line) as "worker processes".
+    Totals are unchanged; the split is restored: a local run has no Ray processes, a ray run no pool."""
+    if record.get("roles") == "v2":
+        return
+    runs = [(e, p[e]) for p in record["pairs"] for e in ("local", "ray")]
+    runs += [("ray", record["memory_run"])] if "memory_run" in record else []
+    for engine, run in runs:
+        for table in ("cpu_by_role", "peak_rss_mib_by_role", "peak_uss_mib_by_role"):
+            roles = run.get(table, {})
+            old, new = (("ray system (raylet, GCS, ...)", "worker processes") if engine == "local"
+                        else ("worker processes", "ray other workers"))
+            if old in roles:
+                value = roles.pop(old)
+                roles[new] = round(roles.get(new, 0.0) + value, 1) if table == "cpu_by_role" else max(roles.get(new, 0.0), value)
+
+
+if __name__ == "__main__":
+    main()
