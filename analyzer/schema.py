@@ -78,6 +78,11 @@ class Comment:
             setter(new, value)
         return new
 
+    def __reduce__(self):
+        """Pickled as one tuple of field values (no dict of slot names): what worker
+        processes send and receive per comment, ~2x cheaper both ways than the default."""
+        return _comment_of, (_SLOT_VALUES(self),)
+
     @property
     def model_text(self) -> str:
         """The text models see: normalized when a normalize stage ran, else raw."""
@@ -102,6 +107,21 @@ def _slot_copier():
 
 
 _copy_slots = _slot_copier()
+
+
+def _values_loader():
+    """``comment_of(values)`` -> the Comment whose fields are ``values`` (in ``FIELD_NAMES``
+    order), ``__reduce__``'s inverse; unrolled as ``_slot_copier`` is."""
+    lines = ["def _comment_of(values):", "    new = _new(Comment)", f"    ({', '.join(f'v{i}' for i in range(len(FIELD_NAMES)))},) = values"]
+    lines += [f"    _set{i}(new, v{i})" for i in range(len(FIELD_NAMES))]
+    lines.append("    return new")
+    scope = {"__name__": __name__, "_new": object.__new__, "Comment": Comment,
+             **{f"_set{i}": s for i, s in enumerate(_SLOT_SETTERS)}}
+    exec("\n".join(lines), scope)  # the source is built from the field count only
+    return scope["_comment_of"]  # pickled by reference as analyzer.schema._comment_of
+
+
+_comment_of = _values_loader()
 
 # Fields added by the pipeline: the public annotation contract of `analyzer annotate`.
 ANNOTATION_FIELDS = (
