@@ -195,20 +195,18 @@ def _scores(value: Any) -> tuple[float, ...]:
     return tuple(value)
 
 
-_MAP_FIELDS = ("theme_scores", "theme_polarity")
 _EXTRA_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # json.dumps's output, one encoder
 
 
 def to_arrow(comments: list[Comment]) -> pa.Table:
     """Comments -> an Arrow table with ``ARROW_SCHEMA`` (built column by column, one typed
     array each: the same table as ``from_pylist`` of ``_to_row`` at a fraction of the cost;
-    tuples go in as lists)."""
+    tuples go in as lists, dicts as maps)."""
     values = list(zip(*map(_SLOT_VALUES, comments))) if comments else [()] * len(FIELD_NAMES)
     columns = dict(zip(FIELD_NAMES, values))
     columns["extra"] = [_EXTRA_JSON(e) if e else None for e in columns["extra"]]
     columns["sentiment_scores"] = [labelled_scores(v) for v in columns["sentiment_scores"]]
-    for name in _MAP_FIELDS:
-        columns[name] = [list(v.items()) for v in columns[name]]
+    # the map columns take the dicts as they are (same entries, same order as ``list(v.items())``)
     arrays = [pa.array(columns[f.name], type=f.type) for f in ARROW_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
 

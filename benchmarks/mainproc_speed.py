@@ -1,0 +1,115 @@
+"""``analyzer run`` (the CLI users run) on N real comments for three trees in one session: this
+tree, a reference tree (the main branch before this work) and the pre-issue baseline, so the
+speed-up is given against both as ratios measured minutes apart on the same (shared) machine.
+
+Each tree runs once per N through ``cli_speed.measure`` (``python -m analyzer run INPUT -o OUT
+-q`` under ``/usr/bin/time -v``: wall and CPU seconds, peak RSS of the largest process, and the
+manifest's per-phase seconds). The current tree's outputs are compared with the reference's
+(``agreement`` per column of comments.parquet, and whether comments.parquet, resonance.csv and
+every table are byte-identical), and the current tree runs a second time on the smallest N to
+show that a rerun writes the same bytes. Inputs are written as ``cli_speed.write_input`` writes
+them (real texts from ``--data``) into a temporary folder and deleted; no text is kept.
+
+    python benchmarks/mainproc_speed.py --n 200000 --reference /tmp/cur0 --baseline /tmp/base \\
+        --blas-threads unset --json-out benchmarks/results/mainproc_speed.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli_speed import ROOT, agreement, measure, real_texts, write_input  # noqa: E402
+
+COMPARED_FILES = ("comments.parquet", "resonance.csv", "rejects.jsonl")
+
+
+def file_digests(out: Path) -> dict[str, str]:
+    """sha256 of comments.parquet, resonance.csv, rejects.jsonl and every file under tables/."""
+    paths = [out / name for name in COMPARED_FILES if (out / name).exists()]
+    paths += sorted((out / "tables").rglob("*")) if (out / "tables").exists() else []
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+def tree_commit(tree: Path) -> str:
+    done = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(tree), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return done.stdout.strip() + (" + uncommitted changes" if dirty else "")
+
+
+def one_size(n: int, texts: list[str], trees: dict[str, Path], tmp: Path, args) -> dict:
+    input_path = tmp / f"comments_{n}.jsonl"
+    row = {"input": write_input(input_path, texts, n), "load_before": round(os.getloadavg()[0], 2)}
+    for name, tree in trees.items():
+        row[name] = measure(tree, input_path, tmp / f"{name}_{n}", n, args.nice, args.blas_threads)
+        print(name, n, {k: v for k, v in row[name].items() if k != "timings"}, flush=True)
+    for other in ("reference", "baseline"):
+        if other in row:
+            row[f"speedup_vs_{other}"] = round(row["current"]["comments_per_s"] / row[other]["comments_per_s"], 2)
+            row[f"cpu_speedup_vs_{other}"] = round(row["current"]["comments_per_cpu_s"] / row[other]["comments_per_cpu_s"], 2)
+    if "reference" in trees:
+        row["agreement_vs_reference"] = agreement(tmp / f"reference_{n}", tmp / f"current_{n}")
+        mine, theirs = file_digests(tmp / f"current_{n}"), file_digests(tmp / f"reference_{n}")
+        row["files_identical_to_reference"] = mine == theirs
+        row["files_differing"] = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+    row["load_after"] = round(os.getloadavg()[0], 2)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[200_000])
+    parser.add_argument("--current", type=Path, default=ROOT)
+    parser.add_argument("--reference", type=Path, help="tree of the main branch before this work")
+    parser.add_argument("--baseline", type=Path, help="tree before the issue (e.g. fdf5493)")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--nice", type=int, default=5)
+    parser.add_argument("--blas-threads", default="unset")
+    parser.add_argument("--rerun-n", type=int, default=20_000, help="N of the rerun that checks byte-identical outputs")
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    trees = {"current": args.current, **({"reference": args.reference} if args.reference else {}),
+             **({"baseline": args.baseline} if args.baseline else {})}
+    texts = real_texts(args.data)
+    result = {"command": "python -m analyzer run INPUT -o OUT -q", "python": sys.version.split()[0],
+              "cpus": os.cpu_count(), "blas_threads": args.blas_threads,
+              "trees": {name: f"{tree} ({tree_commit(tree)})" for name, tree in trees.items()}, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="mainproc_speed_") as name:
+        tmp = Path(name)
+        for n in args.n:  # the results so far are written after each step (runs are long on a busy machine)
+            result["runs"].append(one_size(n, texts, trees, tmp, args))
+            (tmp / f"comments_{n}.jsonl").unlink()
+            save(result, args.json_out)
+            if "rerun" not in result:
+                result["rerun"] = rerun(args, texts, tmp)
+                print(json.dumps(result["rerun"]), flush=True)
+                save(result, args.json_out)
+
+
+def save(result: dict, path: Path | None) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def rerun(args, texts: list[str], tmp: Path) -> dict:
+    """The current tree twice on the same ``--rerun-n`` input: the same bytes?"""
+    input_path = tmp / "rerun.jsonl"
+    write_input(input_path, texts, args.rerun_n)
+    digests = []
+    for i in range(2):
+        measure(args.current, input_path, tmp / f"rerun_{i}", args.rerun_n, args.nice, args.blas_threads)
+        digests.append(file_digests(tmp / f"rerun_{i}"))
+    return {"n": args.rerun_n, "files": len(digests[0]), "identical": digests[0] == digests[1]}
+
+
+if __name__ == "__main__":
+    main()
