@@ -11,7 +11,8 @@ show that a rerun writes the same bytes. Inputs are written as ``cli_speed.write
 them (real texts from ``--data``) into a temporary folder and deleted; no text is kept.
 
     python benchmarks/mainproc_speed.py --n 200000 --reference /tmp/cur0 --baseline /tmp/base \\
-        --blas-threads unset --json-out benchmarks/results/mainproc_speed.json
+        --blas-threads unset --json-out benchmarks/results/mainproc_speed.json \\
+        --md-out benchmarks/results/mainproc_speed.md
 """
 
 from __future__ import annotations
@@ -75,7 +76,12 @@ def main() -> None:
     parser.add_argument("--blas-threads", default="unset")
     parser.add_argument("--rerun-n", type=int, default=20_000, help="N of the rerun that checks byte-identical outputs")
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--md-out", type=Path, help="also write the results as a Markdown table")
+    parser.add_argument("--render", type=Path, help="only write --md-out from this earlier --json-out")
     args = parser.parse_args()
+    if args.render:
+        args.md_out.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
+        return
     trees = {"current": args.current, **({"reference": args.reference} if args.reference else {}),
              **({"baseline": args.baseline} if args.baseline else {})}
     texts = real_texts(args.data)
@@ -87,17 +93,55 @@ def main() -> None:
         for n in args.n:  # the results so far are written after each step (runs are long on a busy machine)
             result["runs"].append(one_size(n, texts, trees, tmp, args))
             (tmp / f"comments_{n}.jsonl").unlink()
-            save(result, args.json_out)
+            save(result, args.json_out, args.md_out)
             if "rerun" not in result:
                 result["rerun"] = rerun(args, texts, tmp)
                 print(json.dumps(result["rerun"]), flush=True)
-                save(result, args.json_out)
+                save(result, args.json_out, args.md_out)
 
 
-def save(result: dict, path: Path | None) -> None:
+def save(result: dict, path: Path | None, md: Path | None = None) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if md is not None:
+        md.write_text(markdown(result), encoding="utf-8")
+
+
+PHASES = ("read", "normalize", "dedup", "link", "write", "aggregate", "wait", "report")
+
+
+def markdown(result: dict) -> str:
+    """The results as a table per N: each tree's rates, CPU, peak RSS and main-process phases."""
+    lines = ["# `analyzer run` on real comments: this tree beside main and the pre-issue baseline", "",
+             f"`python benchmarks/mainproc_speed.py` ({result['command']}, BLAS threads {result['blas_threads']}, "
+             f"{result['cpus']} CPUs, shared machine: compare the ratios, which are measured minutes apart).", ""]
+    lines += [f"- {name}: `{tree}`" for name, tree in result["trees"].items()]
+    for run in result["runs"]:
+        trees = [t for t in ("current", "reference", "baseline") if t in run]
+        lines += ["", f"## {run['input']['n']:,} comments (mean {run['input']['mean_chars']} characters), "
+                  f"load average {run['load_before']} before, {run['load_after']} after", "",
+                  "| tree | wall s | comments/s | CPU s | comments/CPU-s | peak RSS MB (largest process) | "
+                  + " | ".join(f"main: {p} s" for p in PHASES) + " |",
+                  "|---" * (6 + len(PHASES)) + "|"]
+        for t in trees:
+            r, timings = run[t], run[t].get("timings", {})
+            stages = timings.get("per_stage", {})
+            phases = [timings.get(p, stages.get(p, "")) for p in PHASES]
+            lines.append(f"| {t} | {r['seconds']} | {r['comments_per_s']:,} | {r['cpu_seconds']} | "
+                         f"{r['comments_per_cpu_s']:,} | {r['peak_rss_mb']} | " + " | ".join(map(str, phases)) + " |")
+        for other in ("reference", "baseline"):
+            if f"speedup_vs_{other}" in run:
+                lines.append(f"\ncurrent vs {other}: {run[f'speedup_vs_{other}']}x comments/s (wall), "
+                             f"{run[f'cpu_speedup_vs_{other}']}x comments per CPU-second.")
+        if "agreement_vs_reference" in run:
+            lines.append(f"\nOutputs vs the reference: agreement per column {run['agreement_vs_reference']}; "
+                         f"comments.parquet, resonance.csv, rejects.jsonl and tables/ byte-identical: "
+                         f"{run['files_identical_to_reference']} (differing: {run['files_differing'] or 'none'}).")
+    if "rerun" in result:
+        r = result["rerun"]
+        lines.append(f"\nRerun of the current tree on {r['n']:,} comments: {r['files']} files byte-identical: {r['identical']}.")
+    return "\n".join(lines) + "\n"
 
 
 def rerun(args, texts: list[str], tmp: Path) -> dict:
