@@ -78,10 +78,21 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--md-out", type=Path, help="also write the results as a Markdown table")
     parser.add_argument("--render", type=Path, help="only write --md-out from this earlier --json-out")
+    parser.add_argument("--append-to", type=Path, help="add this session's results to an earlier --json-out file")
     args = parser.parse_args()
     if args.render:
         args.md_out.write_text(markdown(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
         return
+    if args.append_to:  # a later session, kept beside the first in ``--append-to``'s file
+        first = json.loads(args.append_to.read_text(encoding="utf-8"))
+        later = measure_all(args)
+        first.setdefault("later_sessions", []).append(later)
+        save(first, args.append_to, args.md_out)
+        return
+    save(measure_all(args), args.json_out, args.md_out)
+
+
+def measure_all(args) -> dict:
     trees = {"current": args.current, **({"reference": args.reference} if args.reference else {}),
              **({"baseline": args.baseline} if args.baseline else {})}
     texts = real_texts(args.data)
@@ -93,11 +104,12 @@ def main() -> None:
         for n in args.n:  # the results so far are written after each step (runs are long on a busy machine)
             result["runs"].append(one_size(n, texts, trees, tmp, args))
             (tmp / f"comments_{n}.jsonl").unlink()
-            save(result, args.json_out, args.md_out)
+            if not args.append_to:
+                save(result, args.json_out, args.md_out)
             if "rerun" not in result:
                 result["rerun"] = rerun(args, texts, tmp)
                 print(json.dumps(result["rerun"]), flush=True)
-                save(result, args.json_out, args.md_out)
+    return result
 
 
 def save(result: dict, path: Path | None, md: Path | None = None) -> None:
@@ -117,6 +129,8 @@ def markdown(result: dict) -> str:
              f"`python benchmarks/mainproc_speed.py` ({result['command']}, BLAS threads {result['blas_threads']}, "
              f"{result['cpus']} CPUs, shared machine: compare the ratios, which are measured minutes apart).", ""]
     lines += [f"- {name}: `{tree}`" for name, tree in result["trees"].items()]
+    if result.get("note"):  # written by hand into the JSON after the run (what the figures cannot say)
+        lines += ["", f"Note: {result['note']}"]
     for run in result["runs"]:
         trees = [t for t in ("current", "reference", "baseline") if t in run]
         lines += ["", f"## {run['input']['n']:,} comments (mean {run['input']['mean_chars']} characters), "
@@ -141,6 +155,14 @@ def markdown(result: dict) -> str:
     if "rerun" in result:
         r = result["rerun"]
         lines.append(f"\nRerun of the current tree on {r['n']:,} comments: {r['files']} files byte-identical: {r['identical']}.")
+    if "main_process_cpu" in result:  # added from benchmarks/main_cpu.py runs
+        m = result["main_process_cpu"]
+        lines += ["", f"## Main process apart from the workers, {m['n']:,} comments (`{m['command']}`)", "",
+                  "| tree | main process CPU s | workers CPU s | main peak RSS MB | workers peak RSS MB |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {x['tree']} | {x['main_cpu']} | {x['workers_cpu']} | {x['main_maxrss_mb']} | {x['workers_maxrss_mb']} |"
+                  for x in m["runs"]]
+    for later in result.get("later_sessions", []):  # the same command run again (``--append-to``)
+        lines += ["", "---", "", "Run again later, same input:", "", markdown(later).split("\n", 2)[2].strip()]
     return "\n".join(lines) + "\n"
 
 
