@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .errors import PipelineError
@@ -67,13 +67,17 @@ class Pipeline:
     def names(self) -> list[str]:
         return [s.name for s in self.stages]
 
-    def batches(self, comments: Iterable[Comment], pool: Any = None) -> Iterator[list[Comment]]:
+    def batches(self, comments: Iterable[Comment], pool: Any = None,
+                then: Callable[[list[Comment]], Any] | None = None) -> Iterator[Any]:
         """Annotated batches, in input order. Seconds spent in each stage add up in ``timings``.
         With ``pool`` (``engines.workers.WorkerPool``), the stateless stages that end the
-        pipeline run on its worker processes while this one reads and runs the others."""
+        pipeline run on its worker processes while this one reads and runs the others.
+        With ``then`` (a picklable callable), ``then(batch)`` of each batch instead, made
+        where the batch was annotated (on a worker when there is one)."""
         if pool is None:
-            return self._run(comments, self.stages)
-        return self._pooled(comments, pool)
+            batches = self._run(comments, self.stages)
+            return batches if then is None else map(then, batches)
+        return self._pooled(comments, pool, then)
 
     def _run(self, comments: Iterable[Comment], stages: Sequence[Stage]) -> Iterator[list[Comment]]:
         iterator = iter(comments)
@@ -83,7 +87,7 @@ class Pipeline:
     def _through(self, batch: list[Comment], stages: Sequence[Stage]) -> list[Comment]:
         return run_stages(batch, stages, self.timings)
 
-    def _pooled(self, comments: Iterable[Comment], pool: Any) -> Iterator[list[Comment]]:
+    def _pooled(self, comments: Iterable[Comment], pool: Any, then: Callable | None) -> Iterator[Any]:
         """The first batch runs every stage here, so that what the stages build on first use
         (compiled patterns, caches) is built once, before the workers are forked; then the rest."""
         split = stateless_tail(self.stages)
@@ -93,12 +97,13 @@ class Pipeline:
         if first is None:
             return
         first = self._through(first, tail)
-        started = pool.start(self)  # False: one process after all (see WorkerPool.start)
-        yield first
+        started = pool.start(self, then)  # False: one process after all (see WorkerPool.start)
+        here = (lambda batch: batch) if then is None else then
+        yield here(first)
         if started:
             yield from pool.annotate(batches, self)
         else:
-            yield from (self._through(batch, tail) for batch in batches)
+            yield from (here(self._through(batch, tail)) for batch in batches)
 
     def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:
         """Add a worker's seconds per stage and summary counts for one batch."""

@@ -197,6 +197,32 @@ class Tally:
         return self
 
 
+@dataclass
+class BatchPart:
+    """What ``run`` keeps of one annotated batch: its rows of comments.parquet, its own
+    accumulator and tally (merged in input order by the main process)."""
+
+    table: pa.Table
+    accumulator: Any  # ResonanceAccumulator of this batch alone
+    tally: dict[str, Any]
+
+
+class BatchOutputs:
+    """``then`` of ``Pipeline.batches`` for ``run``: a batch -> its ``BatchPart``, made on
+    the worker that annotated it, so the main process only writes and merges (picklable)."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+
+    def __call__(self, batch: list[Comment]) -> BatchPart:
+        from .aggregate import ResonanceAccumulator
+        from .schema import to_arrow
+
+        tally = Tally()
+        tally.update(batch)
+        return BatchPart(to_arrow(batch), ResonanceAccumulator(self.settings).update(batch), tally.counts)
+
+
 def _counts(stats: ReadStats) -> dict[str, Any]:
     totals = stats.totals
     return {**totals, "reconciles": totals["read"] == totals["accepted"] + totals["rejected"]}
@@ -299,13 +325,15 @@ def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, pro
     comments = CommentParquetWriter(out / "comments.parquet")
     ok = False
     loop_start = time.perf_counter()
+    outputs = BatchOutputs(accumulator.config)
     try:
-        for batch in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run", pool):
+        for part in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run", pool,
+                               outputs):
             with clock("write"):
-                comments.write(batch)
-            with clock("aggregate"):
-                accumulator.update(batch)
-                tally.update(batch)
+                comments.write_table(part.table)
+            with clock("aggregate"):  # in input order: the same state as updating with each batch
+                accumulator.merge(part.accumulator)
+                tally.merge(part.tally)
         ok = True
         clock.end_loop(pipeline, time.perf_counter() - loop_start, pool)
         if pool is not None:
@@ -355,15 +383,16 @@ def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:
 
 def _annotated(paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,
                rejects: RejectsWriter, limit: int | None, progress: str | bool,
-               pool: WorkerPool | None = None) -> Iterator[list[Comment]]:
-    """Read -> (rejects to the sink) -> annotated batches: the loop both jobs share."""
+               pool: WorkerPool | None = None, then: Any = None) -> Iterator[Any]:
+    """Read -> (rejects to the sink) -> annotated batches (or ``then`` of each, see
+    ``Pipeline.batches``): the loop both jobs share."""
     items = _limited(read_comments(paths, ctx, stats), limit or config.run.limit)
     if progress and progress_on(True):
         total = estimate_records(paths)
         limit = limit or config.run.limit
         items = _progress(items, True, str(progress), min(total, limit) if total is not None and limit else total)
     sink = rejects if config.input.on_error == "collect" else None
-    return pipeline.batches(_accepted(items, config.input.on_error, sink), pool)
+    return pipeline.batches(_accepted(items, config.input.on_error, sink), pool, then)
 
 
 COUNT_LINES_UP_TO = 64 << 20  # bytes of input below which ``_records`` counts the records

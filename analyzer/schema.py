@@ -78,6 +78,11 @@ class Comment:
             setter(new, value)
         return new
 
+    def __reduce__(self):
+        """Pickled as one tuple of field values (no dict of slot names): what worker
+        processes send and receive per comment, ~2x cheaper both ways than the default."""
+        return _comment_of, (_SLOT_VALUES(self),)
+
     @property
     def model_text(self) -> str:
         """The text models see: normalized when a normalize stage ran, else raw."""
@@ -102,6 +107,21 @@ def _slot_copier():
 
 
 _copy_slots = _slot_copier()
+
+
+def _values_loader():
+    """``comment_of(values)`` -> the Comment whose fields are ``values`` (in ``FIELD_NAMES``
+    order), ``__reduce__``'s inverse; unrolled as ``_slot_copier`` is."""
+    lines = ["def _comment_of(values):", "    new = _new(Comment)", f"    ({', '.join(f'v{i}' for i in range(len(FIELD_NAMES)))},) = values"]
+    lines += [f"    _set{i}(new, v{i})" for i in range(len(FIELD_NAMES))]
+    lines.append("    return new")
+    scope = {"__name__": __name__, "_new": object.__new__, "Comment": Comment,
+             **{f"_set{i}": s for i, s in enumerate(_SLOT_SETTERS)}}
+    exec("\n".join(lines), scope)  # the source is built from the field count only
+    return scope["_comment_of"]  # pickled by reference as analyzer.schema._comment_of
+
+
+_comment_of = _values_loader()
 
 # Fields added by the pipeline: the public annotation contract of `analyzer annotate`.
 ANNOTATION_FIELDS = (
@@ -150,6 +170,7 @@ assert tuple(ARROW_SCHEMA.names) == FIELD_NAMES, "Arrow schema and Comment drift
 
 
 _LIST_FIELDS = ("lang_mixed", "themes", "intents", "mentions")
+_MAP_FIELDS = ("theme_scores", "theme_polarity")
 
 
 def _to_row(c: Comment) -> dict[str, Any]:
@@ -158,7 +179,7 @@ def _to_row(c: Comment) -> dict[str, Any]:
     for name in _LIST_FIELDS:
         row[name] = list(row[name])
     row["sentiment_scores"] = labelled_scores(c.sentiment_scores)
-    for name in ("theme_scores", "theme_polarity"):
+    for name in _MAP_FIELDS:
         row[name] = list(row[name].items())
     return row
 
@@ -175,20 +196,18 @@ def _scores(value: Any) -> tuple[float, ...]:
     return tuple(value)
 
 
-_MAP_FIELDS = ("theme_scores", "theme_polarity")
 _EXTRA_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # json.dumps's output, one encoder
 
 
 def to_arrow(comments: list[Comment]) -> pa.Table:
     """Comments -> an Arrow table with ``ARROW_SCHEMA`` (built column by column, one typed
     array each: the same table as ``from_pylist`` of ``_to_row`` at a fraction of the cost;
-    tuples go in as lists)."""
+    tuples go in as lists, dicts as maps)."""
     values = list(zip(*map(_SLOT_VALUES, comments))) if comments else [()] * len(FIELD_NAMES)
     columns = dict(zip(FIELD_NAMES, values))
     columns["extra"] = [_EXTRA_JSON(e) if e else None for e in columns["extra"]]
     columns["sentiment_scores"] = [labelled_scores(v) for v in columns["sentiment_scores"]]
-    for name in _MAP_FIELDS:
-        columns[name] = [list(v.items()) for v in columns[name]]
+    # the map columns take the dicts as they are (same entries, same order as ``list(v.items())``)
     arrays = [pa.array(columns[f.name], type=f.type) for f in ARROW_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
 

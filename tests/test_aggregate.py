@@ -325,3 +325,25 @@ def test_progress_sees_every_bootstrapped_cell_and_changes_no_number():
     assert len(seen) == 1
     assert sorted(seen[0]) == sorted((c["drama"], c["region"], c["window"]) for c in plain.cells)
     assert shown.to_rows() == plain.to_rows()
+
+
+def test_batch_accumulators_pickled_and_merged_in_order_equal_updating_with_each_batch():
+    """What worker processes do: one accumulator per batch, sent through pickle (cells packed
+    into one block), merged in input order: the same state and result as one accumulator."""
+    import pickle
+
+    comments = [mk(f"u{i % 37}", ("positive", "neutral", "negative")[i % 3], drama=f"D{i % 3}",
+                   region=("VN", "TH")[i % 2], themes=("story",) if i % 4 else ("acting", "music"),
+                   pol={"story": "negative"} if i % 5 == 0 else None, likes=i % 7, day=i % 9)
+                for i in range(600)]
+    batches = [comments[i:i + 64] for i in range(0, len(comments), 64)]
+    one, merged = ResonanceAccumulator(NO_SHRINK), ResonanceAccumulator(NO_SHRINK)
+    for batch in batches:
+        one.update(batch)
+        part = pickle.loads(pickle.dumps(ResonanceAccumulator(NO_SHRINK).update(batch)))
+        merged.merge(part)
+    assert merged.quote_candidates() == one.quote_candidates()
+    for cell, rows in one._cells.items():
+        assert [len(p) for p in merged._cells[cell].parts()] == [len(p) for p in rows.parts()]
+    assert merged.result().to_rows() == one.result().to_rows()
+    assert pickle.loads(pickle.dumps(ResonanceAccumulator(NO_SHRINK))).result().to_rows() == []

@@ -79,6 +79,18 @@ def test_arrow_roundtrip_of_defaults_and_column_subsets():
     assert from_arrow(table.select(["id", "text", "likes"])) == [Comment(id="1", text="hi", likes=3), bare]
 
 
+def test_comments_pickle_as_their_values_and_batches_map_through_then():
+    """Worker processes send Comments as tuples of values; ``then`` of each batch replaces it."""
+    import pickle
+
+    c = Comment(id="1", text="hi", themes=("acting",), theme_scores={"acting": 0.5}, extra={"k": [1, 2]},
+                sentiment_scores=(0.1, 0.2, 0.7))
+    again = pickle.loads(pickle.dumps([c, c.with_(id="2")]))
+    assert again == [c, c.with_(id="2")] and all(type(x) is Comment for x in again)
+    comments = [Comment(id=str(i), text=f"t{i}") for i in range(5)]
+    assert list(Pipeline([Upper()], batch_size=2).batches(comments, then=len)) == [2, 2, 1]
+
+
 def test_config_rejects_unknown_keys(tmp_path):
     with pytest.raises(ConfigError, match="Unknown key"):
         config_from_dict({"run": {"batchsize": 3}})

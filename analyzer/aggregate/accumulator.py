@@ -20,7 +20,7 @@ from ..schema import Comment
 from ..text.normalize import mask_mentions
 from . import features as F
 from ..config import resolve_aggregate
-from .state import AuthorDays, Rows, author_key, by_content, reduce_rows, rows_of
+from .state import AuthorDays, Rows, author_key, by_content, pack_cells, reduce_rows, rows_of, unpack_cells
 
 UNLINKED = "(unlinked)"
 UNKNOWN_REGION = "(unknown)"
@@ -49,6 +49,21 @@ class ResonanceAccumulator:
         # Only with a ``confusion`` config: (drama, region) -> day -> lang -> (neg, neu, pos) counts.
         self._by_lang: dict[tuple[str, str], dict[int | None, dict[str, np.ndarray]]] = {}
         self._local: dict[str | None, tuple[str, ...]] = {}
+
+    # --- pickling (shards, worker processes) ----------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The state without its caches, the cells' rows packed into one block of columns
+        (``state.pack_cells``): a batch's accumulator travels from a worker process ~3x faster."""
+        state = {**self.__dict__, "_worst": {}, "_local": {}}
+        packed = pack_cells(self._cells)
+        if packed is not None:
+            state["_cells"] = _Packed(packed)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state["_cells"], _Packed):
+            state["_cells"] = unpack_cells(state["_cells"].packed)
+        self.__dict__.update(state)
 
     # --- streaming -------------------------------------------------------------------
     def update(self, batch: Iterable[Comment]) -> "ResonanceAccumulator":
@@ -198,6 +213,19 @@ class ResonanceAccumulator:
                 del r["_author_key"]
             out[slot] = rows
         return out
+
+
+class _Packed:
+    """Cells packed by ``state.pack_cells`` (a type of its own, so a dict of cells is never
+    mistaken for one)."""
+
+    __slots__ = ("packed",)
+
+    def __init__(self, packed: tuple) -> None:
+        self.packed = packed
+
+    def __reduce__(self):
+        return _Packed, (self.packed,)
 
 
 def _rank(cand: tuple) -> tuple:

@@ -155,6 +155,48 @@ class AuthorDays:
         rows = self.compact()
         return rows.days[rows.days != NO_DAY]
 
+    def parts(self) -> list[Rows]:
+        """The blocks held: the reduced one first (if any), then the pending ones."""
+        return ([self._reduced] if self._reduced is not None else []) + self._pending
+
+    @classmethod
+    def of_parts(cls, parts: list[Rows], reduced: bool) -> "AuthorDays":
+        """The state ``parts()`` came from (``reduced``: whether its first block is the reduced one)."""
+        new = cls()
+        new._reduced = parts[0] if reduced else None
+        new._pending = parts[1:] if reduced else list(parts)
+        new._pending_rows = sum(len(p) for p in new._pending)
+        return new
+
     def nbytes(self) -> int:
         parts = ([self._reduced] if self._reduced is not None else []) + self._pending
         return sum(col.nbytes for part in parts for col in part)
+
+
+def pack_cells(cells: dict) -> tuple | None:
+    """Every cell's blocks joined into one ``Rows`` (for pickling: 5 arrays instead of 5 per
+    block of every cell, ~20x cheaper to send), with what ``unpack_cells`` needs to cut them
+    back into the same blocks; None when the blocks' dtypes differ (then they travel as they are)."""
+    keys, layout, blocks = [], [], []
+    for key, cell in cells.items():
+        parts = cell.parts()
+        keys.append(key)
+        layout.append((cell._reduced is not None, [len(p) for p in parts]))
+        blocks.extend(parts)
+    if not blocks or any(len({col.dtype for col in cols}) > 1 for cols in zip(*blocks)):
+        return None
+    return keys, layout, concat(blocks)
+
+
+def unpack_cells(packed: tuple) -> dict:
+    """``pack_cells``'s inverse: the same cells, blocks and rows (as views of the joined columns,
+    which are never changed in place)."""
+    keys, layout, joined = packed
+    cells, start = {}, 0
+    for key, (reduced, lengths) in zip(keys, layout):
+        parts = []
+        for n in lengths:
+            parts.append(Rows(*(col[start:start + n] for col in joined)))
+            start += n
+        cells[key] = AuthorDays.of_parts(parts, reduced)
+    return cells

@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -88,14 +88,16 @@ def uses_torch() -> bool:
 _STAGES: list[Stage] = []
 _INHERITED: list[Stage] = []  # set in the main process just before it forks the workers
 _FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
+_THEN: list[Callable[[list[Comment]], Any]] = []  # what a worker returns of an annotated batch
 
 
-def _start_worker(config: Config, names: list[str]) -> None:
+def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None) -> None:
     """The pool's initializer: Ctrl-C is the main process's to handle; take the forked stages,
     or build them once from the config."""
     from ..stages.build import build_stages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _THEN[:] = [then] if then is not None else []
     if _INHERITED:
         _STAGES[:] = _INHERITED
         return
@@ -111,15 +113,16 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _annotate(batch: list[Comment]) -> tuple[list[Comment], dict[str, float], dict[str, dict[str, int]]]:
-    """(annotated batch, seconds per stage, summary counts this batch added per stage)."""
+def _annotate(batch: list[Comment]) -> tuple[Any, dict[str, float], dict[str, dict[str, int]]]:
+    """(annotated batch, or what the pool's ``then`` makes of it; seconds per stage; summary
+    counts this batch added per stage)."""
     if _FAILED:
         raise _FAILED[0]
     before = summaries(_STAGES)
     seconds: dict[str, float] = {}
     batch = run_stages(batch, _STAGES, seconds)
     counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
-    return batch, seconds, counts
+    return (_THEN[0](batch) if _THEN else batch), seconds, counts
 
 
 # --- in the main process --------------------------------------------------------------------
@@ -138,16 +141,18 @@ class WorkerPool:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def start(self, pipeline: Pipeline) -> bool:
+    def start(self, pipeline: Pipeline, then: Callable[[list[Comment]], Any] | None = None) -> bool:
         """Start the workers for ``pipeline`` (built by this process from the same config); False
-        (and one process) when ``workers = "auto"`` and the models are torch's."""
+        (and one process) when ``workers = "auto"`` and the models are torch's. With ``then``
+        (picklable), a worker returns ``then(batch)`` instead of each annotated batch: work
+        on the batch that need not wait for the batches before it (``runner.BatchOutputs``)."""
         if self.config.run.workers == "auto" and uses_torch():
             self.workers = 1
             return False
         fork = "fork" in multiprocessing.get_all_start_methods() and not uses_torch()
         context = multiprocessing.get_context("fork" if fork else "spawn")
         self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                            initargs=(self.config, self.names))
+                                            initargs=(self.config, self.names, then))
         if fork:
             _INHERITED[:] = [s for s in pipeline.stages if s.name in self.names]
             gc.freeze()  # the children's garbage collector then leaves the shared pages alone
@@ -164,9 +169,10 @@ class WorkerPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[list[Comment]]:
+    def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[Any]:
         """``batches`` (already through the main process's stages) through the workers' stages,
-        in order; seconds and summary counts go to ``pipeline.add_remote``."""
+        in order (each as ``then`` made it, see ``start``); seconds and summary counts go to
+        ``pipeline.add_remote``."""
         pending: deque[Future] = deque()
         try:
             for batch in batches:
@@ -179,7 +185,7 @@ class WorkerPool:
             raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
                                 "Run again with fewer --workers (or --workers 1).") from None
 
-    def _finish(self, future: Future, pipeline: Pipeline) -> list[Comment]:
+    def _finish(self, future: Future, pipeline: Pipeline) -> Any:
         start = time.perf_counter()
         try:
             batch, seconds, counts = future.result()

@@ -97,9 +97,14 @@ class CommentParquetWriter:
 
     def write(self, batch: list[Comment]) -> None:
         if batch:
-            self._pending.append(to_arrow(batch))
-            self._pending_rows += len(batch)
-            self.rows += len(batch)
+            self.write_table(to_arrow(batch))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Rows already converted (``schema.to_arrow``, e.g. on a worker process)."""
+        if table.num_rows:
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+            self.rows += table.num_rows
             if self._pending_rows >= self.row_group_rows:
                 self._flush()
 

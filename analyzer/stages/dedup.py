@@ -74,11 +74,16 @@ class LRU:
         return value
 
     def put(self, key, value):
-        self.data[key] = value
-        self.data.move_to_end(key)
+        """Set ``key``; returns the (key, value) pairs evicted (most often none)."""
+        data = self.data
+        if key in data:
+            data.move_to_end(key)
+        data[key] = value  # a new key goes in last
+        if len(data) <= self.size:
+            return ()
         evicted = []
-        while len(self.data) > self.size:
-            evicted.append(self.data.popitem(last=False))
+        while len(data) > self.size:
+            evicted.append(data.popitem(last=False))
         return evicted
 
     def __len__(self) -> int:
