@@ -21,7 +21,6 @@ timed on their one pass. ``und`` counts as wrong.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -35,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from training.langid.data import read_rows, split
+from training.langid.data import read_rows, snippet, split
 
 from analyzer.backends.langid import clean_for_langid
 
@@ -64,20 +63,6 @@ def label(lang: str, text: str) -> str:
     if lang == "hi" and not any("\u0900" <= ch <= "\u097f" for ch in text):
         return "hi-Latn"
     return lang
-
-
-def snippet(text: str) -> str | None:
-    """A window of whole words of 8-20 characters cut from a longer text, at a place
-    chosen by the text's hash (short comments in Latin script are rare in the data)."""
-    words = text.split()
-    start = int(hashlib.blake2b(text.encode(), digest_size=4).hexdigest(), 16) % len(words)
-    kept: list[str] = []
-    for word in words[start:]:
-        if len(" ".join(kept + [word])) > 20:
-            break
-        kept.append(word)
-    cut = " ".join(kept)
-    return cut if len(cut) >= 8 and clean_for_langid(cut) else None
 
 
 def sample(seed: int, per_cell: int) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from analyzer.backends.langid import LEXICON_PATH, Py3LangidBackend, clean_for_langid
 from training.langid import train
-from training.langid.data import dedup_key, read_rows, split
+from training.langid.data import dedup_key, read_rows, snippet, split
 
 BUCKETS = ("<=20", "21-60", ">60", "snippets")
 
@@ -36,19 +36,6 @@ def fold_of(text: str, folds: int) -> int:
 
 def length_bucket(text: str) -> str:
     return "<=20" if len(text) <= 20 else ("21-60" if len(text) <= 60 else ">60")
-
-
-def snippet(text: str) -> str | None:
-    """A window of whole words of 8-20 characters at a place chosen by the text's hash."""
-    words = text.split()
-    start = int(hashlib.blake2b(text.encode(), digest_size=4).hexdigest(), 16) % len(words)
-    kept: list[str] = []
-    for word in words[start:]:
-        if len(" ".join(kept + [word])) > 20:
-            break
-        kept.append(word)
-    cut = " ".join(kept)
-    return cut if len(cut) >= 8 and clean_for_langid(cut) else None
 
 
 def sample(rows, folds: int, per_cell: int) -> list[tuple[str, str, int, str]]:

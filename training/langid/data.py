@@ -53,3 +53,17 @@ def split(rows, seed: int) -> dict[str, list[tuple[str, str, str]]]:
     for row in rows:
         out[part_of(row[1], seed)].append(row)
     return out
+
+
+def snippet(text: str) -> str | None:
+    """A window of whole words of 8-20 characters cut from a longer text, at a place
+    chosen by the text's hash (short comments in Latin script are rare in the data)."""
+    words = text.split()
+    start = int(hashlib.blake2b(text.encode(), digest_size=4).hexdigest(), 16) % len(words)
+    kept: list[str] = []
+    for word in words[start:]:
+        if len(" ".join(kept + [word])) > 20:
+            break
+        kept.append(word)
+    cut = " ".join(kept)
+    return cut if len(cut) >= 8 and clean_for_langid(cut) else None
