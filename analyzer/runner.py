@@ -177,7 +177,7 @@ class Tally:
     def __init__(self) -> None:
         self.counts = {"unlinked": 0, "noise": 0, "duplicates": 0, "unlinked_by_reason": {}}
 
-    def update(self, batch: list[Comment]) -> None:
+    def update(self, batch: list[Comment]) -> "Tally":
         by_reason = self.counts["unlinked_by_reason"]
         for c in batch:
             if c.drama is None:  # why: the link stage's extra["unlinked_reason"]
@@ -186,6 +186,7 @@ class Tally:
             self.counts["unlinked"] += c.drama is None
             self.counts["noise"] += c.noise
             self.counts["duplicates"] += c.duplicate_of is not None
+        return self
 
     def merge(self, counts: dict[str, Any]) -> "Tally":
         """Add another tally's ``counts`` (a shard's, from a distributed engine)."""
@@ -218,9 +219,7 @@ class BatchOutputs:
         from .aggregate import ResonanceAccumulator
         from .schema import to_arrow
 
-        tally = Tally()
-        tally.update(batch)
-        return BatchPart(to_arrow(batch), ResonanceAccumulator(self.settings).update(batch), tally.counts)
+        return BatchPart(to_arrow(batch), ResonanceAccumulator(self.settings).update(batch), Tally().update(batch).counts)
 
 
 def _counts(stats: ReadStats) -> dict[str, Any]:

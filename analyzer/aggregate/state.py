@@ -169,8 +169,7 @@ class AuthorDays:
         return new
 
     def nbytes(self) -> int:
-        parts = ([self._reduced] if self._reduced is not None else []) + self._pending
-        return sum(col.nbytes for part in parts for col in part)
+        return sum(col.nbytes for part in self.parts() for col in part)
 
 
 def pack_cells(cells: dict) -> tuple | None:
