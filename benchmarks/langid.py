@@ -16,11 +16,17 @@ ours, ours-no-lexicon and py3langid are timed in turns in one process, best of
 ``--repeats`` passes, each system built afresh (outside the timer) for every pass so the
 stage's per-run answer cache starts empty, and load from other jobs hits them alike; lingua and langdetect are
 timed on their one pass. ``und`` counts as wrong.
+
+``--labels corrected`` scores on the re-read labels of ``data/devsets/langid_relabel.jsonl``
+(every held-out text that ours or plain py3langid got "wrong" on the source label was read;
+texts with no single language are left out of the scoring); ``--labels both`` (default)
+shows the source-label and corrected-label figures side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -38,6 +44,7 @@ from training.langid.data import read_rows, snippet, split
 
 from analyzer.backends.langid import clean_for_langid
 
+RELABEL = ROOT / "data" / "devsets" / "langid_relabel.jsonl"
 BUCKETS = ("<=20", "21-60", ">60", "snippets")
 LATIN_LANGS = ("en", "es", "pt", "fr", "de", "it", "id", "ms", "tl", "vi", "tr")
 _SNIPPETS: set[str] = set()  # texts cut from longer held-out texts (their own bucket)
@@ -83,6 +90,21 @@ def sample(seed: int, per_cell: int) -> list[tuple[str, str]]:
     for key in sorted(cells):
         out.extend(cells[key][:per_cell] if per_cell else cells[key])
     return out
+
+
+def load_relabels(path: Path = RELABEL) -> dict[tuple[str, str], str]:
+    """(sha1 of the scored text, source label) -> corrected label (``und``: not scored)."""
+    table = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            table[(row["sha1"], row["source"])] = row["corrected"]
+    return table
+
+
+def relabel(gold: list[tuple[str, str]], table: dict) -> list[str]:
+    """The corrected label of each gold text (its source label where it was not re-read)."""
+    return [table.get((hashlib.sha1(text.encode()).hexdigest(), lang), lang) for lang, text in gold]
 
 
 # ------------------------------------------------------------------ systems
@@ -202,18 +224,20 @@ def score(gold: list[tuple[str, str]], preds: list[str]) -> dict:
     cells: dict[tuple[str, str], list[int]] = defaultdict(list)
     und = 0
     for (lang, text), pred in zip(gold, preds):
+        if lang == "und":  # re-read: no single language to find, left out
+            continue
         hit = int(pred == lang)
         cells[(lang, bucket(text))].append(hit)
         if bucket(text) != "snippets":
             cells[(lang, "all")].append(hit)
         und += pred == "und" and lang != "hi-Latn"
-    langs = sorted({lang for lang, _ in gold if lang != "hi-Latn"})
+    langs = sorted({lang for lang, _ in gold if lang not in ("hi-Latn", "und")})
     macro = {}
     for b in BUCKETS + ("all",):
         accs = [sum(cells[(x, b)]) / len(cells[(x, b)]) for x in langs if len(cells[(x, b)]) >= 20]
         macro[b] = sum(accs) / len(accs)
     micro = {b: _mean([h for x in langs for h in cells[(x, b)]]) for b in BUCKETS + ("all",)}
-    n_scored = sum(1 for lang, _ in gold if lang != "hi-Latn")
+    n_scored = sum(1 for lang, _ in gold if lang not in ("hi-Latn", "und"))
     return {"cells": cells, "macro": macro, "micro": micro, "und_rate": und / n_scored}
 
 
@@ -221,12 +245,23 @@ def _mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def render(gold, results: dict, args) -> str:
-    langs = sorted({lang for lang, _ in gold})
-    counts = defaultdict(int)
-    for lang, text in gold:
-        counts[(lang, bucket(text))] += 1
-        counts[(lang, "all")] += bucket(text) != "snippets"
+def columns(gold, results: dict, labels: str) -> dict[str, dict]:
+    """One scored column per system and label set: {title: {"score", "gold", result fields}}."""
+    golds = {"source": gold}
+    if labels in ("corrected", "both"):
+        golds["corrected"] = list(zip(relabel(gold, load_relabels()), (text for _, text in gold)))
+    if labels == "corrected":
+        del golds["source"]
+    out = {}
+    for which, g in golds.items():
+        for name, res in results.items():
+            title = name if labels != "both" else f"{name} ({which})"
+            out[title] = {**res, "name": name, "labels": which, "gold": g, "score": score(g, res["preds"])}
+    return out
+
+
+def render(gold, cols: dict, args) -> str:
+    langs = sorted({lang for col in cols.values() for lang, _ in col["gold"]} - {"und"})
     command = " ".join(["python benchmarks/langid.py"] + sys.argv[1:])
     load = ", ".join(f"{x:.1f}" for x in args.load)
     header = (
@@ -240,31 +275,41 @@ def render(gold, results: dict, args) -> str:
         "longer than 60 characters, at a place chosen by the text's hash; short comments are rare in the data, so "
         "this bucket tests short Latin-script text in every language. `all` is the real texts only."
     )
+    if args.labels != "source":
+        header += (
+            " `(corrected)`: scored on the re-read labels of `data/devsets/langid_relabel.jsonl` (every held-out text "
+            "that ours or plain py3langid got wrong on the source label was read; texts with no single language, "
+            "mixed or outside our languages are left out of the scoring, `n` counts the corrected labels)."
+        )
     lines = [
         f"# Language-ID benchmark, held-out seed {args.seed}", "",
         header, "",
         "## Summary", "",
-        "| system | avg <=20 | avg 21-60 | avg >60 | avg snippets | avg all | micro all | und rate | texts/s | peak MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| system | labels | avg <=20 | avg 21-60 | avg >60 | avg snippets | avg all | micro all | und rate | texts/s | peak MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, res in results.items():
-        s = res["score"]
-        m = s["macro"]
-        lines.append(f"| {LABELS[name]} | {100 * m['<=20']:.2f} | {100 * m['21-60']:.2f} | {100 * m['>60']:.2f} | "
-                     f"{100 * m['snippets']:.2f} | "
+    for col in cols.values():
+        s, m = col["score"], col["score"]["macro"]
+        lines.append(f"| {LABELS[col['name']]} | {col['labels']} | {100 * m['<=20']:.2f} | {100 * m['21-60']:.2f} | "
+                     f"{100 * m['>60']:.2f} | {100 * m['snippets']:.2f} | "
                      f"{100 * m['all']:.2f} | {100 * s['micro']['all']:.2f} | {100 * s['und_rate']:.2f} | "
-                     f"{res['texts_per_s']:,.0f} | {res['peak_mib']:.0f} |")
+                     f"{col['texts_per_s']:,.0f} | {col['peak_mib']:.0f} |")
     for b in BUCKETS + ("all",):
-        lines += ["", f"## Per language, {b} characters" if b != "all" else "## Per language, all lengths", "",
-                  "| lang | n | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
-        if b == "snippets":
-            lines[-4] = "## Per language, snippets (8-20 characters cut from longer texts)"
+        title = {"all": "## Per language, all lengths",
+                 "snippets": "## Per language, snippets (8-20 characters cut from longer texts)"}.get(
+                     b, f"## Per language, {b} characters")
+        firsts: dict[str, dict] = {}  # one column per label set: n is the same for every system
+        for col in cols.values():
+            firsts.setdefault(col["labels"], col)
+        lines += ["", title, "", "| lang | " + " | ".join(f"n ({x})" for x in firsts) + " | " + " | ".join(cols) + " |",
+                  "|---|" + "---|" * (len(firsts) + len(cols))]
         for lang in langs:
-            n = counts[(lang, b)]
-            if not n:
+            ns = [len(col["score"]["cells"][(lang, b)]) for col in firsts.values()]
+            if not any(ns):
                 continue
-            accs = [100 * _mean(res["score"]["cells"][(lang, b)]) for res in results.values()]
-            lines.append(f"| {lang} | {n} | " + " | ".join(f"{a:.1f}" for a in accs) + " |")
+            accs = [col["score"]["cells"][(lang, b)] for col in cols.values()]
+            lines.append(f"| {lang} | " + " | ".join(map(str, ns)) + " | "
+                         + " | ".join(f"{100 * _mean(c):.1f}" if c else "-" for c in accs) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -290,6 +335,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5, help="timed turns for the fast systems (best is kept)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "langid.md")
     ap.add_argument("--lexicon", type=Path, default=None, help="lexicon.npz (default: the bundled one)")
+    ap.add_argument("--labels", choices=("source", "corrected", "both"), default="both",
+                    help="score on the source labels, the re-read ones (data/devsets/langid_relabel.jsonl) or both")
     ap.add_argument("--append", action="store_true", help="append to --out instead of replacing it")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--timing", help=argparse.SUPPRESS)
@@ -312,15 +359,13 @@ def main() -> None:
     results = {}
     for name in names:
         print(f"running {name} ...", file=sys.stderr)
-        res = _run(args, "--worker", name)
-        res["score"] = score(gold, res.pop("preds"))
-        results[name] = res
+        results[name] = _run(args, "--worker", name)
     fast = [n for n in names if n in FAST]
     if fast:
         print(f"timing {', '.join(fast)} in turns ...", file=sys.stderr)
         for name, rate in _run(args, "--timing", ",".join(fast)).items():
             results[name]["texts_per_s"] = rate
-    report = render(gold, results, args)
+    report = render(gold, columns(gold, results, args.labels), args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.append and args.out.exists():
         report = args.out.read_text(encoding="utf-8") + "\n" + report
