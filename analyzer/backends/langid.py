@@ -40,6 +40,7 @@ PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks 
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "lexicon.npz"
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
+UNACCENTED_WEIGHT = 0.5  # evidence of a word known only without its accents
 MEMO_WORDS = 500_000  # words whose lexicon look-up (fallbacks included) is remembered
 
 # ---------------------------------------------------------------------- cleaning
@@ -246,14 +247,16 @@ LETTER_CUES = (
 # Word endings and beginnings that few configured languages use (written by us), tried
 # before the letters on unknown words of 6+ letters: "aktingnya" is Indonesian/Malay.
 AFFIX_CUES = (
-    (("nya", "asi"), (), ("id", "ms")),  # -asi: "rekomendasi", "informasi" (es/pt/it write -ación/-ação/-azione)
+    (("nya", "asi", "kan", "lah"), ("meng", "meny", "peng", "peny", "memper", "diper"), ("id", "ms")),  # -asi: "rekomendasi"
     ((), ("nakaka", "napaka", "pinaka", "nakapag", "makapag", "ipinag", "pinag", "pagka", "nagka", "magka",
           "mapag", "nag", "mag"), ("tl",)),
-    (("ung", "keit", "heit", "schaft", "lich"), (), ("de",)),
-    (("ción", "ciones"), (), ("es",)),
-    (("ção", "ções"), (), ("pt",)),
-    (("zione", "zioni", "issimo", "issima"), (), ("it",)),
-    (("euse", "eux", "aient"), (), ("fr",)),
+    (("ung", "ungen", "keit", "heit", "schaft", "lich", "isch", "ig"), (), ("de",)),  # "richtig", "typisch"
+    (("ción", "ciones", "dad", "aron", "ieron"), (), ("es",)),  # "verdad", "besaron"
+    (("ção", "ções", "ões", "ães", "ável", "ível", "áveis", "íveis", "inho", "inha", "inhos", "inhas",
+      "aram", "eram", "iram"), (), ("pt",)),  # "incrível", "sozinho", "beijaram"
+    (("zione", "zioni", "issimo", "issima", "ezza", "ezze", "ggio", "ggi", "iamo"), (), ("it",)),  # "tristezza"
+    (("euse", "eux", "aient", "eau", "eaux", "oir", "oire", "oires"), (), ("fr",)),  # "nouveau", "histoire"
+    (("ais",), (), ("pt", "fr")),  # "principais", "anglais"
 )
 
 
@@ -299,6 +302,10 @@ class Lexicon:
         self._memo: dict[str, int] = dict(self.index)  # word -> row or -1, with the fallbacks' answers
         self.unknown = len(self.scores) - 1
         self.languageless = self.unknown - 1  # a known word without evidence (``LANGUAGELESS``)
+        # a word found only once its accents are stripped ("notícias" as "noticias") speaks at
+        # half weight: the accent it was written with is a language's own spelling too
+        self._unaccented = len(self.scores)
+        self.scores = np.vstack([self.scores, self.scores[:len(words)] * UNACCENTED_WEIGHT])
         top = np.sort(self.scores, axis=1)
         clear = np.where(top[:, -1] - top[:, -2] >= self.margin, self.scores.argmax(axis=1), -1)
         self.clear_lang: list[int] = clear.tolist()  # per row: the language a word clearly belongs to, or -1
@@ -383,6 +390,8 @@ class Lexicon:
         row = index.get(word)
         if row is None and not word.isascii():
             row = index.get(_strip_accents(word))
+            if row is not None:
+                row += self._unaccented
         if row is None and _ELONGATED.search(word):  # "soooo" -> "soo" -> "so"
             row = index.get(_ELONGATED.sub(r"\1\1", word))
             if row is None:
