@@ -344,7 +344,13 @@ def test_listed_words_count_for_their_language(backend, word, lang):
                                              ("zqãx", {"pt", "vi"}), ("zqışx", {"tr"}),
                                              ("zqxvbnya", {"id", "ms"}), ("nakakazqx", {"tl"}),
                                              ("zqxvung", {"de"}), ("zqxción", {"es"}), ("zqîx", {"fr"}),
-                                             ("zqèx", {"fr", "it", "vi"}), ("zqòx", {"it", "vi"})])
+                                             ("zqèx", {"fr", "it", "vi"}), ("zqòx", {"it", "vi"}),
+                                             ("zqxvível", {"pt"}), ("zqxvinho", {"pt"}), ("zqxvaram", {"pt"}),
+                                             ("zqxvdad", {"es"}), ("zqxvaron", {"es"}), ("zqxvezza", {"it"}),
+                                             ("zqxvggio", {"it"}), ("zqxveau", {"fr"}), ("zqxvoire", {"fr"}),
+                                             ("zqxvig", {"de"}), ("zqxvisch", {"de"}), ("zqxvkan", {"id", "ms"}),
+                                             ("zqxvlah", {"id", "ms"}), ("mengzqxv", {"id", "ms"}),
+                                             ("zqxvais", {"pt", "fr"})])
 def test_unknown_word_with_a_telling_letter_or_affix_is_evidence(backend, word, langs):
     rows = backend.lexicon.rows(word)
     assert len(rows) == 1
@@ -506,3 +512,19 @@ def test_tagalog_prefixes_are_evidence(backend, word):
     scores = backend.lexicon.scores[backend.lexicon.rows(word)[0]]
     assert backend.languages[int(scores.argmax())] == "tl"
 
+
+
+def test_a_word_known_only_without_its_accents_is_half_evidence(backend):
+    lex = backend.lexicon
+    plain, accented = lex.rows("noticias"), lex.rows("notícias")
+    assert plain and accented and plain != accented
+    assert np.allclose(lex.scores[accented[0]], 0.5 * lex.scores[plain[0]])
+
+
+@pytest.mark.parametrize(("text", "lang"), [("Bof", "fr"), ("bouleversant", "fr"), ("une histoire", "fr"),
+                                            ("Peccato", "it"), ("la tristezza", "it"), ("Chorei", "pt"),
+                                            ("que série incrível", "pt"), ("sozinho de novo", "pt"),
+                                            ("qué felicidad", "es"), ("se besaron", "es"), ("Hammer Folge", "de"),
+                                            ("richtig traurig", "de"), ("gemes banget", "id"), ("kocak banget", "id")])
+def test_one_or_two_word_verdicts(stage, text, lang):
+    assert one(stage, text).lang == lang
