@@ -235,7 +235,7 @@ def score(gold: list[tuple[str, str]], preds: list[str]) -> dict:
     macro = {}
     for b in BUCKETS + ("all",):
         accs = [sum(cells[(x, b)]) / len(cells[(x, b)]) for x in langs if len(cells[(x, b)]) >= 20]
-        macro[b] = sum(accs) / len(accs)
+        macro[b] = _mean(accs)  # nan where no language has 20 texts in the bucket
     micro = {b: _mean([h for x in langs for h in cells[(x, b)]]) for b in BUCKETS + ("all",)}
     n_scored = sum(1 for lang, _ in gold if lang not in ("hi-Latn", "und"))
     return {"cells": cells, "macro": macro, "micro": micro, "und_rate": und / n_scored}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 
 from pathlib import Path
 
@@ -528,3 +530,35 @@ def test_a_word_known_only_without_its_accents_is_half_evidence(backend):
                                             ("richtig traurig", "de"), ("gemes banget", "id"), ("kocak banget", "id")])
 def test_one_or_two_word_verdicts(stage, text, lang):
     assert one(stage, text).lang == lang
+
+
+# ------------------------------------------------ benchmark on re-read labels
+def _langid_benchmark():
+    spec = importlib.util.spec_from_file_location("langid_benchmark", Path(__file__).resolve().parents[1] / "benchmarks" / "langid.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_corrected_labels_replace_source_ones_and_und_is_left_out(tmp_path):
+    bench = _langid_benchmark()
+    rows = [{"sha1": hashlib.sha1(b"hello there friends").hexdigest(), "source": "de", "corrected": "en"},
+            {"sha1": hashlib.sha1(b"#hashtag").hexdigest(), "source": "fr", "corrected": "und"}]
+    path = tmp_path / "relabel.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    gold = [("de", "hello there friends"), ("fr", "#hashtag"), ("fr", "#hashtag again"), ("de", "ich bin hier")]
+    labels = bench.relabel(gold, bench.load_relabels(path))
+    assert labels == ["en", "und", "fr", "de"]
+    scored = bench.score(list(zip(labels, (t for _, t in gold))) * 20, ["en", "fr", "fr", "de"] * 20)
+    assert scored["macro"]["all"] == 1.0  # the und text is not counted against "fr"
+    assert sum(len(v) for k, v in scored["cells"].items() if k[1] == "all") == 60
+
+
+def test_relabel_file_rows_are_complete():
+    path = Path(__file__).resolve().parents[1] / "data" / "devsets" / "langid_relabel.jsonl"
+    reasons = {"source-right", "other-language", "no-language", "ambiguous", "mixed", "outside-languages"}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        assert len(row["sha1"]) == 40 and row["reason"] in reasons and "text" not in row
+        assert (row["corrected"] == row["source"]) == (row["reason"] == "source-right")
+        assert (row["corrected"] == "und") == (row["reason"] in {"no-language", "ambiguous", "mixed", "outside-languages"})
