@@ -272,9 +272,10 @@ class Lexicon:
     configured languages the lexicon was not trained on are 0 (no evidence), and ``ms``
     shares ``id``'s column (the two are written alike). The hand-written words of
     ``extra_words.json`` (function words and drama-comment words per language) add to
-    that. Unknown words are retried without diacritics, with letter runs shortened
-    ("soooo"), and last by ``AFFIX_CUES`` and ``LETTER_CUES`` (an unknown "aktingnya" is
-    Indonesian/Malay evidence, one with "ß" German), at half a known word's full weight.
+    that. Unknown words are retried without diacritics (at ``UNACCENTED_WEIGHT``), with
+    letter runs shortened ("soooo"), and last by ``AFFIX_CUES`` and ``LETTER_CUES`` (an
+    unknown "aktingnya" is Indonesian/Malay evidence, one with "ß" German), at half a known
+    word's full weight.
     """
 
     def __init__(self, path: Path | str, languages: Sequence[str], clip: float | None = None) -> None:
