@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.backends.aspect_polarity import DENSE, AspectItem, ClausePolarityBackend, dense_features, make_item
+from analyzer.backends.aspect_polarity import (DENSE, AspectItem, ClausePolarityBackend, contrast_rule, dense_features,
+                                               make_item)
 from analyzer.errors import ModelError
 from analyzer.registry import select_backend
 from analyzer.schema import SENTIMENT_LABELS, Comment
@@ -100,6 +101,22 @@ def test_registered_and_shipped_without_pickle():
                                              [0.1, 0.1, 0.8])])
     assert probs.shape == (1, 3) and probs.sum() == pytest.approx(1.0)
     assert backend.predict_proba([]).shape == (0, 3)
+
+
+def test_contrast_rule_keeps_a_sure_clause_sentiment_only_inside_a_contrast():
+    text = "The CGI is cheap but the romance makes up for it"
+    items = [AspectItem("production", "The CGI is cheap", text, "en", [0.8, 0.1, 0.1], [0.2, 0.1, 0.7]),
+             AspectItem("romance", "but the romance makes up for it", text, "en", [0.3, 0.1, 0.6], [0.2, 0.1, 0.7]),
+             AspectItem("story", "The CGI is cheap.", "The CGI is cheap. Fun plot", "en", [0.9, 0.05, 0.05],
+                        [0.2, 0.1, 0.7])]
+    dense = dense_features(items)
+    model = np.array([[0.1, 0.1, 0.8], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]], dtype=np.float32)
+    assert contrast_rule(model, dense, None) is model
+    out = contrast_rule(model, dense, 0.7)
+    assert out[0].tolist() == pytest.approx([0.8, 0.1, 0.1])  # conceded clause, sure: its own sentiment
+    assert out[1].tolist() == pytest.approx(model[1].tolist())  # agrees with the model already
+    assert out[2].tolist() == pytest.approx(model[2].tolist())  # no contrast word: the model decides
+    assert contrast_rule(model, dense, 0.9)[0].tolist() == pytest.approx(model[0].tolist())  # not sure enough
 
 
 # ---- the stage: polarity follows the aspect's words, not the comment's stance -------------

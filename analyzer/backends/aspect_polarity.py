@@ -11,6 +11,12 @@ logistic regression (negative / neutral / positive) over
   clause is the whole comment,
 - the theme id, alone and crossed with all of the above except the n-grams.
 
+Then one contrast rule (``contrast_rule``): in an explicit contrast ("the CGI is cheap | but
+...") a clause whose own sentiment is at least ``min_clause_prob`` sure keeps that sentiment,
+because the comment's stance, which the model leans on, covers both sides of a contrast. The
+trainer chooses ``min_clause_prob`` (or no rule) by the same cross-validation as the model and
+stores it in ``meta.json``.
+
 Trained with scikit-learn by ``training/aspect_polarity/train.py``; runs here in numpy. The
 model is data: ``weights.npz`` (no pickle) + ``meta.json`` in ``analyzer/_models/aspect-polarity/``.
 """
@@ -71,6 +77,7 @@ def base_features(item: AspectItem, cues: dict | None = None) -> list[float]:
 
 
 _THEME_INDEX = {t: k for k, t in enumerate(THEMES)}
+_CONTRAST_COLS = [BASE.index("opens_contrast"), BASE.index("conceded")]
 
 
 def dense_features(items: Sequence[AspectItem]) -> np.ndarray:
@@ -114,12 +121,37 @@ class PolarityModel:
             raise ModelError(f"The model in {folder} does not match this version's features; retrain it.")
         return cls(featurizer, weights, dense, bias, meta)
 
-    def logits(self, items: Sequence[AspectItem]) -> np.ndarray:
+    @property
+    def min_clause_prob(self) -> float | None:
+        return (self.meta.get("contrast_rule") or {}).get("min_clause_prob")
+
+    def logits(self, items: Sequence[AspectItem], dense: np.ndarray | None = None) -> np.ndarray:
         unique: dict[str, int] = {}
         index = np.array([unique.setdefault(it.clause, len(unique)) for it in items], dtype=np.intp)
         # each distinct clause is hashed once
         hashed = self.weights.scores(self.featurizer.transform(list(unique)))
-        return dense_features(items) @ self.dense.T + self.bias + hashed[index]
+        dense = dense_features(items) if dense is None else dense
+        return dense @ self.dense.T + self.bias + hashed[index]
+
+    def proba(self, items: Sequence[AspectItem]) -> np.ndarray:
+        dense = dense_features(items)
+        z = self.logits(items, dense)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return contrast_rule(z / z.sum(axis=1, keepdims=True), dense, self.min_clause_prob)
+
+
+def contrast_rule(probs: np.ndarray, dense: np.ndarray, min_clause_prob: float | None) -> np.ndarray:
+    """``probs`` with each clause of an explicit contrast (it opens with "but", or a contrast
+    follows it) whose own sentiment is at least ``min_clause_prob`` sure and disagrees with the
+    model replaced by that sentiment (``dense``: ``dense_features`` of the same items; ``None``: no rule)."""
+    if min_clause_prob is None or not len(probs):
+        return probs
+    clause = dense[:, :3]
+    in_contrast = dense[:, _CONTRAST_COLS].max(axis=1) > 0
+    flip = in_contrast & (clause.max(axis=1) >= min_clause_prob) & (clause.argmax(axis=1) != probs.argmax(axis=1))
+    out = probs.copy()
+    out[flip] = clause[flip]
+    return out
 
 
 @register(NAME)
@@ -144,9 +176,7 @@ class ClausePolarityBackend:
         """(n, 3) probabilities over SENTIMENT_LABELS, one row per item."""
         if not items:
             return np.zeros((0, 3), dtype=np.float32)
-        z = self.model.logits(items)
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
+        return self.model.proba(items)
 
     def predict(self, items: Sequence[AspectItem]) -> list[str]:
         return [SENTIMENT_LABELS[int(k)] for k in self.predict_proba(items).argmax(axis=1)]

@@ -15,7 +15,10 @@ are near the gold stance and a model fitted there learns to copy the stance. Cro
 never saw, as the mean accuracy over their domains (real comments of other kinds, real drama
 comments), so no one domain outvotes the other; it chooses C, class balancing and whether
 the seen comments join the training folds at all. The same folds also score today's rule (the
-argmax of the clause's sentiment) and the comment's stance, as baselines.
+argmax of the clause's sentiment) and the comment's stance, as baselines. On the chosen grid
+point's out-of-fold probabilities the same score then chooses the contrast rule's
+``min_clause_prob`` (``analyzer.backends.aspect_polarity.contrast_rule``) or no rule; a rule
+must gain at least 0.001 to be kept.
 
     OMP_NUM_THREADS=1 python -m training.aspect_polarity.train [--out DIR] [--shared DIR]
 """
@@ -35,7 +38,7 @@ from sklearn.model_selection import GroupKFold
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from analyzer.backends.aspect_polarity import DENSE, NAME, dense_features, make_item
+from analyzer.backends.aspect_polarity import DENSE, NAME, contrast_rule, dense_features, make_item
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.backends.text_features import HashingFeaturizer, to_csr
 from training.common import write_model_meta
@@ -46,6 +49,7 @@ OUT = ROOT / "analyzer" / "_models" / "aspect-polarity"
 N_FEATURES = 1 << 16
 SEED = 13
 GRID = {"C": (0.3, 1.0, 3.0), "balanced": (False, True), "train_on_seen": (False, True)}
+RULE_GRID = (None, 0.5, 0.6, 0.7, 0.8, 0.9)  # contrast rule: min_clause_prob (None: no rule)
 from training.themes_hybrid import train as hybrid_train
 
 
@@ -102,23 +106,42 @@ def domain_accuracy(y, pred, doms: list[str]) -> dict[str, float]:
     return out
 
 
-def cross_validate(items, y, groups, doms, seen, featurizer) -> tuple[dict, list[dict]]:
+def cross_validate(items, y, groups, doms, seen, featurizer) -> tuple[dict, list[dict], np.ndarray]:
+    """(best grid point, every point's scores, the best point's out-of-fold probabilities)."""
     folds = list(GroupKFold(n_splits=5).split(np.zeros(len(y)), y, groups))
     X, scored = design(items, featurizer), ~seen
-    results = []
+    results, oofs = [], []
     for C, balanced, on_seen in itertools.product(GRID["C"], GRID["balanced"], GRID["train_on_seen"]):
-        pred = np.zeros_like(y)
+        proba = np.zeros((len(y), 3))
         for train, test in folds:
             train = train if on_seen else train[~seen[train]]
-            pred[test] = fit(X[train], y[train], C=C, balanced=balanced).predict(X[test])
+            clf = fit(X[train], y[train], C=C, balanced=balanced)
+            proba[np.ix_(test, clf.classes_)] = clf.predict_proba(X[test])
+        pred = proba.argmax(axis=1)
         score = domain_accuracy(y[scored], pred[scored], [d for d, s in zip(doms, scored) if s])
         results.append({"C": C, "balanced": balanced, "train_on_seen": on_seen, **score})
+        oofs.append(proba)
         print(f"  C={C:<4} balanced={balanced!s:<5} train_on_seen={on_seen!s:<5}: {score}", flush=True)
-    best = max(results, key=lambda r: (r["mean"], r["pooled"]))
-    return best, results
+    k = max(range(len(results)), key=lambda i: (results[i]["mean"], results[i]["pooled"]))
+    return results[k], results, oofs[k]
 
 
-def write(out: Path, featurizer: HashingFeaturizer, clf: LogisticRegression, info: dict) -> None:
+def choose_rule(oof: np.ndarray, items, y, doms, seen) -> tuple[float | None, list[dict]]:
+    """The contrast rule's min_clause_prob scored on the out-of-fold probabilities (unseen pairs)."""
+    dense, scored = dense_features(items), ~seen
+    sub_doms = [d for d, s in zip(doms, scored) if s]
+    scores = []
+    for t in RULE_GRID:
+        pred = contrast_rule(oof, dense, t).argmax(axis=1)
+        scores.append({"min_clause_prob": t, "changed": int((pred != oof.argmax(axis=1))[scored].sum()),
+                       **domain_accuracy(y[scored], pred[scored], sub_doms)})
+        print(f"  contrast rule min_clause_prob={t}: {scores[-1]}", flush=True)
+    best = max(scores, key=lambda r: (r["mean"] - (0.001 if r["min_clause_prob"] is not None else 0), r["pooled"]))
+    return best["min_clause_prob"], scores
+
+
+def write(out: Path, featurizer: HashingFeaturizer, clf: LogisticRegression, info: dict,
+          min_clause_prob: float | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     order = [list(clf.classes_).index(k) for k in range(3)]
     coef, bias = clf.coef_[order], clf.intercept_[order]
@@ -128,7 +151,7 @@ def write(out: Path, featurizer: HashingFeaturizer, clf: LogisticRegression, inf
     np.savez_compressed(out / "weights.npz", cols=cols.astype(np.int32), hash_weights=hashed[:, cols].astype(np.float16),
                         dense_weights=coef[:, n_hash:].astype(np.float32), bias=bias.astype(np.float32))
     meta = {"name": NAME, "labels": list(SENTIMENT_LABELS), "dense": list(DENSE), "features": featurizer.to_dict(),
-            "training": info}
+            "contrast_rule": {"min_clause_prob": min_clause_prob}, "training": info}
     write_model_meta(out, meta, NAME)
 
 
@@ -151,15 +174,18 @@ def main() -> None:
                  "comment_stance": domain_accuracy(y[~seen], stance[~seen], unseen_doms)}
     print(f"baselines on the unseen pairs (no fitting): {baselines}", flush=True)
     featurizer = HashingFeaturizer(n_features=N_FEATURES)
-    best, grid = cross_validate(items, y, groups, doms, seen, featurizer)
+    best, grid, oof = cross_validate(items, y, groups, doms, seen, featurizer)
     print(f"chosen by grouped 5-fold CV: {best}")
+    min_clause_prob, rule_scores = choose_rule(oof, items, y, doms, seen)
+    print(f"contrast rule chosen by the same CV: min_clause_prob={min_clause_prob}")
     keep = np.ones(len(y), dtype=bool) if best["train_on_seen"] else ~seen
     clf = fit(design([it for it, k in zip(items, keep) if k], featurizer), y[keep], C=best["C"], balanced=best["balanced"])
     info = {"pairs": int(keep.sum()), "pairs_labelled": len(items), "comments": len(records),
             "labels": hybrid_train.labels_info()["labels"],
             "written": "data/trainsets/themes_synthetic_drama.jsonl", "label_counts": np.bincount(y[keep], minlength=3).tolist(),
-            "chosen": best, "baselines_cv": baselines, "grid": grid, "seconds": round(time.perf_counter() - started, 1)}
-    write(args.out, featurizer, clf, info)
+            "chosen": best, "baselines_cv": baselines, "grid": grid, "contrast_rule_cv": rule_scores,
+            "seconds": round(time.perf_counter() - started, 1)}
+    write(args.out, featurizer, clf, info, min_clause_prob)
     print(f"wrote {args.out} in {info['seconds']} s")
 
 

@@ -1,12 +1,14 @@
 """Score the model tiers on the held-out real drama comments (data/devsets/drama_dev.labels.jsonl).
 
     python -m training.devsets.drama_eval [--tiers default,accurate] [--out models/devsets/runs/DATE-drama-eval.md]
-    python -m training.devsets.drama_eval --hybrid DIR [--e5 DIR] [--labels FILE]   # candidates beside shipped
+    python -m training.devsets.drama_eval --hybrid DIR [--e5 DIR] [--polarity DIR] [--labels FILE]   # candidates beside shipped
 
 Texts are joined from ../shared/data at run time (the label file holds none). ``--hybrid`` /
 ``--e5`` add the tiers ``default-candidate`` / ``accurate-candidate``: the same tier with a
 candidate theme artifact (the e5 candidate reads the hybrid candidate's probabilities), so a
-retrain is compared with the shipped weights on the same rows in one run. Every tier is
+retrain is compared with the shipped weights on the same rows in one run; ``--polarity`` gives the
+candidate tiers (``default-candidate`` alone when no theme candidate is named) a candidate
+``polarity.clause.v1`` artifact. Every tier is
 scored on the same rows in the same run: theme / intent micro-F1, stance macro-F1 (with the
 per-language breakdown) and aspect-polarity agreement (on the themes both the labels and the
 model found), next to the issue's bars.
@@ -22,9 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+from analyzer.backends.aspect_polarity import ClausePolarityBackend
 from analyzer.backends.themes_e5 import E5ThemeBackend
 from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.evaluation.devset import load_devset
+from analyzer.defaults import MODELS
 from analyzer.evaluation.themes import evaluate_themes
 from training.common import run_path
 
@@ -34,13 +38,17 @@ TIERS = {"default": ("themes.hybrid.v1", "sentiment.linear.v1"),
 BARS = {"theme_micro_f1": 0.75, "intent_micro_f1": 0.65, "stance_macro_f1": 0.75, "polarity_accuracy": 0.80}
 
 
-def candidate_tiers(hybrid: str | None, e5: str | None) -> dict[str, tuple]:
-    """Tiers with candidate theme artifacts: (theme backend, sentiment name, the label shown)."""
+def candidate_tiers(hybrid: str | None, e5: str | None, polarity: str | None = None) -> dict[str, tuple]:
+    """Tiers with candidate artifacts: (theme backend, sentiment name, the label shown, polarity backend)."""
     out = {}
-    if hybrid:
-        out["default-candidate"] = (HybridThemeBackend(path=hybrid), TIERS["default"][1], f"themes.hybrid.v1 @ {hybrid}")
+    pol = ClausePolarityBackend(path=polarity) if polarity else MODELS["polarity"]
+    shown_pol = f" + polarity @ {polarity}" if polarity else ""
+    if hybrid or (polarity and not e5):
+        theme = HybridThemeBackend(path=hybrid) if hybrid else TIERS["default"][0]
+        out["default-candidate"] = (theme, TIERS["default"][1], f"themes.hybrid.v1 @ {hybrid or 'shipped'}{shown_pol}", pol)
     if e5:
-        out["accurate-candidate"] = (E5ThemeBackend(path=e5, hybrid=hybrid), TIERS["accurate"][1], f"themes.e5.v1 @ {e5}")
+        out["accurate-candidate"] = (E5ThemeBackend(path=e5, hybrid=hybrid), TIERS["accurate"][1],
+                                     f"themes.e5.v1 @ {e5}{shown_pol}", pol)
     return out
 
 
@@ -56,7 +64,7 @@ def score(records: list[dict], tier: tuple, languages: dict | None = None) -> di
     """Scores of one tier; ``languages``: the per-language stance already measured for the same
     sentiment backend (a candidate tier changes only the themes), else measured here."""
     started = time.perf_counter()
-    result = evaluate_themes(records, *tier[:2])
+    result = evaluate_themes(records, *tier[:2], **({"polarity": tier[3]} if len(tier) > 3 else {}))
     out = {k: result[k] for k in ("theme_micro_f1", "theme_macro_f1", "intent_micro_f1", "stance_macro_f1",
                                   "stance_accuracy", "polarity_accuracy", "polarity_pairs")}
     out["sentiment_backend"] = tier[1]
@@ -104,6 +112,7 @@ def main() -> None:
     ap.add_argument("--labels", type=Path, default=LABELS, help="label file (default: the held-out drama dev set)")
     ap.add_argument("--hybrid", help="candidate themes.hybrid.v1 folder: adds the tier default-candidate")
     ap.add_argument("--e5", help="candidate themes.e5.v1 folder (trained on --hybrid): adds accurate-candidate")
+    ap.add_argument("--polarity", help="candidate polarity.clause.v1 folder for the candidate tiers")
     ap.add_argument("--no-languages", action="store_true",
                     help="skip the per-language stance table (a second pass per language: half the time of a tier)")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
@@ -114,7 +123,7 @@ def main() -> None:
     for r in records:
         counts[r.get("lang") or "und"] += 1
     args.out = args.out or run_path("devsets", "drama-eval", ".md")
-    tiers = {name: TIERS[name] for name in args.tiers.split(",")} | candidate_tiers(args.hybrid, args.e5)
+    tiers = {name: TIERS[name] for name in args.tiers.split(",")} | candidate_tiers(args.hybrid, args.e5, args.polarity)
     results: dict[str, dict] = {}
     for name, tier in tiers.items():
         base = results.get(name.removesuffix("-candidate"), {})

@@ -216,10 +216,12 @@ def objective(scores: dict) -> float:
     return scores["cv_theme_micro_f1"] + scores["cv_intent_micro_f1"]
 
 
-def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict) -> tuple[dict, dict]:
+def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict,
+                    shared_intents: bool = False) -> tuple[dict, dict]:
     """Per-head thresholds by coordinate ascent on the best grid point's out-of-fold probabilities,
     same objective as the grid (mean over domains of theme + intent micro-F1). Heads with fewer than
-    MIN_POSITIVES positive rows keep the shared threshold; a change must gain at least 0.001."""
+    MIN_POSITIVES positive rows (and every intent head when ``shared_intents``) keep the shared
+    threshold; a change must gain at least 0.001."""
     _, lex, noise, y = data
     n = scored_count(masks)
     thr = np.array([best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS])
@@ -227,7 +229,7 @@ def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict) -> tupl
     current = objective(score(thr))
     for _ in range(2):
         for k in range(len(HEADS)):
-            if int(y[:n, k].sum()) < MIN_POSITIVES:
+            if int(y[:n, k].sum()) < MIN_POSITIVES or (shared_intents and k in INTENT_COLS):
                 continue
             floor = 0.2 if k in INTENT_COLS else min(THRESHOLDS)
             for t in (t for t in THRESHOLDS if t >= floor and t != thr[k]):
@@ -267,6 +269,10 @@ def main() -> None:
     parser.add_argument("--union", action="store_true",
                         help="keep the union with the lexicon on (the per-language contract tables of tests/test_themes.py "
                              "need it); CV then chooses only among union-on rules")
+    parser.add_argument("--shared-intent-threshold", action="store_true",
+                        help="every intent head keeps the shared intent threshold (per-head tuning for themes only): "
+                             "a per-head intent threshold chosen on the training folds can silence the contract "
+                             "tables' intent examples in languages with few training rows")
     args = parser.parse_args()
     grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else GRID
     started = time.perf_counter()
@@ -288,14 +294,15 @@ def main() -> None:
     best_union = max((r for r in results if r["union"]), key=key)
     print("best by 5-fold CV (mean over domains of theme + intent micro-F1):", json.dumps(best))
     print("best with union=True:", json.dumps(best_union))
-    thresholds, tuned = tune_thresholds(oofs[(best["C"], best["balanced"], best["lex_scale"])], data, masks, best)
+    thresholds, tuned = tune_thresholds(oofs[(best["C"], best["balanced"], best["lex_scale"])], data, masks, best,
+                                     args.shared_intent_threshold)
     print("per-head thresholds (CV, coordinate ascent):", json.dumps(thresholds))
     print("out-of-fold scores with them (thresholds chosen on the same folds, so optimistic):", json.dumps(tuned))
     W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"])
     info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real),
             "drama": str(DRAMA.relative_to(ROOT)) if drama else None, "n_drama": len(drama),
             "n_synthetic": len(synthetic),
-            "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union,
+            "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union, "shared_intent_threshold": args.shared_intent_threshold,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": lexicon_same, "per_head_thresholds": {
                        "min_positives": MIN_POSITIVES, "rule": "coordinate ascent on the chosen grid point's OOF",
