@@ -178,3 +178,21 @@ def test_hashed_heads_of_the_shipped_models_equal_dense_weights():
         dense[:, used] = heads.weights[heads.index[used]].T
         features = model.featurizer.transform(TEXTS)
         assert np.array_equal(heads.scores(features), _dense_scores(dense, features))
+
+
+def test_hashed_heads_add_each_rows_ngrams_in_order():
+    """2**60 + 1 - 2**60 is 0 in float64 when added left to right (1 is lost), 1 in any other
+    order: rows of different lengths (so the padded groups mix lengths) keep the bincount sum."""
+    big = np.float32(2.0 ** 60)
+    weights = np.array([[big, 1.0, -big, 0.5]], dtype=np.float32)  # one head, columns 0..3
+    heads = HashedHeads.from_columns(8, np.arange(4), weights)
+    row_cols = [[0, 1, 2], [1, 0, 2], [3], [0, 1, 2, 3, 1], [], [2, 1, 0]] * 3
+    rows = np.repeat(np.arange(len(row_cols)), [len(c) for c in row_cols])
+    cols = np.concatenate([np.asarray(c, dtype=np.intp) for c in row_cols])
+    order = np.random.default_rng(1).permutation(len(rows))  # n-gram kinds interleave rows
+    features = Features(rows[order], cols[order], np.ones(len(row_cols), dtype=np.float32), len(row_cols))
+    dense = np.zeros((1, 8), dtype=np.float32)
+    dense[:, :4] = weights
+    got = heads.scores(features)
+    assert np.array_equal(got, _dense_scores(dense, features))
+    assert got[2, 0] == 0.5 and got[4, 0] == 0.0
