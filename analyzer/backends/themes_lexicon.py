@@ -138,6 +138,8 @@ class LexiconThemeBackend:
                     weights, where[label] = found.setdefault(label, {}), []
                 weights[cue.text] = max(cue.weight, weights.get(cue.text, 0.0))
                 where[label].append(hit.start)
+        if not found:  # no cue (most comments)
+            return ThemeMatch({}, (), False, {}), where
         if "noise" in found:
             return NOISE, {}
         return self._assemble(found, where), where
@@ -225,6 +227,9 @@ def _negation_regex(cues: list[Cue]) -> re.Pattern | None:
 
 
 def _combine(weights) -> float:
+    if len(weights) == 1:  # one cue (most labels): the same float as the product
+        (w,) = weights
+        return 1.0 - (1.0 - w)
     return 1.0 - math.prod(1.0 - w for w in weights)
 
 
