@@ -178,3 +178,85 @@ def test_hashed_heads_of_the_shipped_models_equal_dense_weights():
         dense[:, used] = heads.weights[heads.index[used]].T
         features = model.featurizer.transform(TEXTS)
         assert np.array_equal(heads.scores(features), _dense_scores(dense, features))
+
+
+def test_hashed_heads_add_each_rows_ngrams_in_order():
+    """2**60 + 1 - 2**60 is 0 in float64 when added left to right (1 is lost), 1 in any other
+    order: rows of different lengths (so the padded groups mix lengths) keep the bincount sum."""
+    big = np.float32(2.0 ** 60)
+    weights = np.array([[big, 1.0, -big, 0.5]], dtype=np.float32)  # one head, columns 0..3
+    heads = HashedHeads.from_columns(8, np.arange(4), weights)
+    row_cols = [[0, 1, 2], [1, 0, 2], [3], [0, 1, 2, 3, 1], [], [2, 1, 0]] * 3
+    rows = np.repeat(np.arange(len(row_cols)), [len(c) for c in row_cols])
+    cols = np.concatenate([np.asarray(c, dtype=np.intp) for c in row_cols])
+    order = np.random.default_rng(1).permutation(len(rows))  # n-gram kinds interleave rows
+    features = Features(rows[order], cols[order], np.ones(len(row_cols), dtype=np.float32), len(row_cols))
+    dense = np.zeros((1, 8), dtype=np.float32)
+    dense[:, :4] = weights
+    got = heads.scores(features)
+    assert np.array_equal(got, _dense_scores(dense, features))
+    assert got[2, 0] == 0.5 and got[4, 0] == 0.0
+
+
+PUNCTUATED = ["3.14 is pi... really?! yes.", "end.", "wow!!! ok;; fine…", "一。二！三？", "a\nb\n\nc", "v1.2.3", ". .. ..."]
+
+
+def test_sentence_end_and_link_piece_lookaheads_keep_their_matches():
+    from analyzer.backends.themes_lexicon import _LINK_PIECE
+    from analyzer.text.clauses import _SENTENCE_END, _SENTENCE_END_PATTERN
+
+    plain_end = re.compile(_SENTENCE_END_PATTERN)
+    plain_link = re.compile(_LINK_PIECE.pattern.split(")(?:", 1)[1][:-1], re.I)  # without the lookahead
+    cased = ["HTTPS://X", "WWW.X", "Url", "<LINK>", "[User]", "A.COM", "@X", "1:2"]
+    for text in TEXTS + PUNCTUATED + NOISY + cased:
+        assert _scan(_SENTENCE_END, text) == _scan(plain_end, text), text
+        assert bool(_LINK_PIECE.search(text)) == bool(plain_link.search(text)), text
+    assert all(_LINK_PIECE.search(text) for text in cased)
+
+
+def test_evidence_split_later_is_the_evidence_of_match_one():
+    from analyzer.backends.themes_lexicon import theme_evidence
+
+    backend = LexiconThemeBackend(threshold=0.4)
+    seen = 0
+    for text in TEXTS + NOISY:
+        for lang in LANGS:
+            full = backend.match_one(text, lang)
+            match, where = backend.match_cues(text, lang)
+            assert match._replace(evidence=full.evidence) == full
+            assert theme_evidence(text, lang, full.themes, where) == full.evidence
+            for theme in full.themes:  # one theme at a time, as the hybrid asks for the ones it fires
+                assert theme_evidence(text, lang, [theme], where) == {theme: full.evidence[theme]}
+            seen += bool(full.evidence)
+    assert seen > 10
+
+
+def test_hybrid_evidence_is_the_lexicons_clause_or_the_whole_comment():
+    from analyzer.backends.themes_hybrid import HybridThemeBackend
+
+    hybrid = HybridThemeBackend()
+    for lang in LANGS:
+        for text, got in zip(TEXTS, hybrid.predict(TEXTS, [lang] * len(TEXTS))):
+            lexicon = hybrid.lexicon.match_one(text, lang)
+            for theme in got.themes:
+                assert got.evidence[theme] == (lexicon.evidence.get(theme) or (text.strip(),)), (text, theme)
+
+
+def test_dense_polarity_features_equal_the_per_item_features():
+    from analyzer.backends.aspect_polarity import BASE, base_features, dense_features, make_item
+    from analyzer.schema import THEMES
+
+    rng = np.random.default_rng(0)
+    items = []
+    for text, lang in zip(TEXTS[:-2], LANGS * 2):
+        clauses = clause_spans(text, lang)
+        parts = tuple(text[s:e] for s, e in clauses)
+        probs = rng.dirichlet(np.ones(3), size=len(parts))  # float64 rows
+        comment = tuple(float(p) for p in rng.dirichlet(np.ones(3)))
+        items.append(make_item("story", parts, text, lang, probs, comment))  # several clauses: float32 mean
+        items.append(make_item("music", parts[-1:], text, lang, probs[-1:], comment))
+        items.append(make_item("where_to_watch", (text,), text, lang, [comment], comment))  # no theme column
+    dense = dense_features(items)
+    assert np.array_equal(dense[:, :len(BASE)], np.asarray([base_features(i) for i in items], dtype=np.float32))
+    assert dense[:, 6:10].any() and dense[:, len(BASE) + len(THEMES):].any()
+    assert not dense[2::3, len(BASE):].any()  # the intent item: no theme one-hot, nothing crossed

@@ -59,21 +59,36 @@ def default_model_dir() -> Path:
     return Path(str(resources.files("analyzer") / "_models" / "aspect-polarity"))
 
 
-def base_features(item: AspectItem, cues: dict | None = None) -> list[float]:
-    """The BASE features of one item (``cues``: a memo of the clause cues, shared within a batch,
-    where a comment's themes often share its clause)."""
+def cue_flags(item: AspectItem, cues: dict | None = None) -> tuple[bool, bool, bool, bool]:
+    """(negation, opens with a contrast, conceded, whole comment) of the item's clause (``cues``:
+    a memo shared within a batch, where a comment's themes often share its clause)."""
     key = (item.clause, item.text, item.lang)
-    if cues is None or key not in cues:
+    found = cues.get(key) if cues is not None else None
+    if found is None:
         whole = item.clause.strip() == item.text.strip()
-        flags = (has_negation(item.clause, item.lang),
+        found = (has_negation(item.clause, item.lang),
                  *((False, False) if whole else contrast_flags(item.clause, item.text, item.lang)), whole)
-        if cues is None:
-            cues = {}
-        cues[key] = flags
-    negated, opens, conceded, whole = (float(f) for f in cues[key])
+        if cues is not None:
+            cues[key] = found
+    return found
+
+
+def base_features(item: AspectItem, cues: dict | None = None) -> list[float]:
+    """The BASE features of one item (``dense_features`` computes the same for a batch at once)."""
+    negated, opens, conceded, whole = (float(f) for f in cue_flags(item, cues))
     clause = [float(p) for p in item.clause_probs]
     return [*clause, *(float(p) for p in item.comment_probs), negated, float(opens), float(conceded), float(whole),
             *(negated * p for p in clause)]
+
+
+def _base_matrix(items: Sequence[AspectItem]) -> np.ndarray:
+    """(n, len(BASE)) float32: ``base_features`` of every item, the arithmetic done in float64 as
+    there, in whole columns."""
+    cues: dict = {}
+    flags = np.asarray([cue_flags(item, cues) for item in items], dtype=np.float64)
+    clause = np.asarray([item.clause_probs for item in items], dtype=np.float64).reshape(len(items), 3)
+    comment = np.asarray([item.comment_probs for item in items], dtype=np.float64).reshape(len(items), 3)
+    return np.hstack([clause, comment, flags, flags[:, :1] * clause]).astype(np.float32)
 
 
 _THEME_INDEX = {t: k for k, t in enumerate(THEMES)}
@@ -86,15 +101,12 @@ def dense_features(items: Sequence[AspectItem]) -> np.ndarray:
     out = np.zeros((n, len(DENSE)), dtype=np.float32)
     if not n:
         return out
-    cues: dict = {}
-    base = np.asarray([base_features(item, cues) for item in items], dtype=np.float32)
+    base = _base_matrix(items)
     out[:, :nb] = base
     rows = np.array([i for i, item in enumerate(items) if item.theme in _THEME_INDEX], dtype=np.intp)
     themes = np.array([_THEME_INDEX[items[i].theme] for i in rows], dtype=np.intp)
     out[rows, nb + themes] = 1.0
-    crossed = np.zeros((n, nt, nb), dtype=np.float32)
-    crossed[rows, themes] = base[rows]
-    out[:, nb + nt:] = crossed.reshape(n, nt * nb)
+    out[rows[:, None], nb + nt + themes[:, None] * nb + np.arange(nb)] = base[rows]  # theme x BASE
     return out
 
 

@@ -265,7 +265,7 @@ class HashedHeads(NamedTuple):
     column ``col``'s weight for every head, -1 where every head's weight is zero."""
 
     index: np.ndarray  # (n_features,) int32
-    weights: np.ndarray  # (used columns, n_heads) float32
+    weights: np.ndarray  # (used columns + 1, n_heads) float32; the last row is zeros (padding)
 
     @classmethod
     def from_columns(cls, n_features: int, cols: np.ndarray, weights: np.ndarray) -> HashedHeads:
@@ -276,15 +276,26 @@ class HashedHeads(NamedTuple):
             raise ValueError(f"hash weights of shape {weights.shape} for {len(cols)} columns")
         index = np.full(n_features, -1, dtype=np.int32)
         index[cols] = np.arange(len(cols), dtype=np.int32)
-        return cls(index, np.ascontiguousarray(weights.T))
+        padded = np.zeros((len(cols) + 1, weights.shape[0]), dtype=np.float32)
+        padded[:-1] = weights.T
+        return cls(index, padded)
+
+    @property
+    def n_heads(self) -> int:
+        return self.weights.shape[1]
 
     def scores(self, features: Features) -> np.ndarray:
         """(n_rows, n_heads) float32: per row and head, the sum over the row's n-grams of the
         float32 product weight x value, added in float64 in the n-grams' order: what
         ``np.bincount`` per head over dense weights gives, bit for bit (n-grams without a weight
-        add exactly zero; a stable sort keeps each row's order; ``reduceat`` over rows adds
-        one n-gram after the other)."""
-        n, heads = features.n_rows, self.weights.shape[1]
+        add exactly zero and are left out; a stable sort keeps each row's order).
+
+        The rows are laid out side by side, ``PAD_ROWS`` at a time (rows of similar length
+        together): slot ``k`` of every row of a group is one line, padded with the zero weight
+        row, so one ``np.add.reduce`` down the lines adds each row's n-grams one after the other
+        (the inner loop runs across rows and heads, never reorders a sum), and a padded zero
+        leaves a sum as it is."""
+        n, heads = features.n_rows, self.n_heads
         out = np.zeros((n, heads), dtype=np.float32)
         at = np.take(self.index, features.cols)
         has = at >= 0
@@ -293,11 +304,56 @@ class HashedHeads(NamedTuple):
             return out
         order = np.argsort(rows, kind="stable")
         rows, at = rows[order], at[order]
-        products = np.take(self.weights, at, axis=0)  # ~3x faster than weights[at] here
-        products *= features.scale[rows][:, None]
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        out[rows[starts]] = np.add.reduceat(products, starts, axis=0, dtype=np.float64)
+        counts = np.bincount(rows, minlength=n)
+        first = np.zeros(n, dtype=np.intp)
+        np.cumsum(counts[:-1], out=first[1:])
+        slot_in_row = np.arange(len(rows)) - first[rows]
+        layout = _PadLayout.of(counts)
+        where = layout.offset[rows] + slot_in_row * layout.width[rows] + layout.column[rows]
+        lines = np.full(layout.size, len(self.weights) - 1, dtype=np.intp)  # the zero row
+        lines[where] = at
+        products = np.take(self.weights, lines, axis=0)
+        value = np.zeros(layout.size, dtype=np.float32)
+        value[where] = features.scale[rows]
+        products *= value[:, None]
+        for group, (start, length, width) in enumerate(layout.groups):
+            block = products[start:start + length * width].reshape(length, width * heads)
+            out[layout.members(group)] = np.add.reduce(block, axis=0, dtype=np.float64).reshape(width, heads)
         return out
+
+
+PAD_ROWS = 8  # rows per padded group in ``HashedHeads.scores`` (fastest of 8-32 on real comments)
+
+
+class _PadLayout(NamedTuple):
+    """Where each row's n-grams go in ``HashedHeads.scores``: rows sorted by length, grouped
+    PAD_ROWS at a time; group g is ``length_g`` lines of ``width_g`` slots."""
+
+    by_length: np.ndarray  # rows, shortest first
+    offset: np.ndarray  # per row: where its group starts
+    width: np.ndarray  # per row: its group's width
+    column: np.ndarray  # per row: its slot within a line
+    groups: list  # (start, length, width) per group
+    size: int
+
+    @classmethod
+    def of(cls, counts: np.ndarray) -> _PadLayout:
+        n = len(counts)
+        by_length = np.argsort(counts, kind="stable")
+        starts = np.arange(0, n, PAD_ROWS)
+        widths = np.minimum(PAD_ROWS, n - starts)
+        lengths = counts[by_length[starts + widths - 1]]  # the longest row of each group
+        sizes = lengths * widths
+        offsets = np.zeros(len(sizes), dtype=np.intp)
+        np.cumsum(sizes[:-1], out=offsets[1:])
+        rank = np.empty(n, dtype=np.intp)
+        rank[by_length] = np.arange(n)
+        group = rank // PAD_ROWS
+        groups = [(int(o), int(le), int(w)) for o, le, w in zip(offsets, lengths, widths)]
+        return cls(by_length, offsets[group], widths[group], rank % PAD_ROWS, groups, int(sizes.sum()))
+
+    def members(self, group: int) -> np.ndarray:
+        return self.by_length[group * PAD_ROWS: group * PAD_ROWS + self.groups[group][2]]
 
 
 def to_csr(features: Features, n_features: int):

@@ -26,7 +26,7 @@ from ..schema import INTENTS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch, theme_inputs
 from .text_features import HashedHeads, HashingFeaturizer
-from .themes_lexicon import LexiconThemeBackend
+from .themes_lexicon import LexiconThemeBackend, theme_evidence
 
 NAME = "themes.hybrid.v1"
 HEADS = tuple(t for t in THEMES if t != "intent") + tuple(INTENTS)
@@ -127,12 +127,12 @@ class HybridThemeBackend:
         return out
 
     def _predict_batch(self, texts: list[str], langs: list[str | None]) -> list[ThemeMatch]:
-        matches = self.lexicon.predict(texts, langs)
-        keep = [i for i, m in enumerate(matches) if not m.noise]
+        found = [self.lexicon.match_cues(text, lang) for text, lang in zip(texts, langs)]
+        keep = [i for i, (m, _) in enumerate(found) if not m.noise]
         out = [NOISE] * len(texts)
         if not keep:
             return out
-        kept = [matches[i] for i in keep]
+        kept = [found[i][0] for i in keep]
         lex = lexicon_features(kept)
         probs = self.model.probabilities([texts[i] for i in keep], lex)
         fired = self._fired(probs, lex)
@@ -141,7 +141,7 @@ class HybridThemeBackend:
         for row, k, score in zip(rows.tolist(), cols.tolist(), fired[rows, cols].tolist()):
             heads[row].append((HEADS[k], score))
         for row, i in enumerate(keep):
-            out[i] = self._combine(texts[i], kept[row], heads[row])
+            out[i] = self._combine(texts[i], langs[i], found[i], heads[row])
         return out
 
     def _fired(self, probs: np.ndarray, lex: np.ndarray) -> np.ndarray:
@@ -156,7 +156,10 @@ class HybridThemeBackend:
             scores = np.where(lexicon_fires, np.maximum(scores, lex), scores)
         return scores
 
-    def _combine(self, text: str, match: ThemeMatch, fired: list[tuple[str, float]]) -> ThemeMatch:
+    def _combine(self, text: str, lang: str | None, found: tuple[ThemeMatch, dict],
+                 fired: list[tuple[str, float]]) -> ThemeMatch:
+        if not fired:
+            return ThemeMatch({}, (), False, {})
         scores = dict(fired)
         intents = tuple(i for i in INTENTS if i in scores)
         if intents:
@@ -164,8 +167,11 @@ class HybridThemeBackend:
         if "where_to_watch" in scores:
             scores["access"] = max(scores.get("access", 0.0), scores["where_to_watch"])
         themes = {t: round(scores[t], 4) for t in THEMES if t in scores}
+        match, where = found
+        # the lexicon's clauses of the themes that fired (clauses are split only for those)
+        clauses = theme_evidence(text, lang, [t for t in themes if t in match.themes], where)
         whole = (text.strip(),)
-        evidence = {t: match.evidence.get(t) or whole for t in themes}
+        evidence = {t: clauses.get(t) or whole for t in themes}
         return ThemeMatch(themes, intents, False, evidence)
 
     def describe(self) -> dict[str, Any]:

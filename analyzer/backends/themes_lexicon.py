@@ -38,8 +38,10 @@ _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|ly|be|tv|io|me|g
                   r"|<(?:url|link|user|mention)>|\[(?:url|link|user|mention)\]|\burl\b|@\w+", re.I)
 _MAYBE_LINK = re.compile(r"[.:<\[@]|url")  # cheap test before the URL/timestamp regexes
 # ... and a cheaper one first: a piece that every match of _URL or _TIMESTAMP holds.
-_LINK_PIECE = re.compile(r"https?://|www\.|\.(?:com|net|org|ly|be|tv|io|me|gg)|<(?:link|user|mention)>"
-                         r"|\[(?:link|user|mention)\]|url|@\w|\d:\d", re.I)
+# (The lookahead lists the first character of each alternative, so most positions are turned away
+# at once; under re.I it matches the same characters as those first letters do.)
+_LINK_PIECE = re.compile(r"(?=[hwu.<\[@\d])(?:https?://|www\.|\.(?:com|net|org|ly|be|tv|io|me|gg)"
+                         r"|<(?:link|user|mention)>|\[(?:link|user|mention)\]|url|@\w|\d:\d)", re.I)
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
 
@@ -111,9 +113,18 @@ class LexiconThemeBackend:
         return [self.match_one(text or "", lang) for text, lang in zip(texts, langs)]
 
     def match_one(self, text: str, lang: str | None = None) -> ThemeMatch:
+        match, where = self.match_cues(text, lang)
+        if not match.themes:
+            return match
+        return match._replace(evidence=theme_evidence(text, lang, match.themes, where))
+
+    def match_cues(self, text: str, lang: str | None = None) -> tuple[ThemeMatch, dict[str, list[int]]]:
+        """``match_one`` without the evidence clauses: (the match, its ``evidence`` empty; label ->
+        start offsets of its cues in ``fold(text)``). ``theme_evidence(text, lang, themes, where)``
+        then splits the clauses for the themes a caller keeps (the hybrid: those its heads fire)."""
         low = fold(text)
         if self._structural_noise(text, low):
-            return NOISE
+            return NOISE, {}
         matcher, negation = self._matcher(lang)
         found: dict[str, dict[str, float]] = {}
         where: dict[str, list[int]] = {}
@@ -127,12 +138,15 @@ class LexiconThemeBackend:
                     weights, where[label] = found.setdefault(label, {}), []
                 weights[cue.text] = max(cue.weight, weights.get(cue.text, 0.0))
                 where[label].append(hit.start)
+        if not found:  # no cue (most comments)
+            return ThemeMatch({}, (), False, {}), where
         if "noise" in found:
-            return NOISE
-        return self._assemble(text, low, lang, found, where)
+            return NOISE, {}
+        return self._assemble(found, where), where
 
     # ---- internals -----------------------------------------------------------------
-    def _assemble(self, text, low, lang, found, where) -> ThemeMatch:
+    def _assemble(self, found, where) -> ThemeMatch:
+        """Scores, intents and themes from the cues found (``where`` gains the intent/access offsets)."""
         scores = {label: _combine(weights.values()) for label, weights in found.items()}
         intents = tuple(i for i in INTENTS if scores.get(i, 0.0) >= self.threshold)
         if intents:
@@ -145,7 +159,7 @@ class LexiconThemeBackend:
             scores["access"] = max(scores.get("access", 0.0), scores["where_to_watch"])
             where["access"] = where.get("access", []) + where["where_to_watch"]
         themes = {t: round(scores[t], 4) for t in THEMES if scores.get(t, 0.0) >= self.threshold}
-        return ThemeMatch(themes, intents, False, _evidence(text, low, lang, themes, where))
+        return ThemeMatch(themes, intents, False, {})
 
     def _matcher(self, lang: str | None) -> tuple[CueMatcher, tuple]:
         found = self._by_code.get(lang)  # the code as the langid stage wrote it (one lookup per comment)
@@ -213,6 +227,9 @@ def _negation_regex(cues: list[Cue]) -> re.Pattern | None:
 
 
 def _combine(weights) -> float:
+    if len(weights) == 1:  # one cue (most labels): the same float as the product
+        (w,) = weights
+        return 1.0 - (1.0 - w)
     return 1.0 - math.prod(1.0 - w for w in weights)
 
 
@@ -229,14 +246,22 @@ def _negated(low: str, start: int, negation: tuple[re.Pattern | None, re.Pattern
     return words.search(window) is not None
 
 
-def _evidence(text, low, lang, themes, where) -> dict[str, tuple[str, ...]]:
-    """Theme -> the clauses (of the original text) where its cues matched."""
+def theme_evidence(text: str, lang: str | None, themes, where: dict[str, list[int]]) -> dict[str, tuple[str, ...]]:
+    """Theme -> the clauses (of the original text) where its cues matched (``where`` from
+    ``match_cues``)."""
     if not themes:
         return {}
+    low = fold(text)
     source = text if len(text) == len(low) else low
     spans = clause_spans(source, lang)
     out = {}
+    if len(spans) == 1:  # one clause (most comments)
+        s, e = spans[0]
+        clause = (source[s:e],)
+        for theme in themes:
+            out[theme] = clause if any(s <= p < e for p in where.get(theme, ())) else ()
+        return out
     for theme in themes:
-        starts = where.get(theme, [])
+        starts = where.get(theme, ())
         out[theme] = tuple(source[s:e] for s, e in spans if any(s <= p < e for p in starts))
     return out
