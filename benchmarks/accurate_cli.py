@@ -3,6 +3,7 @@ in ONE run on the same real comments (issue #17 items 1 and 3), like with like:
 
     python benchmarks/accurate_cli.py [--n 1000] [--baseline-n N] [--repeat 2] [--threads 2]
         [--before TREE] [--json-out benchmarks/results/accurate_cli.json] [--md-out benchmarks/results/accurate_cli.md]
+        [--append]
 
 Paths, each timed ``--repeat`` times, interleaved (so the machine's load hits every path alike),
 best kept; wall seconds and CPU seconds (process time, ONNX Runtime's threads included; for
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, default=None, help="source tree of the commit to compare with")
     parser.add_argument("--json-out", default=None)
     parser.add_argument("--md-out", default=None)
+    parser.add_argument("--append", action="store_true", help="add the run after those in --json-out/--md-out")
     args = parser.parse_args(argv)
     args.baseline_n = min(args.baseline_n or args.n, args.n)
     load_start = round(os.getloadavg()[0], 2)
@@ -199,10 +201,29 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.before:
         result["before"] = before_after(args, wall, cpu)
-    emit(result, args.json_out)
-    if args.md_out:
-        Path(args.md_out).write_text(markdown(result), encoding="utf-8")
+    result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    emit(result)
+    write_results(result, args.json_out, args.md_out, args.append)
     return 0
+
+
+def write_results(result: dict, json_out: str | None, md_out: str | None, append: bool) -> None:
+    """The run as JSON and Markdown; with ``append``, after the runs already there (the JSON's
+    ``runs`` list, a dated section of the Markdown) instead of in their place."""
+    if json_out:
+        path = Path(json_out)
+        old = json.loads(path.read_text(encoding="utf-8")) if append and path.is_file() else None
+        runs = (old["runs"] if "runs" in old else [old]) if old else []
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"runs": [*runs, result]} if append else result, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    if md_out:
+        path = Path(md_out)
+        text = markdown(result)
+        if append and path.is_file():
+            body = text.split("\n", 1)[1]  # the run's own title becomes a dated section
+            text = path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n## Run of {result['date']}\n" + body
+        path.write_text(text, encoding="utf-8")
 
 
 def run_before(tree: Path, sample: Path, inp: Path, tmp: Path, record, encoder: E5Encoder,
