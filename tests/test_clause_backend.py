@@ -52,5 +52,7 @@ def test_e5_head_names_the_linear_backend_for_clauses():
     backend = E5SentimentBackend(encoder_obj=encoder)
     assert backend.clause_backend.name == "sentiment.linear.v1"
     assert backend.clause_backend is backend.clause_backend  # built once
-    assert E5SentimentBackend(encoder_obj=encoder, clauses=None).clause_backend.name == "sentiment.e5.v1"
+    for own in (None, "sentiment.e5.v1"):  # the e5 head itself, no second encoder
+        mine = E5SentimentBackend(encoder_obj=encoder, clauses=own)
+        assert mine.clause_backend is mine
     assert backend.describe()["theme_clauses_scored_by"] == "sentiment.linear.v1"

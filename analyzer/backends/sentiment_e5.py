@@ -4,7 +4,9 @@ The embeddings come from the shared embedder ``embedding.e5.v1`` (see
 ``analyzer.backends.embedding``: recipe, chunking, batching, precision), with the LoRA
 adapter shipped beside the head merged in. Built by the pipeline, the head gets the
 embedder from the run's ``Embedders`` pool, so every e5 head of a run shares one
-instance and one encoder pass per batch.
+instance and one encoder pass per batch. The theme stage's evidence clauses, whose sentiment
+feeds the per-theme polarity model, are scored by ``clause_backend`` (``sentiment.linear.v1``,
+the model that polarity model was trained with), not encoded again.
 """
 
 from __future__ import annotations
@@ -101,8 +103,8 @@ class E5SentimentBackend:
         """What scores the evidence clauses whose sentiment feeds the per-theme polarity model
         (``ThemeStage``): ``clauses`` (default ``sentiment.linear.v1``, the model polarity.clause.v1
         was trained with; it costs almost nothing, while encoding the clauses with e5 added 14%
-        to the encoder's tokens), or this head itself with ``clauses=None``."""
-        if self.clauses is None:
+        to the encoder's tokens), or this head itself with ``clauses=None`` or its own name."""
+        if self.clauses in (None, self.name):
             return self
         if self._clause_backend is None:
             from ..registry import select_backend
