@@ -1,8 +1,9 @@
 """The accurate tier through the CLI vs the in-process benchmark path vs a plain ``pipeline()``,
 in ONE run on the same real comments (issue #17 items 1 and 3), like with like:
 
-    python benchmarks/accurate_cli.py [--n 1000] [--baseline-n 200] [--repeat 2] [--threads 2]
+    python benchmarks/accurate_cli.py [--n 1000] [--baseline-n N] [--repeat 2] [--threads 2]
         [--before TREE] [--json-out benchmarks/results/accurate_cli.json] [--md-out benchmarks/results/accurate_cli.md]
+        [--append]
 
 Paths, each timed ``--repeat`` times, interleaved (so the machine's load hits every path alike),
 best kept; wall seconds and CPU seconds (process time, ONNX Runtime's threads included; for
@@ -15,8 +16,9 @@ the CLI, the child's) are both recorded, CPU seconds being steadier on a shared 
 (a2) ``... --sentiment sentiment.e5.v1 --themes themes.e5.v1``, beside (b2) in process: one
     embedding pass shared (``EmbeddingCache``) by the sentiment head and ``themes.e5.v1``
     (its lexicon pass, hybrid features and heads), on the languages the CLI detected;
-(c) a plain transformers ``pipeline("feature-extraction")`` over the same encoder (batch 32;
-    on the first ``--baseline-n`` comments, it is slow).
+(c) a plain transformers ``pipeline("feature-extraction")`` over the same encoder (batch 32),
+    on the same comments (``--baseline-n`` cuts it to the first N: they need not be as long as
+    the whole input, so the ratio is then not like with like; the tokens of each are recorded).
 
 The CLI runs without start-up are its wall (CPU) time minus that of the same command on a
 start-up sample timed beside it: the first comment of each language in the input (languages as
@@ -131,13 +133,15 @@ def timed(fn) -> tuple[float, float, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--baseline-n", type=int, default=200)
+    parser.add_argument("--baseline-n", type=int, default=None, help="pipeline() on the first N only (default: all)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--before", type=Path, default=None, help="source tree of the commit to compare with")
     parser.add_argument("--json-out", default=None)
     parser.add_argument("--md-out", default=None)
+    parser.add_argument("--append", action="store_true", help="add the run after those in --json-out/--md-out")
     args = parser.parse_args(argv)
+    args.baseline_n = min(args.baseline_n or args.n, args.n)
     load_start = round(os.getloadavg()[0], 2)
     texts, origin = load_texts(args.n)
     ref, _ = resolve_encoder()
@@ -185,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         *seconds, loaded = load_seconds()
         record("encoder_load", seconds)
     result = summarize(args, origin, load_start, wall, cpu, loaded, fast_encoder, slow_encoder)
+    tokens = [len(ids) + 2 for ids in fast_encoder.tokenize(texts)]  # what each comment costs the encoder
+    result["tokens_with_specials"] = {"texts": sum(tokens), "baseline_texts": sum(tokens[: args.baseline_n])}
     slow_named = [SENTIMENT_LABELS[i] for i in slow_labels]
     result["label_agreement"] = {
         **{f"cli_{name}_vs_slow_path": agreement([r["sentiment"] for r in rows[name]], slow_named) for name in rows},
@@ -195,10 +201,29 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.before:
         result["before"] = before_after(args, wall, cpu)
-    emit(result, args.json_out)
-    if args.md_out:
-        Path(args.md_out).write_text(markdown(result), encoding="utf-8")
+    result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    emit(result)
+    write_results(result, args.json_out, args.md_out, args.append)
     return 0
+
+
+def write_results(result: dict, json_out: str | None, md_out: str | None, append: bool) -> None:
+    """The run as JSON and Markdown; with ``append``, after the runs already there (the JSON's
+    ``runs`` list, a dated section of the Markdown) instead of in their place."""
+    if json_out:
+        path = Path(json_out)
+        old = json.loads(path.read_text(encoding="utf-8")) if append and path.is_file() else None
+        runs = (old["runs"] if "runs" in old else [old]) if old else []
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"runs": [*runs, result]} if append else result, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    if md_out:
+        path = Path(md_out)
+        text = markdown(result)
+        if append and path.is_file():
+            body = text.split("\n", 1)[1]  # the run's own title becomes a dated section
+            text = path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n## Run of {result['date']}\n" + body
+        path.write_text(text, encoding="utf-8")
 
 
 def run_before(tree: Path, sample: Path, inp: Path, tmp: Path, record, encoder: E5Encoder,
@@ -325,7 +350,8 @@ def markdown(r: dict) -> str:
           f"| {vs_pipe}x | {vs_pipe_cpu}x |" for name, rate, per_cpu, vs_in, vs_cpu, vs_pipe, vs_pipe_cpu in rows], "",
         "Label agreement with the slow path (" + r["slow_path"] + " in process): " +
         ", ".join(f"{k.removesuffix('_vs_slow_path')} {v}" for k, v in a.items()) +
-        f" (`pipeline()` on the first {r['baseline_texts']}).", "",
+        f" (`pipeline()` on the first {r['baseline_texts']}: {r['tokens_with_specials']['baseline_texts']} tokens, "
+        f"the {r['texts']}: {r['tokens_with_specials']['texts']}).", "",
         f"Start-up excluded with the first 10 comments as the start-up sample instead (the issue's method; the "
         "theme lexicon's per-language matcher compilation then counts as per-comment work): CLI vs in process "
         f"{q['cli_sentiment_without_first10_startup_vs_in_process']}x wall, "

@@ -4,7 +4,9 @@ The embeddings come from the shared embedder ``embedding.e5.v1`` (see
 ``analyzer.backends.embedding``: recipe, chunking, batching, precision), with the LoRA
 adapter shipped beside the head merged in. Built by the pipeline, the head gets the
 embedder from the run's ``Embedders`` pool, so every e5 head of a run shares one
-instance and one encoder pass per batch.
+instance and one encoder pass per batch. The theme stage's evidence clauses, whose sentiment
+feeds the per-theme polarity model, are scored by ``clause_backend`` (``sentiment.linear.v1``,
+the model that polarity model was trained with), not encoded again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from .base import softmax
 from .embedding import E5_NAME, SHIPPED_ADAPTER, Embedders, adapter_digest, embedder_for, has_adapter
 
 HEAD_DIR = SHIPPED_ADAPTER  # the head and the encoder adapter it was trained with ship together
+# The backend that scores the theme stage's evidence clauses for per-theme polarity: the one
+# polarity.clause.v1 took its clause features from in training (training/aspect_polarity/train.py).
+CLAUSE_BACKEND = "sentiment.linear.v1"
 
 
 def load_head(path: str | Path) -> dict[str, Any]:
@@ -60,8 +65,11 @@ class E5SentimentBackend:
     def __init__(self, *, path: str | None = None, encoder: str | None = None, cache_dir: str | None = None,
                  device: str | None = None, batch_size: int | None = None, quantize: bool | None = None,
                  threads: int | None = None, precision: str | None = None, runtime: str | None = None,
-                 embedder: Any = E5_NAME, embedders: Embedders | None = None, encoder_obj: Any = None) -> None:
+                 embedder: Any = E5_NAME, embedders: Embedders | None = None, encoder_obj: Any = None,
+                 clauses: str | None = CLAUSE_BACKEND) -> None:
         self.path = path
+        self.clauses = clauses
+        self._clause_backend: Any = None
         folder = Path(path) if path else HEAD_DIR
         adapter = folder if has_adapter(folder) else None
         options = {"path": encoder, "cache_dir": cache_dir, "device": device, "batch_size": batch_size,
@@ -90,6 +98,20 @@ class E5SentimentBackend:
     def embed(self, texts: str | Sequence[str]) -> np.ndarray:
         return self.encoder.embed(texts)
 
+    @property
+    def clause_backend(self) -> Any:
+        """What scores the evidence clauses whose sentiment feeds the per-theme polarity model
+        (``ThemeStage``): ``clauses`` (default ``sentiment.linear.v1``, the model polarity.clause.v1
+        was trained with; it costs almost nothing, while encoding the clauses with e5 added 14%
+        to the encoder's tokens), or this head itself with ``clauses=None`` or its own name."""
+        if self.clauses in (None, self.name):
+            return self
+        if self._clause_backend is None:
+            from ..registry import select_backend
+
+            self._clause_backend = select_backend(self.clauses, "sentiment")
+        return self._clause_backend
+
     def dev_scores(self) -> dict[str, Any] | None:
         """Held-out per-language macro-F1 and confusion matrices shipped beside the head."""
         return read_dev_scores(self.path or HEAD_DIR)
@@ -108,4 +130,5 @@ class E5SentimentBackend:
                 "quantize": getattr(e, "quantize", None),
                 "precision": getattr(e, "precision", "auto"), "runtime": getattr(e, "runtime", "torch"),
                 "runtime_used": getattr(e, "runtime_used", None),
-                "arithmetic": getattr(e, "arithmetic", None), "adapter": getattr(e, "adapter", None)}
+                "arithmetic": getattr(e, "arithmetic", None), "adapter": getattr(e, "adapter", None),
+                "theme_clauses_scored_by": self.clauses or self.name}

@@ -93,8 +93,9 @@ class ThemeStage(Stage):
             if self.polarity is not None and len(c.sentiment_scores) != 3:
                 wanted[(c.model_text, c.lang)] = None  # the comment's own stance is a polarity feature
         keys = [k for k in wanted if k not in known]
-        if keys:
-            scores = self.sentiment.predict_proba([k[0] for k in keys], [k[1] for k in keys])
+        if keys:  # the polarity model's clause features may come from another backend (sentiment.e5.v1's clause_backend)
+            scorer = getattr(self.sentiment, "clause_backend", self.sentiment) if self.polarity is not None else self.sentiment
+            scores = scorer.predict_proba([k[0] for k in keys], [k[1] for k in keys])
             known.update(zip(keys, np.asarray(scores, dtype=float)))
         return known
 
