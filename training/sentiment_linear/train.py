@@ -68,16 +68,18 @@ def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row])
 
 
 def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float],
-               batches: tuple[Path, ...] = STANCE_BATCHES, drama: bool = False) -> tuple[list[Row], list[Row], list[Row]]:
+               batches: tuple[Path, ...] = STANCE_BATCHES, drama: bool = False,
+               drama_labels: Path = DRAMA_TRAIN_LABELS) -> tuple[list[Row], list[Row], list[Row]]:
     """(shared train rows + cues, in-domain comments (real, then written drama ones, then with ``drama`` the
-    training dramas' real comments, ``read_drama``), shared dev rows). Shared rows
+    training dramas' real comments of ``drama_labels``, ``read_drama``), shared dev rows). Shared rows
     with the text of an in-domain comment are dropped (its stance label wins); in-domain
     rows whose text is in the shared dev split are dropped too."""
     from dataclasses import replace
 
     train, dev = load_split()
     train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
-    domain = clean_train(featurizer, read_domain(labels=batches) + read_written() + (read_drama() if drama else []), dev)
+    domain = clean_train(featurizer, read_domain(labels=batches) + read_written() + (read_drama(labels=drama_labels) if drama else []),
+                         dev)
     domain_texts = set(normalized(featurizer, [r.text for r in domain]))
     train = clean_train(featurizer, train, dev)
     train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
@@ -228,6 +230,9 @@ def main() -> None:
     parser.add_argument("--drama-weight", type=float, default=DRAMA_WEIGHT,
                         help="mean weight of a training drama's real comment (comments_train_e, classes balanced per "
                              "source; 0 leaves them out; chosen by cv_drama_rows.py)")
+    parser.add_argument("--drama-labels", type=Path, default=DRAMA_TRAIN_LABELS,
+                        help="the drama rows' stance file (default comments_train_e: stars where given; "
+                             "data/trainsets/stance_drama_zh_ko.labels.jsonl: read from the text)")
     parser.add_argument("--neutral-offset", type=float, default=0.0,
                         help="added to the neutral intercept after the fit (chosen by cv_drama_rows.py on training rows)")
     parser.add_argument("--start", type=Path, default=None,
@@ -243,7 +248,8 @@ def main() -> None:
     featurizer = HashingFeaturizer(n_features=args.n_features)
     t0 = time.perf_counter()
     batches = TRAINSET_BATCHES if args.all_batches else STANCE_BATCHES
-    train, domain, dev = build_rows(featurizer, source_weights, batches, drama=args.drama_weight > 0)
+    train, domain, dev = build_rows(featurizer, source_weights, batches, drama=args.drama_weight > 0,
+                                    drama_labels=args.drama_labels)
     train += [r for r in domain if args.domain_weight > 0 or r.source.startswith(DRAMA_PREFIX)]
     w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
@@ -268,7 +274,7 @@ def main() -> None:
         "started_from": str(args.start) if args.start else None,
         "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
                        " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)"
-                       + (f" + {DRAMA_TRAIN_LABELS.name} (training dramas' real comments, own groups)"
+                       + (f" + {args.drama_labels.name} (training dramas' real comments, own groups)"
                           if args.drama_weight > 0 else ""),
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
