@@ -216,6 +216,20 @@ def write_artifact(out: Path, featurizer: HashingFeaturizer, model, info: dict,
     write_model_meta(out, meta, "sentiment.linear.v1")
 
 
+def shift_neutral(folder: Path, offset: float) -> None:
+    """Add ``offset`` to a saved model's neutral intercept (what ``--neutral-offset`` does after a fit),
+    without refitting: for an offset chosen by ``cv_drama_rows.py`` after the fit was made."""
+    import json
+
+    with np.load(folder / "weights.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["bias"][SENTIMENT_LABELS.index("neutral")] += np.float32(offset)
+    np.savez_compressed(folder / "weights.npz", **arrays)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["training"]["neutral_offset"] = round(meta["training"].get("neutral_offset", 0.0) + offset, 4)
+    write_model_meta(folder, meta, "sentiment.linear.v1")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
@@ -241,7 +255,11 @@ def main() -> None:
                         help="also choose per-language bias terms on the inner 10%% split (two fits; off when shipped)")
     parser.add_argument("--source-weight", action="append", default=[], metavar="SOURCE=W",
                         help="override a source's weight (repeatable)")
+    parser.add_argument("--shift-neutral", type=Path, default=None, metavar="DIR",
+                        help="no fit: add --neutral-offset to the saved model in DIR (its neutral intercept)")
     args = parser.parse_args()
+    if args.shift_neutral:
+        return shift_neutral(args.shift_neutral, args.neutral_offset)
 
     source_weights = dict(SOURCE_WEIGHTS)
     source_weights.update({k: float(v) for k, v in (item.split("=", 1) for item in args.source_weight)})
