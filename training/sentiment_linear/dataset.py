@@ -29,7 +29,8 @@ TRAINSET_BATCHES = tuple(label_batches())  # every labelling batch
 # ship rule (card, "Per-language bias terms": drama dev +0.010 but real comments -0.015), and the
 # shipped weights were trained without them, so this recipe reproduces the shipped model. As their own
 # class-balanced domain (train.py --drama-weight 10) they gave drama dev +0.012, real comments -0.005
-# (models/sentiment-linear/runs/2026-12-06-stance-langs-s8.md): not shipped either.
+# (models/sentiment-linear/runs/2026-12-06-stance-langs-s8.md): not shipped either. The shipped weights (s9) train on
+# the same dramas' rows with stance read from the text (STANCE_DRAMA_LABELS below, train.py's defaults).
 STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"))
 # The real drama comments of the training dramas (狂飙, 陈情令, 小欢喜, 선재 업고 튀어; stance from the viewers'
 # stars where they gave some): their own domain, one group per shared source, classes balanced inside

@@ -31,13 +31,13 @@ from analyzer.schema import SENTIMENT_LABELS
 from training.common import write_model_meta
 from training.sentiment_linear import lang_bias
 from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, DRAMA_PREFIX, DRAMA_TRAIN_LABELS, SEED, SOURCES, WRITTEN_SOURCE, Row,
-                     excluded_texts, STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_drama,
+                     excluded_texts, STANCE_BATCHES, STANCE_DRAMA_LABELS, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_drama,
                      read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
 DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
-DRAMA_WEIGHT = 0.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
+DRAMA_WEIGHT = 10.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
 SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
 FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
@@ -244,9 +244,9 @@ def main() -> None:
     parser.add_argument("--drama-weight", type=float, default=DRAMA_WEIGHT,
                         help="mean weight of a training drama's real comment (comments_train_e, classes balanced per "
                              "source; 0 leaves them out; chosen by cv_drama_rows.py)")
-    parser.add_argument("--drama-labels", type=Path, default=DRAMA_TRAIN_LABELS,
-                        help="the drama rows' stance file (default comments_train_e: stars where given; "
-                             "data/trainsets/stance_drama_zh_ko.labels.jsonl: read from the text)")
+    parser.add_argument("--drama-labels", type=Path, default=STANCE_DRAMA_LABELS,
+                        help="the drama rows' stance file (default: stance_drama_zh_ko.labels.jsonl, read from the text; "
+                             "data/trainsets/comments_train_e.labels.jsonl: the s8 rows, stars where given)")
     parser.add_argument("--neutral-offset", type=float, default=0.0,
                         help="added to the neutral intercept after the fit (chosen by cv_drama_rows.py on training rows)")
     parser.add_argument("--start", type=Path, default=None,
