@@ -35,3 +35,20 @@ def test_zero_drama_weight_leaves_the_other_weights_unchanged():
     w = sample_weights(rows, drama_weight=0.0)
     assert np.allclose(w[:len(shared_only)], sample_weights(shared_only))
     assert not w[len(shared_only):].any()
+
+
+def test_shift_neutral_moves_only_the_neutral_intercept(tmp_path):
+    import json
+
+    from training.sentiment_linear.train import shift_neutral
+
+    weights = np.arange(6, dtype=np.float16).reshape(3, 2)
+    np.savez_compressed(tmp_path / "weights.npz", weights=weights, bias=np.zeros(3, np.float32),
+                        lang_bias=np.zeros((0, 3), np.float32))
+    (tmp_path / "meta.json").write_text(json.dumps({"training": {"neutral_offset": 0.0}}))
+    shift_neutral(tmp_path, 0.25)
+    with np.load(tmp_path / "weights.npz", allow_pickle=False) as data:
+        assert data["bias"].tolist() == [0.0, 0.25, 0.0]
+        assert np.array_equal(data["weights"], weights) and data["weights"].dtype == np.float16
+    assert json.loads((tmp_path / "meta.json").read_text())["training"]["neutral_offset"] == 0.25
+    assert json.loads((tmp_path / "backend.json").read_text()) == {"factory": "sentiment.linear.v1"}

@@ -29,12 +29,17 @@ TRAINSET_BATCHES = tuple(label_batches())  # every labelling batch
 # ship rule (card, "Per-language bias terms": drama dev +0.010 but real comments -0.015), and the
 # shipped weights were trained without them, so this recipe reproduces the shipped model. As their own
 # class-balanced domain (train.py --drama-weight 10) they gave drama dev +0.012, real comments -0.005
-# (models/sentiment-linear/runs/2026-12-06-stance-langs-s8.md): not shipped either.
+# (models/sentiment-linear/runs/2026-12-06-stance-langs-s8.md): not shipped either. The shipped weights (s9) train on
+# the same dramas' rows with stance read from the text (STANCE_DRAMA_LABELS below, train.py's defaults).
 STANCE_BATCHES = (TRAINSET_LABELS, TRAINSET_LABELS.with_name("comments_train_b.labels.jsonl"))
 # The real drama comments of the training dramas (狂飙, 陈情令, 小欢喜, 선재 업고 튀어; stance from the viewers'
 # stars where they gave some): their own domain, one group per shared source, classes balanced inside
 # (``train.py --drama-weight``; the weight is chosen by leave-one-drama-out CV, ``cv_drama_rows.py``).
 DRAMA_TRAIN_LABELS = TRAINSET_LABELS.with_name("comments_train_e.labels.jsonl")
+# Three-class stance read from the text (not the stars) for the same training-drama rows, plus a sample of
+# Korean NSMC reviews (data/trainsets/README.md, "Drama stance, zh/ko"): ``train.py --drama-labels`` trains on
+# these instead of comments_train_e's star-based stance; a row's group is still its shared source.
+STANCE_DRAMA_LABELS = TRAINSET_LABELS.with_name("stance_drama_zh_ko.labels.jsonl")
 DRAMA_PREFIX = "drama:"
 # The held-out real drama comments (split by drama): never trained on either.
 DRAMA_DEV_LABELS = DEVSET_LABELS.with_name("drama_dev.labels.jsonl")
@@ -179,11 +184,26 @@ def dev_records(dev: list[Row]) -> list[dict]:
     return [{"text": r.text, "lang": r.lang, "label": r.label, "source": r.source} for r in dev]
 
 
+def join_stance(labels: Path, data_dir: Path = DATA_DIR) -> list[dict]:
+    """Stance label rows (``source``, ``line``, ``sha1``, ``lang``, ``stance``) with their ``text`` joined from
+    the shared data; raises if a line is missing or its text's sha1 no longer matches."""
+    import hashlib
+
+    out, files = [], {}
+    for label in read_jsonl(labels):
+        lines = files.setdefault(label["source"], (data_dir / label["source"]).read_text(encoding="utf-8").splitlines())
+        if not 0 < label["line"] <= len(lines):
+            raise ValueError(f"{labels.name}: {label['source']} has no line {label['line']}")
+        text = json.loads(lines[label["line"] - 1])["text"]
+        if hashlib.sha1(text.encode("utf-8")).hexdigest() != label["sha1"]:
+            raise ValueError(f"{labels.name}: {label['source']}:{label['line']} text changed (sha1 mismatch)")
+        out.append({**label, "text": text})
+    return out
+
+
 def read_drama(data_dir: Path = DATA_DIR, labels: Path = DRAMA_TRAIN_LABELS) -> list[Row]:
     """The training dramas' labelled real comments, source ``drama:<shared folder>`` (one group each)."""
-    from analyzer.evaluation.devset import load_devset
-
     if not labels.is_file() or not data_dir.is_dir():
         return []
-    return [Row(r["text"], r["stance"], r.get("lang") or "und", DRAMA_PREFIX + r["id"].split("/")[0], 1.0)
-            for r in load_devset(labels, data_dir, on_error="raise")]
+    return [Row(r["text"], r["stance"], r.get("lang") or "und", DRAMA_PREFIX + r["source"].split("/")[0], 1.0)
+            for r in join_stance(labels, data_dir)]

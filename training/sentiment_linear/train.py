@@ -31,13 +31,13 @@ from analyzer.schema import SENTIMENT_LABELS
 from training.common import write_model_meta
 from training.sentiment_linear import lang_bias
 from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, DRAMA_PREFIX, DRAMA_TRAIN_LABELS, SEED, SOURCES, WRITTEN_SOURCE, Row,
-                     excluded_texts, STANCE_BATCHES, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_drama,
+                     excluded_texts, STANCE_BATCHES, STANCE_DRAMA_LABELS, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_drama,
                      read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
 DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
-DRAMA_WEIGHT = 0.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
+DRAMA_WEIGHT = 10.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
 SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
 FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
@@ -68,16 +68,18 @@ def clean_train(featurizer: HashingFeaturizer, train: list[Row], dev: list[Row])
 
 
 def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float],
-               batches: tuple[Path, ...] = STANCE_BATCHES, drama: bool = False) -> tuple[list[Row], list[Row], list[Row]]:
+               batches: tuple[Path, ...] = STANCE_BATCHES, drama: bool = False,
+               drama_labels: Path = DRAMA_TRAIN_LABELS) -> tuple[list[Row], list[Row], list[Row]]:
     """(shared train rows + cues, in-domain comments (real, then written drama ones, then with ``drama`` the
-    training dramas' real comments, ``read_drama``), shared dev rows). Shared rows
+    training dramas' real comments of ``drama_labels``, ``read_drama``), shared dev rows). Shared rows
     with the text of an in-domain comment are dropped (its stance label wins); in-domain
     rows whose text is in the shared dev split are dropped too."""
     from dataclasses import replace
 
     train, dev = load_split()
     train = [replace(r, weight=source_weights.get(r.source, r.weight)) for r in train]
-    domain = clean_train(featurizer, read_domain(labels=batches) + read_written() + (read_drama() if drama else []), dev)
+    domain = clean_train(featurizer, read_domain(labels=batches) + read_written() + (read_drama(labels=drama_labels) if drama else []),
+                         dev)
     domain_texts = set(normalized(featurizer, [r.text for r in domain]))
     train = clean_train(featurizer, train, dev)
     train = [r for r, n in zip(train, normalized(featurizer, [r.text for r in train])) if n not in domain_texts]
@@ -214,6 +216,20 @@ def write_artifact(out: Path, featurizer: HashingFeaturizer, model, info: dict,
     write_model_meta(out, meta, "sentiment.linear.v1")
 
 
+def shift_neutral(folder: Path, offset: float) -> None:
+    """Add ``offset`` to a saved model's neutral intercept (what ``--neutral-offset`` does after a fit),
+    without refitting: for an offset chosen by ``cv_drama_rows.py`` after the fit was made."""
+    import json
+
+    with np.load(folder / "weights.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["bias"][SENTIMENT_LABELS.index("neutral")] += np.float32(offset)
+    np.savez_compressed(folder / "weights.npz", **arrays)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta["training"]["neutral_offset"] = round(meta["training"].get("neutral_offset", 0.0) + offset, 4)
+    write_model_meta(folder, meta, "sentiment.linear.v1")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
@@ -228,6 +244,9 @@ def main() -> None:
     parser.add_argument("--drama-weight", type=float, default=DRAMA_WEIGHT,
                         help="mean weight of a training drama's real comment (comments_train_e, classes balanced per "
                              "source; 0 leaves them out; chosen by cv_drama_rows.py)")
+    parser.add_argument("--drama-labels", type=Path, default=STANCE_DRAMA_LABELS,
+                        help="the drama rows' stance file (default: stance_drama_zh_ko.labels.jsonl, read from the text; "
+                             "data/trainsets/comments_train_e.labels.jsonl: the s8 rows, stars where given)")
     parser.add_argument("--neutral-offset", type=float, default=0.0,
                         help="added to the neutral intercept after the fit (chosen by cv_drama_rows.py on training rows)")
     parser.add_argument("--start", type=Path, default=None,
@@ -236,14 +255,19 @@ def main() -> None:
                         help="also choose per-language bias terms on the inner 10%% split (two fits; off when shipped)")
     parser.add_argument("--source-weight", action="append", default=[], metavar="SOURCE=W",
                         help="override a source's weight (repeatable)")
+    parser.add_argument("--shift-neutral", type=Path, default=None, metavar="DIR",
+                        help="no fit: add --neutral-offset to the saved model in DIR (its neutral intercept)")
     args = parser.parse_args()
+    if args.shift_neutral:
+        return shift_neutral(args.shift_neutral, args.neutral_offset)
 
     source_weights = dict(SOURCE_WEIGHTS)
     source_weights.update({k: float(v) for k, v in (item.split("=", 1) for item in args.source_weight)})
     featurizer = HashingFeaturizer(n_features=args.n_features)
     t0 = time.perf_counter()
     batches = TRAINSET_BATCHES if args.all_batches else STANCE_BATCHES
-    train, domain, dev = build_rows(featurizer, source_weights, batches, drama=args.drama_weight > 0)
+    train, domain, dev = build_rows(featurizer, source_weights, batches, drama=args.drama_weight > 0,
+                                    drama_labels=args.drama_labels)
     train += [r for r in domain if args.domain_weight > 0 or r.source.startswith(DRAMA_PREFIX)]
     w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
@@ -268,7 +292,7 @@ def main() -> None:
         "started_from": str(args.start) if args.start else None,
         "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
                        " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)"
-                       + (f" + {DRAMA_TRAIN_LABELS.name} (training dramas' real comments, own groups)"
+                       + (f" + {args.drama_labels.name} (training dramas' real comments, own groups)"
                           if args.drama_weight > 0 else ""),
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
