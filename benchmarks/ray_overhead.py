@@ -170,6 +170,11 @@ def main() -> None:
     parser.add_argument("--memory-sizes", type=int, nargs="+", metavar="N",
                         help="instead: one ray run at each size (e.g. 60000 600000, past the dedup window): peak "
                              "memory per role as the input grows, written to --out (default benchmarks/results/ray_memory)")
+    parser.add_argument("--stages", nargs="+", metavar="STAGE",
+                        help="with --memory-sizes: run only these stages (e.g. normalize dedup link: the engine's own "
+                             "memory, without the annotation stages' bounded caches)")
+    parser.add_argument("--memory-report", nargs="+", metavar="JSON",
+                        help="only write OUT.json/.md from these --memory-sizes sessions' JSON files")
     parser.add_argument("--work", type=Path, help="where the inputs are written and kept for reuse (default: a temporary folder)")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the analyzer tree to run (default: this one)")
@@ -178,7 +183,12 @@ def main() -> None:
     parser.add_argument("--report", nargs="+", metavar="JSON",
                         help="only write OUT.json/.md from these sessions' JSON files (e.g. before and after)")
     args = parser.parse_args()
-    args.out = args.out or str(RESULTS / ("ray_memory" if args.memory_sizes else "ray_overhead"))
+    args.out = args.out or str(RESULTS / ("ray_memory" if args.memory_sizes or args.memory_report else "ray_overhead"))
+    if args.memory_report:
+        sessions = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.memory_report]
+        Path(args.out + ".json").write_text(json.dumps({"sessions": sessions}, indent=1) + "\n", encoding="utf-8")
+        Path(args.out + ".md").write_text(memory_markdown(sessions), encoding="utf-8")
+        return None
     if args.memory_sizes:
         return memory_session(args)
     if args.report:
@@ -220,11 +230,13 @@ def main() -> None:
 def memory_session(args: argparse.Namespace) -> None:
     """``--engine ray --num-workers W`` at each size, in one session: peak memory per role."""
     record = {"command": " ".join(["python benchmarks/ray_overhead.py", *sys.argv[1:]]), "tree": args.label or str(args.tree),
-              "cpus": os.cpu_count(), "files": args.files, "workers": args.workers, "runs": []}
+              "cpus": os.cpu_count(), "files": args.files, "workers": args.workers, "stages": args.stages or "default",
+              "runs": []}
     with tempfile.TemporaryDirectory(prefix="ray_memory_") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        (work / "config.toml").write_text(CONFIG)
+        config = Path(tmp) / "config.toml"
+        config.write_text(CONFIG + (f"\n[pipeline]\nstages = {json.dumps(args.stages)}\n" if args.stages else ""))
         texts = None
         for n in args.memory_sizes:
             folder = work / f"n{n}-f{args.files}"
@@ -239,7 +251,7 @@ def memory_session(args: argparse.Namespace) -> None:
             inputs = sorted(str(p) for p in folder.glob("part-*.jsonl"))
             out = Path(tmp) / f"ray{n}"
             started = time.strftime("%H:%M:%S", time.gmtime())
-            run = run_cli(args.tree, [*inputs, "-o", str(out), "--config", str(work / "config.toml"), "--engine", "ray",
+            run = run_cli(args.tree, [*inputs, "-o", str(out), "--config", str(config), "--engine", "ray",
                                       "--num-workers", str(args.workers)])
             manifest = load_manifest(out)
             run.update(n=n, input=json.loads(stamp.read_text()), started_utc=started, engine=manifest.engine,
@@ -248,21 +260,30 @@ def memory_session(args: argparse.Namespace) -> None:
             record["runs"].append(run)
             print(json.dumps({k: v for k, v in run.items() if k != "uss_timeline_mib"}), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    Path(args.out + ".md").write_text(memory_markdown(record), encoding="utf-8")
+    Path(args.out + ".md").write_text(memory_markdown([record]), encoding="utf-8")
 
 
 MEMORY_ROLES = ("driver", "ReadActor", "ReplayActor", "AnnotateActor", "ray other workers", "ray system (raylet, GCS, ...)")
 
 
-def memory_markdown(record: dict) -> str:
-    runs = record["runs"]
+def memory_markdown(sessions: list[dict]) -> str:
     lines = ["# ray_memory: peak memory per worker role as the input grows\n",
-             f"`nice -n 5 {record['command']}` ({record['tree']}): real comments (`cli_speed.write_input`) in "
-             f"{record['files']} JSONL files, `analyzer run FILES -o OUT --engine ray --num-workers {record['workers']}`, "
-             "one fresh CLI process per size, OMP_NUM_THREADS=1, Ray started by the run, on the shared 2-core machine. "
-             "A sampler polls the run's process tree every 0.5 s (psutil): peak USS (private memory; RSS also counts "
-             "the pages of Ray's shared object store a worker has mapped) and peak RSS of the largest process of "
-             "each role. Load: 1-minute load average before / after each run.\n",
+             "Each session: `nice -n 5 python benchmarks/ray_overhead.py --memory-sizes ...` (command below): real "
+             "comments (`cli_speed.write_input`) split into JSONL files, `analyzer run FILES -o OUT --engine ray "
+             "--num-workers W`, one fresh CLI process per size, OMP_NUM_THREADS=1, Ray started by the run, on the shared "
+             "2-core machine. A sampler polls the run's process tree every 0.5 s (psutil): peak USS (private memory; RSS "
+             "also counts the pages of Ray's shared object store a worker has mapped) and peak RSS of the largest process "
+             "of each role. Load: 1-minute load average before / after each run.\n"]
+    for record in sessions:
+        lines += _memory_session(record)
+    return "\n".join(lines) + "\n"
+
+
+def _memory_session(record: dict) -> list[str]:
+    runs = record["runs"]
+    stages = record.get("stages", "default")
+    lines = [f"## {record['tree']}: stages {stages if isinstance(stages, str) else ', '.join(stages)}\n",
+             f"`{record['command']}`: {record['files']} files, {record['workers']} workers.\n",
              "| comments | started (UTC) | wall s | comments/s | CPU s | load before / after | "
              + " | ".join(f"{r} USS / RSS MiB" for r in MEMORY_ROLES) + " |", "|---" * (6 + len(MEMORY_ROLES)) + "|"]
     for run in runs:
@@ -276,7 +297,7 @@ def memory_markdown(record: dict) -> str:
                   "| " + " | ".join(MEMORY_ROLES) + " |", "|---" * len(MEMORY_ROLES) + "|",
                   "| " + " | ".join(_growth(small["peak_uss_mib_by_role"], big["peak_uss_mib_by_role"], r)
                                     for r in MEMORY_ROLES) + " |"]
-    return "\n".join(lines) + "\n"
+    return lines + [""]
 
 
 def _growth(small: dict, big: dict, role: str) -> str:
