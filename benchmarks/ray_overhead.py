@@ -53,6 +53,7 @@ class TreeSampler(threading.Thread):
         self.cpu: dict[int, tuple[str, float]] = {}
         self.rss: dict[int, tuple[str, float]] = {}
         self.uss: dict[int, tuple[str, float]] = {}
+        self.own: dict[int, tuple[str, float]] = {}  # USS outside the object store, sampled every ~10 s
         self.timeline: list[tuple[float, dict[str, float]]] = []  # every ~10 s: largest USS per role now
         self.started = time.perf_counter()
 
@@ -74,8 +75,21 @@ class TreeSampler(threading.Thread):
                     peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
                 if ticks % 20 == 0:
                     self._mark(role, memory.uss / 2**20)
+                    if role in ACTORS or role == "driver":
+                        self._own(proc, role)
             ticks += 1
             time.sleep(0.5)
+
+    def _own(self, proc: psutil.Process, role: str) -> None:
+        """Peak private memory outside Ray's object store (its /dev/shm plasma file, whose
+        pages count as private to the last process that maps them), every ~10 s."""
+        try:
+            own = sum(m.private_clean + m.private_dirty for m in proc.memory_maps(grouped=True)
+                      if "plasma" not in m.path and "/dev/shm" not in m.path) / 2**20
+        except psutil.Error:
+            return
+        self.own[proc.pid] = (role, max(own, self.own.get(proc.pid, ("", 0.0))[1]))
+        self._mark(f"{role} outside store", own)
 
     def _mark(self, role: str, mib: float) -> None:
         seconds = round(time.perf_counter() - self.started)
@@ -104,13 +118,14 @@ class TreeSampler(threading.Thread):
             return "ray other workers"
         return "ray system (raylet, GCS, ...)"
 
-    def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-        """CPU seconds per role (summed over its processes), peak RSS and USS per role (the largest process)."""
+    def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
+        """CPU seconds per role (summed over its processes), peak RSS, USS and USS outside the
+        object store per role (the largest process)."""
         cpu: dict[str, float] = {}
         for role, seconds in self.cpu.values():
             cpu[role] = cpu.get(role, 0.0) + seconds
         peaks = []
-        for table in (self.rss, self.uss):
+        for table in (self.rss, self.uss, self.own):
             peak: dict[str, float] = {}
             for role, mib in table.values():
                 peak[role] = max(peak.get(role, 0.0), mib)
@@ -132,9 +147,10 @@ def run_cli(tree: Path, args: list[str]) -> dict:
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
-    cpu, rss, uss = sampler.by_role()
+    cpu, rss, uss, own = sampler.by_role()
     return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(cpu.values()), 1), "cpu_by_role": cpu,
-            "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "load_before": [round(x, 2) for x in load_before],
+            "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own,
+            "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline}
 
 
@@ -284,6 +300,7 @@ def _memory_session(record: dict) -> list[str]:
     stages = record.get("stages", "default")
     lines = [f"## {record['tree']}: stages {stages if isinstance(stages, str) else ', '.join(stages)}\n",
              f"`{record['command']}`: {record['files']} files, {record['workers']} workers.\n",
+             *([f"Note: {record['note']}\n"] if "note" in record else []),
              "| comments | started (UTC) | wall s | comments/s | CPU s | load before / after | "
              + " | ".join(f"{r} USS / RSS MiB" for r in MEMORY_ROLES) + " |", "|---" * (6 + len(MEMORY_ROLES)) + "|"]
     for run in runs:
@@ -292,12 +309,37 @@ def _memory_session(record: dict) -> list[str]:
         lines.append(f"| {run['n']:,} | {run['started_utc']} | {run['seconds']} | {run['accepted'] / run['seconds']:,.0f} | "
                      f"{run['cpu_seconds']} | {run['load_before'][0]} / {run['load_after'][0]} | " + " | ".join(cells) + " |")
     if len(runs) > 1:
-        small, big = runs[0], runs[-1]
+        small, big = min(runs, key=lambda r: r["n"]), max(runs, key=lambda r: r["n"])
         lines += ["", f"Growth of peak USS from {small['n']:,} to {big['n']:,} comments ({big['n'] / small['n']:.0f}x input):", "",
                   "| " + " | ".join(MEMORY_ROLES) + " |", "|---" * len(MEMORY_ROLES) + "|",
                   "| " + " | ".join(_growth(small["peak_uss_mib_by_role"], big["peak_uss_mib_by_role"], r)
                                     for r in MEMORY_ROLES) + " |"]
+        if "peak_uss_outside_store_mib_by_role" in small and "peak_uss_outside_store_mib_by_role" in big:
+            lines += ["", "The same, private memory outside Ray's object store (the /dev/shm plasma pages a process "
+                      "has mapped count as private once the process that wrote them has exited; sampled every ~10 s):", "",
+                      "| " + " | ".join(MEMORY_ROLES[:4]) + " |", "|---" * 4 + "|",
+                      "| " + " | ".join(_growth(small["peak_uss_outside_store_mib_by_role"],
+                                                big["peak_uss_outside_store_mib_by_role"], r) for r in MEMORY_ROLES[:4]) + " |"]
+    big = max(runs, key=lambda r: r["n"])
+    if big.get("uss_timeline_mib"):
+        lines += ["", f"Over the {big['n']:,}-comment run (largest USS per role in each quarter of its wall time, MiB; "
+                  "the sampler's timeline, every ~10 s):", "",
+                  "| role | " + " | ".join(f"{q}/4" for q in range(1, 5)) + " |", "|---" * 5 + "|"]
+        for role in [*MEMORY_ROLES[:4], *(f"{r} outside store" for r in MEMORY_ROLES[:4])]:
+            quarters = _quarters(big, role)
+            if quarters != ["-"] * 4:
+                lines.append(f"| {role} | " + " | ".join(str(v) for v in quarters) + " |")
     return lines + [""]
+
+
+def _quarters(run: dict, role: str) -> list[float | str]:
+    end = max(t for t, _ in run["uss_timeline_mib"]) or 1
+    out: list[float | str] = ["-"] * 4
+    for t, roles in run["uss_timeline_mib"]:
+        if role in roles:
+            q = min(3, int(4 * t / end))
+            out[q] = max(roles[role], out[q]) if out[q] != "-" else roles[role]
+    return out
 
 
 def _growth(small: dict, big: dict, role: str) -> str:
