@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,8 +53,12 @@ class TreeSampler(threading.Thread):
         self.cpu: dict[int, tuple[str, float]] = {}
         self.rss: dict[int, tuple[str, float]] = {}
         self.uss: dict[int, tuple[str, float]] = {}
+        self.own: dict[int, tuple[str, float]] = {}  # USS outside the object store, sampled every ~10 s
+        self.timeline: list[tuple[float, dict[str, float]]] = []  # every ~10 s: largest USS per role now
+        self.started = time.perf_counter()
 
     def run(self) -> None:
+        ticks = 0
         while not self.stop.is_set():
             try:
                 procs = [self.root] + self.root.children(recursive=True)
@@ -68,7 +73,30 @@ class TreeSampler(threading.Thread):
                 self.cpu[proc.pid] = (role, times.user + times.system)
                 for name, peaks in (("rss", self.rss), ("uss", self.uss)):
                     peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
+                if ticks % 20 == 0:
+                    self._mark(role, memory.uss / 2**20)
+                    if role in ACTORS or role == "driver":
+                        self._own(proc, role)
+            ticks += 1
             time.sleep(0.5)
+
+    def _own(self, proc: psutil.Process, role: str) -> None:
+        """Peak private memory outside Ray's object store (its /dev/shm plasma file, whose
+        pages count as private to the last process that maps them), every ~10 s."""
+        try:
+            own = sum(m.private_clean + m.private_dirty for m in proc.memory_maps(grouped=True)
+                      if "plasma" not in m.path and "/dev/shm" not in m.path) / 2**20
+        except psutil.Error:
+            return
+        self.own[proc.pid] = (role, max(own, self.own.get(proc.pid, ("", 0.0))[1]))
+        self._mark(f"{role} outside store", own)
+
+    def _mark(self, role: str, mib: float) -> None:
+        seconds = round(time.perf_counter() - self.started)
+        if not self.timeline or self.timeline[-1][0] != seconds:
+            self.timeline.append((seconds, {}))
+        now = self.timeline[-1][1]
+        now[role] = round(max(now.get(role, 0.0), mib), 1)
 
     def _role(self, proc: psutil.Process, before: str | None) -> str:
         """The process's role; an actor keeps its role once seen (a Ray worker starts as an idle
@@ -90,13 +118,14 @@ class TreeSampler(threading.Thread):
             return "ray other workers"
         return "ray system (raylet, GCS, ...)"
 
-    def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-        """CPU seconds per role (summed over its processes), peak RSS and USS per role (the largest process)."""
+    def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
+        """CPU seconds per role (summed over its processes), peak RSS, USS and USS outside the
+        object store per role (the largest process)."""
         cpu: dict[str, float] = {}
         for role, seconds in self.cpu.values():
             cpu[role] = cpu.get(role, 0.0) + seconds
         peaks = []
-        for table in (self.rss, self.uss):
+        for table in (self.rss, self.uss, self.own):
             peak: dict[str, float] = {}
             for role, mib in table.values():
                 peak[role] = max(peak.get(role, 0.0), mib)
@@ -118,10 +147,11 @@ def run_cli(tree: Path, args: list[str]) -> dict:
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
-    cpu, rss, uss = sampler.by_role()
+    cpu, rss, uss, own = sampler.by_role()
     return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(cpu.values()), 1), "cpu_by_role": cpu,
-            "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "load_before": [round(x, 2) for x in load_before],
-            "load_after": [round(x, 2) for x in os.getloadavg()]}
+            "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own,
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline}
 
 
 def same_outputs(a: Path, b: Path) -> dict:
@@ -153,13 +183,30 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="local/ray pairs, alternated")
     parser.add_argument("--memory-n", type=int, default=0,
                         help="also one ray run on this many comments (same files count): peak memory per role at n/memory_n less input")
+    parser.add_argument("--memory-sizes", type=int, nargs="+", metavar="N",
+                        help="instead: one ray run at each size (e.g. 60000 600000, past the dedup window): peak "
+                             "memory per role as the input grows, written to --out (default benchmarks/results/ray_memory)")
+    parser.add_argument("--stages", nargs="+", metavar="STAGE",
+                        help="with --memory-sizes: run only these stages (e.g. normalize dedup link: the engine's own "
+                             "memory, without the annotation stages' bounded caches)")
+    parser.add_argument("--memory-report", nargs="+", metavar="JSON",
+                        help="only write OUT.json/.md from these --memory-sizes sessions' JSON files")
+    parser.add_argument("--work", type=Path, help="where the inputs are written and kept for reuse (default: a temporary folder)")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the analyzer tree to run (default: this one)")
     parser.add_argument("--label", default="", help="what the tree is (for the record)")
-    parser.add_argument("--out", default=str(RESULTS / "ray_overhead"))
+    parser.add_argument("--out", help="results prefix (default benchmarks/results/ray_overhead, or ray_memory)")
     parser.add_argument("--report", nargs="+", metavar="JSON",
                         help="only write OUT.json/.md from these sessions' JSON files (e.g. before and after)")
     args = parser.parse_args()
+    args.out = args.out or str(RESULTS / ("ray_memory" if args.memory_sizes or args.memory_report else "ray_overhead"))
+    if args.memory_report:
+        sessions = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.memory_report]
+        Path(args.out + ".json").write_text(json.dumps({"sessions": sessions}, indent=1) + "\n", encoding="utf-8")
+        Path(args.out + ".md").write_text(memory_markdown(sessions), encoding="utf-8")
+        return None
+    if args.memory_sizes:
+        return memory_session(args)
     if args.report:
         sessions = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.report]
         Path(args.out + ".json").write_text(json.dumps({"sessions": sessions}, indent=1) + "\n", encoding="utf-8")
@@ -194,6 +241,111 @@ def main() -> None:
             record["memory_run"]["n"] = args.memory_n
             print(json.dumps(record["memory_run"]), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def memory_session(args: argparse.Namespace) -> None:
+    """``--engine ray --num-workers W`` at each size, in one session: peak memory per role."""
+    record = {"command": " ".join(["python benchmarks/ray_overhead.py", *sys.argv[1:]]), "tree": args.label or str(args.tree),
+              "cpus": os.cpu_count(), "files": args.files, "workers": args.workers, "stages": args.stages or "default",
+              "runs": []}
+    with tempfile.TemporaryDirectory(prefix="ray_memory_") as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        config = Path(tmp) / "config.toml"
+        config.write_text(CONFIG + (f"\n[pipeline]\nstages = {json.dumps(args.stages)}\n" if args.stages else ""))
+        texts = None
+        for n in args.memory_sizes:
+            folder = work / f"n{n}-f{args.files}"
+            stamp = folder / "input.json"
+            if not stamp.exists():  # written once, kept under --work for the next session
+                texts = texts or real_texts(args.data)
+                folder.mkdir(exist_ok=True)
+                stats = write_input(folder / "all.jsonl", texts, n)
+                split_input(folder / "all.jsonl", folder, args.files)
+                (folder / "all.jsonl").unlink()
+                stamp.write_text(json.dumps(stats))
+            inputs = sorted(str(p) for p in folder.glob("part-*.jsonl"))
+            out = Path(tmp) / f"ray{n}"
+            started = time.strftime("%H:%M:%S", time.gmtime())
+            run = run_cli(args.tree, [*inputs, "-o", str(out), "--config", str(config), "--engine", "ray",
+                                      "--num-workers", str(args.workers)])
+            manifest = load_manifest(out)
+            run.update(n=n, input=json.loads(stamp.read_text()), started_utc=started, engine=manifest.engine,
+                       accepted=manifest.counts["accepted"], dedup=manifest.stage_summaries.get("dedup", {}))
+            shutil.rmtree(out)
+            record["runs"].append(run)
+            print(json.dumps({k: v for k, v in run.items() if k != "uss_timeline_mib"}), flush=True)
+            Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    Path(args.out + ".md").write_text(memory_markdown([record]), encoding="utf-8")
+
+
+MEMORY_ROLES = ("driver", "ReadActor", "ReplayActor", "AnnotateActor", "ray other workers", "ray system (raylet, GCS, ...)")
+
+
+def memory_markdown(sessions: list[dict]) -> str:
+    lines = ["# ray_memory: peak memory per worker role as the input grows\n",
+             "Each session: `nice -n 5 python benchmarks/ray_overhead.py --memory-sizes ...` (command below): real "
+             "comments (`cli_speed.write_input`) split into JSONL files, `analyzer run FILES -o OUT --engine ray "
+             "--num-workers W`, one fresh CLI process per size, OMP_NUM_THREADS=1, Ray started by the run, on the shared "
+             "2-core machine. A sampler polls the run's process tree every 0.5 s (psutil): peak USS (private memory; RSS "
+             "also counts the pages of Ray's shared object store a worker has mapped) and peak RSS of the largest process "
+             "of each role. Load: 1-minute load average before / after each run.\n"]
+    for record in sessions:
+        lines += _memory_session(record)
+    return "\n".join(lines) + "\n"
+
+
+def _memory_session(record: dict) -> list[str]:
+    runs = record["runs"]
+    stages = record.get("stages", "default")
+    lines = [f"## {record['tree']}: stages {stages if isinstance(stages, str) else ', '.join(stages)}\n",
+             f"`{record['command']}`: {record['files']} files, {record['workers']} workers.\n",
+             *([f"Note: {record['note']}\n"] if "note" in record else []),
+             "| comments | started (UTC) | wall s | comments/s | CPU s | load before / after | "
+             + " | ".join(f"{r} USS / RSS MiB" for r in MEMORY_ROLES) + " |", "|---" * (6 + len(MEMORY_ROLES)) + "|"]
+    for run in runs:
+        uss, rss = run["peak_uss_mib_by_role"], run["peak_rss_mib_by_role"]
+        cells = [f"{uss.get(r, '-')} / {rss.get(r, '-')}" for r in MEMORY_ROLES]
+        lines.append(f"| {run['n']:,} | {run['started_utc']} | {run['seconds']} | {run['accepted'] / run['seconds']:,.0f} | "
+                     f"{run['cpu_seconds']} | {run['load_before'][0]} / {run['load_after'][0]} | " + " | ".join(cells) + " |")
+    if len(runs) > 1:
+        small, big = min(runs, key=lambda r: r["n"]), max(runs, key=lambda r: r["n"])
+        lines += ["", f"Growth of peak USS from {small['n']:,} to {big['n']:,} comments ({big['n'] / small['n']:.0f}x input):", "",
+                  "| " + " | ".join(MEMORY_ROLES) + " |", "|---" * len(MEMORY_ROLES) + "|",
+                  "| " + " | ".join(_growth(small["peak_uss_mib_by_role"], big["peak_uss_mib_by_role"], r)
+                                    for r in MEMORY_ROLES) + " |"]
+        if "peak_uss_outside_store_mib_by_role" in small and "peak_uss_outside_store_mib_by_role" in big:
+            lines += ["", "The same, private memory outside Ray's object store (the /dev/shm plasma pages a process "
+                      "has mapped count as private once the process that wrote them has exited; sampled every ~10 s):", "",
+                      "| " + " | ".join(MEMORY_ROLES[:4]) + " |", "|---" * 4 + "|",
+                      "| " + " | ".join(_growth(small["peak_uss_outside_store_mib_by_role"],
+                                                big["peak_uss_outside_store_mib_by_role"], r) for r in MEMORY_ROLES[:4]) + " |"]
+    big = max(runs, key=lambda r: r["n"])
+    if big.get("uss_timeline_mib"):
+        lines += ["", f"Over the {big['n']:,}-comment run (largest USS per role in each quarter of its wall time, MiB; "
+                  "the sampler's timeline, every ~10 s):", "",
+                  "| role | " + " | ".join(f"{q}/4" for q in range(1, 5)) + " |", "|---" * 5 + "|"]
+        for role in [*MEMORY_ROLES[:4], *(f"{r} outside store" for r in MEMORY_ROLES[:4])]:
+            quarters = _quarters(big, role)
+            if quarters != ["-"] * 4:
+                lines.append(f"| {role} | " + " | ".join(str(v) for v in quarters) + " |")
+    return lines + [""]
+
+
+def _quarters(run: dict, role: str) -> list[float | str]:
+    end = max(t for t, _ in run["uss_timeline_mib"]) or 1
+    out: list[float | str] = ["-"] * 4
+    for t, roles in run["uss_timeline_mib"]:
+        if role in roles:
+            q = min(3, int(4 * t / end))
+            out[q] = max(roles[role], out[q]) if out[q] != "-" else roles[role]
+    return out
+
+
+def _growth(small: dict, big: dict, role: str) -> str:
+    if role not in small or role not in big:
+        return "-"
+    return f"{small[role]} -> {big[role]} ({100 * (big[role] / small[role] - 1):+.0f}%)"
 
 
 ROLE_ORDER = ("driver", "worker processes", "ReadActor", "ReplayActor", "AnnotateActor", "ray other workers",

@@ -92,6 +92,27 @@ def test_a_restarted_replay_refuses_to_go_on(items, tmp_path):
         ReplayStep(stages)(later)
 
 
+def test_a_restarted_replay_refuses_its_first_files_trailer():
+    """Restarted after the first chunk of a small first file, the replay would be handed
+    that file's trailer next: it refuses it too (only an empty file's trailer comes first)."""
+    stages = Stages(build_pipeline())
+    trailer = {"path": "a.jsonl", "format": "jsonl"}
+    with pytest.raises(PipelineError, match="restarted"):
+        ReplayStep(stages)(_other_rows(0, [(10, "f", trailer)]))
+    assert ReplayStep(stages)(_other_rows(0, [(0, "f", trailer)])).files[0].read == 0
+
+
+def test_an_error_an_actor_raised_reaches_the_user_as_raised():
+    """Ray Data keeps only the text of what an actor's call raised: the AnalyzerError named
+    there is rebuilt (one line), anything else is left to the caller."""
+    from analyzer.engines.ray import _error_in_text
+
+    text = "ray::MapWorker.submit()\n  File \"x.py\", line 1\nanalyzer.errors.PipelineError: run again.\n\nmore"
+    found = _error_in_text(text)
+    assert isinstance(found, PipelineError) and str(found) == "run again."
+    assert _error_in_text("ValueError: no") is None and _error_in_text("analyzer.errors.Nope: x") is None
+
+
 def test_replay_refuses_rows_out_of_input_order():
     stages = SimpleNamespace(dedup=SimpleNamespace(decide=None), link=SimpleNamespace(resolve=None))
     replay = Replay(stages, print, print)

@@ -30,6 +30,7 @@ import dataclasses
 import functools
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -48,7 +49,7 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .rows import ReplayStep, Stages, annotate_block, read_file, store_prepared
+from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
 CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
@@ -83,12 +84,19 @@ class ReadActor:
 
 
 class ReplayActor:
-    """The run's one in-order replay (see ``rows.ReplayStep``)."""
+    """The run's one in-order replay (see ``rows.ReplayStep``). Ray restarts a dead actor
+    (its constructor runs again) and retries the call: a restarted replay has lost the
+    run's dedup windows, so it refuses to go on."""
 
     def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None) -> None:
+        import ray
+
         self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
+        self.restarted = ray.get_runtime_context().was_current_actor_reconstructed
 
     def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
+        if self.restarted:
+            raise PipelineError(RESTARTED)
         self.calls += 1
         _maybe_crash(self.crash_once, self.calls)
         return {"replayed": np.array([self.step(table)], dtype=object)}
@@ -180,7 +188,7 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     files = ray.data.from_items([{"file": i, "path": p} for i, p in enumerate(paths)], override_num_blocks=len(paths))
     clock = time.perf_counter()
     # Actor pools: Ray Data restarts a dead read or annotation actor and retries its batch
-    # (max_restarts=-1); the replay actor is never restarted (its windows would be lost).
+    # (its default); a restarted replay actor refuses to go on (its windows would be lost).
     head = _head_builder(config, pipeline)  # reading and the replay use no model: none is loaded there
     keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept)), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
@@ -211,16 +219,20 @@ def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
 
 
 def _replay_step(ray, keys, build, crash_once: str | None):
-    """The one replay actor: blocks in input order, one at a time (Ray Data lets an actor
-    run its queued calls out of order by default), never restarted (a new one would start
-    with empty dedup windows and decide differently; the run fails instead)."""
-    import warnings
+    """The one replay actor, with Ray Data's supported options only (its ``**ray_remote_args``
+    such as ``max_restarts`` and ``allow_out_of_order_execution`` are deprecated in Ray 2.60,
+    removed in 2.64):
 
-    with warnings.catch_warnings():  # the last two are Ray's deprecated **ray_remote_args
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once), batch_size=None, batch_format="pyarrow",
-                                num_cpus=0, compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1),
-                                max_restarts=0, allow_out_of_order_execution=False)
+    - in order: ``preserve_order`` submits the blocks in input order and
+      ``max_tasks_in_flight_per_actor=1`` sends the one actor one block at a time, so there is
+      never a second call queued that out-of-order execution could run first; the replay
+      checks the order of every block and fails the run otherwise (``rows.Replay``);
+    - never restarted silently: Ray Data restarts a dead actor and retries its block, but a
+      fresh replay has empty dedup windows, so it refuses to go on (``ReplayActor``: Ray says
+      the actor was reconstructed; ``rows.ReplayStep``: its first block is not the run's
+      first) and the run fails with a one-line error, writing nothing."""
+    return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once), batch_size=None, batch_format="pyarrow",
+                            num_cpus=0, compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
 
 
 @dataclass
@@ -329,4 +341,16 @@ def _user_error(exc: BaseException) -> BaseException:
             return here
         seen.add(id(here))
         here = getattr(here, "cause", None) or here.__cause__ or here.__context__
-    return found
+    return _error_in_text(str(exc)) or found
+
+
+def _error_in_text(text: str) -> AnalyzerError | None:
+    """The AnalyzerError named in a Ray error's text: Ray Data wraps what an actor's call
+    raised in a ``UserCodeException`` that keeps only its traceback as text."""
+    from .. import errors
+
+    found = re.search(r"^analyzer\.errors\.(\w+): (.+)$", text, re.MULTILINE)
+    kind = getattr(errors, found.group(1), None) if found else None
+    if isinstance(kind, type) and issubclass(kind, AnalyzerError):
+        return kind(found.group(2))
+    return None

@@ -39,6 +39,7 @@ from ..stages.base import summaries
 from ..stages.dedup import DupKeys
 
 CHUNK = 4096  # records per prepared block (and per decisions object)
+RESTARTED = "The ray engine's replay restarted mid-run and lost its dedup state; run again (a worker process died)."
 
 EXTRA_FIELDS = [
     ("_file", pa.int32()), ("_seq", pa.int64()), ("_kind", pa.string()), ("_payload", pa.string()),
@@ -260,10 +261,11 @@ class ReplayStep:
 
     def _check_first(self, table: pa.Table) -> None:
         """A fresh step must start at the run's first chunk: one that starts later is a
-        restarted process whose windows are empty, and its decisions would differ."""
-        if table["_file"][0].as_py() != 0 or table["_seq"][0].as_py() >= CHUNK:
-            raise PipelineError("The ray engine's replay restarted mid-run and lost its dedup state; "
-                                "run again (a worker process died).")
+        restarted process whose windows are empty, and its decisions would differ. The
+        first chunk comes before its file's trailer (unless the file is empty)."""
+        file, seq, kind = (table[name][0].as_py() for name in ("_file", "_seq", "_kind"))
+        if file != 0 or seq >= CHUNK or (kind == "f" and seq > 0):
+            raise PipelineError(RESTARTED)
 
     def _publish(self, chunk: tuple[int, int], decided: dict) -> None:
         self._decided.update(((chunk[0], seq), value) for seq, value in decided.items())
