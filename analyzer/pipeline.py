@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import PipelineError
 from .schema import Comment
-from .stages.base import Stage, add_summaries, stateless_tail, summaries
+from .stages.base import Stage, add_summaries, prepared_head, stateless_tail, summaries
 
 # Fields a reader fills (or leaves empty) before any stage runs.
 READER_FIELDS = frozenset({
@@ -89,21 +89,40 @@ class Pipeline:
 
     def _pooled(self, comments: Iterable[Comment], pool: Any, then: Callable | None) -> Iterator[Any]:
         """The first batch runs every stage here, so that what the stages build on first use
-        (compiled patterns, caches) is built once, before the workers are forked; then the rest."""
+        (compiled patterns, caches) is built once, before the workers are forked; then the rest.
+        The workers also prepare each batch for the stages that stay here (``prepared_head``:
+        normalize, dedup keys, link's own evidence), so this process only decides, in order."""
         split = stateless_tail(self.stages)
         head, tail = self.stages[:split], self.stages[split:]
-        batches = self._run(comments, head)
-        first = next(batches, None)
-        if first is None:
+        iterator = iter(comments)
+        first = list(itertools.islice(iterator, self.batch_size))
+        if not first:
             return
-        first = self._through(first, tail)
-        started = pool.start(self, then)  # False: one process after all (see WorkerPool.start)
+        first = self._through(first, self.stages)
+        ready = prepared_head(head)
+        started = pool.start(self, then, ready)  # False: one process after all (see WorkerPool.start)
         here = (lambda batch: batch) if then is None else then
         yield here(first)
-        if started:
-            yield from pool.annotate(batches, self)
+        if not started:
+            yield from (here(self._through(batch, tail)) for batch in self._run(iterator, head))
+            return
+        if ready:
+            raw = iter(lambda: list(itertools.islice(iterator, self.batch_size)), [])
+            batches = (self._resume(batch, prepared, head[:ready], head[ready:])
+                       for batch, prepared in pool.prepare(raw, self))
         else:
-            yield from (here(self._through(batch, tail)) for batch in batches)
+            batches = self._run(iterator, head)
+        yield from pool.annotate(batches, self)
+
+    def _resume(self, batch: list[Comment], prepared: list[Any], done: Sequence[Stage],
+                rest: Sequence[Stage]) -> list[Comment]:
+        """A batch through the stages a worker prepared (``Stage.resume``), then the others here."""
+        clock = time.perf_counter
+        for stage, made in zip(done, prepared):
+            start = clock()
+            batch = stage.resume(batch, made)
+            self.timings[stage.name] += clock() - start
+        return self._through(batch, rest)
 
     def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:
         """Add a worker's seconds per stage and summary counts for one batch."""

@@ -86,23 +86,27 @@ def uses_torch() -> bool:
 
 # --- in each worker process ---------------------------------------------------------------
 _STAGES: list[Stage] = []
+_HEAD: list[Stage] = []  # the main process's leading stages a worker prepares batches for
 _INHERITED: list[Stage] = []  # set in the main process just before it forks the workers
+_INHERITED_HEAD: list[Stage] = []
 _FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
 _THEN: list[Callable[[list[Comment]], Any]] = []  # what a worker returns of an annotated batch
 
 
-def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None) -> None:
+def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None,
+                  head: tuple[str, ...] = ()) -> None:
     """The pool's initializer: Ctrl-C is the main process's to handle; take the forked stages,
-    or build them once from the config."""
+    or build them once from the config (``head``: the stages it prepares batches for)."""
     from ..stages.build import build_stages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _THEN[:] = [then] if then is not None else []
     if _INHERITED:
-        _STAGES[:] = _INHERITED
+        _STAGES[:], _HEAD[:] = _INHERITED, _INHERITED_HEAD
         return
     try:
         _STAGES[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(names))))
+        _HEAD[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(head)))) if head else []
     except AnalyzerError as exc:  # reported once, as one line, by the main process
         _FAILED.append(exc)
 
@@ -125,6 +129,22 @@ def _annotate(batch: list[Comment]) -> tuple[Any, dict[str, float], dict[str, di
     return (_THEN[0](batch) if _THEN else batch), seconds, counts
 
 
+def _prepare(batch: list[Comment]) -> tuple[list[Any], dict[str, float]]:
+    """(what each of the ``_HEAD`` stages ``prepare``s of the batch, seconds per stage): a
+    stateless stage also annotates the batch here, for the stages after it."""
+    if _FAILED:
+        raise _FAILED[0]
+    clock, seconds, prepared = time.perf_counter, {}, []
+    for stage in _HEAD:
+        start = clock()
+        made = stage.prepare(batch)
+        if stage.stateless:
+            batch = stage.annotate(batch, made)
+        prepared.append(made)
+        seconds[stage.name] = clock() - start
+    return prepared, seconds
+
+
 # --- in the main process --------------------------------------------------------------------
 class WorkerPool:
     """Up to ``workers`` processes running the stages ``names``; ``start`` forks them. Use as a
@@ -141,7 +161,7 @@ class WorkerPool:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def start(self, pipeline: Pipeline, then: Callable[[list[Comment]], Any] | None = None) -> bool:
+    def start(self, pipeline: Pipeline, then: Callable[[list[Comment]], Any] | None = None, head: int = 0) -> bool:
         """Start the workers for ``pipeline`` (built by this process from the same config); False
         (and one process) when ``workers = "auto"`` and the models are torch's. With ``then``
         (picklable), a worker returns ``then(batch)`` instead of each annotated batch: work
@@ -152,15 +172,17 @@ class WorkerPool:
         fork = "fork" in multiprocessing.get_all_start_methods() and not uses_torch()
         context = multiprocessing.get_context("fork" if fork else "spawn")
         self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                            initargs=(self.config, self.names, then))
+                                            initargs=(self.config, self.names, then, tuple(pipeline.names[:head])))
         if fork:
             _INHERITED[:] = [s for s in pipeline.stages if s.name in self.names]
+            _INHERITED_HEAD[:] = pipeline.stages[:head]
             gc.freeze()  # the children's garbage collector then leaves the shared pages alone
         try:
             for _ in range(self.workers):  # a fork context starts every worker on the first submit
                 self.executor.submit(_ready)
         finally:
             _INHERITED.clear()
+            _INHERITED_HEAD.clear()
             gc.unfreeze()
         return True
 
@@ -168,6 +190,26 @@ class WorkerPool:
         """Stop the workers; batches not yet started are dropped (after an error or Ctrl-C)."""
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def prepare(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[tuple[list[Comment], list[Any]]]:
+        """(batch, what the workers ``prepare``d of it for the head stages), in input order,
+        up to ``IN_FLIGHT`` per worker ahead; their seconds go to ``pipeline.add_remote``."""
+        pending: deque[tuple[list[Comment], Future]] = deque()
+        for batch in batches:
+            pending.append((batch, self.executor.submit(_prepare, batch)))
+            if len(pending) >= IN_FLIGHT * self.workers:
+                yield self._prepared(*pending.popleft(), pipeline)
+        while pending:
+            yield self._prepared(*pending.popleft(), pipeline)
+
+    def _prepared(self, batch: list[Comment], future: Future, pipeline: Pipeline) -> tuple[list[Comment], list[Any]]:
+        start = time.perf_counter()
+        try:
+            prepared, seconds = future.result()
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+        pipeline.add_remote(seconds, {})
+        return batch, prepared
 
     def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[Any]:
         """``batches`` (already through the main process's stages) through the workers' stages,

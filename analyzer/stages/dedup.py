@@ -205,6 +205,7 @@ class DedupStage(Stage):
     name = "dedup"
     requires = ("clean_text",)
     assigns = ("dup_count", "duplicate_of", "noise")
+    preparable = True
 
     def __init__(self, *, min_chars: int = 20, near: bool = True, near_threshold: float = 0.8,
                  num_perm: int = 32, bands: int = 8, window: int = 50_000, near_window: int = 5_000,
@@ -244,6 +245,13 @@ class DedupStage(Stage):
     # the ``decide`` calls in input order in one place: the same decisions as one stream.
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, str | None, int, str | None]]:
         return [self.decide(k) for k in self.keys_batch(batch)]
+
+    def prepare(self, batch: Sequence[Comment]) -> list[DupKeys]:
+        return self.keys_batch(batch)
+
+    def resume(self, batch: Sequence[Comment], prepared: list[DupKeys]) -> Batch:
+        decide = self.decide
+        return self.annotate(batch, [decide(k) for k in prepared]) if batch else []
 
     def keys_batch(self, batch: Sequence[Comment]) -> list[DupKeys]:
         """``keys`` of every comment of a batch, the MinHash signatures in one vectorized pass."""
