@@ -106,22 +106,35 @@ class Pipeline:
         if not started:
             yield from (here(self._through(batch, tail)) for batch in self._run(iterator, head))
             return
-        if ready:
-            raw = iter(lambda: list(itertools.islice(iterator, self.batch_size)), [])
-            batches = (self._resume(batch, prepared, head[:ready], head[ready:])
-                       for batch, prepared in pool.prepare(raw, self))
+        if not ready:
+            yield from pool.annotate(self._run(iterator, head), self)
+            return
+        raw = iter(lambda: list(itertools.islice(iterator, self.batch_size)), [])
+        prepared = pool.prepare(raw, self)
+        if ready == len(head):  # only the decisions here; the workers annotate with them
+            decided = ((batch, self._decide(batch, made, head)) for batch, made in prepared)
+            yield from pool.annotate(decided, self, decided=True)
         else:
-            batches = self._run(iterator, head)
-        yield from pool.annotate(batches, self)
+            yield from pool.annotate((self._resume(batch, made, head[:ready], head[ready:])
+                                      for batch, made in prepared), self)
+
+    def _decide(self, batch: list[Comment], prepared: list[Any], stages: Sequence[Stage]) -> list[Any]:
+        """Each stage's predictions for ``batch`` from what a worker prepared (``Stage.decide_batch``,
+        in input order: here the stages keep their state)."""
+        clock, decided = time.perf_counter, []
+        for stage, made in zip(stages, prepared):
+            start = clock()
+            decided.append(stage.decide_batch(batch, made))
+            self.timings[stage.name] += clock() - start
+        return decided
 
     def _resume(self, batch: list[Comment], prepared: list[Any], done: Sequence[Stage],
                 rest: Sequence[Stage]) -> list[Comment]:
-        """A batch through the stages a worker prepared (``Stage.resume``), then the others here."""
-        clock = time.perf_counter
-        for stage, made in zip(done, prepared):
-            start = clock()
-            batch = stage.resume(batch, made)
-            self.timings[stage.name] += clock() - start
+        """A batch through the stages a worker prepared, annotated here, then the others here."""
+        for stage, decided in zip(done, self._decide(batch, prepared, done)):
+            start = time.perf_counter()
+            batch = stage.annotate(batch, decided)
+            self.timings[stage.name] += time.perf_counter() - start
         return self._through(batch, rest)
 
     def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:

@@ -17,7 +17,8 @@ smaller of the repeats is kept. The two trees' annotations are compared row by r
 in-order stages before the stateless tail, by default normalize, dedup, link): reading, those
 stages, pickling each batch for the workers (``send``) and, in a tree whose workers prepare the
 batches (``stages.base.prepared_head``), unpickling what they prepared (``receive``); the
-workers' own preparing is timed apart (``workers_prepare``, not main-process time). The two
+workers' own preparing and annotating with the main process's decisions are timed apart
+(``workers_prepare``, ``workers_annotate``: not main-process time). The two
 trees' batches after those stages are compared by digest (``same_rows``).
 """
 
@@ -108,8 +109,15 @@ def main_child(input_path: str, digest_path: str) -> dict[str, float]:
             timed("send", dump, batch)
             prepared = pickle.dumps(timed("workers_prepare", _prepare_like_a_worker, head[:ready], batch))
             prepared = timed("receive", pickle.loads, prepared)
-            for stage, made in zip(head[:ready], prepared):
-                batch = timed(stage.name, stage.resume, batch, made)
+            decided = [timed(stage.name, stage.decide_batch, batch, made) for stage, made in zip(head, prepared)]
+            if ready == len(head):  # the workers annotate the batch with the decisions
+                timed("send", dump, (batch, decided))
+                for stage, predictions in zip(head, decided):
+                    batch = timed("workers_annotate", stage.annotate, batch, predictions)
+                digest.update(repr([_values(c) for c in batch]).encode("utf-8"))
+                continue
+            for stage, predictions in zip(head, decided):
+                batch = timed(stage.name, stage.annotate, batch, predictions)
         for stage in head[ready:]:
             batch = timed(stage.name, stage, batch)
         timed("send", dump, batch)
@@ -167,8 +175,8 @@ def main_markdown(result: dict) -> str:
         lines.append(f"| {name} | {b:.2f} | {c:.2f} | {b / c:.2f}x |" if c else f"| {name} | {b:.2f} | {c:.2f} | |")
     b, c = sum(base.get(k, 0) for k in names), sum(cur.get(k, 0) for k in names)
     lines.append(f"| **main process together** | **{b:.2f}** | **{c:.2f}** | **{b / max(c, 1e-9):.2f}x** |")
-    lines.append(f"| workers_prepare (on the workers, not main) | {base.get('workers_prepare', 0):.2f} | "
-                 f"{cur.get('workers_prepare', 0):.2f} | |")
+    for name in ("workers_prepare", "workers_annotate"):
+        lines.append(f"| {name} (on the workers, not main) | {base.get(name, 0):.2f} | {cur.get(name, 0):.2f} | |")
     return "\n".join(lines) + "\n"
 
 

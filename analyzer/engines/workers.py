@@ -117,13 +117,19 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _annotate(batch: list[Comment]) -> tuple[Any, dict[str, float], dict[str, dict[str, int]]]:
+def _annotate(batch: list[Comment], decided: list[Any] | None = None
+              ) -> tuple[Any, dict[str, float], dict[str, dict[str, int]]]:
     """(annotated batch, or what the pool's ``then`` makes of it; seconds per stage; summary
-    counts this batch added per stage)."""
+    counts this batch added per stage). ``decided``: the ``_HEAD`` stages' predictions, made
+    by the main process in input order, to annotate the batch with first."""
     if _FAILED:
         raise _FAILED[0]
     before = summaries(_STAGES)
     seconds: dict[str, float] = {}
+    for stage, predictions in zip(_HEAD, decided or ()):
+        start = time.perf_counter()
+        batch = stage.annotate(batch, predictions)
+        seconds[stage.name] = time.perf_counter() - start
     batch = run_stages(batch, _STAGES, seconds)
     counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
     return (_THEN[0](batch) if _THEN else batch), seconds, counts
@@ -211,14 +217,15 @@ class WorkerPool:
         pipeline.add_remote(seconds, {})
         return batch, prepared
 
-    def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[Any]:
+    def annotate(self, batches: Iterator[Any], pipeline: Pipeline, decided: bool = False) -> Iterator[Any]:
         """``batches`` (already through the main process's stages) through the workers' stages,
         in order (each as ``then`` made it, see ``start``); seconds and summary counts go to
-        ``pipeline.add_remote``."""
+        ``pipeline.add_remote``. ``decided``: each item is (batch, the head stages' predictions),
+        and the workers annotate the batch with those first."""
         pending: deque[Future] = deque()
         try:
-            for batch in batches:
-                pending.append(self.executor.submit(_annotate, batch))
+            for item in batches:
+                pending.append(self.executor.submit(_annotate, *item) if decided else self.executor.submit(_annotate, item))
                 if len(pending) >= IN_FLIGHT * self.workers:
                     yield self._finish(pending.popleft(), pipeline)
             while pending:

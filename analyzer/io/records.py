@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import ConfigError, RecordError
-from ..schema import Comment
+from ..schema import Comment, reader_comment
 from .fields import parse_count, parse_time
 from .limits import Limits
 from .privacy import FieldPolicy, norm
@@ -133,30 +133,37 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     if not isinstance(record, dict):
         raise RecordError(f"expected an object with a text field, got {type(record).__name__}", location)
     plan = ctx.plan(record, trusted)
-    values = {name: _pick(record, plan.candidates[name])[1] for name in CONTEXT_FIELDS}
-    direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
-    values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
-    text = values.pop("text")
+    candidates = plan.candidates
+    values = {name: _pick(record, candidates[name])[1] for name in CONTEXT_FIELDS}
+    direct = {}
+    if overrides:
+        direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
+        values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
+    text = values["text"]
     if not isinstance(text, str) or not text.strip():
         raise RecordError("missing or empty text (map your text column with --map FIELD=text)", location)
     try:
-        created = parse_time(values.pop("created_at"), ctx.dump_time)
-        likes = parse_count(values.pop("likes"))
+        created = parse_time(values["created_at"], ctx.dump_time)
+        likes = parse_count(values["likes"])
     except ValueError as exc:
         raise RecordError(str(exc), location) from None
-    platform = _str(values.pop("platform")) or ctx.platform
-    author = ctx.pseudonymize(_author_value(values.pop("author")), platform)
-    ident = _str(values.pop("id")) or record_id(location, text)
-    extra = dict(record) if ctx.keep_authors else {
-        k: (ctx.policy.scrub(record[k]) if isinstance(record[k], (dict, list)) else record[k]) for k in plan.extra_keys}
+    platform = _str(values["platform"]) or ctx.platform
+    author = ctx.pseudonymize(_author_value(values["author"]), platform)
+    ident = _str(values["id"]) or record_id(location, text)
+    if ctx.keep_authors:
+        extra = dict(record)
+    else:
+        scrub = ctx.policy.scrub
+        extra = {k: (scrub(v) if isinstance(v := record[k], (dict, list)) else v) for k in plan.extra_keys}
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]
-    return Comment(
-        id=ident, text=text, source=location, platform=platform, author=author,
-        created_at=created, likes=likes, extra=extra,
-        **{k: _str(v) for k, v in values.items()}, **direct,
-    )
+    drama, region, reply_to, title = (_str(values[k]) for k in ("drama", "region", "reply_to", "title"))
+    if direct:
+        return Comment(id=ident, text=text, source=location, platform=platform, author=author, created_at=created,
+                       likes=likes, extra=extra, drama=drama, region=region, reply_to=reply_to, title=title, **direct)
+    return reader_comment(ident, text, location, drama, platform, region, author, created, likes, reply_to, title,
+                          None, extra)
 
 
 TRUSTED = frozenset({"user_country"})  # derived by a platform reader (a country code), not an identity

@@ -26,8 +26,8 @@ class Stage:
     # (``[run] workers``); the others (dedup, link) stay in the main process, in input order.
     stateless: ClassVar[bool] = False
     # True when ``predict`` splits into a pure ``prepare`` (per comment, on any process) and an
-    # in-order ``resume`` (dedup's keys then decisions, link's own evidence then parents): the
-    # local engine's workers then prepare the batches the main process decides on.
+    # in-order ``decide_batch`` (dedup's keys then decisions, link's own evidence then parents):
+    # the local engine's workers then prepare and annotate the batches this process decides on.
     preparable: ClassVar[bool] = False
 
     def predict(self, batch: Sequence[Comment]) -> Any:  # pragma: no cover - abstract
@@ -42,14 +42,14 @@ class Stage:
         return self.annotate(batch, self.predict(batch))
 
     def prepare(self, batch: Sequence[Comment]) -> Any:
-        """The part of ``predict`` that reads each comment alone (no state): a stateless stage's
-        ``predict``. ``resume(batch, prepare(batch))`` is ``self(batch)``."""
+        """The part of ``predict`` that reads each comment alone (no state), so it may run on
+        another process: a stateless stage's ``predict``."""
         return self.predict(batch)
 
-    def resume(self, batch: Sequence[Comment], prepared: Any) -> Batch:
-        """The annotated batch from what ``prepare`` made of it (in input order, for a stage
-        with state)."""
-        return self.annotate(batch, prepared) if batch else []
+    def decide_batch(self, batch: Sequence[Comment], prepared: Any) -> Any:
+        """``predict(batch)`` from what ``prepare`` made of it (in input order, for a stage with
+        state): ``annotate(batch, decide_batch(batch, prepare(batch)))`` is ``self(batch)``."""
+        return prepared
 
     def pipe(self, batches: Iterable[Sequence[Comment]]) -> Iterator[Batch]:
         for batch in batches:

@@ -249,9 +249,9 @@ class DedupStage(Stage):
     def prepare(self, batch: Sequence[Comment]) -> list[DupKeys]:
         return self.keys_batch(batch)
 
-    def resume(self, batch: Sequence[Comment], prepared: list[DupKeys]) -> Batch:
+    def decide_batch(self, batch: Sequence[Comment], prepared: list[DupKeys]) -> list[tuple]:
         decide = self.decide
-        return self.annotate(batch, [decide(k) for k in prepared]) if batch else []
+        return [decide(k) for k in prepared]
 
     def keys_batch(self, batch: Sequence[Comment]) -> list[DupKeys]:
         """``keys`` of every comment of a batch, the MinHash signatures in one vectorized pass."""

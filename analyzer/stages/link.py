@@ -147,10 +147,9 @@ class DramaLinkStage(Stage):
     def prepare(self, batch: Sequence[Comment]) -> list[tuple]:
         return [self.link_own(c) for c in batch]
 
-    def resume(self, batch: Sequence[Comment], prepared: list[tuple]) -> Batch:
+    def decide_batch(self, batch: Sequence[Comment], prepared: list[tuple]) -> list[tuple]:
         resolve = self.resolve
-        found = [resolve(c.id, c.reply_to, own) for c, own in zip(batch, prepared)]
-        return self.annotate(batch, found) if batch else []
+        return [resolve(c.id, c.reply_to, own) for c, own in zip(batch, prepared)]
 
     def resolve(self, ident: str, reply_to: str | None, found: tuple) -> tuple:
         """Fall back to the parent's drama (a reply read after its parent): call in input
