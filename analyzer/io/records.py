@@ -89,6 +89,16 @@ class ReadContext:
 class _Plan:
     candidates: dict[str, tuple[str, ...]]  # Comment field -> the record's keys for it, best first
     extra_keys: tuple[str, ...]  # the record's keys kept in Comment.extra
+    single: tuple[tuple[str, str], ...] = ()  # (field, its one candidate key): the most common case
+    several: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, candidates) for none or several
+
+    def values(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Comment field -> its value in ``record``: ``_pick`` of its candidates (``_pick`` of
+        one key is that key's value, read directly)."""
+        values = {name: record[key] for name, key in self.single}
+        for name, keys in self.several:
+            values[name] = _pick(record, keys)[1]
+        return values
 
 
 def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
@@ -106,7 +116,8 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
     extra = tuple(k for k in keys if k not in authors and (
         policy.kept(k) or (k in context and not policy.author(k))
         or (trusted and (k in TRUSTED or not policy.author(k)))))
-    return _Plan(candidates, extra)
+    single = tuple((name, keys[0]) for name, keys in candidates.items() if len(keys) == 1)
+    return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) != 1))
 
 
 def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -133,8 +144,7 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     if not isinstance(record, dict):
         raise RecordError(f"expected an object with a text field, got {type(record).__name__}", location)
     plan = ctx.plan(record, trusted)
-    candidates = plan.candidates
-    values = {name: _pick(record, candidates[name])[1] for name in CONTEXT_FIELDS}
+    values = plan.values(record)
     direct = {}
     if overrides:
         direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}

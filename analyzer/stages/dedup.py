@@ -73,6 +73,19 @@ class LRU:
             self.data.move_to_end(key)
         return value
 
+    def get_or_put(self, key, value):
+        """``get(key)``, and when there is none, ``put(key, value)`` (its evictions dropped):
+        one lookup where the two calls make three."""
+        data = self.data
+        found = data.get(key)
+        if found is not None:
+            data.move_to_end(key)
+            return found
+        data[key] = value
+        while len(data) > self.size:
+            data.popitem(last=False)
+        return None
+
     def put(self, key, value):
         """Set ``key``; returns the (key, value) pairs evicted (most often none)."""
         data = self.data
@@ -230,7 +243,7 @@ class DedupStage(Stage):
         """Forget every comment seen (start of a new, independent stream)."""
         self._ids = LRU(self.window)
         self._texts = LRU(self.window)
-        self._signatures = LRU(self.near_window)  # first id -> packed uint32 signature
+        self._signatures = LRU(self.near_window)  # first id -> (packed uint32 signature, its band keys)
         # one dict per LSH band: that band's bytes of a signature -> the first id that had them
         self._bands: list[dict[bytes, str]] = [{} for _ in range(self.bands)]
         self._counts = LRU(self.window)  # first id -> copies seen so far
@@ -300,21 +313,18 @@ class DedupStage(Stage):
         return first, reason, count, k.noise
 
     def _find_copy(self, k: DupKeys) -> tuple[str | None, str | None]:
-        first = self._ids.get(k.id_key)
+        first = self._ids.get_or_put(k.id_key, k.id)
         if first is not None:
             return first, "same_id"
-        self._ids.put(k.id_key, k.id)
         if k.author_key is not None:
-            first = self._texts.get(k.author_key)
+            first = self._texts.get_or_put(k.author_key, k.id)
             if first is not None:
                 return first, "same_author"
-            self._texts.put(k.author_key, k.id)
         if k.text_key is None:
             return None, None
-        first = self._texts.get(k.text_key)
+        first = self._texts.get_or_put(k.text_key, k.id)
         if first is not None:
             return first, "exact"
-        self._texts.put(k.text_key, k.id)
         if k.signature is not None:
             first = self._near_copy(k.id, k.signature)
             if first is not None:
@@ -323,35 +333,39 @@ class DedupStage(Stage):
 
     def _near_copy(self, ident: str, packed: bytes) -> str | None:
         """The first id whose signature (packed uint32) agrees with ``packed`` on at least
-        ``near_threshold`` of its hashes, among those sharing a band; else remember it."""
-        keys, tried, sig = self._band_keys(packed), set(), None
-        for band, key in zip(self._bands, keys):
-            candidate = band.get(key)
-            if candidate is None or candidate in tried:  # a candidate in several bands is compared once
-                continue
-            tried.add(candidate)
-            old = self._signatures.get(candidate)
-            if old is not None:
-                sig = np.frombuffer(packed, np.uint32) if sig is None else sig
-                if _agreement(np.frombuffer(old, np.uint32), sig) >= self.near_threshold:
+        ``near_threshold`` of its hashes, among those sharing a band; else remember it
+        (with its band keys, which remove it from the bands when it leaves the window)."""
+        bands, keys = self._bands, self._band_keys(packed)
+        candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
+        if candidates:
+            sig, tried = np.frombuffer(packed, np.uint32), set()
+            for candidate in candidates:
+                if candidate in tried:  # a candidate in several bands is compared once
+                    continue
+                tried.add(candidate)
+                old = self._signatures.get(candidate)
+                if old is not None and _agreement(np.frombuffer(old[0], np.uint32), sig) >= self.near_threshold:
                     return candidate
-        for old_id, old_packed in self._signatures.put(ident, packed):
-            for band, key in zip(self._bands, self._band_keys(old_packed)):
+        for old_id, (_, old_keys) in self._signatures.put(ident, (packed, keys)):
+            for band, key in zip(bands, old_keys):
                 if band.get(key) == old_id:
                     del band[key]
-        for band, key in zip(self._bands, keys):
+        for band, key in zip(bands, keys):
             band.setdefault(key, ident)
         return None
 
-    def _band_keys(self, packed: bytes) -> list[bytes]:
+    def _band_keys(self, packed: bytes) -> tuple[bytes, ...]:
         """The bytes of each band of a packed uint32 signature."""
         width = 4 * (self.num_perm // self.bands)
-        return [packed[i:i + width] for i in range(0, len(packed), width)]
+        return tuple(packed[i:i + width] for i in range(0, len(packed), width))
 
     # --- annotate ------------------------------------------------------------------------
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
         out = []
         for c, (first, reason, count, noise) in zip(batch, predictions):
+            if first is None and not noise and count == c.dup_count:  # the most common case: nothing to add
+                out.append(c)
+                continue
             extra = dict(c.extra)
             if first is not None:
                 extra["duplicate_reason"] = reason
