@@ -177,6 +177,7 @@ class MinHasher:
     """MinHash signatures of character 4-gram sets (seeded, reproducible)."""
 
     PRIME = np.uint64((1 << 61) - 1)
+    CHUNK_GRAMS = 4096  # n-grams hashed at a time (x num_perm uint64: ~1 MB, cache-sized)
 
     def __init__(self, num_perm: int = 32, seed: int = 1) -> None:
         rng = np.random.default_rng(seed)
@@ -195,12 +196,20 @@ class MinHasher:
         if not texts:
             return np.zeros((0, len(self.a)), dtype=np.uint32)
         crcs, per_text = crc32_grams(texts, n)
-        hashed = crcs.astype(np.uint64)[:, None] * self.a  # < 2**64: no overflow (both < 2**32)
-        hashed += self.b
-        mod_mersenne61(hashed)
-        starts = np.concatenate(([0], np.cumsum(per_text)[:-1]))
-        # The low 32 bits of each minimum are kept: half the memory, same estimate.
-        return np.minimum.reduceat(hashed, starts, axis=0).astype(np.uint32)
+        ends = np.cumsum(per_text)
+        starts = ends - per_text
+        out = np.empty((len(texts), len(self.a)), dtype=np.uint32)
+        i = 0
+        while i < len(texts):  # texts whose n-grams fill about CHUNK_GRAMS rows: the products stay in cache
+            j = max(i + 1, int(np.searchsorted(ends, starts[i] + self.CHUNK_GRAMS, side="right")))
+            first = starts[i]
+            hashed = crcs[first:ends[j - 1]].astype(np.uint64)[:, None] * self.a  # < 2**64: both < 2**32
+            hashed += self.b
+            mod_mersenne61(hashed)
+            # The low 32 bits of each minimum are kept: half the memory, same estimate.
+            out[i:j] = np.minimum.reduceat(hashed, starts[i:j] - first, axis=0)
+            i = j
+        return out
 
 
 class DupKeys(NamedTuple):
