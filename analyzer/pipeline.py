@@ -90,8 +90,9 @@ class Pipeline:
     def _pooled(self, comments: Iterable[Comment], pool: Any, then: Callable | None) -> Iterator[Any]:
         """The first batch runs every stage here, so that what the stages build on first use
         (compiled patterns, caches) is built once, before the workers are forked; then the rest.
-        The workers also prepare each batch for the stages that stay here (``prepared_head``:
-        normalize, dedup keys, link's own evidence), so this process only decides, in order."""
+        With enough workers (``WorkerPool.prepares``) they also prepare each batch for the stages
+        that keep state here (``prepared_head``: normalize, dedup keys, link's own evidence) and
+        annotate it with the decisions this process makes, in order."""
         split = stateless_tail(self.stages)
         head, tail = self.stages[:split], self.stages[split:]
         iterator = iter(comments)
@@ -99,7 +100,7 @@ class Pipeline:
         if not first:
             return
         first = self._through(first, self.stages)
-        ready = prepared_head(head)
+        ready = prepared_head(head) if pool.prepares else 0
         started = pool.start(self, then, ready)  # False: one process after all (see WorkerPool.start)
         here = (lambda batch: batch) if then is None else then
         yield here(first)
