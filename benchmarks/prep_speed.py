@@ -162,8 +162,9 @@ def main_markdown(result: dict) -> str:
         f"{result['baseline_tree']}` (baseline = {result['baseline_commit']}); {result['n']:,} real comments "
         f"(`cli_speed.write_input`), {result['cpus']} CPUs, load average {result['load_before']:.1f} before / "
         f"{result['load_after']:.1f} after; best of {result['repeat']} alternating runs per tree; CPU time "
-        "(`time.process_time`). `send`: pickling batches for the workers; `receive`: unpickling what the "
-        "workers prepared. Same batches after these stages in both trees (digest): "
+        "(`time.process_time`). The current tree as with 3 or more workers, which prepare the batches "
+        "(`engines.workers.PREPARE_MIN_WORKERS`). `send`: pickling batches for the workers; `receive`: "
+        "unpickling what the workers prepared. Same batches after these stages in both trees (digest): "
         f"**{result['same_rows']}**.",
         "",
         "| phase (main process) | before s | after s | speed-up |",
