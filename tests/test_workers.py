@@ -36,6 +36,7 @@ def test_two_workers_give_the_recorded_sample_digests(tmp_path, monkeypatch, pre
     from analyzer.engines import workers as engine_workers
 
     monkeypatch.setattr(engine_workers, "PREPARE_MIN_WORKERS", prepare_from)
+    monkeypatch.setattr(engine_workers, "available_cpus", lambda: 8)  # a CPU per worker, whatever runs the tests
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))["samples"]
     out = tmp_path / "out"
     with contextlib.chdir(ROOT):  # rejects name their files relative to the working folder
@@ -52,6 +53,7 @@ def test_a_generated_corpus_gives_the_same_outputs_and_manifest_counts(tmp_path,
     from analyzer.engines import workers as engine_workers
 
     monkeypatch.setattr(engine_workers, "PREPARE_MIN_WORKERS", prepare_from)
+    monkeypatch.setattr(engine_workers, "available_cpus", lambda: 8)  # a CPU per worker, whatever runs the tests
     paths = write_corpus(tmp_path / "corpus", n=1200, files=2)  # a malformed line in each file
     outs = {}
     for workers in (1, 2):

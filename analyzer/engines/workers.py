@@ -36,10 +36,11 @@ from ..schema import Comment
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
 IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
-# From this many workers on, they also prepare the batches of the in-order stages (normalize,
-# dedup keys, link's own evidence; ``Pipeline._pooled``), leaving the main process only the
-# decisions. With fewer, the main process is not the bottleneck: on 2 CPUs and 2 workers the
-# extra pickling made 200k comments 5% more CPU-seconds and 0.7x as fast (docs/speed.md).
+# From this many workers, each with a CPU of its own, they also prepare the batches of the
+# in-order stages (normalize, dedup keys, link's own evidence; ``Pipeline._pooled``), leaving
+# the main process only the decisions. With fewer, the main process is not the bottleneck: on
+# 2 CPUs and 2 workers the extra pickling made 200k comments 5% more CPU-seconds and 0.7x as
+# fast (docs/speed.md).
 PREPARE_MIN_WORKERS = 3
 
 
@@ -164,7 +165,8 @@ class WorkerPool:
     def __init__(self, config: Config, names: list[str], workers: int) -> None:
         self.config, self.names, self.workers = config, names, workers
         self.wait_seconds = 0.0  # main process time spent waiting for a batch to come back
-        self.prepares = workers >= PREPARE_MIN_WORKERS  # the workers prepare the in-order stages' batches
+        # whether the workers prepare the in-order stages' batches (see PREPARE_MIN_WORKERS)
+        self.prepares = min(workers, available_cpus()) >= PREPARE_MIN_WORKERS
         self.executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "WorkerPool":
