@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import PipelineError
 from .schema import Comment
-from .stages.base import Stage, add_summaries, stateless_tail, summaries
+from .stages.base import Stage, add_summaries, prepared_head, stateless_tail, summaries
 
 # Fields a reader fills (or leaves empty) before any stage runs.
 READER_FIELDS = frozenset({
@@ -89,21 +89,54 @@ class Pipeline:
 
     def _pooled(self, comments: Iterable[Comment], pool: Any, then: Callable | None) -> Iterator[Any]:
         """The first batch runs every stage here, so that what the stages build on first use
-        (compiled patterns, caches) is built once, before the workers are forked; then the rest."""
+        (compiled patterns, caches) is built once, before the workers are forked; then the rest.
+        With enough workers (``WorkerPool.prepares``) they also prepare each batch for the stages
+        that keep state here (``prepared_head``: normalize, dedup keys, link's own evidence) and
+        annotate it with the decisions this process makes, in order."""
         split = stateless_tail(self.stages)
         head, tail = self.stages[:split], self.stages[split:]
-        batches = self._run(comments, head)
-        first = next(batches, None)
-        if first is None:
+        iterator = iter(comments)
+        first = list(itertools.islice(iterator, self.batch_size))
+        if not first:
             return
-        first = self._through(first, tail)
-        started = pool.start(self, then)  # False: one process after all (see WorkerPool.start)
+        first = self._through(first, self.stages)
+        ready = prepared_head(head) if pool.prepares else 0
+        started = pool.start(self, then, ready)  # False: one process after all (see WorkerPool.start)
         here = (lambda batch: batch) if then is None else then
         yield here(first)
-        if started:
-            yield from pool.annotate(batches, self)
+        if not started:
+            yield from (here(self._through(batch, tail)) for batch in self._run(iterator, head))
+            return
+        if not ready:
+            yield from pool.annotate(self._run(iterator, head), self)
+            return
+        raw = iter(lambda: list(itertools.islice(iterator, self.batch_size)), [])
+        prepared = pool.prepare(raw, self)
+        if ready == len(head):  # only the decisions here; the workers annotate with them
+            decided = ((batch, self._decide(batch, made, head)) for batch, made in prepared)
+            yield from pool.annotate(decided, self, decided=True)
         else:
-            yield from (here(self._through(batch, tail)) for batch in batches)
+            yield from pool.annotate((self._resume(batch, made, head[:ready], head[ready:])
+                                      for batch, made in prepared), self)
+
+    def _decide(self, batch: list[Comment], prepared: list[Any], stages: Sequence[Stage]) -> list[Any]:
+        """Each stage's predictions for ``batch`` from what a worker prepared (``Stage.decide_batch``,
+        in input order: here the stages keep their state)."""
+        clock, decided = time.perf_counter, []
+        for stage, made in zip(stages, prepared):
+            start = clock()
+            decided.append(stage.decide_batch(batch, made))
+            self.timings[stage.name] += clock() - start
+        return decided
+
+    def _resume(self, batch: list[Comment], prepared: list[Any], done: Sequence[Stage],
+                rest: Sequence[Stage]) -> list[Comment]:
+        """A batch through the stages a worker prepared, annotated here, then the others here."""
+        for stage, decided in zip(done, self._decide(batch, prepared, done)):
+            start = time.perf_counter()
+            batch = stage.annotate(batch, decided)
+            self.timings[stage.name] += time.perf_counter() - start
+        return self._through(batch, rest)
 
     def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:
         """Add a worker's seconds per stage and summary counts for one batch."""

@@ -12,6 +12,14 @@ smaller of the repeats is kept. The two trees' annotations are compared row by r
 (``same_rows``: the two comments.parquet hold the same rows).
 
     python benchmarks/prep_speed.py --n 30000 --baseline /tmp/base --out benchmarks/results/prep_speed
+
+``--main``: the main process's share of ``analyzer run`` with worker processes instead (the
+in-order stages before the stateless tail, by default normalize, dedup, link): reading, those
+stages, pickling each batch for the workers (``send``) and, in a tree whose workers prepare the
+batches (``stages.base.prepared_head``), unpickling what they prepared (``receive``); the
+workers' own preparing and annotating with the main process's decisions are timed apart
+(``workers_prepare``, ``workers_annotate``: not main-process time). The two
+trees' batches after those stages are compared by digest (``same_rows``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MAIN = ("read", "normalize", "dedup", "link", "send", "receive")
 MINE = ("read", "normalize", "dedup", "link", "region", "sentiment", "mentions", "write", "aggregate_update",
         "aggregate_result")
 
@@ -64,9 +73,72 @@ def child(input_path: str, parquet: str) -> dict[str, float]:
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
-def run_tree(tree: Path, input_path: Path, parquet: Path, nice: int) -> dict[str, float]:
+def main_child(input_path: str, digest_path: str) -> dict[str, float]:
+    """Per-phase CPU seconds of the main process of one tree (run with PYTHONPATH=TREE)."""
+    import hashlib
+    import pickle
+
+    from analyzer.config import Config
+    from analyzer.io import ReadStats, read_comments
+    from analyzer.pipeline import Pipeline
+    from analyzer.runner import _context
+    from analyzer.schema import FIELD_NAMES, Comment
+    from analyzer.stages import base
+    import operator
+
+    _values = operator.attrgetter(*FIELD_NAMES)
+
+    config = Config()
+    seconds: dict[str, float] = {}
+
+    def timed(name, fn, *args):
+        start = time.process_time()
+        out = fn(*args)
+        seconds[name] = seconds.get(name, 0.0) + time.process_time() - start
+        return out
+
+    pipeline = timed("load", Pipeline.from_config, config)
+    head = pipeline.stages[:base.stateless_tail(pipeline.stages)]
+    ready = base.prepared_head(head) if hasattr(base, "prepared_head") else 0
+    comments = timed("read", lambda: [c for c in read_comments([input_path], _context(config), ReadStats())
+                                      if isinstance(c, Comment)])
+    digest, dump = hashlib.sha256(), lambda x: pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)
+    for i in range(0, len(comments), pipeline.batch_size):
+        batch = comments[i:i + pipeline.batch_size]
+        if ready:
+            timed("send", dump, batch)
+            prepared = pickle.dumps(timed("workers_prepare", _prepare_like_a_worker, head[:ready], batch))
+            prepared = timed("receive", pickle.loads, prepared)
+            decided = [timed(stage.name, stage.decide_batch, batch, made) for stage, made in zip(head, prepared)]
+            if ready == len(head):  # the workers annotate the batch with the decisions
+                timed("send", dump, (batch, decided))
+                for stage, predictions in zip(head, decided):
+                    batch = timed("workers_annotate", stage.annotate, batch, predictions)
+                digest.update(repr([_values(c) for c in batch]).encode("utf-8"))
+                continue
+            for stage, predictions in zip(head, decided):
+                batch = timed(stage.name, stage.annotate, batch, predictions)
+        for stage in head[ready:]:
+            batch = timed(stage.name, stage, batch)
+        timed("send", dump, batch)
+        digest.update(repr([_values(c) for c in batch]).encode("utf-8"))  # values, not pickle bytes (memo)
+    Path(digest_path).write_text(digest.hexdigest(), encoding="utf-8")
+    return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def _prepare_like_a_worker(stages, batch):
+    """What ``engines.workers._prepare`` returns for a batch."""
+    prepared = []
+    for stage in stages:
+        prepared.append(stage.prepare(batch))
+        if stage.stateless:
+            batch = stage.annotate(batch, prepared[-1])
+    return prepared
+
+
+def run_tree(tree: Path, input_path: Path, parquet: Path, nice: int, mode: str = "--child") -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(input_path), str(parquet)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), mode, str(input_path), str(parquet)]
     if nice:
         cmd = ["nice", "-n", str(nice), *cmd]
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
@@ -79,6 +151,34 @@ def same_rows(a: Path, b: Path) -> bool:
     import pyarrow.parquet as pq
 
     return pq.read_table(a).equals(pq.read_table(b))
+
+
+def main_markdown(result: dict) -> str:
+    base, cur = result["baseline"], result["current"]
+    lines = [
+        "# The main process of `analyzer run` with workers: CPU seconds per phase, before and after",
+        "",
+        f"`python benchmarks/prep_speed.py --main --n {result['n']} --repeat {result['repeat']} --baseline "
+        f"{result['baseline_tree']}` (baseline = {result['baseline_commit']}); {result['n']:,} real comments "
+        f"(`cli_speed.write_input`), {result['cpus']} CPUs, load average {result['load_before']:.1f} before / "
+        f"{result['load_after']:.1f} after; best of {result['repeat']} alternating runs per tree; CPU time "
+        "(`time.process_time`). The current tree as with 3 or more workers, which prepare the batches "
+        "(`engines.workers.PREPARE_MIN_WORKERS`). `send`: pickling batches for the workers; `receive`: "
+        "unpickling what the workers prepared. Same batches after these stages in both trees (digest): "
+        f"**{result['same_rows']}**.",
+        "",
+        "| phase (main process) | before s | after s | speed-up |",
+        "|---|---:|---:|---:|",
+    ]
+    names = [k for k in MAIN if k in base or k in cur]
+    for name in names:
+        b, c = base.get(name, 0.0), cur.get(name, 0.0)
+        lines.append(f"| {name} | {b:.2f} | {c:.2f} | {b / c:.2f}x |" if c else f"| {name} | {b:.2f} | {c:.2f} | |")
+    b, c = sum(base.get(k, 0) for k in names), sum(cur.get(k, 0) for k in names)
+    lines.append(f"| **main process together** | **{b:.2f}** | **{c:.2f}** | **{b / max(c, 1e-9):.2f}x** |")
+    for name in ("workers_prepare", "workers_annotate"):
+        lines.append(f"| {name} (on the workers, not main) | {base.get(name, 0):.2f} | {cur.get(name, 0):.2f} | |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(result: dict) -> str:
@@ -111,6 +211,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         print(json.dumps(child(sys.argv[2], sys.argv[3])))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--main-child":
+        print(json.dumps(main_child(sys.argv[2], sys.argv[3])))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=30_000)
     parser.add_argument("--baseline", type=Path, required=True, help="folder holding the baseline analyzer package")
@@ -119,13 +222,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--nice", type=int, default=5)
     parser.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
+    parser.add_argument("--main", action="store_true", help="the main process's phases with worker processes")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from cli_speed import real_texts, write_input
 
     commit = subprocess.run(["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "?"
-    result = {"n": args.n, "cpus": os.cpu_count(), "repeat": args.repeat, "baseline_tree": str(args.baseline),
+    mode = "--main-child" if args.main else "--child"
+    result = {"mode": "main" if args.main else "one process", "n": args.n, "cpus": os.cpu_count(), "repeat": args.repeat, "baseline_tree": str(args.baseline),
               "baseline_commit": commit, "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="prep_speed_") as tmp:
         input_path = Path(tmp) / "comments.jsonl"
@@ -133,16 +238,19 @@ def main() -> None:
         runs: dict[str, list[dict]] = {"baseline": [], "current": []}
         for _ in range(args.repeat):
             for name, tree in (("baseline", args.baseline), ("current", args.current)):
-                runs[name].append(run_tree(tree, input_path, Path(tmp) / f"{name}.parquet", args.nice))
+                runs[name].append(run_tree(tree, input_path, Path(tmp) / f"{name}.parquet", args.nice, mode))
         for name, found in runs.items():
             result[name] = {k: min(r[k] for r in found) for k in found[0]}
-        result["same_rows"] = same_rows(Path(tmp) / "baseline.parquet", Path(tmp) / "current.parquet")
+        if args.main:  # digests of the batches after the main process's stages
+            result["same_rows"] = (Path(tmp) / "baseline.parquet").read_text() == (Path(tmp) / "current.parquet").read_text()
+        else:
+            result["same_rows"] = same_rows(Path(tmp) / "baseline.parquet", Path(tmp) / "current.parquet")
     result["load_after"] = os.getloadavg()[0]
     print(json.dumps(result))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        args.out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+        args.out.with_suffix(".md").write_text((main_markdown if args.main else markdown)(result), encoding="utf-8")
 
 
 if __name__ == "__main__":

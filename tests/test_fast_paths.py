@@ -65,6 +65,8 @@ def test_batched_minhash_matches_reference():
     batch = hasher.signatures(texts)
     assert np.array_equal(batch, np.stack([reference_signature(hasher, t) for t in texts]))
     assert np.array_equal(hasher.signature("ab"), reference_signature(hasher, "ab"))
+    hasher.CHUNK_GRAMS = 7  # many chunks, some of one text longer than a chunk: the same signatures
+    assert np.array_equal(hasher.signatures(texts), batch)
 
 
 def _annotated(comments):

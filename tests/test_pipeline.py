@@ -102,3 +102,60 @@ def test_config_rejects_unknown_keys(tmp_path):
     path.write_text("[models\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+def test_prepared_then_decided_batches_are_the_stages_own_output():
+    """What the workers of the local engine do to the in-order stages (prepare anywhere, decide
+    here in input order, annotate anywhere) gives what running the stages gives."""
+    from analyzer.config import Config
+    from analyzer.stages.base import prepared_head, stateless_tail
+    from analyzer.stages.build import build_stages
+
+    long = "Wei Wuxian and Lan Zhan have the best chemistry, I rewatched it three times"
+    texts = [long, long.upper() + " 😭", long.replace("three", "four"), "first!", "check my channel pls",
+             "so good", "The Untamed ending made me cry", long]
+    comments = [Comment(id=f"c{i}", text=t, platform="youtube", author=f"u{i % 3}",
+                        reply_to="c6" if i == 7 else None, source="dump.jsonl:1") for i, t in enumerate(texts)]
+    direct, split = build_stages(Config()), build_stages(Config())
+    head = stateless_tail(split)
+    assert [s.name for s in split[:prepared_head(split[:head])]] == ["normalize", "dedup", "link"]
+    expected = []
+    for batch in (comments[:4], comments[4:]):  # two batches: the stages' state carries over
+        for stage in direct[:head]:
+            batch = stage(batch)
+        expected.extend(batch)
+    got = []
+    for batch in (comments[:4], comments[4:]):
+        prepared, seen = [], batch
+        for stage in split[:head]:  # on a worker: stateless stages annotate for the next ones
+            prepared.append(stage.prepare(seen))
+            if stage.stateless:
+                seen = stage.annotate(seen, prepared[-1])
+        decided = [stage.decide_batch(batch, made) for stage, made in zip(split[:head], prepared)]
+        for stage, predictions in zip(split[:head], decided):
+            batch = stage.annotate(batch, predictions)
+        got.extend(batch)
+    assert got == expected
+    assert any(c.duplicate_of for c in got) and any(c.noise for c in got)
+    assert [s.summary() for s in split[:head] if hasattr(s, "summary")] == \
+        [s.summary() for s in direct[:head] if hasattr(s, "summary")]
+
+
+def test_a_stage_reading_what_a_prepared_stage_assigns_is_not_prepared():
+    from analyzer.stages.base import prepared_head
+
+    class Prepared(Stage):
+        name, assigns, preparable = "first", ("drama",), True
+
+    class Reader(Stage):
+        name, requires, stateless = "second", ("drama",), True
+
+    class Counter(Stage):
+        name, stateless = "third", True
+
+        def summary(self):
+            return {}
+
+    assert prepared_head([Prepared(), Reader()]) == 1
+    assert prepared_head([Counter(), Prepared()]) == 0
+    assert prepared_head([Reader(), Prepared()]) == 2

@@ -1,5 +1,6 @@
 import gzip
 import json
+from datetime import datetime, timezone
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -145,3 +146,16 @@ def test_csv_reject_redacts_author_columns(write):
     assert len(rejects) == 1 and "bob_the_fan" not in rejects[0].raw and "broken" not in rejects[0].raw
     assert json.loads(rejects[0].raw) == {"id": "<redacted>", "text": "<redacted>", "user": "<redacted>",
                                           "_column_4": "<redacted>"}
+
+
+def test_reader_comment_is_the_dataclass_with_its_defaults():
+    from analyzer.schema import FIELD_NAMES, READER_FIELD_NAMES, reader_comment
+
+    fields = dict(id="c1", text="so good", source="a.jsonl:3", drama="Love Between Fairy and Devil", platform="youtube",
+                  region="VN", author="u_1", created_at=datetime(2024, 1, 1, tzinfo=timezone.utc), likes=4,
+                  reply_to="c0", title="EP1", video_time=12.5, extra={"lang_hint": "vi"})
+    fast, slow = reader_comment(*(fields[k] for k in READER_FIELD_NAMES)), Comment(**fields)
+    assert all(getattr(fast, k) == getattr(slow, k) and type(getattr(fast, k)) is type(getattr(slow, k))
+               for k in FIELD_NAMES)
+    other = reader_comment(*(fields[k] for k in READER_FIELD_NAMES))
+    assert other.theme_scores is not fast.theme_scores and other.theme_polarity is not fast.theme_polarity

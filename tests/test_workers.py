@@ -31,7 +31,12 @@ TWO = {"privacy": {"author_key": "golden-outputs"}, "run": {"workers": 2}}
 QUICK = {"aggregate": {"bootstrap": 0}}  # no resampling: the tests compare, they do not read intervals
 
 
-def test_two_workers_give_the_recorded_sample_digests(tmp_path):
+@pytest.mark.parametrize("prepare_from", [3, 2])
+def test_two_workers_give_the_recorded_sample_digests(tmp_path, monkeypatch, prepare_from):
+    from analyzer.engines import workers as engine_workers
+
+    monkeypatch.setattr(engine_workers, "PREPARE_MIN_WORKERS", prepare_from)
+    monkeypatch.setattr(engine_workers, "available_cpus", lambda: 8)  # a CPU per worker, whatever runs the tests
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))["samples"]
     out = tmp_path / "out"
     with contextlib.chdir(ROOT):  # rejects name their files relative to the working folder
@@ -43,7 +48,12 @@ def test_two_workers_give_the_recorded_sample_digests(tmp_path):
     assert manifest.stage_summaries["region"], "the workers' region counts are merged into the manifest"
 
 
-def test_a_generated_corpus_gives_the_same_outputs_and_manifest_counts(tmp_path):
+@pytest.mark.parametrize("prepare_from", [3, 2])  # 2: the workers also prepare dedup/link's batches
+def test_a_generated_corpus_gives_the_same_outputs_and_manifest_counts(tmp_path, monkeypatch, prepare_from):
+    from analyzer.engines import workers as engine_workers
+
+    monkeypatch.setattr(engine_workers, "PREPARE_MIN_WORKERS", prepare_from)
+    monkeypatch.setattr(engine_workers, "available_cpus", lambda: 8)  # a CPU per worker, whatever runs the tests
     paths = write_corpus(tmp_path / "corpus", n=1200, files=2)  # a malformed line in each file
     outs = {}
     for workers in (1, 2):

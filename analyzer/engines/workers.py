@@ -36,6 +36,12 @@ from ..schema import Comment
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
 IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
+# From this many workers, each with a CPU of its own, they also prepare the batches of the
+# in-order stages (normalize, dedup keys, link's own evidence; ``Pipeline._pooled``), leaving
+# the main process only the decisions. With fewer, the main process is not the bottleneck: on
+# 2 CPUs and 2 workers the extra pickling made 200k comments 5% more CPU-seconds and 0.7x as
+# fast (docs/speed.md).
+PREPARE_MIN_WORKERS = 3
 
 
 def available_cpus() -> int:
@@ -86,23 +92,27 @@ def uses_torch() -> bool:
 
 # --- in each worker process ---------------------------------------------------------------
 _STAGES: list[Stage] = []
+_HEAD: list[Stage] = []  # the main process's leading stages a worker prepares batches for
 _INHERITED: list[Stage] = []  # set in the main process just before it forks the workers
+_INHERITED_HEAD: list[Stage] = []
 _FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
 _THEN: list[Callable[[list[Comment]], Any]] = []  # what a worker returns of an annotated batch
 
 
-def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None) -> None:
+def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None,
+                  head: tuple[str, ...] = ()) -> None:
     """The pool's initializer: Ctrl-C is the main process's to handle; take the forked stages,
-    or build them once from the config."""
+    or build them once from the config (``head``: the stages it prepares batches for)."""
     from ..stages.build import build_stages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _THEN[:] = [then] if then is not None else []
     if _INHERITED:
-        _STAGES[:] = _INHERITED
+        _STAGES[:], _HEAD[:] = _INHERITED, _INHERITED_HEAD
         return
     try:
         _STAGES[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(names))))
+        _HEAD[:] = build_stages(dataclasses.replace(config, pipeline=PipelineConfig(list(head)))) if head else []
     except AnalyzerError as exc:  # reported once, as one line, by the main process
         _FAILED.append(exc)
 
@@ -113,16 +123,38 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _annotate(batch: list[Comment]) -> tuple[Any, dict[str, float], dict[str, dict[str, int]]]:
+def _annotate(batch: list[Comment], decided: list[Any] | None = None
+              ) -> tuple[Any, dict[str, float], dict[str, dict[str, int]]]:
     """(annotated batch, or what the pool's ``then`` makes of it; seconds per stage; summary
-    counts this batch added per stage)."""
+    counts this batch added per stage). ``decided``: the ``_HEAD`` stages' predictions, made
+    by the main process in input order, to annotate the batch with first."""
     if _FAILED:
         raise _FAILED[0]
     before = summaries(_STAGES)
     seconds: dict[str, float] = {}
+    for stage, predictions in zip(_HEAD, decided or ()):
+        start = time.perf_counter()
+        batch = stage.annotate(batch, predictions)
+        seconds[stage.name] = time.perf_counter() - start
     batch = run_stages(batch, _STAGES, seconds)
     counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
     return (_THEN[0](batch) if _THEN else batch), seconds, counts
+
+
+def _prepare(batch: list[Comment]) -> tuple[list[Any], dict[str, float]]:
+    """(what each of the ``_HEAD`` stages ``prepare``s of the batch, seconds per stage): a
+    stateless stage also annotates the batch here, for the stages after it."""
+    if _FAILED:
+        raise _FAILED[0]
+    clock, seconds, prepared = time.perf_counter, {}, []
+    for stage in _HEAD:
+        start = clock()
+        made = stage.prepare(batch)
+        if stage.stateless:
+            batch = stage.annotate(batch, made)
+        prepared.append(made)
+        seconds[stage.name] = clock() - start
+    return prepared, seconds
 
 
 # --- in the main process --------------------------------------------------------------------
@@ -133,6 +165,8 @@ class WorkerPool:
     def __init__(self, config: Config, names: list[str], workers: int) -> None:
         self.config, self.names, self.workers = config, names, workers
         self.wait_seconds = 0.0  # main process time spent waiting for a batch to come back
+        # whether the workers prepare the in-order stages' batches (see PREPARE_MIN_WORKERS)
+        self.prepares = min(workers, available_cpus()) >= PREPARE_MIN_WORKERS
         self.executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "WorkerPool":
@@ -141,7 +175,7 @@ class WorkerPool:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def start(self, pipeline: Pipeline, then: Callable[[list[Comment]], Any] | None = None) -> bool:
+    def start(self, pipeline: Pipeline, then: Callable[[list[Comment]], Any] | None = None, head: int = 0) -> bool:
         """Start the workers for ``pipeline`` (built by this process from the same config); False
         (and one process) when ``workers = "auto"`` and the models are torch's. With ``then``
         (picklable), a worker returns ``then(batch)`` instead of each annotated batch: work
@@ -152,15 +186,17 @@ class WorkerPool:
         fork = "fork" in multiprocessing.get_all_start_methods() and not uses_torch()
         context = multiprocessing.get_context("fork" if fork else "spawn")
         self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                            initargs=(self.config, self.names, then))
+                                            initargs=(self.config, self.names, then, tuple(pipeline.names[:head])))
         if fork:
             _INHERITED[:] = [s for s in pipeline.stages if s.name in self.names]
+            _INHERITED_HEAD[:] = pipeline.stages[:head]
             gc.freeze()  # the children's garbage collector then leaves the shared pages alone
         try:
             for _ in range(self.workers):  # a fork context starts every worker on the first submit
                 self.executor.submit(_ready)
         finally:
             _INHERITED.clear()
+            _INHERITED_HEAD.clear()
             gc.unfreeze()
         return True
 
@@ -169,14 +205,35 @@ class WorkerPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def annotate(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[Any]:
+    def prepare(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[tuple[list[Comment], list[Any]]]:
+        """(batch, what the workers ``prepare``d of it for the head stages), in input order,
+        up to ``IN_FLIGHT`` per worker ahead; their seconds go to ``pipeline.add_remote``."""
+        pending: deque[tuple[list[Comment], Future]] = deque()
+        for batch in batches:
+            pending.append((batch, self.executor.submit(_prepare, batch)))
+            if len(pending) >= IN_FLIGHT * self.workers:
+                yield self._prepared(*pending.popleft(), pipeline)
+        while pending:
+            yield self._prepared(*pending.popleft(), pipeline)
+
+    def _prepared(self, batch: list[Comment], future: Future, pipeline: Pipeline) -> tuple[list[Comment], list[Any]]:
+        start = time.perf_counter()
+        try:
+            prepared, seconds = future.result()
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+        pipeline.add_remote(seconds, {})
+        return batch, prepared
+
+    def annotate(self, batches: Iterator[Any], pipeline: Pipeline, decided: bool = False) -> Iterator[Any]:
         """``batches`` (already through the main process's stages) through the workers' stages,
         in order (each as ``then`` made it, see ``start``); seconds and summary counts go to
-        ``pipeline.add_remote``."""
+        ``pipeline.add_remote``. ``decided``: each item is (batch, the head stages' predictions),
+        and the workers annotate the batch with those first."""
         pending: deque[Future] = deque()
         try:
-            for batch in batches:
-                pending.append(self.executor.submit(_annotate, batch))
+            for item in batches:
+                pending.append(self.executor.submit(_annotate, *item) if decided else self.executor.submit(_annotate, item))
                 if len(pending) >= IN_FLIGHT * self.workers:
                     yield self._finish(pending.popleft(), pipeline)
             while pending:

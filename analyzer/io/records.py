@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import ConfigError, RecordError
-from ..schema import Comment
+from ..schema import Comment, reader_comment
 from .fields import parse_count, parse_time
 from .limits import Limits
 from .privacy import FieldPolicy, norm
@@ -89,6 +89,16 @@ class ReadContext:
 class _Plan:
     candidates: dict[str, tuple[str, ...]]  # Comment field -> the record's keys for it, best first
     extra_keys: tuple[str, ...]  # the record's keys kept in Comment.extra
+    single: tuple[tuple[str, str], ...] = ()  # (field, its one candidate key): the most common case
+    several: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, candidates) for none or several
+
+    def values(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Comment field -> its value in ``record``: ``_pick`` of its candidates (``_pick`` of
+        one key is that key's value, read directly)."""
+        values = {name: record[key] for name, key in self.single}
+        for name, keys in self.several:
+            values[name] = _pick(record, keys)[1]
+        return values
 
 
 def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
@@ -106,7 +116,8 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
     extra = tuple(k for k in keys if k not in authors and (
         policy.kept(k) or (k in context and not policy.author(k))
         or (trusted and (k in TRUSTED or not policy.author(k)))))
-    return _Plan(candidates, extra)
+    single = tuple((name, keys[0]) for name, keys in candidates.items() if len(keys) == 1)
+    return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) != 1))
 
 
 def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -133,30 +144,36 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     if not isinstance(record, dict):
         raise RecordError(f"expected an object with a text field, got {type(record).__name__}", location)
     plan = ctx.plan(record, trusted)
-    values = {name: _pick(record, plan.candidates[name])[1] for name in CONTEXT_FIELDS}
-    direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
-    values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
-    text = values.pop("text")
+    values = plan.values(record)
+    direct = {}
+    if overrides:
+        direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
+        values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
+    text = values["text"]
     if not isinstance(text, str) or not text.strip():
         raise RecordError("missing or empty text (map your text column with --map FIELD=text)", location)
     try:
-        created = parse_time(values.pop("created_at"), ctx.dump_time)
-        likes = parse_count(values.pop("likes"))
+        created = parse_time(values["created_at"], ctx.dump_time)
+        likes = parse_count(values["likes"])
     except ValueError as exc:
         raise RecordError(str(exc), location) from None
-    platform = _str(values.pop("platform")) or ctx.platform
-    author = ctx.pseudonymize(_author_value(values.pop("author")), platform)
-    ident = _str(values.pop("id")) or record_id(location, text)
-    extra = dict(record) if ctx.keep_authors else {
-        k: (ctx.policy.scrub(record[k]) if isinstance(record[k], (dict, list)) else record[k]) for k in plan.extra_keys}
+    platform = _str(values["platform"]) or ctx.platform
+    author = ctx.pseudonymize(_author_value(values["author"]), platform)
+    ident = _str(values["id"]) or record_id(location, text)
+    if ctx.keep_authors:
+        extra = dict(record)
+    else:
+        scrub = ctx.policy.scrub
+        extra = {k: (scrub(v) if isinstance(v := record[k], (dict, list)) else v) for k in plan.extra_keys}
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]
-    return Comment(
-        id=ident, text=text, source=location, platform=platform, author=author,
-        created_at=created, likes=likes, extra=extra,
-        **{k: _str(v) for k, v in values.items()}, **direct,
-    )
+    drama, region, reply_to, title = (_str(values[k]) for k in ("drama", "region", "reply_to", "title"))
+    if direct:
+        return Comment(id=ident, text=text, source=location, platform=platform, author=author, created_at=created,
+                       likes=likes, extra=extra, drama=drama, region=region, reply_to=reply_to, title=title, **direct)
+    return reader_comment(ident, text, location, drama, platform, region, author, created, likes, reply_to, title,
+                          None, extra)
 
 
 TRUSTED = frozenset({"user_country"})  # derived by a platform reader (a country code), not an identity

@@ -25,6 +25,10 @@ class Stage:
     # engine runs the stateless stages at the end of the pipeline on worker processes
     # (``[run] workers``); the others (dedup, link) stay in the main process, in input order.
     stateless: ClassVar[bool] = False
+    # True when ``predict`` splits into a pure ``prepare`` (per comment, on any process) and an
+    # in-order ``decide_batch`` (dedup's keys then decisions, link's own evidence then parents):
+    # the local engine's workers then prepare and annotate the batches this process decides on.
+    preparable: ClassVar[bool] = False
 
     def predict(self, batch: Sequence[Comment]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -36,6 +40,16 @@ class Stage:
         if not batch:
             return []
         return self.annotate(batch, self.predict(batch))
+
+    def prepare(self, batch: Sequence[Comment]) -> Any:
+        """The part of ``predict`` that reads each comment alone (no state), so it may run on
+        another process: a stateless stage's ``predict``."""
+        return self.predict(batch)
+
+    def decide_batch(self, batch: Sequence[Comment], prepared: Any) -> Any:
+        """``predict(batch)`` from what ``prepare`` made of it (in input order, for a stage with
+        state): ``annotate(batch, decide_batch(batch, prepare(batch)))`` is ``self(batch)``."""
+        return prepared
 
     def pipe(self, batches: Iterable[Sequence[Comment]]) -> Iterator[Batch]:
         for batch in batches:
@@ -57,6 +71,21 @@ def stateless_tail(stages: Sequence[Any]) -> int:
     while i > 0 and stages[i - 1].stateless:
         i -= 1
     return i
+
+
+def prepared_head(stages: Sequence[Any]) -> int:
+    """How many of the leading ``stages`` a worker can prepare for the in-order ones: stateless
+    stages without summary counts (run there, then annotated again here from their predictions)
+    and ``preparable`` ones (only prepared there), as long as no stage reads what a preparable
+    stage before it assigns (a worker never has those fields)."""
+    unknown: set[str] = set()
+    for i, stage in enumerate(stages):
+        pure = stage.stateless and not hasattr(stage, "summary")
+        if not (pure or stage.preparable) or unknown.intersection(stage.requires):
+            return i
+        if not pure:
+            unknown.update(stage.assigns)
+    return len(stages)
 
 
 def summaries(stages: Sequence[Any]) -> dict[str, dict]:

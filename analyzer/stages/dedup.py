@@ -73,6 +73,19 @@ class LRU:
             self.data.move_to_end(key)
         return value
 
+    def get_or_put(self, key, value):
+        """``get(key)``, and when there is none, ``put(key, value)`` (its evictions dropped):
+        one lookup where the two calls make three."""
+        data = self.data
+        found = data.get(key)
+        if found is not None:
+            data.move_to_end(key)
+            return found
+        data[key] = value
+        while len(data) > self.size:
+            data.popitem(last=False)
+        return None
+
     def put(self, key, value):
         """Set ``key``; returns the (key, value) pairs evicted (most often none)."""
         data = self.data
@@ -164,6 +177,7 @@ class MinHasher:
     """MinHash signatures of character 4-gram sets (seeded, reproducible)."""
 
     PRIME = np.uint64((1 << 61) - 1)
+    CHUNK_GRAMS = 4096  # n-grams hashed at a time (x num_perm uint64: ~1 MB, cache-sized)
 
     def __init__(self, num_perm: int = 32, seed: int = 1) -> None:
         rng = np.random.default_rng(seed)
@@ -182,12 +196,20 @@ class MinHasher:
         if not texts:
             return np.zeros((0, len(self.a)), dtype=np.uint32)
         crcs, per_text = crc32_grams(texts, n)
-        hashed = crcs.astype(np.uint64)[:, None] * self.a  # < 2**64: no overflow (both < 2**32)
-        hashed += self.b
-        mod_mersenne61(hashed)
-        starts = np.concatenate(([0], np.cumsum(per_text)[:-1]))
-        # The low 32 bits of each minimum are kept: half the memory, same estimate.
-        return np.minimum.reduceat(hashed, starts, axis=0).astype(np.uint32)
+        ends = np.cumsum(per_text)
+        starts = ends - per_text
+        out = np.empty((len(texts), len(self.a)), dtype=np.uint32)
+        i = 0
+        while i < len(texts):  # texts whose n-grams fill about CHUNK_GRAMS rows: the products stay in cache
+            j = max(i + 1, int(np.searchsorted(ends, starts[i] + self.CHUNK_GRAMS, side="right")))
+            first = starts[i]
+            hashed = crcs[first:ends[j - 1]].astype(np.uint64)[:, None] * self.a  # < 2**64: both < 2**32
+            hashed += self.b
+            mod_mersenne61(hashed)
+            # The low 32 bits of each minimum are kept: half the memory, same estimate.
+            out[i:j] = np.minimum.reduceat(hashed, starts[i:j] - first, axis=0)
+            i = j
+        return out
 
 
 class DupKeys(NamedTuple):
@@ -205,6 +227,7 @@ class DedupStage(Stage):
     name = "dedup"
     requires = ("clean_text",)
     assigns = ("dup_count", "duplicate_of", "noise")
+    preparable = True
 
     def __init__(self, *, min_chars: int = 20, near: bool = True, near_threshold: float = 0.8,
                  num_perm: int = 32, bands: int = 8, window: int = 50_000, near_window: int = 5_000,
@@ -229,7 +252,7 @@ class DedupStage(Stage):
         """Forget every comment seen (start of a new, independent stream)."""
         self._ids = LRU(self.window)
         self._texts = LRU(self.window)
-        self._signatures = LRU(self.near_window)  # first id -> packed uint32 signature
+        self._signatures = LRU(self.near_window)  # first id -> (packed uint32 signature, its band keys)
         # one dict per LSH band: that band's bytes of a signature -> the first id that had them
         self._bands: list[dict[bytes, str]] = [{} for _ in range(self.bands)]
         self._counts = LRU(self.window)  # first id -> copies seen so far
@@ -244,6 +267,13 @@ class DedupStage(Stage):
     # the ``decide`` calls in input order in one place: the same decisions as one stream.
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, str | None, int, str | None]]:
         return [self.decide(k) for k in self.keys_batch(batch)]
+
+    def prepare(self, batch: Sequence[Comment]) -> list[DupKeys]:
+        return self.keys_batch(batch)
+
+    def decide_batch(self, batch: Sequence[Comment], prepared: list[DupKeys]) -> list[tuple]:
+        decide = self.decide
+        return [decide(k) for k in prepared]
 
     def keys_batch(self, batch: Sequence[Comment]) -> list[DupKeys]:
         """``keys`` of every comment of a batch, the MinHash signatures in one vectorized pass."""
@@ -292,21 +322,18 @@ class DedupStage(Stage):
         return first, reason, count, k.noise
 
     def _find_copy(self, k: DupKeys) -> tuple[str | None, str | None]:
-        first = self._ids.get(k.id_key)
+        first = self._ids.get_or_put(k.id_key, k.id)
         if first is not None:
             return first, "same_id"
-        self._ids.put(k.id_key, k.id)
         if k.author_key is not None:
-            first = self._texts.get(k.author_key)
+            first = self._texts.get_or_put(k.author_key, k.id)
             if first is not None:
                 return first, "same_author"
-            self._texts.put(k.author_key, k.id)
         if k.text_key is None:
             return None, None
-        first = self._texts.get(k.text_key)
+        first = self._texts.get_or_put(k.text_key, k.id)
         if first is not None:
             return first, "exact"
-        self._texts.put(k.text_key, k.id)
         if k.signature is not None:
             first = self._near_copy(k.id, k.signature)
             if first is not None:
@@ -315,35 +342,39 @@ class DedupStage(Stage):
 
     def _near_copy(self, ident: str, packed: bytes) -> str | None:
         """The first id whose signature (packed uint32) agrees with ``packed`` on at least
-        ``near_threshold`` of its hashes, among those sharing a band; else remember it."""
-        keys, tried, sig = self._band_keys(packed), set(), None
-        for band, key in zip(self._bands, keys):
-            candidate = band.get(key)
-            if candidate is None or candidate in tried:  # a candidate in several bands is compared once
-                continue
-            tried.add(candidate)
-            old = self._signatures.get(candidate)
-            if old is not None:
-                sig = np.frombuffer(packed, np.uint32) if sig is None else sig
-                if _agreement(np.frombuffer(old, np.uint32), sig) >= self.near_threshold:
+        ``near_threshold`` of its hashes, among those sharing a band; else remember it
+        (with its band keys, which remove it from the bands when it leaves the window)."""
+        bands, keys = self._bands, self._band_keys(packed)
+        candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
+        if candidates:
+            sig, tried = np.frombuffer(packed, np.uint32), set()
+            for candidate in candidates:
+                if candidate in tried:  # a candidate in several bands is compared once
+                    continue
+                tried.add(candidate)
+                old = self._signatures.get(candidate)
+                if old is not None and _agreement(np.frombuffer(old[0], np.uint32), sig) >= self.near_threshold:
                     return candidate
-        for old_id, old_packed in self._signatures.put(ident, packed):
-            for band, key in zip(self._bands, self._band_keys(old_packed)):
+        for old_id, (_, old_keys) in self._signatures.put(ident, (packed, keys)):
+            for band, key in zip(bands, old_keys):
                 if band.get(key) == old_id:
                     del band[key]
-        for band, key in zip(self._bands, keys):
+        for band, key in zip(bands, keys):
             band.setdefault(key, ident)
         return None
 
-    def _band_keys(self, packed: bytes) -> list[bytes]:
+    def _band_keys(self, packed: bytes) -> tuple[bytes, ...]:
         """The bytes of each band of a packed uint32 signature."""
         width = 4 * (self.num_perm // self.bands)
-        return [packed[i:i + width] for i in range(0, len(packed), width)]
+        return tuple(packed[i:i + width] for i in range(0, len(packed), width))
 
     # --- annotate ------------------------------------------------------------------------
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
         out = []
         for c, (first, reason, count, noise) in zip(batch, predictions):
+            if first is None and not noise and count == c.dup_count:  # the most common case: nothing to add
+                out.append(c)
+                continue
             extra = dict(c.extra)
             if first is not None:
                 extra["duplicate_reason"] = reason

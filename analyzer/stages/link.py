@@ -116,6 +116,7 @@ class DramaLinkStage(Stage):
     name = "link"
     requires = ()
     assigns = ("drama", "drama_confidence")
+    preparable = True
 
     def __init__(self, *, catalog: str | Path | Catalog | None = None, use_text: bool = True,
                  use_parents: bool = True, parent_window: int = 100_000, link_by_cast: bool = False) -> None:
@@ -142,6 +143,13 @@ class DramaLinkStage(Stage):
 
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, float | None, str | None, list[str]]]:
         return [self.resolve(c.id, c.reply_to, self.link_own(c)) for c in batch]
+
+    def prepare(self, batch: Sequence[Comment]) -> list[tuple]:
+        return [self.link_own(c) for c in batch]
+
+    def decide_batch(self, batch: Sequence[Comment], prepared: list[tuple]) -> list[tuple]:
+        resolve = self.resolve
+        return [resolve(c.id, c.reply_to, own) for c, own in zip(batch, prepared)]
 
     def resolve(self, ident: str, reply_to: str | None, found: tuple) -> tuple:
         """Fall back to the parent's drama (a reply read after its parent): call in input
