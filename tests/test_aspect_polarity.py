@@ -54,6 +54,7 @@ def test_unknown_language_has_no_negation_cues():
 @pytest.mark.parametrize("lang,text,conceded,point", [
     ("en", "The CGI is cheap but the romance makes up for it", "The CGI is cheap", "but the romance makes up for it"),
     ("zh", "特效很假，但是感情线很好哭", "特效很假", "但是感情线很好哭"),
+    ("zh", "演员都很好，只是结局太仓促", "演员都很好", "只是结局太仓促"),  # 只是 counts only after a comma
     ("es", "Los efectos son baratos pero el romance lo compensa", "Los efectos son baratos", "pero el romance lo compensa"),
     ("id", "Efeknya murahan tapi romansanya bagus", "Efeknya murahan", "tapi romansanya bagus"),
     ("vi", "Kỹ xảo rẻ tiền nhưng chuyện tình rất hay", "Kỹ xảo rẻ tiền", "nhưng chuyện tình rất hay"),
@@ -67,6 +68,8 @@ def test_contrast_flags_mark_the_conceded_clause_and_the_point(lang, text, conce
 def test_trailing_contrast_concedes_the_clause():
     assert contrast_at_end("연기는 좋지만", "ko") and not contrast_at_start("연기는 좋지만", "ko")
     assert contrast_flags("연기는 좋지만", "연기는 좋지만 스토리가 별로", "ko")[1]
+    text = "연기는 어색하지만 스토리는 재밌어요"  # 하지만 inside the word: the ending, not a leading "but"
+    assert contrast_flags("연기는 어색하지만", text, "ko") == (False, True)
     assert contrast_at_end("面白いけど", "ja")
 
 

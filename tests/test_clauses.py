@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.text.clauses import clause_spans, split_clauses, split_sentences
+from analyzer.text.clauses import clause_spans, contrast_at_end, contrast_at_start, split_clauses, split_sentences
 
 CASES = [
     ("en", "love the OST but the ending ruined it", ["love the OST", "but the ending ruined it"]),
@@ -63,6 +63,44 @@ def test_split_clauses(lang, text, expected):
 @pytest.mark.parametrize("lang,text", NO_SPLIT)
 def test_no_split_on_false_friends(lang, text):
     assert split_clauses(text, lang) == [text]
+
+
+# A Korean connective ending stays with the clause it ends (어색하-지만 is one word, not 어색 + 하지만):
+# -지만 after 하-, -는데/-은데 and every -ㄴ데, -으나, -데도; the words 하지만/그런데/근데 still open a clause.
+KO_ENDINGS = [
+    ("연기는 어색하지만 스토리는 재밌어요", ["연기는 어색하지만", "스토리는 재밌어요"]),
+    ("배우는 예쁜데 연기가 별로", ["배우는 예쁜데", "연기가 별로"]),
+    ("장면이 이상한데 음악은 좋다", ["장면이 이상한데", "음악은 좋다"]),
+    ("주인공인데 분량이 적어요", ["주인공인데", "분량이 적어요"]),
+    ("OST는 좋은데 결말이 아쉬워요", ["OST는 좋은데", "결말이 아쉬워요"]),
+    ("연출은 멋있으나 전개가 느리다", ["연출은 멋있으나", "전개가 느리다"]),
+    ("분량이 적은데도 존재감이 있다", ["분량이 적은데도", "존재감이 있다"]),
+    ("재밌어요 근데 너무 길어요", ["재밌어요", "근데 너무 길어요"]),
+    ("재밌다. 하지만 길다", ["재밌다.", "하지만 길다"]),
+    ("하지만 결말이 별로", ["하지만 결말이 별로"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", KO_ENDINGS)
+def test_korean_connective_ending_stays_with_its_clause(text, expected):
+    clauses = split_clauses(text, "ko")
+    assert clauses == expected
+    assert all(contrast_at_end(c, "ko") for c in clauses[:-1] if not contrast_at_start(clauses[-1], "ko"))
+    assert not any(contrast_at_start(c, "ko") for c in clauses if not c.startswith(("하지만", "근데")))
+
+
+@pytest.mark.parametrize("lang,text,expected", [
+    ("zh", "演技很好，但是剧情拖沓", ["演技很好，", "但是剧情拖沓"]),
+    ("zh", "画面很美可是节奏太慢", ["画面很美", "可是节奏太慢"]),
+    ("zh", "演员很好，只是结局太仓促", ["演员很好，", "只是结局太仓促"]),
+    ("zh", "演员都很好，可惜结局烂尾", ["演员都很好，", "可惜结局烂尾"]),
+    ("en", "the acting is stiff, but the story is gripping", ["the acting is stiff,", "but the story is gripping"]),
+])
+def test_leading_conjunction_opens_the_next_clause(lang, text, expected):
+    clauses = split_clauses(text, lang)
+    assert clauses == expected
+    assert contrast_at_start(clauses[1], lang) and not contrast_at_start(clauses[0], lang)
+    assert not contrast_at_end(clauses[0], lang)
 
 
 def test_portuguese_mas_only_for_portuguese():

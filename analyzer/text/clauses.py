@@ -87,8 +87,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 def contrast_at_start(clause: str, lang: str | None = None) -> bool:
-    """Whether ``clause`` opens with a leading contrast conjunction ("but the ending ...")."""
-    m = _pattern(lang).match(fold(clause).lstrip())
+    """Whether ``clause`` opens with a leading contrast conjunction ("but the ending ..."). It is
+    matched as it stood after the cut (behind a space), so a conjunction that only counts after
+    a comma or a space (zh ，只是 / ，可惜) counts at the start of its clause too."""
+    m = _pattern(lang).match(" " + fold(clause).lstrip(), 1)
     return bool(m and m.lastgroup == "lead")
 
 
