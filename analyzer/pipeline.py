@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import itertools
 import time
 from collections import Counter
@@ -10,7 +12,7 @@ from typing import Any
 
 from .errors import PipelineError
 from .schema import Comment
-from .stages.base import Stage, add_summaries, stateless_tail, summaries
+from .stages.base import HandedOff, Stage, add_summaries, stateless_tail, summaries
 
 # Fields a reader fills (or leaves empty) before any stage runs.
 READER_FIELDS = frozenset({
@@ -27,6 +29,16 @@ def run_stages(batch: list[Comment], stages: Sequence[Stage], seconds: dict[str,
         batch = stage(batch)
         seconds[stage.name] = seconds.get(stage.name, 0.0) + clock() - start
     return batch
+
+
+def release_memory() -> None:
+    """Collect garbage and hand the C heap's free pages back to the OS (glibc's ``malloc_trim``,
+    where there is one), so that freed models lower this process's resident memory."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError, TypeError):  # not glibc
+        pass
 
 
 class Pipeline:
@@ -89,7 +101,9 @@ class Pipeline:
 
     def _pooled(self, comments: Iterable[Comment], pool: Any, then: Callable | None) -> Iterator[Any]:
         """The first batch runs every stage here, so that what the stages build on first use
-        (compiled patterns, caches) is built once, before the workers are forked; then the rest."""
+        (compiled patterns, caches) is built once, before the workers are forked; then the rest.
+        Once the workers run, the tail stages here become ``HandedOff`` (their models freed:
+        ~130 MB less in this process, which also reads, writes and aggregates)."""
         split = stateless_tail(self.stages)
         head, tail = self.stages[:split], self.stages[split:]
         batches = self._run(comments, head)
@@ -98,6 +112,10 @@ class Pipeline:
             return
         first = self._through(first, tail)
         started = pool.start(self, then)  # False: one process after all (see WorkerPool.start)
+        if started:  # the workers have (or build) the tail's models: this process lets them go
+            self.stages[split:] = [HandedOff(stage) for stage in tail]
+            del tail
+            release_memory()
         here = (lambda batch: batch) if then is None else then
         yield here(first)
         if started:

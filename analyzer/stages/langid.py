@@ -181,6 +181,12 @@ class LanguageIdStage(Stage):
         self.backend = select_backend(backend, "langid", languages=self.languages)
         self._cache = AnswerCache(CACHE_TEXTS, CACHE_CHARS)  # text (or (text, hint)) -> answer before _finish
 
+    def release(self) -> None:
+        """This process hands the stage to worker processes: let the shared model go."""
+        from ..backends.langid import release_model
+
+        release_model()
+
     # ------------------------------------------------------------------ predict
     def predict(self, batch: Sequence[Comment]) -> list[LangPrediction]:
         return self.predict_texts([c.model_text for c in batch], [c.region for c in batch])
