@@ -50,9 +50,10 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def run_watched(tree: Path, args: list[str], nice: int) -> dict:
+def run_watched(tree: Path, args: list[str], nice: int, trace: Path | None = None) -> dict:
     """Run ``python -m analyzer ARGS`` from ``tree``: wall seconds, peak RSS MB of the main
-    process and of each child (in start order)."""
+    process and of each child (in start order). ``trace``: a file that gets the peaks so
+    far every 30 s (JSON lines), to follow a long run."""
     env = {k: v for k, v in os.environ.items() if k not in BLAS_ENV}
     env["PYTHONPATH"] = str(tree)
     env["OMP_NUM_THREADS"] = "1"
@@ -61,11 +62,17 @@ def run_watched(tree: Path, args: list[str], nice: int) -> dict:
     proc = subprocess.Popen(["nice", "-n", str(nice), *cmd] if nice else cmd, cwd=tree, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, int] = {}
+    traced = start
     while proc.poll() is None:
         for pid in [proc.pid, *_children(proc.pid)]:
             hwm = _status_kb(pid, "VmHWM")
             if hwm is not None:
                 peaks[pid] = max(peaks.get(pid, 0), hwm)
+        if trace is not None and time.perf_counter() - traced >= 30:
+            traced = time.perf_counter()
+            with open(trace, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"seconds": round(traced - start), "args": args[1],
+                                         "peaks_mb": {pid: round(kb / 1024, 1) for pid, kb in peaks.items()}}) + "\n")
         time.sleep(0.2)
     wall = time.perf_counter() - start
     err = proc.stderr.read()
@@ -106,6 +113,7 @@ def main() -> None:
     ap.add_argument("--nice", type=int, default=5)
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--md-out", type=Path)
+    ap.add_argument("--trace", type=Path, help="append the peaks so far every 30 s to this file")
     args = ap.parse_args()
     texts = None
     rows = []
@@ -120,7 +128,7 @@ def main() -> None:
             row = {"n": n, "load_before": round(os.getloadavg()[0], 2)}
             trees = [("current", args.current)] + ([("baseline", args.baseline)] if args.baseline else [])
             for name, tree in trees:
-                row[name] = run_watched(tree, ["run", str(path), "-o", f"{tmp}/{name}_{n}", "-q"], args.nice)
+                row[name] = run_watched(tree, ["run", str(path), "-o", f"{tmp}/{name}_{n}", "-q"], args.nice, args.trace)
             if args.baseline:
                 row["wall_ratio"] = round(row["current"]["seconds"] / row["baseline"]["seconds"], 3)
                 row["identical"] = same_outputs(Path(tmp) / f"baseline_{n}", Path(tmp) / f"current_{n}")
