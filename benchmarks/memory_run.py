@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,12 @@ def _status_kb(pid: int, key: str) -> int | None:
     return None
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (theirs and their children's)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
@@ -58,6 +65,7 @@ def run_watched(tree: Path, args: list[str], nice: int, trace: Path | None = Non
     env["PYTHONPATH"] = str(tree)
     env["OMP_NUM_THREADS"] = "1"
     cmd = [sys.executable, "-m", "analyzer", *args]
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(["nice", "-n", str(nice), *cmd] if nice else cmd, cwd=tree, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -80,7 +88,8 @@ def run_watched(tree: Path, args: list[str], nice: int, trace: Path | None = Non
         raise SystemExit(f"{tree}: analyzer {' '.join(args)} failed:\n{err[-3000:]}")
     main = peaks.pop(proc.pid, 0)
     workers = [round(kb / 1024, 1) for _, kb in sorted(peaks.items())]
-    return {"seconds": round(wall, 2), "main_mb": round(main / 1024, 1), "workers_mb": workers,
+    return {"seconds": round(wall, 2), "cpu_seconds": round(_children_cpu() - cpu_before, 2),
+            "main_mb": round(main / 1024, 1), "workers_mb": workers,
             "largest_mb": max([round(main / 1024, 1), *workers])}
 
 
@@ -89,17 +98,18 @@ def same_outputs(a: Path, b: Path) -> bool:
 
 
 def table(rows: list[dict]) -> list[str]:
-    lines = ["| comments | tree | main MB | workers MB | largest MB | wall s | wall ratio (current/base) | outputs identical |",
-             "|---:|---|---:|---|---:|---:|---:|---|"]
+    lines = ["| comments | tree | main MB | workers MB | largest MB | wall s | CPU s | wall ratio | CPU ratio | outputs identical |",
+             "|---:|---|---:|---|---:|---:|---:|---:|---:|---|"]
     for row in rows:
         for name in ("baseline", "current"):
             if name not in row:
                 continue
             r = row[name]
             ratio = f"{row['wall_ratio']:.2f}" if name == "current" and "wall_ratio" in row else ""
+            cpu = f"{row['cpu_ratio']:.2f}" if name == "current" and "cpu_ratio" in row else ""
             same = str(row.get("identical", "")) if name == "current" else ""
             lines.append(f"| {row['n']:,} | {name} | {r['main_mb']} | {', '.join(map(str, r['workers_mb']))} | "
-                         f"{r['largest_mb']} | {r['seconds']} | {ratio} | {same} |")
+                         f"{r['largest_mb']} | {r['seconds']} | {r.get('cpu_seconds', '')} | {ratio} | {cpu} | {same} |")
     return lines
 
 
@@ -131,6 +141,7 @@ def main() -> None:
                 row[name] = run_watched(tree, ["run", str(path), "-o", f"{tmp}/{name}_{n}", "-q"], args.nice, args.trace)
             if args.baseline:
                 row["wall_ratio"] = round(row["current"]["seconds"] / row["baseline"]["seconds"], 3)
+                row["cpu_ratio"] = round(row["current"]["cpu_seconds"] / row["baseline"]["cpu_seconds"], 3)
                 row["identical"] = same_outputs(Path(tmp) / f"baseline_{n}", Path(tmp) / f"current_{n}")
             row["load_after"] = round(os.getloadavg()[0], 2)
             rows.append(row)
