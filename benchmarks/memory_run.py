@@ -1,12 +1,17 @@
-"""Peak memory of the whole `analyzer run` (the CLI users run) as the input grows, every author unique.
+"""Peak memory of each process of the default ``analyzer run`` (the CLI users run) as the input
+grows, on real comments, for a baseline tree and the current tree in the same run.
 
-    python benchmarks/memory_run.py --n 100000 1000000 [--out benchmarks/results/memory_run.md]
+    python benchmarks/memory_run.py --n 100000 200000 1000000 --baseline /tmp/base \\
+        [--inputs /tmp/mem] [--json-out benchmarks/results/memory_run.json] [--md-out ...md]
 
-Each size is a JSON Lines file of synthetic comments (templates written here, 7 catalog dramas,
-13 markets, one author per comment, one day per 1,000 comments) run through
-`python -m analyzer run FILE -o OUT -q` in a subprocess under `/usr/bin/time -v`; the table gives
-its peak RSS and wall seconds, with the smallest size as the baseline of the ratios. Nothing is
-timed in-process and no real comment text is used.
+Each size is N real comments written by ``cli_speed.write_input`` (every text under
+``../shared/data``, cycled past their count; 50,021 authors), run as
+``python -m analyzer run FILE -o OUT -q`` (default ``--workers auto``: the main process plus
+its forked workers) in a subprocess. Every 0.2 s the script reads ``VmHWM`` (the kernel's
+peak resident set, exact, not sampled) of the main process and of each of its child
+processes from ``/proc``; the largest is what the acceptance bar reads. Wall seconds of the
+two trees give the time ratio. Both trees' ``resonance.csv`` and ``comments.parquet`` are
+compared byte for byte. ``--inputs``: a folder to keep the input files in (reused when present).
 """
 
 from __future__ import annotations
@@ -15,78 +20,142 @@ import argparse
 import json
 import os
 import platform
-import random
-import re
+import resource
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DRAMAS = ("Love Between Fairy and Devil", "The Untamed", "Nirvana in Fire", "Hidden Love", "Story of Yanxi Palace",
-          "Go Ahead", "Till the End of the Moon")
-MARKETS = ("US", "PH", "ID", "VN", "TH", "MY", "BR", "MX", "ES", "KR", "JP", "SA", "FR")
-TEMPLATES = (
-    "episode {n} of {d} was so good, the ost is stuck in my head",
-    "the acting in {d} is wooden and the plot drags after episode {n}",
-    "where can I watch {d} with subtitles in my country?",
-    "rewatching {d} for the {n}th time, the chemistry is unreal",
-    "{d} ending ruined it for me, why did they rush it",
-    "the costumes and sets in {d} are gorgeous, episode {n} looked like a painting",
-)
+sys.path.insert(0, str(ROOT))
+from benchmarks.cli_speed import BLAS_ENV, real_texts, write_input  # noqa: E402
 
 
-def write_input(path: Path, n: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
-    start = datetime(2024, 3, 1, tzinfo=timezone.utc)
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(n):
-            drama = DRAMAS[i % len(DRAMAS)]
-            row = {"id": f"c{i}", "text": rng.choice(TEMPLATES).format(d=drama, n=rng.randint(2, 40)),
-                   "drama": drama, "country": MARKETS[rng.randrange(len(MARKETS))], "author": f"user{i}",
-                   "created_at": (start + timedelta(days=i // 1000 % 120)).isoformat(), "likes": rng.randint(0, 50)}
-            out.write(json.dumps(row) + "\n")
+def _status_kb(pid: int, key: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
-def measure(path: Path, out: Path) -> dict:
-    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "analyzer", "run", str(path), "-o", str(out), "-q"]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"analyzer run failed: {done.stderr.strip().splitlines()[-1]}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", done.stderr).group(1)
-    parts = [float(x) for x in wall.split(":")]
-    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-    return {"peak_mb": round(rss / 1024, 1), "seconds": round(seconds, 1)}
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (theirs and their children's)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def run_watched(tree: Path, args: list[str], nice: int, trace: Path | None = None) -> dict:
+    """Run ``python -m analyzer ARGS`` from ``tree``: wall seconds, peak RSS MB of the main
+    process and of each child (in start order). ``trace``: a file that gets the peaks so
+    far every 30 s (JSON lines), to follow a long run."""
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_ENV}
+    env["PYTHONPATH"] = str(tree)
+    env["OMP_NUM_THREADS"] = "1"
+    cmd = [sys.executable, "-m", "analyzer", *args]
+    cpu_before = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.Popen(["nice", "-n", str(nice), *cmd] if nice else cmd, cwd=tree, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peaks: dict[int, int] = {}
+    traced = start
+    while proc.poll() is None:
+        for pid in [proc.pid, *_children(proc.pid)]:
+            hwm = _status_kb(pid, "VmHWM")
+            if hwm is not None:
+                peaks[pid] = max(peaks.get(pid, 0), hwm)
+        if trace is not None and time.perf_counter() - traced >= 30:
+            traced = time.perf_counter()
+            with open(trace, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"seconds": round(traced - start), "args": args[1],
+                                         "peaks_mb": {pid: round(kb / 1024, 1) for pid, kb in peaks.items()}}) + "\n")
+        time.sleep(0.2)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"{tree}: analyzer {' '.join(args)} failed:\n{err[-3000:]}")
+    main = peaks.pop(proc.pid, 0)
+    workers = [round(kb / 1024, 1) for _, kb in sorted(peaks.items())]
+    return {"seconds": round(wall, 2), "cpu_seconds": round(_children_cpu() - cpu_before, 2),
+            "main_mb": round(main / 1024, 1), "workers_mb": workers,
+            "largest_mb": max([round(main / 1024, 1), *workers])}
+
+
+def same_outputs(a: Path, b: Path) -> bool:
+    return all((a / name).read_bytes() == (b / name).read_bytes() for name in ("resonance.csv", "comments.parquet"))
+
+
+def table(rows: list[dict]) -> list[str]:
+    lines = ["| comments | tree | main MB | workers MB | largest MB | wall s | CPU s | wall ratio | CPU ratio | outputs identical |",
+             "|---:|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        for name in ("baseline", "current"):
+            if name not in row:
+                continue
+            r = row[name]
+            ratio = f"{row['wall_ratio']:.2f}" if name == "current" and "wall_ratio" in row else ""
+            cpu = f"{row['cpu_ratio']:.2f}" if name == "current" and "cpu_ratio" in row else ""
+            same = str(row.get("identical", "")) if name == "current" else ""
+            lines.append(f"| {row['n']:,} | {name} | {r['main_mb']} | {', '.join(map(str, r['workers_mb']))} | "
+                         f"{r['largest_mb']} | {r['seconds']} | {r.get('cpu_seconds', '')} | {ratio} | {cpu} | {same} |")
+    return lines
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "memory_run.md")
+    ap.add_argument("--n", type=int, nargs="+", default=[100_000, 200_000, 1_000_000])
+    ap.add_argument("--baseline", type=Path, help="folder with the baseline analyzer package")
+    ap.add_argument("--current", type=Path, default=ROOT)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--inputs", type=Path, help="keep (and reuse) the input files here")
+    ap.add_argument("--nice", type=int, default=5)
+    ap.add_argument("--json-out", type=Path)
+    ap.add_argument("--md-out", type=Path)
+    ap.add_argument("--trace", type=Path, help="append the peaks so far every 30 s to this file")
     args = ap.parse_args()
-    load = os.getloadavg()
+    texts = None
     rows = []
     with tempfile.TemporaryDirectory(prefix="memory_run_") as tmp:
-        for n in sorted(args.n):
-            path = Path(tmp) / f"comments_{n}.jsonl"
-            write_input(path, n)
-            result = measure(path, Path(tmp) / f"out_{n}")
-            rows.append({"n": n, **result})
-            print(json.dumps(rows[-1]), flush=True)
-            path.unlink()
-    base = rows[0]
-    lines = ["# Peak memory of `analyzer run`, every author unique", "",
-             f"`python benchmarks/memory_run.py --n {' '.join(map(str, args.n))}` on {platform.machine()}, "
-             f"{os.cpu_count()} cores, load average {load[0]:.1f} at the start. Synthetic comments (templates in the "
-             "script), one author each; peak RSS of the CLI process from `/usr/bin/time -v`.", "",
-             "| comments | peak RSS MB | vs smallest | wall s | comments/s |", "|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['n']:,} | {r['peak_mb']:,.0f} | {r['peak_mb'] / base['peak_mb']:.2f}x | {r['seconds']:,.0f} | "
-                     f"{r['n'] / max(r['seconds'], 1e-9):,.0f} |")
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+        folder = args.inputs or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in args.n:
+            path = folder / f"in_{n}.jsonl"
+            if not path.exists():
+                texts = texts or real_texts(args.data)
+                write_input(path, texts, n)
+            row = {"n": n, "load_before": round(os.getloadavg()[0], 2)}
+            trees = [("current", args.current)] + ([("baseline", args.baseline)] if args.baseline else [])
+            for name, tree in trees:
+                row[name] = run_watched(tree, ["run", str(path), "-o", f"{tmp}/{name}_{n}", "-q"], args.nice, args.trace)
+            if args.baseline:
+                row["wall_ratio"] = round(row["current"]["seconds"] / row["baseline"]["seconds"], 3)
+                row["cpu_ratio"] = round(row["current"]["cpu_seconds"] / row["baseline"]["cpu_seconds"], 3)
+                row["identical"] = same_outputs(Path(tmp) / f"baseline_{n}", Path(tmp) / f"current_{n}")
+            row["load_after"] = round(os.getloadavg()[0], 2)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            if not args.inputs:
+                path.unlink()
+    result = {"command": "python -m analyzer run INPUT -o OUT -q (OMP_NUM_THREADS=1)", "python": sys.version.split()[0],
+              "machine": platform.machine(), "cpus": os.cpu_count(), "baseline": str(args.baseline),
+              "current": str(args.current), "runs": rows}
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.md_out:
+        args.md_out.write_text("\n".join(table(rows)) + "\n", encoding="utf-8")
+    print("\n".join(table(rows)))
 
 
 if __name__ == "__main__":

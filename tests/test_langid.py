@@ -240,6 +240,24 @@ def test_order_independent_of_neighbours(stage):
     assert forward == backward[::-1]
 
 
+def test_answer_cache_is_bounded_by_texts_and_characters_and_keeps_answers(monkeypatch):
+    import analyzer.stages.langid as L
+
+    monkeypatch.setattr(L, "CACHE_TEXTS", 3)
+    monkeypatch.setattr(L, "CACHE_CHARS", 60)
+    small = LanguageIdStage()
+    fresh = [LanguageIdStage().predict_texts([t])[0] for t in TEXTS]
+    assert [small.predict_texts([t])[0] for t in TEXTS] == fresh  # evictions never change an answer
+    assert len(small._cache) <= 3 and small._cache._chars <= 60
+    cache = L.AnswerCache(entries=2, chars=10)
+    cache.put_many(["aaaa", "bbbb"], ["A", "B"])
+    assert cache.get_many({"aaaa": None}) == {"aaaa": "A"}  # now the most recent
+    cache.put_many(["cccc"], ["C"])  # over 2 texts: "bbbb", the least recent, goes
+    assert cache.get_many({"aaaa": None, "bbbb": None, "cccc": None}) == {"aaaa": "A", "bbbb": None, "cccc": "C"}
+    cache.put_many([("dddddddddd", "MY")], ["D"])  # 10 characters alone fill it
+    assert len(cache) == 1 and cache._chars == 10
+
+
 # ------------------------------------------------------------------- stage API
 def test_stage_contract(stage):
     assert stage.name == "langid"

@@ -9,6 +9,7 @@ import pytest
 
 from analyzer.aggregate import ResonanceAccumulator
 from analyzer.aggregate.stats import (
+    bootstrap_weights,
     correct_shares,
     eb_prior,
     net_wilson,
@@ -90,3 +91,25 @@ def test_bootstrap_runs_blas_on_one_thread_and_restores_it():
     with one_blas_thread():
         assert set(blas_threads()) == {1}
     assert blas_threads() == before
+
+
+def test_bootstrap_weights_are_counted_in_pieces_without_changing_a_draw(monkeypatch):
+    import analyzer.aggregate.stats as S
+
+    def whole(n, draws, seed):  # every chunk counted with one bincount (the earlier code)
+        rng = np.random.default_rng(seed)
+        chunk, done = max(1, S._MAX_CELLS_PER_CHUNK // n), 0
+        while done < draws:
+            size = min(chunk, draws - done)
+            totals = rng.poisson(n, size=size)
+            picks = rng.integers(0, n, size=int(totals.sum())) + np.repeat(np.arange(size) * n, totals)
+            yield np.bincount(picks, minlength=size * n).reshape(size, n).astype(np.float32)
+            done += size
+
+    monkeypatch.setattr(S, "_MAX_CELLS_PER_CHUNK", 5_000)
+    monkeypatch.setattr(S, "_COUNT_ENTRIES", 300)
+    for n, draws in ((1, 50), (2, 200), (7, 31), (299, 100), (301, 40), (6_000, 3)):
+        ours, theirs = list(bootstrap_weights(n, draws, n)), list(whole(n, draws, n))
+        assert len(ours) == len(theirs) and all(a.dtype == np.float32 for a in ours)
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
+        assert sum(len(a) for a in ours) == draws

@@ -63,6 +63,7 @@ def test_a_generated_corpus_gives_the_same_outputs_and_manifest_counts(tmp_path,
     one, two = load_manifest(outs[1]), load_manifest(outs[2])
     assert one.counts == two.counts and one.counts["rejected"] > 0
     assert one.stage_summaries == two.stage_summaries
+    assert one.stages == two.stages  # the main process describes the stages it handed to the workers
     assert one.timings["workers"] == 1 and two.timings["workers"] == 2
 
 
@@ -226,3 +227,24 @@ def test_speed_doc_table_matches_the_results_file():
     assert bench.rewrite_doc(doc, bench.doc_table(result)) == doc, "run: python benchmarks/workers_speed.py --write-doc ..."
     for row in result["rows"]:  # every setting beside one worker, measured in the same run
         assert "1" in row["runs"] and all(r["outputs_identical"] for r in row["runs"].values())
+
+
+def test_the_main_process_lets_the_workers_models_go_and_keeps_what_the_manifest_reads():
+    from analyzer.engines.workers import WorkerPool
+    from analyzer.pipeline import Pipeline
+    from analyzer.schema import Comment
+    from analyzer.stages.base import HandedOff
+
+    config = config_from_dict({"run": {"workers": 2, "batch_size": 4}})
+    pipeline = Pipeline.from_config(config)
+    described, names = pipeline.describe(), pipeline.names
+    comments = [Comment(id=f"c{i}", text=f"episode {i} of this drama was wonderful", region="PH") for i in range(20)]
+    alone = [c.sentiment for batch in Pipeline.from_config(config).batches(comments) for c in batch]
+    with WorkerPool(config, remote_stages(config), 2) as pool:
+        got = [c.sentiment for batch in pipeline.batches(comments, pool) for c in batch]
+    assert got == alone
+    assert [isinstance(s, HandedOff) for s in pipeline.stages] == [False] * 3 + [True] * 5
+    assert pipeline.describe() == described and pipeline.names == names
+    assert pipeline.summaries()["region"], "the first batch's counts (made here) and the workers' are kept"
+    with pytest.raises(PipelineError, match="build a new Pipeline"):
+        list(pipeline.batches(comments[:4]))

@@ -1,8 +1,8 @@
 """Compact, mergeable state of one drama x region cell: one row per author x day.
 
 A row holds what the metrics need of that author's comments that day, in columns:
-``counts`` (the summed comment-level counts, ``COUNT_COLS`` of the feature vector; uint16
-while every sum fits, int32 for a cell where one does not), ``flags`` (one bit per "any"
+``counts`` (the summed comment-level counts, ``COUNT_COLS`` of the feature vector; uint8
+while every count of the block fits, else uint16, else int32), ``flags`` (one bit per "any"
 column: theme mentions, intents, where-to-watch, unmet access) and ``likes`` (int64). Authors are 64-bit BLAKE2b keys of the pseudonym,
 so no string is held per author; two authors of one cell share a key with probability
 about n^2 / 2^65 (under 3e-8 for a million authors in one cell), the only
@@ -36,6 +36,7 @@ MIN_COMPACT = 4096
 MAX_PENDING_PARTS = 32  # pending parts joined into one beyond this (same rows, same order)
 _INT32_MAX = np.iinfo(np.int32).max
 _UINT16_MAX = np.iinfo(np.uint16).max
+_UINT8_MAX = np.iinfo(np.uint8).max
 
 
 def author_key(author: str) -> int:
@@ -49,7 +50,7 @@ class Rows(NamedTuple):
 
     authors: np.ndarray  # uint64
     days: np.ndarray  # int32 (NO_DAY when unknown)
-    counts: np.ndarray  # uint16 (int32 when a sum needs it), rows x len(COUNT_COLS)
+    counts: np.ndarray  # uint8, uint16 or int32 (the narrowest that holds the block), rows x len(COUNT_COLS)
     flags: np.ndarray  # FLAG_DTYPE bitmask
     likes: np.ndarray  # int64
 
@@ -63,8 +64,16 @@ class Rows(NamedTuple):
 def rows_of(authors: list[int], days: list[int | None], vectors: np.ndarray) -> Rows:
     """Rows from per-comment feature vectors (``features.comment_vector``)."""
     return Rows(np.array(authors, dtype=np.uint64), np.array([d or NO_DAY for d in days], dtype=np.int32),
-                vectors[:, COUNT_COLS].astype(np.uint16), pack_flags(vectors[:, FLAG_COLS] > 0),
+                narrow(vectors[:, COUNT_COLS]), pack_flags(vectors[:, FLAG_COLS] > 0),
                 vectors[:, F.LIKES].astype(np.int64))
+
+
+def narrow(counts: np.ndarray, top: int | None = None) -> np.ndarray:
+    """Non-negative counts in the narrowest of uint8, uint16, int32 that holds ``top`` (their
+    maximum): a row of one comment's counts is then 35 bytes, not 70 (the same values)."""
+    if top is None:
+        top = int(counts.max()) if counts.size else 0
+    return counts.astype(np.uint8 if top <= _UINT8_MAX else np.uint16 if top <= _UINT16_MAX else np.int32)
 
 
 def pack_flags(bools: np.ndarray) -> np.ndarray:
@@ -98,7 +107,7 @@ def reduce_rows(rows: Rows, by_day: bool = True) -> Rows:
     if top > _INT32_MAX:
         raise OverflowError("More than 2^31 comments of one author on one day in one cell; cannot count them.")
     return Rows(rows.authors[starts], rows.days[starts] if by_day else np.full(len(starts), NO_DAY, np.int32),
-                counts.astype(np.uint16 if top <= _UINT16_MAX else np.int32), np.bitwise_or.reduceat(rows.flags, starts),
+                narrow(counts, top), np.bitwise_or.reduceat(rows.flags, starts),
                 np.add.reduceat(rows.likes, starts))
 
 

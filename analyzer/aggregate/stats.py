@@ -12,7 +12,8 @@ import numpy as np
 
 Z = {0.90: 1.6448536269514722, 0.95: 1.959963984540054}
 LEVELS = (0.90, 0.95)
-_MAX_CELLS_PER_CHUNK = 2_000_000  # bootstrap weight-matrix entries built at once
+_MAX_CELLS_PER_CHUNK = 2_000_000  # bootstrap weight-matrix entries built at once (sets the random stream: keep)
+_COUNT_ENTRIES = 262_144  # of those, counted at once (memory only: any value gives the same weights)
 
 
 def one_blas_thread() -> AbstractContextManager:
@@ -40,6 +41,8 @@ def bootstrap_weights(n: int, draws: int, seed: int) -> Iterator[np.ndarray]:
     the number of authors vary too, so the Resonance Index interval carries reach's noise.
     Drawn as a Poisson(n) total per resample, spread uniformly over the authors (the same
     distribution as independent Poisson(1) counts, and several times faster to draw).
+    A chunk's draws are counted a few resamples at a time (``_count_picks``), so its
+    temporaries stay small beside the chunk itself; the random stream is the same.
     """
     rng = np.random.default_rng(seed)
     chunk = max(1, _MAX_CELLS_PER_CHUNK // max(n, 1))
@@ -47,9 +50,22 @@ def bootstrap_weights(n: int, draws: int, seed: int) -> Iterator[np.ndarray]:
     while done < draws:
         size = min(chunk, draws - done)
         totals = rng.poisson(n, size=size)
-        picks = rng.integers(0, n, size=int(totals.sum())) + np.repeat(np.arange(size) * n, totals)
-        yield np.bincount(picks, minlength=size * n).reshape(size, n).astype(np.float32)
+        yield _count_picks(rng.integers(0, n, size=int(totals.sum())), totals, n)
         done += size
+
+
+def _count_picks(picks: np.ndarray, totals: np.ndarray, n: int) -> np.ndarray:
+    """resamples x n float32 counts of ``picks`` (resample i owns the next ``totals[i]`` picks),
+    counted ``_COUNT_ENTRIES`` matrix entries at a time."""
+    out = np.empty((len(totals), n), dtype=np.float32)
+    ends = np.cumsum(totals)
+    rows = max(1, _COUNT_ENTRIES // max(n, 1))
+    for r0 in range(0, len(totals), rows):
+        r1 = min(len(totals), r0 + rows)
+        lo = int(ends[r0 - 1]) if r0 else 0
+        ids = picks[lo:int(ends[r1 - 1])] + np.repeat(np.arange(r1 - r0) * n, totals[r0:r1])
+        out[r0:r1] = np.bincount(ids, minlength=(r1 - r0) * n).reshape(r1 - r0, n)
+    return out
 
 
 def percentile_interval(samples: np.ndarray, level: float) -> tuple[float | None, float | None]:

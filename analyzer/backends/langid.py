@@ -433,6 +433,12 @@ def _py3langid_model():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def release_model() -> None:
+    """Forget the loaded py3langid model (~70 MB) in a process that no longer identifies
+    languages (its stage moved to worker processes); a backend built later loads it again."""
+    _py3langid_model.cache_clear()
+
+
 @register("langid.py3langid.v1")
 class Py3LangidBackend:
     """py3langid 0.4.0 restricted to ``languages`` plus our word lexicon (``lexicon=None`` turns it off).

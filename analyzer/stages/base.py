@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
+from ..errors import PipelineError
 from ..schema import Comment
 
 Batch = list[Comment]
@@ -63,6 +64,36 @@ class Stage:
         return f"{type(self).__name__}()"
 
 
+class HandedOff(Stage):
+    """A stage whose work moved to worker processes, as the main process keeps it: the
+    description and summary counts the manifest reads, without its models (the workers
+    forked with them). Annotating with it is an error: build a new ``Pipeline``."""
+
+    stateless = True
+
+    def __init__(self, stage: Stage) -> None:
+        self.name, self.requires, self.assigns = stage.name, stage.requires, stage.assigns
+        self._described = stage.describe()
+        self._counts = dict(stage.summary()) if hasattr(stage, "summary") else None
+        release = getattr(stage, "release", None)
+        if release is not None:
+            release()
+
+    def __call__(self, batch: Sequence[Comment]) -> Batch:
+        raise PipelineError(f"Stage '{self.name}' of this pipeline ran on worker processes and its models are gone; "
+                            "build a new Pipeline to annotate again.")
+
+    def describe(self) -> dict[str, Any]:
+        return dict(self._described)
+
+    def counts(self) -> dict[str, int] | None:
+        """The stage's ``summary()`` when it was handed off (None: it had none)."""
+        return None if self._counts is None else dict(self._counts)
+
+    def __repr__(self) -> str:
+        return f"HandedOff({self.name!r})"
+
+
 def stateless_tail(stages: Sequence[Any]) -> int:
     """Where the stateless stages that end a pipeline begin (stage instances or classes):
     ``len(stages)`` when the last stage keeps state. The local engine runs ``stages[i:]`` on
@@ -90,7 +121,9 @@ def prepared_head(stages: Sequence[Any]) -> int:
 
 def summaries(stages: Sequence[Any]) -> dict[str, dict]:
     """``summary()`` counts of every stage that has one, by stage name."""
-    return {s.name: dict(s.summary()) for s in stages if hasattr(s, "summary")}
+    out = {s.name: dict(s.summary()) for s in stages if hasattr(s, "summary")}
+    out.update((s.name, s.counts()) for s in stages if isinstance(s, HandedOff) and s.counts() is not None)
+    return {s.name: out[s.name] for s in stages if s.name in out}  # in pipeline order, as before
 
 
 def summary_delta(before: dict[str, dict], after: dict[str, dict]) -> dict[str, dict]:

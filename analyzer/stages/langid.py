@@ -25,6 +25,7 @@ Order of decisions for one comment (``comment.model_text``):
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from ..backends.base import LangPrediction
@@ -51,7 +52,8 @@ MALAY_REGIONS = frozenset({"MY", "SG", "BN"})
 INDONESIAN_REGIONS = frozenset({"ID"})
 MIN_SECOND_WEIGHT = 6.0  # weighted letters of a second script before it counts as code-mixing
 SCRIPT_NAMES = {"ja": "Jpan", "ko": "Hang", "th": "Thai", "hi": "Deva", "ar": "Arab", "ru": "Cyrl"}
-CACHE_TEXTS = 200_000  # distinct texts whose answers a stage remembers (then it starts afresh)
+CACHE_TEXTS = 20_000  # distinct texts whose answers a stage remembers (the least recently used go first)
+CACHE_CHARS = 4_000_000  # ... and at most this many characters of them (a few long texts cannot fill memory)
 UNSURE_LATIN = 0.7  # below this, a second script present beside the Latin words decides
 
 # A word made of Hanyu Pinyin syllables (toneless): "xiao", "zhan", "yibo". Beside Han
@@ -112,6 +114,45 @@ def _latin_words(cleaned: str, han: bool = False) -> str:
     return " ".join(w for w in words if not (han and PINYIN_WORD.fullmatch(w.lower())))
 
 
+class AnswerCache:
+    """Answers per text, least recently used dropped first once more than ``entries`` texts
+    or ``chars`` characters are held: memory stays flat on any input (a cleared dict that
+    refilled to 200,000 texts held ~90 MB per process), while the repeats that dumps hold
+    (copies, spam, quotes) are mostly close to each other. Keys are texts or (text, hint)."""
+
+    def __init__(self, entries: int, chars: int) -> None:
+        self.entries, self.chars = entries, chars
+        self._data: OrderedDict = OrderedDict()
+        self._chars = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get_many(self, keys: dict) -> dict:
+        """``keys`` -> the remembered answer or None, in order; a hit becomes the most recent."""
+        data = self._data
+        out = {}
+        for key in keys:
+            pred = out[key] = data.get(key)
+            if pred is not None:
+                data.move_to_end(key)
+        return out
+
+    def put_many(self, keys: list, answers: list) -> None:
+        data = self._data
+        for key, pred in zip(keys, answers):
+            if key not in data:
+                self._chars += _chars(key)
+            data[key] = pred
+        while data and (len(data) > self.entries or self._chars > self.chars):
+            old, _ = data.popitem(last=False)
+            self._chars -= _chars(old)
+
+
+def _chars(key) -> int:
+    return len(key[0]) if isinstance(key, tuple) else len(key)
+
+
 class LanguageIdStage(Stage):
     name = "langid"
     requires = ("clean_text",)
@@ -138,7 +179,13 @@ class LanguageIdStage(Stage):
         self.merge_id_ms = merge_id_ms
         self.batch_size = batch_size
         self.backend = select_backend(backend, "langid", languages=self.languages)
-        self._cache: dict = {}  # text (or (text, hint)) -> answer before _finish
+        self._cache = AnswerCache(CACHE_TEXTS, CACHE_CHARS)  # text (or (text, hint)) -> answer before _finish
+
+    def release(self) -> None:
+        """This process hands the stage to worker processes: let the shared model go."""
+        from ..backends.langid import release_model
+
+        release_model()
 
     # ------------------------------------------------------------------ predict
     def predict(self, batch: Sequence[Comment]) -> list[LangPrediction]:
@@ -148,18 +195,17 @@ class LanguageIdStage(Stage):
         """Predictions for raw texts (``hints``: region codes such as "MY", or None).
 
         Each distinct text (with its hint, for a backend that reads hints) is classified
-        once per run: answers are remembered across batches (up to ``CACHE_TEXTS``; the
-        answer depends on the text alone), and the hint settles Indonesian vs Malay at the end."""
+        once per batch, and answers are remembered across batches (``AnswerCache``: the
+        answer depends on the text alone); the hint settles Indonesian vs Malay at the end."""
         hints = list(hints) if hints is not None else [None] * len(texts)
         keys = list(zip(texts, hints)) if getattr(self.backend, "uses_hints", True) else texts
-        cache = self._cache
-        todo = [key for key in dict.fromkeys(keys) if key not in cache]
-        if len(cache) + len(todo) > CACHE_TEXTS:
-            cache.clear()
+        found = self._cache.get_many(dict.fromkeys(keys))
+        todo = [key for key, pred in found.items() if pred is None]
         for key, pred in zip(todo, self._classify(todo if keys is texts else [t for t, _ in todo],
                                                    None if keys is texts else [h for _, h in todo])):
-            cache[key] = pred
-        return [self._finish(cache[key], hint) for key, hint in zip(keys, hints)]
+            found[key] = pred
+        self._cache.put_many(todo, [found[key] for key in todo])
+        return [self._finish(found[key], hint) for key, hint in zip(keys, hints)]
 
     def _classify(self, texts: list[str], hints: list[str | None] | None) -> list[LangPrediction]:
         """Answers before the Indonesian/Malay hint is applied, one per (distinct) text."""
