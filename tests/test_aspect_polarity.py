@@ -150,10 +150,19 @@ MIXED = [  # (text, lang, theme said badly, theme said well)
 
 
 def test_contrast_splits_polarity_within_a_comment():
-    """Several mixed comments get two different polarities, so the themes do not all copy the stance."""
+    """Polarity follows each aspect's own words, not the comment's stance: across the mixed comments
+    at least as many theme polarities point the right way (the theme said badly negative, the one
+    said well positive) as the wrong way, at least one comment gets both right, and not every
+    polarity copies the stance. (Counting splits alone passed a model whose splits were all the
+    wrong way round.)"""
     out = _annotated([(t, lang) for t, lang, _, _ in MIXED])
-    split = [c for c in out if len(set(c.theme_polarity.values())) > 1]
-    assert len(split) >= 3, [(c.text, c.sentiment, c.theme_polarity) for c in out]
+    right = wrong = both = 0
+    for c, (_, _, bad, good) in zip(out, MIXED):
+        got = c.theme_polarity
+        right += (got.get(bad) == "negative") + (got.get(good) == "positive")
+        wrong += (got.get(bad) == "positive") + (got.get(good) == "negative")
+        both += got.get(bad) == "negative" and got.get(good) == "positive"
+    assert right >= wrong and both >= 1, [(c.text, c.sentiment, c.theme_polarity) for c in out]
     copied = sum(p == c.sentiment for c in out for p in c.theme_polarity.values())
     assert copied < sum(len(c.theme_polarity) for c in out)
 
