@@ -39,6 +39,16 @@ MINE = ("read", "normalize", "dedup", "link", "region", "sentiment", "mentions",
         "aggregate_result")
 
 
+def _timer(seconds: dict[str, float]):
+    """``timed(name, fn, *args)``: calls fn and adds its CPU seconds to ``seconds[name]``."""
+    def timed(name, fn, *args):
+        start = time.process_time()
+        out = fn(*args)
+        seconds[name] = seconds.get(name, 0.0) + time.process_time() - start
+        return out
+    return timed
+
+
 def child(input_path: str, parquet: str) -> dict[str, float]:
     """Per-phase CPU seconds of one tree (run with PYTHONPATH=TREE)."""
     from analyzer.aggregate import ResonanceAccumulator
@@ -51,12 +61,7 @@ def child(input_path: str, parquet: str) -> dict[str, float]:
 
     config = Config()
     seconds: dict[str, float] = {}
-
-    def timed(name, fn, *args):
-        start = time.process_time()
-        out = fn(*args)
-        seconds[name] = seconds.get(name, 0.0) + time.process_time() - start
-        return out
+    timed = _timer(seconds)
 
     stages = timed("load", default_stages, config)
     comments = timed("read", lambda: [c for c in read_comments([input_path], _context(config), ReadStats())
@@ -90,12 +95,7 @@ def main_child(input_path: str, digest_path: str) -> dict[str, float]:
 
     config = Config()
     seconds: dict[str, float] = {}
-
-    def timed(name, fn, *args):
-        start = time.process_time()
-        out = fn(*args)
-        seconds[name] = seconds.get(name, 0.0) + time.process_time() - start
-        return out
+    timed = _timer(seconds)
 
     pipeline = timed("load", Pipeline.from_config, config)
     head = pipeline.stages[:base.stateless_tail(pipeline.stages)]
