@@ -74,7 +74,9 @@ class HandedOff(Stage):
     def __init__(self, stage: Stage) -> None:
         self.name, self.requires, self.assigns = stage.name, stage.requires, stage.assigns
         self._described = stage.describe()
-        self._counts = dict(stage.summary()) if hasattr(stage, "summary") else None
+        if hasattr(stage, "summary"):  # the same ``summary()`` the stage answered, frozen
+            counts = dict(stage.summary())
+            self.summary = lambda: dict(counts)
         release = getattr(stage, "release", None)
         if release is not None:
             release()
@@ -85,10 +87,6 @@ class HandedOff(Stage):
 
     def describe(self) -> dict[str, Any]:
         return dict(self._described)
-
-    def counts(self) -> dict[str, int] | None:
-        """The stage's ``summary()`` when it was handed off (None: it had none)."""
-        return None if self._counts is None else dict(self._counts)
 
     def __repr__(self) -> str:
         return f"HandedOff({self.name!r})"
@@ -121,9 +119,7 @@ def prepared_head(stages: Sequence[Any]) -> int:
 
 def summaries(stages: Sequence[Any]) -> dict[str, dict]:
     """``summary()`` counts of every stage that has one, by stage name."""
-    out = {s.name: dict(s.summary()) for s in stages if hasattr(s, "summary")}
-    out.update((s.name, s.counts()) for s in stages if isinstance(s, HandedOff) and s.counts() is not None)
-    return {s.name: out[s.name] for s in stages if s.name in out}  # in pipeline order, as before
+    return {s.name: dict(s.summary()) for s in stages if hasattr(s, "summary")}
 
 
 def summary_delta(before: dict[str, dict], after: dict[str, dict]) -> dict[str, dict]:
