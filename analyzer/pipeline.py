@@ -31,6 +31,18 @@ def run_stages(batch: list[Comment], stages: Sequence[Stage], seconds: dict[str,
     return batch
 
 
+def annotate_stages(batch: list[Comment], stages: Sequence[Stage], predictions: Sequence[Any],
+                    seconds: dict[str, float]) -> list[Comment]:
+    """``batch`` annotated by each of ``stages`` with its predictions made elsewhere (a worker's
+    ``prepare``, the main process's ``decide_batch``); seconds added into ``seconds``."""
+    clock = time.perf_counter
+    for stage, predicted in zip(stages, predictions):
+        start = clock()
+        batch = stage.annotate(batch, predicted)
+        seconds[stage.name] = seconds.get(stage.name, 0.0) + clock() - start
+    return batch
+
+
 def release_memory() -> None:
     """Collect garbage and hand the C heap's free pages back to the OS (glibc's ``malloc_trim``,
     where there is one), so that freed models lower this process's resident memory."""
@@ -150,10 +162,7 @@ class Pipeline:
     def _resume(self, batch: list[Comment], prepared: list[Any], done: Sequence[Stage],
                 rest: Sequence[Stage]) -> list[Comment]:
         """A batch through the stages a worker prepared, annotated here, then the others here."""
-        for stage, decided in zip(done, self._decide(batch, prepared, done)):
-            start = time.perf_counter()
-            batch = stage.annotate(batch, decided)
-            self.timings[stage.name] += time.perf_counter() - start
+        batch = annotate_stages(batch, done, self._decide(batch, prepared, done), self.timings)
         return self._through(batch, rest)
 
     def add_remote(self, seconds: dict[str, float], counts: dict[str, dict[str, int]]) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from ..config import Config, PipelineConfig
 from ..defaults import AUTO_WORKERS_MIN_RECORDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
-from ..pipeline import Pipeline, run_stages
+from ..pipeline import Pipeline, annotate_stages, run_stages
 from ..schema import Comment
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
@@ -132,10 +132,7 @@ def _annotate(batch: list[Comment], decided: list[Any] | None = None
         raise _FAILED[0]
     before = summaries(_STAGES)
     seconds: dict[str, float] = {}
-    for stage, predictions in zip(_HEAD, decided or ()):
-        start = time.perf_counter()
-        batch = stage.annotate(batch, predictions)
-        seconds[stage.name] = time.perf_counter() - start
+    batch = annotate_stages(batch, _HEAD, decided or (), seconds)
     batch = run_stages(batch, _STAGES, seconds)
     counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
     return (_THEN[0](batch) if _THEN else batch), seconds, counts
