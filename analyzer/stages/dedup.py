@@ -266,7 +266,7 @@ class DedupStage(Stage):
     # Split in two so a distributed engine can compute ``keys`` anywhere (pure) and make
     # the ``decide`` calls in input order in one place: the same decisions as one stream.
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, str | None, int, str | None]]:
-        return [self.decide(k) for k in self.keys_batch(batch)]
+        return self.decide_batch(batch, self.prepare(batch))
 
     def prepare(self, batch: Sequence[Comment]) -> list[DupKeys]:
         return self.keys_batch(batch)

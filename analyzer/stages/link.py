@@ -142,7 +142,7 @@ class DramaLinkStage(Stage):
         return dict(self.stats)
 
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str | None, float | None, str | None, list[str]]]:
-        return [self.resolve(c.id, c.reply_to, self.link_own(c)) for c in batch]
+        return self.decide_batch(batch, self.prepare(batch))
 
     def prepare(self, batch: Sequence[Comment]) -> list[tuple]:
         return [self.link_own(c) for c in batch]
