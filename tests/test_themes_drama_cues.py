@@ -41,6 +41,11 @@ FIRES = [  # (lang, text, label that must fire)
     ("th", "ละครเรื่องนี้สะท้อนสังคมได้ดีมาก", "values"),
     ("ja", "社会派ドラマとして見応えがある", "values"),
     ("ar", "المسلسل يتكلم عن التنمر بشكل واقعي", "values"),
+    ("en", "He is such a good anti-hero, I was rooting for him", "characters"),
+    ("en", "Love hearing the northern dialect in this show", "culture"),
+    ("en", "Honestly the book was better", "comparison"),
+    ("en", "Which channel has all the episodes?", "access"),
+    ("en", "Watching on the official channel so they get the views", "access"),
 ]
 
 NEAR_MISSES = [  # (lang, text, label that must NOT fire)
@@ -63,6 +68,8 @@ NEAR_MISSES = [  # (lang, text, label that must NOT fire)
     ("ko", "최고의드라마", "comparison"),
     ("ja", "ファンタジー要素がいい", "comparison"),
     ("en", "The corrupted file would not play", "values"),
+    ("en", "His brother came to the fan meeting", "characters"),
+    ("en", "Such a nostalgic song", "culture"),
 ]
 
 

@@ -273,8 +273,12 @@ def main() -> None:
                         help="every intent head keeps the shared intent threshold (per-head tuning for themes only): "
                              "a per-head intent threshold chosen on the training folds can silence the contract "
                              "tables' intent examples in languages with few training rows")
+    parser.add_argument("--C", dest="c_values", help="comma-separated C values for the grid (with --fixed: instead of the "
+                             "shipped C, e.g. 64,256 when the shipped C sits at the grid's edge)")
     args = parser.parse_args()
-    grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else GRID
+    grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else dict(GRID)
+    if args.c_values:
+        grid["C"] = tuple(float(c) for c in args.c_values.split(","))
     started = time.perf_counter()
     real, drama, synthetic = load_records(args.shared)
     records = real + drama + synthetic
