@@ -580,3 +580,28 @@ def test_relabel_file_rows_are_complete():
         assert len(row["sha1"]) == 40 and row["reason"] in reasons and "text" not in row
         assert (row["corrected"] == row["source"]) == (row["reason"] == "source-right")
         assert (row["corrected"] == "und") == (row["reason"] in {"no-language", "ambiguous", "mixed", "outside-languages"})
+
+def test_benchmark_reads_only_the_test_rows_of_the_relabel_file(tmp_path):
+    bench = _langid_benchmark()
+    rows = [{"sha1": "a" * 40, "source": "tl", "corrected": "en"},  # no "part": a test row (older rows)
+            {"sha1": "b" * 40, "part": "train", "source": "tl", "corrected": "en"}]
+    path = tmp_path / "relabel.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert bench.load_relabels(path) == {("a" * 40, "tl"): "en"}
+
+
+def test_training_rows_take_their_re_read_labels(tmp_path):
+    from training.langid.data import relabelled
+
+    sha = lambda text: hashlib.sha1(text.encode()).hexdigest()
+    rows = [{"sha1": sha("so cute talaga"), "part": "train", "source": "tl", "corrected": "tl"},
+            {"sha1": sha("keep tweeting fam"), "part": "dev", "source": "tl", "corrected": "en"},
+            {"sha1": sha("#kweenspiration"), "part": "train", "source": "tl", "corrected": "und"},
+            {"sha1": sha("ich bin müde"), "source": "de", "corrected": "en"}]  # a test row: not the lexicon's
+    path = tmp_path / "relabel.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = [("tl", "so cute talaga", "x"), ("tl", "keep tweeting fam", "x"), ("tl", "#kweenspiration", "x"),
+            ("de", "ich bin müde", "y"), ("es", "hola amigos", "z")]
+    assert relabelled(data, path) == [("tl", "so cute talaga", "x"), ("en", "keep tweeting fam", "x"),
+                                      ("de", "ich bin müde", "y"), ("es", "hola amigos", "z")]
+
