@@ -63,7 +63,12 @@ def build(counts: dict[str, Counter], min_count: int, alpha: float) -> tuple[lis
     words = sorted(w for w, n in total.items() if n >= min_count and not NEUTRAL.match(w))
     matrix = np.array([[counts[lang][w] for lang in LEXICON_LANGS] for w in words], dtype=np.float64)
     sizes = np.array([sum(counts[lang].values()) for lang in LEXICON_LANGS], dtype=np.float64)
-    loglik = np.log((matrix + alpha) / (sizes + alpha * len(words)))
+    # pseudo-counts in proportion to each language's text: a word a language never used gets
+    # the same probability in every language. With one alpha for all, the smallest corpora gave
+    # unseen words the most probability, so an English word seen once in the large English part
+    # ("device", "congratulation") scored as German, Italian or Tagalog evidence.
+    prior = alpha * sizes / sizes.mean()
+    loglik = np.log((matrix + prior) / (sizes + prior * len(words)))
     return words, loglik.astype(np.float16)
 
 
