@@ -208,18 +208,41 @@ def test_monolingual_text_is_not_mixed(stage):
 # ------------------------------------------------------------- id / ms hints
 def test_resolve_id_ms():
     assert resolve_id_ms("ms", None, merge=True) == "id"
+    assert resolve_id_ms("id", None, merge=True, malay=True) == "ms"
     assert resolve_id_ms("id", "MY", merge=True) == "ms"
+    assert resolve_id_ms("ms", "ID", merge=True, malay=True) == "id"  # the region outranks the words
     assert resolve_id_ms("ms", "id", merge=False) == "id"
     assert resolve_id_ms("ms", None, merge=False) == "ms"
     assert resolve_id_ms("en", "MY", merge=True) == "en"
 
 
 def test_region_hint_decides_malay(stage):
-    text = "cerita ini sangat bagus, saya suka pelakon utama"
+    text = "ceritanya sangat bagus, saya suka pemain utamanya"
     assert one(stage, text).lang == "id"
     assert one(stage, text, region="MY").lang == "ms"
     comment = Comment(id="1", text=text, region="MY")
     assert stage([comment])[0].lang == "ms"
+
+
+def test_is_malay_counts_malay_only_words_against_indonesian_ones():
+    from analyzer.backends.langid import is_malay
+
+    assert is_malay("tak sabar nak tengok")  # nak, tengok: Malay only
+    assert is_malay("cerita ni dah habis")  # two casual Malay forms
+    assert not is_malay("cerita ni bagus")  # one casual form is also Indonesian
+    assert not is_malay("kenapa tak ada sub indo")
+    assert not is_malay("nak nonton tapi belum sempat banget")  # Indonesian words outweigh one Malay word
+    assert not is_malay("")
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("tak sabar nak tengok episod seterusnya", "ms"), ("korang dah tengok belum", "ms"),
+    ("pelakon dia hensem gila", "ms"), ("comel sangat diorang ni", "ms"),
+    ("ceritanya bagus banget", "id"), ("aku nggak sabar nunggu episode selanjutnya", "id"),
+    ("seru banget dramanya", "id"), ("kenapa tak ada sub indo", "id"),
+])
+def test_merged_id_ms_names_malay_only_on_malay_words(stage, text, lang):
+    assert one(stage, text).lang == lang
 
 
 # ------------------------------------------------------- determinism / batches
@@ -459,9 +482,9 @@ def test_tagalog_function_words(stage, text):
 
 
 def test_repeated_texts_keep_their_own_region_hint(stage):
-    text = "cerita ini sangat seronok dan pelakon hebat"
+    text = "cerita ini sangat seronok dan pelakon hebat"  # Malay words: ms without a hint
     preds = stage.predict_texts([text, text, text], ["MY", "ID", None])
-    assert [p.lang for p in preds] == ["ms", "id", "id"]
+    assert [p.lang for p in preds] == ["ms", "id", "ms"]
     assert stage.predict_texts([text], ["MY"]) == preds[:1]  # remembered answers are the same answers
 
 
