@@ -10,6 +10,8 @@ part is never read here. By default the train and dev texts carry their re-read 
 (``data/devsets/langid_relabel.jsonl``: every one that our stage or plain py3langid
 disagreed with was read; an English tweet collected as Tagalog counts as English, a
 name-only text not at all), so English words stop being learnt as Tagalog or German.
+The reading covers seed 0's train and dev parts; with another seed the texts it did not
+cover keep their source labels.
 The file holds words and per-language smoothed
 log-likelihoods (npz, no pickle), never any text.
 """
