@@ -98,7 +98,8 @@ def load_relabels(path: Path = RELABEL) -> dict[tuple[str, str], str]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            table[(row["sha1"], row["source"])] = row["corrected"]
+            if row.get("part", "test") == "test":  # train/dev rows are the lexicon's (training/langid/data.py)
+                table[(row["sha1"], row["source"])] = row["corrected"]
     return table
 
 

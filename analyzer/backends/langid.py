@@ -40,6 +40,7 @@ PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks 
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "lexicon.npz"
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
+MALAY_WORDS_PATH = LEXICON_PATH.with_name("malay_words.json")
 UNACCENTED_WEIGHT = 0.5  # evidence of a word known only without its accents
 MEMO_WORDS = 500_000  # words whose lexicon look-up (fallbacks included) is remembered
 
@@ -235,6 +236,25 @@ LANGUAGELESS = re.compile(
     r"(?:a?(?:ha|he|hi|ho)+h?|lo+l+|lmf?a+o+|rofl|xd+|ok(?:ay)?|omg+|wo+w+|h+m+|u+g+h+|y+a+y+|o+h+|a+h+|e+h+|u+h+|w+t+f+)"
 )
 _ELONGATED = re.compile(r"(\w)\1{2,}")
+
+
+@functools.cache
+def _malay_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(Malay-only words, casual Malay forms, Indonesian-only words) of ``malay_words.json``."""
+    data = json.loads(MALAY_WORDS_PATH.read_text(encoding="utf-8"))
+    return frozenset(data["ms"]), frozenset(data["ms_casual"]), frozenset(data["id"])
+
+
+def is_malay(latin: str) -> bool:
+    """True when a text already found Indonesian or Malay has Malay-specific words
+    (``malay_words.json``): 2 points per Malay-only word ("nak", "tengok", "korang"), 1 per
+    distinct casual form ("ni", "dah", "tak", "tu"), minus 2 per Indonesian-only word
+    ("banget", "nggak", "aja"); 2 points or more. The two are written alike, so Indonesian
+    stays the answer wherever these words do not settle it."""
+    ms, casual, indonesian = _malay_words()
+    words = latin.lower().split()
+    points = 2 * sum(w in ms for w in words) + len(casual.intersection(words))
+    return points - 2 * sum(w in indonesian for w in words) >= 2
 # Letters that only a few configured languages write (written by us): an unknown word
 # holding one counts as a word of those languages, at half a known word's full weight.
 # The first listed letter found in a word decides, so the most telling come first.

@@ -17,7 +17,10 @@ Order of decisions for one comment (``comment.model_text``):
    default ``min_confidence`` is 0: the best guess beats no answer (``und`` counts as wrong
    for every user who filters by language). Latin words beside a second script decide only
    when sure (``UNSURE_LATIN``) and, beside Han, when not all pinyin ("Xiao Zhan 加油" is zh);
-4. Indonesian/Malay: see ``resolve_id_ms`` (region hint, ``merge_id_ms``);
+4. Indonesian/Malay (written alike): a region hint decides (MY/SG/BN -> ms, ID -> id);
+   without one, ``merge_id_ms`` (default) names ``ms`` only where Malay-only words say so
+   (``is_malay``: "nak", "tengok", "korang", ...) and ``id`` otherwise, while
+   ``merge_id_ms=False`` keeps the backend's own choice (see ``resolve_id_ms``);
 5. ``lang_mixed`` = (main, other) when a second language is clearly present: a
    second script with enough letters, or words the backend assigns to another language.
 """
@@ -34,6 +37,7 @@ from ..backends.langid import (
     LANGUAGELESS,
     clean_many,
     han_script,
+    is_malay,
     script_counts,
     script_counts_many,
 )
@@ -71,16 +75,19 @@ def is_pinyin(latin: str) -> bool:
     return bool(words) and all(PINYIN_WORD.fullmatch(w) for w in words)
 
 
-def resolve_id_ms(lang: str, hint: str | None, merge: bool) -> str:
+def resolve_id_ms(lang: str, hint: str | None, merge: bool, malay: bool = False) -> str:
     """Indonesian vs Malay. Region MY/SG/BN -> ms, ID -> id; with no such hint,
-    ``merge=True`` reports ``id`` (one label for both) and ``merge=False`` keeps the model's."""
+    ``merge=True`` reports ``ms`` where the text has Malay-only words (``malay``, see
+    ``is_malay``) and ``id`` otherwise, and ``merge=False`` keeps the model's."""
     if lang not in ("id", "ms"):
         return lang
     region = (hint or "").upper()
     if region in MALAY_REGIONS:
         return "ms"
-    if region in INDONESIAN_REGIONS or merge:
+    if region in INDONESIAN_REGIONS:
         return "id"
+    if merge:
+        return "ms" if malay else "id"
     return lang
 
 
@@ -222,8 +229,17 @@ class LanguageIdStage(Stage):
             chunk = pending[start:start + self.batch_size]
             preds = self.backend.predict([p[1] for p in chunk], [hints[p[0]] for p in chunk] if hints else None)
             for (i, latin, decided, other), pred in zip(chunk, preds):
-                found[i] = self._merge(decided, pred, latin, other)
+                found[i] = self._id_or_ms(self._merge(decided, pred, latin, other), latin)
         return found
+
+    def _id_or_ms(self, pred: LangPrediction, latin: str) -> LangPrediction:
+        """With ``merge_id_ms``: Indonesian/Malay named ``ms`` only on Malay-only words, else ``id``
+        (before the region hint, which ``_finish`` applies on top)."""
+        if not self.merge_id_ms or (pred.lang not in ("id", "ms") and not {"id", "ms"} & set(pred.mixed)):
+            return pred
+        lang = "ms" if is_malay(latin) else "id"
+        named = lambda x: lang if x in ("id", "ms") else x
+        return pred._replace(lang=named(pred.lang), mixed=tuple(map(named, pred.mixed)))
 
     def _by_script(self, cleaned: str, counts: dict[str, int] | None = None
                    ) -> tuple[LangPrediction | None, str | None, tuple[str, str] | None]:
@@ -286,8 +302,9 @@ class LanguageIdStage(Stage):
     def _finish(self, pred: LangPrediction, hint: str | None) -> LangPrediction:
         if pred.lang not in ("id", "ms") and not pred.mixed:
             return pred
-        lang = resolve_id_ms(pred.lang, hint, self.merge_id_ms)
-        mixed = tuple(dict.fromkeys(resolve_id_ms(x, hint, self.merge_id_ms) for x in pred.mixed))
+        malay = "ms" in (pred.lang, *pred.mixed)  # merged: set by _id_or_ms from the text's words
+        lang = resolve_id_ms(pred.lang, hint, self.merge_id_ms, malay)
+        mixed = tuple(dict.fromkeys(resolve_id_ms(x, hint, self.merge_id_ms, malay) for x in pred.mixed))
         return pred._replace(lang=lang, mixed=mixed if len(mixed) > 1 else ())
 
     # ----------------------------------------------------------------- annotate

@@ -18,6 +18,7 @@ from pathlib import Path
 from analyzer.backends.langid import clean_for_langid
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+RELABEL = Path(__file__).resolve().parents[2] / "data" / "devsets" / "langid_relabel.jsonl"
 
 
 def read_rows(data_dir: Path | str = DEFAULT_DATA) -> list[tuple[str, str, str]]:
@@ -67,3 +68,22 @@ def snippet(text: str) -> str | None:
         kept.append(word)
     cut = " ".join(kept)
     return cut if len(cut) >= 8 and clean_for_langid(cut) else None
+
+
+def relabelled(rows, path: Path | str = RELABEL) -> list[tuple[str, str, str]]:
+    """``rows`` with the re-read labels of ``langid_relabel.jsonl`` (its train and dev rows;
+    the test rows are the benchmark's): a text re-read as another language gets that
+    language, one with no single language of ours (``und``: names, mixed, outside our
+    languages) is dropped, every other row keeps its source label."""
+    table = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row.get("part", "test") != "test":
+                table[(row["sha1"], row["source"])] = row["corrected"]
+    out = []
+    for lang, text, folder in rows:
+        new = table.get((hashlib.sha1(text.encode()).hexdigest(), lang), lang)
+        if new != "und":
+            out.append((new, text, folder))
+    return out

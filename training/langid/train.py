@@ -2,10 +2,17 @@
 
     python -m training.langid.train                 # tune on dev, write analyzer/_models/langid/lexicon.npz
     python -m training.langid.train --seed 1 --out /tmp/lexicon.npz   # another hold-out
+    python -m training.langid.train --labels source   # the datasets' own labels, not the re-read ones
 
 Words are counted per language on the ``train`` part of the seeded split (plus
 ``dev`` for the final file, after the weight is chosen on ``dev``); the ``test``
-part is never read here. The file holds words and per-language smoothed
+part is never read here. By default the train and dev texts carry their re-read labels
+(``data/devsets/langid_relabel.jsonl``: every one that our stage or plain py3langid
+disagreed with was read; an English tweet collected as Tagalog counts as English, a
+name-only text not at all), so English words stop being learnt as Tagalog or German.
+The reading covers seed 0's train and dev parts; with another seed the texts it did not
+cover keep their source labels.
+The file holds words and per-language smoothed
 log-likelihoods (npz, no pickle), never any text.
 """
 
@@ -22,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 
 from analyzer.backends.langid import LEXICON_PATH, _strip_accents, clean_for_langid
-from training.langid.data import read_rows, split
+from training.langid.data import read_rows, relabelled, split
 
 # Latin-script languages with source labels in ../shared/data. The xlm-t "hi" tweets are
 # romanized Hindi/English and are left out (Hindi is decided by Devanagari script).
@@ -58,8 +65,14 @@ def build(counts: dict[str, Counter], min_count: int, alpha: float) -> tuple[lis
     words = sorted(w for w, n in total.items() if n >= min_count and not NEUTRAL.match(w))
     matrix = np.array([[counts[lang][w] for lang in LEXICON_LANGS] for w in words], dtype=np.float64)
     sizes = np.array([sum(counts[lang].values()) for lang in LEXICON_LANGS], dtype=np.float64)
-    loglik = np.log((matrix + alpha) / (sizes + alpha * len(words)))
+    # pseudo-counts in proportion to each language's text: a word a language never used gets
+    # the same probability in every language. With one alpha for all, the smallest corpora gave
+    # unseen words the most probability, so an English word seen once in the large English part
+    # ("device", "congratulation") scored as German, Italian or Tagalog evidence.
+    prior = alpha * sizes / sizes.mean()
+    loglik = np.log((matrix + prior) / (sizes + prior * len(words)))
     return words, loglik.astype(np.float16)
+
 
 
 def save(path: Path, words, loglik, *, weight: float, clip: float, margin: float, seed: int, min_count: int, alpha: float) -> None:
@@ -129,8 +142,12 @@ def main() -> None:
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--alpha", type=float, default=0.5)
     ap.add_argument("--out", type=Path, default=LEXICON_PATH)
+    ap.add_argument("--labels", choices=("corrected", "source"), default="corrected",
+                    help="train/dev labels: re-read (data/devsets/langid_relabel.jsonl) or the datasets' own")
     args = ap.parse_args()
     parts = split(read_rows(), args.seed)
+    if args.labels == "corrected":
+        parts = {name: relabelled(rows) for name, rows in parts.items() if name != "test"}
     weight, clip = tune(parts, args.min_count, args.alpha, Path("/tmp") / f"lexicon-tune-{args.seed}.npz")
     print(f"chosen weight={weight} clip={clip}")
     words, loglik = build(count_words(parts["train"] + parts["dev"]), args.min_count, args.alpha)
