@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import ahocorasick
+
 from . import first_chars
 
 STRONG, WEAK = 0.8, 0.4
@@ -37,6 +39,8 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094
 _WORD_CHAR = f"[^\\W_{NO_SPACE_CHARS}]"
 WORD = f"(?:{_WORD_CHAR}|[{_MARKS}])"
 _AFTER = f"(?!{WORD})"
+_WORD_RE = re.compile(WORD)  # a word continues at this position
+_WORDS_RE = re.compile(f"(?:{WORD})*")  # the rest of a word
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\uff07": "'"})
 _APOSTROPHE_CHARS = ("\u2019", "\u2018", "`", "\uff07")
 
@@ -164,34 +168,76 @@ class CueMatcher:
         # group -> literal -> (its cues, whether any is a blocker), built once
         self._literal_cues = {group: {text: (tuple(cues), any(c.block for c in cues)) for text, cues in texts.items()}
                               for group, texts in self._literal.items()}
-        self._literal_re = self._compile_literals()
+        self._automaton = self._compile_literals()
+        self._start_re = re.compile(self._start_class())
         self._regex_re = self._compile_regexes()
 
     # Cues are only tried where one can start: at word starts, at every character of the
     # no-space scripts, and at the non-word first characters some cues have ("#", "+").
-    # The start test is a lookahead in front of the cues, so one C-level ``finditer`` scan
-    # tries every position (a zero-width match per hit; no Python per candidate).
     def _start_class(self) -> str:
         firsts = {cue_text[0] for group in self._literal.values() for cue_text in group}
         extra = {ch for ch in firsts if not re.match(WORD, ch)}
         extra_class = "".join(re.escape(ch) for ch in sorted(extra))
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
-    def _compile_literals(self) -> re.Pattern | None:
-        # Each group is an empty marker after what it ends, so every alternative opens with the
-        # trie's own characters: the regex engine skips an alternative whose first character
-        # cannot match without entering it (a group in front hides that character from it).
-        parts = []
-        if self._literal["w"]:
-            parts.append(f"{trie_regex(self._literal['w'], bucket=BUCKET)}(?P<w>){_AFTER}")
-        if self._literal["p"]:
-            parts.append(f"{trie_regex(self._literal['p'], bucket=BUCKET)}(?P<p>)(?:{WORD})*(?P<pe>)")
-        if self._literal["s"]:
-            parts.append(f"{trie_regex(self._literal['s'], bucket=BUCKET)}(?P<s>)")
-        if not parts:
+    def _compile_literals(self) -> ahocorasick.Automaton | None:
+        """One Aho-Corasick automaton over every literal cue: literal -> (its length, itself,
+        whether it is a word, a prefix, a substring cue). ``_literal_hits`` keeps what the
+        boundaries allow."""
+        kinds: dict[str, set[str]] = {}
+        for group, texts in self._literal.items():
+            for text in texts:
+                kinds.setdefault(text, set()).add(group)
+        if not kinds:
             return None
-        first = first_chars.literal_class(text for group in self._literal.values() for text in group)
-        return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
+        automaton = ahocorasick.Automaton()
+        for text, groups in kinds.items():
+            automaton.add_word(text, (len(text), text, "w" in groups, "p" in groups, "s" in groups))
+        automaton.make_automaton()
+        return automaton
+
+    def _literal_hits(self, text: str) -> tuple[list[Hit], bool]:
+        """(the literal hits in position order, whether one is a blocker): at each start where a
+        cue may start, the longest word cue followed by a word boundary, else the longest prefix
+        cue (its hit runs to the end of the word), else the longest substring cue."""
+        at: dict[int, list] = {}
+        for end, found in self._automaton.iter(text):
+            start = end + 1 - found[0]
+            cands = at.get(start)
+            if cands is None:
+                at[start] = [found]
+            else:
+                cands.append(found)
+        hits: list[Hit] = []
+        any_block = False
+        starts_ok, word_at = self._start_re.match, _WORD_RE.match
+        cues = self._literal_cues
+        for start in sorted(at) if len(at) > 1 else at:
+            if starts_ok(text, start) is None:
+                continue
+            best = None  # (group rank: 0 word, 1 prefix, 2 substring; -length)
+            for length, cue_text, is_word, is_prefix, is_sub in at[start]:
+                if is_word and word_at(text, start + length) is None:
+                    rank = (0, -length)
+                elif is_prefix:
+                    rank = (1, -length)
+                elif is_sub:
+                    rank = (2, -length)
+                else:
+                    continue
+                if best is None or rank < best[0]:
+                    best = (rank, cue_text)
+            if best is None:
+                continue
+            (group, _), cue_text = best
+            key = "wps"[group]
+            end = start + len(cue_text)
+            if group == 1:
+                end = _WORDS_RE.match(text, end).end()
+            found, block = cues[key][cue_text]
+            hits.append(Hit(start, end, found))
+            any_block = any_block or block
+        return hits, any_block
 
     def _compile_regexes(self) -> re.Pattern | None:
         """One alternation in cue order. A run of word-bounded cues shares one end-of-word
@@ -214,16 +260,7 @@ class CueMatcher:
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
-        hits: list[Hit] = []
-        any_block = False
-        if self._literal_re is not None:
-            for m in self._literal_re.finditer(text):
-                group = m.lastgroup
-                key = "p" if group == "pe" else group
-                start = m.start()
-                cues, block = self._literal_cues[key][text[start:m.end(key)]]
-                hits.append(Hit(start, m.end(group), cues))
-                any_block = any_block or block
+        hits, any_block = self._literal_hits(text) if self._automaton is not None else ([], False)
         if self._regex_re is not None:
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
                           for m in self._regex_re.finditer(text)]
