@@ -41,6 +41,7 @@ WORD = f"(?:{_WORD_CHAR}|[{_MARKS}])"
 _AFTER = f"(?!{WORD})"
 _WORD_RE = re.compile(WORD)  # a word continues at this position
 _WORDS_RE = re.compile(f"(?:{WORD})*")  # the rest of a word
+_PREFIX_RANK, _SUBSTRING_RANK = 1 << 20, 2 << 20  # in ``_literal_hits``: words, then prefixes, then substrings
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\uff07": "'"})
 _APOSTROPHE_CHARS = ("\u2019", "\u2018", "`", "\uff07")
 
@@ -181,61 +182,49 @@ class CueMatcher:
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
     def _compile_literals(self) -> ahocorasick.Automaton | None:
-        """One Aho-Corasick automaton over every literal cue: literal -> (its length, itself,
-        whether it is a word, a prefix, a substring cue). ``_literal_hits`` keeps what the
-        boundaries allow."""
-        kinds: dict[str, set[str]] = {}
-        for group, texts in self._literal.items():
-            for text in texts:
-                kinds.setdefault(text, set()).add(group)
-        if not kinds:
+        """One Aho-Corasick automaton over every literal cue: literal -> (its length, then per
+        group word / prefix / substring: (its cues, whether one is a blocker) or None).
+        ``_literal_hits`` keeps what the boundaries allow."""
+        texts = dict.fromkeys(text for group in self._literal.values() for text in group)
+        if not texts:
             return None
         automaton = ahocorasick.Automaton()
-        for text, groups in kinds.items():
-            automaton.add_word(text, (len(text), text, "w" in groups, "p" in groups, "s" in groups))
+        for text in texts:
+            automaton.add_word(text, (len(text), *(self._literal_cues[g].get(text) for g in "wps")))
         automaton.make_automaton()
         return automaton
 
     def _literal_hits(self, text: str) -> tuple[list[Hit], bool]:
         """(the literal hits in position order, whether one is a blocker): at each start where a
         cue may start, the longest word cue followed by a word boundary, else the longest prefix
-        cue (its hit runs to the end of the word), else the longest substring cue."""
-        at: dict[int, list] = {}
-        for end, found in self._automaton.iter(text):
-            start = end + 1 - found[0]
-            cands = at.get(start)
-            if cands is None:
-                at[start] = [found]
+        cue (its hit runs to the end of the word), else the longest substring cue: what the trie
+        regex of each group, tried in that order at each start, finds."""
+        best: dict[int, tuple] = {}  # start -> (rank, length, (cues, block), is a prefix); lower rank wins
+        word_at = _WORD_RE.match
+        for end, (length, word, prefix, substring) in self._automaton.iter(text):
+            if word is not None and word_at(text, end + 1) is None:
+                found = (-length, length, word, False)
+            elif prefix is not None:
+                found = (_PREFIX_RANK - length, length, prefix, True)
+            elif substring is not None:
+                found = (_SUBSTRING_RANK - length, length, substring, False)
             else:
-                cands.append(found)
+                continue
+            start = end + 1 - length
+            other = best.get(start)
+            if other is None or found[0] < other[0]:
+                best[start] = found
+        if not best:
+            return [], False
         hits: list[Hit] = []
         any_block = False
-        starts_ok, word_at = self._start_re.match, _WORD_RE.match
-        cues = self._literal_cues
-        for start in sorted(at) if len(at) > 1 else at:
-            if starts_ok(text, start) is None:
+        start_ok = self._start_re.match
+        for start in sorted(best) if len(best) > 1 else best:
+            if start_ok(text, start) is None:
                 continue
-            best = None  # (group rank: 0 word, 1 prefix, 2 substring; -length)
-            for length, cue_text, is_word, is_prefix, is_sub in at[start]:
-                if is_word and word_at(text, start + length) is None:
-                    rank = (0, -length)
-                elif is_prefix:
-                    rank = (1, -length)
-                elif is_sub:
-                    rank = (2, -length)
-                else:
-                    continue
-                if best is None or rank < best[0]:
-                    best = (rank, cue_text)
-            if best is None:
-                continue
-            (group, _), cue_text = best
-            key = "wps"[group]
-            end = start + len(cue_text)
-            if group == 1:
-                end = _WORDS_RE.match(text, end).end()
-            found, block = cues[key][cue_text]
-            hits.append(Hit(start, end, found))
+            _, length, (cues, block), prefix = best[start]
+            end = start + length if not prefix else _WORDS_RE.match(text, start + length).end()  # to the word's end
+            hits.append(Hit(start, end, cues))
             any_block = any_block or block
         return hits, any_block
 
