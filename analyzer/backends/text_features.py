@@ -165,11 +165,15 @@ class HashingFeaturizer:
     # --- normalization ------------------------------------------------------------
     def normalize_joined(self, texts: Sequence[str]) -> str:
         """All texts normalized, each padded with one space, joined by NUL."""
-        texts = [t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
-                 for t in texts]
         joined = (" " + _SEP + " ").join(texts)
-        if joined.count(_SEP) != max(len(texts) - 1, 0):
-            joined = (" " + _SEP + " ").join(t.replace(_SEP, " ") for t in texts)
+        # One NFKC test for the whole batch: no character composes with a space or a NUL, so the
+        # joined texts are NFKC exactly when each text is (texts holding a NUL are tested one by one).
+        if joined.count(_SEP) != max(len(texts) - 1, 0) or not unicodedata.is_normalized("NFKC", joined):
+            texts = [t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
+                     for t in texts]
+            joined = (" " + _SEP + " ").join(texts)
+            if joined.count(_SEP) != max(len(texts) - 1, 0):
+                joined = (" " + _SEP + " ").join(t.replace(_SEP, " ") for t in texts)
         s = _MENTION.sub(" @user ", _URL.sub(" url ", " " + joined.lower() + " "))
         cp = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
         small = cp < _TABLE_SIZE
