@@ -77,3 +77,22 @@ def test_one_nfkc_test_per_batch(texts):
     joined = " \x00 ".join(texts)
     if "\x00" not in "".join(texts):
         assert unicodedata.is_normalized("NFKC", joined) == all(unicodedata.is_normalized("NFKC", t) for t in texts)
+
+
+def test_both_head_sums_give_the_same_bits(monkeypatch):
+    """A bincount per head (a few heads) and the padded groups (many) add the same float32
+    products in the same order, for the shipped polarity (3 heads) and hybrid (21) models."""
+    import numpy as np
+
+    from analyzer.backends import text_features
+    from analyzer.backends.aspect_polarity import ClausePolarityBackend
+    from analyzer.backends.themes_hybrid import HybridThemeBackend
+
+    for model in (ClausePolarityBackend().model, HybridThemeBackend().model):
+        features = model.featurizer.transform(TEXTS * 2)
+        got = {}
+        for few in (0, 100):
+            monkeypatch.setattr(text_features, "FEW_HEADS", few)
+            got[few] = model.weights.scores(features)
+        assert got[0].dtype == got[100].dtype == np.float32 and np.any(got[0] != 0)
+        assert np.array_equal(got[0].view(np.int32), got[100].view(np.int32))

@@ -306,6 +306,11 @@ class HashedHeads(NamedTuple):
         rows, at = features.rows[has], at[has]
         if not len(rows):
             return out
+        if heads <= FEW_HEADS:  # one bincount per head: the reference sum itself, faster for a few heads
+            value = features.scale[rows]
+            for k in range(heads):
+                out[:, k] = np.bincount(rows, weights=self.weights[at, k] * value, minlength=n)
+            return out
         order = np.argsort(rows, kind="stable")
         rows, at = rows[order], at[order]
         counts = np.bincount(rows, minlength=n)
@@ -326,6 +331,8 @@ class HashedHeads(NamedTuple):
         return out
 
 
+FEW_HEADS = 4  # up to this many heads ``HashedHeads.scores`` sums with a bincount per head (3 heads: 2x faster
+# than the padded groups on real comments; 21 heads: 2x slower)
 PAD_ROWS = 8  # rows per padded group in ``HashedHeads.scores`` (fastest of 8-32 on real comments)
 
 
