@@ -1,5 +1,5 @@
-"""The theme stage's compiled paths. The Aho-Corasick cue matcher finds exactly what the trie regex found (``reference_find``):
-word cues only at word boundaries (the longest one that has a boundary after it), prefix cues
+"""The theme stage's compiled paths. The Aho-Corasick cue matcher finds exactly what the trie
+regex found (``reference_find``): word cues only at word boundaries (the longest one that has a boundary after it), prefix cues
 to the end of their word, substring cues in Han, kana, Thai and Hangul, non-word first
 characters ("#ost", "+1"), blockers, and a word cue that is also a prefix or substring cue.
 Examples written by us, and random strings glued from the cues' own pieces.
