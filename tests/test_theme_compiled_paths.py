@@ -1,10 +1,12 @@
-"""The theme stage's compiled paths. The Aho-Corasick cue matcher finds exactly what the trie
-regex found (``reference_find``): word cues only at word boundaries (the longest one that has a boundary after it), prefix cues
-to the end of their word, substring cues in Han, kana, Thai and Hangul, non-word first
-characters ("#ost", "+1"), blockers, and a word cue that is also a prefix or substring cue.
-Examples written by us, and random strings glued from the cues' own pieces.
-Also: one NFKC test for a joined batch decides exactly as one test per text, and the per-head
-bincount of ``HashedHeads.scores`` gives the padded groups' sums bit for bit."""
+"""The theme stage's compiled paths.
+
+The Aho-Corasick cue matcher finds exactly what the trie regex found (``reference_find``): word
+cues only at word boundaries (the longest one that has a boundary after it), prefix cues to the
+end of their word, substring cues in Han, kana, Thai and Hangul, non-word first characters
+("#ost", "+1"), blockers, and a word cue that is also a prefix or substring cue. Examples written
+by us, and random strings glued from the cues' own pieces. Also: one NFKC test for a joined batch
+decides exactly as one test per text, and the per-head bincount of ``HashedHeads.scores`` gives
+the padded groups' sums bit for bit."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Fast multilingual cue matching.
 
-Literal cues are compiled into one trie-shaped regex (a single scan per text, the
-longest cue wins at each position) with script-aware boundaries: whole words for
-space-delimited scripts (Latin, Cyrillic, Arabic, Devanagari), substrings for scripts
-written without spaces (Han, kana, Thai) and for Hangul (particles attach to nouns).
+Literal cues are compiled into one Aho-Corasick automaton (``pyahocorasick``: a single C scan
+per text finds every occurrence; the longest cue that the boundaries allow wins at each
+position) with script-aware boundaries: whole words for space-delimited scripts (Latin,
+Cyrillic, Arabic, Devanagari), substrings for scripts written without spaces (Han, kana,
+Thai) and for Hangul (particles attach to nouns).
 The few regex cues get a second scan. Texts are matched lower-cased (see ``fold``).
 
 Cue syntax (lexicon files): ``plot`` a word or phrase; ``subtitl*`` a word prefix;
