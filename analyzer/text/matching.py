@@ -1,9 +1,10 @@
 """Fast multilingual cue matching.
 
-Literal cues are compiled into one trie-shaped regex (a single scan per text, the
-longest cue wins at each position) with script-aware boundaries: whole words for
-space-delimited scripts (Latin, Cyrillic, Arabic, Devanagari), substrings for scripts
-written without spaces (Han, kana, Thai) and for Hangul (particles attach to nouns).
+Literal cues are compiled into one Aho-Corasick automaton (``pyahocorasick``: a single C scan
+per text finds every occurrence; the longest cue that the boundaries allow wins at each
+position) with script-aware boundaries: whole words for space-delimited scripts (Latin,
+Cyrillic, Arabic, Devanagari), substrings for scripts written without spaces (Han, kana,
+Thai) and for Hangul (particles attach to nouns).
 The few regex cues get a second scan. Texts are matched lower-cased (see ``fold``).
 
 Cue syntax (lexicon files): ``plot`` a word or phrase; ``subtitl*`` a word prefix;
@@ -19,6 +20,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import ahocorasick
 
 from . import first_chars
 
@@ -37,6 +40,9 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094
 _WORD_CHAR = f"[^\\W_{NO_SPACE_CHARS}]"
 WORD = f"(?:{_WORD_CHAR}|[{_MARKS}])"
 _AFTER = f"(?!{WORD})"
+_WORD_RE = re.compile(WORD)  # a word continues at this position
+_WORDS_RE = re.compile(f"(?:{WORD})*")  # the rest of a word
+_PREFIX_RANK, _SUBSTRING_RANK = 1 << 20, 2 << 20  # in ``_literal_hits``: words, then prefixes, then substrings
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\uff07": "'"})
 _APOSTROPHE_CHARS = ("\u2019", "\u2018", "`", "\uff07")
 
@@ -164,34 +170,64 @@ class CueMatcher:
         # group -> literal -> (its cues, whether any is a blocker), built once
         self._literal_cues = {group: {text: (tuple(cues), any(c.block for c in cues)) for text, cues in texts.items()}
                               for group, texts in self._literal.items()}
-        self._literal_re = self._compile_literals()
+        self._automaton = self._compile_literals()
+        self._start_re = re.compile(self._start_class())
         self._regex_re = self._compile_regexes()
 
     # Cues are only tried where one can start: at word starts, at every character of the
     # no-space scripts, and at the non-word first characters some cues have ("#", "+").
-    # The start test is a lookahead in front of the cues, so one C-level ``finditer`` scan
-    # tries every position (a zero-width match per hit; no Python per candidate).
     def _start_class(self) -> str:
         firsts = {cue_text[0] for group in self._literal.values() for cue_text in group}
         extra = {ch for ch in firsts if not re.match(WORD, ch)}
         extra_class = "".join(re.escape(ch) for ch in sorted(extra))
         return f"(?=[{NO_SPACE_CHARS}{extra_class}]|(?<!{_WORD_CHAR})(?<![{_MARKS}]){_WORD_CHAR})"
 
-    def _compile_literals(self) -> re.Pattern | None:
-        # Each group is an empty marker after what it ends, so every alternative opens with the
-        # trie's own characters: the regex engine skips an alternative whose first character
-        # cannot match without entering it (a group in front hides that character from it).
-        parts = []
-        if self._literal["w"]:
-            parts.append(f"{trie_regex(self._literal['w'], bucket=BUCKET)}(?P<w>){_AFTER}")
-        if self._literal["p"]:
-            parts.append(f"{trie_regex(self._literal['p'], bucket=BUCKET)}(?P<p>)(?:{WORD})*(?P<pe>)")
-        if self._literal["s"]:
-            parts.append(f"{trie_regex(self._literal['s'], bucket=BUCKET)}(?P<s>)")
-        if not parts:
+    def _compile_literals(self) -> ahocorasick.Automaton | None:
+        """One Aho-Corasick automaton over every literal cue: literal -> (its length, then per
+        group word / prefix / substring: (its cues, whether one is a blocker) or None).
+        ``_literal_hits`` keeps what the boundaries allow."""
+        texts = dict.fromkeys(text for group in self._literal.values() for text in group)
+        if not texts:
             return None
-        first = first_chars.literal_class(text for group in self._literal.values() for text in group)
-        return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
+        automaton = ahocorasick.Automaton()
+        for text in texts:
+            automaton.add_word(text, (len(text), *(self._literal_cues[g].get(text) for g in "wps")))
+        automaton.make_automaton()
+        return automaton
+
+    def _literal_hits(self, text: str) -> tuple[list[Hit], bool]:
+        """(the literal hits in position order, whether one is a blocker): at each start where a
+        cue may start, the longest word cue followed by a word boundary, else the longest prefix
+        cue (its hit runs to the end of the word), else the longest substring cue: what the trie
+        regex of each group, tried in that order at each start, finds."""
+        best: dict[int, tuple] = {}  # start -> (rank, length, (cues, block), is a prefix); lower rank wins
+        word_at = _WORD_RE.match
+        for end, (length, word, prefix, substring) in self._automaton.iter(text):
+            if word is not None and word_at(text, end + 1) is None:
+                found = (-length, length, word, False)
+            elif prefix is not None:
+                found = (_PREFIX_RANK - length, length, prefix, True)
+            elif substring is not None:
+                found = (_SUBSTRING_RANK - length, length, substring, False)
+            else:
+                continue
+            start = end + 1 - length
+            other = best.get(start)
+            if other is None or found[0] < other[0]:
+                best[start] = found
+        if not best:
+            return [], False
+        hits: list[Hit] = []
+        any_block = False
+        start_ok = self._start_re.match
+        for start in sorted(best) if len(best) > 1 else best:
+            if start_ok(text, start) is None:
+                continue
+            _, length, (cues, block), prefix = best[start]
+            end = start + length if not prefix else _WORDS_RE.match(text, start + length).end()  # to the word's end
+            hits.append(Hit(start, end, cues))
+            any_block = any_block or block
+        return hits, any_block
 
     def _compile_regexes(self) -> re.Pattern | None:
         """One alternation in cue order. A run of word-bounded cues shares one end-of-word
@@ -214,16 +250,7 @@ class CueMatcher:
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
-        hits: list[Hit] = []
-        any_block = False
-        if self._literal_re is not None:
-            for m in self._literal_re.finditer(text):
-                group = m.lastgroup
-                key = "p" if group == "pe" else group
-                start = m.start()
-                cues, block = self._literal_cues[key][text[start:m.end(key)]]
-                hits.append(Hit(start, m.end(group), cues))
-                any_block = any_block or block
+        hits, any_block = self._literal_hits(text) if self._automaton is not None else ([], False)
         if self._regex_re is not None:
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
                           for m in self._regex_re.finditer(text)]
