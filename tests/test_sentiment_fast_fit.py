@@ -73,3 +73,22 @@ def test_folds_hold_each_drama_source_out_once_and_never_a_cue():
     folds = fold_of(rows)
     assert sorted(folds[:4]) == [0, 0, 1, 1]
     assert (folds[4:] == -1).all()
+
+
+def test_neutral_band_goes_into_the_language_table(tmp_path):
+    import json
+
+    from analyzer.backends.sentiment_linear import LinearSentimentBackend
+    from analyzer.backends.text_features import HashingFeaturizer
+    from training.sentiment_linear.train import neutral_band, write_artifact
+
+    featurizer = HashingFeaturizer(n_features=1 << 10)
+    model = fit(*_problem(n=60, d=1 << 10, seed=3), 1.0)
+    write_artifact(tmp_path, featurizer, model, {})
+    backend = LinearSentimentBackend(path=tmp_path)
+    before = backend.predict_proba(["so so", "so so"], ["zh", "en"])
+    neutral_band(tmp_path, {"zh": 1.0}, "test")
+    after = LinearSentimentBackend(path=tmp_path).predict_proba(["so so", "so so"], ["zh", "en"])
+    assert after[0][1] > before[0][1]
+    assert np.allclose(after[1], before[1])
+    assert json.loads((tmp_path / "meta.json").read_text())["lang_bias"]["langs"] == ["zh"]

@@ -246,6 +246,25 @@ def shift_neutral(folder: Path, offset: float) -> None:
     write_model_meta(folder, meta, "sentiment.linear.v1")
 
 
+def neutral_band(folder: Path, offsets: dict[str, float], how: str) -> None:
+    """Per-language neutral offsets (the neutral band of a language, chosen by ``cv_fast.py score``) written into a
+    saved model's ``lang_bias`` table (the backend adds a row to the logits of texts in that language)."""
+    import json
+
+    with np.load(folder / "weights.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    table = {lang: row for lang, row in zip(meta["lang_bias"]["langs"], arrays["lang_bias"].tolist())}
+    for lang, offset in offsets.items():
+        row = table.setdefault(lang, [0.0, 0.0, 0.0])
+        row[SENTIMENT_LABELS.index("neutral")] += offset
+    langs = sorted(table)
+    arrays["lang_bias"] = np.array([table[lang] for lang in langs], dtype=np.float32).reshape(len(langs), 3)
+    np.savez_compressed(folder / "weights.npz", **arrays)
+    meta["lang_bias"] = {"langs": langs, "how": how}
+    write_model_meta(folder, meta, "sentiment.linear.v1")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
@@ -276,11 +295,18 @@ def main() -> None:
                              "per iteration); sklearn: LogisticRegression (the recipe of the weights before s10)")
     parser.add_argument("--features", type=Path, default=None, metavar="DIR",
                         help="features cached by `cv_fast.py cache` (DIR/train) instead of featurizing (same rows)")
+    parser.add_argument("--band", nargs="+", default=None, metavar="LANG=OFFSET",
+                        help="no fit: add these per-language neutral offsets to the saved model in --out (its lang_bias)")
     parser.add_argument("--shift-neutral", type=Path, default=None, metavar="DIR",
                         help="no fit: add --neutral-offset to the saved model in DIR (its neutral intercept)")
     args = parser.parse_args()
     if args.shift_neutral:
         return shift_neutral(args.shift_neutral, args.neutral_offset)
+    if args.band:
+        offsets = {lang: float(v) for lang, v in (item.split("=", 1) for item in args.band)}
+        return neutral_band(args.out, offsets, "neutral band per language (offset added to the neutral logit of texts "
+                                               "in that language), chosen by leave-two-dramas-out CV on training rows "
+                                               "(training/sentiment_linear/cv_fast.py)")
 
     source_weights = dict(SOURCE_WEIGHTS)
     source_weights.update({k: float(v) for k, v in (item.split("=", 1) for item in args.source_weight)})
