@@ -92,3 +92,14 @@ def test_neutral_band_goes_into_the_language_table(tmp_path):
     assert after[0][1] > before[0][1]
     assert np.allclose(after[1], before[1])
     assert json.loads((tmp_path / "meta.json").read_text())["lang_bias"]["langs"] == ["zh"]
+
+
+def test_train_refuses_a_cache_of_other_rows(tmp_path):
+    from training.sentiment_linear.train import cached_features
+
+    x, _, _ = _problem(n=3)
+    rows = [Row("", "positive", "en", "s") for _ in range(3)]
+    Features(x, rows).save(tmp_path)
+    assert (cached_features(tmp_path, rows) != x).nnz == 0
+    with pytest.raises(SystemExit, match="other rows"):
+        cached_features(tmp_path, rows[:2] + [Row("", "negative", "en", "s")])
