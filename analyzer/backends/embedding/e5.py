@@ -34,7 +34,10 @@ then the texts that a head's *gate* flags are encoded again in fp32 and their in
 replaced. A head registers its gate with ``add_gate(name, gate)``, ``gate(vectors) -> bool
 mask`` over int8 vectors (``sentiment.e5.v1``: its top-two probability margin under the margin
 chosen on tuning rows); every head sharing the encoder reads the same mixed vectors. Without a
-gate the cascade encodes in fp32 only (nothing decides what int8 may keep). ``"auto"`` picks
+gate the cascade encodes in fp32 only (nothing decides what int8 may keep), and so it does once
+a reader that int8 vectors would change and that has no gate says ``keep_fp32(name)``
+(``themes.e5.v1``: on int8-cascade vectors its theme sets differed from fp32's on 11% of 600
+tuning rows). ``"auto"`` picks
 the cascade on a CPU without bf16 instructions when ``AUTO_CASCADE`` is on and ``analyzer models
 build`` wrote both exports (see docs/accurate-tier.md for the measurement that decides it).
 """
@@ -202,6 +205,7 @@ class E5Encoder:
         self.cascade_counts = {"texts": 0, "fp32_again": 0}
         self._int8: Any = None
         self._ref: tuple[str, bool] | None = None
+        self.fp32_readers: list[str] = []  # readers that turned the cascade off (keep_fp32)
 
     # ------------------------------------------------------------------ loading
     def load(self) -> E5Encoder:
@@ -209,7 +213,7 @@ class E5Encoder:
             return self
         ref, local_only = resolve_encoder(self.path, self.cache_dir)
         self._ref = (ref, local_only)
-        self.cascade = self.precision == CASCADE or (self.precision == "auto" and self._auto_cascade(ref))
+        self.cascade = not self.fp32_readers and (self.precision == CASCADE or (self.precision == "auto" and self._auto_cascade(ref)))
         onnx_file = self.onnx_export(ref)
         if onnx_file is not None and Path(ref, "tokenizer.json").is_file():  # no torch, no transformers
             self._load_light(ref, onnx_file)
@@ -269,6 +273,15 @@ class E5Encoder:
         """Register (or replace) ``gate(int8_vectors) -> bool mask``: the texts to encode again in
         fp32 when the cascade runs (see the module doc); ignored by the other arithmetics."""
         self.gates[name] = gate
+
+    def keep_fp32(self, reader: str) -> None:
+        """``reader`` reads these vectors, int8 would change its decisions and it has no gate: the
+        cascade (if any) then encodes every text in fp32, the int8 session is never built."""
+        if reader not in self.fp32_readers:
+            self.fp32_readers.append(reader)
+        if self.cascade:
+            self.cascade = False
+            self.arithmetic = "fp32"
 
     def _int8_model(self) -> Any:
         """The int8 ONNX session of the cascade, built on first use (exported if missing)."""
