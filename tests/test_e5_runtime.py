@@ -269,3 +269,33 @@ def test_int8_export_is_deterministic_and_an_old_recipe_is_redone(tiny, tmp_path
     assert e5_onnx.is_current(path, str(tiny))
     sidecar.write_text(json.dumps({k: v for k, v in meta.items() if k != "recipe"}))  # an export of the old recipe
     assert not e5_onnx.is_current(path, str(tiny))
+
+
+@needs_ort
+def test_a_reader_without_a_gate_keeps_the_cascade_in_fp32(tiny, tmp_path):
+    fp32 = E5Encoder(path=str(tiny), runtime="onnx", cache_dir=str(tmp_path)).embed(TEXTS)
+    cascade = E5Encoder(path=str(tiny), precision="int8-cascade", cache_dir=str(tmp_path))
+    cascade.add_gate("everything int8", lambda v: np.zeros(len(v), dtype=bool))
+    cascade.keep_fp32("themes.e5.v1")
+    np.testing.assert_allclose(cascade.embed(TEXTS), fp32, atol=1e-6)
+    assert cascade.arithmetic == "fp32" and cascade._int8 is None and cascade.fp32_readers == ["themes.e5.v1"]
+
+
+def test_theme_head_asks_its_embedder_to_keep_fp32():
+    from analyzer.backends.embedding import EmbeddingCache
+    from analyzer.backends.themes_e5 import E5ThemeBackend
+
+    class Encoder:
+        readers: list = []
+
+        def embed(self, texts):
+            return np.zeros((len(texts), 384), dtype=np.float32)
+
+        def keep_fp32(self, reader):
+            self.readers.append(reader)
+
+    inner = Encoder()
+    themes = E5ThemeBackend()
+    themes.use_embedder(EmbeddingCache(inner))
+    assert inner.readers == ["themes.e5.v1"] and themes.embedder.inner is inner
+    themes.use_embedder(object.__new__(type("NoCascade", (), {"embed": lambda self, t: None})))  # no keep_fp32: fine

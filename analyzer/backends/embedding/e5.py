@@ -224,11 +224,11 @@ class E5Encoder:
         if self.threads:
             torch.set_num_threads(self.threads)
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
-        if self.runtime == "onnx" or self.cascade:
+        if self._onnx_only:
             self._model = self._load_onnx(ref, local_only, transformers)
         else:
             self._model = self._load_torch(ref, local_only, torch, transformers)
-        self.runtime_used = "onnx" if self.runtime == "onnx" or self.cascade else "torch"
+        self.runtime_used = "onnx" if self._onnx_only else "torch"
         self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
         self._specials = (self._tokenizer.cls_token_id, self._tokenizer.sep_token_id)
         self._pad_id = self._tokenizer.pad_token_id
@@ -240,7 +240,7 @@ class E5Encoder:
         return self
 
     def onnx_export(self, ref: str) -> Path | None:
-        """The ONNX file to run without torch: with ``runtime="onnx"``, or with ``"auto"`` (and
+        """The ONNX file to run without torch: with ``runtime="onnx"`` or the cascade, or with ``"auto"`` (and
         precision "auto", no ``quantize``) on a CPU without bf16 instructions with onnxruntime
         installed, the current fp32 export of this encoder (adapter merged; written by
         ``analyzer models build`` or an earlier ``runtime="onnx"`` run). None means torch."""
@@ -248,13 +248,18 @@ class E5Encoder:
 
         if self.runtime == "torch" or self.on_cuda or not Path(ref).is_dir():
             return None
-        if self.runtime == "auto" and not self.cascade and (self.precision != "auto" or self.quantize
-                                                            or importlib.util.find_spec("onnxruntime") is None or cpu_has_bf16()):
+        if not self._onnx_only and (self.precision != "auto" or self.quantize
+                                    or importlib.util.find_spec("onnxruntime") is None or cpu_has_bf16()):
             return None
         from .e5_onnx import is_current, onnx_path
 
         path = onnx_path(ref, self.cache_dir, self.quantize, self.adapter)
         return path if is_current(path, ref, self.adapter) else None
+
+    @property
+    def _onnx_only(self) -> bool:
+        """ONNX Runtime asked for, or implied: the cascade (even when a reader turned it off)."""
+        return self.runtime == "onnx" or self.precision == CASCADE or self.cascade
 
     def _auto_cascade(self, ref: str) -> bool:
         """precision="auto" runs the cascade: ``AUTO_CASCADE`` on, CPU without bf16 instructions,
