@@ -229,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
            for name in (before_rows if args.before else {})},
     }
     result["theme_agreement"] = {"cli_both_vs_slow_path": theme_agreement(rows["both"], slow_rows),
-                                 **({"before_cli_both_vs_slow_path": theme_agreement(before_rows["both"], slow_rows)}
+                                 **({"before_cli_both_vs_slow_path": theme_agreement(before_rows["both"], slow_rows),
+                                     # --sentiment alone (default themes): the theme polarities read its scores
+                                     "cli_sentiment_vs_before_cli_sentiment": theme_agreement(rows["sentiment"],
+                                                                                              before_rows["sentiment"])}
                                     if args.before else {})}
     result["label_agreement"]["cli_both_themes_vs_slow_path"] = agreement([r["sentiment"] for r in rows["both"]],
                                                                           [r["sentiment"] for r in slow_rows])
@@ -408,7 +411,9 @@ def markdown(r: dict) -> str:
     s = r["startup_seconds_10_comments"]
     lines = [
         "# accurate_cli: the accurate tier through the CLI vs in-process vs `pipeline()` (one run)", "",
-        f"`python benchmarks/accurate_cli.py --n {r['texts']} --baseline-n {r['baseline_texts']} --repeat {r['repeat']}` "
+        f"`python benchmarks/accurate_cli.py --n {r['texts']} --baseline-n {r['baseline_texts']} --repeat {r['repeat']}"
+        + (f" --precision {r['precision_asked']}" if r.get("precision_asked", "default") != "default" else "")
+        + (f" --before {r['before']['tree']}" if "before" in r else "") + "` "
         f"on {r['texts']} {r['origin']} ({r['cpu_count']} CPUs, {r['threads']} threads; load average "
         f"{r['load_avg_1min_at_start']} at start, {r['load_avg_1min_at_end']} at end: a shared machine, compare ratios). "
         "Paths interleaved, best of the repeats. \"vs in-process\" compares like with like: each CLI "
@@ -449,7 +454,8 @@ def theme_lines(r: dict) -> list[str]:
         return []
     lines = [f"After side's precision: {r['precision_asked']} (in process: {r['in_process_arithmetic']}"
              + (f", {r['cascade']['fp32_again_share']:.1%} of the texts encoded again in fp32" if r.get("cascade") else "")
-             + "). Themes vs the slow path (`--themes themes.e5.v1` run once on torch fp32):"]
+             + "). Themes vs the slow path (`--themes themes.e5.v1` run once on torch fp32), and the `--sentiment` "
+             "command's default-tier themes vs the before tree's:"]
     for side, t in r["theme_agreement"].items():
         worst = min((v["fires_alike"], k) for k, v in t.items() if isinstance(v, dict))
         pol = [v["polarity_alike"] for v in t.values() if isinstance(v, dict) and v["polarity_alike"] is not None]
