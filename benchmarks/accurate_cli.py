@@ -32,6 +32,15 @@ encoder's load time in a fresh process (``E5Encoder(...).load()``, after the fir
 The comments are the unlabelled YouTube comments ``sentiment_e5_speed.py`` reads (read here,
 written only to a temporary folder). The load average is recorded: compare the ratios.
 
+``--precision P`` runs the after side's CLI commands with ``--set models.sentiment.precision=P``
+and its in-process paths with ``E5Encoder(precision=P)`` (e.g. ``int8-cascade``; default: the
+tier's own choice). Agreement with the slow path is also measured for the themes: the slow path
+then is the same CLI command run once (untimed) with ``--set models.sentiment.precision=fp32
+--set models.sentiment.runtime=torch`` (themes.e5.v1 reads the sentiment head's encoder), and
+per theme the share of comments where the theme fires alike, and where it fires in both, its
+polarity. Peak memory: each CLI process's maximum resident set (``wait4``), the largest of the
+repeats, per command.
+
 Before/after in the same run: ``--before TREE`` (a source tree of an earlier commit, e.g.
 ``git archive COMMIT | tar -x -C TREE``) also runs both CLI commands (and their 10-comment
 start-up) from that tree, interleaved with the others (first in odd repeats, as the load drifts), and the in-process path with the ONNX
@@ -76,13 +85,24 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cli(inp: Path, out: Path, extra: list[str], tree: Path = ROOT) -> tuple[float, float]:
-    """Wall and CPU seconds of one ``analyzer annotate`` subprocess (of the source in ``tree``)."""
+GNU_TIME = Path("/usr/bin/time")
+
+
+def cli(inp: Path, out: Path, extra: list[str], tree: Path = ROOT) -> tuple[float, ...]:
+    """Wall and CPU seconds and (with GNU time) peak resident MB of one ``analyzer annotate``
+    subprocess (of the source in ``tree``). The peak comes from GNU time, whose child is forked
+    from a small process: a child forked from this one would report this process's own peak
+    (the high-water mark survives fork and exec)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    peak = Path(tempfile.mkstemp(prefix="peak_")[1])
+    wrap = [str(GNU_TIME), "-f", "%M", "-o", str(peak)] if GNU_TIME.is_file() else []
     cpu, start = children_cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-m", "analyzer", "annotate", str(inp), "-o", str(out), "-q", *extra],
+    subprocess.run([*wrap, sys.executable, "-m", "analyzer", "annotate", str(inp), "-o", str(out), "-q", *extra],
                    check=True, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start, children_cpu() - cpu
+    seconds = (time.perf_counter() - start, children_cpu() - cpu)
+    kb = peak.read_text().strip().splitlines()[-1] if wrap else ""
+    peak.unlink()
+    return (*seconds, int(kb) / 1024) if kb.isdigit() else seconds
 
 
 def load_seconds() -> tuple[float, float, str]:
@@ -99,6 +119,7 @@ def rows_of(path: Path) -> list[dict]:
 
 
 def in_process(texts: list[str], ref: str, threads: int, **options) -> tuple[E5Encoder, E5SentimentBackend]:
+    options = {k: v for k, v in options.items() if v is not None}
     encoder = E5Encoder(path=ref, threads=threads, adapter=ADAPTER, **options).load()
     backend = E5SentimentBackend(encoder_obj=encoder)
     backend.head
@@ -118,7 +139,7 @@ def both_heads(encoder: E5Encoder, texts: list[str], langs: list[str | None]):
     def run():
         shared = EmbeddingCache(encoder)
         labels = head_logits(head, shared.embed(texts)).argmax(1)
-        themes._embedder = shared
+        themes.use_embedder(shared)  # as the CLI's theme stage does (it keeps the encoder in fp32)
         return labels, themes.predict(texts, langs)
 
     return run
@@ -140,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", default=None)
     parser.add_argument("--md-out", default=None)
     parser.add_argument("--append", action="store_true", help="add the run after those in --json-out/--md-out")
+    parser.add_argument("--precision", default=None, help="the after side's encoder precision (e.g. int8-cascade)")
     args = parser.parse_args(argv)
+    chosen = ["--set", f"models.sentiment.precision={args.precision}"] if args.precision else []
     args.baseline_n = min(args.baseline_n or args.n, args.n)
     load_start = round(os.getloadavg()[0], 2)
     texts, origin = load_texts(args.n)
@@ -158,20 +181,26 @@ def main(argv: list[str] | None = None) -> int:
 
     slow_encoder, slow_backend = in_process(texts, ref, args.threads, precision="fp32", runtime="torch")
     _, _, slow_labels = timed(sentiment_only(slow_backend, texts))
-    fast_encoder, fast_backend = in_process(texts, ref, args.threads)
+    slow_rows = slow_cli(inp, tmp)
+    fast_encoder, fast_backend = in_process(texts, ref, args.threads, precision=args.precision)
     head = fast_backend.head
+    both_encoder, _ = in_process(texts, ref, args.threads, precision=args.precision)  # themes.e5.v1 keeps it in fp32
     wall: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
 
-    def record(name: str, seconds: tuple[float, float]) -> None:
+    peak: dict[str, float] = {}
+
+    def record(name: str, seconds: tuple[float, ...]) -> None:
         wall.setdefault(name, []).append(seconds[0])
         cpu.setdefault(name, []).append(seconds[1])
+        if len(seconds) > 2:
+            peak[name] = max(peak.get(name, 0.0), round(seconds[2], 1))
 
     rows: dict[str, list[dict]] = {}
     for k in range(args.repeat):
         if args.before and k % 2:  # odd repeats run the before side first: the load drifts
             before_rows = run_before(args.before, sample, inp, tmp, record, fast_encoder, fast_backend, texts)
-        for name, extra in (("sentiment", SENTIMENT), ("both", BOTH)):
+        for name, extra in (("sentiment", SENTIMENT + chosen), ("both", BOTH + chosen)):
             record(f"cli_{name}_10", cli(small, tmp / "ten_out.jsonl", extra))
             record(f"cli_{name}_langs", cli(sample, tmp / "langs_out.jsonl", extra))
             record(f"cli_{name}", cli(inp, tmp / f"{name}.jsonl", extra))
@@ -181,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         record("in_process_sentiment", seconds)
         if args.before and not k % 2:
             before_rows = run_before(args.before, sample, inp, tmp, record, fast_encoder, fast_backend, texts)
-        *seconds, _ = timed(both_heads(fast_encoder, texts, [r.get("lang") for r in rows["sentiment"]]))
+        *seconds, _ = timed(both_heads(both_encoder, texts, [r.get("lang") for r in rows["sentiment"]]))
         record("in_process_both", seconds)
         *seconds, base_vecs = timed(baseline_run(texts[: args.baseline_n], ref, "cpu"))
         record("pipeline", seconds)
@@ -199,6 +228,17 @@ def main(argv: list[str] | None = None) -> int:
         **{f"before_cli_{name}_vs_slow_path": agreement([r["sentiment"] for r in before_rows[name]], slow_named)
            for name in (before_rows if args.before else {})},
     }
+    result["theme_agreement"] = {"cli_both_vs_slow_path": theme_agreement(rows["both"], slow_rows),
+                                 **({"before_cli_both_vs_slow_path": theme_agreement(before_rows["both"], slow_rows),
+                                     # --sentiment alone (default themes): the theme polarities read its scores
+                                     "cli_sentiment_vs_before_cli_sentiment": theme_agreement(rows["sentiment"],
+                                                                                              before_rows["sentiment"])}
+                                    if args.before else {})}
+    result["label_agreement"]["cli_both_themes_vs_slow_path"] = agreement([r["sentiment"] for r in rows["both"]],
+                                                                          [r["sentiment"] for r in slow_rows])
+    result["peak_rss_mb"] = peak
+    result["precision_asked"] = args.precision or "default"
+    result["cascade"] = cascade_info(fast_encoder)
     if args.before:
         result["before"] = before_after(args, wall, cpu)
     result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -238,13 +278,13 @@ def run_before(tree: Path, sample: Path, inp: Path, tmp: Path, record, encoder: 
     if encoder.runtime_used == "onnx":
         from analyzer.backends.embedding.e5_onnx import OnnxPooler
 
-        mine = encoder._model
-        encoder._model = OnnxPooler(mine.path, encoder.threads, spin=True)
+        mine, cascade = encoder._model, encoder.cascade
+        encoder._model, encoder.cascade = OnnxPooler(mine.path, encoder.threads, spin=True), False  # fp32, as before
         try:
             *seconds, _ = timed(sentiment_only(backend, texts))
             record("before_in_process_sentiment", seconds)
         finally:
-            encoder._model = mine
+            encoder._model, encoder.cascade = mine, cascade
     return rows
 
 
@@ -263,6 +303,40 @@ def before_after(args, wall: dict, cpu: dict) -> dict:
                 best["before_in_process_sentiment"] / best["in_process_sentiment"], 3)
     out["tree"] = str(args.before)
     return out
+
+
+def slow_cli(inp: Path, tmp: Path) -> list[dict]:
+    """The slow path through the CLI (untimed): both e5 heads on the torch fp32 encoder."""
+    slow = ["--set", "models.sentiment.precision=fp32", "--set", "models.sentiment.runtime=torch"]
+    cli(inp, tmp / "slow.jsonl", BOTH + slow)
+    return rows_of(tmp / "slow.jsonl")
+
+
+def theme_agreement(rows: list[dict], slow: list[dict]) -> dict:
+    """Per theme: the share of comments where it fires alike, and the share of polarity agreement
+    where it fires in both; plus every theme set and every polarity map identical."""
+    from analyzer.schema import THEMES
+
+    out = {"all_themes_identical": agreement([sorted(r.get("themes") or []) for r in rows],
+                                             [sorted(r.get("themes") or []) for r in slow]),
+           "all_polarities_identical": agreement([r.get("theme_polarity") or {} for r in rows],
+                                                 [r.get("theme_polarity") or {} for r in slow])}
+    for theme in THEMES:
+        fires = [theme in (r.get("themes") or []) for r in rows]
+        ref = [theme in (r.get("themes") or []) for r in slow]
+        both = [i for i, (a, b) in enumerate(zip(fires, ref)) if a and b]
+        out[theme] = {"fires_alike": agreement(fires, ref), "fires_slow": sum(ref), "fires": sum(fires),
+                      "polarity_alike": agreement([rows[i]["theme_polarity"].get(theme) for i in both],
+                                                  [slow[i]["theme_polarity"].get(theme) for i in both]) if both else None}
+    return out
+
+
+def cascade_info(encoder: E5Encoder) -> dict:
+    """What the in-process encoder's cascade encoded again (empty when it ran no cascade)."""
+    if encoder.arithmetic != "int8-cascade":
+        return {}
+    counts = encoder.cascade_counts
+    return {**counts, "fp32_again_share": round(counts["fp32_again"] / max(counts["texts"], 1), 4)}
 
 
 def agreement(a, b) -> float:
@@ -337,7 +411,9 @@ def markdown(r: dict) -> str:
     s = r["startup_seconds_10_comments"]
     lines = [
         "# accurate_cli: the accurate tier through the CLI vs in-process vs `pipeline()` (one run)", "",
-        f"`python benchmarks/accurate_cli.py --n {r['texts']} --baseline-n {r['baseline_texts']} --repeat {r['repeat']}` "
+        f"`python benchmarks/accurate_cli.py --n {r['texts']} --baseline-n {r['baseline_texts']} --repeat {r['repeat']}"
+        + (f" --precision {r['precision_asked']}" if r.get("precision_asked", "default") != "default" else "")
+        + (f" --before {r['before']['tree']}" if "before" in r else "") + "` "
         f"on {r['texts']} {r['origin']} ({r['cpu_count']} CPUs, {r['threads']} threads; load average "
         f"{r['load_avg_1min_at_start']} at start, {r['load_avg_1min_at_end']} at end: a shared machine, compare ratios). "
         "Paths interleaved, best of the repeats. \"vs in-process\" compares like with like: each CLI "
@@ -352,6 +428,7 @@ def markdown(r: dict) -> str:
         ", ".join(f"{k.removesuffix('_vs_slow_path')} {v}" for k, v in a.items()) +
         f" (`pipeline()` on the first {r['baseline_texts']}: {r['tokens_with_specials']['baseline_texts']} tokens, "
         f"the {r['texts']}: {r['tokens_with_specials']['texts']}).", "",
+        *theme_lines(r), "",
         f"Start-up excluded with the first 10 comments as the start-up sample instead (the issue's method; the "
         "theme lexicon's per-language matcher compilation then counts as per-comment work): CLI vs in process "
         f"{q['cli_sentiment_without_first10_startup_vs_in_process']}x wall, "
@@ -369,6 +446,26 @@ def markdown(r: dict) -> str:
     if "before" in r:
         lines[-6:-6] = before_lines(r["before"])
     return "\n".join(lines)
+
+
+def theme_lines(r: dict) -> list[str]:
+    """Theme agreement with the slow path, peak memory and the cascade's share (newer runs)."""
+    if "theme_agreement" not in r:
+        return []
+    lines = [f"After side's precision: {r['precision_asked']} (in process: {r['in_process_arithmetic']}"
+             + (f", {r['cascade']['fp32_again_share']:.1%} of the texts encoded again in fp32" if r.get("cascade") else "")
+             + "). Themes vs the slow path (`--themes themes.e5.v1` run once on torch fp32), and the `--sentiment` "
+             "command's default-tier themes vs the before tree's:"]
+    for side, t in r["theme_agreement"].items():
+        worst = min((v["fires_alike"], k) for k, v in t.items() if isinstance(v, dict))
+        pol = [v["polarity_alike"] for v in t.values() if isinstance(v, dict) and v["polarity_alike"] is not None]
+        lines.append(f"{side.removesuffix('_vs_slow_path')}: theme sets identical {t['all_themes_identical']}, "
+                     f"polarity maps identical {t['all_polarities_identical']}; per theme, fires alike min {worst[0]} "
+                     f"({worst[1]}), polarity alike where both fire min {min(pol) if pol else '-'}.")
+    peak = r.get("peak_rss_mb", {})
+    lines.append("Peak resident memory per CLI process, MB: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(peak.items()) if not k.endswith(("_10", "_langs"))) + ".")
+    return lines
 
 
 def before_lines(b: dict) -> list[str]:

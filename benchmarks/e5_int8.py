@@ -6,8 +6,8 @@ agreement and CPU seconds of ONNX Runtime dynamic int8 variants vs the fp32 expo
 
 Every variant is quantized (``onnxruntime.quantization.quantize_dynamic``, per-channel int8
 weights, only MatMuls with constant weights) from the fp32 export the tier runs (shipped
-adapter merged) into a temporary folder: ``all`` (every such MatMul: what ``quantize=True``
-builds), ``skip-ffn-out`` (not the feed-forward output projections, whose inputs carry the
+adapter merged) into a temporary folder: ``all`` (every such MatMul, 8-bit weights;
+``quantize=True`` and ``int8-cascade`` now build ``all-reduce-range``), ``skip-ffn-out`` (not the feed-forward output projections, whose inputs carry the
 largest activations), ``ffn-in-only`` (only the feed-forward input projections), ``ffn`` (both
 feed-forward projections, attention in fp32); a ``-u8u8`` suffix stores the weights unsigned
 (ONNX Runtime's U8U8 kernel) and ``-reduce-range`` in 7 bits: on a CPU without VNNI the default

@@ -97,7 +97,7 @@ needs_ort = pytest.mark.skipif(not (_has("onnxruntime") and _has("onnx")), reaso
 def test_onnx_params_are_checked():
     with pytest.raises(ConfigError, match="'runtime' parameter of E5Encoder"):
         E5Encoder(runtime="tensorrt")
-    with pytest.raises(ConfigError, match=r"'precision' parameter of E5Encoder must be \"auto\" or \"fp32\" with runtime"):
+    with pytest.raises(ConfigError, match=r"'precision' parameter of E5Encoder must be \"auto\", \"fp32\" or \"int8-cascade\" with runtime"):
         E5Encoder(runtime="onnx", precision="bf16")
     with pytest.raises(ConfigError, match="'device' parameter of E5Encoder"):
         E5Encoder(runtime="onnx", device="cuda")
@@ -171,3 +171,131 @@ def test_missing_onnxruntime_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(MissingDependency, match=r"resonance-analyzer\[e5\]"):
         OnnxPooler(tmp_path / "model.onnx")
+
+
+# ------------------------------------------------------- int8-then-fp32 cascade
+def _head_dir(tmp_path, margin=None):
+    head = tmp_path / "head"
+    head.mkdir(exist_ok=True)
+    rng = np.random.default_rng(4)
+    np.savez(head / "head.npz", W=rng.normal(size=(32, 3)).astype(np.float32), b=np.zeros(3, np.float32))
+    (head / "head.json").write_text(json.dumps({"labels": ["negative", "neutral", "positive"]}))
+    if margin is not None:
+        (head / "cascade.json").write_text(json.dumps({"margin": margin}))
+    return head
+
+
+def test_cascade_params_are_checked():
+    for bad in ({"device": "cuda"}, {"runtime": "torch"}, {"quantize": True}):
+        with pytest.raises(ConfigError, match=r"'precision' parameter of E5Encoder"):
+            E5Encoder(precision="int8-cascade", **bad)
+    with pytest.raises(ConfigError, match="'cascade_margin' parameter of E5SentimentBackend"):
+        E5SentimentBackend(cascade_margin=2.0)
+
+
+@needs_ort
+def test_cascade_replaces_exactly_the_gated_rows_with_fp32(tiny, tmp_path):
+    fp32 = E5Encoder(path=str(tiny), runtime="onnx", cache_dir=str(tmp_path), batch_size=3).embed(TEXTS)
+    int8 = E5Encoder(path=str(tiny), runtime="onnx", quantize=True, cache_dir=str(tmp_path), batch_size=3).embed(TEXTS)
+    assert not np.array_equal(fp32, int8)
+    cascade = E5Encoder(path=str(tiny), precision="int8-cascade", cache_dir=str(tmp_path), batch_size=3)
+    np.testing.assert_allclose(cascade.embed(TEXTS), fp32, atol=1e-6)  # no gate: nothing decides what int8 may keep
+    assert cascade.load().arithmetic == "int8-cascade" and cascade._int8 is None
+    flagged = np.arange(len(TEXTS)) % 2 == 0
+    seen = []
+    cascade.add_gate("test", lambda v: seen.append(v.copy()) or flagged[: len(v)])
+    mixed = cascade.embed(TEXTS)
+    np.testing.assert_allclose(seen[0], int8, atol=1e-6)  # the gate sees every text's int8 vector
+    np.testing.assert_allclose(mixed[flagged], fp32[flagged], atol=1e-6)
+    np.testing.assert_allclose(mixed[~flagged], int8[~flagged], atol=1e-6)
+    assert cascade.cascade_counts == {"texts": len(TEXTS), "fp32_again": int(flagged.sum())}
+
+
+@needs_ort
+def test_sentiment_head_gates_the_cascade_by_its_margin(tiny, tmp_path):
+    from analyzer.backends.base import softmax
+    from analyzer.backends.sentiment_e5 import head_logits
+    from analyzer.errors import ModelError
+
+    int8 = E5Encoder(path=str(tiny), runtime="onnx", quantize=True, cache_dir=str(tmp_path)).embed(TEXTS)
+    fp32 = E5Encoder(path=str(tiny), runtime="onnx", cache_dir=str(tmp_path)).embed(TEXTS)
+    head = _head_dir(tmp_path)
+    probs = np.sort(softmax(head_logits({"W": np.load(head / "head.npz")["W"], "b": np.zeros(3)}, int8)), axis=1)
+    gaps = np.sort(probs[:, -1] - probs[:, -2])
+    margin = float(gaps[2] + gaps[3]) / 2  # between two rows' margins: 3 rows under it, 4 over
+    low = (probs[:, -1] - probs[:, -2]) < margin
+    backend = E5SentimentBackend(path=str(head), encoder=str(tiny), precision="int8-cascade",
+                                 cache_dir=str(tmp_path), cascade_margin=margin)
+    vectors = backend.predict_proba(TEXTS) is not None and backend.encoder.embed(TEXTS)
+    np.testing.assert_allclose(vectors[low], fp32[low], atol=1e-6)
+    np.testing.assert_allclose(vectors[~low], int8[~low], atol=1e-6)
+    info = backend.describe()
+    assert info["arithmetic"] == "int8-cascade" and info["cascade_margin"] == margin
+    assert info["cascade_counts"]["fp32_again"] == int(low.sum())
+    (head / "cascade.json").write_text(json.dumps({"margin": 1.0}))  # the shipped file is read when not given
+    everything = E5SentimentBackend(path=str(head), encoder=str(tiny), precision="int8-cascade", cache_dir=str(tmp_path))
+    everything.predict_proba(TEXTS)
+    np.testing.assert_allclose(everything.encoder.embed(TEXTS), fp32, atol=1e-6)
+    (head / "cascade.json").unlink()
+    missing = E5SentimentBackend(path=str(head), encoder=str(tiny), precision="int8-cascade", cache_dir=str(tmp_path))
+    with pytest.raises(ModelError, match="No cascade.json beside the head"):
+        missing.predict_proba(TEXTS)
+
+
+@needs_ort
+def test_auto_runs_the_cascade_only_when_chosen_and_both_exports_are_built(tiny, tmp_path, monkeypatch):
+    from analyzer.backends.embedding import e5_onnx
+
+    monkeypatch.setattr(e5, "cpu_has_bf16", lambda torch=None: False)
+    e5_onnx.ensure_onnx(str(tiny), tmp_path, int8=False)
+    monkeypatch.setattr(e5, "AUTO_CASCADE", True)
+    assert E5Encoder(path=str(tiny), cache_dir=str(tmp_path)).load().arithmetic == "fp32"  # no int8 export yet
+    e5_onnx.ensure_onnx(str(tiny), tmp_path, int8=True)
+    assert E5Encoder(path=str(tiny), cache_dir=str(tmp_path)).load().arithmetic == "int8-cascade"
+    assert E5Encoder(path=str(tiny), cache_dir=str(tmp_path), precision="fp32").load().arithmetic == "fp32"
+    monkeypatch.setattr(e5, "AUTO_CASCADE", False)
+    assert E5Encoder(path=str(tiny), cache_dir=str(tmp_path)).load().arithmetic == "fp32"
+
+
+@needs_ort
+def test_int8_export_is_deterministic_and_an_old_recipe_is_redone(tiny, tmp_path):
+    from analyzer.backends.embedding import e5_onnx
+
+    path = e5_onnx.ensure_onnx(str(tiny), tmp_path, int8=True)
+    again = e5_onnx.quantize_onnx(e5_onnx.onnx_path(str(tiny), tmp_path, int8=False), tmp_path / "again.onnx")
+    assert path.read_bytes() == again.read_bytes()
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    assert e5_onnx.is_current(path, str(tiny))
+    sidecar.write_text(json.dumps({k: v for k, v in meta.items() if k != "recipe"}))  # an export of the old recipe
+    assert not e5_onnx.is_current(path, str(tiny))
+
+
+@needs_ort
+def test_a_reader_without_a_gate_keeps_the_cascade_in_fp32(tiny, tmp_path):
+    fp32 = E5Encoder(path=str(tiny), runtime="onnx", cache_dir=str(tmp_path)).embed(TEXTS)
+    cascade = E5Encoder(path=str(tiny), precision="int8-cascade", cache_dir=str(tmp_path))
+    cascade.add_gate("everything int8", lambda v: np.zeros(len(v), dtype=bool))
+    cascade.keep_fp32("themes.e5.v1")
+    np.testing.assert_allclose(cascade.embed(TEXTS), fp32, atol=1e-6)
+    assert cascade.arithmetic == "fp32" and cascade._int8 is None and cascade.fp32_readers == ["themes.e5.v1"]
+
+
+def test_theme_head_asks_its_embedder_to_keep_fp32():
+    from analyzer.backends.embedding import EmbeddingCache
+    from analyzer.backends.themes_e5 import E5ThemeBackend
+
+    class Encoder:
+        readers: list = []
+
+        def embed(self, texts):
+            return np.zeros((len(texts), 384), dtype=np.float32)
+
+        def keep_fp32(self, reader):
+            self.readers.append(reader)
+
+    inner = Encoder()
+    themes = E5ThemeBackend()
+    themes.use_embedder(EmbeddingCache(inner))
+    assert inner.readers == ["themes.e5.v1"] and themes.embedder.inner is inner
+    themes.use_embedder(object.__new__(type("NoCascade", (), {"embed": lambda self, t: None})))  # no keep_fp32: fine

@@ -4,7 +4,10 @@ The embeddings come from the shared embedder ``embedding.e5.v1`` (see
 ``analyzer.backends.embedding``: recipe, chunking, batching, precision), with the LoRA
 adapter shipped beside the head merged in. Built by the pipeline, the head gets the
 embedder from the run's ``Embedders`` pool, so every e5 head of a run shares one
-instance and one encoder pass per batch. The theme stage's evidence clauses, whose sentiment
+instance and one encoder pass per batch. With the encoder's ``precision="int8-cascade"``
+the head registers a gate on it (``cascade_gate``): comments whose int8 top-two probability
+margin is under ``cascade_margin`` (default: ``cascade.json`` beside the head, chosen on tuning
+rows by ``python -m training.sentiment_e5.cascade_margin``) are encoded again in fp32. The theme stage's evidence clauses, whose sentiment
 feeds the per-theme polarity model, are scored by ``clause_backend`` (``sentiment.linear.v1``,
 the model that polarity model was trained with), not encoded again.
 """
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
 from .artifacts import read_dev_scores
@@ -47,6 +50,26 @@ def load_head(path: str | Path) -> dict[str, Any]:
     return {**head, "meta": meta}
 
 
+def read_cascade_margin(path: str | Path) -> float | None:
+    """The cascade margin shipped beside a head (``cascade.json``), or None when there is none."""
+    file = Path(path) / "cascade.json"
+    if not file.is_file():
+        return None
+    try:
+        return float(json.loads(file.read_text(encoding="utf-8"))["margin"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"Cannot read {file}: {exc}; rerun python -m training.sentiment_e5.cascade_margin.") from exc
+
+
+def cascade_gate(head: dict[str, Any], margin: float):
+    """``gate(vectors) -> bool mask``: rows whose top-two probability margin is under ``margin``."""
+    def gate(vectors: np.ndarray) -> np.ndarray:
+        top2 = np.sort(softmax(head_logits(head, vectors)), axis=1)[:, -2:]
+        return (top2[:, 1] - top2[:, 0]) < margin
+
+    return gate
+
+
 def head_logits(head: dict[str, Any], x: np.ndarray) -> np.ndarray:
     """Logits of a logistic or one-hidden-layer ReLU head."""
     if "W1" in head:
@@ -66,8 +89,12 @@ class E5SentimentBackend:
                  device: str | None = None, batch_size: int | None = None, quantize: bool | None = None,
                  threads: int | None = None, precision: str | None = None, runtime: str | None = None,
                  embedder: Any = E5_NAME, embedders: Embedders | None = None, encoder_obj: Any = None,
-                 clauses: str | None = CLAUSE_BACKEND) -> None:
+                 clauses: str | None = CLAUSE_BACKEND, cascade_margin: float | None = None) -> None:
+        check_param("E5SentimentBackend", "cascade_margin", cascade_margin,
+                    cascade_margin is None or (isinstance(cascade_margin, (int, float)) and not isinstance(cascade_margin, bool)
+                                               and 0 <= cascade_margin <= 1), "a number in [0, 1] or None (cascade.json's)")
         self.path = path
+        self.cascade_margin = cascade_margin
         self.clauses = clauses
         self._clause_backend: Any = None
         folder = Path(path) if path else HEAD_DIR
@@ -84,7 +111,24 @@ class E5SentimentBackend:
         if self._head is None:
             self._head = load_head(self.path or HEAD_DIR)
             self._check_encoder()
+            self._add_gate()
         return self._head
+
+    def _add_gate(self) -> None:
+        """Register this head's gate on an encoder that can run the int8 cascade. With precision
+        "int8-cascade" asked for and no margin known, a one-line error; with "auto", no gate (so
+        the cascade keeps fp32)."""
+        add = getattr(self.encoder, "add_gate", None)
+        if add is None:
+            return
+        folder = self.path or HEAD_DIR
+        margin = self.cascade_margin if self.cascade_margin is not None else read_cascade_margin(folder)
+        if margin is None:
+            if getattr(self.encoder, "precision", None) == "int8-cascade":
+                raise ModelError(f"No cascade.json beside the head in {folder}: pass cascade_margin= or run "
+                                 "python -m training.sentiment_e5.cascade_margin.")
+            return
+        add(f"{self.name}:{Path(folder).resolve()}:{margin}", cascade_gate(self._head, float(margin)))
 
     def _check_encoder(self) -> None:
         """A head trained with an adapter needs an encoder with that adapter merged."""
@@ -116,6 +160,12 @@ class E5SentimentBackend:
         """Held-out per-language macro-F1 and confusion matrices shipped beside the head."""
         return read_dev_scores(self.path or HEAD_DIR)
 
+    def _cascade_info(self) -> dict[str, Any]:
+        if getattr(self.encoder, "arithmetic", None) != "int8-cascade":
+            return {}
+        margin = self.cascade_margin if self.cascade_margin is not None else read_cascade_margin(self.path or HEAD_DIR)
+        return {"cascade_margin": margin, "cascade_counts": dict(self.encoder.cascade_counts)}
+
     def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
         items = list(texts)
         if not items:
@@ -131,4 +181,5 @@ class E5SentimentBackend:
                 "precision": getattr(e, "precision", "auto"), "runtime": getattr(e, "runtime", "torch"),
                 "runtime_used": getattr(e, "runtime_used", None),
                 "arithmetic": getattr(e, "arithmetic", None), "adapter": getattr(e, "adapter", None),
+                **self._cascade_info(),
                 "theme_clauses_scored_by": self.clauses or self.name}

@@ -159,10 +159,20 @@ class E5ThemeBackend:
         ``Embedders`` pool (``embedding.e5.v1`` with the adapter the heads were trained on), or
         our own."""
         if self._embedder is None:
-            self._embedder = embedder_for(self.embedder_spec or E5_NAME, self.embedders, path=self.encoder,
-                                          cache_dir=self.cache_dir, device=self.device, batch_size=self.batch_size,
-                                          threads=self.threads, adapter=self.adapter())
+            self.use_embedder(embedder_for(self.embedder_spec or E5_NAME, self.embedders, path=self.encoder,
+                                           cache_dir=self.cache_dir, device=self.device, batch_size=self.batch_size,
+                                           threads=self.threads, adapter=self.adapter()))
         return self._embedder
+
+    def use_embedder(self, embedder: Any) -> None:
+        """Read vectors from ``embedder``, in fp32: an encoder that could run the int8-then-fp32
+        cascade is told to keep fp32 (``keep_fp32``), because the cascade's gate is the sentiment
+        head's margin and int8 vectors change these heads' decisions (benchmarks/accurate_cli.py,
+        docs/accurate-tier.md: theme sets agreed 0.89 with fp32's on held-out rows)."""
+        keep = getattr(embedder, "keep_fp32", None)
+        if callable(keep):
+            keep(NAME)
+        self._embedder = embedder
 
     def adapter(self) -> Path | None:
         """The encoder adapter the heads were trained with: none, or the one shipped with
@@ -184,7 +194,7 @@ class E5ThemeBackend:
         cache = share_encoder_with_adapter(sentiment, lambda: self.model.meta.get("adapter_sha1"))
         if cache is None:
             return False
-        self._embedder = cache
+        self.use_embedder(cache)
         self.shared_with = getattr(sentiment, "name", type(sentiment).__name__)
         return True
 

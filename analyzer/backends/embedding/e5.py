@@ -28,6 +28,18 @@ fp32 (emulated bf16 is slower). ``quantize=True`` (int8 dynamic quantization of 
 linear layers, CPU) takes precedence over ``precision``; CUDA runs in fp16.
 ``runtime="onnx"`` runs the encoder in ONNX Runtime instead (CPU; fp32, or int8
 per-channel with ``quantize=True``; exported once into the cache, see ``e5_onnx``).
+
+``precision="int8-cascade"`` (CPU, ONNX Runtime): every text is encoded by the int8 export,
+then the texts that a head's *gate* flags are encoded again in fp32 and their int8 vectors
+replaced. A head registers its gate with ``add_gate(name, gate)``, ``gate(vectors) -> bool
+mask`` over int8 vectors (``sentiment.e5.v1``: its top-two probability margin under the margin
+chosen on tuning rows); every head sharing the encoder reads the same mixed vectors. Without a
+gate the cascade encodes in fp32 only (nothing decides what int8 may keep), and so it does once
+a reader that int8 vectors would change and that has no gate says ``keep_fp32(name)``
+(``themes.e5.v1``: on int8-cascade vectors its theme sets differed from fp32's on 11% of 600
+tuning rows). ``"auto"`` picks
+the cascade on a CPU without bf16 instructions when ``AUTO_CASCADE`` is on and ``analyzer models
+build`` wrote both exports (see docs/accurate-tier.md for the measurement that decides it).
 """
 
 from __future__ import annotations
@@ -49,7 +61,11 @@ QUERY_PREFIX = "query: "
 normalize_key = text_key  # the dedup key: whitespace runs collapsed, ends stripped
 
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "int8-cascade")
+CASCADE = "int8-cascade"
+# Whether precision="auto" runs the int8-then-fp32 cascade on a CPU without bf16 instructions
+# (when both ONNX exports are built): chosen by benchmarks/accurate_cli.py, see docs/accurate-tier.md.
+AUTO_CASCADE = False
 RUNTIMES = ("auto", "torch", "onnx")
 BF16_FLAGS = ("amx_tile", "avx512_bf16")  # /proc/cpuinfo names of the bf16 matrix instructions
 
@@ -160,11 +176,14 @@ class E5Encoder:
                     "a positive int or None (64 on CPU, 1024 on CUDA)")
         check_param(owner, "max_tokens", max_tokens, isinstance(max_tokens, int) and max_tokens >= 16, "an int >= 16")
         check_param(owner, "quantize", quantize, isinstance(quantize, bool), "a bool")
-        check_param(owner, "precision", precision, precision in PRECISIONS, '"auto", "fp32" or "bf16"')
+        check_param(owner, "precision", precision, precision in PRECISIONS, '"auto", "fp32", "bf16" or "int8-cascade"')
         check_param(owner, "runtime", runtime, runtime in RUNTIMES, '"auto", "torch" or "onnx"')
         if runtime == "onnx":
             check_param(owner, "device", device, device == "cpu", '"cpu" with runtime="onnx"')
-            check_param(owner, "precision", precision, precision != "bf16", '"auto" or "fp32" with runtime="onnx"')
+            check_param(owner, "precision", precision, precision != "bf16", '"auto", "fp32" or "int8-cascade" with runtime="onnx"')
+        if precision == CASCADE:
+            check_param(owner, "precision", precision, device == "cpu" and runtime != "torch" and not quantize,
+                        '"auto", "fp32" or "bf16" on CUDA, with runtime="torch" or with quantize=True ("int8-cascade" runs ONNX Runtime on CPU)')
         self.precision, self.runtime = precision, runtime
         self.path, self.cache_dir, self.device = path, cache_dir, device
         self.quantize, self.prefix = quantize, prefix
@@ -181,12 +200,20 @@ class E5Encoder:
         self.arithmetic: str | None = None  # resolved precision, set by load()
         self.runtime_used: str | None = None  # "torch" or "onnx", set by load()
         self._pad_id = 0
+        self.cascade = False  # set by load(): int8 first, fp32 again where a gate asks
+        self.gates: dict[str, Any] = {}
+        self.cascade_counts = {"texts": 0, "fp32_again": 0}
+        self._int8: Any = None
+        self._ref: tuple[str, bool] | None = None
+        self.fp32_readers: list[str] = []  # readers that turned the cascade off (keep_fp32)
 
     # ------------------------------------------------------------------ loading
     def load(self) -> E5Encoder:
         if self._model is not None:
             return self
         ref, local_only = resolve_encoder(self.path, self.cache_dir)
+        self._ref = (ref, local_only)
+        self.cascade = not self.fp32_readers and (self.precision == CASCADE or (self.precision == "auto" and self._auto_cascade(ref)))
         onnx_file = self.onnx_export(ref)
         if onnx_file is not None and Path(ref, "tokenizer.json").is_file():  # no torch, no transformers
             self._load_light(ref, onnx_file)
@@ -197,11 +224,11 @@ class E5Encoder:
         if self.threads:
             torch.set_num_threads(self.threads)
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
-        if self.runtime == "onnx":
+        if self._onnx_only:
             self._model = self._load_onnx(ref, local_only, transformers)
         else:
             self._model = self._load_torch(ref, local_only, torch, transformers)
-        self.runtime_used = "onnx" if self.runtime == "onnx" else "torch"
+        self.runtime_used = "onnx" if self._onnx_only else "torch"
         self._prefix_ids = self._tokenizer(self.prefix.rstrip(), add_special_tokens=False)["input_ids"] if self.prefix.strip() else []
         self._specials = (self._tokenizer.cls_token_id, self._tokenizer.sep_token_id)
         self._pad_id = self._tokenizer.pad_token_id
@@ -213,7 +240,7 @@ class E5Encoder:
         return self
 
     def onnx_export(self, ref: str) -> Path | None:
-        """The ONNX file to run without torch: with ``runtime="onnx"``, or with ``"auto"`` (and
+        """The ONNX file to run without torch: with ``runtime="onnx"`` or the cascade, or with ``"auto"`` (and
         precision "auto", no ``quantize``) on a CPU without bf16 instructions with onnxruntime
         installed, the current fp32 export of this encoder (adapter merged; written by
         ``analyzer models build`` or an earlier ``runtime="onnx"`` run). None means torch."""
@@ -221,13 +248,54 @@ class E5Encoder:
 
         if self.runtime == "torch" or self.on_cuda or not Path(ref).is_dir():
             return None
-        if self.runtime == "auto" and (self.precision != "auto" or self.quantize
-                                       or importlib.util.find_spec("onnxruntime") is None or cpu_has_bf16()):
+        if not self._onnx_only and (self.precision != "auto" or self.quantize
+                                    or importlib.util.find_spec("onnxruntime") is None or cpu_has_bf16()):
             return None
         from .e5_onnx import is_current, onnx_path
 
         path = onnx_path(ref, self.cache_dir, self.quantize, self.adapter)
         return path if is_current(path, ref, self.adapter) else None
+
+    @property
+    def _onnx_only(self) -> bool:
+        """ONNX Runtime asked for, or implied: the cascade (even when a reader turned it off)."""
+        return self.runtime == "onnx" or self.precision == CASCADE or self.cascade
+
+    def _auto_cascade(self, ref: str) -> bool:
+        """precision="auto" runs the cascade: ``AUTO_CASCADE`` on, CPU without bf16 instructions,
+        runtime not torch, no ``quantize``, onnxruntime installed and both exports current."""
+        import importlib.util
+
+        if not AUTO_CASCADE or self.runtime == "torch" or self.on_cuda or self.quantize or not Path(ref).is_dir():
+            return False
+        if importlib.util.find_spec("onnxruntime") is None or cpu_has_bf16():
+            return False
+        from .e5_onnx import is_current, onnx_path
+
+        return all(is_current(onnx_path(ref, self.cache_dir, int8, self.adapter), ref, self.adapter) for int8 in (False, True))
+
+    def add_gate(self, name: str, gate: Any) -> None:
+        """Register (or replace) ``gate(int8_vectors) -> bool mask``: the texts to encode again in
+        fp32 when the cascade runs (see the module doc); ignored by the other arithmetics."""
+        self.gates[name] = gate
+
+    def keep_fp32(self, reader: str) -> None:
+        """``reader`` reads these vectors, int8 would change its decisions and it has no gate: the
+        cascade (if any) then encodes every text in fp32, the int8 session is never built."""
+        if reader not in self.fp32_readers:
+            self.fp32_readers.append(reader)
+        if self.cascade:
+            self.cascade = False
+            self.arithmetic = "fp32"
+
+    def _int8_model(self) -> Any:
+        """The int8 ONNX session of the cascade, built on first use (exported if missing)."""
+        if self._int8 is None:
+            from .e5_onnx import OnnxPooler, ensure_onnx
+
+            ref, local_only = self._ref
+            self._int8 = OnnxPooler(ensure_onnx(ref, self.cache_dir, True, local_only, self.adapter), self.threads)
+        return self._int8
 
     def _load_light(self, ref: str, onnx_file: Path) -> None:
         """ONNX Runtime + the ``tokenizers`` tokenizer read from tokenizer.json: loads in about
@@ -253,8 +321,11 @@ class E5Encoder:
         self._specials, self._pad_id = (ids["cls"], ids["sep"]), ids["pad"]
         self._prefix_ids = fast.encode(self.prefix.rstrip(), add_special_tokens=False).ids if self.prefix.strip() else []
         self._dim = int(config["hidden_size"])
-        self.arithmetic = "int8" if self.quantize else "fp32"
+        self.arithmetic = self._onnx_arithmetic()
         self.runtime_used = "onnx"
+
+    def _onnx_arithmetic(self) -> str:
+        return CASCADE if self.cascade else "int8" if self.quantize else "fp32"
 
     def _load_torch(self, ref: str, local_only: bool, torch: Any, transformers: Any) -> Any:
         with quiet_loading():
@@ -280,7 +351,7 @@ class E5Encoder:
 
         config = transformers.AutoConfig.from_pretrained(ref, local_files_only=local_only, trust_remote_code=False)
         self._dim = int(config.hidden_size)
-        self.arithmetic = "int8" if self.quantize else "fp32"
+        self.arithmetic = self._onnx_arithmetic()
         return OnnxPooler(ensure_onnx(ref, self.cache_dir, self.quantize, local_only, self.adapter), self.threads)
 
     @property
@@ -343,6 +414,18 @@ class E5Encoder:
         return np.concatenate(out)
 
     def _embed_block(self, token_ids: list[list[int]]) -> np.ndarray:
+        if not (self.cascade and self.gates):
+            return self._encode(token_ids, self._model)
+        vectors = self._encode(token_ids, self._int8_model())
+        again = np.flatnonzero(np.logical_or.reduce([np.asarray(g(vectors), dtype=bool) for g in self.gates.values()]))
+        if len(again):
+            vectors[again] = self._encode([token_ids[i] for i in again], self._model)
+        self.cascade_counts["texts"] += len(token_ids)
+        self.cascade_counts["fp32_again"] += len(again)
+        return vectors
+
+    def _encode(self, token_ids: list[list[int]], model: Any) -> np.ndarray:
+        """L2-normalized vectors of tokenized texts through ``model`` (the session or module)."""
         windows, starts = [], []
         for ids in token_ids:
             starts.append(len(windows))
@@ -350,7 +433,7 @@ class E5Encoder:
         lengths = np.fromiter(map(len, windows), dtype=np.int64, count=len(windows))
         batches = self.plan(lengths.tolist())
         pooled = np.empty((len(windows), self.dim), dtype=np.float32)
-        for batch, vecs in zip(batches, self._pooled_batches(windows, batches)):
+        for batch, vecs in zip(batches, self._pooled_batches(windows, batches, model)):
             pooled[batch] = vecs
         if len(windows) == len(token_ids):  # one window per text: the weights cancel in the norm
             sums = pooled
@@ -366,11 +449,11 @@ class E5Encoder:
             return plan_batches(lengths, self.batch_size, CUDA_BATCH_TOKENS)
         return plan_buckets(lengths, self.batch_size)
 
-    def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[np.ndarray]:
+    def _pooled_batches(self, windows: list[list[int]], batches: list[list[int]], model: Any = None) -> Iterator[np.ndarray]:
         """Mean-pooled vectors of each batch, in batch order."""
         if not (self.on_cuda and self.runtime_used == "torch"):
             for batch in batches:
-                yield self._forward([windows[j] for j in batch])
+                yield self._forward([windows[j] for j in batch], model)
             return
         for start in range(0, len(batches), CUDA_FLUSH):
             group = batches[start : start + CUDA_FLUSH]
@@ -385,11 +468,11 @@ class E5Encoder:
             mask[r, : len(w)] = 1
         return ids, mask
 
-    def _forward(self, windows: list[list[int]]) -> np.ndarray:
+    def _forward(self, windows: list[list[int]], model: Any = None) -> np.ndarray:
         """Mean-pooled (not normalized) last hidden states of one padded batch."""
         ids, mask = self._padded(windows)
         if self.runtime_used == "onnx":
-            return self._model(ids, mask)
+            return (model or self._model)(ids, mask)
         (torch,) = require("torch")
         ids_t, mask_t = torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
         bf16 = self.arithmetic == "bf16"
