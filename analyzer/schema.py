@@ -90,7 +90,6 @@ class Comment:
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Comment))
-_FIELD_SET = frozenset(FIELD_NAMES)
 _SLOT_VALUES = operator.attrgetter(*FIELD_NAMES)
 
 
