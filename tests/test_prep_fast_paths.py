@@ -154,3 +154,20 @@ def test_with_is_dataclasses_replace_and_stays_frozen():
     assert type(pickle.loads(pickle.dumps(everything))) is Comment
     read = reader_comment("c1", "Loved it", "", None, None, None, None, None, None, None, None, None, {"k": 1})
     assert read == Comment(id="c1", text="Loved it", extra={"k": 1})
+
+
+def test_gc_thresholds_apply_during_a_run_and_come_back(tmp_path, monkeypatch):
+    import gc
+
+    from analyzer import runner
+    from analyzer.defaults import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    with runner.gc_thresholds():
+        assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold() == before
+    seen = []
+    real = runner._run_into
+    monkeypatch.setattr(runner, "_run_into", lambda *a, **k: (seen.append(gc.get_threshold()), real(*a, **k))[1])
+    runner.run("data/samples", tmp_path / "out", config={"run": {"workers": 1}})
+    assert seen == [GC_THRESHOLDS] and gc.get_threshold() == before
