@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import itertools
 import os
@@ -22,6 +23,7 @@ import pyarrow as pa
 
 from . import __version__
 from .config import Config, config_from_dict, load_config
+from .defaults import GC_THRESHOLDS
 from .errors import ConfigError, InputError, RecordError
 from .io import ReadContext, ReadStats, Reject, read_comments
 from .io.fields import parse_time
@@ -272,7 +274,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
-    with worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:  # started first: workers build as we do
+    with gc_thresholds(), worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:  # started first: workers build as we do
         with clock("load"):
             pipeline = build_pipeline(config)
         ctx, stats = _context(config), ReadStats()
@@ -284,6 +286,18 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     outputs = {name: str(final / rel) for name, rel in manifest.outputs.items()}
     return RunSummary(str(final), manifest.counts, manifest.files, outputs, manifest.timings["seconds"],
                       manifest.accepted, reasons, manifest.timings)
+
+
+@contextlib.contextmanager
+def gc_thresholds(thresholds: tuple[int, ...] = GC_THRESHOLDS) -> Iterator[None]:
+    """Collect cyclic garbage less often while a run lasts (worker processes forked in it
+    inherit the setting); the caller's thresholds come back afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(*thresholds)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext, stats: ReadStats,

@@ -128,3 +128,46 @@ def test_joining_pending_parts_keeps_the_cell_rows(monkeypatch):
     assert len(plain._pending) == 200
     for a, b in zip(joined.compact(), plain.compact()):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_with_is_dataclasses_replace_and_stays_frozen():
+    import dataclasses
+    import pickle
+
+    from analyzer.schema import FIELD_NAMES, reader_comment
+
+    base = Comment(id="c1", text="Loved it", extra={"k": 1}, lang="en", themes=("story",), theme_scores={"story": 0.5})
+    values = {"clean_text": "loved it", "noise": True, "dup_count": 3, "lang_mixed": ("en", "id"),
+              "sentiment_scores": (0.1, 0.2, 0.7), "theme_polarity": {"story": "positive"}, "id": "c2"}
+    for name, value in values.items():
+        copy = base.with_(**{name: value})
+        assert type(copy) is Comment and copy == dataclasses.replace(base, **{name: value})
+    everything = base.with_(**values)
+    assert everything == dataclasses.replace(base, **values)
+    assert [getattr(everything, n) for n in FIELD_NAMES] == [getattr(dataclasses.replace(base, **values), n) for n in FIELD_NAMES]
+    assert base.lang == "en" and base.clean_text is None  # the original is untouched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        everything.lang = "fr"
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        base.with_(nope=1)
+    assert pickle.loads(pickle.dumps(everything)) == everything
+    assert type(pickle.loads(pickle.dumps(everything))) is Comment
+    read = reader_comment("c1", "Loved it", "", None, None, None, None, None, None, None, None, None, {"k": 1})
+    assert read == Comment(id="c1", text="Loved it", extra={"k": 1})
+
+
+def test_gc_thresholds_apply_during_a_run_and_come_back(tmp_path, monkeypatch):
+    import gc
+
+    from analyzer import runner
+    from analyzer.defaults import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    with runner.gc_thresholds():
+        assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold() == before
+    seen = []
+    real = runner._run_into
+    monkeypatch.setattr(runner, "_run_into", lambda *a, **k: (seen.append(gc.get_threshold()), real(*a, **k))[1])
+    runner.run("data/samples", tmp_path / "out", config={"run": {"workers": 1}})
+    assert seen == [GC_THRESHOLDS] and gc.get_threshold() == before

@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..config import Config, PipelineConfig
-from ..defaults import AUTO_WORKERS_MIN_RECORDS, MAX_AUTO_WORKERS
+from ..defaults import AUTO_WORKERS_MIN_RECORDS, GC_THRESHOLDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
 from ..pipeline import Pipeline, annotate_stages, run_stages
 from ..schema import Comment
@@ -106,6 +106,7 @@ def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment
     from ..stages.build import build_stages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(*GC_THRESHOLDS)  # as the run's main process (a spawned worker starts with the defaults)
     _THEN[:] = [then] if then is not None else []
     if _INHERITED:
         _STAGES[:], _HEAD[:] = _INHERITED, _INHERITED_HEAD
