@@ -107,8 +107,14 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["plain", "release"], choices=["plain", "release", "trace"])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ray_replay_memory")
     parser.add_argument("--out", default=str(RESULTS / "ray_replay_memory"))
+    parser.add_argument("--report", nargs="+", metavar="JSON", help="only write OUT.json/.md from these sessions' JSON files")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.report:
+        sessions = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.report]
+        Path(args.out + ".json").write_text(json.dumps({"sessions": sessions}, indent=1) + "\n", encoding="utf-8")
+        Path(args.out + ".md").write_text(markdown(sessions), encoding="utf-8")
+        return
     keys, config = args.work / f"keys-{args.input.name}", args.work / "config.toml"
     if args.child:
         result = replay(keys, config, args.child, args.limit, args.work / f"trace-{os.getpid()}")
@@ -118,6 +124,7 @@ def main() -> None:
     config.write_text(CONFIG)
     make_keys(args.input, keys, config)
     record = {"command": " ".join(["python benchmarks/ray_replay_memory.py", *sys.argv[1:]]),
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "input": str(args.input), "limit": args.limit, "chunks_per_block": CHUNKS_PER_BLOCK, "runs": []}
     for variant in args.variants:
         load = os.getloadavg()[0]
@@ -128,24 +135,35 @@ def main() -> None:
         run["load_before_after"] = [round(load, 2), round(os.getloadavg()[0], 2)]
         record["runs"].append(run)
         print(json.dumps(run), flush=True)
-    Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    Path(args.out + ".md").write_text(markdown(record), encoding="utf-8")
+    Path(args.out + ".json").write_text(json.dumps({"sessions": [record]}, indent=1) + "\n", encoding="utf-8")
+    Path(args.out + ".md").write_text(markdown([record]), encoding="utf-8")
 
 
-def markdown(record: dict) -> str:
-    rows = [p["rows"] for p in record["runs"][0]["points"]]
+def markdown(sessions: list[dict]) -> str:
     lines = ["# ray_replay_memory: the replay step's memory past its windows, in one process\n",
-             f"`{record['command']}`: the key tables of `{record['input']}` (4 files in input order), "
-             f"{record['chunks_per_block']} chunks per block, each variant a fresh process on the shared 2-core "
-             "machine. USS (private memory) of the process every 4 blocks, MiB; `trace`: Python's traced "
-             "allocations too. The dedup windows hold 50,000 ids and keys, the link window 100,000 ids: "
-             "both are full from about 100,000 rows.\n",
-             "| variant | CPU s | load before / after | " + " | ".join(f"{r:,}" for r in rows) + " |",
-             "|---" * (3 + len(rows)) + "|"]
-    for run in record["runs"]:
-        cells = [str(p["uss_mib"]) + (f" (traced {p['traced_mib']})" if "traced_mib" in p else "") for p in run["points"]]
-        lines.append(f"| {run['variant']} | {run['cpu_seconds']} | {run['load_before_after'][0]} / "
-                     f"{run['load_before_after'][1]} | " + " | ".join(cells) + " |")
+             "Each session: `nice -n 5 python benchmarks/ray_replay_memory.py ...` (command below): the key tables "
+             "the read actors make for the input (`--input`: a folder `ray_overhead.py --memory-sizes N --work DIR` "
+             "writes, `DIR/nN-f4`: N real comments, `cli_speed.write_input`, 4 files in input order), 3 chunks (~12,000 rows, one ~2 MiB Ray "
+             "block) per replayed block, each variant a fresh process on the shared 2-core machine. USS (private "
+             "memory) of the process every 4 blocks to 16, then every 8, MiB; `trace`: Python's traced allocations (tracemalloc) in "
+             "brackets (tracing makes USS larger). The dedup windows hold 50,000 ids and keys, the link window "
+             "100,000 ids: both are full from about 100,000 rows. Variants: `plain` the replay before, `release` "
+             "with `engines.memory.release_free_memory()` every 4 blocks (the engine now).\n"]
+    for record in sessions:
+        longest = max(record["runs"], key=lambda r: len(r["points"]))
+        last = longest["points"][-1]["blocks"]
+        shown = [p["blocks"] for p in longest["points"] if p["blocks"] <= 16 or p["blocks"] % 8 == 0 or p["blocks"] == last]
+        rows = {p["blocks"]: p["rows"] for p in longest["points"]}
+        lines += [f"## {record.get('date', '')} `{record['command']}`\n",
+                  "| variant | CPU s | load before / after | " + " | ".join(f"{rows[b]:,}" for b in shown) + " |",
+                  "|---" * (3 + len(shown)) + "|"]
+        for run in record["runs"]:
+            at = {p["blocks"]: p for p in run["points"]}
+            cells = [(str(at[b]["uss_mib"]) + (f" ({at[b]['traced_mib']})" if "traced_mib" in at[b] else ""))
+                     if b in at else "" for b in shown]
+            lines.append(f"| {run['variant']} | {run['cpu_seconds']} | {run['load_before_after'][0]} / "
+                         f"{run['load_before_after'][1]} | " + " | ".join(cells) + " |")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 

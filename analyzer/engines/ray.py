@@ -98,7 +98,8 @@ class ReplayActor:
     (its constructor runs again) and retries the call: a restarted replay has lost the
     run's dedup windows, so it refuses to go on."""
 
-    def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None, memtrace: str | None = None) -> None:
+    def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None,
+                 memtrace: str | None = None) -> None:
         import ray
 
         self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
@@ -248,8 +249,9 @@ def _replay_step(ray, keys, build, crash_once: str | None, memtrace: str | None 
       fresh replay has empty dedup windows, so it refuses to go on (``ReplayActor``: Ray says
       the actor was reconstructed; ``rows.ReplayStep``: its first block is not the run's
       first) and the run fails with a one-line error, writing nothing."""
-    return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once, memtrace), batch_size=None, batch_format="pyarrow",
-                            num_cpus=0, compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
+    return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once, memtrace), batch_size=None,
+                            batch_format="pyarrow", num_cpus=0,
+                            compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
 
 
 @dataclass
