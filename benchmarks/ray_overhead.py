@@ -133,8 +133,8 @@ class TreeSampler(threading.Thread):
         return {k: round(v, 1) for k, v in sorted(cpu.items())}, *peaks
 
 
-def run_cli(tree: Path, args: list[str]) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree))
+def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree), **(extra_env or {}))
     load_before = os.getloadavg()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env, cwd=tree,
@@ -189,6 +189,13 @@ def main() -> None:
     parser.add_argument("--stages", nargs="+", metavar="STAGE",
                         help="with --memory-sizes: run only these stages (e.g. normalize dedup link: the engine's own "
                              "memory, without the annotation stages' bounded caches)")
+    parser.add_argument("--memtrace", action="store_true",
+                        help="with --memory-sizes: the read and replay actors trace their Python allocations "
+                             "(ANALYZER_RAY_MEMTRACE, engines/memory.py; slower) and the record gains, per actor, "
+                             "traced / Arrow / USS MiB at each checkpoint and the sites that grew from a quarter of "
+                             "the run to its end")
+    parser.add_argument("--env", nargs="+", metavar="NAME=VALUE", default=[],
+                        help="with --memory-sizes: environment for the runs (e.g. MALLOC_ARENA_MAX=2)")
     parser.add_argument("--memory-report", nargs="+", metavar="JSON",
                         help="only write OUT.json/.md from these --memory-sizes sessions' JSON files")
     parser.add_argument("--work", type=Path, help="where the inputs are written and kept for reuse (default: a temporary folder)")
@@ -247,7 +254,8 @@ def memory_session(args: argparse.Namespace) -> None:
     """``--engine ray --num-workers W`` at each size, in one session: peak memory per role."""
     record = {"command": " ".join(["python benchmarks/ray_overhead.py", *sys.argv[1:]]), "tree": args.label or str(args.tree),
               "cpus": os.cpu_count(), "files": args.files, "workers": args.workers, "stages": args.stages or "default",
-              "runs": []}
+              "env": args.env, "runs": []}
+    extra_env = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory(prefix="ray_memory_") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -267,16 +275,50 @@ def memory_session(args: argparse.Namespace) -> None:
             inputs = sorted(str(p) for p in folder.glob("part-*.jsonl"))
             out = Path(tmp) / f"ray{n}"
             started = time.strftime("%H:%M:%S", time.gmtime())
+            trace = Path(tmp) / f"memtrace{n}"
+            env = {**extra_env, **({"ANALYZER_RAY_MEMTRACE": str(trace)} if args.memtrace else {})}
             run = run_cli(args.tree, [*inputs, "-o", str(out), "--config", str(config), "--engine", "ray",
-                                      "--num-workers", str(args.workers)])
+                                      "--num-workers", str(args.workers)], env)
             manifest = load_manifest(out)
             run.update(n=n, input=json.loads(stamp.read_text()), started_utc=started, engine=manifest.engine,
-                       accepted=manifest.counts["accepted"], dedup=manifest.stage_summaries.get("dedup", {}))
+                       accepted=manifest.counts["accepted"], dedup=manifest.stage_summaries.get("dedup", {}),
+                       **({"memtrace": memtrace_summary(trace)} if args.memtrace else {}))
             shutil.rmtree(out)
             record["runs"].append(run)
             print(json.dumps({k: v for k, v in run.items() if k != "uss_timeline_mib"}), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     Path(args.out + ".md").write_text(memory_markdown([record]), encoding="utf-8")
+
+
+def memtrace_summary(folder: Path, top: int = 12) -> dict:
+    """Per actor (role-pid): MiB at each checkpoint (Python's traced allocations, Arrow's pool,
+    USS) and the allocation sites that grew most from the first checkpoint at or past a
+    quarter of its calls to its last (tracemalloc, by line)."""
+    actors: dict[str, list[dict]] = {}
+    for path in sorted(folder.glob("*.json")):
+        point = json.loads(path.read_text(encoding="utf-8"))
+        actors.setdefault(f"{point['role']}-{point['pid']}", []).append(point)
+    out = {}
+    for name, points in sorted(actors.items()):
+        points.sort(key=lambda p: p["call"])
+        last = points[-1]
+        quarter = next(p for p in points if p["call"] >= last["call"] / 4)
+        grew = sorted(((site, size - quarter["sites"].get(site, [0, 0])[0], count - quarter["sites"].get(site, [0, 0])[1])
+                       for site, (size, count) in last["sites"].items()), key=lambda g: -g[1])
+        out[name] = {"calls": [p["call"] for p in points],
+                     **{f"{key}_mib": [round(p[f"{key}_bytes"] / 2**20, 1) for p in points]
+                        for key in ("traced", "arrow", "uss")},
+                     "from_call": quarter["call"], "to_call": last["call"],
+                     "grew_kib": [[_short(site), round(size / 1024), count] for site, size, count in grew[:top]]}
+    return out
+
+
+def _short(site: str) -> str:
+    """A site's path from the package or the library on (no machine-specific prefix)."""
+    for marker in ("/analyzer/", "/site-packages/", "/lib/python3"):
+        if marker in site:
+            return site[site.index(marker) + 1:]
+    return site
 
 
 MEMORY_ROLES = ("driver", "ReadActor", "ReplayActor", "AnnotateActor", "ray other workers", "ray system (raylet, GCS, ...)")
@@ -320,6 +362,8 @@ def _memory_session(record: dict) -> list[str]:
                       "| " + " | ".join(MEMORY_ROLES[:4]) + " |", "|---" * 4 + "|",
                       "| " + " | ".join(_growth(small["peak_uss_outside_store_mib_by_role"],
                                                 big["peak_uss_outside_store_mib_by_role"], r) for r in MEMORY_ROLES[:4]) + " |"]
+    for run in runs:
+        lines += _memtrace_lines(run)
     big = max(runs, key=lambda r: r["n"])
     if big.get("uss_timeline_mib"):
         lines += ["", f"Over the {big['n']:,}-comment run (largest USS per role in each quarter of its wall time, MiB; "
@@ -330,6 +374,20 @@ def _memory_session(record: dict) -> list[str]:
             if quarters != ["-"] * 4:
                 lines.append(f"| {role} | " + " | ".join(str(v) for v in quarters) + " |")
     return lines + [""]
+
+
+def _memtrace_lines(run: dict) -> list[str]:
+    """The tracemalloc checkpoints of a ``--memtrace`` run: per actor, MiB at a quarter of its
+    calls and at its end, and the sites that grew most in between."""
+    lines = []
+    for actor, trace in run.get("memtrace", {}).items():
+        i, j = trace["calls"].index(trace["from_call"]), len(trace["calls"]) - 1
+        sites = "; ".join(f"`{site}` {kib:+,} KiB ({count:+,} blocks)" for site, kib, count in trace["grew_kib"][:5])
+        lines += ["", f"{run['n']:,} comments, {actor} (tracemalloc, call {trace['from_call']} -> {trace['to_call']}): "
+                  f"Python traced {trace['traced_mib'][i]} -> {trace['traced_mib'][j]} MiB, Arrow pool "
+                  f"{trace['arrow_mib'][i]} -> {trace['arrow_mib'][j]} MiB, USS {trace['uss_mib'][i]} -> "
+                  f"{trace['uss_mib'][j]} MiB; grew most: {sites}."]
+    return lines
 
 
 def _quarters(run: dict, role: str) -> list[float | str]:

@@ -49,6 +49,7 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
+from .memory import MEMTRACE, probe, release_free_memory
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -60,6 +61,9 @@ CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
 BLOCK_BYTES = 2 * 2**20
 # A read and an annotation actor share one worker's CPU: N workers are N CPUs.
 ACTOR_CPUS = 0.5
+# The read and replay actors hand their freed memory back every this many chunks / blocks
+# (``memory.release_free_memory``): without it the replay grows for as long as the run lasts.
+RELEASE_EVERY = 4
 
 
 @dataclass
@@ -74,13 +78,19 @@ class ReadActor:
     """Reads whole input files (models and catalog loaded once per actor), keeping the
     comment rows under ``kept`` and handing on the key columns."""
 
-    def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str) -> None:
+    def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str, memtrace: str | None = None) -> None:
         self.stages, self.ctx, self.kept = Stages(build()), ctx, kept
+        self.probe, self.chunks = probe(memtrace, "ReadActor", every=16), 0  # benchmark-only, per chunk
 
     def __call__(self, batch: dict[str, np.ndarray]):
         for index, path in zip(batch["file"], batch["path"]):
             for table in read_file(int(index), str(path), self.ctx, self.stages):
                 yield store_prepared(self.kept, table)
+                self.chunks += 1
+                if self.chunks % RELEASE_EVERY == 0:
+                    release_free_memory()
+                if self.probe:
+                    self.probe.called()
 
 
 class ReplayActor:
@@ -88,18 +98,25 @@ class ReplayActor:
     (its constructor runs again) and retries the call: a restarted replay has lost the
     run's dedup windows, so it refuses to go on."""
 
-    def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None) -> None:
+    def __init__(self, build: Callable[[], Pipeline], crash_once: str | None = None,
+                 memtrace: str | None = None) -> None:
         import ray
 
         self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
         self.restarted = ray.get_runtime_context().was_current_actor_reconstructed
+        self.probe = probe(memtrace, "ReplayActor", every=4)  # benchmark-only, per block
 
     def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
         if self.restarted:
             raise PipelineError(RESTARTED)
         self.calls += 1
         _maybe_crash(self.crash_once, self.calls)
-        return {"replayed": np.array([self.step(table)], dtype=object)}
+        out = {"replayed": np.array([self.step(table)], dtype=object)}
+        if self.calls % RELEASE_EVERY == 0:
+            release_free_memory()
+        if self.probe:
+            self.probe.called()
+        return out
 
 
 class AnnotateActor:
@@ -190,10 +207,11 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     # Actor pools: Ray Data restarts a dead read or annotation actor and retries its batch
     # (its default); a restarted replay actor refuses to go on (its windows would be lost).
     head = _head_builder(config, pipeline)  # reading and the replay use no model: none is loaded there
-    keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept)), batch_size=1,
+    memtrace = os.environ.get(MEMTRACE) or None  # benchmark-only (engines/memory.py)
+    keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept), memtrace), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
                              compute=ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths))))
-    replayed = _replay_step(ray, keys, head, crashes[1])
+    replayed = _replay_step(ray, keys, head, crashes[1], memtrace)
     blocks = replayed.map_batches(
         AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
                                             str(parts), crashes[0]),
@@ -218,7 +236,7 @@ def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
     return functools.partial(Pipeline.from_config, dataclasses.replace(config, pipeline=head))
 
 
-def _replay_step(ray, keys, build, crash_once: str | None):
+def _replay_step(ray, keys, build, crash_once: str | None, memtrace: str | None = None):
     """The one replay actor, with Ray Data's supported options only (its ``**ray_remote_args``
     such as ``max_restarts`` and ``allow_out_of_order_execution`` are deprecated in Ray 2.60,
     removed in 2.64):
@@ -231,8 +249,9 @@ def _replay_step(ray, keys, build, crash_once: str | None):
       fresh replay has empty dedup windows, so it refuses to go on (``ReplayActor``: Ray says
       the actor was reconstructed; ``rows.ReplayStep``: its first block is not the run's
       first) and the run fails with a one-line error, writing nothing."""
-    return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once), batch_size=None, batch_format="pyarrow",
-                            num_cpus=0, compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
+    return keys.map_batches(ReplayActor, fn_constructor_args=(build, crash_once, memtrace), batch_size=None,
+                            batch_format="pyarrow", num_cpus=0,
+                            compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""The Ray engine's memory helpers: handing freed memory back between replayed blocks
+changes no decision, and the benchmark-only probe writes its checkpoints as JSON."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+from analyzer.engines.memory import MemoryProbe, release_free_memory
+from analyzer.engines.rows import CHUNK, ReplayStep, Stages, prepare, store_prepared
+from analyzer.io import ReadContext, read_comments
+from analyzer.io.pseudonym import Pseudonymizer
+from analyzer.runner import build_pipeline
+from tests.ray_corpus import write_corpus
+
+
+def _replay(keys, release: bool) -> list:
+    step, out = ReplayStep(Stages(build_pipeline())), []
+    for block in keys:
+        replayed = step(block)
+        out.append((replayed.ranges, replayed.decisions, [r.to_dict() for r in replayed.rejects], replayed.summaries))
+        if release:
+            release_free_memory()
+    return out
+
+
+def test_releasing_free_memory_between_blocks_changes_no_decision(tmp_path):
+    paths = write_corpus(tmp_path / "corpus", n=3_000, files=2)
+    items = list(read_comments(paths, ReadContext(pseudonymize=Pseudonymizer("memory-test-key"))))
+    stages = Stages(build_pipeline())
+    keys = [store_prepared(tmp_path / "kept", prepare(0, start, items[start:start + CHUNK // 4], stages))
+            for start in range(0, len(items), CHUNK // 4)]
+    plain, released = _replay(keys, release=False), _replay(keys, release=True)
+    assert released == plain
+    assert sum(len(decisions) for _, decisions, _, _ in plain) > 0  # some duplicates or parent links decided
+
+
+def test_memory_probe_writes_json_checkpoints(tmp_path):
+    probe = MemoryProbe(str(tmp_path), "ReplayActor", every=2)
+    try:
+        kept = []
+        for _ in range(4):
+            kept.append(bytearray(64 * 1024))  # a site of at least 16 KiB
+            probe.called()
+    finally:
+        tracemalloc.stop()
+    points = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(tmp_path.glob("ReplayActor-*.json"))]
+    assert [p["call"] for p in points] == [2, 4]
+    assert points[1]["traced_bytes"] >= 4 * 64 * 1024 and points[1]["uss_bytes"] > 0
+    assert any(site.endswith("test_engine_memory.py:" + str(_line_of("bytearray(64"))) for site in points[1]["sites"])
+
+
+def _line_of(text: str) -> int:
+    with open(__file__, encoding="utf-8") as source:
+        return next(i for i, line in enumerate(source, 1) if text in line and "_line_of" not in line)
