@@ -5,7 +5,8 @@
 
 Texts: ``data/devsets/langid_written_short.jsonl`` (<= 20 characters, written by the
 project's engineers as typical drama/video comments, not taken from any dataset). Accuracy
-per language in %, ``und`` wrong; ``--show-wrong`` lists the misses of each system.
+per language in %, ``und`` wrong (``--merge-id-ms``: id and ms as one, as the stage reports
+them without a region); ``--data tests/fixtures/langid_short.tsv`` scores the older list; ``--show-wrong`` lists the misses of each system.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ WRITTEN = ROOT / "data" / "devsets" / "langid_written_short.jsonl"
 
 
 def read(path: Path = WRITTEN) -> list[tuple[str, str]]:
+    """(lang, text) rows of a jsonl file, or of a ``lang<TAB>text`` file (tests/fixtures/langid_short.tsv)."""
     with open(path, encoding="utf-8") as fh:
+        if path.suffix == ".tsv":
+            return [tuple(line.rstrip("\n").split("\t", 1)) for line in fh if line.strip()]
         return [(row["lang"], row["text"]) for row in map(json.loads, fh)]
 
 
@@ -69,16 +73,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lexicon", action="append", default=[], metavar="NAME=PATH",
                     help="a lexicon to score as 'ours (NAME)' (repeatable; default: the bundled one)")
+    ap.add_argument("--data", type=Path, default=WRITTEN, help="jsonl (text, lang) or tsv (lang, text) of short comments")
+    ap.add_argument("--merge-id-ms", action="store_true", help="count id and ms as one language (the stage's default)")
     ap.add_argument("--show-wrong", action="store_true")
     args = ap.parse_args()
     if not args.lexicon:
         from analyzer.backends.langid import LEXICON_PATH
 
         args.lexicon = [f"now={LEXICON_PATH}"]
-    gold = read()
+    gold = read(args.data)
+    if args.merge_id_ms:
+        gold = [("id" if lang == "ms" else lang, text) for lang, text in gold]
     texts = [t for _, t in gold]
     preds = {f"ours ({name})": ours(Path(path))(texts) for name, path in (x.split("=", 1) for x in args.lexicon)}
     preds["py3langid"] = py3langid()(texts)
+    if args.merge_id_ms:
+        preds = {name: ["id" if x == "ms" else x for x in p] for name, p in preds.items()}
     print(table(gold, preds))
     if args.show_wrong:
         for name, p in preds.items():
