@@ -652,3 +652,22 @@ def test_lexicon_smoothing_does_not_favour_small_corpora():
     unseen = np.delete(row, en)
     assert np.allclose(unseen, unseen[0], atol=1e-2)  # float16 storage
     assert row[de] < row[en]
+
+
+def test_borrowed_english_words_are_not_tagalog_evidence():
+    """Taglish tweets use everyday English words more, relative to their size, than the English
+    texts do ("sad", "same"): capped below English. Tagalog words spelt like English ones ("at",
+    "may") and the Tagalog words we wrote ("ganda") keep their Tagalog evidence."""
+    from collections import Counter
+
+    from training.langid.train import LEXICON_LANGS, build
+
+    counts = {lang: Counter({"filler": 2}) for lang in LEXICON_LANGS}
+    counts["en"].update({"the": 2000, "sad": 10, "at": 40, "may": 20, "ganda": 5})
+    counts["tl"].update({"ang": 200, "sad": 30, "at": 80, "may": 60, "ganda": 40})
+    words, loglik = build(counts, min_count=2, alpha=0.5, gap=2.0)
+    en, tl = LEXICON_LANGS.index("en"), LEXICON_LANGS.index("tl")
+    row = {w: np.asarray(loglik[words.index(w)], dtype=np.float64) for w in ("sad", "at", "may", "ganda")}
+    assert row["sad"][tl] <= row["sad"][en] - 2.0 + 1e-2  # float16 storage
+    for word in ("at", "may", "ganda"):
+        assert row[word][tl] > row[word][en]

@@ -19,6 +19,7 @@ log-likelihoods (npz, no pickle), never any text.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -28,7 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from analyzer.backends.langid import LEXICON_PATH, _strip_accents, clean_for_langid
+from analyzer.backends.langid import EXTRA_WORDS_PATH, LEXICON_PATH, _strip_accents, clean_for_langid
 from training.langid.data import read_rows, relabelled, split
 
 # Latin-script languages with source labels in ../shared/data. The xlm-t "hi" tweets are
@@ -38,6 +39,15 @@ LEXICON_LANGS = ("en", "es", "pt", "fr", "de", "it", "id", "tl", "vi")
 # uses them most, so they are left out of the lexicon (py3langid still sees them).
 # Laughter is kept: "hahaha", "wkwk", "jaja", "kkkk" differ by language (dev scores drop without it).
 NEUTRAL = re.compile(r"^(?:ok|okay|lol|omg|wow|xd)$")
+# The Filipino tweets are Taglish: everyday English words ("sad", "same", "bye", "sweet") are
+# used there, relative to the corpus size, as often as or more than in the English texts, so
+# "so sad" scored as Tagalog. A word English uses (>= BORROW_MIN_EN times) is taken to be
+# borrowed English in Tagalog text: its Tagalog log-likelihood is capped BORROW_GAP below its
+# English one, unless it is a Tagalog word spelt like an English one (TAGALOG_ALSO_ENGLISH) or
+# one of the Tagalog words we wrote (extra_words.json).
+BORROWERS = ("tl",)
+BORROW_MIN_EN = 5
+TAGALOG_ALSO_ENGLISH = frozenset("at may na pa ba di man din ka ay si ni o e ng sa ko mo po".split())
 
 
 def latin_tokens(text: str) -> list[str]:
@@ -58,7 +68,7 @@ def count_words(rows) -> dict[str, Counter]:
     return counts
 
 
-def build(counts: dict[str, Counter], min_count: int, alpha: float) -> tuple[list[str], np.ndarray]:
+def build(counts: dict[str, Counter], min_count: int, alpha: float, gap: float = 2.0) -> tuple[list[str], np.ndarray]:
     total = Counter()
     for c in counts.values():
         total.update(c)
@@ -71,16 +81,28 @@ def build(counts: dict[str, Counter], min_count: int, alpha: float) -> tuple[lis
     # ("device", "congratulation") scored as German, Italian or Tagalog evidence.
     prior = alpha * sizes / sizes.mean()
     loglik = np.log((matrix + prior) / (sizes + prior * len(words)))
+    cap_borrowed(loglik, words, counts["en"], gap)
     return words, loglik.astype(np.float16)
 
 
+def cap_borrowed(loglik: np.ndarray, words: list[str], english: Counter, gap: float) -> None:
+    """Borrowed English words speak for English, not for the languages that borrow them (in place)."""
+    extra = json.loads(EXTRA_WORDS_PATH.read_text(encoding="utf-8"))
+    en = LEXICON_LANGS.index("en")
+    for lang in BORROWERS:
+        native = TAGALOG_ALSO_ENGLISH | set(extra.get(lang, ()))
+        rows = [i for i, w in enumerate(words) if english[w] >= BORROW_MIN_EN and w not in native]
+        col = LEXICON_LANGS.index(lang)
+        loglik[rows, col] = np.minimum(loglik[rows, col], loglik[rows, en] - gap)
 
-def save(path: Path, words, loglik, *, weight: float, clip: float, margin: float, seed: int, min_count: int, alpha: float) -> None:
+
+
+def save(path: Path, words, loglik, *, weight: float, clip: float, margin: float, seed: int, min_count: int, alpha: float, gap: float = 2.0) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path, words=np.array(words), loglik=loglik, langs=np.array(LEXICON_LANGS),
         weight=np.float32(weight), clip=np.float32(clip), margin=np.float32(margin),
-        seed=np.int32(seed), min_count=np.int32(min_count), alpha=np.float32(alpha),
+        seed=np.int32(seed), min_count=np.int32(min_count), alpha=np.float32(alpha), borrow_gap=np.float32(gap),
     )
 
 
@@ -111,15 +133,15 @@ def truncated(rows, limit: int = 20):
     return out
 
 
-def tune(parts, min_count: int, alpha: float, tmp: Path) -> tuple[float, float]:
+def tune(parts, min_count: int, alpha: float, gap: float, tmp: Path) -> tuple[float, float]:
     from analyzer.stages.langid import LanguageIdStage
 
-    words, loglik = build(count_words(parts["train"]), min_count, alpha)
+    words, loglik = build(count_words(parts["train"]), min_count, alpha, gap)
     dev, dev_short = parts["dev"], truncated(parts["dev"])
     results = []
     for clip in (4.0,):  # the code-mixing margin (2.0) is set on this scale
         for weight in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0):
-            save(tmp, words, loglik, weight=weight, clip=clip, margin=2.0, seed=0, min_count=min_count, alpha=alpha)
+            save(tmp, words, loglik, weight=weight, clip=clip, margin=2.0, seed=0, min_count=min_count, alpha=alpha, gap=gap)
             stage = LanguageIdStage(backend=_backend(tmp))
             scores = (macro_accuracy(stage, dev), macro_accuracy(stage, dev, 20), macro_accuracy(stage, dev_short))
             print(f"clip={clip} weight={weight}: dev all {scores[0]:.4f}  <=20 {scores[1]:.4f}  truncated<=20 {scores[2]:.4f}")
@@ -141,6 +163,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--alpha", type=float, default=0.5)
+    ap.add_argument("--borrow-gap", type=float, default=2.0,
+                    help="log-likelihood gap below English for English words in Tagalog text (see BORROWERS)")
     ap.add_argument("--out", type=Path, default=LEXICON_PATH)
     ap.add_argument("--labels", choices=("corrected", "source"), default="corrected",
                     help="train/dev labels: re-read (data/devsets/langid_relabel.jsonl) or the datasets' own")
@@ -148,10 +172,10 @@ def main() -> None:
     parts = split(read_rows(), args.seed)
     if args.labels == "corrected":
         parts = {name: relabelled(rows) for name, rows in parts.items() if name != "test"}
-    weight, clip = tune(parts, args.min_count, args.alpha, Path("/tmp") / f"lexicon-tune-{args.seed}.npz")
+    weight, clip = tune(parts, args.min_count, args.alpha, args.borrow_gap, Path("/tmp") / f"lexicon-tune-{args.seed}.npz")
     print(f"chosen weight={weight} clip={clip}")
-    words, loglik = build(count_words(parts["train"] + parts["dev"]), args.min_count, args.alpha)
-    save(args.out, words, loglik, weight=weight, clip=clip, margin=2.0, seed=args.seed, min_count=args.min_count, alpha=args.alpha)
+    words, loglik = build(count_words(parts["train"] + parts["dev"]), args.min_count, args.alpha, args.borrow_gap)
+    save(args.out, words, loglik, weight=weight, clip=clip, margin=2.0, seed=args.seed, min_count=args.min_count, alpha=args.alpha, gap=args.borrow_gap)
     print(f"wrote {args.out}: {len(words)} words x {len(LEXICON_LANGS)} languages")
 
 
