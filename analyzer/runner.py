@@ -309,20 +309,21 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
 
     settings = _aggregate_settings(config, pipeline)
     accumulator = ResonanceAccumulator(settings or None)
-    if config.run.engine == "ray":
-        extra, reasons = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress)
-    else:
-        tally, reasons = _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress, clock, pool)
-        extra = {"accepted": tally}
-    manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
-    # The settings as used (confusion = "model" resolved to the matrices), so `report` and
-    # `compare` rebuild the same numbers from the manifest alone.
-    manifest.config["aggregate"] = settings
-    show = progress_on(progress)
-    with clock("aggregate"):
-        result = accumulator.result(progress=cell_bar(show))
-    with clock("report"), phase("writing reports", show):
-        outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+    with accumulator.spilling(out):  # rows beyond ~4 MB wait in an unnamed file there: flat memory
+        if config.run.engine == "ray":
+            extra, reasons = _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress)
+        else:
+            tally, reasons = _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress, clock, pool)
+            extra = {"accepted": tally}
+        manifest = _manifest(config, pipeline, stats, paths, ctx, started, {"outputs": {}, **extra})
+        # The settings as used (confusion = "model" resolved to the matrices), so `report` and
+        # `compare` rebuild the same numbers from the manifest alone.
+        manifest.config["aggregate"] = settings
+        show = progress_on(progress)
+        with clock("aggregate"):
+            result = accumulator.result(progress=cell_bar(show))
+        with clock("report"), phase("writing reports", show):
+            outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest.outputs = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
     # varies run to run: the one manifest key determinism checks ignore
     manifest.timings = {**manifest.timings, **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}

@@ -124,6 +124,10 @@ def main() -> None:
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--md-out", type=Path)
     ap.add_argument("--trace", type=Path, help="append the peaks so far every 30 s to this file")
+    ap.add_argument("--outputs", type=Path, help="keep the run folders here (OUTPUTS/TREE_N), e.g. to compare "
+                    "the outputs of two invocations run side by side (--same-as)")
+    ap.add_argument("--same-as", type=Path, help="another invocation's --outputs: compare its TREE_N folders' "
+                    "outputs with this one's, byte for byte")
     args = ap.parse_args()
     texts = None
     rows = []
@@ -137,12 +141,16 @@ def main() -> None:
                 write_input(path, texts, n)
             row = {"n": n, "load_before": round(os.getloadavg()[0], 2)}
             trees = [("current", args.current)] + ([("baseline", args.baseline)] if args.baseline else [])
+            outs = args.outputs or Path(tmp)
             for name, tree in trees:
-                row[name] = run_watched(tree, ["run", str(path), "-o", f"{tmp}/{name}_{n}", "-q"], args.nice, args.trace)
+                row[name] = run_watched(tree, ["run", str(path), "-o", str(outs / f"{name}_{n}"), "-q"], args.nice, args.trace)
+            if args.same_as:
+                other = args.same_as / f"current_{n}"
+                row["identical_to_same_as"] = same_outputs(outs / f"current_{n}", other) if (other / "resonance.csv").exists() else None
             if args.baseline:
                 row["wall_ratio"] = round(row["current"]["seconds"] / row["baseline"]["seconds"], 3)
                 row["cpu_ratio"] = round(row["current"]["cpu_seconds"] / row["baseline"]["cpu_seconds"], 3)
-                row["identical"] = same_outputs(Path(tmp) / f"baseline_{n}", Path(tmp) / f"current_{n}")
+                row["identical"] = same_outputs(outs / f"baseline_{n}", outs / f"current_{n}")
             row["load_after"] = round(os.getloadavg()[0], 2)
             rows.append(row)
             print(json.dumps(row), flush=True)

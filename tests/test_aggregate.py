@@ -350,3 +350,35 @@ def test_batch_accumulators_pickled_and_merged_in_order_equal_updating_with_each
         assert [len(p) for p in merged._cells[cell].parts()] == [len(p) for p in rows.parts()]
     assert merged.result().to_rows() == one.result().to_rows()
     assert pickle.loads(pickle.dumps(ResonanceAccumulator(NO_SHRINK))).result().to_rows() == []
+
+
+def test_spilled_rows_give_the_same_state_result_and_pickle(monkeypatch, tmp_path):
+    """Rows written out to the spill file every few rows (tiny threshold) and read back one
+    cell at a time: the same rows, result and pickled state as an accumulator that kept them."""
+    import os
+    import pickle
+
+    from analyzer.aggregate import state
+
+    monkeypatch.setattr(state, "SPILL_ROWS", 50)
+    monkeypatch.setattr(state, "MIN_COMPACT", 7)
+    comments = [mk(f"u{i % 53}", ("positive", "neutral", "negative")[i % 3], drama=f"D{i % 3}",
+                   region=("VN", "TH")[i % 2], themes=("story",) if i % 4 else ("acting", "music"),
+                   pol={"story": "negative"} if i % 5 == 0 else None, likes=i % 7, day=i % 9)
+                for i in range(900)]
+    kept = ResonanceAccumulator(NO_SHRINK)
+    spilled = ResonanceAccumulator(NO_SHRINK)
+    with spilled.spilling(tmp_path):
+        for i in range(0, len(comments), 64):
+            kept.update(comments[i:i + 64])
+            spilled.merge(ResonanceAccumulator(NO_SHRINK).update(comments[i:i + 64]))
+        assert all(cell._spilled for cell in spilled._cells.values())
+        assert sum(c.nbytes() for c in spilled._cells.values()) < sum(c.nbytes() for c in kept._cells.values())
+        for key, cell in kept._cells.items():
+            for a, b in zip(cell.compact(), spilled._cells[key].compact()):
+                assert a.tolist() == b.tolist()
+        assert spilled.result().to_rows() == kept.result().to_rows()
+        again = pickle.loads(pickle.dumps(spilled))
+        into = ResonanceAccumulator(NO_SHRINK).merge(spilled)
+    assert os.listdir(tmp_path) == []  # the spill file has no name and is gone
+    assert again.result().to_rows() == into.result().to_rows() == kept.result().to_rows()

@@ -147,6 +147,21 @@ def test_folder_holds_only_this_runs_files(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.") and p.name != ".out.lock"] == []
 
 
+def test_spilled_accumulator_writes_the_same_outputs_and_no_extra_file(tmp_path, monkeypatch):
+    """A run whose accumulator writes its rows out every 5 rows (``state.SPILL_ROWS``) gives
+    byte-identical tables and leaves nothing of its spill file behind."""
+    from analyzer.aggregate import state
+
+    assert samples_run(tmp_path / "kept", "--workers", "1") == 0
+    monkeypatch.setattr(state, "SPILL_ROWS", 5)
+    assert samples_run(tmp_path / "spilled", "--workers", "1") == 0
+    names = sorted(p.name for p in (tmp_path / "kept").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "spilled").iterdir())
+    for name in ("resonance.csv", "resonance.json", "themes.csv", "quotes.csv", "comments.parquet"):
+        if (tmp_path / "kept" / name).exists():
+            assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "spilled" / name).read_bytes(), name
+
+
 def test_failed_run_leaves_the_old_folder_untouched(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert samples_run(out) == 0

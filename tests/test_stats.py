@@ -96,7 +96,7 @@ def test_bootstrap_runs_blas_on_one_thread_and_restores_it():
 def test_bootstrap_weights_are_counted_in_pieces_without_changing_a_draw(monkeypatch):
     import analyzer.aggregate.stats as S
 
-    def whole(n, draws, seed):  # every chunk counted with one bincount (the earlier code)
+    def whole(n, draws, seed):  # every chunk counted with one bincount, int64 picks (the earlier code)
         rng = np.random.default_rng(seed)
         chunk, done = max(1, S._MAX_CELLS_PER_CHUNK // n), 0
         while done < draws:

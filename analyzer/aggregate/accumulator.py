@@ -4,12 +4,13 @@ State is, per drama x region, compact columnar rows of integer counts per author
 day (``state.AuthorDays``: ~100 bytes per distinct author x day, 64-bit author keys),
 a noise counter, and a bounded top-k of quote candidates per drama x region x theme x
 polarity. All of it combines by addition / re-selection, so shards merge exactly and
-in any order.
+in any order. ``spilling(folder)`` bounds the rows held in memory (``state.Spill``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,8 @@ from ..schema import Comment
 from ..text.normalize import mask_mentions
 from . import features as F
 from ..config import resolve_aggregate
-from .state import AuthorDays, Rows, author_key, by_content, pack_cells, reduce_rows, rows_of, unpack_cells
+from . import state as cell_state
+from .state import AuthorDays, Rows, Spill, author_key, by_content, pack_cells, reduce_rows, rows_of, unpack_cells
 
 UNLINKED = "(unlinked)"
 UNKNOWN_REGION = "(unknown)"
@@ -49,12 +51,34 @@ class ResonanceAccumulator:
         # Only with a ``confusion`` config: (drama, region) -> day -> lang -> (neg, neu, pos) counts.
         self._by_lang: dict[tuple[str, str], dict[int | None, dict[str, np.ndarray]]] = {}
         self._local: dict[str | None, tuple[str, ...]] = {}
+        self._spill: Spill | None = None
+        self._held = 0  # rows added since the last spill (an upper bound of the rows in memory)
+
+    # --- spilling --------------------------------------------------------------------
+    @contextmanager
+    def spilling(self, folder: str | None = None) -> Iterator["ResonanceAccumulator"]:
+        """Within the block, rows beyond ``state.SPILL_ROWS`` go to an unnamed temporary file in
+        ``folder`` (the system's temporary folder when None), read back one cell at a time by
+        ``result``: memory stays flat as the input grows; the numbers are the same."""
+        self._spill = Spill(folder)
+        try:
+            yield self
+        finally:
+            self._spill.close()
+            self._spill = None
+
+    def _added(self, rows: int) -> None:
+        self._held += rows
+        if self._spill is not None and self._held >= cell_state.SPILL_ROWS:
+            for cell in self._cells.values():
+                cell.spill(self._spill)
+            self._held = 0
 
     # --- pickling (shards, worker processes) ----------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         """The state without its caches, the cells' rows packed into one block of columns
         (``state.pack_cells``): a batch's accumulator travels from a worker process ~3x faster."""
-        state = {**self.__dict__, "_worst": {}, "_local": {}}
+        state = {**self.__dict__, "_worst": {}, "_local": {}, "_spill": None, "_held": 0}
         packed = pack_cells(self._cells)
         if packed is not None:
             state["_cells"] = _Packed(packed)
@@ -63,7 +87,7 @@ class ResonanceAccumulator:
     def __setstate__(self, state: dict[str, Any]) -> None:
         if isinstance(state["_cells"], _Packed):
             state["_cells"] = unpack_cells(state["_cells"].packed)
-        self.__dict__.update(state)
+        self.__dict__.update({"_spill": None, "_held": 0, **state})
 
     # --- streaming -------------------------------------------------------------------
     def update(self, batch: Iterable[Comment]) -> "ResonanceAccumulator":
@@ -88,6 +112,7 @@ class ResonanceAccumulator:
             self._offer_quotes(cell, c)
         for cell, (authors, days, vectors) in fresh.items():
             self._cells.setdefault(cell, AuthorDays()).add(rows_of(authors, days, np.array(vectors, dtype=np.int64)))
+            self._added(len(authors))
         return self
 
     def merge(self, other: "ResonanceAccumulator") -> "ResonanceAccumulator":
@@ -95,7 +120,7 @@ class ResonanceAccumulator:
         if other.config != self.config:
             raise ConfigError("Cannot merge ResonanceAccumulators with different configs; build both from the same config.")
         for cell, rows in other._cells.items():
-            self._cells.setdefault(cell, AuthorDays()).merge(rows)
+            self._added(self._cells.setdefault(cell, AuthorDays()).merge(rows))
         for mine, theirs in ((self._noise, other._noise), (self._dups, other._dups)):
             for cell, n in theirs.items():
                 mine[cell] = mine.get(cell, 0) + n

@@ -10,11 +10,19 @@ approximation. New rows are appended in blocks and, once the unreduced rows outn
 the reduced ones, sorted by (author, day) and summed, so memory is about 100 bytes per
 distinct author x day (not the ~1 KB of a dict of vectors) and merging is concatenation:
 exact and independent of order.
+
+An accumulator given a ``Spill`` (the main process of a run, the Ray driver) writes its
+rows out to an unnamed temporary file whenever more than ``SPILL_ROWS`` are held, and
+reads one cell's back at a time when asked for them: its memory is then the same for a
+million comments as for a hundred thousand, and the cell's rows (reduced again from all
+its blocks) are the same as if they had stayed in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +42,7 @@ FLAG = {col: i for i, col in enumerate(FLAG_COLS.tolist())}  # feature column ->
 NO_DAY = 0  # comments without a time (day ordinals start at 1)
 MIN_COMPACT = 4096
 MAX_PENDING_PARTS = 32  # pending parts joined into one beyond this (same rows, same order)
+SPILL_ROWS = 1 << 16  # rows an accumulator with a spill holds in memory before writing them out (~4 MB)
 _INT32_MAX = np.iinfo(np.int32).max
 _UINT16_MAX = np.iinfo(np.uint16).max
 _UINT8_MAX = np.iinfo(np.uint8).max
@@ -125,39 +134,98 @@ def by_content(rows: Rows) -> Rows:
     return rows.take(np.lexsort(keys))
 
 
-class AuthorDays:
-    """The rows of one cell, reduced lazily (see the module docstring)."""
+class Spill:
+    """An unnamed temporary file holding blocks of rows written out of memory: ``write``
+    appends a block and returns where it lies, ``read`` brings it back. Plain reads, not a
+    memory map, so only the blocks being read count in the process's memory."""
 
-    __slots__ = ("_reduced", "_pending", "_pending_rows")
+    def __init__(self, folder: str | os.PathLike | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder, prefix=".analyzer-spill-")
+        self._end = 0
+
+    def write(self, rows: Rows) -> tuple:
+        self._file.seek(self._end)
+        layout = []
+        for col in rows:
+            data = np.ascontiguousarray(col)
+            self._file.write(data.data)
+            layout.append((data.dtype.str, data.shape))
+        ref = (self._end, tuple(layout))
+        self._end = self._file.tell()
+        return ref
+
+    def read(self, ref: tuple) -> Rows:
+        start, layout = ref
+        self._file.seek(start)
+        cols = []
+        for dtype, shape in layout:
+            col = np.empty(shape, dtype=dtype)
+            if self._file.readinto(col.data) != col.nbytes:
+                raise OSError("The accumulator's spill file was cut short; run again.")
+            cols.append(col)
+        return Rows(*cols)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class AuthorDays:
+    """The rows of one cell, reduced lazily (see the module docstring); some of them in a
+    ``Spill`` once ``spill`` was called."""
+
+    __slots__ = ("_reduced", "_pending", "_pending_rows", "_spill", "_spilled")
 
     def __init__(self) -> None:
         self._reduced: Rows | None = None
         self._pending: list[Rows] = []
         self._pending_rows = 0
+        self._spill: Spill | None = None
+        self._spilled: list[tuple] = []  # where the written-out blocks lie in ``_spill``
 
     def add(self, rows: Rows) -> None:
         self._pending.append(rows)
         self._pending_rows += len(rows)
         if self._pending_rows >= max(MIN_COMPACT, len(self._reduced) if self._reduced is not None else 0):
-            self.compact()
+            self._compact_memory()
         elif len(self._pending) >= MAX_PENDING_PARTS:
             # A batch gives each cell a few rows in five small arrays (~600 bytes of
             # object overhead); joined in order, the same rows cost their data only.
             self._pending = [concat(self._pending)]
 
-    def merge(self, other: "AuthorDays") -> None:
-        for part in ([other._reduced] if other._reduced is not None else []) + other._pending:
+    def merge(self, other: "AuthorDays") -> int:
+        """Add ``other``'s rows; returns how many."""
+        parts = other.parts()
+        for part in parts:
             self.add(part)  # columns are never changed in place, so sharing them is safe
+        return sum(len(p) for p in parts)
 
-    def compact(self) -> Rows:
-        """Sort and sum everything into one block; returns it."""
+    def spill(self, spill: Spill) -> None:
+        """Write the rows held in memory out to ``spill`` (reduced first) and drop them."""
+        rows = self._compact_memory() if self._memory_parts() else None
+        if rows is not None and len(rows):
+            self._spill = spill
+            self._spilled.append(spill.write(rows))
+        self._reduced = None
+
+    def _memory_parts(self) -> list[Rows]:
+        return ([self._reduced] if self._reduced is not None else []) + self._pending
+
+    def _compact_memory(self) -> Rows:
+        """Sort and sum the rows held in memory into one block; returns it."""
         if self._pending:
-            parts = ([self._reduced] if self._reduced is not None else []) + self._pending
-            self._reduced = reduce_rows(sort_rows(concat(parts)))
+            self._reduced = reduce_rows(sort_rows(concat(self._memory_parts())))
             self._pending, self._pending_rows = [], 0
         if self._reduced is None:
             self._reduced = concat([rows_of([], [], np.zeros((0, F.WIDTH), dtype=np.int64))])
         return self._reduced
+
+    def compact(self) -> Rows:
+        """Every row of the cell, sorted and summed into one block. With spilled blocks the
+        block is built from them and the memory's rows each time, and not kept."""
+        if not self._spilled:
+            return self._compact_memory()
+        blocks = [self._spill.read(ref) for ref in self._spilled] + self._memory_parts()
+        return reduce_rows(sort_rows(concat(blocks)))
 
     def days(self) -> np.ndarray:
         """The known days of this cell (for its first day)."""
@@ -165,8 +233,13 @@ class AuthorDays:
         return rows.days[rows.days != NO_DAY]
 
     def parts(self) -> list[Rows]:
-        """The blocks held: the reduced one first (if any), then the pending ones."""
-        return ([self._reduced] if self._reduced is not None else []) + self._pending
+        """The blocks held: the reduced one first (if any), then the pending ones (all of
+        them reduced into one block when some were spilled)."""
+        return [self.compact()] if self._spilled else self._memory_parts()
+
+    def first_reduced(self) -> bool:
+        """Whether ``parts()`` starts with a reduced block."""
+        return self._reduced is not None or bool(self._spilled)
 
     @classmethod
     def of_parts(cls, parts: list[Rows], reduced: bool) -> "AuthorDays":
@@ -177,8 +250,13 @@ class AuthorDays:
         new._pending_rows = sum(len(p) for p in new._pending)
         return new
 
+    def __reduce__(self):
+        # Pickled as its blocks (spilled ones read back): a spill file stays in its process.
+        return AuthorDays.of_parts, (self.parts(), self.first_reduced())
+
     def nbytes(self) -> int:
-        return sum(col.nbytes for part in self.parts() for col in part)
+        """Bytes of the rows held in memory (not those spilled)."""
+        return sum(col.nbytes for part in self._memory_parts() for col in part)
 
 
 def pack_cells(cells: dict) -> tuple | None:
@@ -189,7 +267,7 @@ def pack_cells(cells: dict) -> tuple | None:
     for key, cell in cells.items():
         parts = cell.parts()
         keys.append(key)
-        layout.append((cell._reduced is not None, [len(p) for p in parts]))
+        layout.append((cell.first_reduced(), [len(p) for p in parts]))
         blocks.extend(parts)
     if not blocks or any(len({col.dtype for col in cols}) > 1 for cols in zip(*blocks)):
         return None

@@ -50,8 +50,14 @@ def bootstrap_weights(n: int, draws: int, seed: int) -> Iterator[np.ndarray]:
     while done < draws:
         size = min(chunk, draws - done)
         totals = rng.poisson(n, size=size)
-        yield _count_picks(rng.integers(0, n, size=int(totals.sum())), totals, n)
+        yield _count_picks(rng.integers(0, n, size=int(totals.sum()), dtype=_pick_dtype(n)), totals, n)
         done += size
+
+
+def _pick_dtype(n: int) -> type:
+    """int32 picks while ``n`` fits: half the bytes of the chunk's largest temporary (~2 M picks),
+    and the same numbers from the same stream (numpy draws both from 32-bit words below 2^32)."""
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
 def _count_picks(picks: np.ndarray, totals: np.ndarray, n: int) -> np.ndarray:
