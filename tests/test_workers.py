@@ -248,3 +248,24 @@ def test_the_main_process_lets_the_workers_models_go_and_keeps_what_the_manifest
     assert pipeline.summaries()["region"], "the first batch's counts (made here) and the workers' are kept"
     with pytest.raises(PipelineError, match="build a new Pipeline"):
         list(pipeline.batches(comments[:4]))
+
+
+def test_ctrl_c_between_forking_the_workers_and_starting_the_pool_thread_stops_them(monkeypatch):
+    """The window `test_ctrl_c_stops_the_workers...` hits only under load: shutdown() then joined a thread
+    never started (RuntimeError, a traceback instead of "analyzer: interrupted") and left the workers."""
+    import multiprocessing
+    from concurrent.futures import process
+
+    from analyzer.engines.workers import WorkerPool
+    from analyzer.pipeline import Pipeline
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "start", interrupted)
+    config = config_from_dict({"run": {"workers": 2}})
+    pool = WorkerPool(config, remote_stages(config), 2)
+    with pytest.raises(KeyboardInterrupt):
+        with pool:
+            pool.start(Pipeline.from_config(config))
+    assert not multiprocessing.active_children()

@@ -200,8 +200,14 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop the workers; batches not yet started are dropped (after an error or Ctrl-C)."""
-        if self.executor is not None:
+        if self.executor is None:
+            return
+        try:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        except RuntimeError:  # Ctrl-C landed after the workers forked but before the pool's thread started:
+            for child in multiprocessing.active_children():  # nothing else would stop them
+                child.terminate()
+                child.join()
 
     def prepare(self, batches: Iterator[list[Comment]], pipeline: Pipeline) -> Iterator[tuple[list[Comment], list[Any]]]:
         """(batch, what the workers ``prepare``d of it for the head stages), in input order,
