@@ -12,7 +12,7 @@ import pytest
 from analyzer.backends.text_features import Features, HashedHeads, HashingFeaturizer
 from analyzer.backends.themes_lexicon import _TIMESTAMP, _URL, LexiconThemeBackend, _meaningful
 from analyzer.text.clauses import clause_spans
-from analyzer.text.first_chars import literal_class, regex_class
+from analyzer.text.first_chars import regex_class
 from analyzer.text.matching import CueMatcher, fold, parse_cue
 
 from .fast_path_reference import reference_find
@@ -59,11 +59,6 @@ def test_regex_lookahead_keeps_the_matches(pattern):
 def test_unknown_first_characters_give_no_lookahead(pattern):
     assert regex_class([pattern]) == ""
     assert regex_class([r"\d+", pattern]) == ""  # one unknown pattern: none for the whole set
-
-
-def test_literal_lookahead():
-    assert literal_class(["ost", "#ost", "剧情", ""]) == r"(?=[\#o剧])"
-    assert literal_class([]) == ""
 
 
 CUES = ["plot", "~ost", "subtitl*", "episode", "the ending", "!story of my life", "#ost", "+1",

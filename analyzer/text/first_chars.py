@@ -2,7 +2,7 @@
 
 A cue matcher scans every start position of a text; at most of them no cue can begin.
 ``(?=[abc])`` in front of the alternation turns those positions away with one character-set
-test instead of trying each alternative (each regex cue, each branch of the literal trie).
+test instead of trying each alternative (each regex cue).
 The lookahead is only a necessary condition: the matches are exactly those of the pattern
 without it. When the first characters of a regex cannot be worked out (a negated set, ``.``,
 an empty match, case-insensitive flags), no lookahead is added.
@@ -24,12 +24,6 @@ _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_S
 
 class _Unknown(Exception):
     """The first characters cannot be listed."""
-
-
-def literal_class(texts: Iterable[str]) -> str:
-    """``(?=[...])`` of the first characters of ``texts`` ("" when there are none)."""
-    first = sorted({text[0] for text in texts if text})
-    return f"(?=[{''.join(re.escape(ch) for ch in first)}])" if first else ""
 
 
 def regex_class(patterns: Iterable[str]) -> str:

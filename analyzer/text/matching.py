@@ -26,7 +26,6 @@ import ahocorasick
 from . import first_chars
 
 STRONG, WEAK = 0.8, 0.4
-BUCKET = 48  # root branches per lookahead group in the cue tries (see ``trie_regex``)
 
 NO_SPACE_CHARS = (
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -95,26 +94,15 @@ def parse_cue(label: str, raw: str, *, bounded: bool = True) -> Cue:
     return Cue(label, text, kind, weight, block)
 
 
-def trie_regex(words: Iterable[str], *, bucket: int = 0) -> str:
-    """A regex matching exactly ``words``, factored as a trie (fast, longest first).
-
-    ``bucket``: when the trie's root has more than ``bucket`` branches (hundreds for the Chinese
-    or Korean cues), they are grouped ``bucket`` at a time behind a lookahead of their first
-    characters: the regex engine tries the alternatives of a branch one after the other, so a
-    position then costs a few dozen tests instead of hundreds. Only one branch can start with a
-    given character, so the matches are the same."""
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, factored as a trie (fast, longest first)."""
     root: dict = {}
     for word in words:
         node = root
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
-    keys = sorted(k for k in root if k)
-    if bucket <= 0 or len(keys) <= bucket or "" in root:
-        return _trie_node(root) or ""
-    groups = [keys[i:i + bucket] for i in range(0, len(keys), bucket)]
-    return "(?:" + "|".join(f"(?=[{''.join(_escape(k) for k in group)}])" + _trie_node({k: root[k] for k in group})
-                            for group in groups) + ")"
+    return _trie_node(root) or ""
 
 
 _ESCAPED: dict[str, str] = {}  # re.escape of each character seen (a trie escapes ~200k of them)
