@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.text.matching import _AFTER, _MARKS, _WORD_CHAR, NO_SPACE_CHARS, WORD, CueMatcher, Hit, trie_regex
+from analyzer.text.matching import _AFTER, _MARKS, _WORD_CHAR, NO_SPACE_CHARS, WORD, CueMatcher, Hit, fold, trie_regex
 
 
 def _patterns(matcher: CueMatcher):
@@ -45,6 +45,18 @@ def reference_find(matcher: CueMatcher, text: str) -> list[Hit]:
             kept.append(h if len(cues) == len(h.cues) else Hit(h.start, h.end, cues))
     return kept
 
+
+
+def hits_matching_the_reference(matcher: CueMatcher, texts) -> int:
+    """Asserts ``matcher.find`` equals ``reference_find`` on every text (``fold``-ed); returns
+    how many hits were found, so a test can check the examples exercised the matcher."""
+    found = 0
+    for text in texts:
+        low = fold(text)
+        hits = matcher.find(low)
+        assert hits == reference_find(matcher, low), text
+        found += len(hits)
+    return found
 
 def reference_signature(hasher, text: str, n: int = 4):
     """``MinHasher.signature`` as it was: a Python set of n-grams and ``zlib.crc32`` each."""

@@ -15,7 +15,7 @@ from analyzer.text.clauses import clause_spans
 from analyzer.text.first_chars import regex_class
 from analyzer.text.matching import CueMatcher, fold, parse_cue
 
-from .fast_path_reference import reference_find
+from .fast_path_reference import hits_matching_the_reference
 
 TEXTS = [
     "I can't wait for the next episode!! watched it in 2 days",
@@ -69,13 +69,7 @@ CUES = ["plot", "~ost", "subtitl*", "episode", "the ending", "!story of my life"
 def test_matcher_with_lookaheads_matches_the_reference():
     matcher = CueMatcher([parse_cue("story", raw, bounded=True) for raw in CUES])
     assert matcher._regex_re.pattern.startswith("(?=[")
-    found = 0
-    for text in TEXTS:
-        low = fold(text)
-        hits = matcher.find(low)
-        assert hits == reference_find(matcher, low), text
-        found += len(hits)
-    assert found > 10
+    assert hits_matching_the_reference(matcher, TEXTS) > 10
 
 
 _LOOKAHEAD = re.compile(r"^\(\?=\[(?:\\.|[^\]])*\]\)")
