@@ -53,3 +53,21 @@ def test_memory_probe_writes_json_checkpoints(tmp_path):
 def _line_of(text: str) -> int:
     with open(__file__, encoding="utf-8") as source:
         return next(i for i, line in enumerate(source, 1) if text in line and "_line_of" not in line)
+
+
+def test_upkeep_releases_every_n_calls_and_probes_only_when_asked(monkeypatch, tmp_path):
+    import analyzer.engines.memory as memory
+
+    released = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: released.append(True))
+    plain = memory.Upkeep(None, "ReadActor", trace_every=16, release_every=4)
+    for _ in range(9):
+        plain.called()
+    assert len(released) == 2 and plain.probe is None
+    traced = memory.Upkeep(str(tmp_path), "ReplayActor", trace_every=2, release_every=4)
+    try:
+        for _ in range(4):
+            traced.called()
+    finally:
+        tracemalloc.stop()
+    assert len(released) == 3 and len(list(tmp_path.glob("ReplayActor-*.json"))) == 2

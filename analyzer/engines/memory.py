@@ -83,3 +83,20 @@ class MemoryProbe:
 def probe(folder: str | None, role: str, every: int) -> MemoryProbe | None:
     """A probe when ``folder`` (the driver's ``ANALYZER_RAY_MEMTRACE``) is set, else None."""
     return MemoryProbe(folder, role, every) if folder else None
+
+
+class Upkeep:
+    """One actor's memory upkeep, counted per call: freed memory handed back every
+    ``release_every`` calls and, when ``folder`` is set (the benchmark-only probe), a checkpoint
+    every ``trace_every`` calls."""
+
+    def __init__(self, folder: str | None, role: str, trace_every: int, release_every: int) -> None:
+        self.calls, self.release_every = 0, release_every
+        self.probe = probe(folder, role, trace_every)
+
+    def called(self) -> None:
+        self.calls += 1
+        if self.calls % self.release_every == 0:
+            release_free_memory()
+        if self.probe:
+            self.probe.called()

@@ -49,7 +49,7 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .memory import MEMTRACE, probe, release_free_memory
+from .memory import MEMTRACE, Upkeep
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -80,17 +80,13 @@ class ReadActor:
 
     def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str, memtrace: str | None = None) -> None:
         self.stages, self.ctx, self.kept = Stages(build()), ctx, kept
-        self.probe, self.chunks = probe(memtrace, "ReadActor", every=16), 0  # benchmark-only, per chunk
+        self.upkeep = Upkeep(memtrace, "ReadActor", trace_every=16, release_every=RELEASE_EVERY)  # per chunk
 
     def __call__(self, batch: dict[str, np.ndarray]):
         for index, path in zip(batch["file"], batch["path"]):
             for table in read_file(int(index), str(path), self.ctx, self.stages):
                 yield store_prepared(self.kept, table)
-                self.chunks += 1
-                if self.chunks % RELEASE_EVERY == 0:
-                    release_free_memory()
-                if self.probe:
-                    self.probe.called()
+                self.upkeep.called()
 
 
 class ReplayActor:
@@ -104,7 +100,7 @@ class ReplayActor:
 
         self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
         self.restarted = ray.get_runtime_context().was_current_actor_reconstructed
-        self.probe = probe(memtrace, "ReplayActor", every=4)  # benchmark-only, per block
+        self.upkeep = Upkeep(memtrace, "ReplayActor", trace_every=4, release_every=RELEASE_EVERY)  # per block
 
     def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
         if self.restarted:
@@ -112,10 +108,7 @@ class ReplayActor:
         self.calls += 1
         _maybe_crash(self.crash_once, self.calls)
         out = {"replayed": np.array([self.step(table)], dtype=object)}
-        if self.calls % RELEASE_EVERY == 0:
-            release_free_memory()
-        if self.probe:
-            self.probe.called()
+        self.upkeep.called()
         return out
 
 
