@@ -47,9 +47,11 @@ MEMO_WORDS = 500_000  # words whose lexicon look-up (fallbacks included) is reme
 # ---------------------------------------------------------------------- cleaning
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|co|ly|be|io|tv|me)(?:/\S*)?\b|\bhttps?\b", re.IGNORECASE)
 _URL_HINT = re.compile(r"http|www\.|\.(?:com|net|org|co|ly|be|io|tv|me)\b", re.IGNORECASE)  # a cheap test
+_DOMAIN_HINT = re.compile(r"\.(?:com|net|org|co|ly|be|io|tv|me)\b", re.IGNORECASE)  # its third branch (``_has_url_hint``)
 _MASK = re.compile(r"\[(?:username|user|url|link|email|number|num)\]|<(?:url|user|mention|email|number)>", re.IGNORECASE)
 _UPPER_MASK = re.compile(r"\bRT\b|\bUSER(?:_[A-Z]+)?\b|&(?:[a-z]+|#\d+);")  # retweets, USER masks, entities
 _MENTION = re.compile(r"@[\w.]+")
+_SEP = "\0"  # joins a batch's texts (``clean_many``)
 
 
 # Combining marks that only dress symbols and emoji: variation selectors ("✌️") and the
@@ -72,9 +74,10 @@ def _dropped() -> np.ndarray:
 
 
 def _unmasked(text: str) -> str:
-    """NFC text with URLs, masks, retweet marks and mentions made spaces."""
+    """NFC text with URLs, masks, retweet marks and mentions made spaces (each pattern
+    runs only where a cheap test finds its mark)."""
     text = unicodedata.normalize("NFC", text)
-    if _URL_HINT.search(text):  # each pattern runs only where a cheap test finds its mark
+    if _has_url_hint(text):
         text = _URL.sub(" ", text)
     if "[" in text or "<" in text:
         text = _MASK.sub(" ", text)
@@ -85,18 +88,49 @@ def _unmasked(text: str) -> str:
     return text
 
 
+def _has_url_hint(text: str) -> bool:
+    """``_URL_HINT.search(text)`` found something, ~1.5x cheaper: its "http" and "www."
+    are plain substrings of the lower-cased text (no other character folds to h, t, p
+    or w), and the domain endings a regex with a literal prefix."""
+    low = text.lower()
+    return "http" in low or "www." in low or _DOMAIN_HINT.search(text) is not None
+
+
 def clean_many(texts: Sequence[str]) -> list[str]:
-    """``clean_for_langid`` of many texts: one table look-up over all their code points."""
+    """``clean_for_langid`` of many texts: one table look-up over all their code points,
+    then runs of spaces collapsed and trimmed per text in one pass (``_squeezed``)."""
+    if not texts:
+        return []
     kept = [_unmasked(text) for text in texts]
-    codes = np.frombuffer("".join(kept).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    joined = _SEP.join(kept)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    seps = codes == 0
+    if int(np.count_nonzero(seps)) != len(kept) - 1:  # NUL inside a text: one by one
+        return [_squeeze_one(text) for text in kept]
     codes[_dropped()[codes]] = 32  # a space
-    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
-    out, start = [], 0
-    for text in kept:
-        end = start + len(text)
-        out.append(" ".join(joined[start:end].split()))
-        start = end
-    return out
+    codes[seps] = 0
+    return _squeezed(codes).tobytes().decode("utf-32-le", "surrogatepass").split(_SEP)
+
+
+def _squeeze_one(text: str) -> str:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    codes[_dropped()[codes]] = 32
+    return " ".join(codes.tobytes().decode("utf-32-le", "surrogatepass").split())
+
+
+def _squeezed(codes: np.ndarray) -> np.ndarray:
+    """Texts joined by 0 with single spaces: no space at a text's start or end, none
+    after another (``" ".join(text.split())`` of each, the only whitespace being 32)."""
+    space = codes == 32
+    gap = space.copy()  # a space or a text boundary before this position
+    gap[1:] = space[:-1] | (codes[:-1] == 0)
+    gap[:1] = True
+    codes = codes[~(space & gap)]
+    space = codes == 32
+    end = np.empty(len(codes), dtype=bool)  # a boundary after this position
+    end[:-1] = codes[1:] == 0
+    end[-1:] = True
+    return codes[~(space & end)]
 
 
 def clean_for_langid(text: str) -> str:

@@ -1,0 +1,46 @@
+"""The language-ID stage's fast paths agree with the straightforward code they replaced
+(kept here as references)."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+import numpy as np
+
+from analyzer.backends import langid as L
+
+ODD = [
+    "a\0b", "x\u0301 http\u0301", "go to x.co\u0301m now", "\u212aelvin", "  ", "", "USER hi @bob [url] <url> RT &amp; ok",
+    "e\u0301te\u0301", "\ud800x", "\u0301start", "end\u0327", "www.x.com/abc d", "a.com\u0301 b", "\u3000x\u2028y\x1c z ",
+    "HTTP://A.B", "wWw.A", "x.\u0130o y", "x.\u0131o", "see bit.ly/abc", "..com", "v.2 is out", "Ends with a dot.",
+    "드라마 good!!", "สนุกมาก 555", "𠀀 ok", "Ελλάδα", "✌️✌️✌️", "3️⃣4️⃣", "@a so good http://x.co",
+]
+
+
+def reference_clean(text: str) -> str:
+    """``clean_for_langid`` as it was written first: one text at a time, the URL hint by regex."""
+    text = unicodedata.normalize("NFC", text)
+    if L._URL_HINT.search(text):
+        text = L._URL.sub(" ", text)
+    text = L._MENTION.sub(" ", L._UPPER_MASK.sub(" ", L._MASK.sub(" ", text)))
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    codes[L._dropped()[codes]] = 32
+    return " ".join(codes.tobytes().decode("utf-32-le", "surrogatepass").split())
+
+
+def test_url_hint_is_the_regex():
+    rnd = random.Random(0)
+    letters = "hHtTpPwW.cCoOmMnNeErRgGlLyYbBiIvV\u0130\u0131 xé_1"
+    texts = ODD + ["".join(rnd.choice(letters) for _ in range(rnd.randint(1, 12))) for _ in range(20_000)]
+    assert [L._has_url_hint(t) for t in texts] == [L._URL_HINT.search(t) is not None for t in texts]
+
+
+def test_clean_many_is_the_reference_in_any_batch():
+    rnd = random.Random(1)
+    pool = ODD + ["".join(rnd.choice("ab .,!\u0301\u00a0\t\n@#[]<>é드𠀀✌") for _ in range(rnd.randint(0, 20))) for _ in range(2000)]
+    for size in (1, 2, 7, 300):
+        for start in range(0, len(pool), size):
+            batch = pool[start:start + size]
+            assert L.clean_many(batch) == [reference_clean(t) for t in batch]
+    assert L.clean_many([]) == []
