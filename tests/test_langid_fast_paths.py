@@ -44,3 +44,51 @@ def test_clean_many_is_the_reference_in_any_batch():
             batch = pool[start:start + size]
             assert L.clean_many(batch) == [reference_clean(t) for t in batch]
     assert L.clean_many([]) == []
+
+
+def test_words_many_is_each_text_lowered_and_split():
+    cases = [["So GOOD", "ΟΔΟΣ end", "a"], ["", "x y"], ["a  b", "c"], ["a\tb", " c"], ["İstanbul çok", "ΣΑΣ"], []]
+    for texts in cases:
+        words, counts = L._words_many(texts)
+        per_text = [t.lower().split() for t in texts]
+        assert words == [w for ws in per_text for w in ws]
+        assert counts.tolist() == [len(ws) for ws in per_text]
+
+
+def test_han_script_many_is_han_script_of_each():
+    texts = ["们这说", "們這說", "加油", "", "們们 ok", "這這们", "𠀀 a", "\ud800們"]
+    assert L.han_script_many(texts) == [L.han_script(t) for t in texts]
+    assert L.han_script_many([]) == []
+
+
+def reference_mixed(backend, main: int, rows: list[int]) -> tuple[str, ...]:
+    """A text's (main, second) language as the backend named it one text at a time."""
+    votes: dict[int, int] = {}
+    for row in rows:
+        j = int(backend.lexicon.clear_langs[row])
+        if j >= 0 and j != main:
+            votes[j] = votes.get(j, 0) + 1
+    if len(rows) < 3 or not votes:
+        return ()
+    second = max(votes, key=lambda j: (votes[j], -j))
+    if votes[second] >= 2 and votes[second] >= L.MIXED_SHARE * len(rows):
+        return (backend.languages[main], backend.languages[second])
+    return ()
+
+
+def test_mixed_many_is_the_one_text_reference():
+    backend = L.Py3LangidBackend()
+    texts = ["the drama is so good pero la historia es muy buena y me gusta mucho", "aku suka banget the acting is great",
+             "so good", "sehr gut and very nice and so good", "ang ganda ng drama so good talaga the best", "qq zz xx"]
+    rnd = random.Random(2)
+    vocab = " ".join(texts).split()
+    texts += [" ".join(rnd.choice(vocab) for _ in range(rnd.randint(1, 12))) for _ in range(300)]
+    _, words, _ = backend._word_evidence(texts)
+    rows, n_words, _ = words
+    best = np.array([rnd.randrange(len(backend.languages)) for _ in texts], dtype=np.intp)
+    got = backend._mixed_many(best, words)
+    ends = np.cumsum(n_words)
+    for i, (start, end) in enumerate(zip((ends - n_words).tolist(), ends.tolist())):
+        known = [r for r in rows[start:end].tolist() if r >= 0]
+        assert got[i] == reference_mixed(backend, int(best[i]), known), texts[i]
+    assert any(got)

@@ -261,6 +261,25 @@ def han_script(cleaned: str) -> str:
     return "Hant" if hant > hans else "Hans"
 
 
+@functools.cache
+def _han_form() -> np.ndarray:
+    """Per code point: 1 simplified-only, 2 traditional-only, else 0 (built on first use)."""
+    table = np.zeros(0x110000, dtype=np.int64)
+    table[[ord(ch) for ch in _HANS_ONLY]] = 1
+    table[[ord(ch) for ch in _HANT_ONLY]] = 2
+    return table
+
+
+def han_script_many(cleaned: Sequence[str]) -> list[str]:
+    """``han_script`` of many texts: one table look-up over all their characters."""
+    if not cleaned:
+        return []
+    codes = np.frombuffer("".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(cleaned), dtype=np.int64), [len(text) for text in cleaned])
+    counts = np.bincount(owner * 3 + _han_form()[codes], minlength=3 * len(cleaned)).reshape(len(cleaned), 3)
+    return ["Hant" if hant > hans else "Hans" for _, hans, hant in counts.tolist()]
+
+
 # ---------------------------------------------------------------------- lexicon
 # Words that carry no language: laughter and interjections typed alike in every
 # Latin-script language. Language-specific laughter (wkwk, jaja, kkkk, 555) is not here.
@@ -287,8 +306,8 @@ def is_malay(latin: str) -> bool:
     stays the answer wherever these words do not settle it."""
     ms, casual, indonesian = _malay_words()
     words = latin.lower().split()
-    points = 2 * sum(w in ms for w in words) + len(casual.intersection(words))
-    return points - 2 * sum(w in indonesian for w in words) >= 2
+    points = 2 * sum(map(ms.__contains__, words)) + len(casual.intersection(words))
+    return points - 2 * sum(map(indonesian.__contains__, words)) >= 2
 # Letters that only a few configured languages write (written by us): an unknown word
 # holding one counts as a word of those languages, at half a known word's full weight.
 # The first listed letter found in a word decides, so the most telling come first.
@@ -317,6 +336,19 @@ AFFIX_CUES = (
 def _strip_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word.replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _words_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """(the lower-cased words of all texts, in order; words per text). Cleaned texts are
+    single-spaced: the texts joined by spaces are lowered and split once, and a text's
+    words are its spaces plus one. Where splitting on single spaces finds other words
+    (other whitespace, runs of spaces, an empty text) each text is split alone."""
+    joined = " ".join(texts).lower()  # as lowering each: a space ends a final sigma too
+    words = joined.split()
+    if words == joined.split(" "):
+        return words, np.fromiter((text.count(" ") + 1 for text in texts), dtype=np.intp, count=len(texts))
+    per_text = [text.lower().split() for text in texts]
+    return [w for ws in per_text for w in ws], np.fromiter(map(len, per_text), dtype=np.intp, count=len(texts))
 
 
 class Lexicon:
@@ -363,7 +395,8 @@ class Lexicon:
         self.scores = np.vstack([self.scores, self.scores[:len(words)] * UNACCENTED_WEIGHT])
         top = np.sort(self.scores, axis=1)
         clear = np.where(top[:, -1] - top[:, -2] >= self.margin, self.scores.argmax(axis=1), -1)
-        self.clear_lang: list[int] = clear.tolist()  # per row: the language a word clearly belongs to, or -1
+        # per row: the language a word clearly belongs to, or -1; and -1 at [-1] (an unknown word's row)
+        self.clear_langs = np.append(clear, -1).astype(np.intp)
 
     def _add_extra_words(self, words: list[str], languages: Sequence[str], clip: float) -> None:
         """Hand-written words for configured languages without training text (``extra_words.json``)."""
@@ -421,8 +454,7 @@ class Lexicon:
 
     def rows_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row of every word of the cleaned texts, -1 where unknown; words per text)."""
-        per_text = [text.lower().split() for text in texts]
-        words = [w for ws in per_text for w in ws]
+        words, n_words = _words_many(texts)
         rows = list(map(self._memo.get, words))
         if None in rows:
             memo = self._memo
@@ -431,7 +463,7 @@ class Lexicon:
                     rows[i] = row = self._lookup(words[i])
                     if len(memo) < MEMO_WORDS:
                         memo[words[i]] = row
-        return np.asarray(rows, dtype=np.intp), np.fromiter(map(len, per_text), dtype=np.intp, count=len(texts))
+        return np.asarray(rows, dtype=np.intp), n_words
 
     def rows(self, cleaned: str) -> list[int]:
         """Lexicon rows of the known words of a cleaned text (accent-stripped as a fallback)."""
@@ -585,9 +617,9 @@ class Py3LangidBackend:
         probs = _softmax(raw * scale[:, None])
         return np.log(np.maximum(probs, 1e-12))
 
-    def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
-        """(summed word evidence x sqrt(known words) / words, known rows of texts with 3+ of them,
-        known minus all words per text).
+    def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
+        """(summed word evidence x sqrt(known words) / words, (every word's lexicon row or -1,
+        words per text, known words per text) for ``_mixed_many``, known minus all words per text).
 
         The sum over the known words is divided by the root of their number (the scale of
         py3langid's own scores) and weighted by the share of the text's words the lexicon
@@ -605,11 +637,9 @@ class Py3LangidBackend:
             sums[some] = np.add.reduceat(scores, starts[some], axis=0)
             known[some] = np.add.reduceat(known_word, starts[some])
         sums[known == 0] = 0.0
-        known_rows = [rows[a:b][known_word[a:b]].tolist() if k >= 3 else []
-                      for a, b, k in zip(starts.tolist(), ends.tolist(), known.tolist())]
         known_f = known.astype(np.float32)
         scale = np.sqrt(known_f) / np.maximum(n_words, 1).astype(np.float32)  # = (1 / sqrt(known)) x (known / words)
-        return sums * scale[:, None], known_rows, known - n_words
+        return sums * scale[:, None], (rows, n_words, known), known - n_words
 
     def _argmax(self, probs: np.ndarray) -> np.ndarray:
         """Best language per row; Indonesian and Malay compete as one (their summed
@@ -632,21 +662,23 @@ class Py3LangidBackend:
             out = np.where((best == i) | (best == m), probs[:, i] + probs[:, m], out)
         return out
 
-    def _mixed(self, main: int, rows: list[int]) -> tuple[str, ...]:
-        if len(rows) < 3 or self.lexicon is None:
-            return ()
-        votes: dict[int, int] = {}
-        clear = self.lexicon.clear_lang
-        for row in rows:
-            j = clear[row]
-            if j >= 0 and j != main:
-                votes[j] = votes.get(j, 0) + 1
-        if not votes:
-            return ()
-        second = max(votes, key=lambda j: (votes[j], -j))
-        if votes[second] >= 2 and votes[second] >= MIXED_SHARE * len(rows):
-            return (self.languages[main], self.languages[second])
-        return ()
+    def _mixed_many(self, best: np.ndarray, words: tuple[np.ndarray, ...]) -> list[tuple[str, ...]]:
+        """Per text: (main, second language) when at least two (and ``MIXED_SHARE``) of its
+        known words, 3 or more, clearly belong to one other language (the most voted, the
+        first configured on a tie), else (). ``words``: ``_word_evidence``'s rows and counts."""
+        rows, n_words, known = words
+        n, width = len(best), len(self.languages)
+        owner = np.repeat(np.arange(n, dtype=np.intp), n_words)
+        clear = self.lexicon.clear_langs[rows]  # unknown words (-1) get the last entry: -1
+        vote = (clear >= 0) & (clear != best[owner]) & (known[owner] >= 3)
+        votes = np.bincount(owner[vote] * width + clear[vote], minlength=n * width).reshape(n, width)
+        second = votes.argmax(axis=1)
+        top = votes[np.arange(n), second]
+        chosen = (top >= 2) & (top >= MIXED_SHARE * known)
+        out: list[tuple[str, ...]] = [()] * n
+        for i in np.flatnonzero(chosen).tolist():
+            out[i] = (self.languages[best[i]], self.languages[second[i]])
+        return out
 
     def predict(self, texts: Sequence[str], hints: Sequence[str | None] | None = None) -> list[LangPrediction]:
         """Texts should be cleaned (``clean_for_langid``) Latin-script letters; empty -> ``und``."""
@@ -654,11 +686,11 @@ class Py3LangidBackend:
         if not texts:
             return []
         py3 = self._py3_logprobs(texts)
-        rows: list[list[int]] = [[] for _ in texts]
+        words = None
         lacking = np.zeros(len(texts), dtype=bool)
         logp = py3
         if self.lexicon is not None and self.weight:
-            evidence, rows, missing = self._word_evidence(texts)
+            evidence, words, missing = self._word_evidence(texts)
             lacking = missing < 0
             logp = py3 + self.weight * evidence
         probs = _softmax(logp)
@@ -674,14 +706,13 @@ class Py3LangidBackend:
             # Latin words decide only when sure (UNSURE_LATIN), so unknown brand names that
             # one known word pulls toward some language keep the other script's answer
             confidences = np.where(lacking, np.minimum(confidences, self._grouped(py3_probs, best)), confidences)
-        confidences = confidences.tolist()
+        mixed = self._mixed_many(best, words) if words is not None else [()] * len(texts)
         out = []
-        for i, (text, j, confidence) in enumerate(zip(texts, best.tolist(), confidences)):
+        for text, j, confidence, both in zip(texts, best.tolist(), confidences.tolist(), mixed):
             if not text or text.isspace():
                 out.append(LangPrediction("und", 0.0, (), None))
                 continue
-            mixed = self._mixed(j, rows[i]) if len(rows[i]) >= 3 else ()
-            out.append(LangPrediction(self.languages[j], round(confidence, 4), mixed, "Latn"))
+            out.append(LangPrediction(self.languages[j], round(confidence, 4), both, "Latn"))
         return out
 
 

@@ -37,6 +37,7 @@ from ..backends.langid import (
     LANGUAGELESS,
     clean_many,
     han_script,
+    han_script_many,
     is_malay,
     script_counts,
     script_counts_many,
@@ -219,8 +220,11 @@ class LanguageIdStage(Stage):
         cleaned = clean_many(texts)
         found: list[LangPrediction | None] = [None] * len(texts)
         pending: list[tuple[int, str, LangPrediction | None, tuple[str, str] | None]] = []
-        for i, (text, counts) in enumerate(zip(cleaned, script_counts_many(cleaned))):
-            decided, latin, other = self._by_script(text, counts)
+        counts_of = script_counts_many(cleaned)
+        with_han = [i for i, counts in enumerate(counts_of) if "Hani" in counts]
+        han_of = dict(zip(with_han, han_script_many([cleaned[i] for i in with_han])))
+        for i, (text, counts) in enumerate(zip(cleaned, counts_of)):
+            decided, latin, other = self._by_script(text, counts, han_of.get(i))
             if latin is None:
                 found[i] = decided
             else:
@@ -241,23 +245,26 @@ class LanguageIdStage(Stage):
         named = lambda x: lang if x in ("id", "ms") else x
         return pred._replace(lang=named(pred.lang), mixed=tuple(map(named, pred.mixed)))
 
-    def _by_script(self, cleaned: str, counts: dict[str, int] | None = None
+    def _by_script(self, cleaned: str, counts: dict[str, int] | None = None, han: str | None = None
                    ) -> tuple[LangPrediction | None, str | None, tuple[str, str] | None]:
         """(decision, Latin text still to classify, (language, script) of a second script).
 
         A decision of None means the Latin words decide; a Latin text of None means
-        no model call is needed. ``counts``: the text's ``script_counts`` when known.
+        no model call is needed. ``counts``: the text's ``script_counts`` when known;
+        ``han``: its ``han_script`` when known.
         """
         if cleaned.isascii():  # Latin letters only (or nothing)
             return (None, cleaned, None) if cleaned else (_UND, None, None)
         counts = script_counts(cleaned) if counts is None else counts
+        if han is None and "Hani" in counts:
+            han = han_script(cleaned)
         if len(counts) == 1:  # one script: its rule alone decides (or there is none)
             (script, _), = counts.items()
             if script == "Latn":
                 return None, cleaned, None
             lang = SCRIPT_LANGS[script][0] if script in SCRIPT_LANGS else None
             if lang in self.languages:
-                return LangPrediction(lang, 1.0, (), SCRIPT_NAMES[lang] if lang != "zh" else han_script(cleaned)), None, None
+                return LangPrediction(lang, 1.0, (), SCRIPT_NAMES[lang] if lang != "zh" else han), None, None
         letters = sum(counts.values())
         if not letters:
             return LangPrediction("und", 0.0, (), None), None, None
@@ -269,9 +276,9 @@ class LanguageIdStage(Stage):
                 return LangPrediction("und", 0.0, (), None), None, None
             other = None
             if top is not None and groups[top] >= MIN_SECOND_WEIGHT:
-                other = (top, SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned))
+                other = (top, SCRIPT_NAMES[top] if top != "zh" else han)
             return None, _latin_words(cleaned, "Hani" in counts) if latin_n < letters else cleaned, other
-        script = SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned)
+        script = SCRIPT_NAMES[top] if top != "zh" else han
         total = sum(groups.values()) + latin_n
         others = [g for g, w in groups.items() if g != top and w >= MIN_SECOND_WEIGHT]
         decision = LangPrediction(top, round(groups[top] / total, 4), (top, others[0]) if others else (), script)
