@@ -34,7 +34,6 @@ DEFAULT_LANGUAGES = (
     "en", "zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "es", "pt", "fr", "de", "it",
     "ru", "ar", "hi", "tr",
 )
-_TEXTS_PER_SLICE = 256  # texts per block of py3langid's feature sums
 _PIECE, _OVERLAP = 56, 8  # bytes per piece of text in the DFA walk; bytes read before it (>= 6, the deepest state)
 PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks a word (chosen on dev)
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
@@ -455,14 +454,17 @@ class Lexicon:
     def rows_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row of every word of the cleaned texts, -1 where unknown; words per text)."""
         words, n_words = _words_many(texts)
-        rows = list(map(self._memo.get, words))
-        if None in rows:
-            memo = self._memo
-            for i, row in enumerate(rows):
-                if row is None:
-                    rows[i] = row = self._lookup(words[i])
-                    if len(memo) < MEMO_WORDS:
-                        memo[words[i]] = row
+        memo = self._memo
+        rows = list(map(memo.get, words))
+        i = -1
+        try:
+            while True:  # the words not remembered yet, found by list.index (a scan in C)
+                i = rows.index(None, i + 1)
+                rows[i] = row = self._lookup(words[i])
+                if len(memo) < MEMO_WORDS:
+                    memo[words[i]] = row
+        except ValueError:
+            pass
         return np.asarray(rows, dtype=np.intp), n_words
 
     def rows(self, cleaned: str) -> list[int]:
@@ -600,18 +602,21 @@ class Py3LangidBackend:
         datas = [(t.lower() if t.isupper() else t).encode("utf-8", errors="surrogatepass") for t in texts]
         text_idx, feat = self._walk(datas)
         n_feats = self._ptc.shape[0]
-        keys, counts = np.unique(text_idx * n_feats + feat, return_counts=True)  # sorted: grouped by text
+        keys = text_idx * n_feats + feat
+        keys.sort()  # grouped by text, then by feature
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, len(keys)))  # of each distinct (text, feature)
+        keys = keys[starts]
         text_of = keys // n_feats
         raw = np.zeros((len(texts), len(self.languages)), dtype=np.float32)
-        firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]]) if len(keys) else []
-        logc = np.log1p(counts.astype(np.float32))
-        # in slices of whole texts, so each (features x languages) block stays in cache;
-        # every text's sum runs in the same order as in one block
-        for lo in range(0, len(firsts), _TEXTS_PER_SLICE):
-            seg = firsts[lo:lo + _TEXTS_PER_SLICE]
-            start, stop = seg[0], (firsts[lo + _TEXTS_PER_SLICE] if lo + _TEXTS_PER_SLICE < len(firsts) else len(keys))
-            weighted = self._ptc[keys[start:stop] % n_feats] * logc[start:stop, None]
-            raw[text_of[seg]] = np.add.reduceat(weighted, seg - start, axis=0) + self._pc
+        if len(keys):
+            firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]])
+            weighted = np.take(self._ptc, keys - text_of * n_feats, axis=0)
+            weighted *= np.log1p(counts.astype(np.float32))[:, None]
+            raw[text_of[firsts]] = np.add.reduceat(weighted, firsts, axis=0) + self._pc  # in feature order per text
         # featureless rows stay 0: uniform, as py3langid does under norm_probs
         scale = np.array([1.0 / math.sqrt(len(d) or 1) for d in datas], dtype=np.float32)
         probs = _softmax(raw * scale[:, None])
