@@ -28,7 +28,8 @@ Order of decisions for one comment (``comment.model_text``):
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from itertools import islice
 from collections.abc import Sequence
 
 from ..backends.base import LangPrediction
@@ -139,26 +140,43 @@ class AnswerCache:
     def get_many(self, keys: dict) -> dict:
         """``keys`` -> the remembered answer or None, in order; a hit becomes the most recent."""
         data = self._data
-        out = {}
-        for key in keys:
-            pred = out[key] = data.get(key)
-            if pred is not None:
-                data.move_to_end(key)
-        return out
+        for key in data.keys() & keys.keys():  # the hits (few): one C-level intersection finds them
+            data.move_to_end(key)
+        return dict(zip(keys, map(data.get, keys)))
 
     def put_many(self, keys: list, answers: list) -> None:
+        """Remember ``answers``; the least recent go while more than ``entries`` texts or
+        ``chars`` characters are held (counted, dropped and measured in bulk, not one by one)."""
         data = self._data
-        for key, pred in zip(keys, answers):
-            if key not in data:
-                self._chars += _chars(key)
-            data[key] = pred
-        while data and (len(data) > self.entries or self._chars > self.chars):
-            old, _ = data.popitem(last=False)
-            self._chars -= _chars(old)
+        held = len(data)
+        data.update(zip(keys, answers))
+        if len(data) - held == len(keys):  # all new (what the stage puts: its misses)
+            self._chars += _chars_of(keys)
+        else:
+            self._chars = _chars_of(data)
+        excess = len(data) - self.entries
+        if excess > 0:
+            self._drop(list(islice(data, excess)))
+        if self._chars > self.chars:
+            over, oldest = self._chars - self.chars, []
+            for key in data:  # the least recent first, until enough characters are freed
+                oldest.append(key)
+                over -= _chars_of((key,))
+                if over <= 0:
+                    break
+            self._drop(oldest)
+
+    def _drop(self, keys: list) -> None:
+        self._chars -= _chars_of(keys)
+        deque(map(self._data.pop, keys), maxlen=0)
 
 
-def _chars(key) -> int:
-    return len(key[0]) if isinstance(key, tuple) else len(key)
+def _chars_of(keys) -> int:
+    """Characters of the texts of ``keys`` (texts, or (text, hint) pairs)."""
+    keys = list(keys) if not isinstance(keys, (list, tuple)) else keys
+    if keys and isinstance(keys[0], tuple):
+        return sum(len(key[0]) for key in keys)
+    return sum(map(len, keys))
 
 
 class LanguageIdStage(Stage):
