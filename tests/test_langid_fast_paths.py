@@ -92,3 +92,10 @@ def test_mixed_many_is_the_one_text_reference():
         known = [r for r in rows[start:end].tolist() if r >= 0]
         assert got[i] == reference_mixed(backend, int(best[i]), known), texts[i]
     assert any(got)
+
+
+def test_words_many_falls_back_on_any_other_spacing():
+    for texts in (["a\u00a0b", "c"], ["\t", "a\tb"], ["x", ""], [""], ["a\u200db c"], ["a ", "b"]):
+        words, counts = L._words_many(texts)
+        per_text = [t.lower().split() for t in texts]
+        assert (words, counts.tolist()) == ([w for ws in per_text for w in ws], [len(ws) for ws in per_text])

@@ -340,11 +340,13 @@ def _strip_accents(word: str) -> str:
 def _words_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """(the lower-cased words of all texts, in order; words per text). Cleaned texts are
     single-spaced: the texts joined by spaces are lowered and split once, and a text's
-    words are its spaces plus one. Where splitting on single spaces finds other words
-    (other whitespace, runs of spaces, an empty text) each text is split alone."""
+    words are its spaces plus one. Unless the joined text shows that each text is
+    non-empty words parted by single spaces (printable: no other whitespace; no run of
+    spaces, none at either end), each text is split alone."""
     joined = " ".join(texts).lower()  # as lowering each: a space ends a final sigma too
     words = joined.split()
-    if words == joined.split(" "):
+    if (joined.isprintable() and "  " not in joined and joined[:1] != " " and joined[-1:] != " "
+            and len(words) == joined.count(" ") + 1):
         return words, np.fromiter((text.count(" ") + 1 for text in texts), dtype=np.intp, count=len(texts))
     per_text = [text.lower().split() for text in texts]
     return [w for ws in per_text for w in ws], np.fromiter(map(len, per_text), dtype=np.intp, count=len(texts))
