@@ -437,11 +437,13 @@ class Lexicon:
             for ch in letters or ():
                 self.letter_row[ch] = first_row + len(new_rows)
             new_rows.append(row)
+        self._any_end = tuple(end for ends, _, _ in self.affix_rows for end in ends)  # one test before the loop
+        self._any_start = tuple(start for _, starts, _ in self.affix_rows for start in starts)
         if new_rows:
             self.scores = np.vstack([self.scores[:-1], np.array(new_rows), self.scores[-1:]])
 
     def _letter_cue(self, word: str) -> int | None:
-        if len(word) >= 6:
+        if len(word) >= 6 and (word.endswith(self._any_end) or word.startswith(self._any_start)):
             for ends, starts, row in self.affix_rows:
                 if word.endswith(ends) or word.startswith(starts):
                     return row
