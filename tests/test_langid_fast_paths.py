@@ -99,3 +99,14 @@ def test_words_many_falls_back_on_any_other_spacing():
         words, counts = L._words_many(texts)
         per_text = [t.lower().split() for t in texts]
         assert (words, counts.tolist()) == ([w for ws in per_text for w in ws], [len(ws) for ws in per_text])
+
+
+def test_script_counts_many_keeps_the_scripts_order():
+    texts = ["드라마 good", "hello", "", "最終回が楽しみ abc", "Ελλάδα 드라마 привет", "𠀀𠀁 a", "tiếng việt"]
+    names = L._SCRIPTS + ("Other",)
+    expected = []
+    for text in texts:  # per text, every column of the script table in order (the former loop)
+        codes = L._script_index()[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
+        counts = np.bincount(codes, minlength=len(names) + 1)[:-1].tolist()
+        expected.append([(names[k], n) for k, n in enumerate(counts) if n])
+    assert [list(d.items()) for d in L.script_counts_many(texts)] == expected

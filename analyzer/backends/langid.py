@@ -191,8 +191,12 @@ def script_counts_many(cleaned: Sequence[str]) -> list[dict[str, int]]:
         owner = np.repeat(np.arange(len(rest), dtype=np.int64), [len(cleaned[i]) for i in rest])
         table = np.bincount(owner * width + codes, minlength=len(rest) * width).reshape(len(rest), width)
         names = _SCRIPTS + ("Other",)
-        for i, row in zip(rest, table[:, :-1].tolist()):
-            out[i] = {names[k]: n for k, n in enumerate(row) if n}
+        for i in rest:
+            out[i] = {}
+        found = table[:, :-1]
+        row, col = np.nonzero(found)  # row by row, scripts in order: the dicts' order as before
+        for r, k, n in zip(row.tolist(), col.tolist(), found[row, col].tolist()):
+            out[rest[r]][names[k]] = n
     return out
 
 
