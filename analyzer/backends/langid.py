@@ -167,7 +167,7 @@ _TABLE = {code: _MARKER[script] for first, last, script in _RANGES if last < 0x1
 # letters and ``len(_SCRIPTS) + 1`` for the space (``script_counts_many``; built on first use).
 @functools.cache
 def _script_index() -> np.ndarray:
-    table = np.full(0x110000, len(_SCRIPTS), dtype=np.int64)
+    table = np.full(0x110000, len(_SCRIPTS), dtype=np.int8)  # 1 MB: look-ups stay in cache
     for first, last, script in _RANGES:
         table[first:last + 1] = _SCRIPTS.index(script)
     table[ord(" ")] = len(_SCRIPTS) + 1
@@ -267,7 +267,7 @@ def han_script(cleaned: str) -> str:
 @functools.cache
 def _han_form() -> np.ndarray:
     """Per code point: 1 simplified-only, 2 traditional-only, else 0 (built on first use)."""
-    table = np.zeros(0x110000, dtype=np.int64)
+    table = np.zeros(0x110000, dtype=np.int8)
     table[[ord(ch) for ch in _HANS_ONLY]] = 1
     table[[ord(ch) for ch in _HANT_ONLY]] = 2
     return table
