@@ -34,7 +34,6 @@ DEFAULT_LANGUAGES = (
     "en", "zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "es", "pt", "fr", "de", "it",
     "ru", "ar", "hi", "tr",
 )
-_TEXTS_PER_SLICE = 256  # texts per block of py3langid's feature sums
 _PIECE, _OVERLAP = 56, 8  # bytes per piece of text in the DFA walk; bytes read before it (>= 6, the deepest state)
 PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks a word (chosen on dev)
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
@@ -47,9 +46,11 @@ MEMO_WORDS = 500_000  # words whose lexicon look-up (fallbacks included) is reme
 # ---------------------------------------------------------------------- cleaning
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|co|ly|be|io|tv|me)(?:/\S*)?\b|\bhttps?\b", re.IGNORECASE)
 _URL_HINT = re.compile(r"http|www\.|\.(?:com|net|org|co|ly|be|io|tv|me)\b", re.IGNORECASE)  # a cheap test
+_DOMAIN_HINT = re.compile(r"\.(?:com|net|org|co|ly|be|io|tv|me)\b", re.IGNORECASE)  # its third branch (``_has_url_hint``)
 _MASK = re.compile(r"\[(?:username|user|url|link|email|number|num)\]|<(?:url|user|mention|email|number)>", re.IGNORECASE)
 _UPPER_MASK = re.compile(r"\bRT\b|\bUSER(?:_[A-Z]+)?\b|&(?:[a-z]+|#\d+);")  # retweets, USER masks, entities
 _MENTION = re.compile(r"@[\w.]+")
+_SEP = "\0"  # joins a batch's texts (``clean_many``)
 
 
 # Combining marks that only dress symbols and emoji: variation selectors ("✌️") and the
@@ -72,9 +73,10 @@ def _dropped() -> np.ndarray:
 
 
 def _unmasked(text: str) -> str:
-    """NFC text with URLs, masks, retweet marks and mentions made spaces."""
+    """NFC text with URLs, masks, retweet marks and mentions made spaces (each pattern
+    runs only where a cheap test finds its mark)."""
     text = unicodedata.normalize("NFC", text)
-    if _URL_HINT.search(text):  # each pattern runs only where a cheap test finds its mark
+    if _has_url_hint(text):
         text = _URL.sub(" ", text)
     if "[" in text or "<" in text:
         text = _MASK.sub(" ", text)
@@ -85,18 +87,49 @@ def _unmasked(text: str) -> str:
     return text
 
 
+def _has_url_hint(text: str) -> bool:
+    """``_URL_HINT.search(text)`` found something, ~1.5x cheaper: its "http" and "www."
+    are plain substrings of the lower-cased text (no other character folds to h, t, p
+    or w), and the domain endings a regex with a literal prefix."""
+    low = text.lower()
+    return "http" in low or "www." in low or _DOMAIN_HINT.search(text) is not None
+
+
 def clean_many(texts: Sequence[str]) -> list[str]:
-    """``clean_for_langid`` of many texts: one table look-up over all their code points."""
+    """``clean_for_langid`` of many texts: one table look-up over all their code points,
+    then runs of spaces collapsed and trimmed per text in one pass (``_squeezed``)."""
+    if not texts:
+        return []
     kept = [_unmasked(text) for text in texts]
-    codes = np.frombuffer("".join(kept).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    joined = _SEP.join(kept)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    seps = codes == 0
+    if int(np.count_nonzero(seps)) != len(kept) - 1:  # NUL inside a text: one by one
+        return [_squeeze_one(text) for text in kept]
     codes[_dropped()[codes]] = 32  # a space
-    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
-    out, start = [], 0
-    for text in kept:
-        end = start + len(text)
-        out.append(" ".join(joined[start:end].split()))
-        start = end
-    return out
+    codes[seps] = 0
+    return _squeezed(codes).tobytes().decode("utf-32-le", "surrogatepass").split(_SEP)
+
+
+def _squeeze_one(text: str) -> str:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    codes[_dropped()[codes]] = 32
+    return " ".join(codes.tobytes().decode("utf-32-le", "surrogatepass").split())
+
+
+def _squeezed(codes: np.ndarray) -> np.ndarray:
+    """Texts joined by 0 with single spaces: no space at a text's start or end, none
+    after another (``" ".join(text.split())`` of each, the only whitespace being 32)."""
+    space = codes == 32
+    gap = space.copy()  # a space or a text boundary before this position
+    gap[1:] = space[:-1] | (codes[:-1] == 0)
+    gap[:1] = True
+    codes = codes[~(space & gap)]
+    space = codes == 32
+    end = np.empty(len(codes), dtype=bool)  # a boundary after this position
+    end[:-1] = codes[1:] == 0
+    end[-1:] = True
+    return codes[~(space & end)]
 
 
 def clean_for_langid(text: str) -> str:
@@ -134,7 +167,7 @@ _TABLE = {code: _MARKER[script] for first, last, script in _RANGES if last < 0x1
 # letters and ``len(_SCRIPTS) + 1`` for the space (``script_counts_many``; built on first use).
 @functools.cache
 def _script_index() -> np.ndarray:
-    table = np.full(0x110000, len(_SCRIPTS), dtype=np.int64)
+    table = np.full(0x110000, len(_SCRIPTS), dtype=np.int8)  # 1 MB: look-ups stay in cache
     for first, last, script in _RANGES:
         table[first:last + 1] = _SCRIPTS.index(script)
     table[ord(" ")] = len(_SCRIPTS) + 1
@@ -158,8 +191,12 @@ def script_counts_many(cleaned: Sequence[str]) -> list[dict[str, int]]:
         owner = np.repeat(np.arange(len(rest), dtype=np.int64), [len(cleaned[i]) for i in rest])
         table = np.bincount(owner * width + codes, minlength=len(rest) * width).reshape(len(rest), width)
         names = _SCRIPTS + ("Other",)
-        for i, row in zip(rest, table[:, :-1].tolist()):
-            out[i] = {names[k]: n for k, n in enumerate(row) if n}
+        for i in rest:
+            out[i] = {}
+        found = table[:, :-1]
+        row, col = np.nonzero(found)  # row by row, scripts in order: the dicts' order as before
+        for r, k, n in zip(row.tolist(), col.tolist(), found[row, col].tolist()):
+            out[rest[r]][names[k]] = n
     return out
 
 
@@ -227,6 +264,25 @@ def han_script(cleaned: str) -> str:
     return "Hant" if hant > hans else "Hans"
 
 
+@functools.cache
+def _han_form() -> np.ndarray:
+    """Per code point: 1 simplified-only, 2 traditional-only, else 0 (built on first use)."""
+    table = np.zeros(0x110000, dtype=np.int8)
+    table[[ord(ch) for ch in _HANS_ONLY]] = 1
+    table[[ord(ch) for ch in _HANT_ONLY]] = 2
+    return table
+
+
+def han_script_many(cleaned: Sequence[str]) -> list[str]:
+    """``han_script`` of many texts: one table look-up over all their characters."""
+    if not cleaned:
+        return []
+    codes = np.frombuffer("".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(cleaned), dtype=np.int64), [len(text) for text in cleaned])
+    counts = np.bincount(owner * 3 + _han_form()[codes], minlength=3 * len(cleaned)).reshape(len(cleaned), 3)
+    return ["Hant" if hant > hans else "Hans" for _, hans, hant in counts.tolist()]
+
+
 # ---------------------------------------------------------------------- lexicon
 # Words that carry no language: laughter and interjections typed alike in every
 # Latin-script language. Language-specific laughter (wkwk, jaja, kkkk, 555) is not here.
@@ -253,8 +309,8 @@ def is_malay(latin: str) -> bool:
     stays the answer wherever these words do not settle it."""
     ms, casual, indonesian = _malay_words()
     words = latin.lower().split()
-    points = 2 * sum(w in ms for w in words) + len(casual.intersection(words))
-    return points - 2 * sum(w in indonesian for w in words) >= 2
+    points = 2 * sum(map(ms.__contains__, words)) + len(casual.intersection(words))
+    return points - 2 * sum(map(indonesian.__contains__, words)) >= 2
 # Letters that only a few configured languages write (written by us): an unknown word
 # holding one counts as a word of those languages, at half a known word's full weight.
 # The first listed letter found in a word decides, so the most telling come first.
@@ -283,6 +339,21 @@ AFFIX_CUES = (
 def _strip_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word.replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _words_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """(the lower-cased words of all texts, in order; words per text). Cleaned texts are
+    single-spaced: the texts joined by spaces are lowered and split once, and a text's
+    words are its spaces plus one. Unless the joined text shows that each text is
+    non-empty words parted by single spaces (printable: no other whitespace; no run of
+    spaces, none at either end), each text is split alone."""
+    joined = " ".join(texts).lower()  # as lowering each: a space ends a final sigma too
+    words = joined.split()
+    if (joined.isprintable() and "  " not in joined and joined[:1] != " " and joined[-1:] != " "
+            and len(words) == joined.count(" ") + 1):
+        return words, np.fromiter((text.count(" ") + 1 for text in texts), dtype=np.intp, count=len(texts))
+    per_text = [text.lower().split() for text in texts]
+    return [w for ws in per_text for w in ws], np.fromiter(map(len, per_text), dtype=np.intp, count=len(texts))
 
 
 class Lexicon:
@@ -329,7 +400,8 @@ class Lexicon:
         self.scores = np.vstack([self.scores, self.scores[:len(words)] * UNACCENTED_WEIGHT])
         top = np.sort(self.scores, axis=1)
         clear = np.where(top[:, -1] - top[:, -2] >= self.margin, self.scores.argmax(axis=1), -1)
-        self.clear_lang: list[int] = clear.tolist()  # per row: the language a word clearly belongs to, or -1
+        # per row: the language a word clearly belongs to, or -1; and -1 at [-1] (an unknown word's row)
+        self.clear_langs = np.append(clear, -1).astype(np.intp)
 
     def _add_extra_words(self, words: list[str], languages: Sequence[str], clip: float) -> None:
         """Hand-written words for configured languages without training text (``extra_words.json``)."""
@@ -369,11 +441,13 @@ class Lexicon:
             for ch in letters or ():
                 self.letter_row[ch] = first_row + len(new_rows)
             new_rows.append(row)
+        self._any_end = tuple(end for ends, _, _ in self.affix_rows for end in ends)  # one test before the loop
+        self._any_start = tuple(start for _, starts, _ in self.affix_rows for start in starts)
         if new_rows:
             self.scores = np.vstack([self.scores[:-1], np.array(new_rows), self.scores[-1:]])
 
     def _letter_cue(self, word: str) -> int | None:
-        if len(word) >= 6:
+        if len(word) >= 6 and (word.endswith(self._any_end) or word.startswith(self._any_start)):
             for ends, starts, row in self.affix_rows:
                 if word.endswith(ends) or word.startswith(starts):
                     return row
@@ -387,17 +461,19 @@ class Lexicon:
 
     def rows_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row of every word of the cleaned texts, -1 where unknown; words per text)."""
-        per_text = [text.lower().split() for text in texts]
-        words = [w for ws in per_text for w in ws]
-        rows = list(map(self._memo.get, words))
-        if None in rows:
-            memo = self._memo
-            for i, row in enumerate(rows):
-                if row is None:
-                    rows[i] = row = self._lookup(words[i])
-                    if len(memo) < MEMO_WORDS:
-                        memo[words[i]] = row
-        return np.asarray(rows, dtype=np.intp), np.fromiter(map(len, per_text), dtype=np.intp, count=len(texts))
+        words, n_words = _words_many(texts)
+        memo = self._memo
+        rows = list(map(memo.get, words))
+        i = -1
+        try:
+            while True:  # the words not remembered yet, found by list.index (a scan in C)
+                i = rows.index(None, i + 1)
+                rows[i] = row = self._lookup(words[i])
+                if len(memo) < MEMO_WORDS:
+                    memo[words[i]] = row
+        except ValueError:
+            pass
+        return np.asarray(rows, dtype=np.intp), n_words
 
     def rows(self, cleaned: str) -> list[int]:
         """Lexicon rows of the known words of a cleaned text (accent-stripped as a fallback)."""
@@ -534,26 +610,29 @@ class Py3LangidBackend:
         datas = [(t.lower() if t.isupper() else t).encode("utf-8", errors="surrogatepass") for t in texts]
         text_idx, feat = self._walk(datas)
         n_feats = self._ptc.shape[0]
-        keys, counts = np.unique(text_idx * n_feats + feat, return_counts=True)  # sorted: grouped by text
+        keys = text_idx * n_feats + feat
+        keys.sort()  # grouped by text, then by feature
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, len(keys)))  # of each distinct (text, feature)
+        keys = keys[starts]
         text_of = keys // n_feats
         raw = np.zeros((len(texts), len(self.languages)), dtype=np.float32)
-        firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]]) if len(keys) else []
-        logc = np.log1p(counts.astype(np.float32))
-        # in slices of whole texts, so each (features x languages) block stays in cache;
-        # every text's sum runs in the same order as in one block
-        for lo in range(0, len(firsts), _TEXTS_PER_SLICE):
-            seg = firsts[lo:lo + _TEXTS_PER_SLICE]
-            start, stop = seg[0], (firsts[lo + _TEXTS_PER_SLICE] if lo + _TEXTS_PER_SLICE < len(firsts) else len(keys))
-            weighted = self._ptc[keys[start:stop] % n_feats] * logc[start:stop, None]
-            raw[text_of[seg]] = np.add.reduceat(weighted, seg - start, axis=0) + self._pc
+        if len(keys):
+            firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]])
+            weighted = np.take(self._ptc, keys - text_of * n_feats, axis=0)
+            weighted *= np.log1p(counts.astype(np.float32))[:, None]
+            raw[text_of[firsts]] = np.add.reduceat(weighted, firsts, axis=0) + self._pc  # in feature order per text
         # featureless rows stay 0: uniform, as py3langid does under norm_probs
         scale = np.array([1.0 / math.sqrt(len(d) or 1) for d in datas], dtype=np.float32)
         probs = _softmax(raw * scale[:, None])
         return np.log(np.maximum(probs, 1e-12))
 
-    def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
-        """(summed word evidence x sqrt(known words) / words, known rows of texts with 3+ of them,
-        known minus all words per text).
+    def _word_evidence(self, texts: Sequence[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
+        """(summed word evidence x sqrt(known words) / words, (every word's lexicon row or -1,
+        words per text, known words per text) for ``_mixed_many``, known minus all words per text).
 
         The sum over the known words is divided by the root of their number (the scale of
         py3langid's own scores) and weighted by the share of the text's words the lexicon
@@ -571,11 +650,9 @@ class Py3LangidBackend:
             sums[some] = np.add.reduceat(scores, starts[some], axis=0)
             known[some] = np.add.reduceat(known_word, starts[some])
         sums[known == 0] = 0.0
-        known_rows = [rows[a:b][known_word[a:b]].tolist() if k >= 3 else []
-                      for a, b, k in zip(starts.tolist(), ends.tolist(), known.tolist())]
         known_f = known.astype(np.float32)
         scale = np.sqrt(known_f) / np.maximum(n_words, 1).astype(np.float32)  # = (1 / sqrt(known)) x (known / words)
-        return sums * scale[:, None], known_rows, known - n_words
+        return sums * scale[:, None], (rows, n_words, known), known - n_words
 
     def _argmax(self, probs: np.ndarray) -> np.ndarray:
         """Best language per row; Indonesian and Malay compete as one (their summed
@@ -598,21 +675,23 @@ class Py3LangidBackend:
             out = np.where((best == i) | (best == m), probs[:, i] + probs[:, m], out)
         return out
 
-    def _mixed(self, main: int, rows: list[int]) -> tuple[str, ...]:
-        if len(rows) < 3 or self.lexicon is None:
-            return ()
-        votes: dict[int, int] = {}
-        clear = self.lexicon.clear_lang
-        for row in rows:
-            j = clear[row]
-            if j >= 0 and j != main:
-                votes[j] = votes.get(j, 0) + 1
-        if not votes:
-            return ()
-        second = max(votes, key=lambda j: (votes[j], -j))
-        if votes[second] >= 2 and votes[second] >= MIXED_SHARE * len(rows):
-            return (self.languages[main], self.languages[second])
-        return ()
+    def _mixed_many(self, best: np.ndarray, words: tuple[np.ndarray, ...]) -> list[tuple[str, ...]]:
+        """Per text: (main, second language) when at least two (and ``MIXED_SHARE``) of its
+        known words, 3 or more, clearly belong to one other language (the most voted, the
+        first configured on a tie), else (). ``words``: ``_word_evidence``'s rows and counts."""
+        rows, n_words, known = words
+        n, width = len(best), len(self.languages)
+        owner = np.repeat(np.arange(n, dtype=np.intp), n_words)
+        clear = self.lexicon.clear_langs[rows]  # unknown words (-1) get the last entry: -1
+        vote = (clear >= 0) & (clear != best[owner]) & (known[owner] >= 3)
+        votes = np.bincount(owner[vote] * width + clear[vote], minlength=n * width).reshape(n, width)
+        second = votes.argmax(axis=1)
+        top = votes[np.arange(n), second]
+        chosen = (top >= 2) & (top >= MIXED_SHARE * known)
+        out: list[tuple[str, ...]] = [()] * n
+        for i in np.flatnonzero(chosen).tolist():
+            out[i] = (self.languages[best[i]], self.languages[second[i]])
+        return out
 
     def predict(self, texts: Sequence[str], hints: Sequence[str | None] | None = None) -> list[LangPrediction]:
         """Texts should be cleaned (``clean_for_langid``) Latin-script letters; empty -> ``und``."""
@@ -620,11 +699,11 @@ class Py3LangidBackend:
         if not texts:
             return []
         py3 = self._py3_logprobs(texts)
-        rows: list[list[int]] = [[] for _ in texts]
+        words = None
         lacking = np.zeros(len(texts), dtype=bool)
         logp = py3
         if self.lexicon is not None and self.weight:
-            evidence, rows, missing = self._word_evidence(texts)
+            evidence, words, missing = self._word_evidence(texts)
             lacking = missing < 0
             logp = py3 + self.weight * evidence
         probs = _softmax(logp)
@@ -640,14 +719,13 @@ class Py3LangidBackend:
             # Latin words decide only when sure (UNSURE_LATIN), so unknown brand names that
             # one known word pulls toward some language keep the other script's answer
             confidences = np.where(lacking, np.minimum(confidences, self._grouped(py3_probs, best)), confidences)
-        confidences = confidences.tolist()
+        mixed = self._mixed_many(best, words) if words is not None else [()] * len(texts)
         out = []
-        for i, (text, j, confidence) in enumerate(zip(texts, best.tolist(), confidences)):
+        for text, j, confidence, both in zip(texts, best.tolist(), confidences.tolist(), mixed):
             if not text or text.isspace():
                 out.append(LangPrediction("und", 0.0, (), None))
                 continue
-            mixed = self._mixed(j, rows[i]) if len(rows[i]) >= 3 else ()
-            out.append(LangPrediction(self.languages[j], round(confidence, 4), mixed, "Latn"))
+            out.append(LangPrediction(self.languages[j], round(confidence, 4), both, "Latn"))
         return out
 
 

@@ -28,7 +28,8 @@ Order of decisions for one comment (``comment.model_text``):
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from itertools import islice
 from collections.abc import Sequence
 
 from ..backends.base import LangPrediction
@@ -37,6 +38,7 @@ from ..backends.langid import (
     LANGUAGELESS,
     clean_many,
     han_script,
+    han_script_many,
     is_malay,
     script_counts,
     script_counts_many,
@@ -138,26 +140,43 @@ class AnswerCache:
     def get_many(self, keys: dict) -> dict:
         """``keys`` -> the remembered answer or None, in order; a hit becomes the most recent."""
         data = self._data
-        out = {}
-        for key in keys:
-            pred = out[key] = data.get(key)
-            if pred is not None:
-                data.move_to_end(key)
-        return out
+        for key in data.keys() & keys.keys():  # the hits (few): one C-level intersection finds them
+            data.move_to_end(key)
+        return dict(zip(keys, map(data.get, keys)))
 
     def put_many(self, keys: list, answers: list) -> None:
+        """Remember ``answers``; the least recent go while more than ``entries`` texts or
+        ``chars`` characters are held (counted, dropped and measured in bulk, not one by one)."""
         data = self._data
-        for key, pred in zip(keys, answers):
-            if key not in data:
-                self._chars += _chars(key)
-            data[key] = pred
-        while data and (len(data) > self.entries or self._chars > self.chars):
-            old, _ = data.popitem(last=False)
-            self._chars -= _chars(old)
+        held = len(data)
+        data.update(zip(keys, answers))
+        if len(data) - held == len(keys):  # all new (what the stage puts: its misses)
+            self._chars += _chars_of(keys)
+        else:
+            self._chars = _chars_of(data)
+        excess = len(data) - self.entries
+        if excess > 0:
+            self._drop(list(islice(data, excess)))
+        if self._chars > self.chars:
+            over, oldest = self._chars - self.chars, []
+            for key in data:  # the least recent first, until enough characters are freed
+                oldest.append(key)
+                over -= _chars_of((key,))
+                if over <= 0:
+                    break
+            self._drop(oldest)
+
+    def _drop(self, keys: list) -> None:
+        self._chars -= _chars_of(keys)
+        deque(map(self._data.pop, keys), maxlen=0)
 
 
-def _chars(key) -> int:
-    return len(key[0]) if isinstance(key, tuple) else len(key)
+def _chars_of(keys) -> int:
+    """Characters of the texts of ``keys`` (texts, or (text, hint) pairs)."""
+    keys = list(keys) if not isinstance(keys, (list, tuple)) else keys
+    if keys and isinstance(keys[0], tuple):
+        return sum(len(key[0]) for key in keys)
+    return sum(map(len, keys))
 
 
 class LanguageIdStage(Stage):
@@ -219,8 +238,11 @@ class LanguageIdStage(Stage):
         cleaned = clean_many(texts)
         found: list[LangPrediction | None] = [None] * len(texts)
         pending: list[tuple[int, str, LangPrediction | None, tuple[str, str] | None]] = []
-        for i, (text, counts) in enumerate(zip(cleaned, script_counts_many(cleaned))):
-            decided, latin, other = self._by_script(text, counts)
+        counts_of = script_counts_many(cleaned)
+        with_han = [i for i, counts in enumerate(counts_of) if "Hani" in counts]
+        han_of = dict(zip(with_han, han_script_many([cleaned[i] for i in with_han])))
+        for i, (text, counts) in enumerate(zip(cleaned, counts_of)):
+            decided, latin, other = self._by_script(text, counts, han_of.get(i))
             if latin is None:
                 found[i] = decided
             else:
@@ -241,23 +263,26 @@ class LanguageIdStage(Stage):
         named = lambda x: lang if x in ("id", "ms") else x
         return pred._replace(lang=named(pred.lang), mixed=tuple(map(named, pred.mixed)))
 
-    def _by_script(self, cleaned: str, counts: dict[str, int] | None = None
+    def _by_script(self, cleaned: str, counts: dict[str, int] | None = None, han: str | None = None
                    ) -> tuple[LangPrediction | None, str | None, tuple[str, str] | None]:
         """(decision, Latin text still to classify, (language, script) of a second script).
 
         A decision of None means the Latin words decide; a Latin text of None means
-        no model call is needed. ``counts``: the text's ``script_counts`` when known.
+        no model call is needed. ``counts``: the text's ``script_counts`` when known;
+        ``han``: its ``han_script`` when known.
         """
         if cleaned.isascii():  # Latin letters only (or nothing)
             return (None, cleaned, None) if cleaned else (_UND, None, None)
         counts = script_counts(cleaned) if counts is None else counts
+        if han is None and "Hani" in counts:
+            han = han_script(cleaned)
         if len(counts) == 1:  # one script: its rule alone decides (or there is none)
             (script, _), = counts.items()
             if script == "Latn":
                 return None, cleaned, None
             lang = SCRIPT_LANGS[script][0] if script in SCRIPT_LANGS else None
             if lang in self.languages:
-                return LangPrediction(lang, 1.0, (), SCRIPT_NAMES[lang] if lang != "zh" else han_script(cleaned)), None, None
+                return LangPrediction(lang, 1.0, (), SCRIPT_NAMES[lang] if lang != "zh" else han), None, None
         letters = sum(counts.values())
         if not letters:
             return LangPrediction("und", 0.0, (), None), None, None
@@ -269,9 +294,9 @@ class LanguageIdStage(Stage):
                 return LangPrediction("und", 0.0, (), None), None, None
             other = None
             if top is not None and groups[top] >= MIN_SECOND_WEIGHT:
-                other = (top, SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned))
+                other = (top, SCRIPT_NAMES[top] if top != "zh" else han)
             return None, _latin_words(cleaned, "Hani" in counts) if latin_n < letters else cleaned, other
-        script = SCRIPT_NAMES[top] if top != "zh" else han_script(cleaned)
+        script = SCRIPT_NAMES[top] if top != "zh" else han
         total = sum(groups.values()) + latin_n
         others = [g for g, w in groups.items() if g != top and w >= MIN_SECOND_WEIGHT]
         decision = LangPrediction(top, round(groups[top] / total, 4), (top, others[0]) if others else (), script)
