@@ -82,3 +82,16 @@ def test_annotate_keeps_a_comment_without_themes_as_it_is():
     seen = plain.with_(themes=("music",), theme_scores={"music": 0.8}, theme_polarity={"music": "neutral"})
     again = stage.annotate([seen], [ThemePrediction(empty, {})])[0]  # earlier themes are cleared
     assert (again.themes, again.theme_scores, again.theme_polarity, again.intents) == ((), {}, {}, ())
+
+
+def test_noise_phrase_first_character_test_keeps_the_decisions():
+    from .test_theme_fast_paths import _reference_structural_noise
+
+    backend = LexiconThemeBackend(threshold=0.4)
+    assert backend._noise_first is not None  # the shipped phrases have known first characters
+    phrases = ["First!!", "  first comment 🎉", "'first", "1st!!!", "¡Primero!", "اول تعليق", "#first", "...early",
+               "erster", "notification squad", "firstly good", "zzz", "ok", "😀", "!!!", "\u3000first"]
+    texts = phrases + [p.upper() for p in phrases] + TEXTS + NOISY
+    decided = [backend._structural_noise(t, fold(t)) for t in texts]
+    assert decided == [_reference_structural_noise(backend, t, fold(t)) for t in texts]
+    assert sum(decided) > 10 and not all(decided)

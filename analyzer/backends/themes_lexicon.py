@@ -24,6 +24,7 @@ from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import INTENTS, THEMES
 from ..text.clauses import clause_spans
+from ..text.first_chars import regex_class
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, parse_cue, strip_diacritics
 from .base import ThemeMatch
 
@@ -108,6 +109,8 @@ class LexiconThemeBackend:
         whole = [c for cues in self.lexicons.values() for c in cues if c.label == "noise_whole"]
         self._noise_whole = re.compile("|".join(
             c.text if c.kind == "regex" else re.escape(c.text) for c in whole)) if whole else None
+        first = regex_class([self._noise_whole.pattern]) if self._noise_whole is not None else ""
+        self._noise_first = re.compile(first) if first else None  # None: any first character
 
     # ---- public API ----------------------------------------------------------------
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
@@ -235,6 +238,10 @@ class LexiconThemeBackend:
                 return True
         if self._noise_whole is None or len(low) > 60:  # whole-comment phrases are short
             return False
+        if self._noise_first is not None:  # the first character a phrase can start with (most texts fail it)
+            first = next((ch for ch in low if _CORE_CHARS[ord(ch)] != " "), None)
+            if first is None or self._noise_first.match(first) is None:
+                return False
         core = " ".join(low.translate(_CORE_CHARS).split())
         return bool(core) and self._noise_whole.fullmatch(core) is not None
 
