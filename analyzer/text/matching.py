@@ -244,7 +244,7 @@ class CueMatcher:
             return None
         first = first_chars.regex_class([cue.text for cue in self._regex])
         # a text without any of those characters has no regex hit: one character-set search (sre's
-        # fast set scan, ~10x cheaper than trying the lookahead at every position) skips it
+        # fast set scan, much cheaper than trying the lookahead at every position) skips it
         self._regex_first = re.compile(first[len("(?="):-1]) if first else None
         return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
