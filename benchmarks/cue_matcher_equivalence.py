@@ -5,7 +5,8 @@ every-lexicon matcher of unknown languages) is built in both trees from the same
 real comment from ``../shared/data`` (folded) is matched by both, as it is and with cues of that
 matcher spliced in at random places (a fixed seed), so rare cues, word boundaries, prefixes,
 blockers and Han/Thai/Hangul substrings all get exercised. Hits are compared as (start, end,
-cues). The baseline tree is any folder holding an ``analyzer`` package (e.g.
+cues); the same texts are also matched ``BATCH`` at a time by this tree's ``find_many`` (one
+automaton scan over the texts joined by NUL) and compared the same way. The baseline tree is any folder holding an ``analyzer`` package (e.g.
 ``git worktree add --detach /tmp/base 10b772d``); its ``analyzer/text`` is loaded under
 another name, so both matchers run in one process. Prints JSON; writes no text.
 
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+BATCH = 512  # texts per ``find_many`` call, as in a run's batches
 sys.path.insert(0, str(HERE))
 
 
@@ -58,7 +60,7 @@ def main() -> None:
     lexicon = LexiconThemeBackend(threshold=0.4)
     texts = [fold(t) for t in real_texts(args.data)[:args.n]]
     rng = random.Random(0)
-    report = {"n_texts": len(texts), "matchers": {}, "differences": 0}
+    report = {"n_texts": len(texts), "matchers": {}, "differences": 0, "batch_differences": 0}
     seconds = {"baseline": 0.0, "current": 0.0}
     for lang in (*lexicon.languages, None):
         new_matcher = lexicon._matcher(lang)[0]
@@ -66,6 +68,7 @@ def main() -> None:
         old_matcher = old.CueMatcher(cues)
         words = sorted({c.text for c in cues if c.kind != "regex"})
         compared = hits = 0
+        variants, expected = [], []
         for text in texts:
             spliced = text
             for _ in range(args.spliced):
@@ -81,12 +84,21 @@ def main() -> None:
                 seconds["current"] += time.process_time() - middle
                 compared += 1
                 hits += len(b)
+                variants.append(variant)
+                expected.append(_key(a))
                 if _key(a) != _key(b):
                     report["differences"] += 1
                     if report["differences"] <= 5:
                         print("DIFFERENT", lang, repr(variant[:200]), _key(a), _key(b), file=sys.stderr)
+        for start in range(0, len(variants), BATCH):  # the batch scan: the same hits, text by text
+            batch = variants[start:start + BATCH]
+            for variant, a, b in zip(batch, expected[start:start + BATCH], new_matcher.find_many(batch)):
+                if a != _key(b):
+                    report["batch_differences"] += 1
+                    if report["batch_differences"] <= 5:
+                        print("DIFFERENT (find_many)", lang, repr(variant[:200]), a, _key(b), file=sys.stderr)
         report["matchers"][lang or "*"] = {"texts": compared, "hits": hits}
-    report["identical"] = report["differences"] == 0
+    report["identical"] = report["differences"] == 0 and report["batch_differences"] == 0
     report["cpu_seconds_find"] = {k: round(v, 3) for k, v in seconds.items()}
     print(json.dumps(report))
 

@@ -127,21 +127,25 @@ class HybridThemeBackend:
         return out
 
     def _predict_batch(self, texts: list[str], langs: list[str | None]) -> list[ThemeMatch]:
-        found = [self.lexicon.match_cues(text, lang) for text, lang in zip(texts, langs)]
+        found = self.lexicon.match_batch(texts, langs)
         keep = [i for i, (m, _) in enumerate(found) if not m.noise]
         out = [NOISE] * len(texts)
         if not keep:
             return out
-        kept = [found[i][0] for i in keep]
-        lex = lexicon_features(kept)
+        lex = lexicon_features([found[i][0] for i in keep])
         probs = self.model.probabilities([texts[i] for i in keep], lex)
         fired = self._fired(probs, lex)
-        heads: list[list[tuple[str, float]]] = [[] for _ in keep]
+        for i in keep:
+            out[i] = ThemeMatch({}, (), False, {})  # no head fires (most comments)
         rows, cols = np.nonzero(fired)  # row by row, columns in order
-        for row, k, score in zip(rows.tolist(), cols.tolist(), fired[rows, cols].tolist()):
-            heads[row].append((HEADS[k], score))
-        for row, i in enumerate(keep):
-            out[i] = self._combine(texts[i], langs[i], found[i], heads[row])
+        if not len(rows):
+            return out
+        scores, rows, cols = fired[rows, cols].tolist(), rows.tolist(), cols.tolist()
+        edges = np.flatnonzero(np.diff(rows)).tolist()  # the last head of each row but the last
+        for lo, hi in zip([0, *(e + 1 for e in edges)], [*(e + 1 for e in edges), len(rows)]):
+            i = keep[rows[lo]]
+            heads = [(HEADS[k], score) for k, score in zip(cols[lo:hi], scores[lo:hi])]
+            out[i] = self._combine(texts[i], langs[i], found[i], heads)
         return out
 
     def _fired(self, probs: np.ndarray, lex: np.ndarray) -> np.ndarray:
@@ -158,8 +162,7 @@ class HybridThemeBackend:
 
     def _combine(self, text: str, lang: str | None, found: tuple[ThemeMatch, dict],
                  fired: list[tuple[str, float]]) -> ThemeMatch:
-        if not fired:
-            return ThemeMatch({}, (), False, {})
+        """The match of a comment whose heads ``fired`` (at least one)."""
         scores = dict(fired)
         intents = tuple(i for i in INTENTS if i in scores)
         if intents:

@@ -10,6 +10,8 @@ gives 0.8, one weak cue 0.4 (below the 0.5 threshold), two weak cues 0.64.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 import unicodedata
@@ -22,6 +24,7 @@ from ..errors import ModelError, check_param
 from ..registry import register
 from ..schema import INTENTS, THEMES
 from ..text.clauses import clause_spans
+from ..text.first_chars import regex_class
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, parse_cue, strip_diacritics
 from .base import ThemeMatch
 
@@ -33,6 +36,7 @@ LANG_ALIASES = {"ms": "id", "fil": "tl", "zh-hans": "zh", "zh-hant": "zh", "yue"
 ALWAYS = ("en", "common")  # matched for every language
 NOISE = ThemeMatch({}, (), True, {})
 _INTENT_SET = frozenset(INTENTS)
+_THEME_ORDER = {t: k for k, t in enumerate(THEMES)}
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|ly|be|tv|io|me|gg)(?:/\S*)?"
                   r"|<(?:url|link|user|mention)>|\[(?:url|link|user|mention)\]|\burl\b|@\w+", re.I)
@@ -105,6 +109,8 @@ class LexiconThemeBackend:
         whole = [c for cues in self.lexicons.values() for c in cues if c.label == "noise_whole"]
         self._noise_whole = re.compile("|".join(
             c.text if c.kind == "regex" else re.escape(c.text) for c in whole)) if whole else None
+        first = regex_class([self._noise_whole.pattern]) if self._noise_whole is not None else ""
+        self._noise_first = re.compile(first) if first else None  # None: any first character
 
     # ---- public API ----------------------------------------------------------------
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[ThemeMatch]:
@@ -126,9 +132,36 @@ class LexiconThemeBackend:
         if self._structural_noise(text, low):
             return NOISE, {}
         matcher, negation = self._matcher(lang)
+        return self._from_hits(low, matcher.find(low), negation)
+
+    def match_batch(self, texts: Sequence[str], langs: Sequence[str | None]
+                    ) -> list[tuple[ThemeMatch, dict[str, list[int]]]]:
+        """``[self.match_cues(text, lang) ...]`` for a batch: the link test runs over the whole batch
+        at once, and the literal cues of each lexicon over all of its texts at once
+        (``CueMatcher.find_many``)."""
+        lows = [fold(text) for text in texts]
+        noise = self._structural_noise_many(texts, lows)
+        groups: dict[int, list[int]] = {}
+        matchers: dict[int, tuple[CueMatcher, tuple]] = {}
+        for i, lang in enumerate(langs):
+            if not noise[i]:
+                found = self._matcher(lang)
+                groups.setdefault(id(found), []).append(i)
+                matchers[id(found)] = found
+        out: list[tuple[ThemeMatch, dict[str, list[int]]]] = [(NOISE, {})] * len(texts)
+        for key, rows in groups.items():
+            matcher, negation = matchers[key]
+            for i, hits in zip(rows, matcher.find_many([lows[i] for i in rows])):
+                out[i] = self._from_hits(lows[i], hits, negation)
+        return out
+
+    def _from_hits(self, low: str, hits, negation) -> tuple[ThemeMatch, dict[str, list[int]]]:
+        """The match of a comment (``fold``-ed, not noise) from its cue hits."""
+        if not hits:  # no cue (most comments)
+            return ThemeMatch({}, (), False, {}), {}
         found: dict[str, dict[str, float]] = {}
         where: dict[str, list[int]] = {}
-        for hit in matcher.find(low):
+        for hit in hits:
             for cue in hit.cues:
                 label = cue.label
                 if label in _INTENT_SET and _negated(low, hit.start, negation):
@@ -138,7 +171,7 @@ class LexiconThemeBackend:
                     weights, where[label] = found.setdefault(label, {}), []
                 weights[cue.text] = max(cue.weight, weights.get(cue.text, 0.0))
                 where[label].append(hit.start)
-        if not found:  # no cue (most comments)
+        if not found:
             return ThemeMatch({}, (), False, {}), where
         if "noise" in found:
             return NOISE, {}
@@ -148,18 +181,21 @@ class LexiconThemeBackend:
     def _assemble(self, found, where) -> ThemeMatch:
         """Scores, intents and themes from the cues found (``where`` gains the intent/access offsets)."""
         scores = {label: _combine(weights.values()) for label, weights in found.items()}
-        intents = tuple(i for i in INTENTS if scores.get(i, 0.0) >= self.threshold)
+        threshold = self.threshold
+        intents = tuple(i for i in INTENTS if scores.get(i, 0.0) >= threshold) if found.keys() & _INTENT_SET else ()
         if intents:
             intent_cues = [w for i in INTENTS if i in found for w in found[i].values()]
             scores["intent"] = _combine([*intent_cues, *found.get("intent", {}).values()])
             where["intent"] = [p for i in (*intents, "intent") for p in where.get(i, [])]
-        elif scores.get("intent", 0.0) >= self.threshold:
-            scores["intent"] = min(scores["intent"], self.threshold - 1e-6)  # needs an intent
+        elif scores.get("intent", 0.0) >= threshold:
+            scores["intent"] = min(scores["intent"], threshold - 1e-6)  # needs an intent
         if "where_to_watch" in intents:  # asking where to watch is about access
             scores["access"] = max(scores.get("access", 0.0), scores["where_to_watch"])
             where["access"] = where.get("access", []) + where["where_to_watch"]
-        themes = {t: round(scores[t], 4) for t in THEMES if scores.get(t, 0.0) >= self.threshold}
-        return ThemeMatch(themes, intents, False, {})
+        fired = [t for t, score in scores.items() if score >= threshold and t in _THEME_ORDER]
+        if len(fired) > 1:
+            fired.sort(key=_THEME_ORDER.__getitem__)
+        return ThemeMatch({t: round(scores[t], 4) for t in fired}, intents, False, {})
 
     def _matcher(self, lang: str | None) -> tuple[CueMatcher, tuple]:
         found = self._by_code.get(lang)  # the code as the langid stage wrote it (one lookup per comment)
@@ -184,12 +220,28 @@ class LexiconThemeBackend:
         """Empty, link-only, bare timestamps, or a whole-comment noise phrase ("first!")."""
         if not text.strip():
             return True
-        if _MAYBE_LINK.search(text) and _LINK_PIECE.search(text):  # the case-sensitive test is cheaper
+        return self._noise_rest(text, low, _MAYBE_LINK.search(text) is not None and _LINK_PIECE.search(text) is not None)
+
+    def _structural_noise_many(self, texts: Sequence[str], lows: Sequence[str]) -> list[bool]:
+        """``_structural_noise`` of each text; one ``_LINK_PIECE`` scan over the texts joined by NUL
+        (none of its pieces holds a NUL, so a text holds a piece iff a match starts inside it)."""
+        bases = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
+        linked = {bisect.bisect_right(bases, m.start()) - 1 for m in _LINK_PIECE.finditer("\x00".join(texts))}
+        return [not text.strip() or self._noise_rest(text, low, i in linked and _MAYBE_LINK.search(text) is not None)
+                for i, (text, low) in enumerate(zip(texts, lows))]
+
+    def _noise_rest(self, text: str, low: str, maybe_link: bool) -> bool:
+        """``_structural_noise`` of a text that is not blank (``maybe_link``: it holds a link piece)."""
+        if maybe_link:  # the case-sensitive test is cheaper
             rest = _TIMESTAMP.sub(" ", _URL.sub(" ", text))
             if rest != text and not any(_meaningful(ch) for ch in rest):
                 return True
         if self._noise_whole is None or len(low) > 60:  # whole-comment phrases are short
             return False
+        if self._noise_first is not None:  # the first character a phrase can start with (most texts fail it)
+            first = next((ch for ch in low if _CORE_CHARS[ord(ch)] != " "), None)
+            if first is None or self._noise_first.match(first) is None:
+                return False
         core = " ".join(low.translate(_CORE_CHARS).split())
         return bool(core) and self._noise_whole.fullmatch(core) is not None
 

@@ -65,11 +65,14 @@ class ThemeStage(Stage):
     def annotate(self, batch: Sequence[Comment], predictions: list[ThemePrediction]) -> Batch:
         out = []
         for c, (m, polarity) in zip(batch, predictions):
-            if c.noise or m.noise:
+            noise = c.noise or m.noise
+            if (noise or not (m.themes or m.intents or polarity)) and _unannotated(c):
+                out.append(c if c.noise == noise else c.with_(noise=noise))  # nothing else to write (most comments)
+            elif noise:
                 out.append(c.with_(themes=(), theme_scores={}, theme_polarity={}, intents=(), noise=True))
-                continue
-            out.append(c.with_(themes=tuple(m.themes), theme_scores=dict(m.themes), theme_polarity=polarity,
-                               intents=tuple(m.intents), noise=False))
+            else:
+                out.append(c.with_(themes=tuple(m.themes), theme_scores=dict(m.themes), theme_polarity=polarity,
+                                   intents=tuple(m.intents), noise=False))
         return out
 
     def _clause_probabilities(self, batch, matches) -> dict[tuple[str, str | None], np.ndarray]:
@@ -132,6 +135,11 @@ class ThemeStage(Stage):
     def __repr__(self) -> str:
         return (f"ThemeStage(backend={self.backend_spec!r}, sentiment={self.sentiment_spec!r}, "
                 f"polarity={self.polarity_spec!r})")
+
+
+def _unannotated(c: Comment) -> bool:
+    """No themes, scores, polarity or intents yet (what ``annotate`` writes for a comment without any)."""
+    return not (c.themes or c.theme_scores or c.theme_polarity or c.intents)
 
 
 MENTION_THEMES = {"cast": ("acting", 0.8), "character": ("characters", 0.8)}

@@ -15,9 +15,11 @@ cues it overlaps ("!story of my life").
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -149,6 +151,7 @@ class CueMatcher:
     def __init__(self, cues: Iterable[Cue]) -> None:
         self._literal: dict[str, dict[str, list[Cue]]] = {"w": {}, "p": {}, "s": {}}
         self._regex: list[Cue] = []
+        self._regex_first: re.Pattern | None = None
         for cue in cues:
             if cue.kind == "regex":
                 self._regex.append(cue)
@@ -188,7 +191,25 @@ class CueMatcher:
         cue may start, the longest word cue followed by a word boundary, else the longest prefix
         cue (its hit runs to the end of the word), else the longest substring cue: what the trie
         regex of each group, tried in that order at each start, finds."""
-        best: dict[int, tuple] = {}  # start -> (rank, length, (cues, block), is a prefix); lower rank wins
+        best = self._best_literals(text)
+        if not best:
+            return [], False
+        hits: list[Hit] = []
+        any_block = False
+        start_ok = self._start_re.match
+        for start in sorted(best) if len(best) > 1 else best:
+            if start_ok(text, start) is None:
+                continue
+            _, length, (cues, block), prefix = best[start]
+            end = start + length if not prefix else _WORDS_RE.match(text, start + length).end()  # to the word's end
+            hits.append(Hit(start, end, cues))
+            any_block = any_block or block
+        return hits, any_block
+
+    def _best_literals(self, text: str) -> dict[int, tuple]:
+        """start -> (rank, length, (cues, block), is a prefix) of the literal cue that wins there
+        (lower rank wins), before the start-position test."""
+        best: dict[int, tuple] = {}
         word_at = _WORD_RE.match
         for end, (length, word, prefix, substring) in self._automaton.iter(text):
             if word is not None and word_at(text, end + 1) is None:
@@ -203,19 +224,7 @@ class CueMatcher:
             other = best.get(start)
             if other is None or found[0] < other[0]:
                 best[start] = found
-        if not best:
-            return [], False
-        hits: list[Hit] = []
-        any_block = False
-        start_ok = self._start_re.match
-        for start in sorted(best) if len(best) > 1 else best:
-            if start_ok(text, start) is None:
-                continue
-            _, length, (cues, block), prefix = best[start]
-            end = start + length if not prefix else _WORDS_RE.match(text, start + length).end()  # to the word's end
-            hits.append(Hit(start, end, cues))
-            any_block = any_block or block
-        return hits, any_block
+        return best
 
     def _compile_regexes(self) -> re.Pattern | None:
         """One alternation in cue order. A run of word-bounded cues shares one end-of-word
@@ -234,12 +243,57 @@ class CueMatcher:
         if not parts:
             return None
         first = first_chars.regex_class([cue.text for cue in self._regex])
+        # a text without any of those characters has no regex hit: one character-set search (sre's
+        # fast set scan, much cheaper than trying the lookahead at every position) skips it
+        self._regex_first = re.compile(first[len("(?="):-1]) if first else None
         return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
         hits, any_block = self._literal_hits(text) if self._automaton is not None else ([], False)
-        if self._regex_re is not None:
+        return self._finish(text, hits, any_block)
+
+    def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
+        """``[self.find(text) for text in texts]``, with one automaton scan over the texts joined by
+        NUL. A NUL is not a word character and no cue holds one, so every boundary test reads it
+        as the end (or the start) of a text: the literal hits are those of each text alone."""
+        if self._automaton is None or len(texts) < 2:
+            return [self.find(text) for text in texts]
+        found = self._literal_hits_joined("\x00".join(texts), [len(text) for text in texts])
+        return [self._finish(text, hits, any_block) for text, (hits, any_block) in zip(texts, found)]
+
+    def _literal_hits_joined(self, joined: str, lengths: list[int]) -> list[tuple[list[Hit], bool]]:
+        """``_literal_hits`` of each text of ``joined`` (texts of ``lengths`` joined by NUL), offsets
+        relative to its text."""
+        out: list[tuple[list[Hit], bool]] = [([], False)] * len(lengths)
+        best = self._best_literals(joined)
+        if not best:
+            return out
+        bases = list(itertools.accumulate((n + 1 for n in lengths), initial=0))
+        row, base, limit = 0, 0, lengths[0]
+        hits: list[Hit] = []
+        any_block = False
+        start_ok = self._start_re.match
+        for start in sorted(best) if len(best) > 1 else best:
+            if start >= base + limit:  # the next text(s): hits are in position order
+                if hits:
+                    out[row] = (hits, any_block)
+                    hits, any_block = [], False
+                row = bisect.bisect_right(bases, start) - 1
+                base, limit = bases[row], lengths[row]
+            if start_ok(joined, start) is None:
+                continue
+            _, length, (cues, block), prefix = best[start]
+            end = start + length if not prefix else _WORDS_RE.match(joined, start + length).end()
+            hits.append(Hit(start - base, end - base, cues))
+            any_block = any_block or block
+        if hits:
+            out[row] = (hits, any_block)
+        return out
+
+    def _finish(self, text: str, hits: list[Hit], any_block: bool) -> list[Hit]:
+        """The literal hits plus the regex cues' hits, minus those a blocker overlaps."""
+        if self._regex_re is not None and (self._regex_first is None or self._regex_first.search(text)):
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
                           for m in self._regex_re.finditer(text)]
             if regex_hits:  # in position order, a literal hit before a regex hit at the same start
