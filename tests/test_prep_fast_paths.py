@@ -192,3 +192,16 @@ def test_batch_noise_reasons_are_noise_reason():
     lowers = [t.casefold() for t in texts]
     fps = [fingerprint(t) for t in texts]
     assert noise_reasons(texts, lowers, fps) == [noise_reason(t, t, fp) for t, fp in zip(texts, fps)]
+
+
+def test_link_noise_counts_the_letters_the_substitution_left():
+    from analyzer.stages.dedup import _other_noise
+
+    def reference(text):  # the rule as it was: find the links, then substitute them away and count
+        urls = URL.findall(text) if might_have_url(text) else []
+        return bool(urls) and (len(urls) >= 3 or sum(ch.isalpha() for ch in URL.sub(" ", text)) < 12)
+
+    texts = URLISH + ["watch on www.viki.com/tv/x with friends tonight", "a.com b.com", "a.com b.com c.com and words",
+                      "ok see bit.ly/abc", "https://x.com/a https://y.org/b lots of letters around here"]
+    for text in texts:
+        assert (_other_noise(text, text.casefold(), None) == "link") == reference(text), text

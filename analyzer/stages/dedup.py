@@ -28,10 +28,12 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
+import operator
 import re
 import zlib
-from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -169,10 +171,10 @@ def noise_reasons(texts: Sequence[str], lowers: Sequence[str], fps: Sequence[str
 
 def _other_noise(text: str, lower: str, fp: str | None) -> str | None:
     """``noise_reason`` after the promotion check."""
-    urls = URL.findall(text) if might_have_url(text) else []
-    if urls:
-        rest = URL.sub(" ", text)
-        if len(urls) >= 3 or sum(ch.isalpha() for ch in rest) < 12:
+    urls = [m.span() for m in URL.finditer(text)] if might_have_url(text) else []
+    if urls:  # one scan: the letters outside the links are counted from their spans
+        outside = zip([0, *(end for _, end in urls)], [*(start for start, _ in urls), len(text)])
+        if len(urls) >= 3 or sum(map(str.isalpha, "".join(text[a:b] for a, b in outside))) < 12:
             return "link"
     # a timestamp has a colon
     if ":" in text and _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
@@ -379,28 +381,29 @@ class DedupStage(Stage):
         signatures = self._signatures_of(fps)
         return [self._keys(c, fp, noise, signatures.get(fp)) for c, fp, noise in zip(batch, fps, noises)]
 
-    def _signatures_of(self, fps: list[str]) -> dict[str, np.ndarray]:
-        """MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
+    def _signatures_of(self, fps: list[str]) -> dict[str, bytes]:
+        """Packed uint32 MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
         (the decisions that use them stay sequential)."""
         if not self.near:
             return {}
         wanted = list(dict.fromkeys(fp for fp in fps if fp and len(fp) >= self.min_chars))
         grams = [fp for fp in wanted if len(fp) >= 4]  # shorter texts are one "gram" each
-        out = dict(zip(grams, self._hasher.signatures(grams)))
-        out.update((fp, self._hasher.signature(fp)) for fp in wanted if len(fp) < 4)
+        packed, width = self._hasher.signatures(grams).tobytes(), 4 * self.num_perm
+        out = {fp: packed[i:i + width] for fp, i in zip(grams, range(0, len(packed), width))}
+        out.update((fp, self._hasher.signature(fp).tobytes()) for fp in wanted if len(fp) < 4)
         return out
 
     def keys(self, c: Comment) -> DupKeys:
         """What ``decide`` needs to know about a comment (pure: no index is touched)."""
         return self.keys_batch([c])[0]
 
-    def _keys(self, c: Comment, fp: str, noise: str | None, sig: np.ndarray | None) -> DupKeys:
+    def _keys(self, c: Comment, fp: str, noise: str | None, sig: bytes | None) -> DupKeys:
         long_enough = len(fp) >= self.min_chars
         return DupKeys(
-            id=c.id, id_key=_digest(c.platform or "", c.id), noise=noise,
-            author_key=_digest("author", c.author, fp) if fp and c.author else None,
-            text_key=_digest("text", fp) if long_enough else None,
-            signature=sig.tobytes() if long_enough and sig is not None else None,
+            id=c.id, id_key=_digest(f"{c.platform or ''}\x00{c.id}"), noise=noise,
+            author_key=_digest(f"author\x00{c.author}\x00{fp}") if fp and c.author else None,
+            text_key=_digest(f"text\x00{fp}") if long_enough else None,
+            signature=sig if long_enough else None,
         )
 
     def decide(self, k: DupKeys) -> tuple[str | None, str | None, int, str | None]:
@@ -441,28 +444,24 @@ class DedupStage(Stage):
         ``near_threshold`` of its hashes, among those sharing a band; else remember it
         (with its band keys, which remove it from the bands when it leaves the window)."""
         bands, keys = self._bands, self._band_keys(packed)
-        candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
-        if candidates:
-            sig, tried = np.frombuffer(packed, np.uint32), set()
-            for candidate in candidates:
-                if candidate in tried:  # a candidate in several bands is compared once
-                    continue
-                tried.add(candidate)
+        found = list(map(dict.get, bands, keys))  # the loops here run in C: this is per comment
+        if found.count(None) < len(found):
+            sig = np.frombuffer(packed, np.uint32)
+            for candidate in dict.fromkeys(c for c in found if c is not None):  # each compared once
                 old = self._signatures.get(candidate)
                 if old is not None and _agreement(np.frombuffer(old[0], np.uint32), sig) >= self.near_threshold:
                     return candidate
         for old_id, (_, old_keys) in self._signatures.put(ident, (packed, keys)):
-            for band, key in zip(bands, old_keys):
-                if band.get(key) == old_id:
-                    del band[key]
-        for band, key in zip(bands, keys):
-            band.setdefault(key, ident)
+            # the band keys the evicted id still owns are removed
+            owned = list(map(operator.eq, map(dict.get, bands, old_keys), itertools.repeat(old_id)))
+            _exhaust(map(dict.__delitem__, itertools.compress(bands, owned), itertools.compress(old_keys, owned)))
+        _exhaust(map(dict.setdefault, bands, keys, itertools.repeat(ident)))
         return None
 
     def _band_keys(self, packed: bytes) -> tuple[bytes, ...]:
-        """The bytes of each band of a packed uint32 signature."""
-        width = 4 * (self.num_perm // self.bands)
-        return tuple(packed[i:i + width] for i in range(0, len(packed), width))
+        """The bytes of each band of a packed uint32 signature (one C call: slices picked by
+        an ``itemgetter`` made once per signature size)."""
+        return _band_slicer(len(packed), self.bands)(packed)
 
     # --- annotate ------------------------------------------------------------------------
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
@@ -491,12 +490,27 @@ class DedupStage(Stage):
         return f"DedupStage(min_chars={self.min_chars}, near_threshold={self.near_threshold})"
 
 
+def _exhaust(calls: Iterable) -> None:
+    """Run an iterator of calls to its end (C speed), dropping the results."""
+    deque(calls, maxlen=0)
+
+
+@functools.cache
+def _band_slicer(size: int, bands: int) -> Callable[[bytes], tuple[bytes, ...]]:
+    """A function from ``size`` bytes to the tuple of its ``bands`` equal slices."""
+    width = size // bands
+    cuts = [slice(i, i + width) for i in range(0, size, width)]
+    if len(cuts) == 1:
+        return lambda packed: (packed[cuts[0]],)
+    return operator.itemgetter(*cuts)
+
+
 def _agreement(a: np.ndarray, b: np.ndarray) -> float:
     """Share of equal MinHash values (``np.mean(a == b)``, the same float, without its overhead)."""
     return np.count_nonzero(a == b) / len(a)
 
 
-def _digest(*parts: str) -> int:
-    """A 64-bit key (small in memory; collisions are negligible within a window)."""
-    digest = hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+def _digest(joined: str, _blake=hashlib.blake2b, _int=int.from_bytes) -> int:
+    """A 64-bit key of the parts of a key joined by NUL (small in memory; collisions are
+    negligible within a window)."""
+    return _int(_blake(joined.encode("utf-8"), digest_size=8).digest(), "little")
