@@ -215,11 +215,10 @@ def crc32_grams(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     gram_char = np.arange(int(per_text.sum())) + np.repeat(text_start - np.concatenate(([0], np.cumsum(per_text)[:-1])), per_text)
     first, size = offset[gram_char], offset[gram_char + n] - offset[gram_char]
     crc = np.empty(len(first), dtype=np.uint32)
-    order = np.argsort(size.astype(np.uint8), kind="stable")  # at most 4n <= 255 bytes
-    cuts = np.flatnonzero(np.diff(size[order])) + 1
     words = _words(data)
-    for group in np.split(order, cuts) if len(order) else ():
-        crc[group] = _crc_group(data, words, first[group], int(size[group[0]]))
+    for bytes_long in np.flatnonzero(np.bincount(size)).tolist():
+        group = np.flatnonzero(size == bytes_long)
+        crc[group] = _crc_group(data, words, first[group], bytes_long)
     return crc ^ np.uint32(0xFFFFFFFF), per_text
 
 
