@@ -28,12 +28,11 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import itertools
 import operator
 import re
 import zlib
-from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -443,18 +442,19 @@ class DedupStage(Stage):
         ``near_threshold`` of its hashes, among those sharing a band; else remember it
         (with its band keys, which remove it from the bands when it leaves the window)."""
         bands, keys = self._bands, self._band_keys(packed)
-        found = list(map(dict.get, bands, keys))  # the loops here run in C: this is per comment
-        if found.count(None) < len(found):
+        candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
+        if candidates:
             sig = np.frombuffer(packed, np.uint32)
-            for candidate in dict.fromkeys(c for c in found if c is not None):  # each compared once
+            for candidate in dict.fromkeys(candidates):  # a candidate in several bands is compared once
                 old = self._signatures.get(candidate)
                 if old is not None and _agreement(np.frombuffer(old[0], np.uint32), sig) >= self.near_threshold:
                     return candidate
         for old_id, (_, old_keys) in self._signatures.put(ident, (packed, keys)):
-            # the band keys the evicted id still owns are removed
-            owned = list(map(operator.eq, map(dict.get, bands, old_keys), itertools.repeat(old_id)))
-            _exhaust(map(dict.__delitem__, itertools.compress(bands, owned), itertools.compress(old_keys, owned)))
-        _exhaust(map(dict.setdefault, bands, keys, itertools.repeat(ident)))
+            for band, key in zip(bands, old_keys):
+                if band.get(key) == old_id:
+                    del band[key]
+        for band, key in zip(bands, keys):
+            band.setdefault(key, ident)
         return None
 
     def _band_keys(self, packed: bytes) -> tuple[bytes, ...]:
@@ -487,11 +487,6 @@ class DedupStage(Stage):
 
     def __repr__(self) -> str:
         return f"DedupStage(min_chars={self.min_chars}, near_threshold={self.near_threshold})"
-
-
-def _exhaust(calls: Iterable) -> None:
-    """Run an iterator of calls to its end (C speed), dropping the results."""
-    deque(calls, maxlen=0)
 
 
 @functools.cache
