@@ -240,14 +240,16 @@ def _crc_group(data: np.ndarray, words: np.ndarray, first: np.ndarray, size: int
     return crc
 
 
-def mod_mersenne61(x: np.ndarray) -> np.ndarray:
+def mod_mersenne61(x: np.ndarray, high: np.ndarray | None = None) -> np.ndarray:
     """``x % (2**61 - 1)`` for uint64 ``x``, in place, by shifts and masks (a Mersenne
-    prime needs no division: 2**61 = 1 modulo it); ~2x faster than numpy's ``%``."""
+    prime needs no division: 2**61 = 1 modulo it); ~2x faster than numpy's ``%``.
+    ``high``: a scratch array of x's shape, to reuse."""
     prime = MinHasher.PRIME
-    high = x >> np.uint64(61)
+    high = np.right_shift(x, np.uint64(61), out=high)
     x &= prime
-    x += high  # at most prime + 7: one subtraction finishes it
-    np.subtract(x, prime, out=x, where=x >= prime)
+    x += high  # at most prime + 7: one subtraction finishes it, needed by ~1 value in 2**58
+    if x.size and x.max() >= prime:
+        np.subtract(x, prime, out=x, where=x >= prime)
     return x
 
 
@@ -294,17 +296,10 @@ class MinHasher:
 
     def _hash(self, x: np.ndarray, out: np.ndarray, high: np.ndarray) -> np.ndarray:
         """``(a * x + b) % PRIME`` for uint32 ``x`` (as uint64), one row per permutation, into
-        ``out``: as ``mod_mersenne61``, its last step (subtracting PRIME from the values at or
-        above it, ~1 in 2**58) only when there is one."""
-        prime = self.PRIME
+        ``out`` (``high``: scratch of its shape)."""
         np.multiply(x, self.a[:, None], out=out)  # < 2**64: both < 2**32
         out += self.b[:, None]
-        np.right_shift(out, np.uint64(61), out=high)
-        out &= prime
-        out += high
-        if out.max() >= prime:
-            np.subtract(out, prime, out=out, where=out >= prime)
-        return out
+        return mod_mersenne61(out, high)
 
 
 class DupKeys(NamedTuple):
