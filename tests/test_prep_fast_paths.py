@@ -171,3 +171,37 @@ def test_gc_thresholds_apply_during_a_run_and_come_back(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_run_into", lambda *a, **k: (seen.append(gc.get_threshold()), real(*a, **k))[1])
     runner.run("data/samples", tmp_path / "out", config={"run": {"workers": 1}})
     assert seen == [GC_THRESHOLDS] and gc.get_threshold() == before
+
+
+def test_batch_fingerprints_are_the_regex_fingerprints():
+    from analyzer.stages.dedup import _NON_WORD, _alnum_table, fingerprint, fingerprints
+
+    every = "".join(map(chr, range(0x110000)))
+    kept = {ord(ch) for ch in _NON_WORD.sub("", every)}
+    assert kept == set(np.flatnonzero(_alnum_table()).tolist())  # the table is what the regex keeps
+    texts = ["", "Straße ΟΔΟΣ ǅ", "a_b-c 12 ٣٤ Ⅻ", "so good ❤️", "\ud800lone surrogate", "前方高能!!", "  ", "x"]
+    assert fingerprints([t.casefold() for t in texts]) == [fingerprint(t) for t in texts]
+    assert fingerprints([]) == []
+
+
+def test_batch_noise_reasons_are_noise_reason():
+    from analyzer.stages.dedup import PROMO, fingerprint, noise_reasons
+
+    texts = ["first!", "12:34", "check my channel", "Check My Channel pls", "sub4sub", "x" * 30, "",
+             "ends with sub4", "sub now", "https://spam.example.invalid/x", "one more bitcoin", *PROMO]
+    lowers = [t.casefold() for t in texts]
+    fps = [fingerprint(t) for t in texts]
+    assert noise_reasons(texts, lowers, fps) == [noise_reason(t, t, fp) for t, fp in zip(texts, fps)]
+
+
+def test_link_noise_counts_the_letters_the_substitution_left():
+    from analyzer.stages.dedup import _other_noise
+
+    def reference(text):  # the rule as it was: find the links, then substitute them away and count
+        urls = URL.findall(text) if might_have_url(text) else []
+        return bool(urls) and (len(urls) >= 3 or sum(ch.isalpha() for ch in URL.sub(" ", text)) < 12)
+
+    texts = URLISH + ["watch on www.viki.com/tv/x with friends tonight", "a.com b.com", "a.com b.com c.com and words",
+                      "ok see bit.ly/abc", "https://x.com/a https://y.org/b lots of letters around here"]
+    for text in texts:
+        assert (_other_noise(text, text.casefold(), None) == "link") == reference(text), text

@@ -25,13 +25,17 @@ shard); ``reset()`` clears it.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
+import operator
 import re
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+import ahocorasick
 import numpy as np
 
 from ..errors import check_param
@@ -108,16 +112,68 @@ def fingerprint(text: str) -> str:
     return _NON_WORD.sub("", text.casefold())
 
 
+@functools.cache
+def _alnum_table() -> np.ndarray:
+    """Per code point, whether ``str.isalnum`` (what ``_NON_WORD`` does not match), built on
+    first use (~0.1 s, 1.1 MB; the run's workers inherit it)."""
+    return np.fromiter(map(str.isalnum, map(chr, range(0x110000))), dtype=bool, count=0x110000)
+
+
+def fingerprints(folded: Sequence[str]) -> list[str]:
+    """``fingerprint`` of every text, given case-folded (``casefold`` maps each character
+    alone), for the whole batch at once: one table look-up per code point."""
+    if not folded:
+        return []
+    cp = np.frombuffer("".join(folded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    keep = _alnum_table()[cp]
+    kept_before = np.concatenate(([0], np.cumsum(keep)))
+    ends = np.cumsum(np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)))
+    bounds = [0, *kept_before[ends].tolist()]
+    kept = cp[keep].tobytes().decode("utf-32-le")
+    return [kept[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+@functools.cache
+def _promo_automaton() -> ahocorasick.Automaton:
+    """The ``PROMO`` phrases in one Aho-Corasick automaton (what ``_PROMO`` finds)."""
+    automaton = ahocorasick.Automaton()
+    for phrase in PROMO:
+        automaton.add_word(phrase, phrase)
+    automaton.make_automaton()
+    return automaton
+
+
+def promo_hits(lowers: Sequence[str]) -> set[int]:
+    """Indexes of the (case-folded) texts that contain a ``PROMO`` phrase: one C scan of the
+    batch joined by newlines (no phrase holds one, so no hit spans two texts)."""
+    starts = np.cumsum([0, *(len(low) + 1 for low in lowers)]).tolist()
+    found = _promo_automaton().iter("\n".join(lowers))
+    return {bisect.bisect_right(starts, end) - 1 for end, _ in found}
+
+
 def noise_reason(text: str, clean: str, fp: str | None = None) -> str | None:
     """Why a comment is noise ("promo", "link", "timestamp", "first"), or None.
     ``fp``: ``fingerprint(clean)`` when the caller has it (it skips hopeless checks)."""
     lower = clean.casefold()
     if _PROMO.search(lower):
         return "promo"
-    urls = URL.findall(text) if might_have_url(text) else []
-    if urls:
-        rest = URL.sub(" ", text)
-        if len(urls) >= 3 or sum(ch.isalpha() for ch in rest) < 12:
+    return _other_noise(text, lower, fp)
+
+
+def noise_reasons(texts: Sequence[str], lowers: Sequence[str], fps: Sequence[str]) -> list[str | None]:
+    """``noise_reason`` of every comment of a batch (raw texts, case-folded clean texts and
+    their fingerprints), the promotion phrases found in one scan of the batch."""
+    promo = promo_hits(lowers)
+    return ["promo" if i in promo else _other_noise(text, lower, fp)
+            for i, (text, lower, fp) in enumerate(zip(texts, lowers, fps))]
+
+
+def _other_noise(text: str, lower: str, fp: str | None) -> str | None:
+    """``noise_reason`` after the promotion check."""
+    urls = [m.span() for m in URL.finditer(text)] if might_have_url(text) else []
+    if urls:  # one scan: the letters outside the links are counted from their spans
+        outside = zip([0, *(end for _, end in urls)], [*(start for start, _ in urls), len(text)])
+        if len(urls) >= 3 or sum(map(str.isalpha, "".join(text[a:b] for a, b in outside))) < 12:
             return "link"
     # a timestamp has a colon
     if ":" in text and _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
@@ -127,24 +183,29 @@ def noise_reason(text: str, clean: str, fp: str | None = None) -> str | None:
     return None
 
 
-def _crc_table() -> np.ndarray:
-    """The byte table of zlib's CRC-32 (reflected polynomial 0xEDB88320)."""
+def _crc_tables() -> np.ndarray:
+    """zlib's CRC-32 byte table (reflected polynomial 0xEDB88320) and the three tables that
+    step it over 4 bytes at once ("slicing-by-4"): row k is a byte followed by k zero bytes."""
     table = np.arange(256, dtype=np.uint32)
     for _ in range(8):
         table = np.where(table & 1, (table >> 1) ^ np.uint32(0xEDB88320), table >> 1).astype(np.uint32)
-    return table
+    tables = [table]
+    for _ in range(3):
+        tables.append((tables[-1] >> 8) ^ table[tables[-1] & 0xFF])
+    return np.stack(tables)
 
 
-_CRC_TABLE = _crc_table()
+_CRC_TABLES = _crc_tables()
 
 
 def crc32_grams(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     """``zlib.crc32`` of the UTF-8 bytes of every character n-gram of every text (each
-    at least ``n`` characters), computed for the whole batch at once: one numpy step per
-    byte position (at most 4n). Returns the CRCs and the number of n-grams per text."""
+    at least ``n`` characters), computed for the whole batch at once: the n-grams grouped by
+    their size in bytes, each group stepped 4 bytes at a time, then byte by byte. Returns
+    the CRCs and the number of n-grams per text."""
     joined = "".join(texts)
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    data = np.frombuffer(joined.encode("utf-8") + bytes(3), dtype=np.uint8)
     char_bytes = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
     offset = np.concatenate(([0], np.cumsum(char_bytes)))  # byte offset of each character
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
@@ -152,24 +213,43 @@ def crc32_grams(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     text_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     gram_char = np.arange(int(per_text.sum())) + np.repeat(text_start - np.concatenate(([0], np.cumsum(per_text)[:-1])), per_text)
     first, size = offset[gram_char], offset[gram_char + n] - offset[gram_char]
-    crc = np.full(len(first), 0xFFFFFFFF, dtype=np.uint32)
-    last = len(data) - 1
-    shortest = int(size.min()) if len(size) else 0  # every n-gram has at least this many bytes
-    for j in range(int(size.max()) if len(size) else 0):
-        byte = data[first + j] if j < shortest else data[np.minimum(first + j, last)]
-        step = _CRC_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-        crc = step if j < shortest else np.where(size > j, step, crc)
+    crc = np.empty(len(first), dtype=np.uint32)
+    words = _words(data)
+    for bytes_long in np.flatnonzero(np.bincount(size)).tolist():
+        group = np.flatnonzero(size == bytes_long)
+        crc[group] = _crc_group(data, words, first[group], bytes_long)
     return crc ^ np.uint32(0xFFFFFFFF), per_text
 
 
-def mod_mersenne61(x: np.ndarray) -> np.ndarray:
+def _words(data: np.ndarray) -> np.ndarray:
+    """The little-endian uint32 at every byte offset of ``data`` (its last 3 bytes padding)."""
+    wide = data.astype(np.uint32)
+    return wide[:-3] | (wide[1:-2] << 8) | (wide[2:-1] << 16) | (wide[3:] << 24)
+
+
+def _crc_group(data: np.ndarray, words: np.ndarray, first: np.ndarray, size: int) -> np.ndarray:
+    """The CRC-32 registers (before the final inversion) of byte strings of one ``size``."""
+    t0, t1, t2, t3 = _CRC_TABLES
+    crc = np.full(len(first), 0xFFFFFFFF, dtype=np.uint32)
+    whole = size - size % 4
+    for j in range(0, whole, 4):
+        crc ^= words[first + j]
+        crc = t3[crc & 0xFF] ^ t2[(crc >> 8) & 0xFF] ^ t1[(crc >> 16) & 0xFF] ^ t0[crc >> 24]
+    for j in range(whole, size):
+        crc = t0[(crc ^ data[first + j]) & 0xFF] ^ (crc >> 8)
+    return crc
+
+
+def mod_mersenne61(x: np.ndarray, high: np.ndarray | None = None) -> np.ndarray:
     """``x % (2**61 - 1)`` for uint64 ``x``, in place, by shifts and masks (a Mersenne
-    prime needs no division: 2**61 = 1 modulo it); ~2x faster than numpy's ``%``."""
+    prime needs no division: 2**61 = 1 modulo it); ~2x faster than numpy's ``%``.
+    ``high``: a scratch array of x's shape, to reuse."""
     prime = MinHasher.PRIME
-    high = x >> np.uint64(61)
+    high = np.right_shift(x, np.uint64(61), out=high)
     x &= prime
-    x += high  # at most prime + 7: one subtraction finishes it
-    np.subtract(x, prime, out=x, where=x >= prime)
+    x += high  # at most prime + 7: one subtraction finishes it, needed by ~1 value in 2**58
+    if x.size and x.max() >= prime:
+        np.subtract(x, prime, out=x, where=x >= prime)
     return x
 
 
@@ -196,20 +276,30 @@ class MinHasher:
         if not texts:
             return np.zeros((0, len(self.a)), dtype=np.uint32)
         crcs, per_text = crc32_grams(texts, n)
+        crcs = crcs.astype(np.uint64)
         ends = np.cumsum(per_text)
         starts = ends - per_text
-        out = np.empty((len(texts), len(self.a)), dtype=np.uint32)
+        out = np.empty((len(self.a), len(texts)), dtype=np.uint32)
+        hashed = high = np.empty((len(self.a), 0), dtype=np.uint64)
         i = 0
-        while i < len(texts):  # texts whose n-grams fill about CHUNK_GRAMS rows: the products stay in cache
+        while i < len(texts):  # texts whose n-grams fill about CHUNK_GRAMS columns: the products stay in cache
             j = max(i + 1, int(np.searchsorted(ends, starts[i] + self.CHUNK_GRAMS, side="right")))
-            first = starts[i]
-            hashed = crcs[first:ends[j - 1]].astype(np.uint64)[:, None] * self.a  # < 2**64: both < 2**32
-            hashed += self.b
-            mod_mersenne61(hashed)
-            # The low 32 bits of each minimum are kept: half the memory, same estimate.
-            out[i:j] = np.minimum.reduceat(hashed, starts[i:j] - first, axis=0)
+            first, cols = starts[i], ends[j - 1] - starts[i]
+            if hashed.shape[1] < cols:  # buffers reused from chunk to chunk
+                hashed, high = np.empty((2, len(self.a), max(cols, self.CHUNK_GRAMS)), dtype=np.uint64)
+            values = self._hash(crcs[first:first + cols], hashed[:, :cols], high[:, :cols])
+            # One row per permutation: each text's minimum is over a contiguous run (~4x
+            # faster than over rows). The low 32 bits of each are kept: half the memory, same estimate.
+            out[:, i:j] = np.minimum.reduceat(values, starts[i:j] - first, axis=1)
             i = j
-        return out
+        return np.ascontiguousarray(out.T)
+
+    def _hash(self, x: np.ndarray, out: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """``(a * x + b) % PRIME`` for uint32 ``x`` (as uint64), one row per permutation, into
+        ``out`` (``high``: scratch of its shape)."""
+        np.multiply(x, self.a[:, None], out=out)  # < 2**64: both < 2**32
+        out += self.b[:, None]
+        return mod_mersenne61(out, high)
 
 
 class DupKeys(NamedTuple):
@@ -276,35 +366,37 @@ class DedupStage(Stage):
         return [decide(k) for k in prepared]
 
     def keys_batch(self, batch: Sequence[Comment]) -> list[DupKeys]:
-        """``keys`` of every comment of a batch, the MinHash signatures in one vectorized pass."""
-        cleans = [c.clean_text if c.clean_text is not None else c.text for c in batch]
-        fps = [fingerprint(clean) for clean in cleans]
+        """``keys`` of every comment of a batch: fingerprints, promotion phrases and MinHash
+        signatures each in one vectorized pass over the batch."""
+        lowers = [(c.clean_text if c.clean_text is not None else c.text).casefold() for c in batch]
+        fps = fingerprints(lowers)
+        noises = noise_reasons([c.text for c in batch], lowers, fps) if self.flag_noise else [None] * len(batch)
         signatures = self._signatures_of(fps)
-        return [self._keys(c, clean, fp, signatures.get(fp)) for c, clean, fp in zip(batch, cleans, fps)]
+        return [self._keys(c, fp, noise, signatures.get(fp)) for c, fp, noise in zip(batch, fps, noises)]
 
-    def _signatures_of(self, fps: list[str]) -> dict[str, np.ndarray]:
-        """MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
+    def _signatures_of(self, fps: list[str]) -> dict[str, bytes]:
+        """Packed uint32 MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
         (the decisions that use them stay sequential)."""
         if not self.near:
             return {}
         wanted = list(dict.fromkeys(fp for fp in fps if fp and len(fp) >= self.min_chars))
         grams = [fp for fp in wanted if len(fp) >= 4]  # shorter texts are one "gram" each
-        out = dict(zip(grams, self._hasher.signatures(grams)))
-        out.update((fp, self._hasher.signature(fp)) for fp in wanted if len(fp) < 4)
+        packed, width = self._hasher.signatures(grams).tobytes(), 4 * self.num_perm
+        out = {fp: packed[i:i + width] for fp, i in zip(grams, range(0, len(packed), width))}
+        out.update((fp, self._hasher.signature(fp).tobytes()) for fp in wanted if len(fp) < 4)
         return out
 
     def keys(self, c: Comment) -> DupKeys:
         """What ``decide`` needs to know about a comment (pure: no index is touched)."""
         return self.keys_batch([c])[0]
 
-    def _keys(self, c: Comment, clean: str, fp: str, sig: np.ndarray | None) -> DupKeys:
-        long_enough = bool(fp) and len(fp) >= self.min_chars
+    def _keys(self, c: Comment, fp: str, noise: str | None, sig: bytes | None) -> DupKeys:
+        long_enough = len(fp) >= self.min_chars
         return DupKeys(
-            id=c.id, id_key=_digest(c.platform or "", c.id),
-            noise=noise_reason(c.text, clean, fp) if self.flag_noise else None,
-            author_key=_digest("author", c.author, fp) if fp and c.author else None,
-            text_key=_digest("text", fp) if long_enough else None,
-            signature=sig.tobytes() if long_enough and sig is not None else None,
+            id=c.id, id_key=_digest(f"{c.platform or ''}\x00{c.id}"), noise=noise,
+            author_key=_digest(f"author\x00{c.author}\x00{fp}") if fp and c.author else None,
+            text_key=_digest(f"text\x00{fp}") if long_enough else None,
+            signature=sig if long_enough else None,
         )
 
     def decide(self, k: DupKeys) -> tuple[str | None, str | None, int, str | None]:
@@ -347,11 +439,8 @@ class DedupStage(Stage):
         bands, keys = self._bands, self._band_keys(packed)
         candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
         if candidates:
-            sig, tried = np.frombuffer(packed, np.uint32), set()
-            for candidate in candidates:
-                if candidate in tried:  # a candidate in several bands is compared once
-                    continue
-                tried.add(candidate)
+            sig = np.frombuffer(packed, np.uint32)
+            for candidate in dict.fromkeys(candidates):  # a candidate in several bands is compared once
                 old = self._signatures.get(candidate)
                 if old is not None and _agreement(np.frombuffer(old[0], np.uint32), sig) >= self.near_threshold:
                     return candidate
@@ -364,9 +453,9 @@ class DedupStage(Stage):
         return None
 
     def _band_keys(self, packed: bytes) -> tuple[bytes, ...]:
-        """The bytes of each band of a packed uint32 signature."""
-        width = 4 * (self.num_perm // self.bands)
-        return tuple(packed[i:i + width] for i in range(0, len(packed), width))
+        """The bytes of each band of a packed uint32 signature (one C call: slices picked by
+        an ``itemgetter`` made once per signature size)."""
+        return _band_slicer(len(packed), self.bands)(packed)
 
     # --- annotate ------------------------------------------------------------------------
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
@@ -395,12 +484,22 @@ class DedupStage(Stage):
         return f"DedupStage(min_chars={self.min_chars}, near_threshold={self.near_threshold})"
 
 
+@functools.cache
+def _band_slicer(size: int, bands: int) -> Callable[[bytes], tuple[bytes, ...]]:
+    """A function from ``size`` bytes to the tuple of its ``bands`` equal slices."""
+    width = size // bands
+    cuts = [slice(i, i + width) for i in range(0, size, width)]
+    if len(cuts) == 1:
+        return lambda packed: (packed[cuts[0]],)
+    return operator.itemgetter(*cuts)
+
+
 def _agreement(a: np.ndarray, b: np.ndarray) -> float:
     """Share of equal MinHash values (``np.mean(a == b)``, the same float, without its overhead)."""
     return np.count_nonzero(a == b) / len(a)
 
 
-def _digest(*parts: str) -> int:
-    """A 64-bit key (small in memory; collisions are negligible within a window)."""
-    digest = hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+def _digest(joined: str, _blake=hashlib.blake2b, _int=int.from_bytes) -> int:
+    """A 64-bit key of the parts of a key joined by NUL (small in memory; collisions are
+    negligible within a window)."""
+    return _int(_blake(joined.encode("utf-8"), digest_size=8).digest(), "little")
