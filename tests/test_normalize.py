@@ -101,16 +101,18 @@ def test_safe_characters_are_left_alone_by_ftfy_and_nfc():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from("aZ 1.:@/\tw한국語ไทย\u0e48\u0e38カ、！😭\u200d\ufe0fé\u00a0"), max_size=40))
+@given(st.text(alphabet=st.sampled_from("aZ 1.:@/\tw한국語ไทย\u0e48\u0e38カ、！😭\u200d\ufe0fé\u00a0Ã£”\r\u0301đ"), max_size=40))
 def test_fast_path_matches_ftfy_path(text):
-    """normalize_text with the SAFE_CHARS shortcut equals the always-ftfy reference."""
+    """normalize_text with the SAFE_CHARS and repair.left_alone shortcuts equals the
+    always-ftfy reference."""
     import re
 
     from analyzer.text import normalize as N
+    from analyzer.text import repair
 
     fast = normalize_text(text)
-    saved, N._SAFE = N._SAFE, re.compile("(?!)")
+    saved, N._SAFE, repair.ENABLED = N._SAFE, re.compile("(?!)"), False
     try:
         assert fast == normalize_text(text)
     finally:
-        N._SAFE = saved
+        N._SAFE, repair.ENABLED = saved, True

@@ -14,15 +14,12 @@ import html
 import re
 import unicodedata
 
-import ftfy
+from .repair import FTFY_CONFIG, fix_text
 
 URL_TOKEN = "http"  # the convention of multilingual tweet models (e.g. XLM-T)
 MENTION_TOKEN = "@user"
 
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False, uncurl_quotes=False, fix_character_width=False,
-    fix_latin_ligatures=False, normalization="NFC", explain=False,
-)
+_FTFY = FTFY_CONFIG  # ftfy's fixes as normalize applies them (see ``repair.fix_text``)
 _TLDS = "com|net|org|ly|be|io|co|tv|me|gg|info|xyz|app|link|site|shop|top|vn|th|id|ph|my|cn|jp|kr|tw|hk|in|br"
 URL = re.compile(
     rf"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"]+"
@@ -60,7 +57,7 @@ def _repair(text: str, rounds: int = 4) -> str:
     if _SAFE.fullmatch(text):
         return unicodedata.normalize("NFC", text)
     for _ in range(rounds):
-        fixed = _INVISIBLE.sub("", ftfy.fix_text(text, _FTFY))
+        fixed = _INVISIBLE.sub("", fix_text(text))
         if fixed == text:
             break
         text = fixed
