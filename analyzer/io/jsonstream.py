@@ -12,19 +12,53 @@ from typing import Any, BinaryIO
 
 from .limits import FileLimitError, Limits, RecordLimitError, check_depth, may_hold_surrogates, replace_surrogates
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a core dependency; json alone gives the same values
+    orjson = None
+
 _DECODER = json.JSONDecoder()
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
 _WS = re.compile(r"[ \t\n\r]*")
 READ = 1 << 16
 
 
 def loads(text: str, limits: Limits) -> Any:
     """``json.loads`` within the limits: RecordLimitError when nested too deeply; lone
-    surrogates (broken emoji) replaced by U+FFFD; ValueError for invalid JSON."""
+    surrogates (broken emoji) replaced by U+FFFD; ValueError for invalid JSON.
+
+    orjson parses first (3x faster) where it gives json's values: what it refuses (NaN,
+    Infinity, 1e400, lone surrogates, invalid JSON, deep nesting) and records where it may
+    have turned an integer beyond 64 bits into a float go to ``json``, errors and all."""
+    if orjson is not None:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if not _may_hold_big_ints(value, text):
+                return _deep_checked(value, text, limits)
     try:
         value = json.loads(text)
     except RecursionError:
         raise RecordLimitError(_too_deep(limits)) from None
     return checked(value, text, limits)
+
+
+def _may_hold_big_ints(value: Any, text: str) -> bool:
+    """False when no number of ``value`` can be an integer orjson read as a float: one
+    beyond 64 bits has 19 or more digits, and only a float (or a nested value) may be one."""
+    found = value.values() if type(value) is dict else (value,)
+    if any(type(v) is float or type(v) is dict or type(v) is list for v in found):
+        return _LONG_DIGITS.search(text) is not None
+    return False
+
+
+def _deep_checked(value: Any, text: str, limits: Limits) -> Any:
+    """``checked`` for a value orjson parsed (it refuses lone surrogates: none to replace)."""
+    if text.count("[") + text.count("{") > limits.max_depth:
+        check_depth(value, limits.max_depth)
+    return value
 
 
 def checked(value: Any, text: str, limits: Limits) -> Any:
