@@ -116,3 +116,18 @@ def test_fast_path_matches_ftfy_path(text):
         assert fast == normalize_text(text)
     finally:
         N._SAFE, repair.ENABLED = saved, True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aW w.:/ComNET\t\n\u00a0\u3000\u2028\x1c"), max_size=30))
+def test_url_hint_and_folding_shortcuts(text):
+    """The URL hint finds what the plain alternation finds; folding is skipped only when it
+    would change nothing."""
+    import re
+
+    from analyzer.text import normalize as N
+
+    plain = re.compile(rf"(?i)://|www\.|\.(?:{N._TLDS})")
+    assert N.might_have_url(text) == (plain.search(text) is not None)
+    if not N.needs_folding(text):
+        assert " ".join(text.split()) == text

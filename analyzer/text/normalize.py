@@ -26,9 +26,12 @@ URL = re.compile(
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})/[^\s<>\"]*"
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![.@])"
 )
-# What every URL form above contains ("://", "www." or ".<tld>"): texts without it skip the
-# URL scan, whose look-behinds make it slow to try at every letter.
-_URL_HINT = re.compile(rf"(?i)://|www\.|\.(?:{_TLDS})")
+# What every URL form above contains ("://", "www." or ".<tld>", any case): texts without it
+# skip the URL scan, whose look-behinds make it slow to try at every letter. Written to start
+# with ":" or "." so that the regex engine jumps between those two characters only.
+_URL_HINT = re.compile(rf":(?=//)|\.(?:(?<=(?i:www)\.)|(?i:{_TLDS}))")
+# Whitespace that folding changes besides runs of spaces and spaces at the ends (str.split's).
+_OTHER_SPACE = re.compile(r"[^\S ]")
 MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _BLOCK_TAGS = {"br", "p", "div", "li", "tr"}
@@ -77,7 +80,7 @@ def looks_like_html(text: str) -> bool:
 
 def might_have_url(text: str) -> bool:
     """False only when ``URL`` cannot match ``text`` (a cheap scan before the slow one)."""
-    return ("." in text or ":" in text) and _URL_HINT.search(text) is not None
+    return _URL_HINT.search(text) is not None
 
 
 def mask_urls(text: str, token: str = URL_TOKEN) -> str:
@@ -111,5 +114,11 @@ def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> st
     text = _repair(text)
     if mask:
         text = mask_mentions(mask_urls(text, url_token), mention_token)
-    text = " ".join(text.split())  # == _SPACE.sub(" ", text).strip(): both split on str.isspace
+    if needs_folding(text):
+        text = " ".join(text.split())  # == _SPACE.sub(" ", text).strip(): both split on str.isspace
     return unicodedata.normalize("NFC", text)
+
+
+def needs_folding(text: str) -> bool:
+    """False when whitespace folding leaves ``text`` as it is: single spaces only, none at the ends."""
+    return text[:1] == " " or text[-1:] == " " or "  " in text or _OTHER_SPACE.search(text) is not None
