@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - a core dependency; json alone gives th
     orjson = None
 
 _DECODER = json.JSONDecoder()
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_LONG_DIGITS = re.compile(r"[0-9][0-9]{18}")  # 19 digits; starts with a class: the engine skips to digits
 _WS = re.compile(r"[ \t\n\r]*")
 READ = 1 << 16
 
@@ -36,7 +36,10 @@ def loads(text: str, limits: Limits) -> Any:
         except orjson.JSONDecodeError:
             pass
         else:
-            if not _may_hold_big_ints(value, text):
+            nested = _nested(value)
+            if not nested:  # a flat object or a scalar: no integer can have become a float
+                return value
+            if _LONG_DIGITS.search(text) is None:
                 return _deep_checked(value, text, limits)
     try:
         value = json.loads(text)
@@ -45,13 +48,13 @@ def loads(text: str, limits: Limits) -> Any:
     return checked(value, text, limits)
 
 
-def _may_hold_big_ints(value: Any, text: str) -> bool:
-    """False when no number of ``value`` can be an integer orjson read as a float: one
-    beyond 64 bits has 19 or more digits, and only a float (or a nested value) may be one."""
-    found = value.values() if type(value) is dict else (value,)
-    if any(type(v) is float or type(v) is dict or type(v) is list for v in found):
-        return _LONG_DIGITS.search(text) is not None
-    return False
+def _nested(value: Any) -> bool:
+    """Whether ``value`` (as orjson parsed it) may hold an integer beyond 64 bits read as a
+    float (one with 19 or more digits), or nest deeper than one level: True for a float, a
+    list, or an object holding a float, an object or a list."""
+    if type(value) is dict:
+        return any(type(v) is float or type(v) is dict or type(v) is list for v in value.values())
+    return type(value) is float or type(value) is list
 
 
 def _deep_checked(value: Any, text: str, limits: Limits) -> Any:

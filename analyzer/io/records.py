@@ -179,7 +179,7 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
         direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
         values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
     text = values["text"]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():  # == not text.strip(), without a copy
         raise RecordError("missing or empty text (map your text column with --map FIELD=text)", location)
     try:
         created = parse_time(values["created_at"], ctx.dump_time)
