@@ -53,8 +53,11 @@ def _nested(value: Any) -> bool:
     float (one with 19 or more digits), or nest deeper than one level: True for a float, a
     list, or an object holding a float, an object or a list."""
     if type(value) is dict:
-        return any(type(v) is float or type(v) is dict or type(v) is list for v in value.values())
+        return not _FLAT.issuperset(map(type, value.values()))  # one C loop
     return type(value) is float or type(value) is list
+
+
+_FLAT = frozenset({str, int, bool, type(None)})
 
 
 def _deep_checked(value: Any, text: str, limits: Limits) -> Any:

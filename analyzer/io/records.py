@@ -113,10 +113,12 @@ class _Plan:
     def extra(self, record: dict[str, Any], scrub: Callable[[Any], Any]) -> dict[str, Any]:
         """The record's kept fields; nested values without author-like keys (``scrub``)."""
         kept = self._get_extra(record)
-        for value in kept:
-            if isinstance(value, (dict, list)):
-                return {k: (scrub(v) if isinstance(v, (dict, list)) else v) for k, v in zip(self.extra_keys, kept)}
-        return dict(zip(self.extra_keys, kept))
+        if _SCALARS.issuperset(map(type, kept)):  # one C loop; otherwise check each value
+            return dict(zip(self.extra_keys, kept))
+        return {k: (scrub(v) if isinstance(v, (dict, list)) else v) for k, v in zip(self.extra_keys, kept)}
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # no dict or list among them: nothing to scrub
 
 
 def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple]:
