@@ -4,8 +4,8 @@ and the current tree, alternating, best of ``--repeat``; the two trees' Comments
 The input is N real comments written by ``cli_speed.write_input`` (every text of the JSONL
 files under ``--data``, cycled; deleted after the run). Each tree runs this script as a
 child process (``PYTHONPATH=TREE``) that reads the file with ``read_comments`` (the
-garbage-collector thresholds ``analyzer run`` sets) and runs ``NormalizeStage`` over
-batches of 512, timing both with ``time.process_time``. ``same``: the digest of every
+garbage-collector thresholds ``analyzer run`` sets) in batches of 512, streamed, and runs
+``NormalizeStage`` over each, timing both with ``time.process_time``. ``same``: the digest of every
 Comment field after normalize agrees between the trees.
 
     python benchmarks/readnorm_speed.py --n 50000 --repeat 3 --baseline /tmp/base --out benchmarks/results/readnorm_speed
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def child(input_path: str) -> dict:
     import gc
     import hashlib
+    import itertools
 
     from analyzer.config import Config
     from analyzer.io import ReadStats, read_comments
@@ -37,14 +38,17 @@ def child(input_path: str) -> dict:
 
     gc.set_threshold(50_000, 20, 100)  # as analyzer run sets it
     stage, ctx = NormalizeStage(), _context(Config())
-    start = time.process_time()
-    items = list(read_comments([input_path], ctx, ReadStats()))
-    read = time.process_time() - start
-    start = time.process_time()
-    batches = [stage(items[i:i + 512]) for i in range(0, len(items), 512)]
-    normalize = time.process_time() - start
-    digest = hashlib.sha256()
-    for batch in batches:
+    items = read_comments([input_path], ctx, ReadStats())
+    digest, read, normalize = hashlib.sha256(), 0.0, 0.0
+    while True:  # batches of 512 streamed as analyzer run streams them (memory stays flat)
+        start = time.process_time()
+        batch = list(itertools.islice(items, 512))
+        read += time.process_time() - start
+        if not batch:
+            break
+        start = time.process_time()
+        batch = stage(batch)
+        normalize += time.process_time() - start
         for c in batch:
             digest.update(repr([getattr(c, name) for name in FIELD_NAMES]).encode("utf-8", "surrogatepass"))
     return {"read": round(read, 3), "normalize": round(normalize, 3), "digest": digest.hexdigest()}

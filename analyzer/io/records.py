@@ -100,6 +100,9 @@ class _Plan:
         object.__setattr__(self, "_get", _getter(tuple(key for _, key in self.single)))
         object.__setattr__(self, "_get_extra", _getter(self.extra_keys))
 
+    def __reduce__(self):  # pickled by its fields; the getters are made again
+        return _Plan, (self.candidates, self.extra_keys, self.single, self.several, self.absent)
+
     def values(self, record: dict[str, Any]) -> dict[str, Any]:
         """Comment field -> its value in ``record``: ``_pick`` of its candidates (``_pick`` of
         one key is that key's value, read directly; of none, None)."""
