@@ -28,7 +28,8 @@ def _needs_an_anchor(item) -> bool:
 
 
 def test_the_pattern_is_the_one_proved():
-    assert repair.ENABLED, "ftfy's BADNESS_RE changed: rerun this file's proof and update PATTERN_SHA256"
+    assert repair.ENABLED, ("another ftfy (BADNESS_RE or version): check fix_and_explain's steps, rerun this "
+                            "file and update repair.PATTERN_SHA256 / PROVED_VERSIONS; until then ftfy runs on every text")
 
 
 def test_every_badness_branch_needs_an_anchor_within_max_match():

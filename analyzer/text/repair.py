@@ -12,8 +12,8 @@ path costs ~70 us per text, half of it ``BADNESS_RE`` tried at every character.
 currency, box drawing, curly double quotes, accented capitals...) and no match is longer
 than ``MAX_MATCH`` characters, so a text has a match iff ``BADNESS_RE`` matches inside
 the window of some anchor. tests/test_repair.py proves both facts from the installed
-ftfy's pattern; with a pattern other than the one checked (``PATTERN_SHA256``) every
-call goes to ftfy itself.
+ftfy's pattern; with a pattern other than the one checked (``PATTERN_SHA256``) or another
+ftfy version (its steps may differ) every call goes to ftfy itself.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ _ANCHOR = re.compile(f"[{ANCHORS}]")
 # terminal escapes and the control characters remove_control_chars drops.
 _FIXED_BY_FTFY = re.compile("[\x80-\x9f\r\u2028\u2029\ud800-\udfff\x1b"
                             + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS)) + "]")
-ENABLED = hashlib.sha256(BADNESS_RE.pattern.encode("utf-8")).hexdigest() == PATTERN_SHA256
+# The ftfy whose fix_text steps (which fixers run, in which order) the gate was checked against.
+PROVED_VERSIONS = ("6.3.1",)
+ENABLED = (hashlib.sha256(BADNESS_RE.pattern.encode("utf-8")).hexdigest() == PATTERN_SHA256
+           and getattr(ftfy, "__version__", "") in PROVED_VERSIONS)
 
 
 def fix_text(text: str) -> str:
