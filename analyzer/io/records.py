@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,15 +91,47 @@ class _Plan:
     candidates: dict[str, tuple[str, ...]]  # Comment field -> the record's keys for it, best first
     extra_keys: tuple[str, ...]  # the record's keys kept in Comment.extra
     single: tuple[tuple[str, str], ...] = ()  # (field, its one candidate key): the most common case
-    several: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, candidates) for none or several
+    several: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, candidates) for several
+    absent: tuple[str, ...] = ()  # fields no key of the record names (None)
+
+    def __post_init__(self) -> None:
+        # The keys are read once per record by C getters instead of a loop of lookups.
+        object.__setattr__(self, "_names", tuple(name for name, _ in self.single))
+        object.__setattr__(self, "_get", _getter(tuple(key for _, key in self.single)))
+        object.__setattr__(self, "_get_extra", _getter(self.extra_keys))
+
+    def __reduce__(self):  # pickled by its fields; the getters are made again
+        return _Plan, (self.candidates, self.extra_keys, self.single, self.several, self.absent)
 
     def values(self, record: dict[str, Any]) -> dict[str, Any]:
         """Comment field -> its value in ``record``: ``_pick`` of its candidates (``_pick`` of
-        one key is that key's value, read directly)."""
-        values = {name: record[key] for name, key in self.single}
+        one key is that key's value, read directly; of none, None)."""
+        values = dict(zip(self._names, self._get(record)))
+        for name in self.absent:
+            values[name] = None
         for name, keys in self.several:
             values[name] = _pick(record, keys)[1]
         return values
+
+    def extra(self, record: dict[str, Any], scrub: Callable[[Any], Any]) -> dict[str, Any]:
+        """The record's kept fields; nested values without author-like keys (``scrub``)."""
+        kept = self._get_extra(record)
+        if _SCALARS.issuperset(map(type, kept)):  # one C loop; otherwise check each value
+            return dict(zip(self.extra_keys, kept))
+        return {k: (scrub(v) if isinstance(v, (dict, list)) else v) for k, v in zip(self.extra_keys, kept)}
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # no dict or list among them: nothing to scrub
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple]:
+    """``record -> tuple(record[k] for k in keys)`` (``operator.itemgetter`` for several keys)."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda record: (record[key],)
+    return lambda record: ()
 
 
 def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
@@ -117,7 +150,8 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
         policy.kept(k) or (k in context and not policy.author(k))
         or (trusted and (k in TRUSTED or not policy.author(k)))))
     single = tuple((name, keys[0]) for name, keys in candidates.items() if len(keys) == 1)
-    return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) != 1))
+    return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) > 1),
+                 tuple(n for n, k in candidates.items() if not k))
 
 
 def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -150,7 +184,7 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
         direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
         values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
     text = values["text"]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():  # == not text.strip(), without a copy
         raise RecordError("missing or empty text (map your text column with --map FIELD=text)", location)
     try:
         created = parse_time(values["created_at"], ctx.dump_time)
@@ -160,15 +194,12 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     platform = _str(values["platform"]) or ctx.platform
     author = ctx.pseudonymize(_author_value(values["author"]), platform)
     ident = _str(values["id"]) or record_id(location, text)
-    if ctx.keep_authors:
-        extra = dict(record)
-    else:
-        scrub = ctx.policy.scrub
-        extra = {k: (scrub(v) if isinstance(v := record[k], (dict, list)) else v) for k in plan.extra_keys}
+    extra = dict(record) if ctx.keep_authors else plan.extra(record, ctx.policy.scrub)
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]
-    drama, region, reply_to, title = (_str(values[k]) for k in ("drama", "region", "reply_to", "title"))
+    drama, region = _str(values["drama"]), _str(values["region"])
+    reply_to, title = _str(values["reply_to"]), _str(values["title"])
     if direct:
         return Comment(id=ident, text=text, source=location, platform=platform, author=author, created_at=created,
                        likes=likes, extra=extra, drama=drama, region=region, reply_to=reply_to, title=title, **direct)

@@ -14,24 +14,24 @@ import html
 import re
 import unicodedata
 
-import ftfy
+from .repair import FTFY_CONFIG, fix_text
 
 URL_TOKEN = "http"  # the convention of multilingual tweet models (e.g. XLM-T)
 MENTION_TOKEN = "@user"
 
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False, uncurl_quotes=False, fix_character_width=False,
-    fix_latin_ligatures=False, normalization="NFC", explain=False,
-)
+_FTFY = FTFY_CONFIG  # ftfy's fixes as normalize applies them (see ``repair.fix_text``)
 _TLDS = "com|net|org|ly|be|io|co|tv|me|gg|info|xyz|app|link|site|shop|top|vn|th|id|ph|my|cn|jp|kr|tw|hk|in|br"
 URL = re.compile(
     rf"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"]+"
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})/[^\s<>\"]*"
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![.@])"
 )
-# What every URL form above contains ("://", "www." or ".<tld>"): texts without it skip the
-# URL scan, whose look-behinds make it slow to try at every letter.
-_URL_HINT = re.compile(rf"(?i)://|www\.|\.(?:{_TLDS})")
+# What every URL form above contains ("://", "www." or ".<tld>", any case): texts without it
+# skip the URL scan, whose look-behinds make it slow to try at every letter. Written to start
+# with ":" or "." so that the regex engine jumps between those two characters only.
+_URL_HINT = re.compile(rf":(?=//)|\.(?:(?<=(?i:www)\.)|(?i:{_TLDS}))")
+# Whitespace that folding changes besides runs of spaces and spaces at the ends (str.split's).
+_OTHER_SPACE = re.compile(r"[^\S ]")
 MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _BLOCK_TAGS = {"br", "p", "div", "li", "tr"}
@@ -60,7 +60,7 @@ def _repair(text: str, rounds: int = 4) -> str:
     if _SAFE.fullmatch(text):
         return unicodedata.normalize("NFC", text)
     for _ in range(rounds):
-        fixed = _INVISIBLE.sub("", ftfy.fix_text(text, _FTFY))
+        fixed = _INVISIBLE.sub("", fix_text(text))
         if fixed == text:
             break
         text = fixed
@@ -80,7 +80,7 @@ def looks_like_html(text: str) -> bool:
 
 def might_have_url(text: str) -> bool:
     """False only when ``URL`` cannot match ``text`` (a cheap scan before the slow one)."""
-    return ("." in text or ":" in text) and _URL_HINT.search(text) is not None
+    return _URL_HINT.search(text) is not None
 
 
 def mask_urls(text: str, token: str = URL_TOKEN) -> str:
@@ -114,5 +114,11 @@ def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> st
     text = _repair(text)
     if mask:
         text = mask_mentions(mask_urls(text, url_token), mention_token)
-    text = " ".join(text.split())  # == _SPACE.sub(" ", text).strip(): both split on str.isspace
+    if needs_folding(text):
+        text = " ".join(text.split())  # == _SPACE.sub(" ", text).strip(): both split on str.isspace
     return unicodedata.normalize("NFC", text)
+
+
+def needs_folding(text: str) -> bool:
+    """False when whitespace folding leaves ``text`` as it is: single spaces only, none at the ends."""
+    return text[:1] == " " or text[-1:] == " " or "  " in text or _OTHER_SPACE.search(text) is not None
