@@ -282,6 +282,7 @@ def memory_session(args: argparse.Namespace) -> None:
             manifest = load_manifest(out)
             run.update(n=n, input=json.loads(stamp.read_text()), started_utc=started, engine=manifest.engine,
                        accepted=manifest.counts["accepted"], dedup=manifest.stage_summaries.get("dedup", {}),
+                       timings={k: v for k, v in manifest.timings.items() if k in ("aggregate", "report", "seconds")},
                        **({"memtrace": memtrace_summary(trace)} if args.memtrace else {}))
             shutil.rmtree(out)
             record["runs"].append(run)
@@ -362,6 +363,13 @@ def _memory_session(record: dict) -> list[str]:
                       "| " + " | ".join(MEMORY_ROLES[:4]) + " |", "|---" * 4 + "|",
                       "| " + " | ".join(_growth(small["peak_uss_outside_store_mib_by_role"],
                                                 big["peak_uss_outside_store_mib_by_role"], r) for r in MEMORY_ROLES[:4]) + " |"]
+    if all(run.get("uss_timeline_mib") for run in runs):
+        lines += ["", "The driver while Ray ran (the stream) and after Ray stopped (the accumulator's result and the "
+                  "reports, the same code as a local run), largest USS / outside the object store, MiB:", "",
+                  "| comments | stream | after Ray stopped |", "|---|---|---|"]
+        for run in runs:
+            during, after = _driver_phases(run)
+            lines.append(f"| {run['n']:,} | {during} | {after} |")
     for run in runs:
         lines += _memtrace_lines(run)
     big = max(runs, key=lambda r: r["n"])
@@ -388,6 +396,20 @@ def _memtrace_lines(run: dict) -> list[str]:
                   f"{trace['arrow_mib'][i]} -> {trace['arrow_mib'][j]} MiB, USS {trace['uss_mib'][i]} -> "
                   f"{trace['uss_mib'][j]} MiB; grew most: {sites}."]
     return lines
+
+
+def _driver_phases(run: dict) -> tuple[str, str]:
+    """The driver's largest USS (and outside the store) up to the last sample that saw a Ray
+    actor, and after it (Ray shut down: aggregate and reports)."""
+    timeline = run["uss_timeline_mib"]
+    last = max((t for t, roles in timeline if any(r in roles for r in ACTORS)), default=0)
+    cells = []
+    for after in (False, True):
+        part = [roles for t, roles in timeline if (t > last) == after]
+        peaks = [max((roles[key] for roles in part if key in roles), default=None)
+                 for key in ("driver", "driver outside store")]
+        cells.append(" / ".join("-" if v is None else str(v) for v in peaks))
+    return cells[0], cells[1]
 
 
 def _quarters(run: dict, role: str) -> list[float | str]:

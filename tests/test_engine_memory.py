@@ -71,3 +71,35 @@ def test_upkeep_releases_every_n_calls_and_probes_only_when_asked(monkeypatch, t
     finally:
         tracemalloc.stop()
     assert len(released) == 3 and len(list(tmp_path.glob("ReplayActor-*.json"))) == 2
+
+
+class _Blocks:
+    """What ``_merge`` reads from Ray Data: rows of (replayed, accumulator, tally, summaries, kept files)."""
+
+    def __init__(self, states: list) -> None:
+        self.states = states
+
+    def iter_rows(self):
+        for state in self.states:
+            yield {"state": state}
+
+
+def test_the_drivers_merge_releases_every_n_blocks_and_keeps_the_merged_counts(monkeypatch, tmp_path):
+    import analyzer.engines.memory as memory
+    from analyzer.aggregate import ResonanceAccumulator
+    from analyzer.config import config_from_dict
+    from analyzer.engines.ray import RELEASE_EVERY, _merge
+    from analyzer.engines.rows import Replayed
+    from analyzer.io import ReadStats
+    from analyzer.runner import Tally
+
+    released = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: released.append(True))
+    blocks = 2 * RELEASE_EVERY + 1
+    states = [(Replayed([], {}), ResonanceAccumulator(), {"unlinked": 0, "noise": 1, "duplicates": 2,
+                                                           "unlinked_by_reason": {}}, {}, []) for _ in range(blocks)]
+    upkeep = memory.Upkeep(None, "driver", trace_every=16, release_every=RELEASE_EVERY)
+    merged = _merge(_Blocks(states), tmp_path, config_from_dict(None), ReadStats(), ResonanceAccumulator(), Tally,
+                    upkeep)
+    assert merged.blocks == blocks and upkeep.calls == blocks and len(released) == 2
+    assert merged.tally.counts["noise"] == blocks and merged.tally.counts["duplicates"] == 2 * blocks

@@ -49,7 +49,7 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .memory import MEMTRACE, Upkeep
+from .memory import MEMTRACE, Upkeep, release_free_memory
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -61,8 +61,9 @@ CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
 BLOCK_BYTES = 2 * 2**20
 # A read and an annotation actor share one worker's CPU: N workers are N CPUs.
 ACTOR_CPUS = 0.5
-# The read and replay actors hand their freed memory back every this many chunks / blocks
-# (``memory.release_free_memory``): without it the replay grows for as long as the run lasts.
+# The read and replay actors and the driver's merge hand their freed memory back every this
+# many chunks / blocks (``memory.release_free_memory``): without it the replay grows for as
+# long as the run lasts.
 RELEASE_EVERY = 4
 
 
@@ -182,6 +183,7 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
             shutil.rmtree(folder, ignore_errors=True)
         if started_here:
             ray.shutdown()
+        release_free_memory()  # the stream's and Ray's freed memory, before the driver aggregates
 
 
 def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally, crashes,
@@ -210,7 +212,8 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                                             str(parts), crashes[0]),
         batch_size=1, batch_format="numpy", num_cpus=ACTOR_CPUS, compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=config.run.gpus_per_worker or None)
-    merged = _merge(blocks, out, config, stats, accumulator, new_tally)
+    merged = _merge(blocks, out, config, stats, accumulator, new_tally, Upkeep(memtrace, "driver", trace_every=16,
+                                                                               release_every=RELEASE_EVERY))
     _commit(parts, out / "comments.parquet")
     seconds = round(time.perf_counter() - clock, 3)
     ordered = {s.name: merged.summaries.get(s.name, {}) for s in pipeline.stages if hasattr(s, "summary")}
@@ -258,9 +261,10 @@ class _Merged:
     driver_cpu: float  # the driver's CPU time while the blocks streamed (Ray's threads in it included)
 
 
-def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new_tally) -> _Merged:
+def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new_tally, upkeep: Upkeep) -> _Merged:
     """The driver's part, block by block in input order: rejects written (or raised), file
-    counts, accumulators and summaries merged, kept rows of finished blocks deleted."""
+    counts, accumulators and summaries merged, kept rows of finished blocks deleted; each
+    block dropped as soon as it is merged, ``upkeep`` counted per block."""
     on_error = config.input.on_error
     rejects = RejectsWriter(out / "rejects.jsonl")
     tally, totals, replay_summaries, replay_cpu, count, chunks = new_tally(), {}, {}, 0.0, 0, 0
@@ -279,6 +283,8 @@ def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new
             for path in reading.difference(used):  # blocks arrive in order: no later one reads it
                 Path(path).unlink(missing_ok=True)
             reading, chunks = set(used), chunks + len(used)
+            del row, replayed, block_accumulator, block_tally, delta, used
+            upkeep.called()
         ok = True
     finally:
         rejects.close(ok)
