@@ -1,4 +1,5 @@
-"""Memory of the Ray engine's long-lived actors.
+"""Memory of long-lived processes: the Ray engine's actors, and the main process and workers
+of a local ``analyzer run``.
 
 ``release_free_memory``: what an actor has freed goes back to the system. The replay's
 windows are bounded (their Python objects stay at the same size once full, tracemalloc
@@ -27,6 +28,9 @@ from pathlib import Path
 
 MEMTRACE = "ANALYZER_RAY_MEMTRACE"
 MIN_SITE_BYTES = 16 * 2**10
+# glibc's ``mallopt`` parameters (malloc.h) and what ``bound_heap`` sets them to.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
+HEAP_BOUNDS = ((M_ARENA_MAX, 2), (M_MMAP_THRESHOLD, 256 << 10), (M_TRIM_THRESHOLD, 1 << 20))
 
 
 def release_free_memory() -> None:
@@ -40,12 +44,30 @@ def release_free_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-@functools.lru_cache(maxsize=1)
+def bound_heap() -> bool:
+    """Keep glibc's heap close to what the process holds: at most 2 arenas (a thread's frees are
+    reused by the others; the worker pool's result thread otherwise gets an arena of its own),
+    blocks of 256 KiB and more always in their own mapping (returned when freed: glibc would
+    otherwise raise this threshold to the largest block freed so far, and a batch's buffers
+    would then fragment the heap) and the heap's top handed back beyond 1 MiB. Applies to this
+    process and the ones it forks from now on; changes no result. False where there is no glibc."""
+    mallopt = _libc("mallopt")
+    if mallopt is None:
+        return False
+    return all(mallopt(param, value) == 1 for param, value in HEAP_BOUNDS)
+
+
 def _malloc_trim():
     """glibc's ``malloc_trim``, or None (macOS, musl without it, Windows)."""
+    return _libc("malloc_trim")
+
+
+@functools.lru_cache(maxsize=None)
+def _libc(function: str):
+    """A function of the C library if it is glibc's (``mallopt`` and ``malloc_trim``), else None."""
     name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
+        return getattr(ctypes.CDLL(name), function) if name else None
     except (OSError, AttributeError):
         return None
 
