@@ -30,7 +30,7 @@ MEMTRACE = "ANALYZER_RAY_MEMTRACE"
 MIN_SITE_BYTES = 16 * 2**10
 # glibc's ``mallopt`` parameters (malloc.h) and what ``bound_heap`` sets them to.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
-HEAP_BOUNDS = ((M_ARENA_MAX, 2), (M_MMAP_THRESHOLD, 256 << 10), (M_TRIM_THRESHOLD, 1 << 20))
+HEAP_BOUNDS = ((M_ARENA_MAX, 1), (M_MMAP_THRESHOLD, 256 << 10), (M_TRIM_THRESHOLD, 1 << 20))
 
 
 def release_free_memory() -> None:
@@ -45,8 +45,9 @@ def release_free_memory() -> None:
 
 
 def bound_heap() -> bool:
-    """Keep glibc's heap close to what the process holds: at most 2 arenas (a thread's frees are
-    reused by the others; the worker pool's result thread otherwise gets an arena of its own),
+    """Keep glibc's heap close to what the process holds: one arena for every thread (the worker
+    pool's result thread, which unpickles every batch, would otherwise get an arena of its own,
+    whose freed memory the main thread never reuses),
     blocks of 256 KiB and more always in their own mapping (returned when freed: glibc would
     otherwise raise this threshold to the largest block freed so far, and a batch's buffers
     would then fragment the heap) and the heap's top handed back beyond 1 MiB. Applies to this
