@@ -32,6 +32,7 @@ from .io.outdir import RunFolder, check_output_file, check_paths, without_run_ou
 from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
+from .engines.memory import Upkeep, bound_heap, release_free_memory
 from .engines.workers import WorkerPool, worker_pool
 from .manifest import InputRecord, RunManifest, StageRecord, package_versions
 from .pipeline import Pipeline
@@ -42,6 +43,7 @@ from .progress import estimate_records, phase
 from .schema import SENTIMENT_SCORES_TYPE, Comment, labelled_scores
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
+RELEASE_EVERY = 64  # batches merged (~32k comments) between two hand-backs of freed memory in ``run``
 
 
 @dataclass
@@ -274,6 +276,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
+    bound_heap()  # glibc only: freed memory reused or handed back, so the peak stays flat (engines.memory)
     with gc_thresholds(), worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:  # started first: workers build as we do
         with clock("load"):
             pipeline = build_pipeline(config)
@@ -320,8 +323,10 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
         # `compare` rebuild the same numbers from the manifest alone.
         manifest.config["aggregate"] = settings
         show = progress_on(progress)
+        release_free_memory()  # what the stream freed, before the end phase allocates on top of it
         with clock("aggregate"):
             result = accumulator.result(progress=cell_bar(show))
+        release_free_memory()
         with clock("report"), phase("writing reports", show):
             outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
     manifest.outputs = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
@@ -340,6 +345,7 @@ def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, pro
     ok = False
     loop_start = time.perf_counter()
     outputs = BatchOutputs(accumulator.config)
+    upkeep = Upkeep(None, "run", trace_every=1, release_every=RELEASE_EVERY)
     try:
         for part in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run", pool,
                                outputs):
@@ -348,6 +354,8 @@ def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, pro
             with clock("aggregate"):  # in input order: the same state as updating with each batch
                 accumulator.merge(part.accumulator)
                 tally.merge(part.tally)
+            del part  # its rows are merged: nothing of it waits for the next batch
+            upkeep.called()
         ok = True
         clock.end_loop(pipeline, time.perf_counter() - loop_start, pool)
         if pool is not None:

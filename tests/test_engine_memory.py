@@ -103,3 +103,30 @@ def test_the_drivers_merge_releases_every_n_blocks_and_keeps_the_merged_counts(m
                     upkeep)
     assert merged.blocks == blocks and upkeep.calls == blocks and len(released) == 2
     assert merged.tally.counts["noise"] == blocks and merged.tally.counts["duplicates"] == 2 * blocks
+
+
+def test_bound_heap_applies_where_there_is_glibc_and_is_a_no_op_elsewhere(monkeypatch):
+    import platform
+
+    import analyzer.engines.memory as memory
+
+    assert memory.bound_heap() is (platform.libc_ver()[0] == "glibc")
+    monkeypatch.setattr(memory, "_libc", lambda name: None)  # macOS, musl, Windows
+    assert memory.bound_heap() is False
+    memory.release_free_memory()  # and handing memory back still works (Arrow's pool alone)
+
+
+def test_run_bounds_the_heap_and_hands_memory_back_in_the_stream_and_before_each_end_phase(monkeypatch, tmp_path):
+    import analyzer.engines.memory as memory
+    from analyzer import runner
+    from tests.conftest import SAMPLES
+
+    calls = []
+    monkeypatch.setattr(runner, "bound_heap", lambda: calls.append("bound") or True)
+    monkeypatch.setattr(runner, "release_free_memory", lambda: calls.append("phase"))
+    monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append("stream"))
+    monkeypatch.setattr(runner, "RELEASE_EVERY", 1)
+    summary = runner.run([str(SAMPLES / "comments_mixed.jsonl")], tmp_path / "out", config={"run": {"batch_size": 16}})
+    assert summary.reconciles and calls[0] == "bound"
+    assert calls[-2:] == ["phase", "phase"]  # before the result, before the reports
+    assert calls.count("stream") == -(-summary.counts["accepted"] // 16)  # one per batch merged

@@ -33,8 +33,10 @@ from ..defaults import AUTO_WORKERS_MIN_RECORDS, GC_THRESHOLDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
 from ..pipeline import Pipeline, annotate_stages, run_stages
 from ..schema import Comment
+from .memory import Upkeep
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
+RELEASE_EVERY = 64  # batches a worker annotates between two hand-backs of freed memory
 IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
 # From this many workers, each with a CPU of its own, they also prepare the batches of the
 # in-order stages (normalize, dedup keys, link's own evidence; ``Pipeline._pooled``), leaving
@@ -97,6 +99,7 @@ _INHERITED: list[Stage] = []  # set in the main process just before it forks the
 _INHERITED_HEAD: list[Stage] = []
 _FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
 _THEN: list[Callable[[list[Comment]], Any]] = []  # what a worker returns of an annotated batch
+_UPKEEP: list[Upkeep] = []  # freed memory handed back every RELEASE_EVERY batches
 
 
 def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None,
@@ -108,6 +111,7 @@ def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*GC_THRESHOLDS)  # as the run's main process (a spawned worker starts with the defaults)
     _THEN[:] = [then] if then is not None else []
+    _UPKEEP[:] = [Upkeep(None, "worker", trace_every=1, release_every=RELEASE_EVERY)]
     if _INHERITED:
         _STAGES[:], _HEAD[:] = _INHERITED, _INHERITED_HEAD
         return
@@ -136,6 +140,8 @@ def _annotate(batch: list[Comment], decided: list[Any] | None = None
     batch = annotate_stages(batch, _HEAD, decided or (), seconds)
     batch = run_stages(batch, _STAGES, seconds)
     counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
+    if _UPKEEP:
+        _UPKEEP[0].called()
     return (_THEN[0](batch) if _THEN else batch), seconds, counts
 
 
