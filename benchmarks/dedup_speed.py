@@ -116,15 +116,13 @@ FIELDS = ("id_key", "noise_key", "author_key", "text_key", "signature", "band_ke
 
 
 def compare(a: Path, b: Path) -> dict:
-    """Share of comments whose keys and decisions are identical, per field and over all."""
-    rows_a = [json.loads(line) for line in a.read_text(encoding="utf-8").splitlines()]
-    rows_b = [json.loads(line) for line in b.read_text(encoding="utf-8").splitlines()]
-    if [r[0] for r in rows_a] != [r[0] for r in rows_b]:
-        return {"same_ids": False}
-    n = max(1, len(rows_a))
-    out = {f: round(sum(x[i + 1] == y[i + 1] for x, y in zip(rows_a, rows_b)) / n, 6) for i, f in enumerate(FIELDS)}
-    out["all_fields"] = round(sum(x == y for x, y in zip(rows_a, rows_b)) / n, 6)
-    out["sha256_equal"] = hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+    """Share of comments whose keys and decisions are identical, per field and over all, and
+    whether the two files are the same bytes (main() puts benchmarks/ on sys.path)."""
+    from themes_stage_speed import compare as same_rows
+
+    out = same_rows(a, b, FIELDS)
+    if "same_ids" not in out:
+        out["sha256_equal"] = hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
     return out
 
 
