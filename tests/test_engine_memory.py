@@ -130,3 +130,21 @@ def test_run_bounds_the_heap_and_hands_memory_back_in_the_stream_and_before_each
     assert summary.reconciles and calls[0] == "bound"
     assert calls[-2:] == ["phase", "phase"]  # before the result, before the reports
     assert calls.count("stream") == -(-summary.counts["accepted"] // 16)  # one per batch merged
+
+
+def test_a_ray_actor_settles_its_process_as_the_local_workers_are(monkeypatch):
+    import gc
+
+    import analyzer.engines.ray as engine
+    from analyzer.defaults import GC_THRESHOLDS
+
+    calls = []
+    monkeypatch.setattr(engine, "bound_heap", lambda: calls.append("bound") or True)
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        engine._settle()
+        assert calls == ["bound"] and gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() >= frozen  # what the actor built is out of the collector's passes
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

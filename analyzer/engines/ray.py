@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import logging
 import os
 import re
@@ -42,6 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Config
+from ..defaults import GC_THRESHOLDS
 from ..errors import AnalyzerError, ConfigError, InputError, PipelineError
 from ..io import ReadContext, ReadStats, Reject
 from ..io.sources import STDIN
@@ -49,7 +51,7 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .memory import MEMTRACE, Upkeep, release_free_memory
+from .memory import MEMTRACE, Upkeep, bound_heap, release_free_memory
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -75,12 +77,22 @@ class RayResult:
     reject_reasons: dict[str, int]
 
 
+def _settle() -> None:
+    """An actor's process set up as the local run's workers are: one glibc arena, the run's
+    garbage-collector thresholds, and what the actor has built so far (its models) frozen out of
+    the collector's passes. Ray starts each actor in a fresh process with Python's defaults."""
+    bound_heap()
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()
+
+
 class ReadActor:
     """Reads whole input files (models and catalog loaded once per actor), keeping the
     comment rows under ``kept`` and handing on the key columns."""
 
     def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str, memtrace: str | None = None) -> None:
         self.stages, self.ctx, self.kept = Stages(build()), ctx, kept
+        _settle()
         self.upkeep = Upkeep(memtrace, "ReadActor", trace_every=16, release_every=RELEASE_EVERY)  # per chunk
 
     def __call__(self, batch: dict[str, np.ndarray]):
@@ -101,6 +113,7 @@ class ReplayActor:
 
         self.step, self.crash_once, self.calls = ReplayStep(Stages(build())), crash_once, 0
         self.restarted = ray.get_runtime_context().was_current_actor_reconstructed
+        _settle()
         self.upkeep = Upkeep(memtrace, "ReplayActor", trace_every=4, release_every=RELEASE_EVERY)  # per block
 
     def __call__(self, table: pa.Table) -> dict[str, np.ndarray]:
@@ -122,6 +135,7 @@ class AnnotateActor:
         self.new_accumulator, self.new_tally = new_accumulator, new_tally
         self.kept, self.parts, self.crash_once = kept, parts, crash_once
         self.calls = 0
+        _settle()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         self.calls += 1
