@@ -49,13 +49,19 @@ def picks(per_group: int) -> list[dict]:
             continue
         pool.append((sha, line, text))
     pool.sort()
+    return draw([(g, NSMC, pool, lambda t, c=c: any(x in t for x in c)) for g, c in CUES.items()], per_group, "f")
+
+
+def draw(groups: list, per_group: int, prefix: str) -> list[dict]:
+    """Up to ``per_group`` rows per cue group, in pool order, each row drawn once across groups.
+    ``groups``: (group, source, pool rows (sha, line, text), match(text) -> bool)."""
     taken: set[str] = set()
     out = []
-    for group, cues in CUES.items():
-        rows = [(sha, line) for sha, line, text in pool if sha not in taken and any(c in text for c in cues)]
-        for sha, line in rows[:per_group]:
+    for group, source, rows, match in groups:
+        chosen = [(sha, line) for sha, line, text in rows if sha not in taken and match(text)][:per_group]
+        for sha, line in chosen:
             taken.add(sha)
-            out.append({"i": f"f{len(out):04d}", "source": NSMC, "line": line, "sha1": sha, "group": group})
+            out.append({"i": f"{prefix}{len(out):04d}", "source": source, "line": line, "sha1": sha, "group": group})
     return out
 
 

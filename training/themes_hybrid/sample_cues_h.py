@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 from analyzer.evaluation.devset import text_sha1
 from training.common import label_batches
-from training.themes_hybrid.sample_cues import DEV_FILES, HELD_OUT_NAMES, SHARED
+from training.themes_hybrid.sample_cues import DEV_FILES, HELD_OUT_NAMES, SHARED, draw
 from training.themes_hybrid.sample_train import NSMC, YOUTUBE, excluded, read_rows
 
 CJK = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u3131-\u318e\u4e00-\u9fff]")
@@ -79,16 +79,9 @@ def picks(per_group: int) -> list[dict]:
     skip_keys, skip_shas = excluded([str(p) for p in [*label_batches(), *DEV_FILES]])
     youtube = pool(YOUTUBE, skip_keys, skip_shas, lambda t: 8 <= len(t) <= 400 and not CJK.search(t))
     nsmc = pool(NSMC, skip_keys, skip_shas, lambda t: 20 <= len(t) <= 140)
-    taken: set[str] = set()
-    out = []
     groups = [(g, YOUTUBE, youtube, lambda t, c=c: words_match(t, c)) for g, c in YOUTUBE_CUES.items()]
     groups += [(g, NSMC, nsmc, lambda t, c=c: any(x in t for x in c)) for g, c in NSMC_CUES.items()]
-    for group, source, rows, match in groups:
-        chosen = [(sha, line) for sha, line, text in rows if sha not in taken and match(text)][:per_group]
-        for sha, line in chosen:
-            taken.add(sha)
-            out.append({"i": f"h{len(out):04d}", "source": source, "line": line, "sha1": sha, "group": group})
-    return out
+    return draw(groups, per_group, "h")
 
 
 def main() -> None:
