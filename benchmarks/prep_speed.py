@@ -137,14 +137,9 @@ def _prepare_like_a_worker(stages, batch):
 
 
 def run_tree(tree: Path, input_path: Path, parquet: Path, nice: int, mode: str = "--child") -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, str(Path(__file__).resolve()), mode, str(input_path), str(parquet)]
-    if nice:
-        cmd = ["nice", "-n", str(nice), *cmd]
-    proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"{tree}: failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    from timing import run_child
+
+    return run_child(__file__, tree, [mode, str(input_path), str(parquet)], nice)
 
 
 def same_rows(a: Path, b: Path) -> bool:
@@ -215,16 +210,12 @@ def main() -> None:
         print(json.dumps(main_child(sys.argv[2], sys.argv[3])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=30_000)
-    parser.add_argument("--baseline", type=Path, required=True, help="folder holding the baseline analyzer package")
-    parser.add_argument("--current", type=Path, default=ROOT)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--nice", type=int, default=5)
-    parser.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from timing import baseline_pair_args
+
+    baseline_pair_args(parser, ROOT, 30_000, 1)
     parser.add_argument("--main", action="store_true", help="the main process's phases with worker processes")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from cli_speed import real_texts, write_input
 
     commit = subprocess.run(["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],

@@ -55,14 +55,9 @@ def child(input_path: str) -> dict:
 
 
 def run_tree(tree: Path, input_path: Path, nice: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(input_path)]
-    if nice:
-        cmd = ["nice", "-n", str(nice), *cmd]
-    proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"{tree}: failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    from timing import run_child
+
+    return run_child(__file__, tree, ["--child", str(input_path)], nice)
 
 
 def markdown(result: dict) -> str:
@@ -83,15 +78,11 @@ def main() -> None:
         print(json.dumps(child(sys.argv[2])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=50_000)
-    parser.add_argument("--baseline", type=Path, required=True, help="folder holding the baseline analyzer package")
-    parser.add_argument("--current", type=Path, default=ROOT)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--nice", type=int, default=5)
-    parser.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
-    args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from timing import baseline_pair_args
+
+    baseline_pair_args(parser, ROOT, 50_000, 3)
+    args = parser.parse_args()
     from cli_speed import real_texts, write_input
 
     def commit(tree: Path) -> str:

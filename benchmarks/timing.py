@@ -3,7 +3,11 @@ each script prints (and writes, with ``--json-out``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,3 +33,27 @@ def emit(result: dict, json_out: str | Path | None = None) -> None:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(path)
+
+
+def baseline_pair_args(parser: argparse.ArgumentParser, root: Path, n: int, repeat: int) -> None:
+    """The options of a benchmark that runs a baseline tree beside this one in child processes."""
+    parser.add_argument("--n", type=int, default=n)
+    parser.add_argument("--baseline", type=Path, required=True, help="folder holding the baseline analyzer package")
+    parser.add_argument("--current", type=Path, default=root)
+    parser.add_argument("--data", type=Path, default=root.parent / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--nice", type=int, default=5)
+    parser.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
+
+
+def run_child(script: str | Path, tree: Path, args: list[str], nice: int) -> dict:
+    """Run ``script args`` against the analyzer package in ``tree`` (one BLAS thread, niced) and
+    return the JSON its last output line holds; a failure stops the benchmark with its stderr."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(Path(script).resolve()), *args]
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{tree}: failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
