@@ -12,7 +12,7 @@ import pytest
 from analyzer.backends.text_features import Features, HashedHeads, HashingFeaturizer
 from analyzer.backends.themes_lexicon import _TIMESTAMP, _URL, LexiconThemeBackend, _meaningful
 from analyzer.text.clauses import clause_spans
-from analyzer.text.first_chars import regex_class
+from analyzer.text.first_chars import regex_class, required_substrings
 from analyzer.text.matching import CueMatcher, fold, parse_cue
 
 from .fast_path_reference import hits_matching_the_reference
@@ -59,6 +59,37 @@ def test_regex_lookahead_keeps_the_matches(pattern):
 def test_unknown_first_characters_give_no_lookahead(pattern):
     assert regex_class([pattern]) == ""
     assert regex_class([r"\d+", pattern]) == ""  # one unknown pattern: none for the whole set
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_required_substrings_are_in_every_match(pattern):
+    needs = required_substrings([pattern])
+    assert needs and all(needs)
+    for text in TEXTS + ["16 eps", "fell in love", "3天就刷完", "全12話は長い", "cant wait for", "20 ตอน", "좋지만", "foo barrrx"]:
+        for m in re.finditer(pattern, fold(text)):
+            assert any(need in m.group() for need in needs), (pattern, m.group(), needs)
+
+
+def test_required_substrings_pick_the_most_selective_part():
+    assert required_substrings([r"(?:his|her) wife"]) == (" wife",)
+    assert required_substrings([r"\d+\s*(?:eps|episodes)(?! ago)"]) == ("ep",)  # the parser factors out "ep"
+    assert required_substrings([r"(?:fall|fell|falling) in love"]) == (" in love",)
+    assert required_substrings([r"(?:ab)+c", r"x(?:yy|zzz)"]) == ("ab", "yy", "zzz")
+
+
+@pytest.mark.parametrize("pattern", [r"\d+", r"(?i)wife", r"a?b?", r"[ab]c*", r"(?:a|\d)x?", r"(a|)\1"])
+def test_patterns_without_a_sure_literal_give_no_substrings(pattern):
+    assert required_substrings([pattern]) is None
+    assert required_substrings([r"wife", pattern]) is None  # one unknown pattern: none for the whole set
+
+
+def test_matcher_skips_texts_without_the_regex_needs():
+    matcher = CueMatcher([parse_cue("story", raw, bounded=True) for raw in CUES])
+    assert matcher._regex_needs is not None
+    texts = [fold(t) for t in TEXTS] + ["15 episodes", "x 15 eps", "no digits here", "so we wait"]
+    assert matcher.find_many(texts) == [matcher.find(t) for t in texts]
+    assert [matcher._may_have_regex(t) for t in texts[-4:]] == [True, True, False, False]
+    assert hits_matching_the_reference(matcher, texts) > 10
 
 
 CUES = ["plot", "~ost", "subtitl*", "episode", "the ending", "!story of my life", "#ost", "+1",
@@ -249,3 +280,16 @@ def test_dense_polarity_features_equal_the_per_item_features():
     assert np.array_equal(dense[:, :len(BASE)], np.asarray([base_features(i) for i in items], dtype=np.float32))
     assert dense[:, 6:10].any() and dense[:, len(BASE) + len(THEMES):].any()
     assert not dense[2::3, len(BASE):].any()  # the intent item: no theme one-hot, nothing crossed
+
+
+@pytest.mark.parametrize("lang", LANGS + ["pt", "fr", "it", "tr", "ar"])
+def test_clause_prefilter_keeps_the_spans(lang, monkeypatch):
+    from analyzer.text import clauses
+
+    texts = TEXTS + ["mas o final", "c'est bien mais long", "bello ma lungo", "güzel ama uzun", "جميل بس طويل",
+                     "no but yes", "button debut", "面白いけど長い", "좋은데 길다"]
+    fast = [clauses._clause_spans.__wrapped__(text, lang) for text in texts]
+    assert clauses._pattern_needs(lang) is not None
+    monkeypatch.setattr(clauses, "_pattern_needs", lambda code: None)
+    assert [clauses._clause_spans.__wrapped__(text, lang) for text in texts] == fast
+    assert sum(len(spans) > 1 for spans in fast) >= 5

@@ -161,16 +161,19 @@ class LexiconThemeBackend:
             return ThemeMatch({}, (), False, {}), {}
         found: dict[str, dict[str, float]] = {}
         where: dict[str, list[int]] = {}
-        for hit in hits:
-            for cue in hit.cues:
+        for start, _, cues in hits:
+            for cue in cues:
                 label = cue.label
-                if label in _INTENT_SET and _negated(low, hit.start, negation):
+                if label in _INTENT_SET and _negated(low, start, negation):
                     continue
                 weights = found.get(label)
-                if weights is None:
-                    weights, where[label] = found.setdefault(label, {}), []
-                weights[cue.text] = max(cue.weight, weights.get(cue.text, 0.0))
-                where[label].append(hit.start)
+                if weights is None:  # the label's first cue (most labels have one)
+                    found[label] = {cue.text: cue.weight}
+                    where[label] = [start]
+                    continue
+                if cue.weight > weights.get(cue.text, 0.0):  # the strongest weight of each cue text
+                    weights[cue.text] = cue.weight
+                where[label].append(start)
         if not found:
             return ThemeMatch({}, (), False, {}), where
         if "noise" in found:

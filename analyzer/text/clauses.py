@@ -16,8 +16,8 @@ import re
 from functools import lru_cache
 
 from ..lang import profiles
-from .first_chars import regex_class
-from .matching import fold, trie_regex
+from .first_chars import regex_class, required_substrings
+from .matching import fold, substring_automaton, trie_regex
 
 _SENTENCE_END_PATTERN = r"(?<!\d)\.+(?!\d)|\.{2,}|[!?;…。！？；\n]+"
 # the same matches; the lookahead of their first characters turns most positions away at once
@@ -56,6 +56,16 @@ def _pattern(code: str | None) -> re.Pattern:
     return re.compile(f"{regex_class([pattern])}(?:{pattern})")  # rejects most positions at once
 
 
+@lru_cache(maxsize=64)
+def _pattern_needs(code: str | None):
+    """An automaton of strings one of which every match of ``_pattern(code)`` holds (the
+    conjunctions, and what the other patterns always hold), or None when unknown: a text holding
+    none of them is not scanned (most comments)."""
+    words, lead_patterns, trailing, _ = _markers()
+    needs = required_substrings([*lead_patterns, *trailing])
+    return None if needs is None else substring_automaton([*words, *_own_words(code), *needs])
+
+
 def clause_spans(text: str, lang: str | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the clauses of ``text``, in order, none empty."""
     return list(_clause_spans(text, lang))
@@ -66,8 +76,11 @@ def _clause_spans(text: str, lang: str | None) -> tuple[tuple[int, int], ...]:
     """Cached: a comment's theme evidence and then its polarity cues split the same text."""
     cuts = _sentence_cuts(text)
     folded = fold(text)
-    for m in _pattern(lang).finditer(folded if len(folded) == len(text) else text):
-        cuts.add(m.start() if m.lastgroup == "lead" else m.end())
+    source = folded if len(folded) == len(text) else text
+    needs = _pattern_needs(lang)
+    if needs is None or next(needs.iter(source), None) is not None:
+        for m in _pattern(lang).finditer(source):
+            cuts.add(m.start() if m.lastgroup == "lead" else m.end())
     return tuple(_spans(text, cuts))
 
 

@@ -90,3 +90,59 @@ def _in_class(items) -> set[str]:
         else:
             raise _Unknown  # NEGATE and the rest
     return parts
+
+
+def required_substrings(patterns: Iterable[str]) -> tuple[str, ...] | None:
+    """Literal strings such that every match of any of ``patterns`` contains one of them, or
+    None when that cannot be worked out for one of them (a pattern with no literal it always
+    holds, case-insensitive flags). A text holding none of them has no match: a search for
+    these strings (one automaton scan) skips most texts before the regex is tried."""
+    found: set[str] = set()
+    try:
+        for pattern in patterns:
+            parsed = _parser.parse(pattern)
+            if parsed.state.flags & re.IGNORECASE:
+                return None
+            needed = _required(list(parsed))
+            if not needed:
+                return None
+            found |= needed
+    except (_Unknown, re.error, AttributeError, TypeError):
+        return None
+    return tuple(sorted(found))
+
+
+def _required(items: list) -> frozenset[str] | None:
+    """Strings one of which every match of the parsed sequence ``items`` holds: of the runs of
+    literal characters and the groups and alternations that always occur in it, the one whose
+    shortest string is longest (the most selective); None when there is none."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def keep(candidate: frozenset[str] | None) -> None:
+        nonlocal best
+        if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
+            best = candidate
+
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(arg))
+            continue
+        keep(frozenset({"".join(run)}) if run else None)  # anything else ends a run of literals
+        run = []
+        if name == "SUBPATTERN":
+            if arg[1] & re.IGNORECASE:
+                raise _Unknown
+            keep(_required(list(arg[3])))
+        elif name == "BRANCH":
+            alternatives = [_required(list(alternative)) for alternative in arg[1]]
+            if all(alternatives):
+                keep(frozenset().union(*alternatives))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            keep(_required(list(arg[2])))  # occurs at least once
+        elif name == "ATOMIC_GROUP":
+            keep(_required(list(arg)))
+        # anything else (classes, assertions, optional parts) holds no literal for sure
+    keep(frozenset({"".join(run)}) if run else None)
+    return best

@@ -152,6 +152,7 @@ class CueMatcher:
         self._literal: dict[str, dict[str, list[Cue]]] = {"w": {}, "p": {}, "s": {}}
         self._regex: list[Cue] = []
         self._regex_first: re.Pattern | None = None
+        self._regex_needs: ahocorasick.Automaton | None = None  # strings one of which a regex hit holds
         for cue in cues:
             if cue.kind == "regex":
                 self._regex.append(cue)
@@ -246,12 +247,15 @@ class CueMatcher:
         # a text without any of those characters has no regex hit: one character-set search (sre's
         # fast set scan, much cheaper than trying the lookahead at every position) skips it
         self._regex_first = re.compile(first[len("(?="):-1]) if first else None
+        # ... and one automaton scan for the strings every regex hit holds ("wife", "netflix", "集")
+        # skips nine texts in ten that hold one of those characters but none of those strings
+        self._regex_needs = substring_automaton(first_chars.required_substrings([cue.text for cue in self._regex]))
         return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def find(self, text: str) -> list[Hit]:
         """Hits in ``text`` (already ``fold``-ed), minus those a blocker overlaps."""
         hits, any_block = self._literal_hits(text) if self._automaton is not None else ([], False)
-        return self._finish(text, hits, any_block)
+        return self._finish(text, hits, any_block, self._may_have_regex(text))
 
     def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """``[self.find(text) for text in texts]``, with one automaton scan over the texts joined by
@@ -259,8 +263,23 @@ class CueMatcher:
         as the end (or the start) of a text: the literal hits are those of each text alone."""
         if self._automaton is None or len(texts) < 2:
             return [self.find(text) for text in texts]
-        found = self._literal_hits_joined("\x00".join(texts), [len(text) for text in texts])
-        return [self._finish(text, hits, any_block) for text, (hits, any_block) in zip(texts, found)]
+        joined, lengths = "\x00".join(texts), [len(text) for text in texts]
+        found = self._literal_hits_joined(joined, lengths)
+        maybe = self._rows_with_regex_needs(joined, lengths)
+        return [self._finish(text, hits, any_block, maybe is None or row in maybe)
+                for row, (text, (hits, any_block)) in enumerate(zip(texts, found))]
+
+    def _may_have_regex(self, text: str) -> bool:
+        """False when ``text`` holds none of the strings that every regex hit holds."""
+        return self._regex_needs is None or next(self._regex_needs.iter(text), None) is not None
+
+    def _rows_with_regex_needs(self, joined: str, lengths: list[int]) -> set[int] | None:
+        """The texts of ``joined`` that hold one of the strings every regex hit holds (none of them
+        holds a NUL, so each occurrence lies inside one text); None: every text may have a hit."""
+        if self._regex_needs is None:
+            return None
+        bases = list(itertools.accumulate((n + 1 for n in lengths), initial=0))
+        return {bisect.bisect_right(bases, end) - 1 for end, _ in self._regex_needs.iter(joined)}
 
     def _literal_hits_joined(self, joined: str, lengths: list[int]) -> list[tuple[list[Hit], bool]]:
         """``_literal_hits`` of each text of ``joined`` (texts of ``lengths`` joined by NUL), offsets
@@ -291,9 +310,11 @@ class CueMatcher:
             out[row] = (hits, any_block)
         return out
 
-    def _finish(self, text: str, hits: list[Hit], any_block: bool) -> list[Hit]:
-        """The literal hits plus the regex cues' hits, minus those a blocker overlaps."""
-        if self._regex_re is not None and (self._regex_first is None or self._regex_first.search(text)):
+    def _finish(self, text: str, hits: list[Hit], any_block: bool, may_have_regex: bool = True) -> list[Hit]:
+        """The literal hits plus the regex cues' hits (``may_have_regex`` False: it holds none), minus
+        those a blocker overlaps."""
+        if (self._regex_re is not None and may_have_regex
+                and (self._regex_first is None or self._regex_first.search(text))):
             regex_hits = [Hit(m.start(), m.end(m.lastgroup), (self._regex[int(m.lastgroup[1:])],))
                           for m in self._regex_re.finditer(text)]
             if regex_hits:  # in position order, a literal hit before a regex hit at the same start
@@ -308,3 +329,14 @@ class CueMatcher:
             if cues and not any(s < h.end and h.start < e for s, e in blocks):
                 kept.append(h if len(cues) == len(h.cues) else Hit(h.start, h.end, cues))
         return kept
+
+
+def substring_automaton(strings: Sequence[str] | None) -> ahocorasick.Automaton | None:
+    """An automaton finding ``strings`` (None for None or none)."""
+    if not strings:
+        return None
+    automaton = ahocorasick.Automaton()
+    for text in strings:
+        automaton.add_word(text, len(text))
+    automaton.make_automaton()
+    return automaton
