@@ -137,3 +137,16 @@ def test_features_never_crash_and_stay_in_range(texts):
     assert feats.n_rows == len(texts) and len(feats.scale) == len(texts)
     assert np.all((feats.cols >= 0) & (feats.cols < 1 << 10))
     assert np.all((feats.rows >= 0) & (feats.rows < max(len(texts), 1)))
+
+
+def test_rounded_rows_is_round_of_every_value():
+    from analyzer.stages.sentiment import rounded_rows
+
+    rng = np.random.default_rng(0)
+    halves = (np.arange(2000) + 0.5) / 10_000  # exact and near ties: round() decides these
+    values = np.concatenate([rng.random(3000), rng.random(3000).astype(np.float32), halves,
+                             np.arange(2001) / 2000, [0.0, 1.0, 5e-5, 0.99995]]).reshape(-1, 1)
+    values = np.hstack([values, values[::-1], 1 - values])
+    got = rounded_rows(values, 4)
+    assert got == [tuple(round(v, 4) for v in row) for row in values.tolist()]
+    assert all(type(v) is float for row in got for v in row)

@@ -34,11 +34,8 @@ class SentimentStage(Stage):
     def annotate(self, batch: Sequence[Comment], predictions: np.ndarray) -> Batch:
         predictions = np.asarray(predictions)
         labels = [SENTIMENT_LABELS[i] for i in predictions.argmax(axis=1).tolist()]
-        # tolist(): the same Python floats as float() of each element, without a numpy scalar each
-        return [
-            c.with_(sentiment=label, sentiment_scores=tuple([round(p, 4) for p in probs]))
-            for c, label, probs in zip(batch, labels, predictions.tolist())
-        ]
+        return [c.with_(sentiment=label, sentiment_scores=scores)
+                for c, label, scores in zip(batch, labels, rounded_rows(predictions, 4))]
 
     def dev_scores(self) -> dict | None:
         """The backend's held-out scores (per-language macro-F1, confusion), if it ships them."""
@@ -53,3 +50,20 @@ class SentimentStage(Stage):
             out["dev_macro_f1_mean"] = scores.get("mean_macro_f1")
             out["accuracy_per_language"] = scores.get("macro_f1_per_language")  # macro-F1, held-out dev
         return out
+
+
+def rounded_rows(values: np.ndarray, digits: int) -> list[tuple[float, ...]]:
+    """``tuple(round(float(v), digits) for v in row)`` of every row, for the whole array at once:
+    ``rint(v * 10**digits) / 10**digits`` is that same float (the division is correctly rounded,
+    as ``round``'s decimal conversion is) unless ``v * 10**digits`` lies within rounding error
+    of a half, where only ``round`` (exact decimal arithmetic) knows the side: those few values
+    are rounded by ``round`` itself."""
+    x = np.asarray(values, dtype=np.float64)
+    scale = 10.0 ** digits
+    scaled = x * scale
+    rows = (np.rint(scaled) / scale).tolist()
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    near_half |= ~np.isfinite(scaled)
+    for i, j in zip(*np.nonzero(near_half)):
+        rows[i][j] = round(float(x[i, j]), digits)
+    return list(map(tuple, rows))
