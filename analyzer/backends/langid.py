@@ -41,9 +41,9 @@ LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
 MALAY_WORDS_PATH = LEXICON_PATH.with_name("malay_words.json")
 UNACCENTED_WEIGHT = 0.5  # evidence of a word known only without its accents
-MEMO_WORDS = 50_000  # words whose look-up is remembered, the lexicon's ~38k included: full after ~25k
-# real comments, so a worker's memory stops growing early; a larger memo bought no measurable CPU
-# (200k real comments: 8.3 CPU-s at 50k vs 8.4-10.6 at 500k, benchmarks/results/ray_memory.md)
+MEMO_WORDS = 50_000  # words whose look-up is remembered, the lexicon's ~38k included: full after ~40k
+# real comments, so a worker's memory stops growing early; past it mostly words seen once arrive
+# (200k real comments: 69,076 look-ups at 50k, 62,541 when nothing is dropped; benchmarks/cache_caps.py)
 
 # ---------------------------------------------------------------------- cleaning
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|co|ly|be|io|tv|me)(?:/\S*)?\b|\bhttps?\b", re.IGNORECASE)
