@@ -47,9 +47,10 @@ ACTORS = ("ReadActor", "ReplayActor", "AnnotateActor")
 class TreeSampler(threading.Thread):
     """Last-seen CPU seconds (user + system) and peak RSS of every process under ``pid``, by role."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, trace: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.root, self.stop = psutil.Process(pid), threading.Event()
+        self.trace = trace  # gets the peaks so far every ~10 s (JSON lines): a long run's figures if it is stopped
         self.cpu: dict[int, tuple[str, float]] = {}
         self.rss: dict[int, tuple[str, float]] = {}
         self.uss: dict[int, tuple[str, float]] = {}
@@ -77,8 +78,17 @@ class TreeSampler(threading.Thread):
                     self._mark(role, memory.uss / 2**20)
                     if role in ACTORS or role == "driver":
                         self._own(proc, role)
+            if self.trace is not None and ticks % 20 == 0:
+                self._write_trace()
             ticks += 1
             time.sleep(0.5)
+
+    def _write_trace(self) -> None:
+        cpu, rss, uss, own = self.by_role()
+        line = {"seconds": round(time.perf_counter() - self.started), "cpu_by_role": cpu, "peak_rss_mib_by_role": rss,
+                "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own}
+        with open(self.trace, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
 
     def _own(self, proc: psutil.Process, role: str) -> None:
         """Peak private memory outside Ray's object store (its /dev/shm plasma file, whose
@@ -133,13 +143,13 @@ class TreeSampler(threading.Thread):
         return {k: round(v, 1) for k, v in sorted(cpu.items())}, *peaks
 
 
-def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None) -> dict:
+def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None, trace: Path | None = None) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree), **(extra_env or {}))
     load_before = os.getloadavg()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env, cwd=tree,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sampler = TreeSampler(proc.pid)
+    sampler = TreeSampler(proc.pid, trace)
     sampler.start()
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
@@ -196,6 +206,8 @@ def main() -> None:
                              "the run to its end")
     parser.add_argument("--env", nargs="+", metavar="NAME=VALUE", default=[],
                         help="with --memory-sizes: environment for the runs (e.g. MALLOC_ARENA_MAX=2)")
+    parser.add_argument("--trace", help="with --memory-sizes: append each run's peaks so far per role every ~10 s "
+                        "to TRACE.N (JSON lines), to read a run that is stopped before it ends")
     parser.add_argument("--memory-report", nargs="+", metavar="JSON",
                         help="only write OUT.json/.md from these --memory-sizes sessions' JSON files")
     parser.add_argument("--work", type=Path, help="where the inputs are written and kept for reuse (default: a temporary folder)")
@@ -278,7 +290,8 @@ def memory_session(args: argparse.Namespace) -> None:
             trace = Path(tmp) / f"memtrace{n}"
             env = {**extra_env, **({"ANALYZER_RAY_MEMTRACE": str(trace)} if args.memtrace else {})}
             run = run_cli(args.tree, [*inputs, "-o", str(out), "--config", str(config), "--engine", "ray",
-                                      "--num-workers", str(args.workers)], env)
+                                      "--num-workers", str(args.workers)], env,
+                          Path(f"{args.trace}.{n}") if args.trace else None)
             manifest = load_manifest(out)
             run.update(n=n, input=json.loads(stamp.read_text()), started_utc=started, engine=manifest.engine,
                        accepted=manifest.counts["accepted"], dedup=manifest.stage_summaries.get("dedup", {}),

@@ -18,7 +18,7 @@ from pathlib import Path
 ENV_KEY = "RESONANCE_ANALYZER_AUTHOR_KEY"
 CACHE_ENV = "RESONANCE_ANALYZER_CACHE"
 KEY_FILE = "author.key"
-CACHE_SIZE = 50_000  # pseudonyms cached (an HMAC costs ~1 us); bounded so memory stays flat
+CACHE_SIZE = 10_000  # pseudonyms cached (an HMAC costs ~1 us); small so it is full early and memory stays flat
 
 
 class Pseudonymizer:
