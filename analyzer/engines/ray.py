@@ -52,6 +52,7 @@ from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
 from .memory import MEMTRACE, Upkeep, bound_heap, release_free_memory
+from .profiling import profiled
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -102,6 +103,7 @@ class ReadActor:
                 self.upkeep.called()
 
 
+@profiled  # benchmark-only CPU probe, off unless ANALYZER_RAY_PROFILE is set (engines/profiling.py)
 class ReplayActor:
     """The run's one in-order replay (see ``rows.ReplayStep``). Ray restarts a dead actor
     (its constructor runs again) and retries the call: a restarted replay has lost the
@@ -126,6 +128,7 @@ class ReplayActor:
         return out
 
 
+@profiled  # benchmark-only CPU probe, off unless ANALYZER_RAY_PROFILE is set (engines/profiling.py)
 class AnnotateActor:
     """Annotates replayed blocks, writes them as Parquet parts and returns one accumulator per block."""
 
