@@ -25,3 +25,4 @@ def test_the_probe_counts_calls_and_cpu_and_keeps_a_profile_when_asked(tmp_path,
     assert record["role"] == "Doubler" and record["calls"] == 2
     assert record["process_cpu"] >= record["build_cpu"] >= 0 and record["call_cpu"] >= 0
     assert list(tmp_path.glob("Doubler-*.prof"))
+
