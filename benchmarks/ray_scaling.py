@@ -102,7 +102,9 @@ def run_cli(args: list[str], uss: bool = False, tree: Path = ROOT) -> dict:
             "stdout": out.strip().splitlines()[0]}
 
 
-def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True) -> dict:
+def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True,
+            partial: Path | None = None) -> dict:
+    """``partial``: each run's record is also written there as it finishes (a long session's results so far)."""
     runs, manifests = {}, {}
     if baseline:
         runs["local"] = run_cli([*corpus, "-o", str(work / "local"), "--config", config])
@@ -117,6 +119,8 @@ def measure(corpus: list[str], work: Path, workers: list[int], config: str, base
         if baseline:
             same = (work / "local" / "resonance.csv").read_bytes() == (work / name / "resonance.csv").read_bytes()
             runs[name]["same_resonance_csv"] = same
+        if partial:
+            partial.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
     runs["comments"] = manifests[name].counts["accepted"]
     return runs
 
@@ -335,8 +339,9 @@ def main() -> None:
         config.write_text(CONFIG)
         big_corpus = write_corpus(work / "big", n=args.n, files=args.files)
         small_corpus = write_corpus(work / "small", n=args.n // 10, files=args.files)
+        big = measure(big_corpus, work / "big_runs", args.workers, str(config),
+                      partial=Path(args.out).with_suffix(".partial.json"))
         small = measure(small_corpus, work / "small_runs", args.workers[1:2] or args.workers[:1], str(config), False)
-        big = measure(big_corpus, work / "big_runs", args.workers, str(config))
         shards = per_shard_duplicates(big_corpus)
         manifest = load_manifest(work / "big_runs" / f"ray_{args.workers[0]}")
         dedup = {k: v for k, v in sorted(manifest.stage_summaries["dedup"].items()) if k.startswith("duplicate_")}
