@@ -501,8 +501,20 @@ def markdown(sessions: list[dict]) -> str:
         for label, n, run in runs:
             uss = run.get("peak_uss_mib_by_role", {})
             lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
+        lines += _ray_processes(record)
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _ray_processes(record: dict) -> list[str]:
+    """The ray runs' own processes (Ray's and Ray Data's, not our actors), CPU s each, when sampled."""
+    lines = []
+    for i, pair in enumerate(record["pairs"], 1):
+        rows = [row for row in pair["ray"].get("cpu_by_process", []) if row[0] not in ACTORS and row[0] != "driver"]
+        if rows:
+            lines += ["", f"Pair {i}, Ray's own processes (CPU s, at least 0.5): "
+                      + ", ".join(f"{what} {cpu}" for _, what, cpu in rows) + "."]
+    return lines
 
 
 def _relabel(record: dict) -> None:
