@@ -330,30 +330,25 @@ class _AccumulatorFactory:
         return ResonanceAccumulator(self.settings)
 
 
-START_TRIES = 3  # starting Ray: tries before giving up (its start-up timeout on an overloaded machine)
-
-
 def _start(ray, config: Config) -> bool:
     """Connect to ``run.address`` or start Ray on this machine; True when we started it."""
     if ray.is_initialized():
         return False
     # Started here, Ray gets a slot for each requested worker even past the CPU count.
     slots = None if config.run.address else max(os.cpu_count() or 1, config.run.num_workers)
-    for attempt in range(1, START_TRIES + 1):
-        try:
-            ray.init(address=config.run.address or None, num_cpus=slots, include_dashboard=False,
-                     log_to_driver=False, logging_level="ERROR", configure_logging=False)
-            return True
-        except (ConnectionError, ValueError, RuntimeError) as exc:
-            raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
-                              "check --address (e.g. auto or ray://HEAD:10001).") from None
-        except Exception as exc:  # Ray's own start-up timeout: its raylet gets 30 s to register, too few when
-            ray.shutdown()        # the machine is overloaded; what it started is stopped, and it starts again
-            if attempt == START_TRIES:
-                raise ConfigError(f"Ray did not start on {config.run.address or 'this machine'} after {START_TRIES} "
-                                  f"tries ({str(exc).splitlines()[0]}); run again when it is less busy, or use "
-                                  "--engine local.") from None
-    return False  # not reached: each try returns or raises
+    try:
+        ray.init(address=config.run.address or None, num_cpus=slots, include_dashboard=False, log_to_driver=False,
+                 logging_level="ERROR", configure_logging=False)
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
+                          "check --address (e.g. auto or ray://HEAD:10001).") from None
+    except Exception as exc:  # Ray's own start-up failure: its raylet gets 30 s to register, too few on an
+        # overloaded machine (or it crashes there). Not tried again: what the failed start left running
+        # is out of reach until this process exits.
+        where = config.run.address or "this machine"
+        raise ConfigError(f"Ray did not start on {where} ({str(exc).splitlines()[0]}); run again when it is "
+                          "less busy, or use --engine local.") from None
+    return True
 
 
 def _commit(parts: Path, target: Path) -> None:
