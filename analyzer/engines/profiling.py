@@ -36,11 +36,11 @@ class CpuProbe:
     def started(self) -> None:
         self.record["build_cpu"] = round(time.process_time(), 3)  # the process so far: Ray's start, the build
 
-    def call(self, function, *args):
-        """``function(*args)``, counted (and profiled when asked for)."""
+    def call(self, function, *args, **kwargs):
+        """``function(*args, **kwargs)``, counted (and profiled when asked for)."""
         start = time.thread_time()
         try:
-            return self.profile.runcall(function, *args) if self.profile else function(*args)
+            return self.profile.runcall(function, *args, **kwargs) if self.profile else function(*args, **kwargs)
         finally:
             self.record["call_cpu"] = round(self.record["call_cpu"] + time.thread_time() - start, 3)
             self.record["calls"] += 1
@@ -60,14 +60,14 @@ def profiled(cls: type) -> type:
     call = cls.__call__
 
     @functools.wraps(call)
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         probe = self.__dict__.get("_cpu_probe", False)
         if probe is False:
             spec = os.environ.get(PROFILE)
             probe = self.__dict__["_cpu_probe"] = CpuProbe(spec, cls.__name__) if spec else None
             if probe:
                 probe.started()
-        return probe.call(call, self, *args) if probe else call(self, *args)
+        return probe.call(call, self, *args, **kwargs) if probe else call(self, *args, **kwargs)
 
     cls.__call__ = __call__
     return cls
