@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -239,9 +239,35 @@ def from_arrow(table: pa.Table) -> list[Comment]:
     """An Arrow table with ``ARROW_SCHEMA`` (or a subset of it) -> Comments (read column by
     column: the same Comments as converting row dicts, at about half the cost)."""
     names = [name for name in table.column_names if name in _FIELD_SET]
-    columns = [_from_column(name, table.column(name).to_pylist()) for name in names]
-    rows = zip(*columns) if columns else [()] * table.num_rows
-    return [Comment(**{k: v for k, v in zip(names, values) if v is not None}) for values in rows]
+    # an all-null column (the annotations of rows not yet annotated) is every row's default
+    columns = {name: _from_column(name, table.column(name).to_pylist()) for name in names
+               if table.column(name).null_count < table.num_rows or name in _REQUIRED}
+    if any(None in columns.get(name, (None,)) for name in _REQUIRED):
+        rows = zip(*columns.values()) if columns else [()] * table.num_rows  # Comment(...) says what is missing
+        return [Comment(**{k: v for k, v in zip(columns, values) if v is not None}) for values in rows]
+    # Every field at once, None as its default, built as pickles are loaded (``_comment_of``):
+    # the same Comments as ``Comment(**row)`` without the frozen __init__'s per-field setattr.
+    full = [_with_default(name, columns.get(name), table.num_rows) for name in FIELD_NAMES]
+    return list(map(_comment_of, zip(*full)))
+
+
+_DEFAULTS = {f.name: f for f in fields(Comment)}
+_REQUIRED = tuple(name for name, f in _DEFAULTS.items() if f.default is MISSING and f.default_factory is MISSING)
+
+
+def _with_default(name: str, values: list[Any] | None, n: int) -> list[Any]:
+    """A column's values with each None replaced by the field's default (a fresh one per row
+    for a default factory, as ``Comment(...)`` gives); all defaults when the column is absent."""
+    f = _DEFAULTS[name]
+    if values is None:
+        values = [None] * n
+    if f.default_factory is not MISSING:
+        factory = f.default_factory
+        return [factory() if v is None else v for v in values]
+    if f.default is None:
+        return values
+    default = f.default
+    return [default if v is None else v for v in values]
 
 
 _FIELD_SET = frozenset(FIELD_NAMES)

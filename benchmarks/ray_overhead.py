@@ -56,6 +56,7 @@ class TreeSampler(threading.Thread):
         self.uss: dict[int, tuple[str, float]] = {}
         self.own: dict[int, tuple[str, float]] = {}  # USS outside the object store, sampled every ~10 s
         self.timeline: list[tuple[float, dict[str, float]]] = []  # every ~10 s: largest USS per role now
+        self.titles: dict[int, str] = {}  # what each process is (Ray's own: raylet, dashboard, helper actors)
         self.started = time.perf_counter()
 
     def run(self) -> None:
@@ -72,6 +73,8 @@ class TreeSampler(threading.Thread):
                 except psutil.Error:
                     continue
                 self.cpu[proc.pid] = (role, times.user + times.system)
+                if proc.pid not in self.titles:
+                    self.titles[proc.pid] = _title(proc)
                 for name, peaks in (("rss", self.rss), ("uss", self.uss)):
                     peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
                 if ticks % 20 == 0:
@@ -128,6 +131,12 @@ class TreeSampler(threading.Thread):
             return "ray other workers"
         return "ray system (raylet, GCS, ...)"
 
+    def by_process(self, at_least: float = 0.5) -> list[list]:
+        """[role, what, CPU seconds] of each process that used at least ``at_least``, most first."""
+        rows = [[role, self.titles.get(pid, "?"), round(cpu, 1)] for pid, (role, cpu) in self.cpu.items()
+                if cpu >= at_least]
+        return sorted(rows, key=lambda row: -row[2])
+
     def by_role(self) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
         """CPU seconds per role (summed over its processes), peak RSS, USS and USS outside the
         object store per role (the largest process)."""
@@ -141,6 +150,20 @@ class TreeSampler(threading.Thread):
                 peak[role] = max(peak.get(role, 0.0), mib)
             peaks.append({k: round(v, 1) for k, v in sorted(peak.items())})
         return {k: round(v, 1) for k, v in sorted(cpu.items())}, *peaks
+
+
+def _title(proc: psutil.Process) -> str:
+    """A process's short name: a Ray worker's title (``ray::...``), a script's or a binary's file name."""
+    try:
+        argv = proc.cmdline()
+    except psutil.Error:
+        return "?"
+    if not argv:
+        return "?"
+    if argv[0].startswith("ray::"):
+        return argv[0].split(" ")[0]
+    script = next((a for a in argv[1:3] if a.endswith(".py")), None)
+    return Path(script or argv[0]).name + (" -m " + argv[2] if argv[1:2] == ["-m"] else "")
 
 
 def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None, trace: Path | None = None) -> dict:
@@ -159,6 +182,7 @@ def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None
         raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
     cpu, rss, uss, own = sampler.by_role()
     return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(cpu.values()), 1), "cpu_by_role": cpu,
+            "cpu_by_process": sampler.by_process(),
             "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own,
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline}
@@ -205,7 +229,8 @@ def main() -> None:
                              "traced / Arrow / USS MiB at each checkpoint and the sites that grew from a quarter of "
                              "the run to its end")
     parser.add_argument("--env", nargs="+", metavar="NAME=VALUE", default=[],
-                        help="with --memory-sizes: environment for the runs (e.g. MALLOC_ARENA_MAX=2)")
+                        help="environment for the ray runs (e.g. ANALYZER_RAY_PROFILE=DIR, engines/profiling.py; with "
+                             "--memory-sizes: MALLOC_ARENA_MAX=2)")
     parser.add_argument("--trace", help="with --memory-sizes: append each run's peaks so far per role every ~10 s "
                         "to TRACE.N (JSON lines), to read a run that is stopped before it ends")
     parser.add_argument("--memory-report", nargs="+", metavar="JSON",
@@ -233,18 +258,18 @@ def main() -> None:
         return
     record = {"command": " ".join(["python benchmarks/ray_overhead.py", *sys.argv[1:]]), "tree": args.label or str(args.tree),
               "cpus": os.cpu_count(), "roles": "v2", "n": args.n, "files": args.files, "workers": args.workers, "pairs": []}
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    record["env"] = args.env
     with tempfile.TemporaryDirectory(prefix="ray_overhead_") as tmp:
         work = Path(tmp)
         (work / "config.toml").write_text(CONFIG)
-        record["input"] = write_input(work / "all.jsonl", real_texts(args.data), args.n)
-        inputs = split_input(work / "all.jsonl", work, args.files)
-        (work / "all.jsonl").unlink()
+        record["input"], inputs = _input(args, work)
         common = ["--config", str(work / "config.toml")]
         for i in range(args.repeat):
             local, ray = work / f"local{i}", work / f"ray{i}"
             pair = {"local": run_cli(args.tree, [*inputs, "-o", str(local), *common, "--workers", str(args.workers)])}
             pair["ray"] = run_cli(args.tree, [*inputs, "-o", str(ray), *common, "--engine", "ray",
-                                              "--num-workers", str(args.workers)])
+                                              "--num-workers", str(args.workers)], extra_env)
             pair["identical"] = same_outputs(local, ray)
             pair["ray"]["engine"] = load_manifest(ray).engine
             pair["cpu_ratio"] = round(pair["ray"]["cpu_seconds"] / pair["local"]["cpu_seconds"], 3)
@@ -260,6 +285,20 @@ def main() -> None:
             record["memory_run"]["n"] = args.memory_n
             print(json.dumps(record["memory_run"]), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def _input(args: argparse.Namespace, tmp: Path) -> tuple[dict, list[str]]:
+    """(what ``write_input`` wrote, the split files): written under ``--work`` once and reused
+    by the next session (the same comments for both trees), else under ``tmp``."""
+    folder = args.work / f"n{args.n}-f{args.files}" if args.work else tmp
+    stamp = folder / "input.json"
+    if not stamp.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        stats = write_input(folder / "all.jsonl", real_texts(args.data), args.n)
+        split_input(folder / "all.jsonl", folder, args.files)
+        (folder / "all.jsonl").unlink()
+        stamp.write_text(json.dumps(stats))
+    return json.loads(stamp.read_text()), sorted(str(p) for p in folder.glob("part-*.jsonl"))
 
 
 def memory_session(args: argparse.Namespace) -> None:
@@ -475,8 +514,20 @@ def markdown(sessions: list[dict]) -> str:
         for label, n, run in runs:
             uss = run.get("peak_uss_mib_by_role", {})
             lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
+        lines += _ray_processes(record)
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _ray_processes(record: dict) -> list[str]:
+    """The ray runs' own processes (Ray's and Ray Data's, not our actors), CPU s each, when sampled."""
+    lines = []
+    for i, pair in enumerate(record["pairs"], 1):
+        rows = [row for row in pair["ray"].get("cpu_by_process", []) if row[0] not in ACTORS and row[0] != "driver"]
+        if rows:
+            lines += ["", f"Pair {i}, Ray's own processes (CPU s, at least 0.5): "
+                      + ", ".join(f"{what} {cpu}" for _, what, cpu in rows) + "."]
+    return lines
 
 
 def _relabel(record: dict) -> None:

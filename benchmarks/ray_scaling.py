@@ -102,7 +102,9 @@ def run_cli(args: list[str], uss: bool = False, tree: Path = ROOT) -> dict:
             "stdout": out.strip().splitlines()[0]}
 
 
-def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True) -> dict:
+def measure(corpus: list[str], work: Path, workers: list[int], config: str, baseline: bool = True,
+            partial: Path | None = None) -> dict:
+    """``partial``: each run's record is also written there as it finishes (a long session's results so far)."""
     runs, manifests = {}, {}
     if baseline:
         runs["local"] = run_cli([*corpus, "-o", str(work / "local"), "--config", config])
@@ -113,9 +115,12 @@ def measure(corpus: list[str], work: Path, workers: list[int], config: str, base
                               "--num-workers", str(w)])
         manifests[name] = load_manifest(work / name)
         runs[name]["phase_seconds"] = manifests[name].engine["phase_seconds"]
+        runs[name]["replay_cpu_seconds"] = manifests[name].engine.get("replay_cpu_seconds")
         if baseline:
             same = (work / "local" / "resonance.csv").read_bytes() == (work / name / "resonance.csv").read_bytes()
             runs[name]["same_resonance_csv"] = same
+        if partial:
+            partial.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
     runs["comments"] = manifests[name].counts["accepted"]
     return runs
 
@@ -266,6 +271,46 @@ def table(big: dict, small: dict, n: int, workers: list[int]) -> str:
     return "\n".join(rows) + "\n\nMemory (the same ray run at 1x and 10x input):\n\n" + "\n".join(mem)
 
 
+PROJECTED = (1, 2, 4, 8, 16, 32)
+
+
+def projection(big: dict, workers: list[int], cpus: int) -> str:
+    """CPU per role of each ray run, the per-worker rate and rate(N) = min(N r, R) to 32 workers.
+    ``r``: comments per CPU second of read + annotation actors (one worker = one read and one
+    annotation actor on one core), from the run with one worker per core; ``R``: the one replay
+    actor's comments per CPU second (its whole process: start and stage build included)."""
+    n = big["comments"]
+    lines = ["| run | wall s | comments/s (wall) | read + annotation actors CPU s | comments per CPU s of a worker "
+             "| replay actor CPU s | driver CPU s | all sampled CPU s |", "|---" * 8 + "|"]
+    for w in workers:
+        cpu = big[f"ray_{w}"]["cpu_seconds"]
+        work = cpu.get("ReadActor", 0.0) + cpu.get("AnnotateActor", 0.0)
+        lines.append(f"| ray, {w} worker{'s' if w > 1 else ''} | {big[f'ray_{w}']['seconds']} | "
+                     f"{n / big[f'ray_{w}']['seconds']:,.0f} | {work:.1f} | {n / work:,.0f} | "
+                     f"{cpu.get('ReplayActor', 0.0)} | {cpu.get('driver', 0.0)} | {sum(cpu.values()):.1f} |")
+    basis = min(workers, key=lambda w: abs(w - cpus))
+    cpu = big[f"ray_{basis}"]["cpu_seconds"]
+    own = big[f"ray_{basis}"].get("replay_cpu_seconds")  # the replay's own CPU (engine.replay_cpu_seconds)
+    r = n / (cpu.get("ReadActor", 0.0) + cpu.get("AnnotateActor", 0.0))
+    replay = n / (own or cpu["ReplayActor"])
+    rates = [min(k * r, replay) for k in PROJECTED]
+    source = "the replay step's own CPU" if own else "the replay actor's whole process, start included"
+    lines += ["", f"Projection, rate(N) = min(N r, R), from the {basis}-worker run (one worker per core here): "
+              f"r = {r:,.0f} comments per CPU second of a worker, R = {replay:,.0f} ("
+              f"{source}). "
+              "Reading and annotation are parallel, the one replay serial, the steps overlap. "
+              "CPU rates of this machine's shared cores, not a cluster run:", "",
+              "| workers | " + " | ".join(map(str, PROJECTED)) + " |", "|---" * (len(PROJECTED) + 1) + "|",
+              "| comments/s (x 1 worker) | " + " | ".join(f"{x:,.0f} ({x / rates[0]:.1f})" for x in rates) + " |"]
+    return "\n".join(lines)
+
+
+def report_from(markdown: str, workers: list[int]) -> str:
+    """The projection of an earlier run, from the JSON its report ends with."""
+    data = json.loads(markdown.split("```json\n", 1)[1].rsplit("```", 1)[0])
+    return projection(data["big"], workers, os.cpu_count() or 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000)
@@ -277,7 +322,11 @@ def main() -> None:
     parser.add_argument("--base", default="fdf5493", help="--replay-only: the commit measured as 'before'")
     parser.add_argument("--repeats", type=int, default=2, help="--replay-only: tries per engine")
     parser.add_argument("--keep", help="--replay-only: keep (and reuse) the prepared rows in this folder")
+    parser.add_argument("--projection-from", metavar="MD", help="only print the CPU table and the projection of "
+                                                                  "an earlier report (its JSON)")
     args = parser.parse_args()
+    if args.projection_from:
+        return print(report_from(Path(args.projection_from).read_text(encoding="utf-8"), args.workers))
     if args.replay_only:
         out = args.out if args.out != parser.get_default("out") else str(ROOT / "benchmarks/results/ray_replay.md")
         return replay_only(args.n, args.files, args.base, args.repeats, out, args.keep)
@@ -290,8 +339,9 @@ def main() -> None:
         config.write_text(CONFIG)
         big_corpus = write_corpus(work / "big", n=args.n, files=args.files)
         small_corpus = write_corpus(work / "small", n=args.n // 10, files=args.files)
+        big = measure(big_corpus, work / "big_runs", args.workers, str(config),
+                      partial=Path(args.out).with_suffix(".partial.json"))
         small = measure(small_corpus, work / "small_runs", args.workers[1:2] or args.workers[:1], str(config), False)
-        big = measure(big_corpus, work / "big_runs", args.workers, str(config))
         shards = per_shard_duplicates(big_corpus)
         manifest = load_manifest(work / "big_runs" / f"ray_{args.workers[0]}")
         dedup = {k: v for k, v in sorted(manifest.stage_summaries["dedup"].items()) if k.startswith("duplicate_")}
@@ -301,7 +351,8 @@ def main() -> None:
               f"{os.cpu_count()} CPUs, shared machine).\n\nLoad before: `{before}`  \nLoad after: `{after}`\n\n"
               f"{args.n:,} generated comments in {args.files} JSONL files; every run is the CLI "
               f"(`analyzer run ... [--engine ray --num-workers W]`), wall time includes Ray's start.\n\n"
-              f"{table(big, small, args.n, args.workers)}\n\n"
+              f"{table(big, small, args.n, args.workers)}\n\nCPU seconds per role (sampled every 0.5 s; on a "
+              f"shared machine they say more than wall time):\n\n{projection(big, args.workers, os.cpu_count() or 1)}\n\n"
               f"Duplicates found on the {args.n:,} comments: global (local and ray runs alike) {dedup}; "
               f"per shard (each of the {args.files} files deduplicated alone) {shards}.\n\n```json\n"
               f"{json.dumps({'big': big, 'small': small, 'dedup_global': dedup, 'dedup_per_shard': shards}, indent=1)}\n```\n")

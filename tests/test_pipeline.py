@@ -79,6 +79,24 @@ def test_arrow_roundtrip_of_defaults_and_column_subsets():
     assert from_arrow(table.select(["id", "text", "likes"])) == [Comment(id="1", text="hi", likes=3), bare]
 
 
+def test_arrow_rows_with_null_annotations_take_fresh_defaults_and_a_missing_id_still_fails():
+    """``from_arrow`` builds Comments without their __init__: an all-null column (rows not yet
+    annotated) gives each row the field's default, each its own dict, as ``Comment(...)`` does."""
+    import pyarrow as pa
+
+    table = to_arrow([Comment(id="1", text="a", extra={"k": 1}), Comment(id="2", text="b")])
+    made = from_arrow(table)
+    assert made == [Comment(id="1", text="a", extra={"k": 1}), Comment(id="2", text="b")]
+    assert all(type(c) is Comment for c in made)
+    again = from_arrow(table.select(["id", "text", "theme_scores", "noise", "dup_count"]))
+    assert again == [Comment(id="1", text="a"), Comment(id="2", text="b")]
+    assert again[0].theme_scores is not again[1].theme_scores and again[0].extra is not again[1].extra
+    with pytest.raises(TypeError, match="id"):
+        from_arrow(table.select(["text"]))
+    with pytest.raises(TypeError, match="id"):
+        from_arrow(table.set_column(0, "id", pa.array([None, "2"], pa.string())))
+
+
 def test_comments_pickle_as_their_values_and_batches_map_through_then():
     """Worker processes send Comments as tuples of values; ``then`` of each batch replaces it."""
     import pickle

@@ -52,6 +52,7 @@ from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
 from .memory import MEMTRACE, Upkeep, bound_heap, release_free_memory
+from .profiling import profiled
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
@@ -102,6 +103,7 @@ class ReadActor:
                 self.upkeep.called()
 
 
+@profiled  # benchmark-only CPU probe, off unless ANALYZER_RAY_PROFILE is set (engines/profiling.py)
 class ReplayActor:
     """The run's one in-order replay (see ``rows.ReplayStep``). Ray restarts a dead actor
     (its constructor runs again) and retries the call: a restarted replay has lost the
@@ -126,6 +128,7 @@ class ReplayActor:
         return out
 
 
+@profiled  # benchmark-only CPU probe, off unless ANALYZER_RAY_PROFILE is set (engines/profiling.py)
 class AnnotateActor:
     """Annotates replayed blocks, writes them as Parquet parts and returns one accumulator per block."""
 
@@ -339,6 +342,12 @@ def _start(ray, config: Config) -> bool:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
                           "check --address (e.g. auto or ray://HEAD:10001).") from None
+    except Exception as exc:  # Ray's own start-up failure: its raylet gets 30 s to register, too few on an
+        # overloaded machine (or it crashes there). Not tried again: what the failed start left running
+        # is out of reach until this process exits.
+        where = config.run.address or "this machine"
+        raise ConfigError(f"Ray did not start on {where} ({str(exc).splitlines()[0]}); run again when it is "
+                          "less busy, or use --engine local.") from None
     return True
 
 
