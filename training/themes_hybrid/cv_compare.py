@@ -14,7 +14,9 @@ Folds are grouped, so no drama is both trained and scored in one fold: the real 
 drama (4 training dramas = 4 folds), the written drama comments by their ``drama`` field, the other
 real rows (one variety-show video, film reviews) by a hash of their id. Scores per CV domain
 and per language of the real rows (zh, ko, en): theme / intent micro-F1 (train.py's definitions) and per
-label precision / recall. ``--errors`` writes every scored row's gold and predicted labels for both
+label precision / recall at the shipped thresholds; then, per recipe, the shared theme / intent thresholds
+train.py's grid and objective choose on these grouped folds (drama-grouped folds, unlike train.py's row
+folds, do not let one drama's own words vouch for a low threshold). ``--errors`` writes every scored row's gold and predicted labels for both
 recipes (it holds comment text: keep it under /tmp, never commit it).
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -33,8 +36,9 @@ from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.evaluation.devset import read_labels, text_sha1
 from training.common import read_jsonl
 from training.themes_hybrid.cv_report import counts
-from training.themes_hybrid.train import (DEV, N_FEATURES, ROOT, decide, domain_masks, features, fit_heads, fixed_grid,
-                                          is_real_drama, load_records, probabilities, targets, with_intent_theme)
+from training.themes_hybrid.train import (DEV, N_FEATURES, ROOT, THRESHOLDS, decide, domain_masks, domain_scores, features,
+                                          fit_heads, fixed_grid, is_real_drama, load_records, probabilities, targets,
+                                          with_intent_theme)
 
 SHIPPED = ROOT / "analyzer" / "_models" / "themes-hybrid"
 N_FOLDS = 4
@@ -94,14 +98,25 @@ def scores(y, pred, masks: dict[str, np.ndarray]) -> dict:
     return out
 
 
-def recipe(records, n_scored, folds, lexicon_dir, point, meta, extra: list[dict]) -> np.ndarray:
+def recipe(records, n_scored, folds, lexicon_dir, point, extra: list[dict]):
+    """Grouped out-of-fold probabilities of one recipe, with its lexicon scores and noise flags."""
     rows = records + extra
     lexicon = LexiconThemeBackend(path=lexicon_dir, threshold=LEXICON_THRESHOLD)
     X, lex, noise = features(rows, HashingFeaturizer(n_features=N_FEATURES), lexicon)
-    y = targets(rows)
-    oof = out_of_fold((X, lex, noise, y), folds, point)
-    thr = [meta["thresholds"][h] for h in HEADS]
-    return decide(oof, lex[:n_scored], noise[:n_scored], 0, 0, meta["union"], thr)
+    oof = out_of_fold((X, lex, noise, targets(rows)), folds, point)
+    return oof, lex[:n_scored], noise[:n_scored]
+
+
+def best_shared_thresholds(y, oof, lex, noise, masks: dict[str, np.ndarray], union: bool) -> dict:
+    """train.py's threshold grid and objective (mean over the CV domains of theme + intent micro-F1),
+    on grouped out-of-fold probabilities: one shared theme and one shared intent threshold."""
+    cv = {k: masks[k] for k in ("real", "real_drama", "drama") if k in masks}
+    rows = []
+    for theme_thr, intent_thr in itertools.product(THRESHOLDS, THRESHOLDS):
+        s = domain_scores(y, decide(oof, lex, noise, theme_thr, intent_thr, union), cv)
+        rows.append({"theme_threshold": float(theme_thr), "intent_threshold": float(intent_thr),
+                     "cv_theme_micro_f1": s["cv_theme_micro_f1"], "cv_intent_micro_f1": s["cv_intent_micro_f1"]})
+    return max(rows, key=lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"]))
 
 
 def check_extra(extra: list[dict]) -> None:
@@ -132,10 +147,15 @@ def main() -> None:
     langs = np.array([r.get("lang") for r in records[:n_scored]])
     real_rows = ~masks["drama"]
     masks.update({f"real_{lang}": real_rows & (langs == lang) for lang in LANGS})
-    preds = {"base": recipe(records, n_scored, folds, args.base_lexicon, point, meta, []),
-             "candidate": recipe(records, n_scored, folds, None, point, meta, extra)}
+    runs = {"base": recipe(records, n_scored, folds, args.base_lexicon, point, []),
+            "candidate": recipe(records, n_scored, folds, None, point, extra)}
+    shipped_thr = [meta["thresholds"][h] for h in HEADS]
+    preds = {k: decide(oof, lex, noise, 0, 0, meta["union"], shipped_thr) for k, (oof, lex, noise) in runs.items()}
+    chosen = {k: best_shared_thresholds(y, *run, masks, meta["union"]) for k, run in runs.items()}
+    print("best shared thresholds on grouped folds:", json.dumps(chosen))
     result = {"folds": N_FOLDS, "point": point, "extra": args.extra, "n_extra": len(extra),
-              "base_lexicon": args.base_lexicon or "shipped", **{k: scores(y, p, masks) for k, p in preds.items()}}
+              "base_lexicon": args.base_lexicon or "shipped", "best_shared_thresholds": chosen,
+              **{k: scores(y, p, masks) for k, p in preds.items()}}
     for name in masks:
         print(f"{name:<12} n={int(masks[name].sum()):>5}  " + "  ".join(
             f"{k}: {result[k][name]['theme_micro_f1']:.4f} / {result[k][name]['intent_micro_f1']:.4f}" for k in preds))

@@ -225,7 +225,7 @@ def objective(scores: dict) -> float:
 
 
 def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict,
-                    shared_intents: bool = False) -> tuple[dict, dict]:
+                    shared_intents: bool = False, per_head: bool = True) -> tuple[dict, dict]:
     """Per-head thresholds by coordinate ascent on the best grid point's out-of-fold probabilities,
     same objective as the grid (mean over domains of theme + intent micro-F1). Heads with fewer than
     MIN_POSITIVES positive rows (and every intent head when ``shared_intents``) keep the shared
@@ -235,7 +235,7 @@ def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict,
     thr = np.array([best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS])
     score = lambda t: domain_scores(y[:n], decide(oof, lex[:n], noise[:n], 0, 0, best["union"], t), masks)  # noqa: E731
     current = objective(score(thr))
-    for _ in range(2):
+    for _ in range(2 if per_head else 0):
         for k in range(len(HEADS)):
             if int(y[:n, k].sum()) < MIN_POSITIVES or (shared_intents and k in INTENT_COLS):
                 continue
@@ -283,6 +283,8 @@ def main() -> None:
                              "tables' intent examples in languages with few training rows")
     parser.add_argument("--C", dest="c_values", help="comma-separated C values for the grid (with --fixed: instead of the "
                              "shipped C, e.g. 64,256 when the shipped C sits at the grid's edge)")
+    parser.add_argument("--thresholds", help="THEME,INTENT: shared thresholds chosen elsewhere (e.g. by the drama-grouped "
+                             "folds of training.themes_hybrid.cv_compare) instead of this CV's choice; no per-head tuning")
     args = parser.parse_args()
     grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else dict(GRID)
     if args.c_values:
@@ -306,8 +308,11 @@ def main() -> None:
     best_union = max((r for r in results if r["union"]), key=key)
     print("best by 5-fold CV (mean over domains of theme + intent micro-F1):", json.dumps(best))
     print("best with union=True:", json.dumps(best_union))
+    if args.thresholds:
+        best["theme_threshold"], best["intent_threshold"] = (float(t) for t in args.thresholds.split(","))
+        best["thresholds_given"] = True
     thresholds, tuned = tune_thresholds(oofs[(best["C"], best["balanced"], best["lex_scale"])], data, masks, best,
-                                     args.shared_intent_threshold)
+                                        args.shared_intent_threshold or bool(args.thresholds), not args.thresholds)
     print("per-head thresholds (CV, coordinate ascent):", json.dumps(thresholds))
     print("out-of-fold scores with them (thresholds chosen on the same folds, so optimistic):", json.dumps(tuned))
     W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"])
