@@ -55,12 +55,6 @@ def labels_info() -> dict:
 DEV = ROOT / "data" / "devsets" / "comments_dev.labels.jsonl"
 SYNTHETIC = TRAINSETS / "themes_synthetic.jsonl"
 DRAMA = TRAINSETS / "themes_synthetic_drama.jsonl"  # written drama comments, scored in CV
-
-
-def written_extra() -> list[Path]:
-    """Later batches of written drama comments (themes_synthetic_drama_b.jsonl, ...): always in the
-    training folds, never scored, so adding one leaves the CV objective's rows unchanged."""
-    return sorted(TRAINSETS.glob("themes_synthetic_drama_*.jsonl"))
 N_FEATURES = 1 << 17
 SEED = 13
 GRID = {"C": (4.0, 16.0, 64.0), "balanced": (False, True), "lex_scale": (1.0, 4.0)}
@@ -72,12 +66,12 @@ INTENT_COLS = [HEADS.index(i) for i in INTENTS]
 THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
 
 
-def load_records(shared: str, extra: bool = False) -> tuple[list[dict], list[dict], list[dict]]:
-    """(real training records, written drama records, synthetic cue records + with ``extra`` the later
-    written drama batches); refuses dev overlap."""
+def load_records(shared: str, extra: tuple[Path, ...] = ()) -> tuple[list[dict], list[dict], list[dict]]:
+    """(real training records, written drama records, synthetic cue records + the rows of the ``extra``
+    files, always in the training folds, never scored); refuses dev overlap."""
     real = [r for f in train_files() for r in load_devset(f, shared, on_error="raise")]
     drama = read_jsonl(DRAMA)
-    synthetic = read_jsonl(SYNTHETIC) + [r for f in (written_extra() if extra else ()) for r in read_jsonl(f)]
+    synthetic = read_jsonl(SYNTHETIC) + [r for f in extra for r in read_jsonl(Path(f))]
     dev_keys, dev_sha = devset_keys(DEV), {label["sha1"] for label in read_labels(DEV)}
     overlap = [r["id"] for r in real if (r["id"].rsplit(":", 1)[0], int(r["id"].rsplit(":", 1)[1])) in dev_keys
                or text_sha1(r["text"]) in dev_sha]
@@ -285,12 +279,15 @@ def main() -> None:
                              "shipped C, e.g. 64,256 when the shipped C sits at the grid's edge)")
     parser.add_argument("--thresholds", help="THEME,INTENT: shared thresholds chosen elsewhere (e.g. by the drama-grouped "
                              "folds of training.themes_hybrid.cv_compare) instead of this CV's choice; no per-head tuning")
+    parser.add_argument("--extra", action="append", default=[], help="more written rows, always in the training folds and "
+                             "never scored (e.g. data/trainsets/themes_synthetic_drama_b.jsonl; not in the shipped weights: "
+                             "see the card, session 12)")
     args = parser.parse_args()
     grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else dict(GRID)
     if args.c_values:
         grid["C"] = tuple(float(c) for c in args.c_values.split(","))
     started = time.perf_counter()
-    real, drama, synthetic = load_records(args.shared, extra=True)
+    real, drama, synthetic = load_records(args.shared, tuple(args.extra))
     records = real + drama + synthetic
     masks = domain_masks(real, len(drama))
     n_scored = len(real) + len(drama)
@@ -318,7 +315,7 @@ def main() -> None:
     W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"])
     info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real),
             "drama": str(DRAMA.relative_to(ROOT)) if drama else None, "n_drama": len(drama),
-            "n_synthetic": len(synthetic), "written_extra": [str(f.relative_to(ROOT)) for f in written_extra()],
+            "n_synthetic": len(synthetic), "written_extra": list(args.extra),
             "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union, "shared_intent_threshold": args.shared_intent_threshold,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": lexicon_same, "per_head_thresholds": {
