@@ -66,10 +66,12 @@ INTENT_COLS = [HEADS.index(i) for i in INTENTS]
 THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
 
 
-def load_records(shared: str) -> tuple[list[dict], list[dict], list[dict]]:
-    """(real training records, written drama records, synthetic cue records); refuses dev overlap."""
+def load_records(shared: str, extra: tuple[Path, ...] = ()) -> tuple[list[dict], list[dict], list[dict]]:
+    """(real training records, written drama records, synthetic cue records + the rows of the ``extra``
+    files, always in the training folds, never scored); refuses dev overlap."""
     real = [r for f in train_files() for r in load_devset(f, shared, on_error="raise")]
-    drama, synthetic = read_jsonl(DRAMA), read_jsonl(SYNTHETIC)
+    drama = read_jsonl(DRAMA)
+    synthetic = read_jsonl(SYNTHETIC) + [r for f in extra for r in read_jsonl(Path(f))]
     dev_keys, dev_sha = devset_keys(DEV), {label["sha1"] for label in read_labels(DEV)}
     overlap = [r["id"] for r in real if (r["id"].rsplit(":", 1)[0], int(r["id"].rsplit(":", 1)[1])) in dev_keys
                or text_sha1(r["text"]) in dev_sha]
@@ -217,7 +219,7 @@ def objective(scores: dict) -> float:
 
 
 def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict,
-                    shared_intents: bool = False) -> tuple[dict, dict]:
+                    shared_intents: bool = False, per_head: bool = True) -> tuple[dict, dict]:
     """Per-head thresholds by coordinate ascent on the best grid point's out-of-fold probabilities,
     same objective as the grid (mean over domains of theme + intent micro-F1). Heads with fewer than
     MIN_POSITIVES positive rows (and every intent head when ``shared_intents``) keep the shared
@@ -227,7 +229,7 @@ def tune_thresholds(oof, data, masks: dict[str, np.ndarray], best: dict,
     thr = np.array([best["intent_threshold"] if h in INTENTS else best["theme_threshold"] for h in HEADS])
     score = lambda t: domain_scores(y[:n], decide(oof, lex[:n], noise[:n], 0, 0, best["union"], t), masks)  # noqa: E731
     current = objective(score(thr))
-    for _ in range(2):
+    for _ in range(2 if per_head else 0):
         for k in range(len(HEADS)):
             if int(y[:n, k].sum()) < MIN_POSITIVES or (shared_intents and k in INTENT_COLS):
                 continue
@@ -275,12 +277,17 @@ def main() -> None:
                              "tables' intent examples in languages with few training rows")
     parser.add_argument("--C", dest="c_values", help="comma-separated C values for the grid (with --fixed: instead of the "
                              "shipped C, e.g. 64,256 when the shipped C sits at the grid's edge)")
+    parser.add_argument("--thresholds", help="THEME,INTENT: shared thresholds chosen elsewhere (e.g. by the drama-grouped "
+                             "folds of training.themes_hybrid.cv_compare) instead of this CV's choice; no per-head tuning")
+    parser.add_argument("--extra", action="append", default=[], help="more written rows, always in the training folds and "
+                             "never scored (e.g. data/trainsets/themes_synthetic_drama_b.jsonl; not in the shipped weights: "
+                             "see the card, session 12)")
     args = parser.parse_args()
     grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else dict(GRID)
     if args.c_values:
         grid["C"] = tuple(float(c) for c in args.c_values.split(","))
     started = time.perf_counter()
-    real, drama, synthetic = load_records(args.shared)
+    real, drama, synthetic = load_records(args.shared, tuple(args.extra))
     records = real + drama + synthetic
     masks = domain_masks(real, len(drama))
     n_scored = len(real) + len(drama)
@@ -289,7 +296,7 @@ def main() -> None:
     X, lex, noise = features(records, featurizer, lexicon)
     data = (X, lex, noise, targets(records))
     print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} "
-          f"synthetic cue rows; {X.shape[1]} hashed features")
+          f"cue rows and later written drama batches (never scored); {X.shape[1]} hashed features")
     results, oofs = cross_validate(data, masks, grid, (True,) if args.union else (False, True))
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])  # noqa: E731
     best = max(results, key=key)
@@ -298,14 +305,17 @@ def main() -> None:
     best_union = max((r for r in results if r["union"]), key=key)
     print("best by 5-fold CV (mean over domains of theme + intent micro-F1):", json.dumps(best))
     print("best with union=True:", json.dumps(best_union))
+    if args.thresholds:
+        best["theme_threshold"], best["intent_threshold"] = (float(t) for t in args.thresholds.split(","))
+        best["thresholds_given"] = True
     thresholds, tuned = tune_thresholds(oofs[(best["C"], best["balanced"], best["lex_scale"])], data, masks, best,
-                                     args.shared_intent_threshold)
+                                        args.shared_intent_threshold or bool(args.thresholds), not args.thresholds)
     print("per-head thresholds (CV, coordinate ascent):", json.dumps(thresholds))
     print("out-of-fold scores with them (thresholds chosen on the same folds, so optimistic):", json.dumps(tuned))
     W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"])
     info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real),
             "drama": str(DRAMA.relative_to(ROOT)) if drama else None, "n_drama": len(drama),
-            "n_synthetic": len(synthetic),
+            "n_synthetic": len(synthetic), "written_extra": list(args.extra),
             "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union, "shared_intent_threshold": args.shared_intent_threshold,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": lexicon_same, "per_head_thresholds": {
