@@ -144,6 +144,10 @@ WRITTEN_DRAMA = TRAINSETS / "themes_synthetic_drama.jsonl"
 CUES = TRAINSETS / "stance_drama_cues.jsonl"  # hand-written drama-stance cues (training only)
 WRITTEN_DEV = DEVSETS / "stance_drama_dev.jsonl"  # 60 hand-written drama comments, never trained on
 WRITTEN_SOURCE = "drama_written"
+# Short opinion posts (it pt de es fr ar, everyday topics) and mixed / 3-star drama comments (ko zh) written and
+# labelled for the fast stance tier in s12 (data/trainsets/README.md); train.py --stance-written-weight.
+STANCE_WRITTEN = TRAINSETS / "stance_written_s12.jsonl"
+STANCE_WRITTEN_SOURCE = "stance_written"
 
 
 def read_written(path: Path = WRITTEN_DRAMA) -> list[Row]:
@@ -151,6 +155,13 @@ def read_written(path: Path = WRITTEN_DRAMA) -> list[Row]:
     if not path.is_file():
         return []
     return [Row(r["text"], r["stance"], r.get("lang") or "und", WRITTEN_SOURCE, 1.0) for r in _read(path)]
+
+
+def read_stance_written(path: Path = STANCE_WRITTEN) -> list[Row]:
+    """The s12 written stance rows (``STANCE_WRITTEN``): stance -> label, source ``stance_written``."""
+    if not path.is_file():
+        return []
+    return [Row(r["text"], r["stance"], r["lang"], STANCE_WRITTEN_SOURCE, 1.0) for r in _read(path)]
 
 
 def refuse_proxy_overlap(rows: list[Row]) -> list[Row]:

@@ -31,15 +31,16 @@ from analyzer.schema import SENTIMENT_LABELS
 from training.common import write_model_meta
 from training.sentiment_linear import lang_bias
 from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, DRAMA_PREFIX, DRAMA_TRAIN_LABELS, SEED, SOURCES, WRITTEN_SOURCE, Row,
-                     excluded_texts, STANCE_BATCHES, STANCE_DRAMA_LABELS, TRAINSET_BATCHES, load_split, read_cues, read_domain, read_drama,
-                     read_written, refuse_proxy_overlap)
+                     excluded_texts, STANCE_BATCHES, STANCE_DRAMA_LABELS, STANCE_WRITTEN_SOURCE, TRAINSET_BATCHES, load_split, read_cues,
+                     read_domain, read_drama, read_stance_written, read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
 DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
+STANCE_WRITTEN_WEIGHT = 0.0  # weight of one s12 written stance row (stance_written_s12.jsonl; 0: left out; card.md)
 DRAMA_WEIGHT = 10.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
 SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
-FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain"}  # per-row weights, outside the group scheme
+FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain", STANCE_WRITTEN_SOURCE: "stance_written"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
 C_GRID = (1.0, 3.0, 10.0)
 DEFAULT_C = 3.0
@@ -86,6 +87,12 @@ def build_rows(featurizer: HashingFeaturizer, source_weights: dict[str, float],
     return train + refuse_proxy_overlap(read_cues(CUES)), refuse_proxy_overlap(domain), dev
 
 
+def stance_written_rows(featurizer: HashingFeaturizer, dev: list[Row]) -> list[Row]:
+    """The s12 written stance rows (``read_stance_written``), without any whose normalized text is a dev text;
+    appended after every other row, so a feature cache of the other rows stays a prefix (``cached_features``)."""
+    return refuse_proxy_overlap(clean_train(featurizer, read_stance_written(), dev))
+
+
 def drama_weights(rows: list[Row], drama_weight: float) -> np.ndarray:
     """Per row: ``drama_weight`` times the class-balancing factor inside its drama source (clipped),
     so each source's mass is drama_weight * n and its classes weigh alike; 0 for other rows."""
@@ -100,8 +107,8 @@ def drama_weights(rows: list[Row], drama_weight: float) -> np.ndarray:
     return out
 
 
-def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
-                   domain_weight: float = DOMAIN_WEIGHT, drama_weight: float = DRAMA_WEIGHT) -> np.ndarray:
+def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT, domain_weight: float = DOMAIN_WEIGHT,
+                   drama_weight: float = DRAMA_WEIGHT, stance_written_weight: float = STANCE_WRITTEN_WEIGHT) -> np.ndarray:
     """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside.
     Cues and in-domain comments get a fixed weight each (mean shared row = 1); the training
     dramas' comments ``drama_weights``."""
@@ -115,7 +122,7 @@ def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT,
         if drama[i]:
             continue
         if r.source in FIXED:
-            weights[i] = cue_weight if r.source == "drama_cues" else domain_weight
+            weights[i] = {"cue": cue_weight, "stance_written": stance_written_weight}.get(FIXED[r.source], domain_weight)
             continue
         n = groups[(r.source, r.lang)]
         balance = n / (n_classes[(r.source, r.lang)] * classes[(r.source, r.lang, r.label)])
@@ -132,7 +139,7 @@ def featurize(featurizer: HashingFeaturizer, texts: list[str]):
     return sparse.vstack(blocks).tocsr()
 
 
-def fit(x, y: np.ndarray, w: np.ndarray, c: float, start=None, solver: str = "sklearn"):
+def fit(x, y: np.ndarray, w: np.ndarray, c: float, start=None, solver: str = "sklearn", tol: float = 1e-4):
     """Multinomial LR; ``start`` (a fitted model) gives the initial weights (fewer iterations). ``solver="fast"``:
     the same objective and tolerance by ``fast_fit.fit`` (float32 products, transposed matrix built once)."""
     from sklearn.linear_model import LogisticRegression
@@ -140,7 +147,7 @@ def fit(x, y: np.ndarray, w: np.ndarray, c: float, start=None, solver: str = "sk
     if solver == "fast":
         from training.sentiment_linear import fast_fit
 
-        return fast_fit.fit(x, y, w, c, start)
+        return fast_fit.fit(x, y, w, c, start, tol=tol)
 
     model = LogisticRegression(C=c, max_iter=400, tol=1e-4, warm_start=start is not None)
     if start is not None:
@@ -149,14 +156,21 @@ def fit(x, y: np.ndarray, w: np.ndarray, c: float, start=None, solver: str = "sk
     return model
 
 
-def cached_features(folder: Path, rows: list[Row]):
-    """The rows' features from a ``cv_fast.py cache`` folder; refuses if its rows are not these rows."""
+def cached_features(folder: Path, rows: list[Row], featurizer: HashingFeaturizer | None = None):
+    """The rows' features from a ``cv_fast.py cache`` folder, the rows after the cached ones featurized here;
+    refuses if the cached rows are not the first of these rows."""
+    from scipy import sparse
+
     from training.sentiment_linear.fast_fit import Features
 
     cached = Features.load(folder)
-    if [(r.label, r.lang, r.source) for r in cached.rows] != [(r.label, r.lang, r.source) for r in rows]:
+    n = len(cached.rows)
+    if [(r.label, r.lang, r.source) for r in cached.rows] != [(r.label, r.lang, r.source) for r in rows[:n]]:
         raise SystemExit(f"{folder} holds other rows than this recipe's: rebuild it (cv_fast.py cache)")
-    return cached.x
+    if n == len(rows):
+        return cached.x
+    rest = featurize(featurizer or HashingFeaturizer(), [r.text for r in rows[n:]]).astype(np.float32)
+    return sparse.vstack([cached.x, rest]).tocsr()
 
 
 def start_model(folder: Path):
@@ -279,6 +293,9 @@ def main() -> None:
     parser.add_argument("--drama-weight", type=float, default=DRAMA_WEIGHT,
                         help="mean weight of a training drama's real comment (comments_train_e, classes balanced per "
                              "source; 0 leaves them out; chosen by cv_drama_rows.py)")
+    parser.add_argument("--stance-written-weight", type=float, default=STANCE_WRITTEN_WEIGHT,
+                        help="weight of one s12 written stance row (data/trainsets/stance_written_s12.jsonl; 0 leaves "
+                             "them out; chosen by cv_fast.py)")
     parser.add_argument("--drama-labels", type=Path, default=STANCE_DRAMA_LABELS,
                         help="the drama rows' stance file (default: stance_drama_zh_ko.labels.jsonl, read from the text; "
                              "data/trainsets/comments_train_e.labels.jsonl: the s8 rows, stars where given)")
@@ -293,6 +310,9 @@ def main() -> None:
     parser.add_argument("--solver", choices=("fast", "sklearn"), default="fast",
                         help="fast: fast_fit.fit (same objective and tol as scikit-learn's lbfgs, float32, ~4x faster "
                              "per iteration); sklearn: LogisticRegression (the recipe of the weights before s10)")
+    parser.add_argument("--tol", type=float, default=1e-4,
+                        help="fast solver: stop when the scaled gradient is below this (scikit-learn's 1e-4; a smaller "
+                             "one lets a warm start from saved weights move to a new rows' optimum)")
     parser.add_argument("--features", type=Path, default=None, metavar="DIR",
                         help="features cached by `cv_fast.py cache` (DIR/train) instead of featurizing (same rows)")
     parser.add_argument("--band", nargs="+", default=None, metavar="LANG=OFFSET",
@@ -316,10 +336,11 @@ def main() -> None:
     train, domain, dev = build_rows(featurizer, source_weights, batches, drama=args.drama_weight > 0,
                                     drama_labels=args.drama_labels)
     train += [r for r in domain if args.domain_weight > 0 or r.source.startswith(DRAMA_PREFIX)]
-    w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight)
+    train += stance_written_rows(featurizer, dev) if args.stance_written_weight > 0 else []
+    w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight, args.stance_written_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
     c = args.c or (select_c(featurizer, train, w) if args.select_c else DEFAULT_C)
-    x = cached_features(args.features, train) if args.features else featurize(featurizer, [r.text for r in train])
+    x = cached_features(args.features, train, featurizer) if args.features else featurize(featurizer, [r.text for r in train])
     y = np.array([SENTIMENT_LABELS.index(r.label) for r in train])
     start, offsets, bias_record = (start_model(args.start) if args.start else None), {}, None
     if args.lang_bias:
@@ -327,20 +348,21 @@ def main() -> None:
         start, offsets, bias_record = choose_lang_bias(x, y, w, train, c)
         print(f"per-language bias {offsets} ({time.perf_counter() - t0:.0f}s)", flush=True)
     print(f"features {x.shape} nnz {x.nnz}; fitting C={c} ({time.perf_counter() - t0:.0f}s)", flush=True)
-    model = fit(x, y, w, c, start, args.solver)
+    model = fit(x, y, w, c, start, args.solver, args.tol)
     model.intercept_[list(model.classes_).index(SENTIMENT_LABELS.index("neutral"))] += args.neutral_offset
     import sklearn
 
     info = {
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial" + (" (fast_fit.py, float32)" if args.solver == "fast" else " (scikit-learn)"),
-        "iterations": int(np.max(model.n_iter_)), "scikit_learn": sklearn.__version__,
+        "iterations": int(np.max(model.n_iter_)), "tol": args.tol, "scikit_learn": sklearn.__version__,
         "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
-        "drama_weight": args.drama_weight, "neutral_offset": args.neutral_offset,
+        "drama_weight": args.drama_weight, "stance_written_weight": args.stance_written_weight, "neutral_offset": args.neutral_offset,
         "started_from": str(args.start) if args.start else None,
         "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
                        " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)"
                        + (f" + {args.drama_labels.name} (training dramas' real comments, own groups)"
-                          if args.drama_weight > 0 else ""),
+                          if args.drama_weight > 0 else "")
+                       + (" + data/trainsets/stance_written_s12.jsonl (written stance rows, s12)" if args.stance_written_weight > 0 else ""),
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},
