@@ -120,7 +120,8 @@ def _start_worker(config: Config, names: list[str], then: Callable[..., Any] | N
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*GC_THRESHOLDS)  # as the run's main process (a spawned worker starts with the defaults)
     _THEN[:] = [then] if then is not None else []
-    _UPKEEP[:] = [Upkeep(None, "worker", trace_every=1, release_every=RELEASE_EVERY)]
+    # counted per call (GROUP batches each): freed memory goes back every RELEASE_EVERY batches as before
+    _UPKEEP[:] = [Upkeep(None, "worker", trace_every=1, release_every=max(1, RELEASE_EVERY // GROUP))]
     if _INHERITED:
         _STAGES[:], _HEAD[:] = _INHERITED, _INHERITED_HEAD
         return
