@@ -43,9 +43,10 @@ RELEASE_EVERY = 64  # batches a worker annotates between two hand-backs of freed
 IN_FLIGHT = 2  # calls per worker sent and not yet back: one being annotated, one queued
 # Consecutive batches per call: ``then`` (``runner.BatchOutputs``) makes one Arrow table, one
 # accumulator and one tally of them, so the per-batch costs of building, pickling, unpickling
-# and merging those (per cell, per column, per call) are paid once per GROUP batches. On 200k real
-# comments, 4 took the workers' and main process's CPU outside the stages from X to Y CPU-s
-# (benchmarks/worker_phases.py, docs/speed.md "Between processes"); 8192 comments in flight.
+# and merging those (per cell, per column, per call) are paid once per GROUP batches: replayed in
+# one process on 20k real comments, 4 took the workers' CPU outside the stages to 0.93x and the main
+# process's transport and merging to 0.81x (benchmarks/worker_transport.py; docs/speed.md "Between
+# processes"). Up to IN_FLIGHT * workers * GROUP batches (8,192 comments on 2 workers) in flight.
 GROUP = 4
 # From this many workers, each with a CPU of its own, they also prepare the batches of the
 # in-order stages (normalize, dedup keys, link's own evidence; ``Pipeline._pooled``), leaving
