@@ -204,26 +204,44 @@ class Tally:
 
 @dataclass
 class BatchPart:
-    """What ``run`` keeps of one annotated batch: its rows of comments.parquet, its own
-    accumulator and tally (merged in input order by the main process)."""
+    """What ``run`` keeps of one or more consecutive annotated batches: their rows of
+    comments.parquet (one table), their accumulator and tally (merged in input order by the
+    main process)."""
 
     table: pa.Table
-    accumulator: Any  # ResonanceAccumulator of this batch alone
+    accumulator: Any  # ResonanceAccumulator of these batches alone
     tally: dict[str, Any]
+    sizes: tuple[int, ...] = ()  # rows per batch, in order (empty: one batch, the whole table)
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The table cut back into its batches (zero-copy slices), so that comments.parquet
+        is written batch by batch as in one process."""
+        if not self.sizes:
+            yield self.table
+            return
+        offset = 0
+        for size in self.sizes:
+            yield self.table.slice(offset, size)
+            offset += size
 
 
 class BatchOutputs:
-    """``then`` of ``Pipeline.batches`` for ``run``: a batch -> its ``BatchPart``, made on
-    the worker that annotated it, so the main process only writes and merges (picklable)."""
+    """``then`` of ``Pipeline.batches`` for ``run``: consecutive batches -> one ``BatchPart``,
+    made on the worker that annotated them, so the main process only writes and merges
+    (picklable). Updating one accumulator with the batches in order is the same as merging
+    one per batch in order (``ResonanceAccumulator``: merge == update)."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
 
-    def __call__(self, batch: list[Comment]) -> BatchPart:
+    def __call__(self, *batches: list[Comment]) -> BatchPart:
         from .aggregate import ResonanceAccumulator
         from .schema import to_arrow
 
-        return BatchPart(to_arrow(batch), ResonanceAccumulator(self.settings).update(batch), Tally().update(batch).counts)
+        rows = batches[0] if len(batches) == 1 else list(itertools.chain.from_iterable(batches))
+        sizes = tuple(map(len, batches)) if len(batches) > 1 else ()
+        return BatchPart(to_arrow(rows), ResonanceAccumulator(self.settings).update(rows), Tally().update(rows).counts,
+                         sizes)
 
 
 def _counts(stats: ReadStats) -> dict[str, Any]:
@@ -350,7 +368,8 @@ def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, pro
         for part in _annotated(paths, config, pipeline, ctx, stats, rejects, limit, progress and "analyzer run", pool,
                                outputs):
             with clock("write"):
-                comments.write_table(part.table)
+                for table in part.tables():
+                    comments.write_table(table)
             with clock("aggregate"):  # in input order: the same state as updating with each batch
                 accumulator.merge(part.accumulator)
                 tally.merge(part.tally)

@@ -269,3 +269,31 @@ def test_ctrl_c_between_forking_the_workers_and_starting_the_pool_thread_stops_t
         with pool:
             pool.start(Pipeline.from_config(config))
     assert not multiprocessing.active_children()
+
+
+def test_one_batch_part_of_several_batches_equals_a_part_per_batch():
+    """What a worker returns for GROUP consecutive batches: one table cut back into the same
+    batches, one tally and one accumulator with the same result as a part per batch merged in order."""
+    import pickle
+
+    from analyzer.aggregate import ResonanceAccumulator
+    from analyzer.runner import BatchOutputs, Tally
+    from tests.test_aggregate import NO_SHRINK, mk
+
+    comments = [mk(f"u{i % 23}", ("positive", "neutral", "negative")[i % 3], drama=f"D{i % 3}", region=("VN", "TH")[i % 2],
+                   themes=("story",) if i % 4 else ("acting",), likes=i % 5, day=i % 9, noise=i % 17 == 0)
+                for i in range(300)]
+    batches = [comments[i:i + 64] for i in range(0, len(comments), 64)]
+    outputs = BatchOutputs(NO_SHRINK)
+    group = pickle.loads(pickle.dumps(outputs(*batches)))
+    parts = [outputs(batch) for batch in batches]
+    assert [t.to_pylist() for t in group.tables()] == [p.table.to_pylist() for p in parts]
+    assert [t.num_rows for t in group.tables()] == [64, 64, 64, 64, 44]
+    tally = Tally()
+    merged = ResonanceAccumulator(NO_SHRINK)
+    for part in parts:
+        tally.merge(part.tally)
+        merged.merge(part.accumulator)
+    assert group.tally == tally.counts
+    assert ResonanceAccumulator(NO_SHRINK).merge(group.accumulator).result().to_rows() == merged.result().to_rows()
+    assert list(outputs(batches[0]).tables())[0].num_rows == 64  # one batch: the table as it is

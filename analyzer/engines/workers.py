@@ -7,8 +7,10 @@ Where the OS forks (Linux), each worker takes the main process's own stage objec
 at the fork, models included, at no cost and sharing their memory pages; elsewhere (spawn), or
 when torch is loaded (a forked child must not reuse its thread pools), each worker builds its
 stages once from the run's Config in the pool's initializer. No model object is ever pickled;
-only batches of Comments travel. Batches go out in input order and come back in input order,
-at most ``IN_FLIGHT`` per worker at a time, so memory stays flat. A worker's seconds per stage and summary counts are added into the main
+only batches of Comments travel. Batches go out in input order, ``GROUP`` consecutive ones per
+call (each still annotated as a batch of its own; ``then`` makes one item of them: fewer, larger
+accumulators and tables to pickle and merge), and come back in input order, at most
+``IN_FLIGHT`` calls per worker at a time, so memory stays flat. A worker's seconds per stage and summary counts are added into the main
 process's ``Pipeline`` (``add_remote``), so the manifest reads as with one process. Outputs are
 the same as with ``workers = 1``: the batches are cut the same way before they leave.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -37,7 +40,14 @@ from .memory import Upkeep
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
 RELEASE_EVERY = 64  # batches a worker annotates between two hand-backs of freed memory
-IN_FLIGHT = 2  # batches per worker sent and not yet back: one being annotated, one queued
+IN_FLIGHT = 2  # calls per worker sent and not yet back: one being annotated, one queued
+# Consecutive batches per call: ``then`` (``runner.BatchOutputs``) makes one Arrow table, one
+# accumulator and one tally of them, so the per-batch costs of building, pickling, unpickling
+# and merging those (per cell, per column, per call) are paid once per GROUP batches: replayed in
+# one process on 20k real comments, 4 took the workers' CPU outside the stages to 0.93x and the main
+# process's transport and merging to 0.81x (benchmarks/worker_transport.py; docs/speed.md "Between
+# processes"). Up to IN_FLIGHT * workers * GROUP batches (8,192 comments on 2 workers) in flight.
+GROUP = 4
 # From this many workers, each with a CPU of its own, they also prepare the batches of the
 # in-order stages (normalize, dedup keys, link's own evidence; ``Pipeline._pooled``), leaving
 # the main process only the decisions. With fewer, the main process is not the bottleneck: on
@@ -98,11 +108,11 @@ _HEAD: list[Stage] = []  # the main process's leading stages a worker prepares b
 _INHERITED: list[Stage] = []  # set in the main process just before it forks the workers
 _INHERITED_HEAD: list[Stage] = []
 _FAILED: list[BaseException] = []  # an error building the stages, raised by the first batch
-_THEN: list[Callable[[list[Comment]], Any]] = []  # what a worker returns of an annotated batch
+_THEN: list[Callable[..., Any]] = []  # what a worker returns of its annotated batches
 _UPKEEP: list[Upkeep] = []  # freed memory handed back every RELEASE_EVERY batches
 
 
-def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment]], Any] | None = None,
+def _start_worker(config: Config, names: list[str], then: Callable[..., Any] | None = None,
                   head: tuple[str, ...] = ()) -> None:
     """The pool's initializer: Ctrl-C is the main process's to handle; take the forked stages,
     or build them once from the config (``head``: the stages it prepares batches for)."""
@@ -111,7 +121,8 @@ def _start_worker(config: Config, names: list[str], then: Callable[[list[Comment
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*GC_THRESHOLDS)  # as the run's main process (a spawned worker starts with the defaults)
     _THEN[:] = [then] if then is not None else []
-    _UPKEEP[:] = [Upkeep(None, "worker", trace_every=1, release_every=RELEASE_EVERY)]
+    # counted per call (GROUP batches each): freed memory goes back every RELEASE_EVERY batches as before
+    _UPKEEP[:] = [Upkeep(None, "worker", trace_every=1, release_every=max(1, RELEASE_EVERY // GROUP))]
     if _INHERITED:
         _STAGES[:], _HEAD[:] = _INHERITED, _INHERITED_HEAD
         return
@@ -128,21 +139,24 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _annotate(batch: list[Comment], decided: list[Any] | None = None
+def _annotate(batches: list[list[Comment]], decided: list[list[Any]] | None = None
               ) -> tuple[Any, dict[str, float], dict[str, dict[str, int]]]:
-    """(annotated batch, or what the pool's ``then`` makes of it; seconds per stage; summary
-    counts this batch added per stage). ``decided``: the ``_HEAD`` stages' predictions, made
-    by the main process in input order, to annotate the batch with first."""
+    """(the annotated batches, or what the pool's ``then`` makes of them, one item; seconds per
+    stage; summary counts they added per stage). Each batch goes through the stages on its own,
+    as in one process. ``decided``: per batch, the ``_HEAD`` stages' predictions, made by the
+    main process in input order, to annotate it with first."""
     if _FAILED:
         raise _FAILED[0]
     before = summaries(_STAGES)
     seconds: dict[str, float] = {}
-    batch = annotate_stages(batch, _HEAD, decided or (), seconds)
-    batch = run_stages(batch, _STAGES, seconds)
+    done = []
+    for batch, predictions in zip(batches, decided or [()] * len(batches)):
+        batch = annotate_stages(batch, _HEAD, predictions, seconds)
+        done.append(run_stages(batch, _STAGES, seconds))
     counts = {name: delta for name, delta in summary_delta(before, summaries(_STAGES)).items() if delta}
     if _UPKEEP:
         _UPKEEP[0].called()
-    return (_THEN[0](batch) if _THEN else batch), seconds, counts
+    return (_THEN[0](*done) if _THEN else done), seconds, counts
 
 
 def _prepare(batch: list[Comment]) -> tuple[list[Any], dict[str, float]]:
@@ -172,6 +186,7 @@ class WorkerPool:
         # whether the workers prepare the in-order stages' batches (see PREPARE_MIN_WORKERS)
         self.prepares = min(workers, available_cpus()) >= PREPARE_MIN_WORKERS
         self.executor: ProcessPoolExecutor | None = None
+        self.then: Callable[..., Any] | None = None  # see ``start``
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -183,10 +198,12 @@ class WorkerPool:
         """Start the workers for ``pipeline`` (built by this process from the same config); False
         (and one process) when ``workers = "auto"`` and the models are torch's. With ``then``
         (picklable), a worker returns ``then(batch)`` instead of each annotated batch: work
-        on the batch that need not wait for the batches before it (``runner.BatchOutputs``)."""
+        on the batch that need not wait for the batches before it (``runner.BatchOutputs``);
+        ``then(*batches)`` of up to ``GROUP`` consecutive batches makes one item of them."""
         if self.config.run.workers == "auto" and uses_torch():
             self.workers = 1
             return False
+        self.then = then
         fork = "fork" in multiprocessing.get_all_start_methods() and not uses_torch()
         context = multiprocessing.get_context("fork" if fork else "spawn")
         self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
@@ -237,26 +254,31 @@ class WorkerPool:
 
     def annotate(self, batches: Iterator[Any], pipeline: Pipeline, decided: bool = False) -> Iterator[Any]:
         """``batches`` (already through the main process's stages) through the workers' stages,
-        in order (each as ``then`` made it, see ``start``); seconds and summary counts go to
-        ``pipeline.add_remote``. ``decided``: each item is (batch, the head stages' predictions),
-        and the workers annotate the batch with those first."""
+        in order, ``GROUP`` per call: each batch, or with ``then`` (see ``start``) one item per
+        call; seconds and summary counts go to ``pipeline.add_remote``. ``decided``: each item
+        is (batch, the head stages' predictions), and the workers annotate the batch with those first."""
         pending: deque[Future] = deque()
+        batches = iter(batches)
         try:
-            for item in batches:
-                pending.append(self.executor.submit(_annotate, *item) if decided else self.executor.submit(_annotate, item))
+            while group := list(itertools.islice(batches, GROUP)):
+                calls = [list(column) for column in zip(*group)] if decided else [group]
+                pending.append(self.executor.submit(_annotate, *calls))
                 if len(pending) >= IN_FLIGHT * self.workers:
-                    yield self._finish(pending.popleft(), pipeline)
+                    yield from self._finish(pending.popleft(), pipeline)
             while pending:
-                yield self._finish(pending.popleft(), pipeline)
+                yield from self._finish(pending.popleft(), pipeline)
         except BrokenProcessPool:  # from a result, or from a submit after the pool broke
             raise PipelineError("A worker process stopped abruptly (killed or out of memory); nothing was written. "
                                 "Run again with fewer --workers (or --workers 1).") from None
 
-    def _finish(self, future: Future, pipeline: Pipeline) -> Any:
+    def _finish(self, future: Future, pipeline: Pipeline) -> Iterator[Any]:
         start = time.perf_counter()
         try:
-            batch, seconds, counts = future.result()
+            made, seconds, counts = future.result()
         finally:
             self.wait_seconds += time.perf_counter() - start
         pipeline.add_remote(seconds, counts)
-        return batch
+        if self.then is None:
+            yield from made  # the batches themselves
+        else:
+            yield made
