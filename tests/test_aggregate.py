@@ -382,3 +382,25 @@ def test_spilled_rows_give_the_same_state_result_and_pickle(monkeypatch, tmp_pat
         into = ResonanceAccumulator(NO_SHRINK).merge(spilled)
     assert os.listdir(tmp_path) == []  # the spill file has no name and is gone
     assert again.result().to_rows() == into.result().to_rows() == kept.result().to_rows()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30), st.integers(0, 6), st.integers(0, 2)),
+                         max_size=12), max_size=8),
+       st.integers(1, 4))
+def test_merging_quotes_keeps_what_offering_each_candidate_keeps(shards, limit):
+    """``merge``'s quote fast path (copy into a new slot, skip what would be turned away at once)
+    leaves the same candidates, in the same dict order, as ``_offer`` of each in turn."""
+    cfg = {**NO_SHRINK, "quote_candidates": limit}
+    merged, offered = ResonanceAccumulator(cfg), ResonanceAccumulator(cfg)
+    for shard in shards:
+        part = ResonanceAccumulator(cfg)
+        for likes, ident, author, slot in shard:  # ties in (likes, id) between authors included
+            cand = (-likes, f"c{ident:02d}", f"u{author}", None, "en", "text", "youtube")
+            part._offer(("A", "VN", "*", ("positive", "negative", "mixed")[slot]), cand)
+        merged.merge(part)
+        for slot, cands in part._quotes.items():
+            for cand in cands.values():
+                offered._offer(slot, cand)
+    assert {s: list(c.items()) for s, c in merged._quotes.items()} == \
+        {s: list(c.items()) for s, c in offered._quotes.items()}

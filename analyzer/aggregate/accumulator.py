@@ -129,10 +129,29 @@ class ResonanceAccumulator:
                 for lang, counts in langs.items():
                     slot = self._by_lang.setdefault(cell, {}).setdefault(day, {})
                     slot[lang] = slot[lang] + counts if lang in slot else counts.copy()
-        for slot, cands in other._quotes.items():
-            for cand in cands.values():
-                self._offer(slot, cand)
+        self._merge_quotes(other._quotes)
         return self
+
+    def _merge_quotes(self, theirs: dict[tuple[str, str, str, str], dict[str, tuple]]) -> None:
+        """``_offer`` of every candidate of ``theirs``, slot by slot, in order. A slot new here
+        takes a copy of theirs (offered one by one into an empty slot, a set of at most
+        ``quote_candidates`` distinct authors is kept whole, in the same order); a candidate
+        that ``_offer`` would turn away at once is skipped without the call (most of them,
+        once the slots are full: ~2x less CPU in the main process's merge)."""
+        limit = self.config["quote_candidates"]
+        for slot, cands in theirs.items():
+            mine = self._quotes.get(slot)
+            if mine is None:
+                self._quotes[slot] = dict(cands)
+                continue
+            for cand in cands.values():
+                kept = mine.get(cand[2])
+                if kept is not None:
+                    if kept[:2] <= cand[:2]:
+                        continue
+                elif len(mine) >= limit and cand[:2] > self._worst_of(slot, mine)[:2]:
+                    continue
+                self._offer(slot, cand)
 
     def result(self, progress=None):
         """Compute every cell, interval and the Resonance Index (see ``result.build_result``).
