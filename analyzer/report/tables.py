@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import uuid
 from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
@@ -36,10 +37,12 @@ def write_text(path: Path, text: str) -> None:
 
 
 def columns_of(rows: list[dict[str, Any]], first: tuple[str, ...] = ()) -> list[str]:
-    cols = list(first)
+    """``first``, then every other key of ``rows`` in the order first seen."""
+    cols = dict.fromkeys(first)
     for row in rows:
-        cols.extend(k for k in row if k not in cols)
-    return cols
+        if not cols.keys() >= row.keys():
+            cols.update(dict.fromkeys(k for k in row if k not in cols))
+    return list(cols)
 
 
 def _cell(v: Any) -> Any:
@@ -50,19 +53,33 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _guarded_cell(v: Any) -> Any:
+    """``csv_safe(_cell(v))`` in one call (the cells of a table are most of a report's CSV time)."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        v = f"{v:.6g}"
+        return v if v[0] not in "+-" else csv_safe(v)  # inf/nan written as "-inf" are guarded
+    return csv_safe(v) if isinstance(v, str) else v
+
+
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None, guard: bool = True) -> None:
     """Text cells that could run as spreadsheet formulas are neutralised (``csv_safe``) unless ``guard`` is off."""
     cols = columns or columns_of(rows)
-    cell = (lambda v: csv_safe(_cell(v))) if guard else _cell
+    cell = _guarded_cell if guard else _cell
 
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols)
-            for row in rows:
-                w.writerow([cell(row.get(c)) for c in cols])
+            w.writerows([cell(row.get(c)) for c in cols] for row in rows)
 
     atomic_write(path, write)
+
+
+def copy_file(source: Path, path: Path) -> None:
+    """``path`` as a copy of the finished file ``source`` (a table written twice under two names)."""
+    atomic_write(path, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def write_parquet(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
