@@ -404,3 +404,21 @@ def test_merging_quotes_keeps_what_offering_each_candidate_keeps(shards, limit):
                 offered._offer(slot, cand)
     assert {s: list(c.items()) for s, c in merged._quotes.items()} == \
         {s: list(c.items()) for s, c in offered._quotes.items()}
+
+
+def test_an_unpickled_accumulator_keeps_its_cells_packed_until_asked():
+    """Cells that came packed from another process are merged from the block itself, and
+    cut into cells only when read: either way the same state, and it travels on unchanged."""
+    import pickle
+
+    comments = [mk(f"u{i % 11}", ("positive", "negative")[i % 2], drama=f"D{i % 2}", likes=i % 5, day=i % 4)
+                for i in range(80)]
+    acc = ResonanceAccumulator(NO_SHRINK).update(comments)
+    sent = pickle.dumps(acc)
+    packed = pickle.loads(sent)
+    assert packed._packed is not None
+    assert pickle.dumps(packed) == sent  # passed on without unpacking
+    merged = ResonanceAccumulator(NO_SHRINK).merge(packed)
+    assert packed._packed is not None  # merge read the block directly
+    assert merged.result().to_rows() == acc.result().to_rows() == packed.result().to_rows()
+    assert packed._packed is None and sorted(packed._cells) == sorted(acc._cells)
