@@ -382,3 +382,43 @@ def test_spilled_rows_give_the_same_state_result_and_pickle(monkeypatch, tmp_pat
         into = ResonanceAccumulator(NO_SHRINK).merge(spilled)
     assert os.listdir(tmp_path) == []  # the spill file has no name and is gone
     assert again.result().to_rows() == into.result().to_rows() == kept.result().to_rows()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30), st.integers(0, 6), st.integers(0, 2)),
+                         max_size=12), max_size=8),
+       st.integers(1, 4))
+def test_merging_quotes_keeps_what_offering_each_candidate_keeps(shards, limit):
+    """``merge``'s quote fast path (copy into a new slot, skip what would be turned away at once)
+    leaves the same candidates, in the same dict order, as ``_offer`` of each in turn."""
+    cfg = {**NO_SHRINK, "quote_candidates": limit}
+    merged, offered = ResonanceAccumulator(cfg), ResonanceAccumulator(cfg)
+    for shard in shards:
+        part = ResonanceAccumulator(cfg)
+        for likes, ident, author, slot in shard:  # ties in (likes, id) between authors included
+            cand = (-likes, f"c{ident:02d}", f"u{author}", None, "en", "text", "youtube")
+            part._offer(("A", "VN", "*", ("positive", "negative", "mixed")[slot]), cand)
+        merged.merge(part)
+        for slot, cands in part._quotes.items():
+            for cand in cands.values():
+                offered._offer(slot, cand)
+    assert {s: list(c.items()) for s, c in merged._quotes.items()} == \
+        {s: list(c.items()) for s, c in offered._quotes.items()}
+
+
+def test_an_unpickled_accumulator_keeps_its_cells_packed_until_asked():
+    """Cells that came packed from another process are merged from the block itself, and
+    cut into cells only when read: either way the same state, and it travels on unchanged."""
+    import pickle
+
+    comments = [mk(f"u{i % 11}", ("positive", "negative")[i % 2], drama=f"D{i % 2}", likes=i % 5, day=i % 4)
+                for i in range(80)]
+    acc = ResonanceAccumulator(NO_SHRINK).update(comments)
+    sent = pickle.dumps(acc)
+    packed = pickle.loads(sent)
+    assert packed._packed is not None
+    assert pickle.dumps(packed) == sent  # passed on without unpacking
+    merged = ResonanceAccumulator(NO_SHRINK).merge(packed)
+    assert packed._packed is not None  # merge read the block directly
+    assert merged.result().to_rows() == acc.result().to_rows() == packed.result().to_rows()
+    assert packed._packed is None and sorted(packed._cells) == sorted(acc._cells)

@@ -205,3 +205,41 @@ def test_genre_by_market_uses_the_catalog_genres(tmp_path, samples):
     html = (out / "report.html").read_text(encoding="utf-8")
     genres = html[html.index('<section id="genres">'):html.index('<section id="net-sentiment">')]
     assert "xianxia" in genres and "historical drama" in genres and 'class="legend"' in genres
+
+
+def test_json_pieces_write_what_the_standard_encoder_writes(tmp_path):
+    """resonance.json's encoder (``tables.json_pieces``) against ``json.dumps`` with the same
+    options, on every kind of value the reports hold and a few they might."""
+    import enum
+    from decimal import Decimal
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import numpy as np
+
+    from analyzer.report.tables import json_pieces, write_json
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(),
+                        st.floats(allow_nan=True, allow_infinity=True),
+                        st.sampled_from([Decimal("1.5"), np.float64(0.1), np.float32(0.5), np.int64(7), Level.HIGH,
+                                         "é\n\"<>\u2028", datetime(2024, 1, 1)]))
+    keys = st.one_of(st.text(max_size=5), st.integers(-3, 3), st.booleans(), st.none(), st.floats(allow_nan=False))
+    values = st.recursive(scalars, lambda kids: st.lists(kids, max_size=4) | st.tuples(kids, kids)
+                          | st.dictionaries(keys, kids, max_size=4), max_leaves=20)
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def same(obj):
+        out: list[str] = []
+        json_pieces(obj, out)
+        assert "".join(out) == json.dumps(obj, indent=1, ensure_ascii=False, default=str)
+
+    same()
+    obj = {"cells": [{"a": 1.5, "b": None, "c": "x"}] * 3, "config": {"w": {"reach": 0.3}, "l": []}}
+    write_json(tmp_path / "r.json", obj)
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == json.dumps(obj, indent=1, ensure_ascii=False,
+                                                                           default=str) + "\n"

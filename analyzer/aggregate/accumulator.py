@@ -43,7 +43,8 @@ class ResonanceAccumulator:
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.config = resolve_aggregate(config)
-        self._cells: dict[tuple[str, str], AuthorDays] = {}
+        self._cell_map: dict[tuple[str, str], AuthorDays] | None = {}
+        self._packed: tuple | None = None  # the cells as they came from another process, until used
         self._noise: dict[tuple[str, str], int] = {}
         self._quotes: dict[tuple[str, str, str, str], dict[str, tuple]] = {}
         self._worst: dict[tuple[str, str, str, str], tuple] = {}  # a full slot's worst candidate (a cache)
@@ -75,19 +76,34 @@ class ResonanceAccumulator:
             self._held = 0
 
     # --- pickling (shards, worker processes) ----------------------------------------
+    @property
+    def _cells(self) -> dict[tuple[str, str], AuthorDays]:
+        """drama x region -> its rows (cut out of the packed block that came from another
+        process the first time they are needed: ``merge`` reads that block directly)."""
+        if self._packed is not None:
+            self._cell_map, self._packed = unpack_cells(self._packed), None
+        return self._cell_map  # type: ignore[return-value]
+
     def __getstate__(self) -> dict[str, Any]:
         """The state without its caches, the cells' rows packed into one block of columns
         (``state.pack_cells``): a batch's accumulator travels from a worker process ~3x faster."""
-        state = {**self.__dict__, "_worst": {}, "_local": {}, "_spill": None, "_held": 0}
-        packed = pack_cells(self._cells)
-        if packed is not None:
-            state["_cells"] = _Packed(packed)
-        return state
+        packed = self._packed if self._packed is not None else pack_cells(self._cell_map)
+        cells = _Packed(packed) if packed is not None else self._cell_map
+        caches = {"_worst": {}, "_local": {}, "_spill": None, "_held": 0}
+        return {("_cells" if k == "_cell_map" else k): (cells if k == "_cell_map" else caches.get(k, v))
+                for k, v in self.__dict__.items() if k != "_packed"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state["_cells"], _Packed):
-            state["_cells"] = unpack_cells(state["_cells"].packed)
-        self.__dict__.update({"_spill": None, "_held": 0, **state})
+        """Packed cells stay packed until asked for (``_cells``) or merged (``merge``)."""
+        cells = state["_cells"]
+        packed = cells.packed if isinstance(cells, _Packed) else None
+        fields: dict[str, Any] = {}
+        for key, value in state.items():  # in the same order (so it pickles again to the same bytes)
+            if key == "_cells":
+                fields.update({"_cell_map": None if packed is not None else value, "_packed": packed})
+            else:
+                fields[key] = value
+        self.__dict__.update({**fields, "_spill": None, "_held": 0})
 
     # --- streaming -------------------------------------------------------------------
     def update(self, batch: Iterable[Comment]) -> "ResonanceAccumulator":
@@ -119,8 +135,11 @@ class ResonanceAccumulator:
         """Fold ``other`` (same config) into this accumulator; returns self."""
         if other.config != self.config:
             raise ConfigError("Cannot merge ResonanceAccumulators with different configs; build both from the same config.")
-        for cell, rows in other._cells.items():
-            self._added(self._cells.setdefault(cell, AuthorDays()).merge(rows))
+        if other._packed is not None:
+            self._merge_packed(other._packed)
+        else:
+            for cell, rows in other._cells.items():
+                self._added(self._cells.setdefault(cell, AuthorDays()).merge(rows))
         for mine, theirs in ((self._noise, other._noise), (self._dups, other._dups)):
             for cell, n in theirs.items():
                 mine[cell] = mine.get(cell, 0) + n
@@ -129,10 +148,44 @@ class ResonanceAccumulator:
                 for lang, counts in langs.items():
                     slot = self._by_lang.setdefault(cell, {}).setdefault(day, {})
                     slot[lang] = slot[lang] + counts if lang in slot else counts.copy()
-        for slot, cands in other._quotes.items():
-            for cand in cands.values():
-                self._offer(slot, cand)
+        self._merge_quotes(other._quotes)
         return self
+
+    def _merge_packed(self, packed: tuple) -> None:
+        """``merge`` of cells packed by ``state.pack_cells``, block by block, without cutting them
+        into ``AuthorDays`` first: the same blocks added in the same order as merging the
+        ``unpack_cells`` of them (``parts()`` of an unpacked cell are its blocks, in order)."""
+        keys, layout, joined = packed
+        cells, start = self._cells, 0
+        for key, (_reduced, lengths) in zip(keys, layout):
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = AuthorDays()
+            for n in lengths:
+                cell.add(Rows(*(col[start:start + n] for col in joined)))
+                start += n
+            self._added(sum(lengths))
+
+    def _merge_quotes(self, theirs: dict[tuple[str, str, str, str], dict[str, tuple]]) -> None:
+        """``_offer`` of every candidate of ``theirs``, slot by slot, in order. A slot new here
+        takes a copy of theirs (offered one by one into an empty slot, a set of at most
+        ``quote_candidates`` distinct authors is kept whole, in the same order); a candidate
+        that ``_offer`` would turn away at once is skipped without the call (most of them,
+        once the slots are full: ~2x less CPU in the main process's merge)."""
+        limit = self.config["quote_candidates"]
+        for slot, cands in theirs.items():
+            mine = self._quotes.get(slot)
+            if mine is None:
+                self._quotes[slot] = dict(cands)
+                continue
+            for cand in cands.values():
+                kept = mine.get(cand[2])
+                if kept is not None:
+                    if kept[:2] <= cand[:2]:
+                        continue
+                elif len(mine) >= limit and cand[:2] > self._worst_of(slot, mine)[:2]:
+                    continue
+                self._offer(slot, cand)
 
     def result(self, progress=None):
         """Compute every cell, interval and the Resonance Index (see ``result.build_result``).

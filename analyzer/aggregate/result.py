@@ -169,6 +169,8 @@ def _bootstrap(tables: tuple[np.ndarray, np.ndarray], key: Key, params: CohortPa
         comps = components(w @ c, w @ a)
         comps["resonance_index"] = index_of(comps, float(n), params, config["weights"])
         parts.append(comps)
+    if len(parts) == 1:  # one chunk of draws (cells under ~4,000 authors): nothing to join
+        return parts[0]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 

@@ -11,7 +11,7 @@ from ..manifest import RunManifest
 from .html import SECTIONS, render_html
 from .markdown import render_markdown
 from .rerender import read_manifest, result_from_run
-from .tables import columns_of, write_csv, write_json, write_parquet, write_text
+from .tables import columns_of, copy_file, write_csv, write_json, write_parquet, write_text
 
 FIRST_COLUMNS = (
     "drama", "region", "window", "cohort", "comments", "authors", "noise_comments", "likes",
@@ -44,7 +44,10 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
         tcols = tcols or columns_of(trows)
         for ext, writer in (("csv", write_csv), ("parquet", write_parquet)):
             path = out / "tables" / f"{name}.{ext}"
-            writer(path, trows, tcols, guard) if ext == "csv" else writer(path, trows, tcols)
+            if ext == "csv" and trows is rows and tcols == cols:  # the same table as resonance.csv
+                copy_file(paths["resonance.csv"], path)
+            else:
+                writer(path, trows, tcols, guard) if ext == "csv" else writer(path, trows, tcols)
             paths[f"tables/{name}.{ext}"] = path
     paths["resonance.json"] = out / "resonance.json"
     write_json(paths["resonance.json"], {"config": result.config, "cells": rows,
