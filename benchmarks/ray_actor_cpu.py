@@ -67,31 +67,12 @@ def actor_path(blocks, kept: Path, parts: Path, stages: rows.Stages, settings: d
             for _, part in clock("read back", lambda: list(rows.load_prepared(kept, index, first, last))):
                 comments = clock("from_arrow", from_arrow, part.select([n for n in rows.FIELD_NAMES
                                                                         if n in part.column_names]))
-                linked = clock("decisions applied", _apply, part, comments, stages, decision)
-                done = clock("stages", _stages, linked, stages)
+                linked = clock("decisions applied", rows.apply_decisions, part, comments, stages, decision)
+                done = clock("stages", rows.run_rest, linked, stages)
                 table = clock("to_arrow", to_arrow, done)
                 clock("parquet part", pq.write_table, table, parts / "part.parquet")
                 clock("accumulator + tally", lambda: (accumulator.update(done), tally.update(done)))
     return clock.seconds
-
-
-def _apply(part, comments, stages: rows.Stages, decision):
-    """``rows.annotate_part`` up to the stages (its decisions applied)."""
-    files, seqs, noises, own = (part[name].to_pylist() for name in ("_file", "_seq", "_noise", "_link"))
-    decided = [decision(f, s) or (None, None) for f, s in zip(files, seqs)]
-    dups = [d[0] or rows.default_dup(noise) for d, noise in zip(decided, noises)]
-    links = [d[1] or tuple(json.loads(link)) for d, link in zip(decided, own)]
-    return stages.link.annotate(stages.dedup.annotate(comments, dups), links)
-
-
-def _stages(batch, stages: rows.Stages):
-    out = []
-    for start in range(0, len(batch), stages.batch_size):
-        part = batch[start:start + stages.batch_size]
-        for stage in stages.rest:
-            part = stage(part)
-        out.extend(part)
-    return out
 
 
 def local_path(batches, stages: rows.Stages, settings: dict, parts: Path) -> dict[str, float]:
@@ -100,7 +81,7 @@ def local_path(batches, stages: rows.Stages, settings: dict, parts: Path) -> dic
     clock, then = Clock(), BatchOutputs(settings)
     for sent in batches:
         batch = clock("unpickle batch", pickle.loads, sent)
-        done = clock("stages", _stages, batch, stages)
+        done = clock("stages", rows.run_rest, batch, stages)
         part = clock("then (to_arrow, accumulator, tally)", then, done)
         back = clock("pickle result", pickle.dumps, part, pickle.HIGHEST_PROTOCOL)
         clock("main: unpickle result", pickle.loads, back)
@@ -126,10 +107,10 @@ def main() -> None:
             for index, first, last in replayed.ranges:
                 for _, part in rows.load_prepared(kept, index, first, last):
                     comments = from_arrow(part.select([n for n in rows.FIELD_NAMES if n in part.column_names]))
-                    linked.extend(_apply(part, comments, stages, decision))
+                    linked.extend(rows.apply_decisions(part, comments, stages, decision))
         sent = [pickle.dumps(linked[i:i + stages.batch_size], pickle.HIGHEST_PROTOCOL)
                 for i in range(0, len(linked), stages.batch_size)]
-        _stages(linked, stages)  # warm: caches filled, lazily built matchers built, for both paths alike
+        rows.run_rest(linked, stages)  # warm: caches filled, lazily built matchers built, for both paths alike
         tries = {"actor": [], "local": []}
         for _ in range(args.repeat):
             tries["actor"].append(actor_path(blocks, kept, parts, stages, settings))

@@ -309,11 +309,21 @@ def default_dup(noise: str | None) -> tuple:
 def annotate_part(table: pa.Table, stages: Stages, decisions: Callable[[int, int], tuple | None]) -> list[Comment]:
     """Comments of one prepared table: the replayed decisions applied, the other stages run."""
     comments = from_arrow(table.select([n for n in FIELD_NAMES if n in table.column_names]))
+    return run_rest(apply_decisions(table, comments, stages, decisions), stages)
+
+
+def apply_decisions(table: pa.Table, comments: list[Comment], stages: Stages,
+                    decisions: Callable[[int, int], tuple | None]) -> list[Comment]:
+    """``comments`` (read from ``table``) with the replay's dedup and link decisions applied."""
     files, seqs, noises, own = (table[name].to_pylist() for name in ("_file", "_seq", "_noise", "_link"))
     decided = [decisions(f, s) or (None, None) for f, s in zip(files, seqs)]
     dups = [d[0] or default_dup(noise) for d, noise in zip(decided, noises)]
     links = [d[1] or tuple(json.loads(link)) for d, link in zip(decided, own)]
-    batch = stages.link.annotate(stages.dedup.annotate(comments, dups), links)
+    return stages.link.annotate(stages.dedup.annotate(comments, dups), links)
+
+
+def run_rest(batch: list[Comment], stages: Stages) -> list[Comment]:
+    """``batch`` through the stages after link, in the local run's batch size."""
     out: list[Comment] = []
     for start in range(0, len(batch), stages.batch_size):
         part = batch[start:start + stages.batch_size]
