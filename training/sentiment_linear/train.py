@@ -118,11 +118,12 @@ def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT, domain_weigh
     n_classes = Counter((s, lang) for s, lang, _ in classes)
     weights = drama_weights(rows, drama_weight)
     fixed = np.array([r.source in FIXED for r in rows]) | drama
+    per_kind = {"cue": cue_weight, "domain": domain_weight, "stance_written": stance_written_weight}  # FIXED's kinds
     for i, r in enumerate(rows):
         if drama[i]:
             continue
         if r.source in FIXED:
-            weights[i] = {"cue": cue_weight, "stance_written": stance_written_weight}.get(FIXED[r.source], domain_weight)
+            weights[i] = per_kind[FIXED[r.source]]
             continue
         n = groups[(r.source, r.lang)]
         balance = n / (n_classes[(r.source, r.lang)] * classes[(r.source, r.lang, r.label)])
