@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..lang import profiles
 from .first_chars import regex_class, required_substrings
-from .matching import fold, substring_automaton, trie_regex
+from .matching import fold, holds_any, substring_automaton, trie_regex
 
 _SENTENCE_END_PATTERN = r"(?<!\d)\.+(?!\d)|\.{2,}|[!?;…。！？；\n]+"
 # the same matches; the lookahead of their first characters turns most positions away at once
@@ -78,7 +78,7 @@ def _clause_spans(text: str, lang: str | None) -> tuple[tuple[int, int], ...]:
     folded = fold(text)
     source = folded if len(folded) == len(text) else text
     needs = _pattern_needs(lang)
-    if needs is None or next(needs.iter(source), None) is not None:
+    if needs is None or holds_any(needs, source):
         for m in _pattern(lang).finditer(source):
             cuts.add(m.start() if m.lastgroup == "lead" else m.end())
     return tuple(_spans(text, cuts))

@@ -271,7 +271,7 @@ class CueMatcher:
 
     def _may_have_regex(self, text: str) -> bool:
         """False when ``text`` holds none of the strings that every regex hit holds."""
-        return self._regex_needs is None or next(self._regex_needs.iter(text), None) is not None
+        return self._regex_needs is None or holds_any(self._regex_needs, text)
 
     def _rows_with_regex_needs(self, joined: str, lengths: list[int]) -> set[int] | None:
         """The texts of ``joined`` that hold one of the strings every regex hit holds (none of them
@@ -340,3 +340,8 @@ def substring_automaton(strings: Sequence[str] | None) -> ahocorasick.Automaton 
         automaton.add_word(text, len(text))
     automaton.make_automaton()
     return automaton
+
+
+def holds_any(automaton: ahocorasick.Automaton, text: str) -> bool:
+    """Whether ``text`` holds one of the strings of ``automaton`` (``substring_automaton``)."""
+    return next(automaton.iter(text), None) is not None
