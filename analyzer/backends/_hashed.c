@@ -230,6 +230,7 @@ static PyObject *head_sums(PyObject *self, PyObject *args) {
     Py_ssize_t n = rows.len / sizeof(Py_ssize_t);
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t j = 0; j < n; j++) {
+        if (j + 2 * PREFETCH < n) PREFETCH_LINE(at + c[j + 2 * PREFETCH]);  /* its index entry first */
         if (j + PREFETCH < n) {  /* the weight rows are read at random from a table larger than the cache */
             int32_t ahead = at[c[j + PREFETCH]];
             if (ahead >= 0) {
