@@ -52,6 +52,28 @@ static int take_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int 
     return 0;
 }
 
+typedef struct {
+    PyObject *obj;
+    Py_ssize_t itemsize;
+    int writable;
+    const char *name;
+} Want;
+
+static void release_buffers(Py_buffer *views, int n) {
+    for (int k = 0; k < n; k++) PyBuffer_Release(&views[k]);
+}
+
+/* Every buffer of ``want``, or none (those taken before a failure are released). */
+static int take_buffers(const Want *want, Py_buffer *views, int n) {
+    for (int k = 0; k < n; k++) {
+        if (take_buffer(want[k].obj, &views[k], want[k].itemsize, want[k].writable, want[k].name) < 0) {
+            release_buffers(views, k);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- n-grams ------------------------------------------------------------------------ */
 typedef struct {
     const uint32_t *cp;
@@ -148,24 +170,21 @@ static PyObject *ngrams(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOKKKOO", &o_cp, &o_punct, &o_unspaced, &char_orders, &word_orders, &mask,
                           &o_rows, &o_cols))
         return NULL;
-    Py_buffer cp, punct, unspaced, rows, cols;
-    if (take_buffer(o_cp, &cp, 4, 0, "cp") < 0) return NULL;
-    if (take_buffer(o_punct, &punct, 1, 0, "punct") < 0) goto fail_cp;
-    if (take_buffer(o_unspaced, &unspaced, 8, 0, "unspaced") < 0) goto fail_punct;
-    if (take_buffer(o_rows, &rows, sizeof(Py_ssize_t), 1, "rows") < 0) goto fail_unspaced;
-    if (take_buffer(o_cols, &cols, sizeof(Py_ssize_t), 1, "cols") < 0) goto fail_rows;
-    Emit e = {cp.buf, cp.len / 4, punct.buf, punct.len, unspaced.buf, unspaced.len / 16, (uint64_t)mask,
-              rows.buf, cols.buf, 0};
+    Want want[] = {{o_cp, 4, 0, "cp"}, {o_punct, 1, 0, "punct"}, {o_unspaced, 8, 0, "unspaced"},
+                   {o_rows, sizeof(Py_ssize_t), 1, "rows"}, {o_cols, sizeof(Py_ssize_t), 1, "cols"}};
+    Py_buffer v[5];
+    if (take_buffers(want, v, 5) < 0) return NULL;
+    Emit e = {v[0].buf, v[0].len / 4, v[1].buf, v[1].len, v[2].buf, v[2].len / 16, (uint64_t)mask, v[3].buf, v[4].buf, 0};
     int n_char = 0, n_word = (word_orders & 2) != 0, n_max = 0;
     for (int n = 1; n < 64; n++) {
         if (char_orders & (1ULL << n)) n_char++, n_max = n;
     }
     n_word += (word_orders & 4) != 0;
-    Py_ssize_t need = (n_char + n_word) * e.len;
-    if (rows.len / (Py_ssize_t)sizeof(Py_ssize_t) < need || cols.len / (Py_ssize_t)sizeof(Py_ssize_t) < need
-            || e.n_punct < 1) {
+    Py_ssize_t need = (n_char + n_word) * e.len, room = v[3].len < v[4].len ? v[3].len : v[4].len;
+    if (room / (Py_ssize_t)sizeof(Py_ssize_t) < need || e.n_punct < 1) {
         PyErr_SetString(PyExc_ValueError, "ngrams: output buffers too small or no punctuation table");
-        goto fail_cols;
+        release_buffers(v, 5);
+        return NULL;
     }
     int failed = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -174,19 +193,9 @@ static PyObject *ngrams(PyObject *self, PyObject *args) {
     }
     if (word_orders & 6) failed = word_ngrams(&e, (word_orders & 2) != 0, (word_orders & 4) != 0);
     Py_END_ALLOW_THREADS
-    if (failed) {
-        PyErr_NoMemory();
-        goto fail_cols;
-    }
-    PyBuffer_Release(&cols); PyBuffer_Release(&rows); PyBuffer_Release(&unspaced);
-    PyBuffer_Release(&punct); PyBuffer_Release(&cp);
+    release_buffers(v, 5);
+    if (failed) return PyErr_NoMemory();
     return PyLong_FromSsize_t(e.count);
-fail_cols: PyBuffer_Release(&cols);
-fail_rows: PyBuffer_Release(&rows);
-fail_unspaced: PyBuffer_Release(&unspaced);
-fail_punct: PyBuffer_Release(&punct);
-fail_cp: PyBuffer_Release(&cp);
-    return NULL;
 }
 
 /* ---- head sums ------------------------------------------------------------------------ */
@@ -212,16 +221,15 @@ static PyObject *head_sums(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "head_sums: at least one head");
         return NULL;
     }
-    Py_buffer index, weights, rows, cols, scale, out;
-    if (take_buffer(o_index, &index, 4, 0, "index") < 0) return NULL;
-    if (take_buffer(o_weights, &weights, 4, 0, "weights") < 0) goto fail_index;
-    if (take_buffer(o_rows, &rows, sizeof(Py_ssize_t), 0, "rows") < 0) goto fail_weights;
-    if (take_buffer(o_cols, &cols, sizeof(Py_ssize_t), 0, "cols") < 0) goto fail_rows;
-    if (take_buffer(o_scale, &scale, 4, 0, "scale") < 0) goto fail_cols;
-    if (take_buffer(o_out, &out, 8, 1, "out") < 0) goto fail_scale;
+    Want want[] = {{o_index, 4, 0, "index"}, {o_weights, 4, 0, "weights"}, {o_rows, sizeof(Py_ssize_t), 0, "rows"},
+                   {o_cols, sizeof(Py_ssize_t), 0, "cols"}, {o_scale, 4, 0, "scale"}, {o_out, 8, 1, "out"}};
+    Py_buffer v[6];
+    if (take_buffers(want, v, 6) < 0) return NULL;
+    Py_buffer index = v[0], weights = v[1], rows = v[2], cols = v[3], scale = v[4], out = v[5];
     if (check_sums(&index, &weights, &rows, &cols, &scale, &out, heads) < 0) {
         PyErr_SetString(PyExc_ValueError, "head_sums: sizes do not agree or an index is out of range");
-        goto fail_out;
+        release_buffers(v, 6);
+        return NULL;
     }
     const int32_t *at = index.buf;
     const float *w = weights.buf, *s = scale.buf;
@@ -250,16 +258,8 @@ static PyObject *head_sums(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&out); PyBuffer_Release(&scale); PyBuffer_Release(&cols);
-    PyBuffer_Release(&rows); PyBuffer_Release(&weights); PyBuffer_Release(&index);
+    release_buffers(v, 6);
     Py_RETURN_NONE;
-fail_out: PyBuffer_Release(&out);
-fail_scale: PyBuffer_Release(&scale);
-fail_cols: PyBuffer_Release(&cols);
-fail_rows: PyBuffer_Release(&rows);
-fail_weights: PyBuffer_Release(&weights);
-fail_index: PyBuffer_Release(&index);
-    return NULL;
 }
 
 static PyMethodDef methods[] = {
