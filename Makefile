@@ -10,8 +10,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Core install: what `analyzer run` needs with the default (shipped) models.
-$(VENV)/.core: pyproject.toml | $(BIN)/python
+# Core install: what `analyzer run` needs with the default (shipped) models (setup.py builds the optional C
+# kernels in place; without a C compiler the numpy code runs instead).
+$(VENV)/.core: pyproject.toml setup.py analyzer/backends/_hashed.c | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 

@@ -19,6 +19,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+try:  # the optional compiled kernels (setup.py); without them the numpy code below runs
+    from . import _hashed
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _hashed = None
+
 FEATURE_VERSION = 1
 
 # Emoji -> coarse class. Each class becomes one private-use character, so "😭" and
@@ -193,20 +198,39 @@ class HashingFeaturizer:
     # --- features -----------------------------------------------------------------
     def transform_joined(self, joined: str, n_rows: int) -> Features:
         """Features of a string from ``normalize_joined`` holding ``n_rows`` texts."""
-        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        sep = cp == 0
-        zc = np.zeros(len(cp) + 1, dtype=np.intp)
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        all_rows, cols = self.ngrams(cp, compiled=_hashed is not None)
+        counts = np.bincount(all_rows, minlength=n_rows)[:n_rows]
+        scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
+        return Features(all_rows, cols, scale, n_rows)
+
+    def ngrams(self, cp: np.ndarray, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every n-gram of the code points ``cp`` (uint32) of a joined batch:
+        char n-grams by ascending order, then word unigrams, then word bigrams. ``compiled``: by
+        the C kernel where it is built and the orders fit its bit masks (same arrays as numpy's)."""
+        orders = [n for n in (*self.char_orders, *self.word_orders) if n > 0]
+        if compiled and _hashed is not None and max(orders, default=1) < 64:
+            return self._ngrams_compiled(cp)
+        wide = cp.astype(np.uint64)
+        sep = wide == 0
+        zc = np.zeros(len(wide) + 1, dtype=np.intp)
         np.cumsum(sep, out=zc[1:])
-        rows, keys = self._char_ngrams(cp, zc)
-        w_rows, w_keys = self._words(cp, sep, zc)
+        rows, keys = self._char_ngrams(wide, zc)
+        w_rows, w_keys = self._words(wide, sep, zc)
         rows.extend(w_rows)
         keys.extend(w_keys)
         all_rows = np.concatenate(rows) if rows else np.zeros(0, np.intp)
         all_keys = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
-        cols = (all_keys & np.uint64(self.n_features - 1)).astype(np.intp)
-        counts = np.bincount(all_rows, minlength=n_rows)[:n_rows]
-        scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
-        return Features(all_rows, cols, scale, n_rows)
+        return all_rows, (all_keys & np.uint64(self.n_features - 1)).astype(np.intp)
+
+    def _ngrams_compiled(self, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        char_mask = sum(1 << n for n in set(self.char_orders) if n > 0)
+        word_mask = sum(1 << n for n in set(self.word_orders) & {1, 2})
+        size = (bin(char_mask).count("1") + bin(word_mask).count("1")) * len(cp)
+        rows, cols = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.intp)
+        count = _hashed.ngrams(np.ascontiguousarray(cp, dtype=np.uint32), self._punct.view(np.uint8),  # type: ignore[attr-defined]
+                               _UNSPACED, char_mask, word_mask, self.n_features - 1, rows, cols)
+        return rows[:count], cols[:count]
 
     def transform(self, texts: Sequence[str]) -> Features:
         return self.transform_joined(self.normalize_joined(texts), len(texts))
@@ -288,7 +312,7 @@ class HashedHeads(NamedTuple):
     def n_heads(self) -> int:
         return self.weights.shape[1]
 
-    def scores(self, features: Features) -> np.ndarray:
+    def scores(self, features: Features, compiled: bool = True) -> np.ndarray:
         """(n_rows, n_heads) float32: per row and head, the sum over the row's n-grams of the
         float32 product weight x value, added in float64 in the n-grams' order: what
         ``np.bincount`` per head over dense weights gives, bit for bit (n-grams without a weight
@@ -300,6 +324,12 @@ class HashedHeads(NamedTuple):
         (the inner loop runs across rows and heads, never reorders a sum), and a padded zero
         leaves a sum as it is."""
         n, heads = features.n_rows, self.n_heads
+        if compiled and _hashed is not None:  # the same sums, one C loop over the n-grams in order
+            sums = np.zeros((n, heads), dtype=np.float64)
+            _hashed.head_sums(self.index, np.ascontiguousarray(self.weights), np.ascontiguousarray(features.rows, dtype=np.intp),
+                              np.ascontiguousarray(features.cols, dtype=np.intp),
+                              np.ascontiguousarray(features.scale, dtype=np.float32), sums, heads)
+            return sums.astype(np.float32)
         out = np.zeros((n, heads), dtype=np.float32)
         at = np.take(self.index, features.cols)
         has = at >= 0
