@@ -89,6 +89,21 @@ def out_of_fold(data, folds: np.ndarray, point: dict) -> np.ndarray:
     return oof
 
 
+def fold_scores(y, preds: dict[str, np.ndarray], masks: dict[str, np.ndarray], folds: np.ndarray) -> dict:
+    """Theme / intent micro-F1 of each recipe in each fold and domain, and candidate minus base: the spread
+    of the per-fold deltas says whether a change is beyond fold noise."""
+    out = {}
+    for name, mask in masks.items():
+        for k in range(N_FOLDS):
+            rows = mask & (folds == k)
+            if not rows.any():
+                continue
+            got = {r: with_intent_theme(y[rows], p[rows]) for r, p in preds.items()}
+            out[f"{name}/{k}"] = {"n": int(rows.sum()), **{r: [round(v, 4) for v in g] for r, g in got.items()},
+                                  "delta": [round(c - b, 4) for c, b in zip(got["candidate"], got["base"])]}
+    return out
+
+
 def scores(y, pred, masks: dict[str, np.ndarray]) -> dict:
     out = {}
     for name, mask in masks.items():
@@ -134,6 +149,9 @@ def main() -> None:
     ap.add_argument("--extra", action="append", default=[], help="written rows the candidate trains on (never scored)")
     ap.add_argument("--errors", help="JSONL of every scored row's gold / base / candidate labels (holds text: /tmp only)")
     ap.add_argument("--out", help="JSON run record (scores only, no text)")
+    ap.add_argument("--oof", help="npz of both recipes' grouped out-of-fold probabilities, lexicon scores, noise flags, "
+                    "gold labels, folds and domain masks (no text), for threshold studies")
+    ap.add_argument("--C", type=float, help="the candidate's C (default: the shipped model's, as the base's)")
     args = ap.parse_args()
     real, drama, synthetic = load_records(args.shared)
     records, n_scored = real + drama + synthetic, len(real) + len(drama)
@@ -148,17 +166,22 @@ def main() -> None:
     real_rows = ~masks["drama"]
     masks.update({f"real_{lang}": real_rows & (langs == lang) for lang in LANGS})
     runs = {"base": recipe(records, n_scored, folds, args.base_lexicon, point, []),
-            "candidate": recipe(records, n_scored, folds, None, point, extra)}
+            "candidate": recipe(records, n_scored, folds, None, {**point, "C": args.C or point["C"]}, extra)}
     shipped_thr = [meta["thresholds"][h] for h in HEADS]
     preds = {k: decide(oof, lex, noise, 0, 0, meta["union"], shipped_thr) for k, (oof, lex, noise) in runs.items()}
     chosen = {k: best_shared_thresholds(y, *run, masks, meta["union"]) for k, run in runs.items()}
     print("best shared thresholds on grouped folds:", json.dumps(chosen))
-    result = {"folds": N_FOLDS, "point": point, "extra": args.extra, "n_extra": len(extra),
+    result = {"folds": N_FOLDS, "point": point, "candidate_C": args.C or point["C"], "extra": args.extra, "n_extra": len(extra),
               "base_lexicon": args.base_lexicon or "shipped", "best_shared_thresholds": chosen,
-              **{k: scores(y, p, masks) for k, p in preds.items()}}
+              **{k: scores(y, p, masks) for k, p in preds.items()}, "per_fold": fold_scores(y, preds, masks, folds)}
     for name in masks:
         print(f"{name:<12} n={int(masks[name].sum()):>5}  " + "  ".join(
             f"{k}: {result[k][name]['theme_micro_f1']:.4f} / {result[k][name]['intent_micro_f1']:.4f}" for k in preds))
+    for key, row in result["per_fold"].items():
+        print(f"fold {key:<14} n={row['n']:>5}  delta theme {row['delta'][0]:+.4f}  intent {row['delta'][1]:+.4f}")
+    if args.oof:
+        np.savez_compressed(args.oof, y=y, folds=folds, **{f"mask_{k}": m for k, m in masks.items()},
+                            **{f"{k}_{part}": a for k, run in runs.items() for part, a in zip(("oof", "lex", "noise"), run)})
     if args.errors:
         with open(args.errors, "w", encoding="utf-8") as fh:
             for i, r in enumerate(records[:n_scored]):
