@@ -242,7 +242,8 @@ def to_arrow(comments: list[Comment]) -> pa.Table:
     columns = dict(zip(FIELD_NAMES, values))
     encode = _extra_encoder()
     columns["extra"] = [encode(e) if e else None for e in columns["extra"]]
-    columns["sentiment_scores"] = [labelled_scores(v) for v in columns["sentiment_scores"]]
+    # the struct takes each (negative, neutral, positive) as it is (``labelled_scores``'s fields, in order)
+    columns["sentiment_scores"] = [v if len(v) == len(SENTIMENT_LABELS) else None for v in columns["sentiment_scores"]]
     # the map columns take the dicts as they are (same entries, same order as ``list(v.items())``)
     arrays = [pa.array(columns[f.name], type=f.type) for f in ARROW_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)

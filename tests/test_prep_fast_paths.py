@@ -87,6 +87,7 @@ def test_to_arrow_is_the_row_by_row_table():
                 theme_polarity={"story": "positive"}, mentions=("actor:X",),
                 created_at=datetime(2024, 1, 2, tzinfo=timezone.utc), likes=3),
         Comment(id="b", text="y"),
+        Comment(id="c", text="z", sentiment_scores=(0.5, 0.5)),  # not three scores: no struct, as labelled_scores
     ]
     expected = pa.Table.from_pylist([_to_row(c) for c in comments], schema=ARROW_SCHEMA)
     assert to_arrow(comments).equals(expected)
