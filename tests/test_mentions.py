@@ -84,3 +84,12 @@ def test_missing_catalog(tmp_path):
 def test_bundled_catalog_loads():
     stage = MentionStage()
     assert isinstance(stage.mentions("hello"), tuple)
+
+
+def test_a_batch_names_what_each_text_alone_names(stage):
+    texts = ["白青! Lin Feng, 林风 and Bai Qing again", "LF and CY are my faves", "Ana is great", "Blinfeng",
+             "Qing'er is so sweet", "", "林风的演技太好了 Black Dragon", "CY is great", "LF"]
+    dramas = [None, "moon-river", "star-court", "Moon River", "moon-river", None, "star-court", "star-court", "MR"]
+    batch = [Comment(id=str(i), text=t, clean_text=t, drama=d) for i, (t, d) in enumerate(zip(texts, dramas))]
+    assert stage.predict(batch) == [stage.mentions(t, d) for t, d in zip(texts, dramas)]
+    assert any(stage.predict(batch))  # the batch names someone

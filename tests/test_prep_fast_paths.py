@@ -87,6 +87,7 @@ def test_to_arrow_is_the_row_by_row_table():
                 theme_polarity={"story": "positive"}, mentions=("actor:X",),
                 created_at=datetime(2024, 1, 2, tzinfo=timezone.utc), likes=3),
         Comment(id="b", text="y"),
+        Comment(id="c", text="z", sentiment_scores=(0.5, 0.5)),  # not three scores: no struct, as labelled_scores
     ]
     expected = pa.Table.from_pylist([_to_row(c) for c in comments], schema=ARROW_SCHEMA)
     assert to_arrow(comments).equals(expected)
@@ -205,3 +206,66 @@ def test_link_noise_counts_the_letters_the_substitution_left():
                       "ok see bit.ly/abc", "https://x.com/a https://y.org/b lots of letters around here"]
     for text in texts:
         assert (_other_noise(text, text.casefold(), None) == "link") == reference(text), text
+
+
+def _reference_counts(c: Comment, local_langs: tuple[str, ...], strong: float) -> list[int]:
+    """``features.comment_counts`` as it was, one list per comment (the reference)."""
+    from analyzer.aggregate import features as F
+
+    v = [0] * F.WIDTH
+    v[F.N] = 1
+    if c.sentiment == "positive":
+        v[F.POS] = 1
+        if len(c.sentiment_scores) == 3 and c.sentiment_scores[2] >= strong:
+            v[F.STRONG] = 1
+    elif c.sentiment == "neutral":
+        v[F.NEU] = 1
+    elif c.sentiment == "negative":
+        v[F.NEG] = 1
+    lang = F.base_lang(c.lang)
+    if lang is not None and local_langs and c.region_source != "language":
+        v[F.LANG_KNOWN] = 1
+        v[F.LANG_LOCAL] = int(lang in local_langs)
+    v[F.LIKES] = max(int(c.likes or 0), 0)
+    for t in set(c.themes):
+        i = F.THEME_INDEX.get(t)
+        if i is None:
+            continue
+        v[F.THEME_MENTION + i] = 1
+        pol = F.polarity_of(c, t)
+        if pol == "positive":
+            v[F.THEME_POS + i] = 1
+        elif pol == "negative":
+            v[F.THEME_NEG + i] = 1
+            if t in ("access", "subtitles"):
+                v[F.ACCESS_NEG] = 1
+    for intent in set(c.intents):
+        i = F.INTENT_INDEX.get(intent)
+        if i is not None:
+            v[F.INTENT + i] = 1
+    v[F.WHERE_TO_WATCH] = v[F.INTENT + F.INTENT_INDEX["where_to_watch"]]
+    return v
+
+
+def test_counts_matrix_is_the_per_comment_vectors():
+    from analyzer.aggregate import features as F
+    from analyzer.schema import INTENTS, THEMES
+
+    rng = random.Random(3)
+    stances = [None, "positive", "neutral", "negative", "mixed"]
+    themes = list(THEMES) + ["unknown_theme"]
+    comments, locals_ = [], []
+    for i in range(3000):
+        picked = tuple(rng.choice(themes) for _ in range(rng.randrange(4)))  # repeats included
+        comments.append(Comment(
+            id=f"c{i}", text="t", sentiment=rng.choice(stances),
+            sentiment_scores=rng.choice([(), (0.1, 0.1, 0.8), (0.3, 0.3, 0.4), (0.0, 0.0, 0.95)]),
+            lang=rng.choice([None, "", "und", "en", "ko", "zh-Hant", "es_MX", "vi"]),
+            region_source=rng.choice([None, "language", "field"]), likes=rng.choice([None, 0, -3, 7, 2.9, 10**6]),
+            themes=picked, intents=tuple(rng.choice(list(INTENTS) + ["other"]) for _ in range(rng.randrange(3))),
+            theme_polarity={t: rng.choice(["positive", "negative", "neutral", ""]) for t in picked if rng.random() < 0.5}))
+        locals_.append(rng.choice([(), ("en",), ("ko", "en"), ("vi",), ("zh",)]))
+    expected = np.array([_reference_counts(c, loc, 0.75) for c, loc in zip(comments, locals_)], dtype=np.int64)
+    assert np.array_equal(F.counts_matrix(comments, locals_, 0.75), expected)
+    assert F.comment_counts(comments[5], locals_[5], 0.75) == expected[5].tolist()
+    assert F.counts_matrix([], [], 0.75).shape == (0, F.WIDTH)

@@ -108,8 +108,8 @@ class ResonanceAccumulator:
     # --- streaming -------------------------------------------------------------------
     def update(self, batch: Iterable[Comment]) -> "ResonanceAccumulator":
         """Add a batch of annotated comments (noise is counted, not scored)."""
-        cap_strong = self.config["strong_positive"]
-        fresh: dict[tuple[str, str], tuple[list, list, list]] = {}
+        kept: list[Comment] = []
+        fresh: dict[tuple[str, str], tuple[list, list, list]] = {}  # cell -> authors, days, rows in ``kept``
         for c in batch:
             cell = cell_of(c)
             if c.noise:
@@ -121,13 +121,15 @@ class ResonanceAccumulator:
             day = F.day_of(c.created_at)
             if self.config["confusion"] is not None:
                 self._count_lang(cell, day, c)
-            authors, days, vectors = fresh.setdefault(cell, ([], [], []))
+            authors, days, index = fresh.setdefault(cell, ([], [], []))
             authors.append(author_key(author_of(c)))
             days.append(day)
-            vectors.append(F.comment_counts(c, self._local_langs(c.region), cap_strong))
+            index.append(len(kept))
+            kept.append(c)
             self._offer_quotes(cell, c)
-        for cell, (authors, days, vectors) in fresh.items():
-            self._cells.setdefault(cell, AuthorDays()).add(rows_of(authors, days, np.array(vectors, dtype=np.int64)))
+        vectors = F.counts_matrix(kept, [self._local_langs(c.region) for c in kept], self.config["strong_positive"])
+        for cell, (authors, days, index) in fresh.items():
+            self._cells.setdefault(cell, AuthorDays()).add(rows_of(authors, days, vectors[index]))
             self._added(len(authors))
         return self
 

@@ -6,6 +6,8 @@ is integers (merge is exact addition) and memory is bounded by authors x days.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import numpy as np
@@ -55,45 +57,79 @@ def polarity_of(comment: Comment, theme: str) -> str | None:
 
 def comment_vector(c: Comment, local_langs: tuple[str, ...], strong: float) -> np.ndarray:
     """The count vector of one (non-noise) comment."""
-    return np.array(comment_counts(c, local_langs, strong), dtype=np.int64)
+    return counts_matrix([c], [local_langs], strong)[0]
 
 
 def comment_counts(c: Comment, local_langs: tuple[str, ...], strong: float) -> list[int]:
-    """``comment_vector`` as a list (a batch becomes one array in one step)."""
-    v = [0] * WIDTH
-    v[N] = 1
-    if c.sentiment == "positive":
-        v[POS] = 1
-        if len(c.sentiment_scores) == 3 and c.sentiment_scores[2] >= strong:
-            v[STRONG] = 1
-    elif c.sentiment == "neutral":
-        v[NEU] = 1
-    elif c.sentiment == "negative":
-        v[NEG] = 1
-    lang = base_lang(c.lang)
+    """``comment_vector`` as a list."""
+    return comment_vector(c, local_langs, strong).tolist()
+
+
+_STANCE_COLUMN = {"positive": POS, "neutral": NEU, "negative": NEG}
+_FIELDS = operator.attrgetter("sentiment", "sentiment_scores", "lang", "region_source", "likes", "themes",
+                              "intents", "theme_polarity")
+
+
+def counts_matrix(comments: Sequence[Comment], local_langs: Sequence[tuple[str, ...]], strong: float) -> np.ndarray:
+    """The count vectors of (non-noise) comments, one row each (``local_langs``: each one's
+    region's languages), built as one array: the cells that are 1 are listed per comment and
+    set at once, likes filled as a column (no list of ``WIDTH`` values per comment)."""
+    out = np.zeros((len(comments), WIDTH), dtype=np.int64)
+    out[:, N] = 1
+    rows: list[int] = []
+    cols: list[int] = []
+    likes: list[int] = []
+    langs: dict[tuple, tuple[int, ...]] = {}  # (lang, region_source, local languages) -> columns set
+    for i, (stance, scores, lang, region_source, liked, themes, intents, polarity) in enumerate(map(_FIELDS, comments)):
+        col = _STANCE_COLUMN.get(stance)
+        if col is not None:
+            rows.append(i)
+            cols.append(col)
+            if col == POS and len(scores) == 3 and scores[2] >= strong:
+                rows.append(i)
+                cols.append(STRONG)
+        key = (lang, region_source, local_langs[i])
+        lang_cols = langs.get(key)
+        if lang_cols is None:
+            lang_cols = langs[key] = _lang_columns(*key)
+        for col in lang_cols:
+            rows.append(i)
+            cols.append(col)
+        likes.append(max(int(liked or 0), 0))
+        for t in themes:  # a theme listed twice sets the same cells
+            j = THEME_INDEX.get(t)
+            if j is None:
+                continue
+            rows.append(i)
+            cols.append(THEME_MENTION + j)
+            pol = polarity.get(t) or stance
+            if pol == "positive":
+                rows.append(i)
+                cols.append(THEME_POS + j)
+            elif pol == "negative":
+                rows.append(i)
+                cols.append(THEME_NEG + j)
+                if t in ("access", "subtitles"):
+                    rows.append(i)
+                    cols.append(ACCESS_NEG)
+        for intent in intents:
+            j = INTENT_INDEX.get(intent)
+            if j is not None:
+                rows.append(i)
+                cols.append(INTENT + j)
+    out[rows, cols] = 1
+    out[:, LIKES] = likes
+    out[:, WHERE_TO_WATCH] = out[:, INTENT + INTENT_INDEX["where_to_watch"]]
+    return out
+
+
+def _lang_columns(lang: str | None, region_source: str | None, local_langs: tuple[str, ...]) -> tuple[int, ...]:
+    """The language columns set for a comment in ``lang`` (``LANG_KNOWN``, ``LANG_LOCAL``)."""
+    lang = base_lang(lang)
     # A region inferred from the language is local by construction: no evidence either way.
-    if lang is not None and local_langs and c.region_source != "language":
-        v[LANG_KNOWN] = 1
-        v[LANG_LOCAL] = int(lang in local_langs)
-    v[LIKES] = max(int(c.likes or 0), 0)
-    for t in set(c.themes):
-        i = THEME_INDEX.get(t)
-        if i is None:
-            continue
-        v[THEME_MENTION + i] = 1
-        pol = polarity_of(c, t)
-        if pol == "positive":
-            v[THEME_POS + i] = 1
-        elif pol == "negative":
-            v[THEME_NEG + i] = 1
-            if t in ("access", "subtitles"):
-                v[ACCESS_NEG] = 1
-    for intent in set(c.intents):
-        i = INTENT_INDEX.get(intent)
-        if i is not None:
-            v[INTENT + i] = 1
-    v[WHERE_TO_WATCH] = v[INTENT + INTENT_INDEX["where_to_watch"]]
-    return v
+    if lang is None or not local_langs or region_source == "language":
+        return ()
+    return (LANG_KNOWN, LANG_LOCAL) if lang in local_langs else (LANG_KNOWN,)
 
 
 def day_of(created_at: datetime | None) -> int | None:

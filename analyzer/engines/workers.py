@@ -102,6 +102,15 @@ def uses_torch() -> bool:
     return "torch" in sys.modules
 
 
+def warm_arrow() -> None:
+    """pyarrow's first conversion in a process imports pandas where it is installed (~0.4 CPU-s;
+    a run's main process pays it anyway, when it writes): made before the fork, the workers, whose
+    ``then`` builds Arrow tables, inherit it instead of paying it once each."""
+    import pyarrow as pa
+
+    pa.array([], type=pa.int64())
+
+
 # --- in each worker process ---------------------------------------------------------------
 _STAGES: list[Stage] = []
 _HEAD: list[Stage] = []  # the main process's leading stages a worker prepares batches for
@@ -209,6 +218,8 @@ class WorkerPool:
         self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
                                             initargs=(self.config, self.names, then, tuple(pipeline.names[:head])))
         if fork:
+            if then is not None:
+                warm_arrow()
             _INHERITED[:] = [s for s in pipeline.stages if s.name in self.names]
             _INHERITED_HEAD[:] = pipeline.stages[:head]
             gc.freeze()  # the children's garbage collector then leaves the shared pages alone

@@ -94,18 +94,30 @@ class MentionStage(Stage):
         self.index = shared.index("people", people_index)
 
     def predict(self, batch: Sequence[Comment]) -> list[tuple[str, ...]]:
-        return [self.mentions(c.model_text, c.drama) for c in batch]
+        """``mentions`` of each comment, the batch's texts scanned together (``CueMatcher.find_many``)
+        and each drama's key looked up once."""
+        hits = self.index.matcher.find_many([fold(c.model_text) for c in batch])
+        dramas: dict[str | None, str | None] = {}
+        for c in batch:
+            if c.drama not in dramas:
+                dramas[c.drama] = self._drama_id(c.drama)
+        return [self._named(found, dramas[c.drama]) for found, c in zip(hits, batch)]
 
     def annotate(self, batch: Sequence[Comment], predictions: list[tuple[str, ...]]) -> Batch:
         return [c if m == c.mentions else c.with_(mentions=m) for c, m in zip(batch, predictions)]  # most name no one
 
     def mentions(self, text: str, drama: str | None = None) -> tuple[str, ...]:
         """The people ``text`` names, in order of first mention, without repeats."""
+        return self._named(self.index.matcher.find(fold(text)), self._drama_id(drama))
+
+    def _drama_id(self, drama: str | None) -> str | None:
+        return self.index.drama_keys.get(fold(drama)) if drama else None
+
+    def _named(self, hits: list, drama_id: str | None) -> tuple[str, ...]:
+        """The mentions of a text's ``hits``; short aliases only of ``drama_id``'s people."""
         index = self.index
-        drama_id = index.drama_keys.get(fold(drama)) if drama else None
         found: dict[str, None] = {}
-        low = fold(text)
-        for hit in index.matcher.find(low):
+        for hit in hits:
             for cue in hit.cues:
                 in_drama = drama_id is not None and drama_id in index.dramas.get(cue.label, ())
                 if cue.text in index.context_only and not in_drama:
