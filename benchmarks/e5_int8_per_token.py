@@ -23,7 +23,8 @@ the drama dev set); calibration rows are training rows outside that hold-out. Re
 variant and text set: sentiment label agreement with fp32, min / mean cosine, CPU seconds (process
 time, ONNX Runtime's threads included) and their ratio to fp32's in the same run; on the tuning
 rows the int8-then-fp32 cascade's curve (``cascade_margin.curve``): the smallest margin reaching
-0.995, the share encoded again, and its cost as measured int8 seconds + that share of fp32's.
+0.995, the share encoded again, and its cost as measured int8 seconds + that share of fp32's;
+on the YouTube comments the cascade at that margin (chosen on the tuning rows, checked there).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from analyzer.backends.embedding.e5_onnx import OnnxPooler, ensure_onnx, quantiz
 from analyzer.backends.embedding.resolve import resolve_encoder  # noqa: E402
 from analyzer.backends.sentiment_e5 import E5SentimentBackend, head_logits  # noqa: E402
 from training.sentiment_e5 import data  # noqa: E402
-from training.sentiment_e5.cascade_margin import curve, tuning_rows  # noqa: E402
+from training.sentiment_e5.cascade_margin import curve, margins_and_labels, tuning_rows  # noqa: E402
 
 WEIGHT_LEVELS = 63  # 7-bit weights
 
@@ -212,6 +213,19 @@ def cascade_point(head: dict, fp32: tuple[float, np.ndarray], vectors: np.ndarra
     return {**points[0], "cpu_seconds_int8_plus_share_of_fp32": round(cost, 2), "speed_vs_fp32": round(fp32[0] / cost, 2)}
 
 
+def cascade_check(head: dict, fp32: tuple[float, np.ndarray], vectors: np.ndarray, seconds: float, chosen: dict) -> dict:
+    """The cascade at the tuning rows' margin on other texts: re-encoded share, agreement, cost."""
+    if chosen["margin"] is None:
+        return {"margin": None}
+    margin, labels = margins_and_labels(head, vectors)
+    _, ref = margins_and_labels(head, fp32[1])
+    again = margin < chosen["margin"]
+    cost = seconds + float(again.mean()) * fp32[0]
+    return {"margin": chosen["margin"], "fp32_again": round(float(again.mean()), 4),
+            "label_agreement_vs_fp32": round(float(np.mean(np.where(again, ref, labels) == ref)), 4),
+            "cpu_seconds_int8_plus_share_of_fp32": round(cost, 2), "speed_vs_fp32": round(fp32[0] / cost, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300)
@@ -221,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json-out", default=None)
     args = parser.parse_args(argv)
-    sets = {"youtube": load_texts(args.n)[0], "tuning_rows": [r.text for r in tuning_rows(args.tune)]}
+    sets = {"tuning_rows": [r.text for r in tuning_rows(args.tune)], "youtube": load_texts(args.n)[0]}
     ref, _ = resolve_encoder()
     src = ensure_onnx(ref, None, int8=False, adapter=str(ADAPTER) if ADAPTER else None)
     encoder = E5Encoder(path=ref, threads=args.threads, adapter=ADAPTER, runtime="onnx", precision="fp32").load()
@@ -241,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
             for set_name, texts in sets.items():
                 row, vectors, seconds = score(encoder, pooler, head, texts, fp32[set_name])
                 if set_name == "tuning_rows":
-                    row["cascade_at_0.995"] = cascade_point(head, fp32[set_name], vectors, seconds)
+                    row["cascade_at_0.995"] = chosen = cascade_point(head, fp32[set_name], vectors, seconds)
+                else:  # the margin chosen on the tuning rows, checked on the comments
+                    row["cascade_at_tuning_margin"] = cascade_check(head, fp32[set_name], vectors, seconds, chosen)
                 variants[name][set_name] = row
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
