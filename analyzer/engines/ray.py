@@ -64,6 +64,14 @@ CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
 BLOCK_BYTES = 2 * 2**20
 # A read and an annotation actor share one worker's CPU: N workers are N CPUs.
 ACTOR_CPUS = 0.5
+# Reading a comment costs about a third of annotating it (read 22-27 vs annotation 66-74 CPU s
+# per 200k real comments, docs/ray.md), so one read actor keeps up with two annotation actors:
+# the read pool grows to half the workers, not to all of them (each actor is a fresh Ray worker
+# process that pays ~2-3 CPU s to start before it reads a line).
+WORKERS_PER_READER = 2
+# Ray's metrics (every process exports them every few seconds to a Prometheus endpoint no one
+# reads here) are off when the run starts Ray itself; a cluster keeps its own settings.
+SYSTEM_CONFIG = {"enable_metrics_collection": False}
 # The read and replay actors and the driver's merge hand their freed memory back every this
 # many chunks / blocks (``memory.release_free_memory``): without it the replay grows for as
 # long as the run lasts.
@@ -222,7 +230,7 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     memtrace = os.environ.get(MEMTRACE) or None  # benchmark-only (engines/memory.py)
     keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept), memtrace), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
-                             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths))))
+                             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_readers(workers, len(paths))))
     replayed = _replay_step(ray, keys, head, crashes[1], memtrace)
     blocks = replayed.map_batches(
         AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
@@ -240,6 +248,12 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                       "phase_seconds": {"streamed": seconds}, "replay_cpu_seconds": round(merged.replay_cpu, 3),
                       "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
                       "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
+
+
+def _readers(workers: int, files: int) -> int:
+    """How many read actors the pool may grow to: one per ``WORKERS_PER_READER`` workers, at
+    least one, at most one per file (a file is read by one actor)."""
+    return max(1, min(-(-workers // WORKERS_PER_READER), files))
 
 
 def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
@@ -338,7 +352,8 @@ def _start(ray, config: Config) -> bool:
     slots = None if config.run.address else max(os.cpu_count() or 1, config.run.num_workers)
     try:
         ray.init(address=config.run.address or None, num_cpus=slots, include_dashboard=False, log_to_driver=False,
-                 logging_level="ERROR", configure_logging=False)
+                 logging_level="ERROR", configure_logging=False,
+                 _system_config=None if config.run.address else SYSTEM_CONFIG)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
                           "check --address (e.g. auto or ray://HEAD:10001).") from None
