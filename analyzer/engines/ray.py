@@ -219,6 +219,9 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     data_ctx.execution_options.preserve_order = True  # the replay needs input order
     data_ctx.enable_progress_bars = progress
     data_ctx.target_max_block_size = BLOCK_BYTES  # memory per worker stays flat as the input grows
+    # Ray Data's per-call memory probe (a thread reading the actor's /proc smaps every second, for
+    # its own stats) costs CPU in every actor for figures this run never reads.
+    data_ctx.memory_usage_poll_interval_s = None
     # Errors reach the user as our one-line message; Ray Data's own log of them is noise here.
     logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.CRITICAL)
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -226,7 +229,10 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     clock = time.perf_counter()
     # Actor pools: Ray Data restarts a dead read or annotation actor and retries its batch
     # (its default); a restarted replay actor refuses to go on (its windows would be lost).
-    head = _head_builder(config, pipeline)  # reading and the replay use no model: none is loaded there
+    # The actors get the stages the driver has built (put once in Ray's object store, models
+    # included) rather than building them again; reading and the replay use the stages up to link.
+    head = _shared(ray, config, _head(pipeline)) or _head_builder(config, pipeline)
+    build = _shared(ray, config, pipeline) or build
     memtrace = os.environ.get(MEMTRACE) or None  # benchmark-only (engines/memory.py)
     keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept), memtrace), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
@@ -254,6 +260,38 @@ def _readers(workers: int, files: int) -> int:
     """How many read actors the pool may grow to: one per ``WORKERS_PER_READER`` workers, at
     least one, at most one per file (a file is read by one actor)."""
     return max(1, min(-(-workers // WORKERS_PER_READER), files))
+
+
+def _head(pipeline: Pipeline) -> Pipeline:
+    """``pipeline``'s stages up to ``link`` (the same objects)."""
+    return Pipeline(pipeline.stages[:pipeline.names.index("link") + 1], pipeline.batch_size)
+
+
+class _Shared:
+    """Gives an actor the pipeline the driver put in Ray's object store: its numpy arrays (the
+    models' weights) are read in place from the store's shared memory, the rest unpickled, instead
+    of each actor loading and decompressing the model files again."""
+
+    def __init__(self, ref) -> None:
+        self.ref = ref
+
+    def __call__(self) -> Pipeline:
+        import ray
+
+        return ray.get(self.ref)
+
+
+def _shared(ray, config: Config, pipeline: Pipeline) -> _Shared | None:
+    """``pipeline`` put in Ray's object store for the actors, or None where each actor builds
+    its own: with GPUs (an actor's models belong on its own GPU) or a stage that does not pickle
+    (an ONNX session, say). The driver holds the reference until the run ends, so a restarted
+    actor finds it too."""
+    if config.run.gpus_per_worker:
+        return None
+    try:
+        return _Shared(ray.put(pipeline))
+    except Exception:  # noqa: BLE001 - whatever Ray's pickling raises, the actors build their own
+        return None
 
 
 def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
