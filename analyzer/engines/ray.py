@@ -13,7 +13,7 @@ all of it:
             ``DramaLinkStage.resolve``: exactly the decisions of the local stream (global
             dedup, same windows). Each block leaves with its decisions that differ from
             the default, its rejects and finished files;
-3. annotate an actor pool (models load once per actor): reads the block's kept rows back,
+3. annotate an actor pool (the driver's stages, from the object store): reads the block's kept rows back,
             applies the decisions, runs the other stages, writes a Parquet part
             (``comments.parquet/input=N/part-SEQ.parquet``) and ``update``s an accumulator;
 4. merge    the driver, as blocks arrive in input order: writes the rejects, ``merge``s
@@ -96,7 +96,7 @@ def _settle() -> None:
 
 
 class ReadActor:
-    """Reads whole input files (models and catalog loaded once per actor), keeping the
+    """Reads whole input files (the driver's stages up to link, catalog included), keeping the
     comment rows under ``kept`` and handing on the key columns."""
 
     def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str, memtrace: str | None = None) -> None:
