@@ -73,8 +73,7 @@ class TreeSampler(threading.Thread):
                 except psutil.Error:
                     continue
                 self.cpu[proc.pid] = (role, times.user + times.system)
-                if proc.pid not in self.titles:
-                    self.titles[proc.pid] = _title(proc)
+                self._retitle(proc)
                 for name, peaks in (("rss", self.rss), ("uss", self.uss)):
                     peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
                 if ticks % 20 == 0:
@@ -103,6 +102,16 @@ class TreeSampler(threading.Thread):
             return
         self.own[proc.pid] = (role, max(own, self.own.get(proc.pid, ("", 0.0))[1]))
         self._mark(f"{role} outside store", own)
+
+    def _retitle(self, proc: psutil.Process) -> None:
+        """What the process is: a Ray worker starts as ``default_worker.py`` / ``ray::IDLE`` and
+        takes its actor's title later (``ray::_StatsActor``, Ray Data's helper actors included)."""
+        known = self.titles.get(proc.pid, "")
+        if known.startswith("ray::") and known != "ray::IDLE":
+            return
+        title = _title(proc)
+        if not known or title.startswith("ray::"):
+            self.titles[proc.pid] = title
 
     def _mark(self, role: str, mib: float) -> None:
         seconds = round(time.perf_counter() - self.started)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from analyzer.config import Config
-from analyzer.engines.ray import _start
+from analyzer.config import Config, RunConfig
+from analyzer.engines.ray import SYSTEM_CONFIG, _readers, _start
 from analyzer.errors import ConfigError
 
 
@@ -27,3 +27,32 @@ def test_a_ray_that_does_not_start_fails_the_run_in_one_line():
     with pytest.raises(ConfigError, match="Ray did not start on this machine .*timed out during startup") as caught:
         _start(ray, Config())
     assert "\n" not in str(caught.value) and ray.inits == 1
+
+
+class RecordingRay:
+    """A stand-in ``ray`` module that starts and keeps the arguments ``init`` got."""
+
+    def __init__(self) -> None:
+        self.kwargs: dict = {}
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, **kwargs) -> None:
+        self.kwargs = kwargs
+
+
+def test_ray_started_here_gets_the_system_config_and_a_cluster_keeps_its_own():
+    # Ray refuses system config when connecting ("can only be set on the head node"): only a
+    # Ray the run starts itself gets it.
+    here, there = RecordingRay(), RecordingRay()
+    assert _start(here, Config()) is True
+    _start(there, Config(run=RunConfig(engine="ray", address="auto")))
+    assert here.kwargs["_system_config"] == SYSTEM_CONFIG and here.kwargs["address"] is None
+    assert there.kwargs["_system_config"] is None and there.kwargs["address"] == "auto"
+
+
+@pytest.mark.parametrize(("workers", "files", "readers"), [(1, 4, 1), (2, 4, 1), (3, 4, 2), (4, 4, 2), (8, 2, 2),
+                                                           (32, 100, 16), (2, 1, 1)])
+def test_the_read_pool_grows_to_half_the_workers_and_one_actor_per_file(workers, files, readers):
+    assert _readers(workers, files) == readers

@@ -13,7 +13,7 @@ all of it:
             ``DramaLinkStage.resolve``: exactly the decisions of the local stream (global
             dedup, same windows). Each block leaves with its decisions that differ from
             the default, its rejects and finished files;
-3. annotate an actor pool (models load once per actor): reads the block's kept rows back,
+3. annotate an actor pool (the driver's stages, from the object store): reads the block's kept rows back,
             applies the decisions, runs the other stages, writes a Parquet part
             (``comments.parquet/input=N/part-SEQ.parquet``) and ``update``s an accumulator;
 4. merge    the driver, as blocks arrive in input order: writes the rejects, ``merge``s
@@ -64,6 +64,14 @@ CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
 BLOCK_BYTES = 2 * 2**20
 # A read and an annotation actor share one worker's CPU: N workers are N CPUs.
 ACTOR_CPUS = 0.5
+# Reading a comment costs about a third of annotating it (read 22-27 vs annotation 66-74 CPU s
+# per 200k real comments, docs/ray.md), so one read actor keeps up with two annotation actors:
+# the read pool grows to half the workers, not to all of them (each actor is a fresh Ray worker
+# process that pays ~2-3 CPU s to start before it reads a line).
+WORKERS_PER_READER = 2
+# Ray's metrics (every process exports them every few seconds to a Prometheus endpoint no one
+# reads here) are off when the run starts Ray itself; a cluster keeps its own settings.
+SYSTEM_CONFIG = {"enable_metrics_collection": False}
 # The read and replay actors and the driver's merge hand their freed memory back every this
 # many chunks / blocks (``memory.release_free_memory``): without it the replay grows for as
 # long as the run lasts.
@@ -88,7 +96,7 @@ def _settle() -> None:
 
 
 class ReadActor:
-    """Reads whole input files (models and catalog loaded once per actor), keeping the
+    """Reads whole input files (the driver's stages up to link, catalog included), keeping the
     comment rows under ``kept`` and handing on the key columns."""
 
     def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str, memtrace: str | None = None) -> None:
@@ -211,6 +219,9 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     data_ctx.execution_options.preserve_order = True  # the replay needs input order
     data_ctx.enable_progress_bars = progress
     data_ctx.target_max_block_size = BLOCK_BYTES  # memory per worker stays flat as the input grows
+    # Ray Data's per-call memory probe (a thread reading the actor's /proc smaps every second, for
+    # its own stats) costs CPU in every actor for figures this run never reads.
+    data_ctx.memory_usage_poll_interval_s = None
     # Errors reach the user as our one-line message; Ray Data's own log of them is noise here.
     logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.CRITICAL)
     workers = config.run.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -218,11 +229,14 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     clock = time.perf_counter()
     # Actor pools: Ray Data restarts a dead read or annotation actor and retries its batch
     # (its default); a restarted replay actor refuses to go on (its windows would be lost).
-    head = _head_builder(config, pipeline)  # reading and the replay use no model: none is loaded there
+    # The actors get the stages the driver has built (put once in Ray's object store, models
+    # included) rather than building them again; reading and the replay use the stages up to link.
+    head = _shared(ray, config, _head(pipeline)) or _head_builder(config, pipeline)
+    build = _shared(ray, config, pipeline) or build
     memtrace = os.environ.get(MEMTRACE) or None  # benchmark-only (engines/memory.py)
     keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept), memtrace), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
-                             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=min(workers, len(paths))))
+                             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_readers(workers, len(paths))))
     replayed = _replay_step(ray, keys, head, crashes[1], memtrace)
     blocks = replayed.map_batches(
         AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
@@ -240,6 +254,44 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                       "phase_seconds": {"streamed": seconds}, "replay_cpu_seconds": round(merged.replay_cpu, 3),
                       "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
                       "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
+
+
+def _readers(workers: int, files: int) -> int:
+    """How many read actors the pool may grow to: one per ``WORKERS_PER_READER`` workers, at
+    least one, at most one per file (a file is read by one actor)."""
+    return max(1, min(-(-workers // WORKERS_PER_READER), files))
+
+
+def _head(pipeline: Pipeline) -> Pipeline:
+    """``pipeline``'s stages up to ``link`` (the same objects)."""
+    return Pipeline(pipeline.stages[:pipeline.names.index("link") + 1], pipeline.batch_size)
+
+
+class _Shared:
+    """Gives an actor the pipeline the driver put in Ray's object store: its numpy arrays (the
+    models' weights) are read in place from the store's shared memory, the rest unpickled, instead
+    of each actor loading and decompressing the model files again."""
+
+    def __init__(self, ref) -> None:
+        self.ref = ref
+
+    def __call__(self) -> Pipeline:
+        import ray
+
+        return ray.get(self.ref)
+
+
+def _shared(ray, config: Config, pipeline: Pipeline) -> _Shared | None:
+    """``pipeline`` put in Ray's object store for the actors, or None where each actor builds
+    its own: with GPUs (an actor's models belong on its own GPU) or a stage that does not pickle
+    (an ONNX session, say). The driver holds the reference until the run ends, so a restarted
+    actor finds it too."""
+    if config.run.gpus_per_worker:
+        return None
+    try:
+        return _Shared(ray.put(pipeline))
+    except Exception:  # noqa: BLE001 - whatever Ray's pickling raises, the actors build their own
+        return None
 
 
 def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
@@ -338,7 +390,8 @@ def _start(ray, config: Config) -> bool:
     slots = None if config.run.address else max(os.cpu_count() or 1, config.run.num_workers)
     try:
         ray.init(address=config.run.address or None, num_cpus=slots, include_dashboard=False, log_to_driver=False,
-                 logging_level="ERROR", configure_logging=False)
+                 logging_level="ERROR", configure_logging=False,
+                 _system_config=None if config.run.address else SYSTEM_CONFIG)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
                           "check --address (e.g. auto or ray://HEAD:10001).") from None
