@@ -209,7 +209,7 @@ def test_link_noise_counts_the_letters_the_substitution_left():
 
 
 def _reference_counts(c: Comment, local_langs: tuple[str, ...], strong: float) -> list[int]:
-    """``features.comment_counts`` as it was, one list per comment (the reference)."""
+    """The count vector of one comment as ``features`` built it before ``counts_matrix`` (the reference)."""
     from analyzer.aggregate import features as F
 
     v = [0] * F.WIDTH
@@ -267,5 +267,5 @@ def test_counts_matrix_is_the_per_comment_vectors():
         locals_.append(rng.choice([(), ("en",), ("ko", "en"), ("vi",), ("zh",)]))
     expected = np.array([_reference_counts(c, loc, 0.75) for c, loc in zip(comments, locals_)], dtype=np.int64)
     assert np.array_equal(F.counts_matrix(comments, locals_, 0.75), expected)
-    assert F.comment_counts(comments[5], locals_[5], 0.75) == expected[5].tolist()
+    assert F.counts_matrix([comments[5]], [locals_[5]], 0.75)[0].tolist() == expected[5].tolist()
     assert F.counts_matrix([], [], 0.75).shape == (0, F.WIDTH)

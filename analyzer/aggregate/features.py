@@ -55,16 +55,6 @@ def polarity_of(comment: Comment, theme: str) -> str | None:
     return comment.theme_polarity.get(theme) or comment.sentiment
 
 
-def comment_vector(c: Comment, local_langs: tuple[str, ...], strong: float) -> np.ndarray:
-    """The count vector of one (non-noise) comment."""
-    return counts_matrix([c], [local_langs], strong)[0]
-
-
-def comment_counts(c: Comment, local_langs: tuple[str, ...], strong: float) -> list[int]:
-    """``comment_vector`` as a list."""
-    return comment_vector(c, local_langs, strong).tolist()
-
-
 _STANCE_COLUMN = {"positive": POS, "neutral": NEU, "negative": NEG}
 _FIELDS = operator.attrgetter("sentiment", "sentiment_scores", "lang", "region_source", "likes", "themes",
                               "intents", "theme_polarity")

@@ -71,7 +71,7 @@ class Rows(NamedTuple):
 
 
 def rows_of(authors: list[int], days: list[int | None], vectors: np.ndarray) -> Rows:
-    """Rows from per-comment feature vectors (``features.comment_vector``)."""
+    """Rows from per-comment feature vectors (``features.counts_matrix``)."""
     return Rows(np.array(authors, dtype=np.uint64), np.array([d or NO_DAY for d in days], dtype=np.int32),
                 narrow(vectors[:, COUNT_COLS]), pack_flags(vectors[:, FLAG_COLS] > 0),
                 vectors[:, F.LIKES].astype(np.int64))
