@@ -14,7 +14,7 @@ from typing import BinaryIO, ClassVar
 from ..errors import RecordError
 from ..schema import Comment
 from .base import Reject
-from .jsonstream import JsonScanner, loads
+from .jsonstream import JsonScanner, flat_object, loads
 from .limits import FileLimitError, Limits, RecordLimitError, clean_text
 from .privacy import FieldPolicy
 from .records import ReadContext, record_to_comment
@@ -98,40 +98,60 @@ def read_lines(stream: BinaryIO, path: str, limits: Limits, policy: FieldPolicy 
     """(1-based line number, decoded line or its Reject) for every line; a line longer than
     ``max_record_bytes`` is skipped without being held in memory."""
     number = 0
-    while True:
-        raw = stream.readline(limits.max_record_bytes + 1)
-        if not raw:
-            return
+    while raw := stream.readline(limits.max_record_bytes + 1):
         number += 1
-        if len(raw) > limits.max_record_bytes and not raw.endswith(b"\n"):
-            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
-                pass
-            yield number, reject(f"line longer than input.max_record_bytes ({limits.max_record_bytes} bytes)",
-                                 path, number, raw[:MAX_RAW], policy)
-            continue
-        try:
-            yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            yield number, reject("line is not valid UTF-8; re-encode the file as UTF-8", path, number, None)
+        yield number, checked_line(raw, number, stream, path, limits, policy)
+
+
+def checked_line(raw: bytes, number: int, stream: BinaryIO, path: str, limits: Limits,
+                 policy: FieldPolicy | None) -> str | Reject:
+    """Line ``number`` as read (at most ``max_record_bytes + 1`` bytes) decoded, or its Reject;
+    the rest of a longer line is read from ``stream`` and dropped."""
+    if len(raw) > limits.max_record_bytes and not raw.endswith(b"\n"):
+        while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+            pass
+        return reject(f"line longer than input.max_record_bytes ({limits.max_record_bytes} bytes)",
+                      path, number, raw[:MAX_RAW], policy)
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        return reject("line is not valid UTF-8; re-encode the file as UTF-8", path, number, None)
 
 
 def parse_json_lines(stream: BinaryIO, path: str, limits: Limits | None = None, policy: FieldPolicy | None = None
                      ) -> Iterator[tuple[int, object | Reject]]:
-    """(line, parsed JSON value or Reject) for every non-blank line of a JSON Lines stream."""
+    """(line, parsed JSON value or Reject) for every non-blank line of a JSON Lines stream.
+
+    A line that orjson reads, undecoded, as an object of strings, integers, booleans and nulls
+    (``flat_object``) is that object: what decoding it and ``loads`` give (orjson refuses what
+    strict UTF-8 decoding refuses, a BOM included, and such an object cannot hold an integer
+    turned float). Every other line goes the plain way (``read_lines``' checks, then
+    ``parse_line``)."""
     limits = limits or Limits()
-    for number, line in read_lines(stream, path, limits, policy):
+    most, readline, number = limits.max_record_bytes, stream.readline, 0
+    while raw := readline(most + 1):
+        number += 1
+        if len(raw) <= most or raw.endswith(b"\n"):  # not cut by the limit
+            value = flat_object(raw)
+            if value is not None:
+                yield number, value
+                continue
+        line = checked_line(raw, number, stream, path, limits, policy)
         if isinstance(line, Reject):
             yield number, line
-            continue
-        if not line or line.isspace():  # a blank line (== not line.strip(), without a copy)
-            continue
-        try:
-            yield number, loads(line, limits)
-        except json.JSONDecodeError as exc:
-            yield number, reject(f"invalid JSON ({exc.msg} at column {exc.colno})", path, number, line, policy)
-        except (ValueError, RecordLimitError) as exc:
-            yield number, reject(why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})",
-                                 path, number, line, policy)
+        elif line and not line.isspace():  # not a blank line (== line.strip(), without a copy)
+            yield number, parse_line(line, number, path, limits, policy)
+
+
+def parse_line(line: str, number: int, path: str, limits: Limits, policy: FieldPolicy | None) -> object:
+    """The JSON value of one decoded line, or its Reject."""
+    try:
+        return loads(line, limits)
+    except json.JSONDecodeError as exc:
+        return reject(f"invalid JSON ({exc.msg} at column {exc.colno})", path, number, line, policy)
+    except (ValueError, RecordLimitError) as exc:
+        return reject(why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})",
+                      path, number, line, policy)
 
 
 class JsonLines(Format):

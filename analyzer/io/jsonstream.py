@@ -60,6 +60,19 @@ def _nested(value: Any) -> bool:
 _FLAT = frozenset({str, int, bool, type(None)})
 
 
+def flat_object(raw: bytes) -> dict | None:
+    """The object a raw (undecoded) JSON text holds when orjson reads it as one whose values
+    are strings, integers, booleans and nulls (not ``_nested``): then what ``loads`` gives for
+    the decoded text, as orjson refuses what strict UTF-8 decoding refuses. Else None."""
+    if orjson is None:
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return value if type(value) is dict and _FLAT.issuperset(map(type, value.values())) else None
+
+
 def _deep_checked(value: Any, text: str, limits: Limits) -> Any:
     """``checked`` for a value orjson parsed (it refuses lone surrogates: none to replace)."""
     if text.count("[") + text.count("{") > limits.max_depth:
