@@ -131,3 +131,21 @@ def test_url_hint_and_folding_shortcuts(text):
     assert N.might_have_url(text) == (plain.search(text) is not None)
     if not N.needs_folding(text):
         assert " ".join(text.split()) == text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ 1.:@/w\t\n\u3000\u00a0\u0e48\u0e38カ한😭é\u0301Ãcom.TV"), max_size=30),
+       st.booleans())
+def test_is_clean_only_where_cleaning_changes_nothing(text, mask):
+    """The is_clean shortcut says True only for texts a cleaning pass leaves as they are, and
+    normalize_text gives what it gives without the shortcut."""
+    from analyzer.text import normalize as N
+
+    fast = normalize_text(text, mask=mask)
+    saved, N.is_clean = N.is_clean, lambda text, mask: False
+    try:
+        assert fast == normalize_text(text, mask=mask)
+        if saved(text, mask):
+            assert N._clean_once(text, mask, N.URL_TOKEN, N.MENTION_TOKEN) == text
+    finally:
+        N.is_clean = saved

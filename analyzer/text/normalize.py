@@ -27,9 +27,10 @@ URL = re.compile(
     rf"|(?<![@.\w])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![.@])"
 )
 # What every URL form above contains ("://", "www." or ".<tld>", any case): texts without it
-# skip the URL scan, whose look-behinds make it slow to try at every letter. Written to start
-# with ":" or "." so that the regex engine jumps between those two characters only.
-_URL_HINT = re.compile(rf":(?=//)|\.(?:(?<=(?i:www)\.)|(?i:{_TLDS}))")
+# skip the URL scan, whose look-behinds make it slow to try at every letter (``might_have_url``:
+# "://" by a substring test, the other two by this, which starts with "." so that the regex
+# engine jumps between dots only).
+_DOT_HINT = re.compile(rf"\.(?:(?<=(?i:www)\.)|(?i:{_TLDS}))")
 # Whitespace that folding changes besides runs of spaces and spaces at the ends (str.split's).
 _OTHER_SPACE = re.compile(r"[^\S ]")
 MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
@@ -52,6 +53,9 @@ SAFE_CHARS = ("\t\n\x20-\x7e\u3000-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u30ff
               "\u3131-\u318e\u0e01-\u0e3a\u0e3f-\u0e5b\uff01-\uff5e\u2600-\u27bf\ufe0f\u200d"
               "\U0001f300-\U0001faff")
 _SAFE = re.compile(f"[{SAFE_CHARS}]*")
+# SAFE_CHARS without tab, newline and U+3000: the space is the only whitespace among them.
+PLAIN_CHARS = SAFE_CHARS.replace("\t\n", "").replace("\u3000-", "\u3001-")
+_PLAIN = re.compile(f"[{PLAIN_CHARS}]*")
 
 
 def _repair(text: str, rounds: int = 4) -> str:
@@ -79,8 +83,9 @@ def looks_like_html(text: str) -> bool:
 
 
 def might_have_url(text: str) -> bool:
-    """False only when ``URL`` cannot match ``text`` (a cheap scan before the slow one)."""
-    return _URL_HINT.search(text) is not None
+    """False only when ``URL`` cannot match ``text`` (a cheap scan before the slow one; most
+    texts hold no "." for ``_DOT_HINT`` to scan for)."""
+    return "://" in text or ("." in text and _DOT_HINT.search(text) is not None)
 
 
 def mask_urls(text: str, token: str = URL_TOKEN) -> str:
@@ -111,6 +116,8 @@ def normalize_text(text: str, *, html_mode: str = "never", mask: bool = True,
 
 
 def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> str:
+    if is_clean(text, mask):
+        return text
     text = _repair(text)
     if mask:
         text = mask_mentions(mask_urls(text, url_token), mention_token)
@@ -122,3 +129,12 @@ def _clean_once(text: str, mask: bool, url_token: str, mention_token: str) -> st
 def needs_folding(text: str) -> bool:
     """False when whitespace folding leaves ``text`` as it is: single spaces only, none at the ends."""
     return text[:1] == " " or text[-1:] == " " or "  " in text or _OTHER_SPACE.search(text) is not None
+
+
+def is_clean(text: str, mask: bool) -> bool:
+    """True only when ``_clean_once`` leaves ``text`` as it is, checked at once: PLAIN_CHARS only
+    (so ``_repair`` is NFC, and a space the only whitespace), NFC already, single spaces
+    inside, none at the ends, and (with ``mask``) no URL hint and no ``@``."""
+    return (_PLAIN.fullmatch(text) is not None and (text[:1] != " " and text[-1:] != " " and "  " not in text)
+            and unicodedata.is_normalized("NFC", text)
+            and (not mask or ("@" not in text and not might_have_url(text))))
