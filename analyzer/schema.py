@@ -116,6 +116,23 @@ def _slot_copier():
 _copy_slots = _slot_copier()
 
 
+def replacer(*names: str):
+    """``replace(comment, *values)`` -> ``comment.with_(**dict(zip(names, values)))`` for these
+    field names, unrolled like ``_slot_copier`` (no keywords, no loop, no ``setattr`` calls):
+    for a stage that sets the same fields of every comment."""
+    unknown = [name for name in names if name not in FIELD_NAMES]
+    if unknown or len(set(names)) != len(names):
+        raise TypeError(f"Comment fields to replace must be distinct fields; got {names!r}")
+    values = [f"v{i}" for i in range(len(names))]
+    lines = [f"def replace(old, {', '.join(values)}):", "    new = _new(_Slots)"]
+    lines += [f"    new.{name} = {values[names.index(name)] if name in names else 'old.' + name}"
+              for name in FIELD_NAMES]
+    lines += ["    new.__class__ = Comment", "    return new"]
+    scope = {"_new": object.__new__, "_Slots": _Slots, "Comment": Comment}
+    exec("\n".join(lines), scope)  # the source is built from the field names above only
+    return scope["replace"]
+
+
 def _values_loader():
     """``comment_of(values)`` -> the Comment whose fields are ``values`` (in ``FIELD_NAMES``
     order), ``__reduce__``'s inverse; filled as a ``_Slots`` as ``_slot_copier`` does."""

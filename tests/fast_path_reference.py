@@ -118,6 +118,8 @@ def use_reference_paths(monkeypatch) -> None:
     from analyzer.backends.themes_hybrid import HybridThemeBackend
     from analyzer.io import jsonstream
     from analyzer.schema import Comment
+    from analyzer.stages import link as link_stage
+    from analyzer.stages import normalize as normalize_stage
     from analyzer.stages.dedup import MinHasher
     from analyzer.text import normalize, repair
 
@@ -127,8 +129,12 @@ def use_reference_paths(monkeypatch) -> None:
                         if texts else np.zeros((0, len(self.a)), np.uint32))
     monkeypatch.setattr(normalize, "_SAFE", _re.compile("(?!)"))
     monkeypatch.setattr(repair, "ENABLED", False)  # every text through ftfy itself
-    monkeypatch.setattr(normalize, "_URL_HINT", _re.compile(rf"(?i)://|www\.|\.(?:{normalize._TLDS})"))
+    monkeypatch.setattr(normalize, "_DOT_HINT", _re.compile(rf"(?i)://|www\.|\.(?:{normalize._TLDS})"))
     monkeypatch.setattr(normalize, "needs_folding", lambda text: True)
+    monkeypatch.setattr(normalize, "is_clean", lambda text, mask: False)
     monkeypatch.setattr(jsonstream, "orjson", None)  # json alone
     monkeypatch.setattr(Comment, "with_", lambda self, **changes: dataclasses.replace(self, **changes))
+    monkeypatch.setattr(normalize_stage, "_WITH_CLEAN_TEXT", lambda c, clean: dataclasses.replace(c, clean_text=clean))
+    monkeypatch.setattr(link_stage, "_WITH_DRAMA", lambda c, drama, confidence, extra: dataclasses.replace(
+        c, drama=drama, drama_confidence=confidence, extra=extra))
     monkeypatch.setattr(HybridThemeBackend, "_predict_batch", reference_hybrid_batch)

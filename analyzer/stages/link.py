@@ -43,7 +43,7 @@ from typing import Any
 
 from ..errors import check_param
 from ..io.catalog import Catalog, Drama
-from ..schema import Comment
+from ..schema import Comment, replacer
 from ..text.matching import NO_SPACE, Cue, CueMatcher, fold, strip_diacritics
 from . import bundled
 from .base import Batch, Stage
@@ -58,6 +58,7 @@ SHARED = "\x00shared:"  # cue label prefix of names several dramas share
 REASONS = ("ambiguous", "cast_only", "no_evidence")  # why a comment stayed unlinked, strongest first
 _NON_WORD = re.compile(r"[\W_]+")
 _HASHTAG = re.compile(r"#([^\s#]+)")
+_WITH_DRAMA = replacer("drama", "drama_confidence", "extra")  # c.with_(drama=..., ...), ~1 us cheaper
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -236,7 +237,7 @@ class DramaLinkStage(Stage):
             if drama in self.catalog.titles:  # reports show the catalog title; the id stays in extra
                 extra["drama_id"] = drama
                 drama = self.catalog.titles[drama]
-            out.append(c.with_(drama=drama, drama_confidence=confidence, extra=extra))
+            out.append(_WITH_DRAMA(c, drama, confidence, extra))
         return out
 
     def describe(self) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import check_param
-from ..schema import Comment
+from ..schema import Comment, replacer
 from ..text.normalize import MENTION_TOKEN, URL_TOKEN, looks_like_html, normalize_text
 from .base import Batch, Stage
 
 HTML_MODES = ("auto", "always", "never")
+_WITH_CLEAN_TEXT = replacer("clean_text")  # c.with_(clean_text=...), ~1 us cheaper per comment
 
 
 class NormalizeStage(Stage):
@@ -51,7 +52,7 @@ class NormalizeStage(Stage):
                                url_token=self.url_token, mention_token=self.mention_token) for c in batch]
 
     def annotate(self, batch: Sequence[Comment], predictions: list[str]) -> Batch:
-        return [c.with_(clean_text=clean) for c, clean in zip(batch, predictions)]
+        return list(map(_WITH_CLEAN_TEXT, batch, predictions))
 
     def describe(self) -> dict[str, Any]:
         return {"stage": self.name, "html": self.html, "mask": self.mask,
