@@ -37,6 +37,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title", "video_title", "thread_title"),
 }
 CONTEXT_FIELDS = tuple(FIELD_ALIASES)
+assert CONTEXT_FIELDS == ("text", "id", "likes", "created_at", "author", "drama", "region", "platform", "reply_to",
+                          "title"), "record_to_comment unpacks _Plan.fields in this order"
 # Kept for callers that import it; authors are now recognised by privacy.is_author_like.
 AUTHOR_FIELDS = frozenset(FIELD_ALIASES["author"]) | {
     "authorDisplayName", "authorProfileImageUrl", "authorChannelUrl", "channel", "user_name",
@@ -95,23 +97,24 @@ class _Plan:
     absent: tuple[str, ...] = ()  # fields no key of the record names (None)
 
     def __post_init__(self) -> None:
-        # The keys are read once per record by C getters instead of a loop of lookups.
-        object.__setattr__(self, "_names", tuple(name for name, _ in self.single))
+        # The keys are read once per record by C getters instead of a loop of lookups: the single
+        # keys' values, then None, then the several fields' picks, put in CONTEXT_FIELDS order.
+        names = [name for name, _ in self.single] + [None] + [name for name, _ in self.several]
+        order = [names.index(name) if name in names else len(self.single) for name in CONTEXT_FIELDS]
         object.__setattr__(self, "_get", _getter(tuple(key for _, key in self.single)))
+        object.__setattr__(self, "_order", operator.itemgetter(*order))
         object.__setattr__(self, "_get_extra", _getter(self.extra_keys))
 
     def __reduce__(self):  # pickled by its fields; the getters are made again
         return _Plan, (self.candidates, self.extra_keys, self.single, self.several, self.absent)
 
-    def values(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Comment field -> its value in ``record``: ``_pick`` of its candidates (``_pick`` of
-        one key is that key's value, read directly; of none, None)."""
-        values = dict(zip(self._names, self._get(record)))
-        for name in self.absent:
-            values[name] = None
-        for name, keys in self.several:
-            values[name] = _pick(record, keys)[1]
-        return values
+    def fields(self, record: dict[str, Any]) -> tuple:
+        """The value in ``record`` of each of CONTEXT_FIELDS, in that order: ``_pick`` of its
+        candidates (``_pick`` of one key is that key's value, read directly; of none, None)."""
+        found = self._get(record) + _NONE
+        if self.several:
+            found += tuple(_pick(record, keys)[1] for _, keys in self.several)
+        return self._order(found)
 
     def extra(self, record: dict[str, Any], scrub: Callable[[Any], Any]) -> dict[str, Any]:
         """The record's kept fields; nested values without author-like keys (``scrub``)."""
@@ -121,6 +124,7 @@ class _Plan:
         return {k: (scrub(v) if isinstance(v, (dict, list)) else v) for k, v in zip(self.extra_keys, kept)}
 
 
+_NONE = (None,)
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # no dict or list among them: nothing to scrub
 
 
@@ -178,33 +182,37 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     if not isinstance(record, dict):
         raise RecordError(f"expected an object with a text field, got {type(record).__name__}", location)
     plan = ctx.plan(record, trusted)
-    values = plan.values(record)
-    direct = {}
+    found, direct = plan.fields(record), None
     if overrides:
-        direct = {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
-        values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
-    text = values["text"]
+        found, direct = _overridden(found, overrides)
+    text, ident, likes, created, author, drama, region, platform, reply_to, title = found
     if not isinstance(text, str) or not text or text.isspace():  # == not text.strip(), without a copy
         raise RecordError("missing or empty text (map your text column with --map FIELD=text)", location)
     try:
-        created = parse_time(values["created_at"], ctx.dump_time)
-        likes = parse_count(values["likes"])
+        created = parse_time(created, ctx.dump_time)
+        likes = parse_count(likes)
     except ValueError as exc:
         raise RecordError(str(exc), location) from None
-    platform = _str(values["platform"]) or ctx.platform
-    author = ctx.pseudonymize(_author_value(values["author"]), platform)
-    ident = _str(values["id"]) or record_id(location, text)
+    platform = _str(platform) or ctx.platform
+    author = ctx.pseudonymize(_author_value(author), platform)
+    ident = _str(ident) or record_id(location, text)
     extra = dict(record) if ctx.keep_authors else plan.extra(record, ctx.policy.scrub)
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]
-    drama, region = _str(values["drama"]), _str(values["region"])
-    reply_to, title = _str(values["reply_to"]), _str(values["title"])
+    drama, region, reply_to, title = _str(drama), _str(region), _str(reply_to), _str(title)
     if direct:
         return Comment(id=ident, text=text, source=location, platform=platform, author=author, created_at=created,
                        likes=likes, extra=extra, drama=drama, region=region, reply_to=reply_to, title=title, **direct)
     return reader_comment(ident, text, location, drama, platform, region, author, created, likes, reply_to, title,
                           None, extra)
+
+
+def _overridden(found: tuple, overrides: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    """(``found`` with the overrides of CONTEXT_FIELDS that are not None, the other overrides)."""
+    values = dict(zip(CONTEXT_FIELDS, found))
+    values.update({k: v for k, v in overrides.items() if k in CONTEXT_FIELDS and v is not None})
+    return tuple(values.values()), {k: v for k, v in overrides.items() if k not in CONTEXT_FIELDS}
 
 
 TRUSTED = frozenset({"user_country"})  # derived by a platform reader (a country code), not an identity
