@@ -225,7 +225,7 @@ class DramaLinkStage(Stage):
         return top[0], round(value, 3), source, []
 
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
-        out = []
+        out, titles = [], self.catalog.titles
         for c, (drama, confidence, source, candidates) in zip(batch, predictions):
             extra = dict(c.extra)
             if drama is None:
@@ -234,9 +234,10 @@ class DramaLinkStage(Stage):
                 extra["drama_source"] = source
             if candidates:
                 extra["drama_candidates"] = candidates
-            if drama in self.catalog.titles:  # reports show the catalog title; the id stays in extra
+            title = titles.get(drama) if drama is not None else None
+            if title is not None:  # reports show the catalog title; the id stays in extra
                 extra["drama_id"] = drama
-                drama = self.catalog.titles[drama]
+                drama = title
             out.append(_WITH_DRAMA(c, drama, confidence, extra))
         return out
 

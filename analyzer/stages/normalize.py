@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import check_param
 from ..schema import Comment, replacer
-from ..text.normalize import MENTION_TOKEN, URL_TOKEN, looks_like_html, normalize_text
+from ..text.normalize import MENTION_TOKEN, URL_TOKEN, is_clean, looks_like_html, normalize_text
 from .base import Batch, Stage
 
 HTML_MODES = ("auto", "always", "never")
@@ -48,8 +48,15 @@ class NormalizeStage(Stage):
         return "strip" if looks_like_html(comment.text) else "never"
 
     def predict(self, batch: Sequence[Comment]) -> list[str]:
-        return [normalize_text(c.text, html_mode=self.html_mode(c), mask=self.mask,
-                               url_token=self.url_token, mention_token=self.mention_token) for c in batch]
+        return [self.clean(c.text, self.html_mode(c)) for c in batch]
+
+    def clean(self, text: str, html_mode: str) -> str:
+        """``normalize_text`` with this stage's settings; a text ``is_clean`` says a cleaning pass
+        leaves as it is (most) is its own clean text when no HTML is to be stripped."""
+        if html_mode == "never" and is_clean(text, self.mask):
+            return text
+        return normalize_text(text, html_mode=html_mode, mask=self.mask, url_token=self.url_token,
+                              mention_token=self.mention_token)
 
     def annotate(self, batch: Sequence[Comment], predictions: list[str]) -> Batch:
         return list(map(_WITH_CLEAN_TEXT, batch, predictions))
