@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import operator
 import re
 import zlib
@@ -200,14 +201,19 @@ def _other_noise(text: str, lower: str, fp: str | None) -> str | None:
     urls = [m.span() for m in URL.finditer(text)] if might_have_url(text) else []
     if urls:  # one scan: the letters outside the links are counted from their spans
         outside = zip([0, *(end for _, end in urls)], [*(start for start, _ in urls), len(text)])
-        if len(urls) >= 3 or sum(map(str.isalpha, "".join(text[a:b] for a, b in outside))) < 12:
+        if len(urls) >= 3 or not _has_letters("".join(text[a:b] for a, b in outside), 12):
             return "link"
-    # a timestamp has a colon
-    if ":" in text and _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
+    # a timestamp has a colon and two digits (a fast scan: links have colons too)
+    if _CLOCK.search(text) and _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
         return "timestamp"
     if (fp is None or len(fp) <= _FIRST_MAX) and _FIRST.fullmatch(_NON_WORD.sub(" ", lower).strip()):
         return "first"
     return None
+
+
+def _has_letters(text: str, count: int) -> bool:
+    """Whether ``text`` has at least ``count`` letters (``str.isalpha``), read up to the last one needed."""
+    return next(itertools.islice(filter(str.isalpha, text), count - 1, None), None) is not None
 
 
 def _crc_tables() -> np.ndarray:
