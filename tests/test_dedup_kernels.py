@@ -126,3 +126,38 @@ def test_decisions_with_and_without_the_kernels_are_the_same(settings, monkeypat
     slow_out = [slow(comments[i:i + 100]) for i in range(0, len(comments), 100)]
     assert fast_out == slow_out and fast.summary() == slow.summary()
     assert any(c.duplicate_of for batch in fast_out for c in batch)
+
+
+class AskingBands(DedupStage):
+    """The stage as it was before signatures recorded the band keys they hold: an evicted
+    signature's keys are deleted where its band still names it (asked at eviction)."""
+
+    def _near_copy(self, ident, packed):
+        bands, keys = self._bands, self._band_keys(packed)
+        candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
+        if candidates:
+            sig = np.frombuffer(packed, np.uint32)
+            for candidate in dict.fromkeys(candidates):
+                old = self._signatures.get(candidate)
+                if old is not None and np.count_nonzero(np.frombuffer(old[0], np.uint32) == sig) / len(sig) >= \
+                        self.near_threshold:
+                    return candidate
+        for old_id, (_, old_keys) in self._signatures.put(ident, (packed, keys)):
+            for band, key in zip(bands, old_keys):
+                if band.get(key) == old_id:
+                    del band[key]
+        for band, key in zip(bands, keys):
+            band.setdefault(key, ident)
+        return None
+
+
+@pytest.mark.parametrize("settings", [{}, {"window": 7, "near_window": 3, "min_chars": 5},
+                                      {"near_window": 1, "bands": 4, "num_perm": 8, "min_chars": 3},
+                                      {"near_window": 20, "bands": 16, "min_chars": 4, "near_threshold": 0.5}])
+def test_recorded_band_keys_decide_what_asking_the_bands_decided(settings):
+    comments = _stream(4, 2000)
+    new, old = DedupStage(**settings), AskingBands(**settings)
+    for i in range(0, len(comments), 128):
+        assert new(comments[i:i + 128]) == old(comments[i:i + 128])
+    assert new.summary() == old.summary() and new.summary().get("duplicate_near")
+    assert new._bands == old._bands

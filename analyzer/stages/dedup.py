@@ -402,7 +402,7 @@ class DedupStage(Stage):
         """Forget every comment seen (start of a new, independent stream)."""
         self._ids = LRU(self.window)
         self._texts = LRU(self.window)
-        self._signatures = LRU(self.near_window)  # first id -> (packed uint32 signature, its band keys)
+        self._signatures = LRU(self.near_window)  # first id -> [packed uint32 signature, the band keys it holds]
         # one dict per LSH band: that band's bytes of a signature -> the first id that had them
         self._bands: list[dict[bytes, str]] = [{} for _ in range(self.bands)]
         self._counts = LRU(self.window)  # first id -> copies seen so far
