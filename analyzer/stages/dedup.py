@@ -48,6 +48,8 @@ try:  # the optional compiled kernels (setup.py); without them the numpy and has
     from ..backends import _hashed
 except ImportError:  # pragma: no cover - a build without a C compiler
     _hashed = None
+if not all(hasattr(_hashed, name) for name in ("minhash", "blake2b64", "bands_find", "bands_claim", "bands_drop")):
+    _hashed = None  # pragma: no cover - built before these kernels were added: rebuild to use them
 
 _NON_WORD = re.compile(r"[\W_]+")
 _TIMESTAMP = re.compile(r"(?<!\d)\d{1,2}(?::[0-5]\d){1,2}(?!\d)")
