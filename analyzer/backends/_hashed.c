@@ -15,6 +15,7 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define P_MUL 0x100000001B3ULL
 #define GOLDEN 0x9E3779B97F4A7C15ULL
@@ -262,13 +263,287 @@ static PyObject *head_sums(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ---- dedup keys (analyzer/stages/dedup.py; its numpy and hashlib code is the reference) ---- */
+/* minhash(texts, n, a, b) -> bytes: the packed uint32 MinHash signature of every text (each at
+ * least n characters): per permutation p, the low 32 bits of the least (a[p] * crc + b[p]) mod
+ * (2**61 - 1) over the zlib CRC-32 of the UTF-8 bytes of each character n-gram.
+ * blake2b64(keys) -> list: int.from_bytes(blake2b(key.encode(), digest_size=8).digest(),
+ * "little") of every str (None stays None). */
+#define M61 0x1FFFFFFFFFFFFFFFULL
+
+static uint32_t crc_table[256];
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define MINHASH_CLONES __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#else
+#define MINHASH_CLONES
+#endif
+
+static void make_crc_table(void) {
+    for (uint32_t k = 0; k < 256; k++) {
+        uint32_t c = k;
+        for (int j = 0; j < 8; j++) c = (c & 1) ? (c >> 1) ^ 0xEDB88320U : c >> 1;
+        crc_table[k] = c;
+    }
+}
+
+/* The UTF-8 bytes of a str into utf8 (4 per character at most) and each character's byte
+ * offset into at (len + 1 entries). */
+static void utf8_offsets(PyObject *text, uint8_t *utf8, Py_ssize_t *at) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), k = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        at[i] = k;
+        if (c < 0x80) {
+            utf8[k++] = (uint8_t)c;
+        } else if (c < 0x800) {
+            utf8[k++] = (uint8_t)(0xC0 | (c >> 6));
+            utf8[k++] = (uint8_t)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            utf8[k++] = (uint8_t)(0xE0 | (c >> 12));
+            utf8[k++] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            utf8[k++] = (uint8_t)(0x80 | (c & 0x3F));
+        } else {
+            utf8[k++] = (uint8_t)(0xF0 | (c >> 18));
+            utf8[k++] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+            utf8[k++] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            utf8[k++] = (uint8_t)(0x80 | (c & 0x3F));
+        }
+    }
+    at[len] = k;
+}
+
+/* The least hash per permutation over the n-grams (at[i]: byte offset of character i). Signed
+ * 64-bit values (all below 2**62) and 32-bit factors let the compiler use vector compares
+ * and 32 x 32 -> 64-bit multiplies across the permutations. */
+MINHASH_CLONES
+static void minhash_one(const uint8_t *utf8, const Py_ssize_t *at, Py_ssize_t grams, int n,
+                        const uint32_t *a, const uint32_t *b, Py_ssize_t perms, int64_t *low, uint32_t *out) {
+    for (Py_ssize_t p = 0; p < perms; p++) low[p] = INT64_MAX;
+    for (Py_ssize_t i = 0; i < grams; i++) {
+        uint32_t crc = 0xFFFFFFFFU;
+        for (Py_ssize_t j = at[i]; j < at[i + n]; j++) crc = crc_table[(crc ^ utf8[j]) & 0xFF] ^ (crc >> 8);
+        uint32_t x = crc ^ 0xFFFFFFFFU;
+        for (Py_ssize_t p = 0; p < perms; p++) {
+            uint64_t v = (uint64_t)a[p] * x + b[p];  /* < 2**64: a, b and x are below 2**32 */
+            int64_t r = (int64_t)((v & M61) + (v >> 61));  /* at most M61 + 7 */
+            r = r >= (int64_t)M61 ? r - (int64_t)M61 : r;
+            low[p] = r < low[p] ? r : low[p];
+        }
+    }
+    for (Py_ssize_t p = 0; p < perms; p++) out[p] = (uint32_t)low[p];
+}
+
+static PyObject *minhash(PyObject *self, PyObject *args) {
+    PyObject *texts, *o_a, *o_b;
+    int n;
+    if (!PyArg_ParseTuple(args, "O!iOO", &PyList_Type, &texts, &n, &o_a, &o_b)) return NULL;
+    Want want[] = {{o_a, 8, 0, "a"}, {o_b, 8, 0, "b"}};
+    Py_buffer v[2];
+    if (take_buffers(want, v, 2) < 0) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(texts), perms = v[0].len / 8, longest = 0;
+    const uint64_t *a = v[0].buf, *b = v[1].buf;
+    for (Py_ssize_t t = 0; t < count; t++) {
+        PyObject *text = PyList_GET_ITEM(texts, t);
+        if (!PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) < n || n < 1) {
+            PyErr_SetString(PyExc_ValueError, "minhash: every text must be a str of at least n >= 1 characters");
+            release_buffers(v, 2);
+            return NULL;
+        }
+        if (PyUnicode_GET_LENGTH(text) > longest) longest = PyUnicode_GET_LENGTH(text);
+    }
+    int fits = v[1].len == v[0].len;
+    for (Py_ssize_t p = 0; p < perms; p++) fits &= !(a[p] >> 32 || b[p] >> 32);
+    if (!fits) {
+        PyErr_SetString(PyExc_ValueError, "minhash: a and b must hold uint32 values, as many of each");
+        release_buffers(v, 2);
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count * perms * 4);
+    uint8_t *utf8 = malloc(4 * longest + 1);
+    Py_ssize_t *at = malloc((longest + 1) * sizeof(Py_ssize_t));
+    int64_t *low = malloc((perms + 1) * sizeof(int64_t));
+    uint32_t *a32 = malloc((perms + 1) * sizeof(uint32_t)), *b32 = malloc((perms + 1) * sizeof(uint32_t));
+    for (Py_ssize_t p = 0; a32 && b32 && p < perms; p++) a32[p] = (uint32_t)a[p], b32[p] = (uint32_t)b[p];
+    if (out && !(utf8 && at && low && a32 && b32)) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+    }
+    if (out) {
+        uint32_t *sig = (uint32_t *)PyBytes_AS_STRING(out);
+        for (Py_ssize_t t = 0; t < count; t++) {
+            PyObject *text = PyList_GET_ITEM(texts, t);
+            utf8_offsets(text, utf8, at);
+            minhash_one(utf8, at, PyUnicode_GET_LENGTH(text) - n + 1, n, a32, b32, perms, low, sig + t * perms);
+        }
+    }
+    free(utf8); free(at); free(low); free(a32); free(b32);
+    release_buffers(v, 2);
+    return out;
+}
+
+static const uint64_t B2_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+
+static const uint8_t B2_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static uint64_t rotr64(uint64_t x, int k) { return (x >> k) | (x << (64 - k)); }
+
+#define B2_G(a, b, c, d, x, y)                 \
+    do {                                       \
+        a = a + b + (x); d = rotr64(d ^ a, 32); \
+        c = c + d; b = rotr64(b ^ c, 24);      \
+        a = a + b + (y); d = rotr64(d ^ a, 16); \
+        c = c + d; b = rotr64(b ^ c, 63);      \
+    } while (0)
+
+/* One BLAKE2b compression of a 128-byte block; t: bytes hashed so far, last: final block. */
+static void b2_compress(uint64_t h[8], const uint8_t block[128], uint64_t t, int last) {
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++) {
+        uint64_t w = 0;
+        for (int j = 7; j >= 0; j--) w = (w << 8) | block[8 * i + j];
+        m[i] = w;
+    }
+    for (int i = 0; i < 8; i++) v[i] = h[i], v[i + 8] = B2_IV[i];
+    v[12] ^= t;
+    if (last) v[14] = ~v[14];
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = B2_SIGMA[r];
+        B2_G(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
+        B2_G(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
+        B2_G(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
+        B2_G(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
+        B2_G(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
+        B2_G(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
+        B2_G(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
+        B2_G(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* BLAKE2b with an 8-byte digest and no key: the digest is h[0], little-endian. */
+static uint64_t blake2b_8(const uint8_t *data, Py_ssize_t len) {
+    uint64_t h[8];
+    uint8_t block[128];
+    for (int i = 0; i < 8; i++) h[i] = B2_IV[i];
+    h[0] ^= 0x01010000ULL | 8;  /* depth 1, fanout 1, no key, digest length 8 */
+    Py_ssize_t done = 0;
+    while (len - done > 128) {
+        b2_compress(h, data + done, (uint64_t)(done + 128), 0);
+        done += 128;
+    }
+    memset(block, 0, sizeof block);
+    memcpy(block, data + done, (size_t)(len - done));
+    b2_compress(h, block, (uint64_t)len, 1);
+    return h[0];
+}
+
+static PyObject *blake2b64(PyObject *self, PyObject *args) {
+    PyObject *keys;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &keys)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(count);
+    for (Py_ssize_t i = 0; out && i < count; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i), *digest;
+        if (key == Py_None) {
+            Py_INCREF(Py_None);
+            digest = Py_None;
+        } else {
+            Py_ssize_t size;
+            const char *utf8 = PyUnicode_AsUTF8AndSize(key, &size);  /* a TypeError for a non-str */
+            digest = utf8 ? PyLong_FromUnsignedLongLong(blake2b_8((const uint8_t *)utf8, size)) : NULL;
+        }
+        if (!digest) Py_CLEAR(out);
+        else PyList_SET_ITEM(out, i, digest);
+    }
+    return out;
+}
+
+/* LSH bands (dicts: band key -> first id), each call one pass over the bands in order:
+ * bands_find(bands, keys) -> list: [band.get(key) for each band, key] without the Nones;
+ * bands_claim(bands, keys, ident) -> tuple: band.setdefault(key, ident) for each, and the key
+ *     where the band names ident afterwards (==), else None;
+ * bands_drop(bands, owned) -> None: del band[key] for each key that is not None. */
+static int bands_args(PyObject *bands, PyObject *keys, const char *name) {
+    if (!PyList_Check(bands) || !PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) != PyList_GET_SIZE(bands)) {
+        PyErr_Format(PyExc_TypeError, "%s: a list of dicts and a tuple of as many keys", name);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(bands); i++) {
+        if (!PyDict_Check(PyList_GET_ITEM(bands, i))) {
+            PyErr_Format(PyExc_TypeError, "%s: a list of dicts and a tuple of as many keys", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *bands_find(PyObject *self, PyObject *args) {
+    PyObject *bands, *keys;
+    if (!PyArg_ParseTuple(args, "OO", &bands, &keys) || bands_args(bands, keys, "bands_find") < 0) return NULL;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out && i < PyTuple_GET_SIZE(keys); i++) {
+        PyObject *found = PyDict_GetItemWithError(PyList_GET_ITEM(bands, i), PyTuple_GET_ITEM(keys, i));
+        if ((!found && PyErr_Occurred()) || (found && PyList_Append(out, found) < 0)) Py_CLEAR(out);
+    }
+    return out;
+}
+
+static PyObject *bands_claim(PyObject *self, PyObject *args) {
+    PyObject *bands, *keys, *ident;
+    if (!PyArg_ParseTuple(args, "OOO", &bands, &keys, &ident) || bands_args(bands, keys, "bands_claim") < 0)
+        return NULL;
+    PyObject *out = PyTuple_New(PyTuple_GET_SIZE(keys));
+    for (Py_ssize_t i = 0; out && i < PyTuple_GET_SIZE(keys); i++) {
+        PyObject *key = PyTuple_GET_ITEM(keys, i);
+        PyObject *owner = PyDict_SetDefault(PyList_GET_ITEM(bands, i), key, ident);  /* borrowed */
+        int mine = owner ? PyObject_RichCompareBool(owner, ident, Py_EQ) : -1;
+        if (mine < 0) {
+            Py_CLEAR(out);
+        } else {
+            PyObject *kept = mine ? key : Py_None;
+            Py_INCREF(kept);
+            PyTuple_SET_ITEM(out, i, kept);
+        }
+    }
+    return out;
+}
+
+static PyObject *bands_drop(PyObject *self, PyObject *args) {
+    PyObject *bands, *owned;
+    if (!PyArg_ParseTuple(args, "OO", &bands, &owned) || bands_args(bands, owned, "bands_drop") < 0) return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(owned); i++) {
+        PyObject *key = PyTuple_GET_ITEM(owned, i);
+        if (key != Py_None && PyDict_DelItem(PyList_GET_ITEM(bands, i), key) < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"ngrams", ngrams, METH_VARARGS, "Hashed char and word n-grams of a NUL-joined batch (see text_features)."},
     {"head_sums", head_sums, METH_VARARGS, "Per-row float64 sums of float32 weight x scale products, in order."},
+    {"minhash", minhash, METH_VARARGS, "Packed uint32 MinHash signatures of character n-grams (see stages.dedup)."},
+    {"blake2b64", blake2b64, METH_VARARGS, "64-bit BLAKE2b digests of str keys, as little-endian ints (see stages.dedup)."},
+    {"bands_find", bands_find, METH_VARARGS, "The ids the LSH bands hold for these band keys, in band order."},
+    {"bands_claim", bands_claim, METH_VARARGS, "setdefault(key, ident) in each band; the keys ident holds."},
+    {"bands_drop", bands_drop, METH_VARARGS, "Delete these keys (None: none) from their bands."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_hashed", "Compiled kernels of text_features.", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__hashed(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__hashed(void) {
+    make_crc_table();
+    return PyModule_Create(&module);
+}

@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import operator
 import re
 import zlib
@@ -40,11 +41,19 @@ import numpy as np
 
 from ..errors import check_param
 from ..schema import Comment
-from ..text.normalize import URL, might_have_url
+from ..text.normalize import _URL_HINT, URL, might_have_url
 from .base import Batch, Stage
+
+try:  # the optional compiled kernels (setup.py); without them the numpy and hashlib code below runs
+    from ..backends import _hashed
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _hashed = None
+if not all(hasattr(_hashed, name) for name in ("minhash", "blake2b64", "bands_find", "bands_claim", "bands_drop")):
+    _hashed = None  # pragma: no cover - built before these kernels were added: rebuild to use them
 
 _NON_WORD = re.compile(r"[\W_]+")
 _TIMESTAMP = re.compile(r"(?<!\d)\d{1,2}(?::[0-5]\d){1,2}(?!\d)")
+_CLOCK = re.compile(r":[0-5]\d")  # in every timestamp; a literal first character makes it a fast scan
 _FIRST = re.compile(
     r"(?:first|1st|frist|fisrt|first comment|first here|first view|early|early squad|primero|primera|"
     r"primeiro|premier|premiere|première|erster?|pertamax|pertama|đầu tiên|dau tien|沙发|前排|一楼|"
@@ -61,6 +70,9 @@ PROMO = (
 _PROMO = re.compile("|".join(map(re.escape, PROMO)))
 # The most characters a "first!" comment can have: a longer fingerprint cannot be one.
 _FIRST_MAX = re._parser.parse(_FIRST.pattern).getwidth()[1]
+# What the fingerprint of a "first!" comment matches: ``_FIRST`` without its spaces (the text
+# it is tried on is words joined by single spaces; without them it is the fingerprint).
+_FIRST_FP = re.compile(_FIRST.pattern.replace(r"\s?", "").replace(" ", ""))
 
 
 class LRU:
@@ -146,9 +158,21 @@ def _promo_automaton() -> ahocorasick.Automaton:
 def promo_hits(lowers: Sequence[str]) -> set[int]:
     """Indexes of the (case-folded) texts that contain a ``PROMO`` phrase: one C scan of the
     batch joined by newlines (no phrase holds one, so no hit spans two texts)."""
-    starts = np.cumsum([0, *(len(low) + 1 for low in lowers)]).tolist()
     found = _promo_automaton().iter("\n".join(lowers))
-    return {bisect.bisect_right(starts, end) - 1 for end, _ in found}
+    return _owners(lowers, (end for end, _ in found))
+
+
+def pattern_hits(pattern: re.Pattern, texts: Sequence[str]) -> set[int]:
+    """Indexes of the texts ``pattern`` finds something in, by one scan of the batch joined by
+    newlines: for a pattern whose matches hold no newline and whose look-arounds read a newline
+    as they read the start or end of a text (``_URL_HINT``, ``_CLOCK``)."""
+    return _owners(texts, (m.start() for m in pattern.finditer("\n".join(texts))))
+
+
+def _owners(texts: Sequence[str], positions) -> set[int]:
+    """Indexes of the texts that hold these positions of ``"\n".join(texts)``."""
+    starts = np.cumsum([0, *(len(text) + 1 for text in texts)]).tolist()
+    return {bisect.bisect_right(starts, at) - 1 for at in positions}
 
 
 def noise_reason(text: str, clean: str, fp: str | None = None) -> str | None:
@@ -162,10 +186,16 @@ def noise_reason(text: str, clean: str, fp: str | None = None) -> str | None:
 
 def noise_reasons(texts: Sequence[str], lowers: Sequence[str], fps: Sequence[str]) -> list[str | None]:
     """``noise_reason`` of every comment of a batch (raw texts, case-folded clean texts and
-    their fingerprints), the promotion phrases found in one scan of the batch."""
+    their fingerprints). Promotion phrases, URL hints and timestamps are found in one scan of
+    the batch each; only the comments where one is found, or whose fingerprint a "first!"
+    comment could have, are checked one by one (the others cannot be noise)."""
     promo = promo_hits(lowers)
-    return ["promo" if i in promo else _other_noise(text, lower, fp)
-            for i, (text, lower, fp) in enumerate(zip(texts, lowers, fps))]
+    suspects = promo | pattern_hits(_URL_HINT, texts) | pattern_hits(_CLOCK, texts)
+    suspects.update(i for i, fp in enumerate(fps) if len(fp) <= _FIRST_MAX and _FIRST_FP.fullmatch(fp))
+    out: list[str | None] = [None] * len(texts)
+    for i in suspects:
+        out[i] = "promo" if i in promo else _other_noise(texts[i], lowers[i], fps[i])
+    return out
 
 
 def _other_noise(text: str, lower: str, fp: str | None) -> str | None:
@@ -173,14 +203,19 @@ def _other_noise(text: str, lower: str, fp: str | None) -> str | None:
     urls = [m.span() for m in URL.finditer(text)] if might_have_url(text) else []
     if urls:  # one scan: the letters outside the links are counted from their spans
         outside = zip([0, *(end for _, end in urls)], [*(start for start, _ in urls), len(text)])
-        if len(urls) >= 3 or sum(map(str.isalpha, "".join(text[a:b] for a, b in outside))) < 12:
+        if len(urls) >= 3 or not _has_letters("".join(text[a:b] for a, b in outside), 12):
             return "link"
-    # a timestamp has a colon
-    if ":" in text and _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
+    # a timestamp has a colon and two digits (a fast scan: links have colons too)
+    if _CLOCK.search(text) and _TIMESTAMP.search(text) and not any(ch.isalpha() for ch in _TIMESTAMP.sub(" ", text)):
         return "timestamp"
     if (fp is None or len(fp) <= _FIRST_MAX) and _FIRST.fullmatch(_NON_WORD.sub(" ", lower).strip()):
         return "first"
     return None
+
+
+def _has_letters(text: str, count: int) -> bool:
+    """Whether ``text`` has at least ``count`` letters (``str.isalpha``), read up to the last one needed."""
+    return next(itertools.islice(filter(str.isalpha, text), count - 1, None), None) is not None
 
 
 def _crc_tables() -> np.ndarray:
@@ -270,11 +305,16 @@ class MinHasher:
             return ((hashes[:, None] * self.a + self.b) % self.PRIME).min(axis=0).astype(np.uint32)
         return self.signatures([text], n)[0]
 
-    def signatures(self, texts: Sequence[str], n: int = 4) -> np.ndarray:
+    def signatures(self, texts: Sequence[str], n: int = 4, compiled: bool = True) -> np.ndarray:
         """(len(texts), num_perm) signatures of texts of at least ``n`` characters; the
-        same as ``signature`` of each (a repeated n-gram does not change a minimum)."""
+        same as ``signature`` of each (a repeated n-gram does not change a minimum).
+        ``compiled``: by the C kernel when it is built (the same values; the numpy code
+        below is the reference)."""
         if not texts:
             return np.zeros((0, len(self.a)), dtype=np.uint32)
+        if compiled and _hashed is not None:
+            packed = _hashed.minhash(list(texts), n, self.a, self.b)
+            return np.frombuffer(packed, dtype=np.uint32).reshape(len(texts), len(self.a))
         crcs, per_text = crc32_grams(texts, n)
         crcs = crcs.astype(np.uint64)
         ends = np.cumsum(per_text)
@@ -313,11 +353,33 @@ class DupKeys(NamedTuple):
     signature: bytes | None  # packed uint32 MinHash, only for texts of at least min_chars
 
 
+def bands_find(bands: list[dict[bytes, str]], keys: tuple[bytes, ...]) -> list[str]:
+    """The ids the LSH bands hold for a signature's band keys, in band order."""
+    return [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
+
+
+def bands_claim(bands: list[dict[bytes, str]], keys: tuple[bytes, ...], ident: str) -> tuple[bytes | None, ...]:
+    """``setdefault(key, ident)`` in each band; the keys whose band names ``ident`` after it."""
+    return tuple([key if band.setdefault(key, ident) == ident else None for band, key in zip(bands, keys)])
+
+
+def bands_drop(bands: list[dict[bytes, str]], owned: tuple[bytes | None, ...]) -> None:
+    """Delete each key that is not None from its band."""
+    for band, key in zip(bands, owned):
+        if key is not None:
+            del band[key]
+
+
 class DedupStage(Stage):
     name = "dedup"
     requires = ("clean_text",)
     assigns = ("dup_count", "duplicate_of", "noise")
     preparable = True
+    # The bands' loops (one call per signature): the C kernel's when built (the same dict
+    # operations in the same order), else the functions above (the reference, tested equal).
+    _find = staticmethod(_hashed.bands_find if _hashed is not None else bands_find)
+    _claim = staticmethod(_hashed.bands_claim if _hashed is not None else bands_claim)
+    _drop = staticmethod(_hashed.bands_drop if _hashed is not None else bands_drop)
 
     def __init__(self, *, min_chars: int = 20, near: bool = True, near_threshold: float = 0.8,
                  num_perm: int = 32, bands: int = 8, window: int = 50_000, near_window: int = 5_000,
@@ -342,7 +404,7 @@ class DedupStage(Stage):
         """Forget every comment seen (start of a new, independent stream)."""
         self._ids = LRU(self.window)
         self._texts = LRU(self.window)
-        self._signatures = LRU(self.near_window)  # first id -> (packed uint32 signature, its band keys)
+        self._signatures = LRU(self.near_window)  # first id -> [packed uint32 signature, the band keys it holds]
         # one dict per LSH band: that band's bytes of a signature -> the first id that had them
         self._bands: list[dict[bytes, str]] = [{} for _ in range(self.bands)]
         self._counts = LRU(self.window)  # first id -> copies seen so far
@@ -371,8 +433,14 @@ class DedupStage(Stage):
         lowers = [(c.clean_text if c.clean_text is not None else c.text).casefold() for c in batch]
         fps = fingerprints(lowers)
         noises = noise_reasons([c.text for c in batch], lowers, fps) if self.flag_noise else [None] * len(batch)
-        signatures = self._signatures_of(fps)
-        return [self._keys(c, fp, noise, signatures.get(fp)) for c, fp, noise in zip(batch, fps, noises)]
+        signatures = self._signatures_of(fps)  # only the long-enough fingerprints have one
+        long_enough = [len(fp) >= self.min_chars for fp in fps]
+        id_keys = digests([f"{c.platform or ''}\x00{c.id}" for c in batch])
+        author_keys = digests([f"author\x00{c.author}\x00{fp}" if fp and c.author else None
+                               for c, fp in zip(batch, fps)])
+        text_keys = digests([f"text\x00{fp}" if long else None for fp, long in zip(fps, long_enough)])
+        columns = ([c.id for c in batch], id_keys, noises, author_keys, text_keys, map(signatures.get, fps))
+        return list(map(DupKeys._make, zip(*columns)))
 
     def _signatures_of(self, fps: list[str]) -> dict[str, bytes]:
         """Packed uint32 MinHash signatures of the batch's long-enough fingerprints, in one vectorized pass
@@ -389,15 +457,6 @@ class DedupStage(Stage):
     def keys(self, c: Comment) -> DupKeys:
         """What ``decide`` needs to know about a comment (pure: no index is touched)."""
         return self.keys_batch([c])[0]
-
-    def _keys(self, c: Comment, fp: str, noise: str | None, sig: bytes | None) -> DupKeys:
-        long_enough = len(fp) >= self.min_chars
-        return DupKeys(
-            id=c.id, id_key=_digest(f"{c.platform or ''}\x00{c.id}"), noise=noise,
-            author_key=_digest(f"author\x00{c.author}\x00{fp}") if fp and c.author else None,
-            text_key=_digest(f"text\x00{fp}") if long_enough else None,
-            signature=sig if long_enough else None,
-        )
 
     def decide(self, k: DupKeys) -> tuple[str | None, str | None, int, str | None]:
         """(first copy's id, reason, dup_count, noise reason): call in input order."""
@@ -437,19 +496,19 @@ class DedupStage(Stage):
         ``near_threshold`` of its hashes, among those sharing a band; else remember it
         (with its band keys, which remove it from the bands when it leaves the window)."""
         bands, keys = self._bands, self._band_keys(packed)
-        candidates = [c for band, key in zip(bands, keys) if (c := band.get(key)) is not None]
+        candidates = self._find(bands, keys)
         if candidates:
             sig = np.frombuffer(packed, np.uint32)
             for candidate in dict.fromkeys(candidates):  # a candidate in several bands is compared once
                 old = self._signatures.get(candidate)
                 if old is not None and _agreement(np.frombuffer(old[0], np.uint32), sig) >= self.near_threshold:
                     return candidate
-        for old_id, (_, old_keys) in self._signatures.put(ident, (packed, keys)):
-            for band, key in zip(bands, old_keys):
-                if band.get(key) == old_id:
-                    del band[key]
-        for band, key in zip(bands, keys):
-            band.setdefault(key, ident)
+        record = [packed, keys]
+        for _, (_, owned) in self._signatures.put(ident, record):
+            self._drop(bands, owned)
+        # The keys it holds: only its own eviction removes a key from a band, so these are the
+        # keys whose band still names it when it leaves (what the bands would be asked then).
+        record[1] = self._claim(bands, keys, ident)
         return None
 
     def _band_keys(self, packed: bytes) -> tuple[bytes, ...]:
@@ -497,6 +556,13 @@ def _band_slicer(size: int, bands: int) -> Callable[[bytes], tuple[bytes, ...]]:
 def _agreement(a: np.ndarray, b: np.ndarray) -> float:
     """Share of equal MinHash values (``np.mean(a == b)``, the same float, without its overhead)."""
     return np.count_nonzero(a == b) / len(a)
+
+
+def digests(keys: list[str | None], compiled: bool = True) -> list[int | None]:
+    """``_digest`` of every key (None stays None), by the C kernel when it is built."""
+    if compiled and _hashed is not None:
+        return _hashed.blake2b64(keys)
+    return [None if key is None else _digest(key) for key in keys]
 
 
 def _digest(joined: str, _blake=hashlib.blake2b, _int=int.from_bytes) -> int:
