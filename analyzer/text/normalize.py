@@ -31,6 +31,8 @@ URL = re.compile(
 # "://" by a substring test, the other two by this, which starts with "." so that the regex
 # engine jumps between dots only).
 _DOT_HINT = re.compile(rf"\.(?:(?<=(?i:www)\.)|(?i:{_TLDS}))")
+# The same test as one pattern, for scans of a whole batch joined by newlines (dedup's noise check).
+_URL_HINT = re.compile(rf":(?=//)|{_DOT_HINT.pattern}")
 # Whitespace that folding changes besides runs of spaces and spaces at the ends (str.split's).
 _OTHER_SPACE = re.compile(r"[^\S ]")
 MENTION = re.compile(r"(?<![\w@])@[\w][\w.\-]{0,49}(?<![.\-])")
