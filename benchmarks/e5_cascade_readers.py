@@ -21,7 +21,8 @@ Per command: sentiment label agreement between the two sides, accuracy of each s
 rows' gold labels, theme sets and polarity maps identical (``accurate_cli.theme_agreement``),
 the largest and mean change of ``sentiment_scores``, and CPU and wall seconds of each side
 (the child's process time, ONNX Runtime's threads included; best of ``--repeat``, sides
-interleaved). The load average is recorded: compare ratios within the run.
+interleaved). The load average is recorded: compare ratios within the run. The temporary folder
+is removed at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     result.update({"cpu_count": os.cpu_count(), "load_avg_1min_at_start": load_start,
                    "load_avg_1min_at_end": round(os.getloadavg()[0], 2), "wall_seconds": wall, "cpu_seconds": cpu,
                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    shutil.rmtree(tmp)  # the rows' texts: shared data, written only for the run
     emit(result)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
