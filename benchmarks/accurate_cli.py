@@ -298,6 +298,8 @@ def before_after(args, wall: dict, cpu: dict) -> dict:
             before = best[f"before_cli_{name}"] - best[f"before_cli_{name}_langs"]
             out[f"{kind}_cli_{name}_without_startup_after_vs_before"] = round(before / max(after, 1e-9), 3)
             out[f"{kind}_cli_{name}_with_startup_after_vs_before"] = round(best[f"before_cli_{name}"] / best[f"cli_{name}"], 3)
+            pipeline = args.baseline_n / min(table["pipeline"])  # comments per second of the same run's pipeline()
+            out[f"{kind}_before_cli_{name}_without_startup_vs_pipeline"] = round((n - args.sample_n) / max(before, 1e-9) / pipeline, 2)
         if "before_in_process_sentiment" in best:
             out[f"{kind}_in_process_sentiment_after_vs_before"] = round(
                 best["before_in_process_sentiment"] / best["in_process_sentiment"], 3)
@@ -477,9 +479,14 @@ def before_lines(b: dict) -> list[str]:
             ("in process, embed + sentiment head", "in_process_sentiment")]
     table = [f"| {name} | {b.get(f'wall_{key}_after_vs_before', '')}x | {b.get(f'cpu_{key}_after_vs_before', '')}x |"
              for name, key in rows if f"wall_{key}_after_vs_before" in b]
+    against = [f"{b[f'{kind}_before_cli_{name}_without_startup_vs_pipeline']}x {kind} (`{flag}`)"
+               for name, flag in (("sentiment", "--sentiment"), ("both", "with --themes")) for kind in ("wall", "cpu")
+               if f"{kind}_before_cli_{name}_without_startup_vs_pipeline" in b]
     return [f"Before/after in this run (before: the source tree `{b['tree']}`, its CLI run beside this one's; "
             "in process: the same encoder with ONNX Runtime's threads spinning, as before). Comments per second, "
-            "after / before:", "", "| path | wall | CPU |", "|---|---|---|", *table, ""]
+            "after / before:", "", "| path | wall | CPU |", "|---|---|---|", *table, "",
+            *([f"The before side's CLI, start-up excluded, vs the same run's `pipeline()`: {', '.join(against)}.", ""]
+              if against else [])]
 
 
 if __name__ == "__main__":

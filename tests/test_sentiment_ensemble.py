@@ -124,6 +124,21 @@ def test_dev_scores_only_for_the_shipped_combination(tmp_path):
     assert shipped is not None and set(shipped["confusion_per_language"]) == set(shipped["macro_f1_per_language"])
 
 
+def test_a_member_encoder_that_could_run_the_cascade_is_told_to_keep_fp32():
+    class Encoder:
+        def __init__(self) -> None:
+            self.readers: list[str] = []
+
+        def keep_fp32(self, reader):
+            self.readers.append(reader)
+
+    a, b = FakeBackend("a", A.table), FakeBackend("b", B.table)
+    a.encoder = Encoder()  # b has no encoder: nothing to tell
+    ensemble = EnsembleSentimentBackend(members=[a, b])
+    np.testing.assert_allclose(ensemble.predict_proba(TEXTS), combine([a.predict_proba(TEXTS), b.predict_proba(TEXTS)], [1, 1]))
+    assert a.encoder.readers == ["sentiment.ensemble.v1"]
+
+
 def test_members_are_called_once_per_batch():
     a, b = FakeBackend("a", A.table), FakeBackend("b", B.table)
     EnsembleSentimentBackend(members=[a, b]).predict_proba(TEXTS * 50)

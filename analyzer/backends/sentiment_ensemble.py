@@ -9,7 +9,9 @@ Defaults: members ``("sentiment.linear.v1", "sentiment.e5.v1")``; with
 ``weights=None`` and ``log_space=None`` the ensemble reads the choice stored in
 ``analyzer/_models/sentiment-ensemble/ensemble.json`` for those default members
 (chosen on held-out TRAINING rows by ``training/sentiment_ensemble/choose_weights.py``,
-never on dev rows); other members get equal weights and a plain mean.
+never on dev rows); other members get equal weights and a plain mean. A member's e5 encoder
+is told to keep fp32 (``keep_fp32``): the int8-then-fp32 cascade's gate is the member's
+margin, not the blend's.
 """
 
 from __future__ import annotations
@@ -77,6 +79,15 @@ def build_member(spec: Any, device: str, embedders: Any = None) -> Any:
     return member
 
 
+def keep_fp32(member: Any) -> None:
+    """Tell a member's encoder that could run the int8-then-fp32 cascade to keep fp32: its gate is
+    the member's own margin, not the blend's, and the blend's labels agreed only 0.985 with fp32's
+    under it (benchmarks/e5_cascade_readers.py, docs/accurate-tier.md, fourteenth session)."""
+    keep = getattr(getattr(member, "encoder", None), "keep_fp32", None)
+    if callable(keep):
+        keep(NAME)
+
+
 @register(NAME)
 class EnsembleSentimentBackend:
     """Average of member backends' probabilities (see module doc)."""
@@ -104,6 +115,8 @@ class EnsembleSentimentBackend:
     def backends(self) -> list[Any]:
         if self._backends is None:
             self._backends = [build_member(m, self.device, self.embedders) for m in self.members]
+            for member in self._backends:
+                keep_fp32(member)
         return self._backends
 
     def choice(self) -> tuple[list[float], bool]:

@@ -64,7 +64,8 @@ normalize_key = text_key  # the dedup key: whitespace runs collapsed, ends strip
 PRECISIONS = ("auto", "fp32", "bf16", "int8-cascade")
 CASCADE = "int8-cascade"
 # Whether precision="auto" runs the int8-then-fp32 cascade on a CPU without bf16 instructions
-# (when both ONNX exports are built): chosen by benchmarks/accurate_cli.py, see docs/accurate-tier.md.
+# (when both ONNX exports are built): chosen by benchmarks/accurate_cli.py and e5_cascade_readers.py, see
+# docs/accurate-tier.md (off: under it the default tier's per-theme polarities agreed 0.965-0.985 with fp32's).
 AUTO_CASCADE = False
 RUNTIMES = ("auto", "torch", "onnx")
 BF16_FLAGS = ("amx_tile", "avx512_bf16")  # /proc/cpuinfo names of the bf16 matrix instructions
