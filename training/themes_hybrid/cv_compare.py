@@ -1,14 +1,16 @@
 """Training-side comparison of two theme recipes, cross-validated by drama / source (no dev set read).
 
     OMP_NUM_THREADS=1 python -m training.themes_hybrid.cv_compare \
-        [--base-lexicon DIR] [--extra data/trainsets/themes_synthetic_drama_b.jsonl] \
+        [--base-lexicon DIR] [--base-extra data/trainsets/themes_synthetic_drama_c.jsonl] \
+        [--extra data/trainsets/themes_synthetic_drama_d.jsonl] \
         [--errors /tmp/x/errors.jsonl] [--out models/themes-hybrid/runs/<date>-<tag>.json]
 
 Both recipes fit train.py's heads at the shipped model's C, class weighting and lexicon scale and decide
 with the shipped thresholds and union, on the same folds: ``base`` = train.py's rows (every labelling
 batch, the written drama comments, the cue rows; no later written batch) with the lexicon in ``--base-lexicon`` (default: the
-shipped one); ``candidate`` = the same rows with the current lexicon plus the ``--extra`` files, which are
-always in the training folds and never scored (so both recipes are scored on exactly the same rows).
+shipped one); ``candidate`` = the same rows with the current lexicon plus the ``--extra`` files (both
+recipes also read the ``--base-extra`` files), which are always in the training folds and never scored (so both
+recipes are scored on exactly the same rows).
 
 Folds are grouped, so no drama is both trained and scored in one fold: the real drama comments by their
 drama (4 training dramas = 4 folds), the written drama comments by their ``drama`` field, the other
@@ -147,6 +149,8 @@ def main() -> None:
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--base-lexicon", default=None, help="lexicon folder of the base recipe (default: the shipped one)")
     ap.add_argument("--extra", action="append", default=[], help="written rows the candidate trains on (never scored)")
+    ap.add_argument("--base-extra", action="append", default=[],
+                    help="written rows the base trains on too (e.g. the shipped recipe's batch c; never scored)")
     ap.add_argument("--errors", help="JSONL of every scored row's gold / base / candidate labels (holds text: /tmp only)")
     ap.add_argument("--out", help="JSON run record (scores only, no text)")
     ap.add_argument("--oof", help="npz of both recipes' grouped out-of-fold probabilities, lexicon scores, noise flags, "
@@ -155,7 +159,8 @@ def main() -> None:
     args = ap.parse_args()
     real, drama, synthetic = load_records(args.shared)
     records, n_scored = real + drama + synthetic, len(real) + len(drama)
-    extra = [r for f in args.extra for r in read_jsonl(Path(f))]
+    base_extra = [r for f in args.base_extra for r in read_jsonl(Path(f))]
+    extra = base_extra + [r for f in args.extra for r in read_jsonl(Path(f))]
     check_extra(extra)
     folds = fold_ids(real, drama, Path(args.shared))
     meta = json.loads((SHIPPED / "meta.json").read_text(encoding="utf-8"))
@@ -165,13 +170,14 @@ def main() -> None:
     langs = np.array([r.get("lang") for r in records[:n_scored]])
     real_rows = ~masks["drama"]
     masks.update({f"real_{lang}": real_rows & (langs == lang) for lang in LANGS})
-    runs = {"base": recipe(records, n_scored, folds, args.base_lexicon, point, []),
+    runs = {"base": recipe(records, n_scored, folds, args.base_lexicon, point, base_extra),
             "candidate": recipe(records, n_scored, folds, None, {**point, "C": args.C or point["C"]}, extra)}
     shipped_thr = [meta["thresholds"][h] for h in HEADS]
     preds = {k: decide(oof, lex, noise, 0, 0, meta["union"], shipped_thr) for k, (oof, lex, noise) in runs.items()}
     chosen = {k: best_shared_thresholds(y, *run, masks, meta["union"]) for k, run in runs.items()}
     print("best shared thresholds on grouped folds:", json.dumps(chosen))
-    result = {"folds": N_FOLDS, "point": point, "candidate_C": args.C or point["C"], "extra": args.extra, "n_extra": len(extra),
+    result = {"folds": N_FOLDS, "point": point, "candidate_C": args.C or point["C"], "extra": args.extra, "base_extra": args.base_extra,
+              "n_extra": len(extra),
               "base_lexicon": args.base_lexicon or "shipped", "best_shared_thresholds": chosen,
               **{k: scores(y, p, masks) for k, p in preds.items()}, "per_fold": fold_scores(y, preds, masks, folds)}
     for name in masks:
