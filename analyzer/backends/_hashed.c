@@ -262,9 +262,52 @@ static PyObject *head_sums(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ---- dense head sums (sentiment.linear.v1) -------------------------------------------
+ * dense_sums(weights, rows, cols, out) -> None
+ *     out[row, head] += float64(weights[head, col]) over the n-grams in order: per head, what
+ *     np.bincount(rows, weights=weights[head].take(cols)) gives, bit for bit, in one pass. ``weights``
+ *     is (heads, n_features) float32, C order; ``out`` is (rows, heads) float64. */
+static PyObject *dense_sums(PyObject *self, PyObject *args) {
+    PyObject *o_weights, *o_rows, *o_cols, *o_out;
+    Py_ssize_t heads;
+    if (!PyArg_ParseTuple(args, "OOOOn", &o_weights, &o_rows, &o_cols, &o_out, &heads)) return NULL;
+    if (heads < 1) {
+        PyErr_SetString(PyExc_ValueError, "dense_sums: at least one head");
+        return NULL;
+    }
+    Want want[] = {{o_weights, 4, 0, "weights"}, {o_rows, sizeof(Py_ssize_t), 0, "rows"},
+                   {o_cols, sizeof(Py_ssize_t), 0, "cols"}, {o_out, 8, 1, "out"}};
+    Py_buffer v[4];
+    if (take_buffers(want, v, 4) < 0) return NULL;
+    const float *w = v[0].buf;
+    const Py_ssize_t *r = v[1].buf, *c = v[2].buf;
+    double *sums = v[3].buf;
+    Py_ssize_t n_features = v[0].len / 4 / heads, n = v[1].len / sizeof(Py_ssize_t);
+    Py_ssize_t n_rows = v[3].len / 8 / heads;
+    int ok = v[2].len == v[1].len && v[0].len == n_features * heads * 4 && v[3].len == n_rows * heads * 8;
+    for (Py_ssize_t j = 0; ok && j < n; j++) ok = c[j] >= 0 && c[j] < n_features && r[j] >= 0 && r[j] < n_rows;
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "dense_sums: sizes do not agree or an index is out of range");
+        release_buffers(v, 4);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t j = 0; j < n; j++) {
+        if (j + PREFETCH < n) {  /* one weight per head, each in a row larger than the cache */
+            for (Py_ssize_t h = 0; h < heads; h++) PREFETCH_LINE(w + h * n_features + c[j + PREFETCH]);
+        }
+        double *acc = sums + r[j] * heads;
+        for (Py_ssize_t h = 0; h < heads; h++) acc[h] += (double)w[h * n_features + c[j]];
+    }
+    Py_END_ALLOW_THREADS
+    release_buffers(v, 4);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"ngrams", ngrams, METH_VARARGS, "Hashed char and word n-grams of a NUL-joined batch (see text_features)."},
     {"head_sums", head_sums, METH_VARARGS, "Per-row float64 sums of float32 weight x scale products, in order."},
+    {"dense_sums", dense_sums, METH_VARARGS, "Per-row float64 sums of dense float32 head weights, in order."},
     {NULL, NULL, 0, NULL},
 };
 
