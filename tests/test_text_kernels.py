@@ -96,8 +96,8 @@ def test_compiled_dense_sums_equal_the_bincount_sums(n_heads):
     """sentiment.linear.v1's per-head sums over dense weights: one C pass, bit for bit the bincounts."""
     featurizer = HashingFeaturizer(n_features=1 << 12)
     rng = np.random.default_rng(n_heads)
-    weights = (rng.normal(size=(n_heads, featurizer.n_features))
-               * 10.0 ** rng.integers(-6, 3, size=(n_heads, featurizer.n_features))).astype(np.float32)
+    weights = (rng.normal(size=(featurizer.n_features, n_heads))
+               * 10.0 ** rng.integers(-6, 3, size=(featurizer.n_features, n_heads))).astype(np.float32)
     features = featurizer.transform(TEXTS + _random_texts(3, 200))
     fast = text_features.dense_sums(weights, features, compiled=True)
     plain = text_features.dense_sums(weights, features, compiled=False)
@@ -107,7 +107,7 @@ def test_compiled_dense_sums_equal_the_bincount_sums(n_heads):
 
 def test_compiled_dense_sums_add_in_order_and_refuse_bad_indices():
     big = np.float32(2.0 ** 60)
-    weights = np.array([[big, 1.0, -big, 0.5]], dtype=np.float32)
+    weights = np.array([[big, 1.0, -big, 0.5]], dtype=np.float32).T
     rows = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.intp)
     cols = np.array([0, 1, 2, 1, 0, 2, 3], dtype=np.intp)
     got = text_features.dense_sums(weights, Features(rows, cols, np.ones(3, dtype=np.float32), 3))

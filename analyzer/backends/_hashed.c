@@ -263,10 +263,11 @@ static PyObject *head_sums(PyObject *self, PyObject *args) {
 }
 
 /* ---- dense head sums (sentiment.linear.v1) -------------------------------------------
- * dense_sums(weights, rows, cols, out) -> None
- *     out[row, head] += float64(weights[head, col]) over the n-grams in order: per head, what
- *     np.bincount(rows, weights=weights[head].take(cols)) gives, bit for bit, in one pass. ``weights``
- *     is (heads, n_features) float32, C order; ``out`` is (rows, heads) float64. */
+ * dense_sums(weights, rows, cols, out, heads) -> None
+ *     out[row, head] += float64(weights[col, head]) over the n-grams in order: per head, what
+ *     np.bincount(rows, weights=weights[:, head].take(cols)) gives, bit for bit, in one pass.
+ *     ``weights`` is (n_features, heads) float32, C order (a column's heads on one cache line);
+ *     ``out`` is (rows, heads) float64. */
 static PyObject *dense_sums(PyObject *self, PyObject *args) {
     PyObject *o_weights, *o_rows, *o_cols, *o_out;
     Py_ssize_t heads;
@@ -293,11 +294,14 @@ static PyObject *dense_sums(PyObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t j = 0; j < n; j++) {
-        if (j + PREFETCH < n) {  /* one weight per head, each in a row larger than the cache */
-            for (Py_ssize_t h = 0; h < heads; h++) PREFETCH_LINE(w + h * n_features + c[j + PREFETCH]);
+        if (j + PREFETCH < n) {  /* the columns are read at random from a table larger than the cache */
+            const char *line = (const char *)(w + c[j + PREFETCH] * heads);
+            PREFETCH_LINE(line);
+            PREFETCH_LINE(line + heads * 4 - 1);
         }
+        const float *row_w = w + c[j] * heads;
         double *acc = sums + r[j] * heads;
-        for (Py_ssize_t h = 0; h < heads; h++) acc[h] += (double)w[h * n_features + c[j]];
+        for (Py_ssize_t h = 0; h < heads; h++) acc[h] += (double)row_w[h];
     }
     Py_END_ALLOW_THREADS
     release_buffers(v, 4);
