@@ -89,3 +89,31 @@ def test_compiled_head_sums_refuse_bad_indices():
         heads.scores(Features(np.array([0], dtype=np.intp), np.array([8], dtype=np.intp), one, 1), compiled=True)
     with pytest.raises(ValueError):
         heads.scores(Features(np.array([1], dtype=np.intp), np.array([0], dtype=np.intp), one, 1), compiled=True)
+
+
+@pytest.mark.parametrize("n_heads", [1, 3])
+def test_compiled_dense_sums_equal_the_bincount_sums(n_heads):
+    """sentiment.linear.v1's per-head sums over dense weights: one C pass, bit for bit the bincounts."""
+    featurizer = HashingFeaturizer(n_features=1 << 12)
+    rng = np.random.default_rng(n_heads)
+    weights = (rng.normal(size=(featurizer.n_features, n_heads))
+               * 10.0 ** rng.integers(-6, 3, size=(featurizer.n_features, n_heads))).astype(np.float32)
+    features = featurizer.transform(TEXTS + _random_texts(3, 200))
+    fast = text_features.dense_sums(weights, features, compiled=True)
+    plain = text_features.dense_sums(weights, features, compiled=False)
+    assert fast.dtype == plain.dtype == np.float32 and fast.shape == (features.n_rows, n_heads)
+    assert np.array_equal(fast, plain) and np.any(fast != 0)
+
+
+def test_compiled_dense_sums_add_in_order_and_refuse_bad_indices():
+    big = np.float32(2.0 ** 60)
+    weights = np.array([[big, 1.0, -big, 0.5]], dtype=np.float32).T
+    rows = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.intp)
+    cols = np.array([0, 1, 2, 1, 0, 2, 3], dtype=np.intp)
+    got = text_features.dense_sums(weights, Features(rows, cols, np.ones(3, dtype=np.float32), 3))
+    assert got[:, 0].tolist() == [0.0, 0.0, 0.5]
+    one = np.ones(1, dtype=np.float32)
+    for bad_rows, bad_cols in (([0], [4]), ([1], [0]), ([0], [-1])):
+        with pytest.raises(ValueError):
+            text_features.dense_sums(weights, Features(np.array(bad_rows, dtype=np.intp),
+                                                       np.array(bad_cols, dtype=np.intp), one, 1))

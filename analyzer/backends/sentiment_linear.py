@@ -18,7 +18,7 @@ from ..errors import ModelError, RecordError, check_param
 from ..registry import register
 from ..schema import SENTIMENT_LABELS
 from .artifacts import read_dev_scores
-from .text_features import HashingFeaturizer
+from .text_features import HashingFeaturizer, dense_sums
 
 NAME = "sentiment.linear.v1"
 
@@ -34,10 +34,17 @@ class LinearModel:
     def __init__(self, featurizer: HashingFeaturizer, weights: np.ndarray, bias: np.ndarray,
                  meta: dict[str, Any], lang_bias: dict[str, np.ndarray] | None = None) -> None:
         self.featurizer = featurizer
-        self.weights = weights  # (3, n_features) float32, rows in SENTIMENT_LABELS order
+        # (n_features, 3) float32: a column's three weights side by side, one cache line per n-gram
+        # for ``dense_sums`` (the table is larger than the cache and read at random)
+        self.by_column = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)
         self.bias = bias  # (3,) float32
         self.meta = meta
         self.lang_bias = lang_bias or {}  # lang -> (3,) float32 added to that language's logits
+
+    @property
+    def weights(self) -> np.ndarray:
+        """(3, n_features) float32, rows in SENTIMENT_LABELS order (a view of ``by_column``)."""
+        return self.by_column.T
 
     @classmethod
     def load(cls, path: str | Path) -> LinearModel:
@@ -75,9 +82,7 @@ class LinearModel:
         unique = list(dict.fromkeys(segments))  # identical normalized texts scored once
         feats = self.featurizer.transform_joined(joined if len(unique) == len(segments) else "\x00".join(unique),
                                                  len(unique))
-        out = np.empty((len(unique), 3), dtype=np.float32)
-        for k in range(3):  # take: the same gather as weights[k][cols], with less overhead per index
-            out[:, k] = np.bincount(feats.rows, weights=self.weights[k].take(feats.cols), minlength=len(unique))
+        out = dense_sums(self.by_column, feats)
         out *= feats.scale[:, None]
         out += self.bias
         if len(unique) == len(segments):
