@@ -57,6 +57,7 @@ class TreeSampler(threading.Thread):
         self.own: dict[int, tuple[str, float]] = {}  # USS outside the object store, sampled every ~10 s
         self.timeline: list[tuple[float, dict[str, float]]] = []  # every ~10 s: largest USS per role now
         self.titles: dict[int, str] = {}  # what each process is (Ray's own: raylet, dashboard, helper actors)
+        self.cpu_timeline: list[tuple[float, dict[str, float]]] = []  # every ~1 s: CPU seconds so far per role
         self.started = time.perf_counter()
 
     def run(self) -> None:
@@ -80,10 +81,20 @@ class TreeSampler(threading.Thread):
                     self._mark(role, memory.uss / 2**20)
                     if role in ACTORS or role == "driver":
                         self._own(proc, role)
+            if ticks % 2 == 0:
+                self._mark_cpu()
             if self.trace is not None and ticks % 20 == 0:
                 self._write_trace()
             ticks += 1
             time.sleep(0.5)
+
+    def _mark_cpu(self) -> None:
+        """The CPU seconds each role has used so far (where a run's wall time goes: which
+        processes are busy in each second, and when a core sits idle)."""
+        cpu: dict[str, float] = {}
+        for role, seconds in self.cpu.values():
+            cpu[role] = cpu.get(role, 0.0) + seconds
+        self.cpu_timeline.append((round(time.perf_counter() - self.started, 1), {k: round(v, 2) for k, v in cpu.items()}))
 
     def _write_trace(self) -> None:
         cpu, rss, uss, own = self.by_role()
@@ -194,7 +205,8 @@ def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None
             "cpu_by_process": sampler.by_process(),
             "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own,
             "load_before": [round(x, 2) for x in load_before],
-            "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline}
+            "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline,
+            "cpu_timeline": sampler.cpu_timeline}
 
 
 def same_outputs(a: Path, b: Path) -> dict:
