@@ -536,6 +536,7 @@ def markdown(sessions: list[dict]) -> str:
             uss = run.get("peak_uss_mib_by_role", {})
             lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
         lines += _ray_processes(record)
+        lines += _ray_phases(record)
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -548,6 +549,27 @@ def _ray_processes(record: dict) -> list[str]:
         if rows:
             lines += ["", f"Pair {i}, Ray's own processes (CPU s, at least 0.5): "
                       + ", ".join(f"{what} {cpu}" for _, what, cpu in rows) + "."]
+    return lines
+
+
+def _ray_phases(record: dict) -> list[str]:
+    """Where each Ray run's wall time went, from its CPU timeline (sampled every ~1 s) and its
+    manifest: when the first of our actors used CPU, when the last one stopped, the stream's time
+    and how long the driver waited for Ray after building its stages (where the tree records it)."""
+    lines = []
+    for i, pair in enumerate(record["pairs"], 1):
+        run, timeline = pair["ray"], pair["ray"].get("cpu_timeline")
+        if not timeline:
+            continue
+        actors = [(t, sum(cpu.get(role, 0.0) for role in ACTORS)) for t, cpu in timeline]
+        first = next((t for t, cpu in actors if cpu > 0), None)
+        last = next((t for t, cpu in actors if cpu >= actors[-1][1]), None)
+        phases = run.get("engine", {}).get("phase_seconds", {})
+        wait = phases.get("ray_start_wait")
+        lines += ["", f"Pair {i}, the Ray run's phases: our first actor seen using CPU at {first} s, the last one's "
+                  f"CPU done by {last} s of {run['seconds']} s; stream {phases.get('streamed')} s"
+                  + (f"; the driver waited {wait} s for Ray after building its stages." if wait is not None else
+                     " (this tree starts Ray after building its stages).")]
     return lines
 
 

@@ -438,15 +438,27 @@ class _RayThread:
             raise self.error
 
 
+class _Inline:
+    """Ray started by ``_start`` in the run's own thread (no ``starting`` before it)."""
+
+    def __init__(self, ray) -> None:
+        self.ray = ray
+
+    def stop(self) -> None:
+        self.ray.shutdown()
+
+
 _PENDING: list[_RayThread] = []  # the start ``starting`` began, until ``run_ray`` takes it
 
 
 @contextlib.contextmanager
-def starting(config: Config) -> Iterator[None]:
+def starting(config: Config, ray=None) -> Iterator[None]:
     """Ray starts (or is reached) while the caller builds the stages; ``run_ray`` takes it over.
-    Whatever happens in between, a Ray started here is shut down on the way out."""
-    ray = require_ray()
-    if ray.is_initialized():
+    Whatever happens in between, a Ray started here is shut down on the way out. ``ray``: the
+    module (a stand-in in the tests). A Ray Client address (``ray://``) is connected to by the run
+    itself, in its own thread, as before."""
+    ray = ray or require_ray()
+    if ray.is_initialized() or (config.run.address or "").startswith("ray://"):
         yield
         return
     here = _RayThread(ray, config)
@@ -458,15 +470,12 @@ def starting(config: Config) -> Iterator[None]:
         here.stop()  # a no-op once run_ray has stopped it; else Ray goes as the run fails
 
 
-def _started(ray, config: Config) -> _RayThread | None:
-    """Ray up for this run, started by ``starting`` or now: its thread when the run started it."""
+def _started(ray, config: Config) -> _RayThread | _Inline | None:
+    """Ray up for this run, started by ``starting`` or now: what stops it, when the run started it."""
     if _PENDING:
         here = _PENDING.pop()
-    elif ray.is_initialized():
-        return None
-    else:
-        here = _RayThread(ray, config)
-    return here if here.result() else None
+        return here if here.result() else None
+    return _Inline(ray) if _start(ray, config) else None
 
 
 def _start(ray, config: Config) -> bool:
