@@ -295,8 +295,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
     check_paths(inputs, paths, out_dir)
     bound_heap()  # glibc only: freed memory reused or handed back, so the peak stays flat (engines.memory)
-    with gc_thresholds(), worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool, \
-            _ray_starting(config, paths, limit):  # started first: workers (or Ray) start as we build
+    with gc_thresholds(), worker_pool(config, _records(paths, config, limit)) or contextlib.nullcontext() as pool:  # started first: workers build as we do
         with clock("load"):
             pipeline = build_pipeline(config)
         ctx, stats = _context(config), ReadStats()
@@ -385,15 +384,6 @@ def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, pro
             comments.close(ok)
             rejects.close(ok)
     return tally.counts, dict(rejects.reasons)
-
-
-def _ray_starting(config: Config, paths: list[str], limit: int | None) -> contextlib.AbstractContextManager:
-    """For ``--engine ray``: Ray starts on a thread while the stages build (``engines.ray.starting``)."""
-    if config.run.engine != "ray" or limit or config.run.limit or STDIN in paths:
-        return contextlib.nullcontext()
-    from .engines.ray import starting
-
-    return starting(config)
 
 
 def _run_ray(paths, out, config, ctx, stats, accumulator, pipeline, limit, progress) -> tuple[dict[str, Any], dict[str, int]]:

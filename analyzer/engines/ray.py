@@ -26,7 +26,6 @@ and renamed into place only when the run succeeds. See docs/ray.md.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import gc
@@ -34,9 +33,8 @@ import logging
 import os
 import re
 import shutil
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,17 +188,13 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
         raise InputError("--engine ray reads files, not stdin: save the input to a file first.")
     Stages(pipeline)  # a stage order the engine cannot run fails here, before Ray starts
     ray = require_ray()
-    waiting = time.perf_counter()
-    here = _started(ray, config)
-    waited = round(time.perf_counter() - waiting, 3)  # what of Ray's start the driver's build did not cover
+    started_here = _start(ray, config)
     parts, kept = out / ".comments.parquet.ray-tmp", out / ".prepared.ray-tmp"
     for folder in (parts, kept):
         shutil.rmtree(folder, ignore_errors=True)
     try:
-        done = _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally,
+        return _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline, build, new_tally,
                     (crash_once, crash_replay), progress)
-        done.engine["phase_seconds"]["ray_start_wait"] = waited
-        return done
     except Exception as exc:
         found = _user_error(exc)
         if found is not exc:
@@ -212,10 +206,8 @@ def run_ray(paths: list[str], out: Path, config: Config, ctx: ReadContext, stats
     finally:
         for folder in (parts, kept):
             shutil.rmtree(folder, ignore_errors=True)
-        if here is not None:
-            # Waited for: shut down while the driver goes on, Ray's core worker can be torn down under
-            # an object reference the driver frees meanwhile, and that ends the process.
-            here.stop()
+        if started_here:
+            ray.shutdown()
         release_free_memory()  # the stream's and Ray's freed memory, before the driver aggregates
 
 
@@ -388,94 +380,6 @@ class _AccumulatorFactory:
         from ..aggregate import ResonanceAccumulator
 
         return ResonanceAccumulator(self.settings)
-
-
-class _RayThread:
-    """Ray started (``_start``) on a thread of its own, so that the driver builds its stages
-    while ``ray.init`` waits for Ray's own processes (GCS, raylet, agents) to come up: 3-15 s on
-    this machine for ~0.2 CPU s in the driver. The thread lives as long as Ray does and shuts it
-    down when told: Ray's processes die with the thread that started them (Linux's parent-death
-    signal follows the thread, not the process)."""
-
-    def __init__(self, ray, config: Config) -> None:
-        self.ray, self.config, self.started_here, self.error = ray, config, False, None
-        self.ready, self.done = threading.Event(), threading.Event()
-        self.thread = threading.Thread(target=self._serve, name="analyzer-ray")
-        self.thread.start()
-
-    def _serve(self) -> None:
-        # ray.init warns that it sets no SIGTERM handler off the main thread; the run needs none
-        # (the local engine sets none either), and its one-line errors are ours.
-        quiet = logging.getLogger("ray._private.worker")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
-            self.started_here = _start(self.ray, self.config)
-        except Exception as exc:  # noqa: BLE001 - handed to the run, which raises it
-            self.error = exc
-        finally:
-            quiet.setLevel(level)
-            self.ready.set()
-        if self.started_here:
-            self.done.wait()
-            try:
-                self.ray.shutdown()
-            except Exception as exc:  # noqa: BLE001 - raised by ``stop``, as a shutdown in the run's thread was
-                self.error = exc
-
-    def result(self) -> bool:
-        """True when Ray was started here; the start's error, raised as ``_start`` raised it."""
-        self.ready.wait()
-        if self.error is not None:
-            raise self.error
-        return self.started_here
-
-    def stop(self) -> None:
-        """Shut down a Ray started here and wait until it is down (a no-op the second time)."""
-        self.done.set()
-        self.thread.join()
-        if self.started_here and self.error is not None:
-            raise self.error
-
-
-class _Inline:
-    """Ray started by ``_start`` in the run's own thread (no ``starting`` before it)."""
-
-    def __init__(self, ray) -> None:
-        self.ray = ray
-
-    def stop(self) -> None:
-        self.ray.shutdown()
-
-
-_PENDING: list[_RayThread] = []  # the start ``starting`` began, until ``run_ray`` takes it
-
-
-@contextlib.contextmanager
-def starting(config: Config, ray=None) -> Iterator[None]:
-    """Ray starts (or is reached) while the caller builds the stages; ``run_ray`` takes it over.
-    Whatever happens in between, a Ray started here is shut down on the way out. ``ray``: the
-    module (a stand-in in the tests). A Ray Client address (``ray://``) is connected to by the run
-    itself, in its own thread, as before."""
-    ray = ray or require_ray()
-    if ray.is_initialized() or (config.run.address or "").startswith("ray://"):
-        yield
-        return
-    here = _RayThread(ray, config)
-    _PENDING[:] = [here]
-    try:
-        yield
-    finally:
-        _PENDING.clear()
-        here.stop()  # a no-op once run_ray has stopped it; else Ray goes as the run fails
-
-
-def _started(ray, config: Config) -> _RayThread | _Inline | None:
-    """Ray up for this run, started by ``starting`` or now: what stops it, when the run started it."""
-    if _PENDING:
-        here = _PENDING.pop()
-        return here if here.result() else None
-    return _Inline(ray) if _start(ray, config) else None
 
 
 def _start(ray, config: Config) -> bool:
