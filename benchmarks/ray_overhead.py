@@ -57,6 +57,7 @@ class TreeSampler(threading.Thread):
         self.own: dict[int, tuple[str, float]] = {}  # USS outside the object store, sampled every ~10 s
         self.timeline: list[tuple[float, dict[str, float]]] = []  # every ~10 s: largest USS per role now
         self.titles: dict[int, str] = {}  # what each process is (Ray's own: raylet, dashboard, helper actors)
+        self.cpu_timeline: list[tuple[float, dict[str, float]]] = []  # every ~1 s: CPU seconds so far per role
         self.started = time.perf_counter()
 
     def run(self) -> None:
@@ -80,10 +81,20 @@ class TreeSampler(threading.Thread):
                     self._mark(role, memory.uss / 2**20)
                     if role in ACTORS or role == "driver":
                         self._own(proc, role)
+            if ticks % 2 == 0:
+                self._mark_cpu()
             if self.trace is not None and ticks % 20 == 0:
                 self._write_trace()
             ticks += 1
             time.sleep(0.5)
+
+    def _mark_cpu(self) -> None:
+        """The CPU seconds each role has used so far (where a run's wall time goes: which
+        processes are busy in each second, and when a core sits idle)."""
+        cpu: dict[str, float] = {}
+        for role, seconds in self.cpu.values():
+            cpu[role] = cpu.get(role, 0.0) + seconds
+        self.cpu_timeline.append((round(time.perf_counter() - self.started, 1), {k: round(v, 2) for k, v in cpu.items()}))
 
     def _write_trace(self) -> None:
         cpu, rss, uss, own = self.by_role()
@@ -194,7 +205,8 @@ def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None
             "cpu_by_process": sampler.by_process(),
             "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own,
             "load_before": [round(x, 2) for x in load_before],
-            "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline}
+            "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline,
+            "cpu_timeline": sampler.cpu_timeline}
 
 
 def same_outputs(a: Path, b: Path) -> dict:
@@ -524,6 +536,7 @@ def markdown(sessions: list[dict]) -> str:
             uss = run.get("peak_uss_mib_by_role", {})
             lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
         lines += _ray_processes(record)
+        lines += _ray_phases(record)
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -536,6 +549,27 @@ def _ray_processes(record: dict) -> list[str]:
         if rows:
             lines += ["", f"Pair {i}, Ray's own processes (CPU s, at least 0.5): "
                       + ", ".join(f"{what} {cpu}" for _, what, cpu in rows) + "."]
+    return lines
+
+
+def _ray_phases(record: dict) -> list[str]:
+    """Where each Ray run's wall time went, from its CPU timeline (sampled every ~1 s) and its
+    manifest: when the first of our actors used CPU, when the last one stopped, the stream's time
+    and how long the driver waited for Ray after building its stages (where the tree records it)."""
+    lines = []
+    for i, pair in enumerate(record["pairs"], 1):
+        run, timeline = pair["ray"], pair["ray"].get("cpu_timeline")
+        if not timeline:
+            continue
+        actors = [(t, sum(cpu.get(role, 0.0) for role in ACTORS)) for t, cpu in timeline]
+        first = next((t for t, cpu in actors if cpu > 0), None)
+        last = next((t for t, cpu in actors if cpu >= actors[-1][1]), None)
+        phases = run.get("engine", {}).get("phase_seconds", {})
+        wait = phases.get("ray_start_wait")
+        lines += ["", f"Pair {i}, the Ray run's phases: our first actor seen using CPU at {first} s, the last one's "
+                  f"CPU done by {last} s of {run['seconds']} s; stream {phases.get('streamed')} s"
+                  + (f"; the driver waited {wait} s for Ray after building its stages." if wait is not None else
+                     " (this tree starts Ray after building its stages).")]
     return lines
 
 
