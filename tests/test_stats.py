@@ -113,3 +113,16 @@ def test_bootstrap_weights_are_counted_in_pieces_without_changing_a_draw(monkeyp
         assert len(ours) == len(theirs) and all(a.dtype == np.float32 for a in ours)
         assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
         assert sum(len(a) for a in ours) == draws
+
+
+def test_bootstrap_sums_are_each_chunk_of_weights_times_the_tables(monkeypatch):
+    import analyzer.aggregate.stats as S
+
+    monkeypatch.setattr(S, "_MAX_CELLS_PER_CHUNK", 2_000)  # several chunks
+    rng = np.random.default_rng(5)
+    c, a = rng.random((300, 4)).astype(np.float32), rng.random((300, 3)).astype(np.float32)
+    sums = list(S.bootstrap_sums(c, a, 25, 11))
+    weights = list(bootstrap_weights(300, 25, 11))
+    assert len(sums) == len(weights) > 1
+    for (wc, wa), w in zip(sums, weights):
+        assert np.array_equal(wc, w @ c) and np.array_equal(wa, w @ a)

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ConfigError
 from .metrics import components
 from .result import ResonanceResult, _bootstrap, cohort_key
-from .stats import bootstrap_weights, cell_seed, one_blas_thread, percentile_interval
+from .stats import bootstrap_sums, cell_seed, one_blas_thread, percentile_interval
 
 METRICS = ("valence", "intensity", "net_intent", "depth", "localness", "star_pull", "unmet_access",
            "positive", "negative")
@@ -71,7 +71,7 @@ def _pooled_samples(result: ResonanceResult, keys: list, draws: int, seed: int) 
     n = c.shape[0]
     point = components(np.sum([result.sums[k][0] for k in keys], axis=0),
                        np.sum([result.sums[k][1] for k in keys], axis=0))
-    parts = [point] + [components(w @ c, w @ a) for w in bootstrap_weights(n, draws, seed)]
+    parts = [point] + [components(*sums) for sums in bootstrap_sums(c, a, draws, seed)]
     return {m: np.concatenate([p[m] for p in parts]) for m in METRICS}, n
 
 

@@ -14,7 +14,7 @@ from ..schema import THEMES
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
-from .stats import (bootstrap_weights, cell_seed, correct_shares, one_blas_thread, net_wilson, net_wilson_floor, percentile_intervals,
+from .stats import (bootstrap_sums, cell_seed, correct_shares, one_blas_thread, net_wilson, net_wilson_floor, percentile_intervals,
                     poisson_interval)
 
 SHARES = ("positive", "neutral", "negative")
@@ -165,8 +165,8 @@ def _bootstrap(tables: tuple[np.ndarray, np.ndarray], key: Key, params: CohortPa
     if config["bootstrap"] <= 0 or n < 2:
         return None
     parts: list[dict[str, np.ndarray]] = []
-    for w in bootstrap_weights(n, config["bootstrap"], cell_seed(config["seed"], *key)):
-        comps = components(w @ c, w @ a)
+    for sums in bootstrap_sums(c, a, config["bootstrap"], cell_seed(config["seed"], *key)):
+        comps = components(*sums)
         comps["resonance_index"] = index_of(comps, float(n), params, config["weights"])
         parts.append(comps)
     if len(parts) == 1:  # one chunk of draws (cells under ~4,000 authors): nothing to join

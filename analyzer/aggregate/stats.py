@@ -13,7 +13,7 @@ import numpy as np
 Z = {0.90: 1.6448536269514722, 0.95: 1.959963984540054}
 LEVELS = (0.90, 0.95)
 _MAX_CELLS_PER_CHUNK = 2_000_000  # bootstrap weight-matrix entries built at once (sets the random stream: keep)
-_COUNT_ENTRIES = 262_144  # of those, counted at once (memory only: any value gives the same weights)
+_COUNT_ENTRIES = 65_536  # of those, counted at once (memory only: any value gives the same weights)
 
 
 def one_blas_thread() -> AbstractContextManager:
@@ -41,8 +41,8 @@ def bootstrap_weights(n: int, draws: int, seed: int) -> Iterator[np.ndarray]:
     the number of authors vary too, so the Resonance Index interval carries reach's noise.
     Drawn as a Poisson(n) total per resample, spread uniformly over the authors (the same
     distribution as independent Poisson(1) counts, and several times faster to draw).
-    A chunk's draws are counted a few resamples at a time (``_count_picks``), so its
-    temporaries stay small beside the chunk itself; the random stream is the same.
+    A chunk's picks are drawn and counted a few resamples at a time (``_count_picks``), so
+    its temporaries stay small beside the chunk itself; the random stream is the same.
     """
     rng = np.random.default_rng(seed)
     chunk = max(1, _MAX_CELLS_PER_CHUNK // max(n, 1))
@@ -50,26 +50,39 @@ def bootstrap_weights(n: int, draws: int, seed: int) -> Iterator[np.ndarray]:
     while done < draws:
         size = min(chunk, draws - done)
         totals = rng.poisson(n, size=size)
-        yield _count_picks(rng.integers(0, n, size=int(totals.sum()), dtype=_pick_dtype(n)), totals, n)
+        yield _count_picks(rng, totals, n)
         done += size
 
 
+def bootstrap_sums(c: np.ndarray, a: np.ndarray, draws: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(w @ c, w @ a)`` for each chunk ``w`` of ``bootstrap_weights(len(c), draws, seed)``. A
+    chunk (up to 8 MB) is dropped before the next is drawn: a caller's loop variable would
+    hold it while the generator builds the next one, two chunks at once."""
+    for w in bootstrap_weights(c.shape[0], draws, seed):
+        sums = (w @ c, w @ a)
+        del w
+        yield sums
+
+
 def _pick_dtype(n: int) -> type:
-    """int32 picks while ``n`` fits: half the bytes of the chunk's largest temporary (~2 M picks),
-    and the same numbers from the same stream (numpy draws both from 32-bit words below 2^32)."""
+    """int32 picks while ``n`` fits: half the bytes of the picks, and the same numbers from the
+    same stream (numpy draws both from 32-bit words below 2^32)."""
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
-def _count_picks(picks: np.ndarray, totals: np.ndarray, n: int) -> np.ndarray:
-    """resamples x n float32 counts of ``picks`` (resample i owns the next ``totals[i]`` picks),
-    counted ``_COUNT_ENTRIES`` matrix entries at a time."""
+def _count_picks(rng: np.random.Generator, totals: np.ndarray, n: int) -> np.ndarray:
+    """resamples x n float32 counts of picks of ``n`` authors drawn from ``rng`` (resample i
+    owns the next ``totals[i]`` picks), drawn and counted ``_COUNT_ENTRIES`` matrix entries at a
+    time. The picks are the ones one call for the whole chunk would draw: numpy's bounded
+    integers take the generator's 32-bit words one pick at a time, so calls in a row continue
+    the same stream (the chunk's ~2 M picks, 8 MB, are never held at once)."""
     out = np.empty((len(totals), n), dtype=np.float32)
-    ends = np.cumsum(totals)
     rows = max(1, _COUNT_ENTRIES // max(n, 1))
+    dtype = _pick_dtype(n)
     for r0 in range(0, len(totals), rows):
         r1 = min(len(totals), r0 + rows)
-        lo = int(ends[r0 - 1]) if r0 else 0
-        ids = picks[lo:int(ends[r1 - 1])] + np.repeat(np.arange(r1 - r0) * n, totals[r0:r1])
+        picks = rng.integers(0, n, size=int(totals[r0:r1].sum()), dtype=dtype)
+        ids = picks + np.repeat(np.arange(r1 - r0) * n, totals[r0:r1])
         out[r0:r1] = np.bincount(ids, minlength=(r1 - r0) * n).reshape(r1 - r0, n)
     return out
 
