@@ -189,13 +189,14 @@ class ResonanceAccumulator:
                     continue
                 self._offer(slot, cand)
 
-    def result(self, progress=None):
+    def result(self, progress=None, processes: int = 1):
         """Compute every cell, interval and the Resonance Index (see ``result.build_result``).
-        ``progress``, when given, wraps the list of cells being bootstrapped (a bar)."""
+        ``progress``, when given, wraps the list of cells being bootstrapped (a bar);
+        ``processes`` > 1 bootstraps the cells on that many processes (the same result)."""
         from .result import build_result
 
         return build_result(Windows(self), {"noise": self._noise, "duplicates": self._dups},
-                            self.quote_candidates(), self.config, self._lang_windows(), progress)
+                            self.quote_candidates(), self.config, self._lang_windows(), progress, processes)
 
     # --- windows ---------------------------------------------------------------------
     def _count_lang(self, cell: tuple[str, str], day: int | None, c: Comment) -> None:
