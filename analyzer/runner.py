@@ -33,7 +33,7 @@ from .io.pseudonym import Pseudonymizer
 from .io.sources import STDIN, display_path, expand_inputs
 from .io.writers import CommentParquetWriter, RejectsWriter, RowWriter, write_json
 from .engines.memory import Upkeep, bound_heap, release_free_memory
-from .engines.workers import WorkerPool, available_cpus, worker_pool
+from .engines.workers import WorkerPool, worker_pool
 from .manifest import InputRecord, RunManifest, StageRecord, package_versions
 from .pipeline import Pipeline
 from .progress import bar as progress_bar
@@ -343,7 +343,8 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
         show = progress_on(progress)
         release_free_memory()  # what the stream freed, before the end phase allocates on top of it
         with clock("aggregate"):
-            result = accumulator.result(progress=cell_bar(show), processes=_end_processes(config, pool))
+            # the workers are done: the cells' bootstraps share out over as many processes
+            result = accumulator.result(progress=cell_bar(show), processes=pool.workers if pool is not None else 1)
         release_free_memory()
         with clock("report"), phase("writing reports", show):
             outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
@@ -351,18 +352,6 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     # varies run to run: the one manifest key determinism checks ignore
     manifest.timings = {**manifest.timings, **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
     return manifest, reasons
-
-
-def _end_processes(config: Config, pool: WorkerPool | None) -> int:
-    """Processes for the end phase's cell bootstraps: the cores the workers used, now done (a
-    local Ray run's too, once Ray is shut down; a driver still connected to Ray stays one: no
-    fork beside Ray's threads)."""
-    if pool is not None:
-        return pool.workers
-    ray = sys.modules.get("ray")
-    if config.run.engine == "ray" and not config.run.address and not (ray and ray.is_initialized()):
-        return max(1, min(config.run.num_workers or available_cpus(), available_cpus()))
-    return 1
 
 
 def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress,
