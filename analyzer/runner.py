@@ -343,8 +343,7 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
         show = progress_on(progress)
         release_free_memory()  # what the stream freed, before the end phase allocates on top of it
         with clock("aggregate"):
-            # the workers are done: the cells' bootstraps share out over as many processes
-            result = accumulator.result(progress=cell_bar(show), processes=pool.workers if pool is not None else 1)
+            result = accumulator.result(progress=cell_bar(show))
         release_free_memory()
         with clock("report"), phase("writing reports", show):
             outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}

@@ -384,53 +384,6 @@ def test_spilled_rows_give_the_same_state_result_and_pickle(monkeypatch, tmp_pat
     assert again.result().to_rows() == into.result().to_rows() == kept.result().to_rows()
 
 
-def test_bootstraps_shared_over_forked_processes_give_the_same_result(monkeypatch, tmp_path):
-    """``result(processes=N)`` bootstraps shares of the cells in forked children that read the
-    spill file beside the parent (positioned reads): the same rows as one process, and the
-    same again where fork is unavailable or a child fails (its share is computed here)."""
-    from analyzer.aggregate import result as R
-    from analyzer.aggregate import state
-
-    monkeypatch.setattr(state, "SPILL_ROWS", 50)
-    cfg = {"shrinkage": False, "bootstrap": 200}
-    comments = [mk(f"u{i % 61}", ("positive", "neutral", "negative")[i % 3], drama=f"D{i % 4}",
-                   region=("VN", "TH", "ID")[i % 3], themes=("story",) if i % 4 else ("acting", "music"),
-                   pol={"story": "negative"} if i % 5 == 0 else None, likes=i % 7, day=i % 20)
-                for i in range(1500)]
-    acc = ResonanceAccumulator(cfg)
-    with acc.spilling(tmp_path):
-        for i in range(0, len(comments), 64):
-            acc.merge(ResonanceAccumulator(cfg).update(comments[i:i + 64]))
-        one = acc.result().to_rows()
-        assert any(r["resonance_index_ci_low"] is not None for r in one)  # bootstrap intervals were drawn
-        assert acc.result(processes=3).to_rows() == one
-        def broken(child):  # every child fails: its pipe is closed before it writes
-            R.os.close(child[1])
-            R.os.waitpid(child[0], 0)
-
-        monkeypatch.setattr(R, "_collect", broken)
-        assert acc.result(processes=2).to_rows() == one
-        monkeypatch.setattr(R, "_can_fork", lambda: False)
-        assert acc.result(processes=2).to_rows() == one
-
-
-def test_split_by_size_keeps_every_key_once_in_order_and_balances():
-    keys = [("D", "VN", f"w{i}") for i in range(9)]
-    sizes = {k: float(s) for k, s in zip(keys, (100, 1, 1, 50, 50, 2, 3, 1, 0))}
-    shares = R_split(keys, sizes, 2)
-    assert sorted(k for share in shares for k in share) == sorted(keys)
-    assert all(share == [k for k in keys if k in share] for share in shares)
-    loads = [sum(sizes[k] for k in share) for share in shares]
-    assert max(loads) - min(loads) <= 100 - 50 + 10
-    assert R_split(keys, sizes, 1) == [keys] and len(R_split(keys[:2], sizes, 5)) == 2
-
-
-def R_split(keys, sizes, parts):
-    from analyzer.aggregate.result import split_by_size
-
-    return split_by_size(keys, sizes, parts)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30), st.integers(0, 6), st.integers(0, 2)),
                          max_size=12), max_size=8),

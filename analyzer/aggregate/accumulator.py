@@ -189,14 +189,13 @@ class ResonanceAccumulator:
                     continue
                 self._offer(slot, cand)
 
-    def result(self, progress=None, processes: int = 1):
+    def result(self, progress=None):
         """Compute every cell, interval and the Resonance Index (see ``result.build_result``).
-        ``progress``, when given, wraps the list of cells being bootstrapped (a bar);
-        ``processes`` > 1 bootstraps the cells on that many processes (the same result)."""
+        ``progress``, when given, wraps the list of cells being bootstrapped (a bar)."""
         from .result import build_result
 
         return build_result(Windows(self), {"noise": self._noise, "duplicates": self._dups},
-                            self.quote_candidates(), self.config, self._lang_windows(), progress, processes)
+                            self.quote_candidates(), self.config, self._lang_windows(), progress)
 
     # --- windows ---------------------------------------------------------------------
     def _count_lang(self, cell: tuple[str, str], day: int | None, c: Comment) -> None:

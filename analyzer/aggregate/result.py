@@ -3,10 +3,7 @@ intervals, Resonance Index and tier, the theme driver map, and quotes."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import pickle
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,15 +109,13 @@ class AuthorTables(Mapping):
 def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
                  quote_candidates: dict[tuple, list[dict]], config: dict[str, Any],
                  lang_counts: dict[Key, dict[str, np.ndarray]] | None = None,
-                 progress: Any = None, processes: int = 1) -> ResonanceResult:
+                 progress: Any = None) -> ResonanceResult:
     """Every cell from per-author rows; ``excluded`` counts noise/duplicates per drama x region.
 
     ``windows`` (``accumulator.Windows``) yields the author rows of one drama x region at a
     time and gives them again by ``pair(drama, region)``: a first pass computes the point
     estimates (the cohorts need all of them), a second the bootstrap intervals (``progress``,
-    when given, wraps the list of cells of that second pass, e.g. in a progress bar). With
-    ``processes`` > 1 the second pass is split by cell over that many processes (forked: see
-    ``forked_draws``); each cell's draws are seeded by the cell, so the result is the same."""
+    when given, wraps the list of cells of that second pass, e.g. in a progress bar)."""
     cap = config["max_comments_per_author"]
     sums, points, raw = {}, {}, {}
     for pair in windows:
@@ -142,17 +137,12 @@ def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
     }
     index = {k: float(index_of(_arrays(points[k]), points[k]["reach"], params[cohort_key(k, config)], weights)[0])
              for k in keys}
-    def draws_of(share: list[Key]) -> dict[Key, dict | None]:
-        return _draws(tables, share, {k: params[cohort_key(k, config)] for k in share}, config)
-
-    shares = split_by_size(keys, {k: points[k]["reach"] for k in keys}, processes)
-    own = progress(shares[0]) if progress is not None else shares[0]
-    draws_by_key = forked_draws(draws_of, own, shares[1:])
     cells, themes = [], []
-    with one_blas_thread():
-        for key in keys:
+    with one_blas_thread():  # small products: BLAS threads cost more than they save
+        for key in progress(keys) if progress is not None else keys:
             ck = cohort_key(key, config)
-            draws = draws_by_key[key]
+            samples = _bootstrap(tables[key], key, params[ck], config)
+            draws = percentile_intervals(samples) if samples is not None else None
             rank = percentile_rank(index[key], [index[k] for k in members[ck]])
             row = _cell_row(key, ck, points[key], raw[key], index[key], rank, draws, excluded, config)
             if config["confusion"] is not None:
@@ -165,76 +155,6 @@ def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
 
 def _arrays(point: dict[str, float]) -> dict[str, np.ndarray]:
     return {k: np.array([v]) for k, v in point.items()}
-
-
-def _draws(tables: Mapping[Key, tuple[np.ndarray, np.ndarray]], keys: Iterable[Key],
-           params: dict[Key, CohortParams], config: dict[str, Any]) -> dict[Key, dict | None]:
-    """Each cell's percentile intervals (``stats.percentile_intervals``; None without draws)."""
-    out: dict[Key, dict | None] = {}
-    with one_blas_thread():  # small products: BLAS threads cost more than they save
-        for key in keys:
-            samples = _bootstrap(tables[key], key, params[key], config)
-            out[key] = percentile_intervals(samples) if samples is not None else None
-    return out
-
-
-def split_by_size(keys: list[Key], sizes: dict[Key, float], parts: int) -> list[list[Key]]:
-    """``keys`` in ``parts`` shares of about equal total size (largest first, each to the
-    lightest share; a bootstrap costs about its cell's authors), each in ``keys``' order."""
-    parts = max(1, min(parts, len(keys)))
-    loads, owner = [0.0] * parts, {}
-    for key in sorted(keys, key=lambda k: -sizes[k]):
-        i = loads.index(min(loads))
-        owner[key], loads[i] = i, loads[i] + sizes[key] + 1.0
-    return [[k for k in keys if owner[k] == i] for i in range(parts)]
-
-
-def forked_draws(draws_of: Callable[[list[Key]], dict], own: Iterable[Key], others: list[list[Key]]) -> dict:
-    """``draws_of`` over ``own`` here and over each share of ``others`` in a forked child (it
-    sees this process's state as it is, sends its draws back through a pipe and exits). Where
-    fork is missing or a child fails, its share is computed here: the same numbers, later."""
-    children = [_fork(draws_of, share) for share in others] if _can_fork() else []
-    out = draws_of(list(own))
-    for share, child in zip(others, children + [None] * (len(others) - len(children))):
-        got = _collect(child) if child is not None else None
-        out.update(got if got is not None else draws_of(share))
-    return out
-
-
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _fork(draws_of: Callable[[list[Key]], dict], share: list[Key]) -> tuple[int, int] | None:
-    """(pid, read end of its pipe) of a child computing ``draws_of(share)``; None if fork fails."""
-    read, write = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read), os.close(write)
-        return None
-    if pid == 0:  # the child: no cleanup handlers of the parent's (os._exit), exit code 1 on failure
-        code = 1
-        try:
-            os.close(read)
-            with os.fdopen(write, "wb") as out:
-                pickle.dump(draws_of(share), out, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return pid, read
-
-
-def _collect(child: tuple[int, int]) -> dict | None:
-    """The child's draws (our own process's pickle, never a file's), or None when it failed."""
-    pid, read = child
-    with os.fdopen(read, "rb") as src:
-        data = src.read()
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not data:
-        return None
-    return pickle.loads(data)
 
 
 def _bootstrap(tables: tuple[np.ndarray, np.ndarray], key: Key, params: CohortParams,

@@ -155,21 +155,13 @@ class Spill:
         return ref
 
     def read(self, ref: tuple) -> Rows:
-        """Positioned reads (``os.preadv``): they leave the file's offset alone, so a forked
-        process (``result.forked_draws``) can read the file beside its parent."""
         start, layout = ref
-        self._file.flush()
-        fd, at, cols = self._file.fileno(), start, []
+        self._file.seek(start)
+        cols = []
         for dtype, shape in layout:
             col = np.empty(shape, dtype=dtype)
-            view = memoryview(col).cast("B")
-            got = 0
-            while got < col.nbytes:
-                n = os.preadv(fd, [view[got:]], at + got)
-                if n <= 0:
-                    raise OSError("The accumulator's spill file was cut short; run again.")
-                got += n
-            at += col.nbytes
+            if self._file.readinto(col.data) != col.nbytes:
+                raise OSError("The accumulator's spill file was cut short; run again.")
             cols.append(col)
         return Rows(*cols)
 
