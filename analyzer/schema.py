@@ -116,6 +116,18 @@ def _slot_copier():
 _copy_slots = _slot_copier()
 
 
+def _built(name: str, params: str, values: list[str], prelude: tuple[str, ...] = (), scope: dict | None = None):
+    """A function ``name(params)`` returning a Comment whose slots, in ``FIELD_NAMES`` order, are
+    the expressions ``values`` (after the ``prelude`` lines), filled as a ``_Slots`` then made a
+    Comment, unrolled: no loop, no ``setattr`` calls. The source is built from names only."""
+    lines = [f"def {name}({params}):", "    new = _new(_Slots)", *prelude]
+    lines += [f"    new.{field} = {value}" for field, value in zip(FIELD_NAMES, values, strict=True)]
+    lines += ["    new.__class__ = Comment", "    return new"]
+    scope = {"__name__": __name__, "_new": object.__new__, "Comment": Comment, "_Slots": _Slots, **(scope or {})}
+    exec("\n".join(lines), scope)
+    return scope[name]
+
+
 def replacer(*names: str):
     """``replace(comment, *values)`` -> ``comment.with_(**dict(zip(names, values)))`` for these
     field names, unrolled like ``_slot_copier`` (no keywords, no loop, no ``setattr`` calls):
@@ -123,26 +135,17 @@ def replacer(*names: str):
     unknown = [name for name in names if name not in FIELD_NAMES]
     if unknown or len(set(names)) != len(names):
         raise TypeError(f"Comment fields to replace must be distinct fields; got {names!r}")
-    values = [f"v{i}" for i in range(len(names))]
-    lines = [f"def replace(old, {', '.join(values)}):", "    new = _new(_Slots)"]
-    lines += [f"    new.{name} = {values[names.index(name)] if name in names else 'old.' + name}"
-              for name in FIELD_NAMES]
-    lines += ["    new.__class__ = Comment", "    return new"]
-    scope = {"_new": object.__new__, "_Slots": _Slots, "Comment": Comment}
-    exec("\n".join(lines), scope)  # the source is built from the field names above only
-    return scope["replace"]
+    params = [f"v{i}" for i in range(len(names))]
+    return _built("replace", ", ".join(["old", *params]),
+                  [params[names.index(name)] if name in names else f"old.{name}" for name in FIELD_NAMES])
 
 
 def _values_loader():
     """``comment_of(values)`` -> the Comment whose fields are ``values`` (in ``FIELD_NAMES``
     order), ``__reduce__``'s inverse; filled as a ``_Slots`` as ``_slot_copier`` does."""
-    names = ", ".join(f"v{i}" for i in range(len(FIELD_NAMES)))
-    lines = ["def _comment_of(values):", "    new = _new(_Slots)", f"    ({names},) = values"]
-    lines += [f"    new.{name} = v{i}" for i, name in enumerate(FIELD_NAMES)]
-    lines += ["    new.__class__ = Comment", "    return new"]
-    scope = {"__name__": __name__, "_new": object.__new__, "Comment": Comment, "_Slots": _Slots}
-    exec("\n".join(lines), scope)  # the source is built from the field names only
-    return scope["_comment_of"]  # pickled by reference as analyzer.schema._comment_of
+    params = [f"v{i}" for i in range(len(FIELD_NAMES))]
+    # pickled by reference as analyzer.schema._comment_of
+    return _built("_comment_of", "values", params, (f"    ({', '.join(params)},) = values",))
 
 
 _comment_of = _values_loader()
@@ -156,21 +159,18 @@ assert FIELD_NAMES[:len(READER_FIELD_NAMES)] == READER_FIELD_NAMES, "reader_comm
 def _reader_maker():
     """``reader_comment``: the READER_FIELD_NAMES set from its parameters, every other slot
     set to its default (a new ``{}`` for the dict fields), unrolled like ``_values_loader``."""
-    lines = [f"def reader_comment({', '.join(READER_FIELD_NAMES)}):", "    new = _new(_Slots)"]
-    scope = {"__name__": __name__, "_new": object.__new__, "Comment": Comment, "_Slots": _Slots}
+    values, defaults = [], {}
     for number, spec in enumerate(dataclasses.fields(Comment)):
         if spec.name in READER_FIELD_NAMES:
-            lines.append(f"    new.{spec.name} = {spec.name}")
+            values.append(spec.name)
         elif spec.default_factory is dict:
-            lines.append(f"    new.{spec.name} = {{}}")
+            values.append("{}")
         elif spec.default is MISSING:
             raise TypeError(f"reader_comment cannot default Comment.{spec.name}")
         else:
-            scope[f"_default{number}"] = spec.default
-            lines.append(f"    new.{spec.name} = _default{number}")
-    lines += ["    new.__class__ = Comment", "    return new"]
-    exec("\n".join(lines), scope)  # the source is built from the field names only
-    made = scope["reader_comment"]
+            defaults[f"_default{number}"] = spec.default
+            values.append(f"_default{number}")
+    made = _built("reader_comment", ", ".join(READER_FIELD_NAMES), values, scope=defaults)
     made.__doc__ = """``Comment(id=..., ..., extra=...)`` with every annotation at its default, built the way
     pickles are loaded (``_comment_of``, without its tuple): a fraction of the frozen dataclass's
     ``__init__`` (one ``object.__setattr__`` call per field), once per record read.
