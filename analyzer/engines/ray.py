@@ -262,9 +262,14 @@ def _readers(workers: int, files: int) -> int:
     return max(1, min(-(-workers // WORKERS_PER_READER), files))
 
 
+def _head_end(pipeline: Pipeline) -> int:
+    """How many of ``pipeline``'s stages the read and replay actors run: those up to ``link``."""
+    return pipeline.names.index("link") + 1
+
+
 def _head(pipeline: Pipeline) -> Pipeline:
     """``pipeline``'s stages up to ``link`` (the same objects)."""
-    return Pipeline(pipeline.stages[:pipeline.names.index("link") + 1], pipeline.batch_size)
+    return Pipeline(pipeline.stages[:_head_end(pipeline)], pipeline.batch_size)
 
 
 class _Shared:
@@ -296,8 +301,7 @@ def _shared(ray, config: Config, pipeline: Pipeline) -> _Shared | None:
 
 def _head_builder(config: Config, pipeline: Pipeline) -> Callable[[], Pipeline]:
     """Builds the run's stages up to ``link`` only (what the read and replay actors run)."""
-    names = pipeline.names
-    head = dataclasses.replace(config.pipeline, stages=names[:names.index("link") + 1])
+    head = dataclasses.replace(config.pipeline, stages=pipeline.names[:_head_end(pipeline)])
     return functools.partial(Pipeline.from_config, dataclasses.replace(config, pipeline=head))
 
 
