@@ -65,7 +65,7 @@ def test_window_bounds_memory_and_forgets_the_oldest():
     stage = DedupStage(window=5, near_window=3)
     texts = [f"comment number {i} with enough distinct letters {chr(65 + i) * 5}" for i in range(20)]
     run(texts, stage)
-    assert len(stage._ids) <= 5 and len(stage._texts) <= 5 and len(stage._signatures) <= 3
+    assert stage.window_sizes() == (5, 5, 3, 5)  # ids, texts, signatures, counts: full, no more
     assert sum(len(band) for band in stage._bands) <= 3 * stage.bands
     out, _ = run([texts[0]], stage)  # fell out of the window: not found any more
     assert out[0].duplicate_of is None

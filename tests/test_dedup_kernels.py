@@ -128,6 +128,34 @@ def test_decisions_with_and_without_the_kernels_are_the_same(settings, monkeypat
     assert any(c.duplicate_of for batch in fast_out for c in batch)
 
 
+class PythonWindows(DedupStage):
+    """The stage with the Python windows (``LRU``) whatever is built: the reference of the C ones."""
+
+    def compiled_windows(self) -> bool:
+        return False
+
+
+@compiled
+@pytest.mark.parametrize("settings", [{}, {"window": 7, "near_window": 3, "min_chars": 5},
+                                      {"window": 1, "near_window": 1, "min_chars": 1},
+                                      {"window": 40, "near_window": 2, "bands": 4, "num_perm": 8, "min_chars": 3},
+                                      {"window": 3000, "near_window": 1500, "bands": 16, "near_threshold": 0.5}])
+def test_compiled_windows_decide_what_the_python_windows_decide(settings):
+    """Decisions, counts (in the order they were first counted), bands and window sizes, batch by
+    batch, on a stream whose windows evict at almost every step (ids repeat across platforms)."""
+    comments = _stream(5, 3000)
+    fast, slow = DedupStage(**settings), PythonWindows(**settings)
+    assert fast.compiled_windows() and not slow.compiled_windows()
+    for i in range(0, len(comments), 97):
+        batch = comments[i:i + 97]
+        prepared = fast.prepare(batch)
+        assert fast.decide_batch(batch, prepared) == slow.decide_batch(batch, prepared)
+        assert list(fast.stats.items()) == list(slow.stats.items())
+        assert fast._bands == slow._bands and fast.window_sizes() == slow.window_sizes()
+    assert fast.stats["duplicate_near"] and (fast.stats["duplicate_same_id"] or settings.get("window") == 1)
+    assert fast.decide(fast.keys(comments[0])) == slow.decide(slow.keys(comments[0]))
+
+
 class AskingBands(DedupStage):
     """The stage as it was before signatures recorded the band keys they hold: an evicted
     signature's keys are deleted where its band still names it (asked at eviction)."""

@@ -506,10 +506,18 @@ static PyObject *bands_find(PyObject *self, PyObject *args) {
     return out;
 }
 
+static PyObject *claim_keys(PyObject *bands, PyObject *keys, PyObject *ident);
+static int drop_keys(PyObject *bands, PyObject *owned);
+
 static PyObject *bands_claim(PyObject *self, PyObject *args) {
     PyObject *bands, *keys, *ident;
     if (!PyArg_ParseTuple(args, "OOO", &bands, &keys, &ident) || bands_args(bands, keys, "bands_claim") < 0)
         return NULL;
+    return claim_keys(bands, keys, ident);
+}
+
+/* bands_claim's work (bands and keys checked). */
+static PyObject *claim_keys(PyObject *bands, PyObject *keys, PyObject *ident) {
     PyObject *out = PyTuple_New(PyTuple_GET_SIZE(keys));
     for (Py_ssize_t i = 0; out && i < PyTuple_GET_SIZE(keys); i++) {
         PyObject *key = PyTuple_GET_ITEM(keys, i);
@@ -528,12 +536,19 @@ static PyObject *bands_claim(PyObject *self, PyObject *args) {
 
 static PyObject *bands_drop(PyObject *self, PyObject *args) {
     PyObject *bands, *owned;
-    if (!PyArg_ParseTuple(args, "OO", &bands, &owned) || bands_args(bands, owned, "bands_drop") < 0) return NULL;
+    if (!PyArg_ParseTuple(args, "OO", &bands, &owned) || bands_args(bands, owned, "bands_drop") < 0 ||
+        drop_keys(bands, owned) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* bands_drop's work (bands and keys checked): 0, or -1 on error. */
+static int drop_keys(PyObject *bands, PyObject *owned) {
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(owned); i++) {
         PyObject *key = PyTuple_GET_ITEM(owned, i);
-        if (key != Py_None && PyDict_DelItem(PyList_GET_ITEM(bands, i), key) < 0) return NULL;
+        if (key != Py_None && PyDict_DelItem(PyList_GET_ITEM(bands, i), key) < 0) return -1;
     }
-    Py_RETURN_NONE;
+    return 0;
 }
 
 /* ---- dense head sums (sentiment.linear.v1) -------------------------------------------
@@ -582,6 +597,429 @@ static PyObject *dense_sums(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ---- dedup's windows (DedupStage.decide, session 15) -----------------------------------
+ * windows_new(window, near_window) -> capsule: the four LRU windows of a DedupStage (ids, texts,
+ *     counts: ``window`` entries; signatures: ``near_window``), each a hash table of linked nodes
+ *     (oldest first) keyed by any hashable object, grown as it fills (never above its size + 1).
+ * windows_decide(state, keys, bands, stats, threshold) -> list: ``DedupStage.decide`` of each
+ *     DupKeys in order, with the same look-ups, moves to the end, evictions, band operations and
+ *     ``stats`` updates (a dict: "seen" once per call, then each count as the Python code adds
+ *     it), so the same decisions, counts and bands as the Python windows (tests/test_dedup_kernels.py).
+ * windows_sizes(state) -> (ids, texts, signatures, counts): their numbers of entries. */
+typedef struct {
+    PyObject *key;    /* owned; NULL on a free node */
+    Py_hash_t hash;
+    PyObject *value;  /* owned or NULL: an id; a signature's packed bytes */
+    PyObject *owned;  /* owned or NULL: the band keys a signature holds */
+    long count;       /* the counts window's value */
+    int32_t prev, next;
+} WNode;
+
+typedef struct {
+    Py_ssize_t size, len, cap;  /* most entries; entries; nodes allocated */
+    int32_t oldest, newest, free;
+    WNode *nodes;
+    int32_t *slots;  /* node index per slot, -1 empty: linear probing, at most half full */
+    size_t mask;
+} Window;
+
+typedef struct {
+    Window ids, texts, counts, signatures;
+} Windows;
+
+static size_t w_home(const Window *w, Py_hash_t hash) { return (size_t)(((uint64_t)hash * GOLDEN) >> 20) & w->mask; }
+
+static int w_resize(Window *w, Py_ssize_t cap) {
+    WNode *nodes = PyMem_Realloc(w->nodes, (size_t)cap * sizeof(WNode));
+    if (!nodes) return -1;
+    w->nodes = nodes;
+    for (Py_ssize_t i = w->cap; i < cap; i++) {
+        nodes[i].key = nodes[i].value = nodes[i].owned = NULL;
+        nodes[i].next = i + 1 < cap ? (int32_t)(i + 1) : w->free;
+    }
+    if (cap > w->cap) w->free = (int32_t)w->cap;
+    size_t n_slots = 8;
+    while (n_slots < 2 * (size_t)cap) n_slots *= 2;
+    int32_t *slots = PyMem_Malloc(n_slots * sizeof(int32_t));
+    if (!slots) return -1;
+    memset(slots, 0xFF, n_slots * sizeof(int32_t));
+    PyMem_Free(w->slots);
+    w->slots = slots, w->mask = n_slots - 1;
+    for (int32_t i = w->oldest; i >= 0; i = nodes[i].next) {
+        size_t s = w_home(w, nodes[i].hash);
+        while (slots[s] >= 0) s = (s + 1) & w->mask;
+        slots[s] = i;
+    }
+    w->cap = cap;
+    return 0;
+}
+
+static int w_init(Window *w, Py_ssize_t size) {
+    memset(w, 0, sizeof(*w));
+    w->size = size, w->oldest = w->newest = w->free = -1;
+    return w_resize(w, size + 1 < 1024 ? size + 1 : 1024);
+}
+
+static void w_clear_node(WNode *n) {
+    Py_CLEAR(n->key);
+    Py_CLEAR(n->value);
+    Py_CLEAR(n->owned);
+}
+
+static void w_free(Window *w) {
+    for (Py_ssize_t i = 0; i < w->cap; i++) w_clear_node(&w->nodes[i]);
+    PyMem_Free(w->nodes);
+    PyMem_Free(w->slots);
+}
+
+/* The slot holding ``key`` (its node: slots[*at]), or the empty slot where it would go: 1 found,
+ * 0 not, -1 error (a key's __eq__ raised). */
+static int w_find(const Window *w, PyObject *key, Py_hash_t hash, size_t *at) {
+    for (size_t s = w_home(w, hash);; s = (s + 1) & w->mask) {
+        int32_t i = w->slots[s];
+        *at = s;
+        if (i < 0) return 0;
+        const WNode *n = &w->nodes[i];
+        if (n->key == key) return 1;
+        if (n->hash == hash) {
+            int eq = PyObject_RichCompareBool(n->key, key, Py_EQ);
+            if (eq != 0) return eq;
+        }
+    }
+}
+
+static void w_unlink(Window *w, int32_t i) {
+    WNode *n = &w->nodes[i];
+    if (n->prev >= 0) w->nodes[n->prev].next = n->next; else w->oldest = n->next;
+    if (n->next >= 0) w->nodes[n->next].prev = n->prev; else w->newest = n->prev;
+}
+
+static void w_append(Window *w, int32_t i) {
+    WNode *n = &w->nodes[i];
+    n->prev = w->newest, n->next = -1;
+    if (w->newest >= 0) w->nodes[w->newest].next = i; else w->oldest = i;
+    w->newest = i;
+}
+
+static void w_to_end(Window *w, int32_t i) {
+    if (w->newest != i) {
+        w_unlink(w, i);
+        w_append(w, i);
+    }
+}
+
+/* Empty slot ``s`` (linear probing's backward shift: no tombstones). */
+static void w_empty_slot(Window *w, size_t s) {
+    size_t j = s;
+    for (;;) {
+        j = (j + 1) & w->mask;
+        int32_t i = w->slots[j];
+        if (i < 0) break;
+        size_t home = w_home(w, w->nodes[i].hash);
+        if (s <= j ? (s < home && home <= j) : (s < home || home <= j)) continue;
+        w->slots[s] = i;
+        s = j;
+    }
+    w->slots[s] = -1;
+}
+
+/* Add ``key`` (not there; ``at``: the empty slot w_find gave) as the newest node; its index, -1 on error. */
+static int32_t w_add(Window *w, PyObject *key, Py_hash_t hash, size_t at) {
+    if (w->free < 0) {
+        Py_ssize_t cap = w->cap * 2 < w->size + 1 ? w->cap * 2 : w->size + 1;
+        if (cap <= w->cap || w_resize(w, cap) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (w_find(w, key, hash, &at) != 0) return -1;  /* the table was rebuilt: the key's empty slot again */
+    }
+    int32_t i = w->free;
+    WNode *n = &w->nodes[i];
+    w->free = n->next;
+    Py_INCREF(key);
+    n->key = key, n->hash = hash, n->count = 0;
+    w->slots[at] = i;
+    w_append(w, i);
+    w->len++;
+    return i;
+}
+
+/* Remove the oldest node; returns it (its references still held: w_release then). */
+static int32_t w_pop_oldest(Window *w) {
+    int32_t i = w->oldest;
+    for (size_t s = w_home(w, w->nodes[i].hash);; s = (s + 1) & w->mask) {
+        if (w->slots[s] == i) {
+            w_empty_slot(w, s);
+            break;
+        }
+    }
+    w_unlink(w, i);
+    w->len--;
+    return i;
+}
+
+static void w_release(Window *w, int32_t i) {
+    w_clear_node(&w->nodes[i]);
+    w->nodes[i].next = w->free;
+    w->free = i;
+}
+
+/* ``LRU.get_or_put(key, value)``: the value found (borrowed; moved to the end), or NULL when
+ * there was none and ``value`` went in (the oldest out past the size). *err on error. */
+static PyObject *w_get_or_put(Window *w, PyObject *key, PyObject *value, int *err) {
+    Py_hash_t hash = PyObject_Hash(key);
+    size_t at;
+    int found = hash == -1 ? -1 : w_find(w, key, hash, &at);
+    if (found == 1) {
+        int32_t i = w->slots[at];
+        w_to_end(w, i);
+        return w->nodes[i].value;
+    }
+    int32_t i = found < 0 ? -1 : w_add(w, key, hash, at);
+    if (i < 0) {
+        *err = 1;
+        return NULL;
+    }
+    Py_INCREF(value);
+    w->nodes[i].value = value;
+    while (w->len > w->size) w_release(w, w_pop_oldest(w));
+    return NULL;
+}
+
+/* The node of ``key`` moved to the end (``LRU.get``), -1 when not there, -2 on error. */
+static int32_t w_get(Window *w, PyObject *key) {
+    Py_hash_t hash = PyObject_Hash(key);
+    size_t at;
+    int found = hash == -1 ? -1 : w_find(w, key, hash, &at);
+    if (found <= 0) return found < 0 ? -2 : -1;
+    int32_t i = w->slots[at];
+    w_to_end(w, i);
+    return i;
+}
+
+/* ``LRU.put(key, ...)``: the node of ``key`` at the end (its old value kept for the caller to
+ * replace), or -1 on error. The evicted nodes (past the size) are dropped, each signature's
+ * owned band keys deleted from ``bands`` first (bands_drop). */
+static int32_t w_put(Window *w, PyObject *key, PyObject *bands) {
+    Py_hash_t hash = PyObject_Hash(key);
+    size_t at;
+    int found = hash == -1 ? -1 : w_find(w, key, hash, &at);
+    if (found < 0) return -1;
+    if (found == 1) {
+        int32_t i = w->slots[at];
+        w_to_end(w, i);
+        return i;
+    }
+    int32_t i = w_add(w, key, hash, at);
+    if (i < 0) return -1;
+    while (w->len > w->size) {
+        int32_t old = w_pop_oldest(w);
+        int dropped = w->nodes[old].owned ? drop_keys(bands, w->nodes[old].owned) : 0;
+        w_release(w, old);
+        if (dropped < 0) return -1;
+    }
+    return i;
+}
+
+static void windows_free(PyObject *capsule) {
+    Windows *s = PyCapsule_GetPointer(capsule, "dedup_windows");
+    if (!s) return;
+    w_free(&s->ids), w_free(&s->texts), w_free(&s->counts), w_free(&s->signatures);
+    PyMem_Free(s);
+}
+
+static PyObject *windows_new(PyObject *self, PyObject *args) {
+    Py_ssize_t window, near_window;
+    if (!PyArg_ParseTuple(args, "nn", &window, &near_window)) return NULL;
+    if (window < 1 || near_window < 1 || window >= INT32_MAX / 4 || near_window >= INT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "windows_new: window sizes from 1 to 2**29");
+        return NULL;
+    }
+    Windows *s = PyMem_Calloc(1, sizeof(Windows));
+    if (!s) return PyErr_NoMemory();
+    if (w_init(&s->ids, window) < 0 || w_init(&s->texts, window) < 0 || w_init(&s->counts, window) < 0 ||
+        w_init(&s->signatures, near_window) < 0) {
+        w_free(&s->ids), w_free(&s->texts), w_free(&s->counts), w_free(&s->signatures);
+        PyMem_Free(s);
+        return PyErr_NoMemory();
+    }
+    PyObject *capsule = PyCapsule_New(s, "dedup_windows", windows_free);
+    if (!capsule) {
+        w_free(&s->ids), w_free(&s->texts), w_free(&s->counts), w_free(&s->signatures);
+        PyMem_Free(s);
+    }
+    return capsule;
+}
+
+static PyObject *windows_sizes(PyObject *self, PyObject *args) {
+    PyObject *capsule;
+    if (!PyArg_ParseTuple(args, "O", &capsule)) return NULL;
+    Windows *s = PyCapsule_GetPointer(capsule, "dedup_windows");
+    if (!s) return NULL;
+    return Py_BuildValue("nnnn", s->ids.len, s->texts.len, s->signatures.len, s->counts.len);
+}
+
+/* stats[key] += n (a Counter: a missing key counts 0), the key made from ``prefix`` + ``name``. */
+static int count_up(PyObject *stats, const char *prefix, PyObject *name, Py_ssize_t n) {
+    PyObject *key = name ? PyUnicode_FromFormat("%s%S", prefix, name) : PyUnicode_FromString(prefix);
+    PyObject *add = key ? PyLong_FromSsize_t(n) : NULL;
+    PyObject *old = add ? PyDict_GetItemWithError(stats, key) : NULL;
+    PyObject *sum = old ? PyNumber_Add(old, add) : (PyErr_Occurred() ? NULL : Py_XNewRef(add));
+    int rc = sum ? PyDict_SetItem(stats, key, sum) : -1;
+    Py_XDECREF(sum);
+    Py_XDECREF(add);
+    Py_XDECREF(key);
+    return rc;
+}
+
+/* ``DedupStage._near_copy``: the first id (a new reference) whose signature agrees with ``packed``
+ * on at least ``threshold`` of its values among those sharing a band, else NULL (*err on error)
+ * after remembering it (its band keys claimed). */
+static PyObject *near_copy(Windows *s, PyObject *ident, PyObject *packed, PyObject *bands, double threshold, int *err) {
+    Py_ssize_t nb = PyList_GET_SIZE(bands), size = PyBytes_GET_SIZE(packed), width = size / nb;
+    PyObject *keys = PyTuple_New(nb), *found[64], *first = NULL;
+    Py_ssize_t n_found = 0;
+    for (Py_ssize_t b = 0; keys && b < nb; b++) {
+        PyObject *key = PyBytes_FromStringAndSize(PyBytes_AS_STRING(packed) + b * width, width);
+        if (!key) goto fail;
+        PyTuple_SET_ITEM(keys, b, key);
+        PyObject *c = PyDict_GetItemWithError(PyList_GET_ITEM(bands, b), key);  /* borrowed: bands not changed below */
+        if (!c && PyErr_Occurred()) goto fail;
+        int seen = 0;
+        for (Py_ssize_t j = 0; c && !seen && j < n_found; j++) {
+            seen = PyObject_RichCompareBool(found[j], c, Py_EQ);
+            if (seen < 0) goto fail;
+        }
+        if (c && !seen) found[n_found++] = c;
+    }
+    if (!keys) goto fail;
+    const uint32_t *sig = (const uint32_t *)PyBytes_AS_STRING(packed);
+    for (Py_ssize_t j = 0; j < n_found; j++) {
+        int32_t i = w_get(&s->signatures, found[j]);
+        if (i == -2) goto fail;
+        if (i < 0) continue;
+        PyObject *old = s->signatures.nodes[i].value;
+        if (PyBytes_GET_SIZE(old) != size) {
+            PyErr_SetString(PyExc_ValueError, "windows_decide: signatures of different sizes");
+            goto fail;
+        }
+        const uint32_t *o = (const uint32_t *)PyBytes_AS_STRING(old);
+        Py_ssize_t equal = 0;
+        for (Py_ssize_t v = 0; v < size / 4; v++) equal += o[v] == sig[v];
+        if ((double)equal / (double)(size / 4) >= threshold) {
+            first = Py_NewRef(found[j]);
+            Py_DECREF(keys);
+            return first;
+        }
+    }
+    int32_t i = w_put(&s->signatures, ident, bands);
+    if (i < 0) goto fail;
+    WNode *node = &s->signatures.nodes[i];
+    Py_XSETREF(node->value, Py_NewRef(packed));
+    Py_CLEAR(node->owned);  /* a record replaced: the keys it held stay in the bands (as LRU.put does) */
+    PyObject *owned = claim_keys(bands, keys, ident);
+    if (!owned) goto fail;
+    s->signatures.nodes[i].owned = owned;
+    Py_DECREF(keys);
+    return NULL;
+fail:
+    Py_XDECREF(keys);
+    *err = 1;
+    return NULL;
+}
+
+static PyObject *R_same_id, *R_same_author, *R_exact, *R_near;
+
+/* ``DedupStage._find_copy``: (first id, a new reference, or NULL; *reason borrowed). */
+static PyObject *find_copy(Windows *s, PyObject *k, PyObject *bands, double threshold, PyObject **reason, int *err) {
+    PyObject *id = PyTuple_GET_ITEM(k, 0), *author_key = PyTuple_GET_ITEM(k, 3), *text_key = PyTuple_GET_ITEM(k, 4);
+    PyObject *signature = PyTuple_GET_ITEM(k, 5), *first;
+    if ((first = w_get_or_put(&s->ids, PyTuple_GET_ITEM(k, 1), id, err)) || *err) {
+        *reason = R_same_id;
+        return Py_XNewRef(first);
+    }
+    if (author_key != Py_None && ((first = w_get_or_put(&s->texts, author_key, id, err)) || *err)) {
+        *reason = R_same_author;
+        return Py_XNewRef(first);
+    }
+    if (text_key == Py_None) return NULL;
+    if ((first = w_get_or_put(&s->texts, text_key, id, err)) || *err) {
+        *reason = R_exact;
+        return Py_XNewRef(first);
+    }
+    if (signature == Py_None) return NULL;
+    if (!PyBytes_Check(signature) || PyBytes_GET_SIZE(signature) % (4 * PyList_GET_SIZE(bands)) ||
+        PyList_GET_SIZE(bands) > 64) {
+        PyErr_SetString(PyExc_ValueError, "windows_decide: a signature of packed uint32, split evenly in at most 64 bands");
+        *err = 1;
+        return NULL;
+    }
+    *reason = R_near;
+    return near_copy(s, id, signature, bands, threshold, err);
+}
+
+/* ``DedupStage.decide`` of one DupKeys: (first id, reason, dup_count, noise). */
+static PyObject *decide_one(Windows *s, PyObject *k, PyObject *bands, PyObject *stats, double threshold) {
+    if (!PyTuple_Check(k) || PyTuple_GET_SIZE(k) < 6) {
+        PyErr_SetString(PyExc_TypeError, "windows_decide: DupKeys tuples");
+        return NULL;
+    }
+    PyObject *id = PyTuple_GET_ITEM(k, 0), *noise = PyTuple_GET_ITEM(k, 2), *reason = NULL;
+    int noisy = PyObject_IsTrue(noise), err = 0;
+    if (noisy < 0 || (noisy && count_up(stats, "noise_", noise, 1) < 0)) return NULL;
+    PyObject *first = find_copy(s, k, bands, threshold, &reason, &err);
+    if (err) return NULL;
+    if (!first) {
+        int32_t i = w_put(&s->counts, id, bands);
+        if (i < 0) return NULL;
+        s->counts.nodes[i].count = 1;
+        return Py_BuildValue("OOiO", Py_None, Py_None, 1, noise);
+    }
+    int32_t i = w_get(&s->counts, first);
+    long count = (i >= 0 && s->counts.nodes[i].count ? s->counts.nodes[i].count : 1) + 1;
+    i = i == -2 ? -1 : w_put(&s->counts, first, bands);
+    PyObject *out = NULL;
+    if (i >= 0 && count_up(stats, "duplicate_", reason, 1) == 0) {
+        s->counts.nodes[i].count = count;
+        out = Py_BuildValue("OOlO", first, reason, count, noise);
+    }
+    Py_DECREF(first);
+    return out;
+}
+
+static PyObject *windows_decide(PyObject *self, PyObject *args) {
+    PyObject *capsule, *keys, *bands, *stats;
+    double threshold;
+    if (!PyArg_ParseTuple(args, "OO!O!O!d", &capsule, &PyList_Type, &keys, &PyList_Type, &bands, &PyDict_Type, &stats,
+                          &threshold))
+        return NULL;
+    Windows *s = PyCapsule_GetPointer(capsule, "dedup_windows");
+    if (!s) return NULL;
+    if (PyList_GET_SIZE(bands) < 1) {
+        PyErr_SetString(PyExc_ValueError, "windows_decide: at least one band");
+        return NULL;
+    }
+    for (Py_ssize_t b = 0; b < PyList_GET_SIZE(bands); b++) {
+        if (!PyDict_Check(PyList_GET_ITEM(bands, b))) {
+            PyErr_SetString(PyExc_TypeError, "windows_decide: bands is a list of dicts");
+            return NULL;
+        }
+    }
+    if (!R_near && (!(R_same_id = PyUnicode_InternFromString("same_id")) ||
+                       !(R_same_author = PyUnicode_InternFromString("same_author")) ||
+                       !(R_exact = PyUnicode_InternFromString("exact")) || !(R_near = PyUnicode_InternFromString("near"))))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    if (n && count_up(stats, "seen", NULL, n) < 0) return NULL;
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t j = 0; out && j < n; j++) {
+        PyObject *one = decide_one(s, PyList_GET_ITEM(keys, j), bands, stats, threshold);
+        if (!one) Py_CLEAR(out);
+        else PyList_SET_ITEM(out, j, one);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"ngrams", ngrams, METH_VARARGS, "Hashed char and word n-grams of a NUL-joined batch (see text_features)."},
     {"head_sums", head_sums, METH_VARARGS, "Per-row float64 sums of float32 weight x scale products, in order."},
@@ -591,6 +1029,9 @@ static PyMethodDef methods[] = {
     {"bands_claim", bands_claim, METH_VARARGS, "setdefault(key, ident) in each band; the keys ident holds."},
     {"bands_drop", bands_drop, METH_VARARGS, "Delete these keys (None: none) from their bands."},
     {"dense_sums", dense_sums, METH_VARARGS, "Per-row float64 sums of dense float32 head weights, in order."},
+    {"windows_new", windows_new, METH_VARARGS, "The LRU windows of a DedupStage (see stages.dedup)."},
+    {"windows_decide", windows_decide, METH_VARARGS, "DedupStage.decide of each DupKeys, in order, on these windows."},
+    {"windows_sizes", windows_sizes, METH_VARARGS, "Entries in the ids, texts, signatures and counts windows."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -48,7 +48,8 @@ try:  # the optional compiled kernels (setup.py); without them the numpy and has
     from ..backends import _hashed
 except ImportError:  # pragma: no cover - a build without a C compiler
     _hashed = None
-if not all(hasattr(_hashed, name) for name in ("minhash", "blake2b64", "bands_find", "bands_claim", "bands_drop")):
+if not all(hasattr(_hashed, name) for name in ("minhash", "blake2b64", "bands_find", "bands_claim", "bands_drop",
+                                               "windows_new", "windows_decide", "windows_sizes")):
     _hashed = None  # pragma: no cover - built before these kernels were added: rebuild to use them
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -409,6 +410,20 @@ class DedupStage(Stage):
         self._bands: list[dict[bytes, str]] = [{} for _ in range(self.bands)]
         self._counts = LRU(self.window)  # first id -> copies seen so far
         self.stats: Counter = Counter()
+        # The same four windows in C when the kernel is built (``decide_batch`` then makes every
+        # decision of a batch in one call; the LRUs above stay empty and are the tested reference).
+        self._windows = _hashed.windows_new(self.window, self.near_window) if self.compiled_windows() else None
+
+    def compiled_windows(self) -> bool:
+        """Whether the windows are the C kernel's: built, and ``_near_copy`` not overridden."""
+        return _hashed is not None and type(self)._near_copy is DedupStage._near_copy and max(
+            self.window, self.near_window) < 1 << 29
+
+    def window_sizes(self) -> tuple[int, int, int, int]:
+        """Entries in the ids, texts, signatures and counts windows."""
+        if self._windows is not None:
+            return _hashed.windows_sizes(self._windows)
+        return len(self._ids), len(self._texts), len(self._signatures), len(self._counts)
 
     def summary(self) -> dict[str, int]:
         """Counts for the run summary: comments seen, duplicates by reason, noise by reason."""
@@ -424,6 +439,8 @@ class DedupStage(Stage):
         return self.keys_batch(batch)
 
     def decide_batch(self, batch: Sequence[Comment], prepared: list[DupKeys]) -> list[tuple]:
+        if self._windows is not None:
+            return _hashed.windows_decide(self._windows, list(prepared), self._bands, self.stats, self.near_threshold)
         decide = self.decide
         return [decide(k) for k in prepared]
 
@@ -460,6 +477,8 @@ class DedupStage(Stage):
 
     def decide(self, k: DupKeys) -> tuple[str | None, str | None, int, str | None]:
         """(first copy's id, reason, dup_count, noise reason): call in input order."""
+        if self._windows is not None:
+            return self.decide_batch((), [k])[0]
         self.stats["seen"] += 1
         if k.noise:
             self.stats[f"noise_{k.noise}"] += 1
