@@ -13,6 +13,11 @@ recorded beside them. Each pair checks that resonance.csv, the tables, rejects a
 manifest's counts are identical.
 
     nice -n 5 python benchmarks/ray_overhead.py --n 200000 --workers 2
+
+With ``--cluster``, each pair also runs against a cluster already up (``ray start --head``, its
+processes marked by their own temporary folder and stopped by their ids afterwards): the local run
+beside the idle cluster, then ``--engine ray --address`` twice (``cluster_pair``), the cluster's
+processes counted in each Ray run from its start.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -47,9 +53,12 @@ ACTORS = ("ReadActor", "ReplayActor", "AnnotateActor")
 class TreeSampler(threading.Thread):
     """Last-seen CPU seconds (user + system) and peak RSS of every process under ``pid``, by role."""
 
-    def __init__(self, pid: int, trace: Path | None = None) -> None:
+    def __init__(self, pid: int, trace: Path | None = None, cluster: "Cluster | None" = None) -> None:
         super().__init__(daemon=True)
         self.root, self.stop = psutil.Process(pid), threading.Event()
+        # a running cluster's processes (and the workers it starts for this run): their CPU counts
+        # from the run's start (what each had used before is ``before``)
+        self.cluster, self.before = cluster, cluster.cpu_now() if cluster else {}
         self.trace = trace  # gets the peaks so far every ~10 s (JSON lines): a long run's figures if it is stopped
         self.cpu: dict[int, tuple[str, float]] = {}
         self.rss: dict[int, tuple[str, float]] = {}
@@ -67,13 +76,14 @@ class TreeSampler(threading.Thread):
                 procs = [self.root] + self.root.children(recursive=True)
             except psutil.Error:
                 break
+            procs += self.cluster.processes() if self.cluster else []
             for proc in procs:
                 try:
                     role = self._role(proc, self.cpu.get(proc.pid, (None,))[0])
                     times, memory = proc.cpu_times(), proc.memory_full_info()
                 except psutil.Error:
                     continue
-                self.cpu[proc.pid] = (role, times.user + times.system)
+                self.cpu[proc.pid] = (role, times.user + times.system - self.before.get(proc.pid, 0.0))
                 self._retitle(proc)
                 for name, peaks in (("rss", self.rss), ("uss", self.uss)):
                     peaks[proc.pid] = (role, max(getattr(memory, name) / 2**20, peaks.get(proc.pid, ("", 0.0))[1]))
@@ -186,13 +196,72 @@ def _title(proc: psutil.Process) -> str:
     return Path(script or argv[0]).name + (" -m " + argv[2] if argv[1:2] == ["-m"] else "")
 
 
-def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None, trace: Path | None = None) -> dict:
+class Cluster:
+    """``ray start --head`` on this machine, its own temporary folder marking its processes (GCS,
+    raylet, dashboard, monitors, agents; the workers it starts are the raylet's children), as a
+    platform's already-running cluster would be; ``address`` is what ``--address`` gets."""
+
+    def __init__(self, tree: Path, cpus: int, folder: Path) -> None:
+        self.folder, self.env = folder, dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree))
+        ray = [str(Path(sys.executable).with_name("ray"))]
+        started = subprocess.run([*ray, "start", "--head", "--num-cpus", str(cpus), "--include-dashboard=false",
+                                  "--disable-usage-stats", "--port", "0", "--temp-dir", str(folder)],
+                                 env=self.env, cwd=tree, capture_output=True, text=True, check=True)
+        lines = started.stdout.splitlines()
+        self.address = next(line.split("'")[1] for line in lines if "ray start --address=" in line)
+
+    def processes(self) -> list[psutil.Process]:
+        """The cluster's processes now, their children included."""
+        found = []
+        for proc in psutil.process_iter(["cmdline"]):
+            if str(self.folder) in " ".join(proc.info["cmdline"] or []):
+                found.append(proc)
+                try:
+                    found += proc.children(recursive=True)
+                except psutil.Error:
+                    pass
+        return list({p.pid: p for p in found}.values())
+
+    def cpu_now(self) -> dict[int, float]:
+        out = {}
+        for proc in self.processes():
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            out[proc.pid] = times.user + times.system
+        return out
+
+    def idle_cpu(self, seconds: float) -> float:
+        """CPU seconds the idle cluster uses in ``seconds`` of wall time."""
+        before = self.cpu_now()
+        time.sleep(seconds)
+        return round(sum(cpu - before.get(pid, 0.0) for pid, cpu in self.cpu_now().items()), 2)
+
+    def close(self) -> None:
+        """Stop this cluster's processes, by their ids (``ray stop`` would stop every Ray on the machine)."""
+        procs = self.processes()
+        for proc in procs:
+            try:
+                proc.terminate()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(procs, timeout=10)
+        for proc in alive:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+
+
+def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None, trace: Path | None = None,
+            cluster: Cluster | None = None) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(tree), **(extra_env or {}))
     load_before = os.getloadavg()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", *args, "-q"], env=env, cwd=tree,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sampler = TreeSampler(proc.pid, trace)
+    sampler = TreeSampler(proc.pid, trace, cluster)
     sampler.start()
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
@@ -256,6 +325,9 @@ def main() -> None:
                         "to TRACE.N (JSON lines), to read a run that is stopped before it ends")
     parser.add_argument("--memory-report", nargs="+", metavar="JSON",
                         help="only write OUT.json/.md from these --memory-sizes sessions' JSON files")
+    parser.add_argument("--cluster", action="store_true",
+                        help="each pair also runs with a cluster already up (ray start --head --num-cpus W): the "
+                             "local run beside the idle cluster, then --engine ray --address to it (see cluster_pair)")
     parser.add_argument("--work", type=Path, help="where the inputs are written and kept for reuse (default: a temporary folder)")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the analyzer tree to run (default: this one)")
@@ -293,8 +365,11 @@ def main() -> None:
                                               "--num-workers", str(args.workers)], extra_env)
             pair["identical"] = same_outputs(local, ray)
             pair["ray"]["engine"] = load_manifest(ray).engine
+            pair["ray"]["actor_profiles"] = actor_profiles(extra_env)
             pair["cpu_ratio"] = round(pair["ray"]["cpu_seconds"] / pair["local"]["cpu_seconds"], 3)
             pair["wall_ratio"] = round(pair["ray"]["seconds"] / pair["local"]["seconds"], 3)
+            if args.cluster:
+                pair["cluster"] = cluster_pair(args, work, inputs, common, i, local)
             record["pairs"].append(pair)
             print(json.dumps(pair), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
@@ -306,6 +381,47 @@ def main() -> None:
             record["memory_run"]["n"] = args.memory_n
             print(json.dumps(record["memory_run"]), flush=True)
             Path(args.out + ".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def actor_profiles(env: dict[str, str]) -> list[dict]:
+    """With ``ANALYZER_RAY_PROFILE=DIR`` in the Ray run's environment: each profiled actor's CPU
+    split (``engines/profiling.py``: build, calls, whole process), taken out of DIR for the next run."""
+    folder = Path(env.get("ANALYZER_RAY_PROFILE", "").partition(":")[0]) if env.get("ANALYZER_RAY_PROFILE") else None
+    if folder is None or not folder.is_dir():
+        return []
+    found = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
+    shutil.rmtree(folder)
+    return found
+
+
+def cluster_pair(args: argparse.Namespace, work: Path, inputs: list[str], common: list[str], i: int,
+                 local_out: Path) -> dict:
+    """With a cluster already running (``ray start --head --num-cpus W``, started after the pair
+    without it): the local run again (the idle cluster beside it), then ``--engine ray --address``
+    to that cluster twice: the first job on it starts Ray Data's helper actors, which are detached
+    (they stay up for the cluster's next jobs), the second finds them, as a platform's later jobs
+    would. The cluster's CPU counts in each Ray run from the run's start, the workers it starts for
+    the run included; the cluster's own start is in no run."""
+    cluster = Cluster(args.tree, args.workers, work / f"cluster{i}")
+    try:
+        out = {"address": cluster.address, "idle_cpu_per_10s": cluster.idle_cpu(10)}
+        local = work / f"local-cluster{i}"
+        before = cluster.cpu_now()
+        out["local"] = run_cli(args.tree, [*inputs, "-o", str(local), *common, "--workers", str(args.workers)])
+        out["local"]["cluster_cpu_beside"] = round(sum(c - before.get(p, 0.0) for p, c in cluster.cpu_now().items()), 1)
+        for job in ("ray", "ray_second"):
+            ray = work / f"{job}-address{i}"
+            # `ray start` turns on token authentication (~/.ray/auth_token); a driver uses it when told to
+            out[job] = run_cli(args.tree, [*inputs, "-o", str(ray), *common, "--engine", "ray", "--num-workers",
+                                           str(args.workers), "--address", cluster.address],
+                               {"RAY_AUTH_MODE": "token"}, cluster=cluster)
+            out[job]["identical"] = same_outputs(local_out, ray)
+            out[job]["engine"] = load_manifest(ray).engine
+            out[job]["cpu_ratio"] = round(out[job]["cpu_seconds"] / out["local"]["cpu_seconds"], 3)
+            out[job]["wall_ratio"] = round(out[job]["seconds"] / out["local"]["seconds"], 3)
+    finally:
+        cluster.close()
+    return out
 
 
 def _input(args: argparse.Namespace, tmp: Path) -> tuple[dict, list[str]]:
@@ -535,19 +651,63 @@ def markdown(sessions: list[dict]) -> str:
         for label, n, run in runs:
             uss = run.get("peak_uss_mib_by_role", {})
             lines.append(f"| {label} | {n:,} | " + " | ".join(str(uss.get(r, "-")) for r in ROLE_ORDER[:5]) + " |")
+        lines += _profile_lines(record)
+        lines += _cluster_rows(record)
         lines += _ray_processes(record)
         lines += _ray_phases(record)
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
+def _profile_lines(record: dict) -> list[str]:
+    """Each profiled actor's CPU split (``--env ANALYZER_RAY_PROFILE=DIR``)."""
+    lines = []
+    for i, pair in enumerate(record["pairs"], 1):
+        found = pair["ray"].get("actor_profiles")
+        if found:
+            lines += ["", f"Pair {i}, the actors' CPU split (`ANALYZER_RAY_PROFILE`; build: the process's CPU before "
+                      "its first call, Ray's worker start and imports included): " + "; ".join(
+                          f"{one['role']} build {one['build_cpu']}, {one['calls']} calls {one['call_cpu']}, whole "
+                          f"process {one['process_cpu']}" for one in found) + "."]
+    return lines
+
+
+def _cluster_rows(record: dict) -> list[str]:
+    """The ``--cluster`` runs: the local run again beside an idle cluster, and ``--address`` to it."""
+    pairs = [(i, p["cluster"]) for i, p in enumerate(record["pairs"], 1) if "cluster" in p]
+    if not pairs:
+        return []
+    lines = ["", "With a cluster already running (`ray start --head --num-cpus "
+             f"{record['workers']}`, started after the pair above and stopped after these two runs; its start is in "
+             "neither run): the local run beside the idle cluster, then `--engine ray --address` to it. The Ray "
+             "run's CPU includes the cluster's processes from the run's start (its raylet, GCS, agents and the "
+             "workers it starts for the run); the local run's does not include the idle cluster's (given apart).",
+             "", "| pair | run | wall s | CPU s | " + " | ".join(f"{r} CPU s" for r in ROLE_ORDER)
+             + " | load before / after | ray / local CPU | ray / local wall | outputs identical |",
+             "|---" * (9 + len(ROLE_ORDER)) + "|"]
+    for i, pair in pairs:
+        for label, run in (("local, cluster idle beside it", pair["local"]), ("ray --address, 1st job", pair["ray"]),
+                           ("ray --address, 2nd job", pair.get("ray_second"))):
+            if run is None:
+                continue
+            cells = [str(run["cpu_by_role"].get(role, "-")) for role in ROLE_ORDER]
+            ratios = ([f"**{run['cpu_ratio']:.2f}x**", f"{run['wall_ratio']:.2f}x", str(all(run["identical"].values()))]
+                      if label.startswith("ray") else ["", "", ""])
+            lines.append(f"| {i} | {label} | {run['seconds']} | {run['cpu_seconds']} | " + " | ".join(cells)
+                         + f" | {run['load_before'][0]} / {run['load_after'][0]} | " + " | ".join(ratios) + " |")
+    for i, pair in pairs:
+        lines += ["", f"Pair {i}, the cluster: {pair['idle_cpu_per_10s']} CPU s per 10 s idle (measured before the "
+                  f"runs), {pair['local'].get('cluster_cpu_beside')} CPU s during the local run."]
+    return lines
+
+
 def _ray_processes(record: dict) -> list[str]:
     """The ray runs' own processes (Ray's and Ray Data's, not our actors), CPU s each, when sampled."""
     lines = []
-    for i, pair in enumerate(record["pairs"], 1):
-        rows = [row for row in pair["ray"].get("cpu_by_process", []) if row[0] not in ACTORS and row[0] != "driver"]
+    for label, run in _ray_runs(record):
+        rows = [row for row in run.get("cpu_by_process", []) if row[0] not in ACTORS and row[0] != "driver"]
         if rows:
-            lines += ["", f"Pair {i}, Ray's own processes (CPU s, at least 0.5): "
+            lines += ["", f"{label}, Ray's own processes (CPU s, at least 0.5): "
                       + ", ".join(f"{what} {cpu}" for _, what, cpu in rows) + "."]
     return lines
 
@@ -557,8 +717,8 @@ def _ray_phases(record: dict) -> list[str]:
     manifest: when the first of our actors used CPU, when the last one stopped, the stream's time
     and how long the driver waited for Ray after building its stages (where the tree records it)."""
     lines = []
-    for i, pair in enumerate(record["pairs"], 1):
-        run, timeline = pair["ray"], pair["ray"].get("cpu_timeline")
+    for label, run in _ray_runs(record):
+        timeline = run.get("cpu_timeline")
         if not timeline:
             continue
         actors = [(t, sum(cpu.get(role, 0.0) for role in ACTORS)) for t, cpu in timeline]
@@ -566,11 +726,21 @@ def _ray_phases(record: dict) -> list[str]:
         last = next((t for t, cpu in actors if cpu >= actors[-1][1]), None)
         phases = run.get("engine", {}).get("phase_seconds", {})
         wait = phases.get("ray_start_wait")
-        lines += ["", f"Pair {i}, the Ray run's phases: our first actor seen using CPU at {first} s, the last one's "
+        lines += ["", f"{label}, the Ray run's phases: our first actor seen using CPU at {first} s, the last one's "
                   f"CPU done by {last} s of {run['seconds']} s; stream {phases.get('streamed')} s"
                   + (f"; the driver waited {wait} s for Ray after building its stages." if wait is not None else
                      " (this tree starts Ray after building its stages).")]
     return lines
+
+
+def _ray_runs(record: dict) -> Iterator[tuple[str, dict]]:
+    """("Pair N", its Ray run) and, with ``--cluster``, ("Pair N, --address", that run)."""
+    for i, pair in enumerate(record["pairs"], 1):
+        yield f"Pair {i}", pair["ray"]
+        if "cluster" in pair:
+            yield f"Pair {i}, --address 1st job", pair["cluster"]["ray"]
+            if "ray_second" in pair["cluster"]:
+                yield f"Pair {i}, --address 2nd job", pair["cluster"]["ray_second"]
 
 
 def _relabel(record: dict) -> None:

@@ -29,6 +29,37 @@ def test_a_ray_that_does_not_start_fails_the_run_in_one_line():
     assert "\n" not in str(caught.value) and ray.inits == 1
 
 
+class RefusingCluster(TimingOutRay):
+    """A stand-in ``ray`` whose ``init`` fails as Ray 2.60's does when the cluster (``ray start``,
+    token authentication on) refuses a driver that sent no token: the refusal is only in the
+    cause's text, the error itself names the address."""
+
+    def init(self, **kwargs) -> None:
+        self.inits += 1
+        try:
+            raise RuntimeError("Failed to connect to GCS. Last connection error: Traceback (most recent call last):\n"
+                               "ray.exceptions.AuthenticationError: RPC error: InvalidAuthToken: Authentication token "
+                               "is missing or incorrect.")
+        except RuntimeError as exc:
+            raise ConnectionError(f"Failed to connect to Ray cluster at {kwargs['address']}") from exc
+
+
+def test_a_cluster_that_refuses_the_token_says_how_to_send_it():
+    with pytest.raises(ConfigError, match="Cannot start or reach Ray at 10.0.0.1:6379 .the cluster refused this "
+                                          "driver's token: set RAY_AUTH_MODE=token") as caught:
+        _start(RefusingCluster(), Config(run=RunConfig(engine="ray", address="10.0.0.1:6379")))
+    assert "\n" not in str(caught.value)
+
+
+def test_a_cluster_out_of_reach_keeps_rays_reason_in_one_line():
+    class Unreachable(TimingOutRay):
+        def init(self, **kwargs) -> None:
+            raise ConnectionError(f"Failed to connect to Ray cluster at {kwargs['address']}\nsecond line")
+
+    with pytest.raises(ConfigError, match=r"at auto \(Failed to connect to Ray cluster at auto\); check --address"):
+        _start(Unreachable(), Config(run=RunConfig(engine="ray", address="auto")))
+
+
 class RecordingRay:
     """A stand-in ``ray`` module that starts and keeps the arguments ``init`` got."""
 

@@ -34,7 +34,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -397,7 +397,7 @@ def _start(ray, config: Config) -> bool:
                  logging_level="ERROR", configure_logging=False,
                  _system_config=None if config.run.address else SYSTEM_CONFIG)
     except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({exc}); "
+        raise ConfigError(f"Cannot start or reach Ray at {config.run.address or 'this machine'} ({_why(exc)}); "
                           "check --address (e.g. auto or ray://HEAD:10001).") from None
     except Exception as exc:  # Ray's own start-up failure: its raylet gets 30 s to register, too few on an
         # overloaded machine (or it crashes there). Not tried again: what the failed start left running
@@ -418,28 +418,40 @@ def _commit(parts: Path, target: Path) -> None:
     os.replace(parts, target)
 
 
-def _worker_died(ray, exc: BaseException) -> bool:
-    """Whether a Ray worker's death (one Ray did not recover from) is behind ``exc``."""
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what is behind it: Ray's ``cause`` (a RayTaskError's), else the exception's
+    own cause or context, each once."""
     seen, here = set(), exc
     while here is not None and id(here) not in seen:
-        if isinstance(here, ray.exceptions.RayActorError):
-            return True
+        yield here
         seen.add(id(here))
         here = getattr(here, "cause", None) or here.__cause__ or here.__context__
-    return False
+
+
+def _why(exc: BaseException) -> str:
+    """Why Ray could not be started or reached, in one line. A cluster that refused this driver's
+    token says so: ``ray start`` turns Ray's token authentication on (Ray 2.60), a driver sends
+    its token only with RAY_AUTH_MODE=token, and Ray's own message then names only the address
+    (the refusal is in a cause's traceback text)."""
+    if any("InvalidAuthToken" in str(cause) for cause in _causes(exc)):
+        return "the cluster refused this driver's token: set RAY_AUTH_MODE=token, with the cluster's token in " \
+               "~/.ray/auth_token or RAY_AUTH_TOKEN"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _worker_died(ray, exc: BaseException) -> bool:
+    """Whether a Ray worker's death (one Ray did not recover from) is behind ``exc``."""
+    return any(isinstance(cause, ray.exceptions.RayActorError) for cause in _causes(exc))
 
 
 def _user_error(exc: BaseException) -> BaseException:
     """The AnalyzerError a worker raised, as it was raised (Ray wraps it in a RayTaskError
     that is also an instance of it but carries a traceback in its message)."""
-    seen, here, found = set(), exc, exc
-    while here is not None and id(here) not in seen:
-        if isinstance(here, AnalyzerError) and type(here).__module__ == AnalyzerError.__module__:
-            here.args = (str(here).splitlines()[0],)  # Ray Data appends its retry advice
-            return here
-        seen.add(id(here))
-        here = getattr(here, "cause", None) or here.__cause__ or here.__context__
-    return _error_in_text(str(exc)) or found
+    for cause in _causes(exc):
+        if isinstance(cause, AnalyzerError) and type(cause).__module__ == AnalyzerError.__module__:
+            cause.args = (str(cause).splitlines()[0],)  # Ray Data appends its retry advice
+            return cause
+    return _error_in_text(str(exc)) or exc
 
 
 def _error_in_text(text: str) -> AnalyzerError | None:
