@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         sched.step()
         seen += len(batch)
         if step % 25 == 0:
-            print(f"step {step + 1}/{len(plan)} " + " ".join(f"{k} {float(v.detach()):.3f}" for k, v in losses.items())
+            print(f"step {step + 1}/{total['steps']} " + " ".join(f"{k} {float(v.detach()):.3f}" for k, v in losses.items())
                   + f" {seen / (time.time() - started):.1f} rows/s", flush=True)
     else:
         step = len(plan)
