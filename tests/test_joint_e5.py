@@ -143,3 +143,64 @@ def test_balancing_weights(joint):
     labels[:50, 1] = 1
     pw = joint.pos_weights(labels)
     assert pw[0] == pytest.approx(np.sqrt(96 / 4)) and pw[1] == 1.0 and pw[2] == 10.0
+
+
+def test_cached_lower_layers_give_the_full_forward_loss_and_gradient(tiny, tmp_path, joint):
+    """Training from the frozen layers' cached output (training/joint_e5/frozen.py) is the full
+    forward in eval mode: same embedding, same joint loss, same gradient on the trained adapter."""
+    import transformers
+
+    from analyzer.backends.embedding.e5 import mean_pool
+    from training.joint_e5 import frozen
+    from training.joint_e5.train import Heads, init_lora
+    from training.sentiment_e5.finetune import add_lora, pad
+
+    tok = transformers.AutoTokenizer.from_pretrained(str(tiny))
+    model = transformers.AutoModel.from_pretrained(str(tiny), add_pooling_layer=False)
+    wrappers = add_lora(torch, model, 2, 4.0)
+    save_adapter(tmp_path, tiny_hf.random_adapter(), {"rank": 2})
+    init_lora(wrappers, tmp_path)  # a non-zero adapter in the frozen layer too
+    lower = frozen.split(model, 1)
+    trained = [p for name, w in wrappers.items() if int(name.split(".")[2]) >= lower for p in (w.A, w.B)]
+    assert lower == 1 and trained
+    model.eval()
+    heads = Heads(torch, DIM, None, "cpu")
+    with torch.no_grad():
+        for p in heads.p.values():
+            p.normal_(std=0.1)
+    rows = [{"stance": "positive", "labels": None}, {"stance": None, "labels": {"story"}, "theme_polarity": {"story": "negative"}},
+            {"stance": "negative", "labels": {"music", "acting"}, "theme_polarity": {}}]
+    ids = tok(["query: " + t for t in TEXTS], verbose=False)["input_ids"]
+    y = {k: torch.from_numpy(v) for k, v in joint.targets(rows).items()}
+
+    def loss_and_grads(z):
+        loss = joint.joint_loss(torch, heads(z), y, weights(len(rows)))["total"]
+        grads = torch.autograd.grad(loss, trained)
+        return float(loss.detach()), grads, z.detach()
+
+    arr, mask = pad(ids, tok.pad_token_id)
+    m = torch.from_numpy(mask)
+    hidden = model(input_ids=torch.from_numpy(arr), attention_mask=m).last_hidden_state
+    full = loss_and_grads(torch.nn.functional.normalize(mean_pool(hidden, m), dim=-1))
+    states = frozen.lower_states(torch, model, ids, lower, tok.pad_token_id, "cpu")
+    assert [len(s) for s in states] == [len(x) for x in ids]
+    cached = loss_and_grads(frozen.top_embedding(torch, model, states, lower, "cpu"))
+    torch.testing.assert_close(cached[2], full[2], atol=1e-6, rtol=1e-5)
+    assert cached[0] == pytest.approx(full[0], rel=1e-5)
+    assert any(float(g.abs().sum()) > 0 for g in full[1])
+    for a, b in zip(cached[1], full[1]):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-4)
+
+
+def test_fit_plan_cuts_the_plan_to_the_time_left():
+    import time
+
+    from training.joint_e5.train import fit_plan
+
+    now = time.time()
+    total = {"steps": 100, "warm": 6}
+    fit_plan(total, 5, now - 10.0, now + 20.0)  # 2 s per step so far, 20 s left: 9 more steps at x0.9
+    assert total["steps"] in (13, 14) and 1 <= total["warm"] <= 6
+    roomy = {"steps": 100, "warm": 6}
+    fit_plan(roomy, 5, now - 1.0, now + 1000.0)
+    assert roomy == {"steps": 100, "warm": 6}

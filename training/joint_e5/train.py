@@ -41,7 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parents[2] / "models" / "joint-e5"  # its card and runs
 ROOT = HERE.parents[1]
 
-from training.joint_e5 import joint
+from training.joint_e5 import frozen, joint
 from analyzer.backends.embedding.resolve import resolve_encoder
 from analyzer.backends.joint_e5 import HEADS, POLARITY_THEMES, default_model_dir
 from analyzer.backends.embedding.lora import TARGETS, has_adapter, load_adapter, save_adapter
@@ -55,6 +55,7 @@ from training.themes_hybrid import train as HT
 SEED = 13
 SCALE = 20.0
 THRESHOLDS = tuple(np.round(np.arange(0.2, 0.9, 0.05), 2))
+PROBE_STEPS = 20  # fit_plan measures the speed over these
 THEME_COLS = [k for k, h in enumerate(HEADS) if h not in INTENTS]
 INTENT_COLS = [HEADS.index(i) for i in INTENTS]
 
@@ -223,6 +224,60 @@ def save(out: Path, wrappers: dict, heads: Heads, meta: dict) -> None:
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def warm_heads(torch, model, heads: Heads, states: list, rows: list[dict], weights: dict, lower: int, args) -> dict:
+    """Fit the heads first on the starting encoder's embeddings of every training row (eval
+    mode, from the cache; full batch, AdamW): the theme and polarity heads then start near a
+    linear fit instead of zero, and the fine-tuning refines them."""
+    t0 = time.time()
+    model.eval()
+    with torch.no_grad():
+        z = torch.cat([frozen.top_embedding(torch, model, states[i:i + 64], lower, args.device)
+                       for i in range(0, len(states), 64)])
+    model.train()
+    y = {k: torch.from_numpy(v).to(args.device) for k, v in joint.targets(rows).items()}
+    opt = torch.optim.AdamW(list(heads.p.values()), lr=args.head_warmup_lr, weight_decay=0.0)
+    for _ in range(args.head_warmup_steps):
+        losses = joint.joint_loss(torch, heads(z), y, weights)
+        opt.zero_grad()
+        losses["total"].backward()
+        opt.step()
+    out = {"steps": args.head_warmup_steps, "lr": args.head_warmup_lr, "seconds": round(time.time() - t0, 1),
+           "final_loss": {k: round(float(v.detach()), 4) for k, v in losses.items()}}
+    print(f"head warm-up: {out}", flush=True)
+    return out
+
+
+def fit_plan(total: dict, step: int, loop_started: float, deadline: float) -> None:
+    """Shorten the plan to the steps that fit before ``deadline`` at the speed of the first
+    ``step`` steps (x0.9 for the machine's noise), so the learning rate still decays to zero;
+    the time cap stays the hard stop. The batches are shuffled: the steps kept are a uniform sample."""
+    per_step = (time.time() - loop_started) / step
+    fit = step + int(0.9 * (deadline - time.time()) / per_step)
+    if fit < total["steps"]:
+        print(f"fit_plan: {per_step:.2f} s/step; plan cut from {total['steps']} to {fit} steps", flush=True)
+        total["steps"], total["warm"] = max(fit, step + 1), max(1, min(total["warm"], int(0.06 * fit)))
+
+
+def load_model(torch, args) -> tuple:
+    """(tokenizer, model in train mode, LoRA wrappers, whether sentiment.e5.v1's adapter started it);
+    only the top ``args.train_layers`` layers' adapter learns."""
+    import transformers
+
+    ref, local_only = resolve_encoder(args.encoder)
+    tok = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only)
+    model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, add_pooling_layer=False)
+    wrappers = FT.add_lora(torch, model, args.rank, args.alpha)
+    init = args.init == "auto" and has_adapter(HEAD_DIR)
+    if init:
+        init_lora(wrappers, HEAD_DIR)
+    for name, w in wrappers.items():  # only the top layers learn: backward stops below them
+        if int(name.split(".")[2]) < model.config.num_hidden_layers - args.train_layers:
+            w.A.requires_grad_(False)
+            w.B.requires_grad_(False)
+    model.to(args.device).train()
+    return tok, model, wrappers, init
+
+
 def parse(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stance-per-group", type=int, default=100)
@@ -236,6 +291,9 @@ def parse(argv):
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--head-lr", type=float, default=3e-3)
     ap.add_argument("--init", default="auto", help="auto: sentiment.e5.v1's adapter and stance head; none: fresh")
+    ap.add_argument("--head-warmup-steps", type=int, default=0, help="full-batch head fit before fine-tuning (cached path)")
+    ap.add_argument("--head-warmup-lr", type=float, default=1e-2)
+    ap.add_argument("--fit-plan", action="store_true", help="cut the plan to the steps that fit --max-minutes")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
@@ -248,7 +306,6 @@ def parse(argv):
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     import torch
-    import transformers
 
     from analyzer.backends.embedding.e5 import cpu_has_bf16
 
@@ -264,42 +321,48 @@ def main(argv: list[str] | None = None) -> int:
     weights = stance_weights(rows)
     print(f"{len(stance)} stance rows, {len(train_themes)} theme rows, {len(tune_rows)} tuning rows", flush=True)
 
-    ref, local_only = resolve_encoder(args.encoder)
-    tok = transformers.AutoTokenizer.from_pretrained(ref, local_files_only=local_only)
-    model = transformers.AutoModel.from_pretrained(ref, local_files_only=local_only, add_pooling_layer=False)
-    wrappers = FT.add_lora(torch, model, args.rank, args.alpha)
-    init = args.init == "auto" and has_adapter(HEAD_DIR)
-    if init:
-        init_lora(wrappers, HEAD_DIR)
-    for name, w in wrappers.items():  # only the top layers learn: backward stops below them
-        if int(name.split(".")[2]) < model.config.num_hidden_layers - args.train_layers:
-            w.A.requires_grad_(False)
-            w.B.requires_grad_(False)
-    model.to(args.device).train()
+    tok, model, wrappers, init = load_model(torch, args)
     heads = Heads(torch, int(model.config.hidden_size), load_head(HEAD_DIR) if init else None, args.device)
     lw = loss_weights(torch, rows, args.device)
 
     ids = tok(["query: " + r["text"][: SD.TRAIN_CHARS] for r in rows], truncation=True, max_length=args.max_len,
               verbose=False)["input_ids"]
+    started = time.time()
+    lower = frozen.split(model, args.train_layers)
+    states = frozen.lower_states(torch, model, ids, lower, tok.pad_token_id, args.device) if lower else None
+    cache_seconds = round(time.time() - started, 1)
+    if states:
+        print(f"cached the {lower} frozen layers' output of {len(ids)} rows in {cache_seconds} s "
+              f"({sum(map(len, ids)) / len(ids):.1f} tokens per row)", flush=True)
+    warmed = warm_heads(torch, model, heads, states, rows, {**lw, "stance_row": torch.from_numpy(weights)}, lower, args) \
+        if states and args.head_warmup_steps else None
     index = list(range(len(stance))) + list(range(len(stance), len(rows))) * args.theme_epochs
     lengths = [len(ids[i]) for i in index]
     plan = [[index[j] for j in b] for b in FT.batches(lengths, args.batch_size, SEED)]
     lora_params = [p for w in wrappers.values() for p in (w.A, w.B) if p.requires_grad]
     opt = torch.optim.AdamW([{"params": lora_params, "lr": args.lr, "weight_decay": 0.01},
                              {"params": list(heads.p.values()), "lr": args.head_lr, "weight_decay": 0.0}])
-    warm = max(1, int(0.06 * len(plan)))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (len(plan) - s) / (len(plan) - warm))))
+    total = {"steps": len(plan), "warm": max(1, int(0.06 * len(plan)))}  # fit_plan may shorten it
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / total["warm"], max(
+        0.0, (total["steps"] - s) / (total["steps"] - total["warm"]))))
     F = torch.nn.functional
-    started, seen, step = time.time(), 0, 0
+    seen, step, loop_started = 0, 0, time.time()
     for step, batch in enumerate(plan):
-        if time.time() - started > args.max_minutes * 60:
-            print(f"time cap: stopped after {step} of {len(plan)} steps", flush=True)
+        if step == PROBE_STEPS and args.fit_plan:
+            fit_plan(total, step, loop_started, started + args.max_minutes * 60)
+        if step >= total["steps"]:
             break
-        arr, mask = FT.pad([ids[i] for i in batch], tok.pad_token_id)
-        x, m = torch.from_numpy(arr).to(args.device), torch.from_numpy(mask).to(args.device)
+        if time.time() - started > args.max_minutes * 60:
+            print(f"time cap: stopped after {step} of {total['steps']} steps", flush=True)
+            break
         with torch.autocast("cuda" if args.device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=autocast):
-            hidden = model(input_ids=x, attention_mask=m).last_hidden_state
-        out = heads(F.normalize(mean_pool(hidden, m), dim=-1))
+            if states:
+                z = frozen.top_embedding(torch, model, [states[i] for i in batch], lower, args.device)
+            else:
+                arr, mask = FT.pad([ids[i] for i in batch], tok.pad_token_id)
+                x, m = torch.from_numpy(arr).to(args.device), torch.from_numpy(mask).to(args.device)
+                z = F.normalize(mean_pool(model(input_ids=x, attention_mask=m).last_hidden_state, m), dim=-1)
+        out = heads(z)
         y = {k: torch.from_numpy(v).to(args.device) for k, v in joint.targets([rows[i] for i in batch]).items()}
         losses = joint.joint_loss(torch, out, y, {**lw, "stance_row": torch.from_numpy(weights[batch]).to(args.device)})
         opt.zero_grad()
@@ -309,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         sched.step()
         seen += len(batch)
         if step % 25 == 0:
-            print(f"step {step + 1}/{len(plan)} " + " ".join(f"{k} {float(v.detach()):.3f}" for k, v in losses.items())
+            print(f"step {step + 1}/{total['steps']} " + " ".join(f"{k} {float(v.detach()):.3f}" for k, v in losses.items())
                   + f" {seen / (time.time() - started):.1f} rows/s", flush=True)
     else:
         step = len(plan)
@@ -322,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
             "labels": list(SENTIMENT_LABELS), "thresholds": thresholds, "rank": args.rank, "alpha": args.alpha,
             "targets": list(TARGETS), "train_layers": args.train_layers, "seed": SEED, "init": "sentiment.e5.v1 adapter + stance head" if init else "fresh",
             "train_rows": {"stance": len(stance), "themes": len(train_themes), "tuning": len(tune_rows)},
-            "rows_seen": seen, "steps_done": step, "steps_planned": len(plan), "train_seconds": seconds,
+            "rows_seen": seen, "steps_done": step, "steps_planned": len(plan), "steps_fitted": total["steps"],
+            "train_seconds": seconds, "head_warmup": warmed,
+            "cached_lower_layers": lower if states else 0, "cache_seconds": cache_seconds,
             "device": args.device, "threads": args.threads, "max_len": args.max_len, "batch_size": args.batch_size,
             "lr": args.lr, "head_lr": args.head_lr, "stance_per_group": args.stance_per_group,
             "theme_epochs": args.theme_epochs, "tuning": tuned, **HT.labels_info()}
