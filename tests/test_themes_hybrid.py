@@ -107,3 +107,18 @@ def test_artifact_is_plain_data(tmp_path):
     (copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ModelError, match="retrain"):
         HybridThemeBackend(path=copy).predict(["the plot"], ["en"])
+
+
+def test_probabilities_of_some_rows_are_those_of_those_texts(backend):
+    """``probabilities(texts, lex, rows)`` featurizes every text (to take the sentiment stage's
+    n-grams of the batch) and keeps ``rows``: the same floats as the texts of ``rows`` alone."""
+    from analyzer.backends.sentiment_linear import LinearSentimentBackend
+
+    texts = [t for t, _ in TEXTS]
+    rows = list(range(0, len(texts), 3))
+    found = backend.lexicon.match_batch([texts[i] for i in rows], [TEXTS[i][1] for i in rows])
+    lex = lexicon_features([m for m, _ in found])
+    alone = backend.model.probabilities([texts[i] for i in rows], lex)
+    LinearSentimentBackend().predict_proba(texts)  # the batch's n-grams, as the sentiment stage leaves them
+    assert np.array_equal(backend.model.probabilities(texts, lex, rows), alone)
+    assert np.array_equal(backend.model.probabilities([texts[i] for i in rows], lex, list(range(len(rows)))), alone)
