@@ -95,7 +95,7 @@ def _fmix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-RECENT_CHARS = 1 << 20  # the largest joined batch ``_Recent`` keeps (4 MB of text, ~16 MB of n-grams)
+RECENT_CHARS = 1 << 18  # the largest joined batch ``_Recent`` keeps (~3.6 n-grams a character, 16 bytes each: <= ~15 MB)
 
 
 class _Recent:
