@@ -129,7 +129,7 @@ def test_recent_batch_is_what_a_fresh_featurizer_makes():
                          TF.HashingFeaturizer(1 << 12, char_orders=(1, 2)))
 
     def fresh(featurizer, batch):
-        TF._Recent.texts = TF._Recent.features = TF._Recent.joined = None
+        TF._Recent.normalized = TF._Recent.hashed = None
         return featurizer.transform(batch)
 
     for first, second in ((big, small), (big, other), (small, big), (small, small)):
@@ -137,9 +137,9 @@ def test_recent_batch_is_what_a_fresh_featurizer_makes():
         got, want = second.transform(list(texts)), fresh(second, texts)
         assert got.n_rows == want.n_rows and all(np.array_equal(a, b) for a, b in zip(got[:3], want[:3]))
     fresh(big, texts)
-    assert small.transform(texts).rows is TF._Recent.features.rows  # taken, not made again
-    assert not TF._Recent.features.rows.flags.writeable and not TF._Recent.features.cols.flags.writeable
-    assert small.normalize_joined(texts) is TF._Recent.joined == small._normalized(texts)  # the same string again
+    assert small.transform(texts).rows is TF._Recent.hashed[3].rows  # taken, not made again
+    assert not any(array.flags.writeable for array in TF._Recent.hashed[3][:3])
+    assert small.normalize_joined(texts) is TF._Recent.normalized[2] == small._normalized(texts)  # the same string again
     got = small.transform(texts[:2])  # other texts: made again
     want = fresh(small, texts[:2])
     assert got.n_rows == 2 and all(np.array_equal(a, b) for a, b in zip(got[:3], want[:3]))

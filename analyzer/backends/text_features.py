@@ -104,14 +104,11 @@ class _Recent:
     normalization and n-gram orders but different table sizes (a column of a smaller table is
     the low bits of the larger table's column), so the second model takes the first one's
     n-grams instead of making them again. One batch, of at most ``RECENT_CHARS`` characters;
-    its arrays are read-only, so no caller can change what the next one gets."""
+    its arrays are read-only, so no caller can change what the next one gets. Each entry is one
+    tuple, read once (no half-updated entry is ever seen)."""
 
-    texts: list[str] | None = None
-    joined: str | None = None
-    norm_key: tuple = ()
-    gram_key: tuple = ()
-    n_features = 0
-    features: Features | None = None
+    normalized: tuple | None = None  # (normalization key, the texts, normalize_joined's string)
+    hashed: tuple | None = None  # (n-gram key, n_features, the joined string, its Features)
 
 
 class _Powers:
@@ -194,11 +191,12 @@ class HashingFeaturizer:
         """All texts normalized, each padded with one space, joined by NUL (the same string
         again when the last batch normalized in this process was these texts: ``_Recent``)."""
         texts = list(texts)
-        if _Recent.norm_key == self._norm_key and _Recent.texts == texts:  # type: ignore[attr-defined]
-            return _Recent.joined  # type: ignore[return-value]
+        found = _Recent.normalized
+        if found is not None and found[0] == self._norm_key and found[1] == texts:  # type: ignore[attr-defined]
+            return found[2]
         joined = self._normalized(texts)
         if len(joined) <= RECENT_CHARS:
-            _Recent.texts, _Recent.joined, _Recent.norm_key, _Recent.features = texts, joined, self._norm_key, None  # type: ignore[attr-defined]
+            _Recent.normalized = (self._norm_key, texts, joined)  # type: ignore[attr-defined]
         return joined
 
     def _normalized(self, texts: list[str]) -> str:
@@ -233,11 +231,11 @@ class HashingFeaturizer:
         """Features of a string from ``normalize_joined`` holding ``n_rows`` texts (taken from
         ``_Recent`` when the last batch hashed in this process was this string, with the same
         orders and a table at least as large)."""
-        found = _Recent.features
-        if (found is not None and found.n_rows == n_rows and _Recent.gram_key == self._gram_key  # type: ignore[attr-defined]
-                and _Recent.n_features >= self.n_features and _Recent.joined == joined):
-            cols = found.cols if _Recent.n_features == self.n_features else found.cols & (self.n_features - 1)
-            return found._replace(cols=cols)
+        found = _Recent.hashed
+        if (found is not None and found[0] == self._gram_key and found[1] >= self.n_features  # type: ignore[attr-defined]
+                and found[3].n_rows == n_rows and found[2] == joined):
+            made = found[3]
+            return made if found[1] == self.n_features else made._replace(cols=made.cols & (self.n_features - 1))
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         all_rows, cols = self.ngrams(cp, compiled=_hashed is not None)
         counts = np.bincount(all_rows, minlength=n_rows)[:n_rows]
@@ -246,8 +244,7 @@ class HashingFeaturizer:
         if len(joined) <= RECENT_CHARS:
             for array in made[:3]:
                 array.flags.writeable = False
-            _Recent.texts, _Recent.joined, _Recent.gram_key = None if _Recent.joined != joined else _Recent.texts, joined, self._gram_key  # type: ignore[attr-defined]
-            _Recent.n_features, _Recent.features = self.n_features, made
+            _Recent.hashed = (self._gram_key, self.n_features, joined, made)  # type: ignore[attr-defined]
         return made
 
     def ngrams(self, cp: np.ndarray, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
