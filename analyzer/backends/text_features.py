@@ -111,6 +111,12 @@ class _Recent:
     hashed: tuple | None = None  # (n-gram key, n_features, the joined string, its Features)
 
 
+def forget_recent() -> None:
+    """Let ``_Recent``'s batch go (the theme stage, when its batch is done: no n-grams are held
+    between batches)."""
+    _Recent.normalized = _Recent.hashed = None
+
+
 class _Powers:
     """Cached powers P**k and Q**k (mod 2**64) for substring hashes."""
 
