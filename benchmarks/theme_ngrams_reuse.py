@@ -15,55 +15,38 @@ No text is written.
 
 from __future__ import annotations
 
-import argparse
-import itertools
-import json
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 
+from timing import emit_least_cpu, first_texts
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("input")
-    parser.add_argument("--n", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json-out")
-    args = parser.parse_args()
+    args, texts = first_texts(__doc__)
     from analyzer.backends import text_features
     from analyzer.backends.sentiment_linear import LinearSentimentBackend
     from analyzer.backends.themes_hybrid import HEADS, HybridThemeBackend
 
     sentiment, model = LinearSentimentBackend(), HybridThemeBackend().model
-    with open(args.input, encoding="utf-8") as handle:
-        texts = [json.loads(line)["text"] for line in itertools.islice(handle, args.n)]
     batches = [texts[k:k + 512] for k in range(0, len(texts), 512)]
-    best = {"reused": float("inf"), "made_again": float("inf")}
-    rounds, same = [], True
-    for _ in range(args.rounds):
-        spent = dict.fromkeys(best, 0.0)
+    same = True
+
+    def one_round(spent: dict[str, float]) -> None:
+        nonlocal same
         for batch in batches:
             lex = np.zeros((len(batch), len(HEADS)), dtype=np.float32)
             found = {}
-            for name in best:
+            for name in spent:
                 sentiment.predict_proba(batch)
                 if name == "made_again":
-                    text_features._Recent.normalized = text_features._Recent.hashed = None
+                    text_features.forget_recent()
                 start = time.process_time()
                 found[name] = model.probabilities(batch, lex)
                 spent[name] += time.process_time() - start
             same = same and np.array_equal(found["reused"], found["made_again"])
-        rounds.append({k: round(v, 4) for k, v in spent.items()})
-        best = {k: min(best[k], spent[k]) for k in best}
-    out = {"input": args.input, "n": len(texts), "load_average": [round(x, 2) for x in os.getloadavg()],
-           "same_probabilities": same, "rounds": rounds, "least_cpu_s": {k: round(v, 4) for k, v in best.items()},
-           "reused_over_made_again": round(best["reused"] / best["made_again"], 3)}
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(out))
 
+    emit_least_cpu(args, len(texts), ("reused", "made_again"), one_round, lambda: {"same_probabilities": same})
 
 if __name__ == "__main__":
     main()
