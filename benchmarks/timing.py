@@ -24,6 +24,36 @@ def best_seconds(fn: Callable[[], Any], repeat: int = 3) -> float:
     return min(times)
 
 
+def first_texts(doc: str) -> tuple[argparse.Namespace, list[str]]:
+    """The options of a benchmark over the ``text`` fields of the first ``--n`` records of a JSONL
+    (INPUT, ``--n``, ``--rounds``, ``--json-out``; ``doc``: the script's docstring), and those texts."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("input")
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    with open(args.input, encoding="utf-8") as handle:
+        return args, [json.loads(line)["text"] for line, _ in zip(handle, range(args.n))]
+
+
+def emit_least_cpu(args: argparse.Namespace, n: int, names: tuple[str, str],
+                   one_round: Callable[[dict[str, float]], None], checks: Callable[[], dict]) -> None:
+    """``args.rounds`` calls of ``one_round(spent)``, which adds each of the two names' CPU seconds
+    to ``spent`` (timed in turn, interleaved, inside it); emits every round's seconds, each name's
+    least, their ratio and ``checks()`` (whether the two agreed), as ``first_texts``' scripts do."""
+    every, best = [], dict.fromkeys(names, float("inf"))
+    for _ in range(args.rounds):
+        spent = dict.fromkeys(names, 0.0)
+        one_round(spent)
+        every.append({k: round(v, 4) for k, v in spent.items()})
+        best = {k: min(best[k], spent[k]) for k in names}
+    first, second = names
+    emit({"input": args.input, "n": n, "load_average": [round(x, 2) for x in os.getloadavg()], **checks(),
+          "rounds": every, "least_cpu_s": {k: round(v, 4) for k, v in best.items()},
+          f"{first}_over_{second}": round(best[first] / best[second], 3)}, args.json_out)
+
+
 def emit(result: dict, json_out: str | Path | None = None) -> None:
     """Print ``result`` as indented JSON; also write it to ``json_out`` (atomically) when given."""
     text = json.dumps(result, indent=2)

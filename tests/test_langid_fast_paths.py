@@ -110,3 +110,32 @@ def test_script_counts_many_keeps_the_scripts_order():
         counts = np.bincount(codes, minlength=len(names) + 1)[:-1].tolist()
         expected.append([(names[k], n) for k, n in enumerate(counts) if n])
     assert [list(d.items()) for d in L.script_counts_many(texts)] == expected
+
+
+def reference_features(ident, data: bytes) -> dict[int, int]:
+    """py3langid's own walk of one text: feature -> occurrences."""
+    found: dict[int, int] = {}
+    state = 0
+    for byte in data:
+        state = ident.tk_nextmove[(ident.tk_row[state] << 8) + byte]
+        feature = ident.tk_output[state]
+        if feature >= 0:
+            found[feature] = found.get(feature, 0) + 1
+    return found
+
+
+def test_distinct_features_compiled_is_the_numpy_walk_and_py3langids():
+    backend = L.Py3LangidBackend()
+    rng = random.Random(7)
+    texts = [*ODD, "a" * 3000, "x", "", *("".join(chr(rng.randrange(1, 0x3100)) for _ in range(rng.randrange(0, 400)))
+                                          for _ in range(300))]
+    datas = [t.encode("utf-8", errors="surrogatepass") for t in texts]
+    for batch in (datas, datas[:1], datas[5:6], []):
+        compiled = backend._distinct_features(batch, compiled=True)
+        numpy_walk = backend._distinct_features(batch, compiled=False)
+        assert all(a.dtype == b.dtype == np.int64 and np.array_equal(a, b) for a, b in zip(compiled, numpy_walk))
+    text_of, feats, counts = backend._distinct_features(datas)
+    ident = L._py3langid_model()
+    for i in range(0, len(datas), 37):  # each text's features, by feature
+        mine = {int(f): int(c) for f, c in zip(feats[text_of == i], counts[text_of == i])}
+        assert list(mine) == sorted(mine) and mine == reference_features(ident, datas[i])

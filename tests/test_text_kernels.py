@@ -117,3 +117,29 @@ def test_compiled_dense_sums_add_in_order_and_refuse_bad_indices():
         with pytest.raises(ValueError):
             text_features.dense_sums(weights, Features(np.array(bad_rows, dtype=np.intp),
                                                        np.array(bad_cols, dtype=np.intp), one, 1))
+
+
+def test_recent_batch_is_what_a_fresh_featurizer_makes():
+    """``_Recent``: a featurizer with a smaller table takes the last batch's n-grams (their columns'
+    low bits), read-only; other orders, other texts or a larger table make their own."""
+    from analyzer.backends import text_features as TF
+
+    texts = ["Loved the OST 😭😭", "ＦＵＬＬ，width！", "", "so good http://x.co @bob", "好看 好看"]
+    big, small, other = (TF.HashingFeaturizer(1 << 20), TF.HashingFeaturizer(1 << 12),
+                         TF.HashingFeaturizer(1 << 12, char_orders=(1, 2)))
+
+    def fresh(featurizer, batch):
+        TF._Recent.normalized = TF._Recent.hashed = None
+        return featurizer.transform(batch)
+
+    for first, second in ((big, small), (big, other), (small, big), (small, small)):
+        fresh(first, texts)
+        got, want = second.transform(list(texts)), fresh(second, texts)
+        assert got.n_rows == want.n_rows and all(np.array_equal(a, b) for a, b in zip(got[:3], want[:3]))
+    fresh(big, texts)
+    assert small.transform(texts).rows is TF._Recent.hashed[3].rows  # taken, not made again
+    assert not any(array.flags.writeable for array in TF._Recent.hashed[3][:3])
+    assert small.normalize_joined(texts) is TF._Recent.normalized[2] == small._normalized(texts)  # the same string again
+    got = small.transform(texts[:2])  # other texts: made again
+    want = fresh(small, texts[:2])
+    assert got.n_rows == 2 and all(np.array_equal(a, b) for a, b in zip(got[:3], want[:3]))

@@ -107,3 +107,30 @@ def test_artifact_is_plain_data(tmp_path):
     (copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ModelError, match="retrain"):
         HybridThemeBackend(path=copy).predict(["the plot"], ["en"])
+
+
+def test_probabilities_of_some_rows_are_those_of_those_texts(backend):
+    """``probabilities(texts, lex, rows)`` featurizes every text (to take the sentiment stage's
+    n-grams of the batch) and keeps ``rows``: the same floats as the texts of ``rows`` alone."""
+    from analyzer.backends.sentiment_linear import LinearSentimentBackend
+
+    texts = [t for t, _ in TEXTS]
+    rows = list(range(0, len(texts), 3))
+    found = backend.lexicon.match_batch([texts[i] for i in rows], [TEXTS[i][1] for i in rows])
+    lex = lexicon_features([m for m, _ in found])
+    alone = backend.model.probabilities([texts[i] for i in rows], lex)
+    LinearSentimentBackend().predict_proba(texts)  # the batch's n-grams, as the sentiment stage leaves them
+    assert np.array_equal(backend.model.probabilities(texts, lex, rows), alone)
+    assert np.array_equal(backend.model.probabilities([texts[i] for i in rows], lex, list(range(len(rows)))), alone)
+
+
+def test_no_ngrams_are_kept_after_the_theme_stage():
+    """The sentiment stage's n-grams of a batch serve the theme heads, then go with the batch."""
+    from analyzer.backends import text_features
+    from analyzer.stages.sentiment import SentimentStage
+
+    batch = [Comment(id=str(i), text=t, clean_text=t, lang=lang) for i, (t, lang) in enumerate(TEXTS)]
+    scored = SentimentStage()(batch)
+    assert text_features._Recent.hashed is not None
+    ThemeStage(backend="themes.hybrid.v1", sentiment="sentiment.linear.v1")(scored)
+    assert text_features._Recent.hashed is None and text_features._Recent.normalized is None

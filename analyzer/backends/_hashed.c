@@ -1020,6 +1020,135 @@ static PyObject *windows_decide(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* dfa_features(nextmove, rowbase, output, data, starts, text_of, feature, count) -> n
+ *     py3langid's byte automaton walked over each text (bytes data[starts[t]:starts[t + 1]],
+ *     from state 0): state = nextmove[rowbase[state] + byte], and output[state] (>= 0) is a
+ *     feature the text holds once more. Writes (text, feature, occurrences) of each distinct
+ *     feature of each text, by text then feature, into the first n items of the three int64
+ *     arrays (each at least len(data) long): what Py3LangidBackend's numpy walk, sort and
+ *     counting give. ``nextmove`` uint32, ``rowbase`` int64, ``output`` int32. The table is
+ *     far larger than the cache and each step waits on the last, so DFA_LANES texts are walked
+ *     side by side (their loads overlap), each writing its features where its bytes lie. */
+#define DFA_LANES 64
+
+static void sort_int64(int64_t *a, int64_t n) {
+    while (n > 16) {  /* quicksort, median of three; the smaller side recursively */
+        int64_t x = a[0], y = a[n / 2], z = a[n - 1];
+        int64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        int64_t i = -1, j = n;
+        for (;;) {
+            do i++; while (a[i] < pivot);
+            do j--; while (a[j] > pivot);
+            if (i >= j) break;
+            int64_t t = a[i]; a[i] = a[j]; a[j] = t;
+        }
+        if (j + 1 < n - j - 1) {
+            sort_int64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_int64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (int64_t i = 1; i < n; i++) {  /* insertion sort for the short runs */
+        int64_t x = a[i], j = i;
+        for (; j > 0 && a[j - 1] > x; j--) a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+/* Walk texts [0, n_texts) DFA_LANES at a time; feat[starts[t] ...] gets text t's features,
+ * emitted[t] how many. 0 when a state or a table index is out of range. */
+static int dfa_walk(const uint32_t *nm, int64_t n_nm, const int64_t *rowbase, int64_t n_states,
+                    const int32_t *output, const unsigned char *data, const int64_t *starts, int64_t n_texts,
+                    int64_t *feat, int64_t *emitted) {
+    int64_t lane_text[DFA_LANES], lane_pos[DFA_LANES], lane_out[DFA_LANES];
+    uint32_t lane_state[DFA_LANES];
+    int64_t next = 0;
+    int active = 0;
+    for (int k = 0; k < DFA_LANES; k++) lane_text[k] = -1;
+    for (;;) {
+        for (int k = 0; k < DFA_LANES; k++) {  /* a lane whose text is done takes the next text */
+            while (lane_text[k] < 0 || lane_pos[k] == starts[lane_text[k] + 1]) {
+                if (lane_text[k] >= 0) {
+                    emitted[lane_text[k]] = lane_out[k] - starts[lane_text[k]];
+                    lane_text[k] = -1;
+                    active--;
+                }
+                if (next == n_texts) break;
+                lane_text[k] = next;
+                lane_pos[k] = lane_out[k] = starts[next];
+                lane_state[k] = 0;
+                next++;
+                active++;
+            }
+        }
+        if (!active) return 1;
+        for (int k = 0; k < DFA_LANES; k++) {
+            if (lane_text[k] < 0) continue;
+            uint32_t state = lane_state[k];
+            int64_t at = (state < n_states ? rowbase[state] : -1) + data[lane_pos[k]];
+            if (at < 0 || at >= n_nm || nm[at] >= n_states) return 0;
+            state = lane_state[k] = nm[at];
+            lane_pos[k]++;
+            feat[lane_out[k]] = output[state];  /* inside the text's own part: kept when >= 0 */
+            lane_out[k] += output[state] >= 0;
+        }
+    }
+}
+
+static PyObject *dfa_features(PyObject *self, PyObject *args) {
+    PyObject *o_nm, *o_rowbase, *o_output, *o_data, *o_starts, *o_text, *o_feat, *o_count;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &o_nm, &o_rowbase, &o_output, &o_data, &o_starts, &o_text, &o_feat,
+                          &o_count))
+        return NULL;
+    Want want[] = {{o_nm, 4, 0, "nextmove"}, {o_rowbase, 8, 0, "rowbase"}, {o_output, 4, 0, "output"},
+                   {o_data, 1, 0, "data"}, {o_starts, 8, 0, "starts"}, {o_text, 8, 1, "text_of"},
+                   {o_feat, 8, 1, "feature"}, {o_count, 8, 1, "count"}};
+    Py_buffer v[8];
+    if (take_buffers(want, v, 8) < 0) return NULL;
+    const uint32_t *nm = v[0].buf;
+    const int64_t *rowbase = v[1].buf, *starts = v[4].buf;
+    const int32_t *output = v[2].buf;
+    const unsigned char *data = v[3].buf;
+    int64_t *text_of = v[5].buf, *feat = v[6].buf, *count = v[7].buf;
+    int64_t n_nm = v[0].len / 4, n_states = v[1].len / 8, n_data = v[3].len, n_texts = v[4].len / 8 - 1;
+    int ok = n_texts >= 0 && v[2].len / 4 >= n_states && v[5].len / 8 >= n_data && v[6].len / 8 >= n_data
+             && v[7].len / 8 >= n_data && (n_texts < 0 || starts[0] == 0);
+    for (int64_t t = 0; ok && t < n_texts; t++) ok = starts[t] <= starts[t + 1] && starts[t + 1] <= n_data;
+    int64_t n = 0;
+    int64_t *emitted = ok ? PyMem_RawMalloc(sizeof(int64_t) * (size_t)(n_texts + 1)) : NULL;
+    if (ok && !emitted) {
+        release_buffers(v, 8);
+        return PyErr_NoMemory();
+    }
+    Py_BEGIN_ALLOW_THREADS
+    ok = ok && dfa_walk(nm, n_nm, rowbase, n_states, output, data, starts, n_texts, feat, emitted);
+    for (int64_t t = 0; ok && t < n_texts; t++) {  /* n <= starts[t]: the runs move down, never over */
+        int64_t first = starts[t], end = first + emitted[t], n_first = n;
+        sort_int64(feat + first, end - first);
+        for (int64_t j = first; j < end; j++) {  /* runs of one feature -> (text, feature, count) */
+            if (n > n_first && feat[n - 1] == feat[j]) {
+                count[n - 1]++;
+            } else {
+                text_of[n] = t;
+                feat[n] = feat[j];
+                count[n] = 1;
+                n++;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_RawFree(emitted);
+    release_buffers(v, 8);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "dfa_features: sizes do not agree or a state is out of range");
+        return NULL;
+    }
+    return PyLong_FromSsize_t((Py_ssize_t)n);
+}
+
 static PyMethodDef methods[] = {
     {"ngrams", ngrams, METH_VARARGS, "Hashed char and word n-grams of a NUL-joined batch (see text_features)."},
     {"head_sums", head_sums, METH_VARARGS, "Per-row float64 sums of float32 weight x scale products, in order."},
@@ -1032,6 +1161,7 @@ static PyMethodDef methods[] = {
     {"windows_new", windows_new, METH_VARARGS, "The LRU windows of a DedupStage (see stages.dedup)."},
     {"windows_decide", windows_decide, METH_VARARGS, "DedupStage.decide of each DupKeys, in order, on these windows."},
     {"windows_sizes", windows_sizes, METH_VARARGS, "Entries in the ids, texts, signatures and counts windows."},
+    {"dfa_features", dfa_features, METH_VARARGS, "Distinct py3langid automaton features of each text, with counts."},
     {NULL, NULL, 0, NULL},
 };
 

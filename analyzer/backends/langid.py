@@ -30,6 +30,11 @@ from ..errors import ConfigError, MissingDependency, ModelError
 from ..registry import register
 from .base import LangPrediction
 
+try:  # the optional compiled kernels (setup.py); without them the numpy walk below runs
+    from . import _hashed
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _hashed = None
+
 DEFAULT_LANGUAGES = (
     "en", "zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "es", "pt", "fr", "de", "it",
     "ru", "ar", "hi", "tr",
@@ -607,9 +612,17 @@ class Py3LangidBackend:
         step, piece = np.nonzero((emitted >= 0) & (pos >= begin[None, :]) & (pos < end[None, :]))
         return piece_text[piece], emitted[step, piece].astype(np.int64)
 
-    def _py3_logprobs(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, L) log-probabilities on py3langid's norm_probs scale, one sparse product per batch."""
-        datas = [(t.lower() if t.isupper() else t).encode("utf-8", errors="surrogatepass") for t in texts]
+    def _distinct_features(self, datas: list[bytes], compiled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(text, feature, occurrences) of each distinct py3langid feature of each text, by text
+        then feature (int64 arrays); ``compiled``: by the C kernel where it is built (the same
+        arrays as ``_walk`` and the sort below)."""
+        if compiled and _hashed is not None and self._nm.itemsize == 4:
+            size = sum(map(len, datas))
+            starts = np.zeros(len(datas) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, datas), dtype=np.int64, count=len(datas)), out=starts[1:])
+            text_of, feats, counts = (np.empty(size, dtype=np.int64) for _ in range(3))
+            n = _hashed.dfa_features(self._nm, self._rowbase, self._out, b"".join(datas), starts, text_of, feats, counts)
+            return text_of[:n], feats[:n], counts[:n]
         text_idx, feat = self._walk(datas)
         n_feats = self._ptc.shape[0]
         keys = text_idx * n_feats + feat
@@ -621,10 +634,16 @@ class Py3LangidBackend:
         counts = np.diff(np.append(starts, len(keys)))  # of each distinct (text, feature)
         keys = keys[starts]
         text_of = keys // n_feats
+        return text_of, keys - text_of * n_feats, counts
+
+    def _py3_logprobs(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, L) log-probabilities on py3langid's norm_probs scale, one sparse product per batch."""
+        datas = [(t.lower() if t.isupper() else t).encode("utf-8", errors="surrogatepass") for t in texts]
+        text_of, feats, counts = self._distinct_features(datas)
         raw = np.zeros((len(texts), len(self.languages)), dtype=np.float32)
-        if len(keys):
+        if len(feats):
             firsts = np.flatnonzero(np.r_[True, text_of[1:] != text_of[:-1]])
-            weighted = np.take(self._ptc, keys - text_of * n_feats, axis=0)
+            weighted = np.take(self._ptc, feats, axis=0)
             weighted *= np.log1p(counts.astype(np.float32))[:, None]
             raw[text_of[firsts]] = np.add.reduceat(weighted, firsts, axis=0) + self._pc  # in feature order per text
         # featureless rows stay 0: uniform, as py3langid does under norm_probs

@@ -95,6 +95,28 @@ def _fmix(x: np.ndarray) -> np.ndarray:
     return x
 
 
+RECENT_CHARS = 1 << 18  # the largest joined batch ``_Recent`` keeps (~3.6 n-grams a character, 16 bytes each: <= ~15 MB)
+
+
+class _Recent:
+    """The last batch this process normalized and hashed, whichever featurizer did it: the
+    sentiment and theme models featurize the same comments one stage apart, with the same
+    normalization and n-gram orders but different table sizes (a column of a smaller table is
+    the low bits of the larger table's column), so the second model takes the first one's
+    n-grams instead of making them again. One batch, of at most ``RECENT_CHARS`` characters;
+    its arrays are read-only, so no caller can change what the next one gets. Each entry is one
+    tuple, read once (no half-updated entry is ever seen)."""
+
+    normalized: tuple | None = None  # (normalization key, the texts, normalize_joined's string)
+    hashed: tuple | None = None  # (n-gram key, n_features, the joined string, its Features)
+
+
+def forget_recent() -> None:
+    """Let ``_Recent``'s batch go (the theme stage, when its batch is done: no n-grams are held
+    between batches)."""
+    _Recent.normalized = _Recent.hashed = None
+
+
 class _Powers:
     """Cached powers P**k and Q**k (mod 2**64) for substring hashes."""
 
@@ -135,6 +157,9 @@ class HashingFeaturizer:
             punct[lo:hi + 1] = True
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_punct", punct)
+        norm_key = tuple(sorted(self.emoji_classes.items()))  # what normalize_joined depends on
+        object.__setattr__(self, "_norm_key", norm_key)
+        object.__setattr__(self, "_gram_key", (norm_key, tuple(self.char_orders), tuple(self.word_orders)))
 
     # --- configuration, stored in the model's meta.json -----------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -169,7 +194,19 @@ class HashingFeaturizer:
 
     # --- normalization ------------------------------------------------------------
     def normalize_joined(self, texts: Sequence[str]) -> str:
-        """All texts normalized, each padded with one space, joined by NUL."""
+        """All texts normalized, each padded with one space, joined by NUL (the same string
+        again when the last batch normalized in this process was these texts: ``_Recent``)."""
+        texts = list(texts)
+        found = _Recent.normalized
+        if found is not None and found[0] == self._norm_key and found[1] == texts:  # type: ignore[attr-defined]
+            return found[2]
+        joined = self._normalized(texts)
+        if len(joined) <= RECENT_CHARS:
+            _Recent.normalized = (self._norm_key, texts, joined)  # type: ignore[attr-defined]
+        return joined
+
+    def _normalized(self, texts: list[str]) -> str:
+        """``normalize_joined`` itself."""
         joined = (" " + _SEP + " ").join(texts)
         # One NFKC test for the whole batch: no character composes with a space or a NUL, so the
         # joined texts are NFKC exactly when each text is (texts holding a NUL are tested one by one).
@@ -197,12 +234,24 @@ class HashingFeaturizer:
 
     # --- features -----------------------------------------------------------------
     def transform_joined(self, joined: str, n_rows: int) -> Features:
-        """Features of a string from ``normalize_joined`` holding ``n_rows`` texts."""
+        """Features of a string from ``normalize_joined`` holding ``n_rows`` texts (taken from
+        ``_Recent`` when the last batch hashed in this process was this string, with the same
+        orders and a table at least as large)."""
+        found = _Recent.hashed
+        if (found is not None and found[0] == self._gram_key and found[1] >= self.n_features  # type: ignore[attr-defined]
+                and found[3].n_rows == n_rows and found[2] == joined):
+            made = found[3]
+            return made if found[1] == self.n_features else made._replace(cols=made.cols & (self.n_features - 1))
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         all_rows, cols = self.ngrams(cp, compiled=_hashed is not None)
         counts = np.bincount(all_rows, minlength=n_rows)[:n_rows]
         scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
-        return Features(all_rows, cols, scale, n_rows)
+        made = Features(all_rows, cols, scale, n_rows)
+        if len(joined) <= RECENT_CHARS:
+            for array in made[:3]:
+                array.flags.writeable = False
+            _Recent.hashed = (self._gram_key, self.n_features, joined, made)  # type: ignore[attr-defined]
+        return made
 
     def ngrams(self, cp: np.ndarray, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every n-gram of the code points ``cp`` (uint32) of a joined batch:

@@ -88,9 +88,13 @@ class HybridModel:
             raise ModelError(f"The model in {folder} does not match heads {HEADS}; retrain it.")
         return cls(featurizer, weights, lex_weights, bias, meta)
 
-    def probabilities(self, texts: Sequence[str], lex: np.ndarray) -> np.ndarray:
-        """(n, len(HEADS)) head probabilities for texts and their lexicon features."""
+    def probabilities(self, texts: Sequence[str], lex: np.ndarray, rows: Sequence[int] | None = None) -> np.ndarray:
+        """(n, len(HEADS)) head probabilities for texts and their lexicon features; with ``rows``,
+        for ``texts[i] for i in rows`` only, ``lex`` one row each (all texts are featurized: the
+        sentiment stage's n-grams of the whole batch are ``text_features._Recent``'s)."""
         logits = self.weights.scores(self.featurizer.transform(texts))
+        if rows is not None and len(rows) != len(texts):
+            logits = logits[np.asarray(rows, dtype=np.intp)]
         logits += lex @ self.lex_weights.T + self.bias
         return 1.0 / (1.0 + np.exp(-logits))
 
@@ -133,7 +137,7 @@ class HybridThemeBackend:
         if not keep:
             return out
         lex = lexicon_features([found[i][0] for i in keep])
-        probs = self.model.probabilities([texts[i] for i in keep], lex)
+        probs = self.model.probabilities(texts, lex, keep)
         fired = self._fired(probs, lex)
         for i in keep:
             out[i] = ThemeMatch({}, (), False, {})  # no head fires (most comments)

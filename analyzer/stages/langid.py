@@ -46,7 +46,7 @@ from ..backends.langid import (
 from ..defaults import MODELS
 from ..errors import check_param
 from ..registry import select_backend
-from ..schema import Comment
+from ..schema import Comment, replacer
 from .base import Batch, Stage
 
 # script -> (language, weight of one letter against one Latin letter)
@@ -115,6 +115,7 @@ def _script_groups(counts: dict[str, int]) -> dict[str, float]:
 
 _LATIN_WORD = re.compile("[\u0041-\u024f\u1e00-\u1eff]+")  # cleaned text holds letters only (script_counts' Latn)
 _UND = LangPrediction("und", 0.0, (), None)
+_WITH_LANG = replacer("lang", "lang_confidence", "lang_mixed", "script")  # c.with_(lang=..., ...), ~2 us cheaper
 
 
 def _latin_words(cleaned: str, han: bool = False) -> str:
@@ -334,10 +335,7 @@ class LanguageIdStage(Stage):
 
     # ----------------------------------------------------------------- annotate
     def annotate(self, batch: Sequence[Comment], predictions: Sequence[LangPrediction]) -> Batch:
-        return [
-            c.with_(lang=p.lang, lang_confidence=p.confidence, lang_mixed=p.mixed, script=p.script)
-            for c, p in zip(batch, predictions)
-        ]
+        return [_WITH_LANG(c, p.lang, p.confidence, p.mixed, p.script) for c, p in zip(batch, predictions)]
 
     def describe(self) -> dict:
         return {"stage": self.name, "backend": getattr(self.backend, "name", str(self.backend_spec)),

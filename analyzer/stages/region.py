@@ -29,13 +29,14 @@ from ..errors import check_param
 from ..io.catalog import Catalog
 from ..io.markets import market_code
 from ..lang import language_regions
-from ..schema import Comment
+from ..schema import Comment, replacer
 from . import bundled
 from .base import Batch, Stage
 
 DEFAULT_CHANNELS = Path(bundled("channels.csv"))
 GLOBAL = "Global"
 PROFILE_CONFIDENCE = 0.7
+_WITH_REGION = replacer("region", "region_confidence", "region_source")  # c.with_(region=..., ...), ~2 us cheaper
 CHANNEL_KEYS = ("channel_title", "channel_name", "channel_id", "uploader", "video_channel", "channelTitle", "channelId")
 
 
@@ -124,8 +125,7 @@ class RegionStage(Stage):
         return found[0], round(found[1] * scale, 3), "language"
 
     def annotate(self, batch: Sequence[Comment], predictions) -> Batch:
-        return [c.with_(region=r, region_confidence=conf, region_source=src)
-                for c, (r, conf, src) in zip(batch, predictions)]
+        return [_WITH_REGION(c, r, conf, src) for c, (r, conf, src) in zip(batch, predictions)]
 
     def describe(self) -> dict[str, Any]:
         return {"stage": self.name, "channels": str(self.channels_path or DEFAULT_CHANNELS),

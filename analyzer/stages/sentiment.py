@@ -9,8 +9,10 @@ import numpy as np
 from ..errors import check_param
 from ..defaults import DEVICE, MODELS
 from ..registry import select_backend
-from ..schema import SENTIMENT_LABELS, Comment
+from ..schema import SENTIMENT_LABELS, Comment, replacer
 from .base import Batch, Stage
+
+_WITH_SENTIMENT = replacer("sentiment", "sentiment_scores")  # c.with_(sentiment=..., ...), ~2 us cheaper
 
 
 class SentimentStage(Stage):
@@ -34,8 +36,7 @@ class SentimentStage(Stage):
     def annotate(self, batch: Sequence[Comment], predictions: np.ndarray) -> Batch:
         predictions = np.asarray(predictions)
         labels = [SENTIMENT_LABELS[i] for i in predictions.argmax(axis=1).tolist()]
-        return [c.with_(sentiment=label, sentiment_scores=scores)
-                for c, label, scores in zip(batch, labels, rounded_rows(predictions, 4))]
+        return [_WITH_SENTIMENT(c, label, scores) for c, label, scores in zip(batch, labels, rounded_rows(predictions, 4))]
 
     def dev_scores(self) -> dict | None:
         """The backend's held-out scores (per-language macro-F1, confusion), if it ships them."""

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..backends.aspect_polarity import make_item
 from ..backends.base import ThemeMatch
+from ..backends.text_features import forget_recent
 from ..defaults import MODELS
 from ..registry import select_backend
 from ..schema import SENTIMENT_LABELS, THEMES, Comment
@@ -59,8 +60,11 @@ class ThemeStage(Stage):
         matches = [_with_mentions(c, m) for c, m in zip(batch, self.backend.predict(texts, langs))]
         probs = self._clause_probabilities(batch, matches)
         if self.polarity is not None:
-            return self._predict_polarity(batch, matches, probs)
-        return [ThemePrediction(m, _polarity(c, m, probs)) for c, m in zip(batch, matches)]
+            made = self._predict_polarity(batch, matches, probs)
+        else:
+            made = [ThemePrediction(m, _polarity(c, m, probs)) for c, m in zip(batch, matches)]
+        forget_recent()  # the sentiment stage's n-grams of this batch, reused by the theme heads
+        return made
 
     def annotate(self, batch: Sequence[Comment], predictions: list[ThemePrediction]) -> Batch:
         out = []
