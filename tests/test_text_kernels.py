@@ -143,3 +143,13 @@ def test_recent_batch_is_what_a_fresh_featurizer_makes():
     got = small.transform(texts[:2])  # other texts: made again
     want = fresh(small, texts[:2])
     assert got.n_rows == 2 and all(np.array_equal(a, b) for a, b in zip(got[:3], want[:3]))
+
+
+def test_a_build_missing_a_kernel_is_not_used(monkeypatch):
+    """A module built before one of the kernels was added is not loaded at all (every caller then
+    runs its reference code), rather than failing on the missing kernel during a run."""
+    from analyzer.backends import kernels
+
+    assert kernels._load() is kernels.hashed is text_features._hashed
+    monkeypatch.setattr(kernels, "NAMES", kernels.NAMES + ("a_kernel_added_later",))
+    assert kernels._load() is None

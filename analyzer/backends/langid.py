@@ -30,10 +30,7 @@ from ..errors import ConfigError, MissingDependency, ModelError
 from ..registry import register
 from .base import LangPrediction
 
-try:  # the optional compiled kernels (setup.py); without them the numpy walk below runs
-    from . import _hashed
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _hashed = None
+from .kernels import hashed as _hashed  # None: the numpy walk below runs
 
 DEFAULT_LANGUAGES = (
     "en", "zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "es", "pt", "fr", "de", "it",

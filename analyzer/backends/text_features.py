@@ -19,10 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-try:  # the optional compiled kernels (setup.py); without them the numpy code below runs
-    from . import _hashed
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _hashed = None
+from .kernels import hashed as _hashed  # None: the numpy code below runs
 
 FEATURE_VERSION = 1
 

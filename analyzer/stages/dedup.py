@@ -44,13 +44,7 @@ from ..schema import Comment
 from ..text.normalize import _URL_HINT, URL, might_have_url
 from .base import Batch, Stage
 
-try:  # the optional compiled kernels (setup.py); without them the numpy and hashlib code below runs
-    from ..backends import _hashed
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _hashed = None
-if not all(hasattr(_hashed, name) for name in ("minhash", "blake2b64", "bands_find", "bands_claim", "bands_drop",
-                                               "windows_new", "windows_decide", "windows_sizes")):
-    _hashed = None  # pragma: no cover - built before these kernels were added: rebuild to use them
+from ..backends.kernels import hashed as _hashed  # None: the numpy and hashlib code below runs
 
 _NON_WORD = re.compile(r"[\W_]+")
 _TIMESTAMP = re.compile(r"(?<!\d)\d{1,2}(?::[0-5]\d){1,2}(?!\d)")
