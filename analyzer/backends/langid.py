@@ -614,10 +614,9 @@ class Py3LangidBackend:
         then feature (int64 arrays); ``compiled``: by the C kernel where it is built (the same
         arrays as ``_walk`` and the sort below)."""
         if compiled and _hashed is not None and self._nm.itemsize == 4:
-            size = sum(map(len, datas))
             starts = np.zeros(len(datas) + 1, dtype=np.int64)
             np.cumsum(np.fromiter(map(len, datas), dtype=np.int64, count=len(datas)), out=starts[1:])
-            text_of, feats, counts = (np.empty(size, dtype=np.int64) for _ in range(3))
+            text_of, feats, counts = (np.empty(int(starts[-1]), dtype=np.int64) for _ in range(3))
             n = _hashed.dfa_features(self._nm, self._rowbase, self._out, b"".join(datas), starts, text_of, feats, counts)
             return text_of[:n], feats[:n], counts[:n]
         text_idx, feat = self._walk(datas)
