@@ -270,8 +270,9 @@ def load_model(torch, args) -> tuple:
     init = args.init == "auto" and has_adapter(HEAD_DIR)
     if init:
         init_lora(wrappers, HEAD_DIR)
+    lower = frozen.split(model, args.train_layers)
     for name, w in wrappers.items():  # only the top layers learn: backward stops below them
-        if int(name.split(".")[2]) < model.config.num_hidden_layers - args.train_layers:
+        if int(name.split(".")[2]) < lower:
             w.A.requires_grad_(False)
             w.B.requires_grad_(False)
     model.to(args.device).train()
