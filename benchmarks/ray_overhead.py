@@ -66,6 +66,7 @@ class TreeSampler(threading.Thread):
         self.own: dict[int, tuple[str, float]] = {}  # USS outside the object store, sampled every ~10 s
         self.timeline: list[tuple[float, dict[str, float]]] = []  # every ~10 s: largest USS per role now
         self.titles: dict[int, str] = {}  # what each process is (Ray's own: raylet, dashboard, helper actors)
+        self.lives: dict[int, dict] = {}  # every title each Ray worker process had, in order, and when it was first seen
         self.cpu_timeline: list[tuple[float, dict[str, float]]] = []  # every ~1 s: CPU seconds so far per role
         self.started = time.perf_counter()
 
@@ -128,11 +129,30 @@ class TreeSampler(threading.Thread):
         """What the process is: a Ray worker starts as ``default_worker.py`` / ``ray::IDLE`` and
         takes its actor's title later (``ray::_StatsActor``, Ray Data's helper actors included)."""
         known = self.titles.get(proc.pid, "")
+        title = _title(proc)
+        self._live(proc.pid, title)
         if known.startswith("ray::") and known != "ray::IDLE":
             return
-        title = _title(proc)
         if not known or title.startswith("ray::"):
             self.titles[proc.pid] = title
+
+    def _live(self, pid: int, title: str) -> None:
+        """Keep the titles a process goes through (a Ray worker: ``ray::IDLE``, then its actor's or
+        task's name, its calls' names stripped), so a run's census says which workers were started
+        ahead (``ray.init`` prestarts one per CPU) and what each did."""
+        life = self.lives.setdefault(pid, {"seen_s": round(time.perf_counter() - self.started, 1), "titles": []})
+        title = title.split(".")[0] if title.startswith("ray::") else title
+        if title != "?" and title not in life["titles"]:
+            life["titles"].append(title)
+
+    def census(self) -> list[dict]:
+        """The run's Ray worker processes (ours and Ray Data's), in the order they were first seen:
+        when, the titles each had, its CPU seconds."""
+        rows = []
+        for pid, life in sorted(self.lives.items(), key=lambda item: item[1]["seen_s"]):
+            if any(t.startswith("ray::") for t in life["titles"]) and pid in self.cpu:
+                rows.append({**life, "cpu_s": round(self.cpu[pid][1], 1)})
+        return rows
 
     def _mark(self, role: str, mib: float) -> None:
         seconds = round(time.perf_counter() - self.started)
@@ -271,7 +291,7 @@ def run_cli(tree: Path, args: list[str], extra_env: dict[str, str] | None = None
         raise SystemExit(f"analyzer run failed: {err.strip().splitlines()[-1:]}")
     cpu, rss, uss, own = sampler.by_role()
     return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(cpu.values()), 1), "cpu_by_role": cpu,
-            "cpu_by_process": sampler.by_process(),
+            "cpu_by_process": sampler.by_process(), "worker_census": sampler.census(),
             "peak_rss_mib_by_role": rss, "peak_uss_mib_by_role": uss, "peak_uss_outside_store_mib_by_role": own,
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()], "uss_timeline_mib": sampler.timeline,
@@ -654,6 +674,7 @@ def markdown(sessions: list[dict]) -> str:
         lines += _profile_lines(record)
         lines += _cluster_rows(record)
         lines += _ray_processes(record)
+        lines += _ray_census(record)
         lines += _ray_phases(record)
         lines.append("")
     return "\n".join(lines) + "\n"
@@ -709,6 +730,19 @@ def _ray_processes(record: dict) -> list[str]:
         if rows:
             lines += ["", f"{label}, Ray's own processes (CPU s, at least 0.5): "
                       + ", ".join(f"{what} {cpu}" for _, what, cpu in rows) + "."]
+    return lines
+
+
+def _ray_census(record: dict) -> list[str]:
+    """Each Ray run's worker processes (our actors and tasks, Ray Data's helper actors): when each was
+    first seen, the titles it went through (``ray::IDLE`` first: started ahead or between calls)."""
+    lines = []
+    for label, run in _ray_runs(record):
+        census = run.get("worker_census")
+        if census:
+            lines += ["", f"{label}, the Ray run's {len(census)} worker processes (first seen at, s: titles, CPU s): "
+                      + "; ".join(f"{row['seen_s']}: {' -> '.join(t.removeprefix('ray::') for t in row['titles'])}, "
+                                  f"{row['cpu_s']}" for row in census) + "."]
     return lines
 
 
