@@ -47,7 +47,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 CONFIG = '[privacy]\nauthor_key = "benchmark-key"\n'
 TABLES = ["resonance.csv", "tables/cells.csv", "tables/windows.csv", "tables/themes.csv", "tables/quotes.csv",
           "rejects.jsonl"]
-ACTORS = ("ReadActor", "ReadTask", "ReplayActor", "AnnotateActor")  # ReadTask: the read step as Ray Data tasks (tried, session 16)
+ACTORS = ("ReadActor", "ReplayActor", "AnnotateActor")
 
 
 class TreeSampler(threading.Thread):

@@ -34,7 +34,6 @@ import os
 import re
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,36 +95,20 @@ def _settle() -> None:
     gc.freeze()
 
 
-class ReadTask:
+class ReadActor:
     """Reads whole input files (the driver's stages up to link, catalog included), keeping the
-    comment rows under ``kept`` and handing on the key columns. A Ray Data task (one per file, run
-    in the pool of Ray's task workers, which Ray keeps between tasks), not an actor: each worker
-    process builds the stages once per run (``_read_stages``), and Ray retries a killed task."""
+    comment rows under ``kept`` and handing on the key columns."""
 
-    def __init__(self, run: str, build: Callable[[], Pipeline], ctx: ReadContext, kept: str,
-                 memtrace: str | None = None) -> None:
-        self.run, self.build, self.ctx, self.kept, self.memtrace = run, build, ctx, kept, memtrace
+    def __init__(self, build: Callable[[], Pipeline], ctx: ReadContext, kept: str, memtrace: str | None = None) -> None:
+        self.stages, self.ctx, self.kept = Stages(build()), ctx, kept
+        _settle()
+        self.upkeep = Upkeep(memtrace, "ReadActor", trace_every=16, release_every=RELEASE_EVERY)  # per chunk
 
     def __call__(self, batch: dict[str, np.ndarray]):
-        stages, upkeep = _read_stages(self)
         for index, path in zip(batch["file"], batch["path"]):
-            for table in read_file(int(index), str(path), self.ctx, stages):
+            for table in read_file(int(index), str(path), self.ctx, self.stages):
                 yield store_prepared(self.kept, table)
-                upkeep.called()
-
-
-_READING: dict[str, tuple[Stages, Upkeep]] = {}  # a task worker's stages, for the run it reads for (one entry)
-
-
-def _read_stages(task: ReadTask) -> tuple[Stages, Upkeep]:
-    """The read stages of ``task``'s run in this worker process, built by its first read task (a
-    worker process serves one run at a time; a later run replaces them)."""
-    if task.run not in _READING:
-        _READING.clear()
-        stages = Stages(task.build())
-        _settle()
-        _READING[task.run] = stages, Upkeep(task.memtrace, "ReadTask", trace_every=16, release_every=RELEASE_EVERY)
-    return _READING[task.run]
+                self.upkeep.called()
 
 
 @profiled  # benchmark-only CPU probe, off unless ANALYZER_RAY_PROFILE is set (engines/profiling.py)
@@ -251,8 +234,9 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     head = _shared(ray, config, _head(pipeline)) or _head_builder(config, pipeline)
     build = _shared(ray, config, pipeline) or build
     memtrace = os.environ.get(MEMTRACE) or None  # benchmark-only (engines/memory.py)
-    keys = files.map_batches(ReadTask(uuid.uuid4().hex, head, ctx, str(kept), memtrace), batch_size=1,
-                             batch_format="numpy", num_cpus=ACTOR_CPUS, concurrency=_readers(workers, len(paths)))
+    keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept), memtrace), batch_size=1,
+                             batch_format="numpy", num_cpus=ACTOR_CPUS,
+                             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_readers(workers, len(paths))))
     replayed = _replay_step(ray, keys, head, crashes[1], memtrace)
     blocks = replayed.map_batches(
         AnnotateActor, fn_constructor_args=(build, _AccumulatorFactory(accumulator.config), new_tally, str(kept),
