@@ -738,10 +738,11 @@ def _ray_census(record: dict) -> list[str]:
     first seen, the titles it went through (``ray::IDLE`` first: started ahead or between calls)."""
     lines = []
     for label, run in _ray_runs(record):
-        census = run.get("worker_census")
+        # Ray's workers start as default_worker.py (the raylet's agents also take ray:: titles)
+        census = [row for row in run.get("worker_census", []) if "default_worker.py" in row["titles"]]
         if census:
             lines += ["", f"{label}, the Ray run's {len(census)} worker processes (first seen at, s: titles, CPU s): "
-                      + "; ".join(f"{row['seen_s']}: {' -> '.join(t.removeprefix('ray::') for t in row['titles'])}, "
+                      + "; ".join(f"{row['seen_s']}: {' -> '.join(t.removeprefix('ray::') for t in row['titles'][1:])}, "
                                   f"{row['cpu_s']}" for row in census) + "."]
     return lines
 
