@@ -82,6 +82,7 @@ code = cli.main(sys.argv[1:])
 STEPS["whole process"] = {"cpu_s": time.process_time()}
 print("DRIVER " + json.dumps({"steps": {k: {n: round(v, 3) for n, v in step.items()} for k, step in STEPS.items()},
                               "stream_threads": STREAM_THREADS}))
+sys.exit(code)  # a failed run fails the benchmark
 """
 
 
