@@ -74,22 +74,33 @@ def compare(items, ours, plain) -> dict:
     return out
 
 
-def run_seed(seed: int, rows, tmp: Path) -> dict:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    from analyzer.stages.langid import LanguageIdStage
-
-    parts = split(rows, seed)
+def dev_lexicon(parts, seed: int, tmp: Path) -> Path:
+    """A lexicon counted on ``train`` only, with the shipped weight and clip."""
     words, loglik = train.build(train.count_words(relabelled(parts["train"])), 2, 0.5)
     with np.load(backend_module.LEXICON_PATH, allow_pickle=False) as shipped:
         weight, clip = float(shipped["weight"]), float(shipped["clip"])
     path = tmp / f"lexicon-guard-{seed}.npz"
     train.save(path, words, loglik, weight=weight, clip=clip, margin=2.0, seed=seed, min_count=2, alpha=0.5)
-    items = dev_items(parts)
-    texts = [item[2] for item in items]
+    return path
+
+
+def plain_py3langid(texts: list[str]) -> list[str]:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(list(backend_module.DEFAULT_LANGUAGES))
-    plain = [ident.classify(t)[0] for t in texts]
+    return [ident.classify(t)[0] for t in texts]
+
+
+def run_seed(seed: int, rows, tmp: Path) -> dict:
+    """Every candidate scored on one seed's dev texts; the band table of the shipped one."""
+    from analyzer.stages.langid import LanguageIdStage
+
+    parts = split(rows, seed)
+    path = dev_lexicon(parts, seed, tmp)
+    items = dev_items(parts)
+    texts = [item[2] for item in items]
+    plain = plain_py3langid(texts)
     base = LanguageIdStage(backend=backend_module.Py3LangidBackend(lexicon=None)).predict_texts(texts)
     results = {}
     saved = backend_module.PY3_SURE, backend_module.THIN_KNOWN
