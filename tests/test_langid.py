@@ -445,6 +445,22 @@ def test_sure_base_keeps_its_answer_where_the_lexicon_lacks_a_word(monkeypatch):
     assert backend.predict([text])[0].lang == "en"
 
 
+def test_thin_evidence_guard_counts_known_words(monkeypatch):
+    """``THIN_KNOWN`` (0 by default, chosen on dev by training/langid/guard.py): a text whose
+    words the lexicon all knows is overruled by a sure base only when it has that many words
+    or fewer. With every base "sure", two known words are thin, three are not."""
+    import analyzer.backends.langid as langid_module
+
+    backend, base = Py3LangidBackend(), Py3LangidBackend(weight=0)
+    texts = ["so sad", "Que pena", "very good drama"]
+    assert [p.lang for p in backend.predict(texts)] == ["en", "es", "en"]
+    assert [p.lang for p in base.predict(texts)] == ["tl", "it", "en"]  # py3langid alone
+    monkeypatch.setattr(langid_module, "PY3_SURE", 0.0)
+    assert [p.lang for p in backend.predict(texts)] == ["en", "es", "en"]  # all known: not thin at 0
+    monkeypatch.setattr(langid_module, "THIN_KNOWN", 2)
+    assert [p.lang for p in backend.predict(texts)] == ["tl", "it", "en"]
+
+
 # ------------------------------------------------------------- 2026-12: lid
 def test_emoji_marks_are_not_letters(stage):
     assert clean_for_langid("✌️✌️✌️") == "" and clean_for_langid("3️⃣4️⃣") == ""  # variation selector, keycap

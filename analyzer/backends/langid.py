@@ -38,6 +38,7 @@ DEFAULT_LANGUAGES = (
 )
 _PIECE, _OVERLAP = 56, 8  # bytes per piece of text in the DFA walk; bytes read before it (>= 6, the deepest state)
 PY3_SURE = 0.95  # py3langid this sure keeps its answer where the lexicon lacks a word (chosen on dev)
+THIN_KNOWN = 0  # ... or knows this many words or fewer (0: only where it lacks one; chosen on dev)
 MIXED_SHARE = 0.15  # share of a text's known words a second language needs to be reported
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "_models" / "langid" / "lexicon.npz"
 EXTRA_WORDS_PATH = LEXICON_PATH.with_name("extra_words.json")
@@ -729,6 +730,7 @@ class Py3LangidBackend:
             py3_probs = np.exp(py3)
             py3_best = self._argmax(py3_probs)
             sure = self._grouped(py3_probs, py3_best) >= PY3_SURE
+            lacking = lacking | (words[2] <= THIN_KNOWN)  # thin evidence: few known words
             best = np.where(lacking & sure, py3_best, best)
         confidences = probs[np.arange(len(texts)), best]  # the named language's own probability
         if self.lexicon is not None and self.weight:
