@@ -59,7 +59,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json-out")
     args = parser.parse_args()
-    comments = [c for c in itertools.islice(read_comments([args.input], ReadContext()), args.n) if isinstance(c, Comment)]
+    read = itertools.islice(read_comments([args.input], ReadContext()), args.n)
+    comments = [c for c in read if isinstance(c, Comment)]
     batches = [comments[i:i + 512] for i in range(0, len(comments), 512)]
     own = DramaLinkStage()
     owns = [own.prepare(batch) for batch in batches]
