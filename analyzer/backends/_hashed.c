@@ -1149,6 +1149,108 @@ static PyObject *dfa_features(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t((Py_ssize_t)n);
 }
 
+/* ---- link's parents window (DramaLinkStage.decide_batch, session 16) ---------------------
+ * parents_new(size) -> capsule: one LRU window of ``size`` entries (a dedup Window: linked
+ *     nodes in a hash table keyed like a dict), comment id -> (drama, confidence).
+ * parents_decide(state, idents, reply_tos, founds, from_parent) -> list: ``DramaLinkStage.resolve``
+ *     of each comment in order without its counts: a found tuple whose drama is None and whose
+ *     reply_to is truthy looks its parent up (``LRU.get``: moved to the end) and, when there, becomes
+ *     ``from_parent((drama, confidence))``; a found with a drama not None puts (drama, confidence)
+ *     under its id (``LRU.put``: moved to the end, value replaced, the oldest out past the size).
+ *     ``reply_tos``: None when parents are not used.
+ * parents_size(state) -> int: entries. */
+static void parents_free(PyObject *capsule) {
+    Window *w = PyCapsule_GetPointer(capsule, "link_parents");
+    if (!w) return;
+    w_free(w);
+    PyMem_Free(w);
+}
+
+static PyObject *parents_new(PyObject *self, PyObject *args) {
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "n", &size)) return NULL;
+    if (size < 1 || size >= INT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "parents_new: a window size from 1 to 2**29");
+        return NULL;
+    }
+    Window *w = PyMem_Calloc(1, sizeof(Window));
+    PyObject *capsule = w && w_init(w, size) == 0 ? PyCapsule_New(w, "link_parents", parents_free) : NULL;
+    if (capsule) return capsule;
+    if (w) w_free(w);
+    PyMem_Free(w);
+    return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+}
+
+static PyObject *parents_size(PyObject *self, PyObject *args) {
+    PyObject *capsule;
+    if (!PyArg_ParseTuple(args, "O", &capsule)) return NULL;
+    Window *w = PyCapsule_GetPointer(capsule, "link_parents");
+    return w ? PyLong_FromSsize_t(w->len) : NULL;
+}
+
+/* One comment: its found tuple after the parent look-up (a new reference), its put done; NULL on error. */
+static PyObject *parents_one(Window *w, PyObject *ident, PyObject *reply_to, PyObject *found, PyObject *from_parent) {
+    if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) < 2) {
+        PyErr_SetString(PyExc_TypeError, "parents_decide: found tuples of (drama, confidence, ...)");
+        return NULL;
+    }
+    Py_INCREF(found);
+    if (PyTuple_GET_ITEM(found, 0) == Py_None && reply_to != NULL) {
+        int wanted = PyObject_IsTrue(reply_to);
+        int32_t i = wanted < 0 ? -2 : wanted ? w_get(w, reply_to) : -1;
+        if (i == -2) {
+            Py_DECREF(found);
+            return NULL;
+        }
+        if (i >= 0) {
+            Py_SETREF(found, PyObject_CallOneArg(from_parent, w->nodes[i].value));
+            if (!found) return NULL;
+            if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) < 2) {
+                Py_DECREF(found);
+                PyErr_SetString(PyExc_TypeError, "parents_decide: from_parent returns a found tuple");
+                return NULL;
+            }
+        }
+    }
+    if (PyTuple_GET_ITEM(found, 0) != Py_None) {
+        PyObject *value = PyTuple_Pack(2, PyTuple_GET_ITEM(found, 0), PyTuple_GET_ITEM(found, 1));
+        int32_t i = value ? w_put(w, ident, NULL) : -1;
+        if (i < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(found);
+            return NULL;
+        }
+        Py_XSETREF(w->nodes[i].value, value);
+    }
+    return found;
+}
+
+static PyObject *parents_decide(PyObject *self, PyObject *args) {
+    PyObject *capsule, *idents, *reply_tos, *founds, *from_parent;
+    if (!PyArg_ParseTuple(args, "OO!OO!O", &capsule, &PyList_Type, &idents, &reply_tos, &PyList_Type, &founds,
+                          &from_parent))
+        return NULL;
+    Window *w = PyCapsule_GetPointer(capsule, "link_parents");
+    if (!w) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(idents);
+    if (PyList_GET_SIZE(founds) != n || (reply_tos != Py_None && (!PyList_Check(reply_tos) || PyList_GET_SIZE(reply_tos) != n))) {
+        PyErr_SetString(PyExc_ValueError, "parents_decide: idents, reply_tos (or None) and founds of one length");
+        return NULL;
+    }
+    PyObject *out = PyList_New(n);
+    if (!out) return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *reply_to = reply_tos == Py_None ? NULL : PyList_GET_ITEM(reply_tos, k);
+        PyObject *found = parents_one(w, PyList_GET_ITEM(idents, k), reply_to, PyList_GET_ITEM(founds, k), from_parent);
+        if (!found) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, k, found);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"ngrams", ngrams, METH_VARARGS, "Hashed char and word n-grams of a NUL-joined batch (see text_features)."},
     {"head_sums", head_sums, METH_VARARGS, "Per-row float64 sums of float32 weight x scale products, in order."},
@@ -1162,6 +1264,9 @@ static PyMethodDef methods[] = {
     {"windows_decide", windows_decide, METH_VARARGS, "DedupStage.decide of each DupKeys, in order, on these windows."},
     {"windows_sizes", windows_sizes, METH_VARARGS, "Entries in the ids, texts, signatures and counts windows."},
     {"dfa_features", dfa_features, METH_VARARGS, "Distinct py3langid automaton features of each text, with counts."},
+    {"parents_new", parents_new, METH_VARARGS, "The parents window of a DramaLinkStage (see stages.link)."},
+    {"parents_decide", parents_decide, METH_VARARGS, "DramaLinkStage.resolve of each comment, in order, without its counts."},
+    {"parents_size", parents_size, METH_VARARGS, "Entries in a parents window."},
     {NULL, NULL, 0, NULL},
 };
 

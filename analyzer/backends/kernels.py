@@ -8,7 +8,8 @@ missing kernel halfway through a run."""
 from __future__ import annotations
 
 NAMES = ("ngrams", "head_sums", "dense_sums", "minhash", "blake2b64", "bands_find", "bands_claim", "bands_drop",
-         "windows_new", "windows_decide", "windows_sizes", "dfa_features")
+         "windows_new", "windows_decide", "windows_sizes", "dfa_features", "parents_new", "parents_decide",
+         "parents_size")
 
 
 def _load():

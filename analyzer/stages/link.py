@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..backends.kernels import hashed as _hashed  # None: the Python window below runs
 from ..errors import check_param
 from ..io.catalog import Catalog, Drama
 from ..schema import Comment, replacer
@@ -116,6 +117,11 @@ def _names(drama: Drama):
                     yield name, weight
 
 
+def _from_parent(parent: tuple[str, float]) -> tuple:
+    """The found tuple of a reply linked through its parent's (drama, confidence)."""
+    return parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", []
+
+
 class DramaLinkStage(Stage):
     name = "link"
     requires = ()
@@ -139,7 +145,18 @@ class DramaLinkStage(Stage):
         self.parent_window = parent_window
         self.catalog = shared.index("link", link_index)
         self._parents = LRU(parent_window)
+        # The same window in C when the kernel is built (``decide_batch`` then resolves a batch in one
+        # call; the LRU above stays empty and is the tested reference, as dedup's windows).
+        self._window = _hashed.parents_new(parent_window) if self.compiled_window() else None
         self.stats: Counter = Counter()
+
+    def compiled_window(self) -> bool:
+        """Whether the parents window is the C kernel's: built, and ``resolve`` not overridden."""
+        return _hashed is not None and type(self).resolve is DramaLinkStage.resolve and self.parent_window < 1 << 29
+
+    def parents_size(self) -> int:
+        """Entries in the parents window."""
+        return _hashed.parents_size(self._window) if self._window is not None else len(self._parents)
 
     def summary(self) -> dict[str, int]:
         """Linked comments by source and the unlinked count, for the run summary."""
@@ -152,16 +169,27 @@ class DramaLinkStage(Stage):
         return [self.link_own(c) for c in batch]
 
     def decide_batch(self, batch: Sequence[Comment], prepared: list[tuple]) -> list[tuple]:
-        resolve = self.resolve
-        return [resolve(c.id, c.reply_to, own) for c, own in zip(batch, prepared)]
+        if self._window is None:
+            resolve = self.resolve
+            return [resolve(c.id, c.reply_to, own) for c, own in zip(batch, prepared)]
+        return self._resolve_many([c.id for c in batch], [c.reply_to for c in batch], list(prepared))
+
+    def _resolve_many(self, idents: list[str], reply_tos: list[str | None], founds: list[tuple]) -> list[tuple]:
+        """``resolve`` of each, in order, on the C window: one call, then the counts in the same order."""
+        found = _hashed.parents_decide(self._window, idents, reply_tos if self.use_parents else None, founds,
+                                       _from_parent)
+        self.stats.update([f"linked_{source}" if drama else f"unlinked_{source}" for drama, _, source, _ in found])
+        return found
 
     def resolve(self, ident: str, reply_to: str | None, found: tuple) -> tuple:
         """Fall back to the parent's drama (a reply read after its parent): call in input
         order with ``link_own``'s result, as a distributed engine does in one place."""
+        if self._window is not None:
+            return self._resolve_many([ident], [reply_to], [found])[0]
         if found[0] is None and self.use_parents and reply_to:
             parent = self._parents.get(reply_to)
             if parent:
-                found = (parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", [])
+                found = _from_parent(parent)
         drama, confidence, source, _ = found
         if drama is not None:
             self._parents.put(ident, (drama, confidence))
