@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import Config, check_limit
 from .engines.workers import WorkerPool, worker_pool
 from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
@@ -77,6 +77,7 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
     from . import runner
 
     config = job_config(config, **options)
+    check_limit(limit)
     started = time.time()
     ctx, stats = runner._context(config), ReadStats()
     items, inputs = _items(source, ctx, stats)

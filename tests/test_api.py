@@ -78,6 +78,12 @@ def test_save_replaces_an_earlier_run_folder_whole(tiny, tmp_path):
     assert saved["report.html"] == str(out / "report.html") and Path(saved["manifest.json"]).is_file()
 
 
+def test_a_negative_limit_is_a_config_error(tmp_path):
+    frame = pd.DataFrame({"text": ["The Untamed is a masterpiece"]})
+    with pytest.raises(ConfigError, match="'limit' parameter of \\[run\\] must be an int >= 0"):
+        analyzer.analyze(frame, limit=-1)  # was a ValueError from itertools.islice
+
+
 def test_report_is_the_cli_renderer(result, tmp_path):
     page = result.report()
     assert page.startswith("<!DOCTYPE html>")

@@ -116,6 +116,8 @@ def run_cli(*args):
     (["run", "data/samples", "-o", "OUT", "--batch-size", "0"], "'batch_size' parameter of [run] must be a positive int"),
     (["run", "data/samples", "-o", "OUT", "--sentiment", "sentiment.nope.v9"], "Unknown sentiment backend"),
     (["run", "data/samples", "-o", "OUT", "--themes", "themes.nope.v9"], "Unknown themes backend"),
+    (["run", "data/samples", "-o", "OUT", "--limit", "-3"], "'limit' parameter of [run] must be an int >= 0"),
+    (["annotate", "data/samples/comments_mixed.jsonl", "-o", "OUT.jsonl", "--limit", "-1"], "'limit' parameter"),
 ])
 def test_user_errors_are_one_line(tmp_path, args, needle):
     args = [a.replace("OUT", str(tmp_path / "o")) for a in args]
