@@ -115,6 +115,15 @@ def test_truncated_zstd_is_a_per_file_reject(write, cut):
     assert rejects[0].location.endswith(f"after record {len(comments)}")
 
 
+@pytest.mark.parametrize("doc", ['[{"text": "a"}, {"text": "b"}, {"te', '{"comments": [{"text": "a"}, {"text": "b"}, {"te'])
+def test_cut_json_document_is_one_reject_after_the_records_read(write, doc):
+    # its location used to repeat the last good record's ("cut.json:#1"): two items, one location
+    comments, rejects, _ = collect(write("cut.json", doc))
+    assert [c.text for c in comments] == ["a", "b"]
+    assert len(rejects) == 1 and "the rest of the file is skipped" in rejects[0].reason
+    assert rejects[0].location.endswith("cut.json:after record 2")
+
+
 def test_concatenated_zstd_frames_read_fully(write):
     frames = b"".join(zstandard.ZstdCompressor().compress(jsonl({"text": f"frame {i}"}).encode()) for i in range(3))
     comments, rejects, _ = collect(write("multi.jsonl.zst", frames))

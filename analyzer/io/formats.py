@@ -175,16 +175,17 @@ class JsonDocument(Format):
     LIST_KEYS = ("comments", "data", "items", "records", "reviews")
 
     def read(self, stream, path, ctx):
-        scanner, where = JsonScanner(stream, ctx.limits), "#0"
+        scanner, records = JsonScanner(stream, ctx.limits), 0
         try:
             for where, value in scanner.document(self.LIST_KEYS):
+                records += 1
                 if isinstance(value, RecordLimitError):
                     yield reject(why(value), path, where, None)
                 else:
                     yield safe_comment(value, path, where, ctx)
-        except FileLimitError as exc:
+        except FileLimitError as exc:  # a whole-file failure: located after the records read, as readers do
             yield reject(f"not a valid JSON document ({exc}); the rest of the file is skipped "
-                         "(use JSON Lines for one record per line)", path, where)
+                         "(use JSON Lines for one record per line)", path, f"after record {records}")
 
 
 class Delimited(Format):
