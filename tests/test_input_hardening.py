@@ -298,6 +298,22 @@ AUTHOR_FIELD_NAMES = ["Author", "authorName", "userName", "author_handle", "hand
                       "screenName", "nick", "commenter", "email", "poster", "from"]
 
 
+@pytest.mark.parametrize("content", [
+    'country,text\nUS,"The Untamed is good\nKR,second comment\nJP,third comment\n',  # the last cell: 1 accepted
+    'text,country\n"The Untamed is good,US\nsecond comment,KR\nthird comment,JP\n',  # the first: wrong width
+])
+def test_unclosed_quote_that_eats_the_rest_of_a_csv_is_a_reject_saying_so(write, content):
+    # the first used to be accepted as one comment holding all three texts: two comments lost unseen
+    comments, rejects, _ = collect(write("q.csv", content))
+    assert comments == [] and len(rejects) == 1
+    assert rejects[0].location.endswith("q.csv:2") and "unclosed quote" in rejects[0].reason
+
+
+def test_quoted_multiline_cells_at_the_end_of_a_csv_are_kept(write):
+    comments, rejects, _ = collect(write("m.csv", 'country,text\nUS,"line one\n""two"", three"\nKR,"a\nb"'))
+    assert rejects == [] and [c.text for c in comments] == ['line one\n"two", three', "a\nb"]
+
+
 def secrets_in(items) -> list[str]:
     dumped = json.dumps([i.to_dict() if isinstance(i, Reject) else {"extra": i.extra, "author": i.author,
                                                                    "id": i.id, "source": i.source}
