@@ -68,9 +68,11 @@ def test_resonance_csv_has_cells(run_dir):
 
 
 def test_report_rerenders_without_rescoring(run_dir):
+    before = {name: (run_dir / name).read_bytes() for name in ("report.html", "report.md", "resonance.csv")}
     (run_dir / "report.html").unlink()
     assert main(["report", str(run_dir)]) == 0
-    assert (run_dir / "report.html").is_file()
+    # the same bytes as the run wrote (the html used to embed the manifest's outputs, empty during the run)
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
