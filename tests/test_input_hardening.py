@@ -7,6 +7,7 @@ import codecs
 import gzip
 import json
 import os
+import re
 import tracemalloc
 import zlib
 
@@ -122,6 +123,15 @@ def test_cut_json_document_is_one_reject_after_the_records_read(write, doc):
     assert [c.text for c in comments] == ["a", "b"]
     assert len(rejects) == 1 and "the rest of the file is skipped" in rejects[0].reason
     assert rejects[0].location.endswith("cut.json:after record 2")
+
+
+@pytest.mark.parametrize("line,reason", [('{"text": "a\tb"}', "Invalid control character"),
+                                         ('{"text": "a" "b"}', "Expecting ',' delimiter")])
+def test_invalid_json_line_reason_says_where_once(write, line, reason):
+    # it used to read "Invalid control character at at column 12"
+    _, rejects, _ = collect(write("c.jsonl", jsonl(line, GOOD)))
+    assert len(rejects) == 1 and rejects[0].location.endswith("c.jsonl:1")
+    assert re.fullmatch(rf"invalid JSON \({reason} at column \d+\)", rejects[0].reason)
 
 
 def test_concatenated_zstd_frames_read_fully(write):

@@ -148,7 +148,8 @@ def parse_line(line: str, number: int, path: str, limits: Limits, policy: FieldP
     try:
         return loads(line, limits)
     except json.JSONDecodeError as exc:
-        return reject(f"invalid JSON ({exc.msg} at column {exc.colno})", path, number, line, policy)
+        where = exc.msg.removesuffix(" at")  # json's "Invalid control character at" names no place itself
+        return reject(f"invalid JSON ({where} at column {exc.colno})", path, number, line, policy)
     except (ValueError, RecordLimitError) as exc:
         return reject(why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})",
                       path, number, line, policy)
