@@ -134,6 +134,13 @@ def test_invalid_json_line_reason_says_where_once(write, line, reason):
     assert re.fullmatch(rf"invalid JSON \({reason} at column \d+\)", rejects[0].reason)
 
 
+def test_text_that_is_not_a_string_is_rejected_as_such(write):
+    # these used to read "missing or empty text", though each record has a text field
+    _, rejects, _ = collect(write("n.jsonl", jsonl({"text": 42}, {"text": ["a", "b"]}, {"text": ""}, GOOD)))
+    assert [r.reason.split(" (")[0] for r in rejects] == [
+        "text is a number, not a string", "text is a list, not a string", "missing or empty text"]
+
+
 def test_concatenated_zstd_frames_read_fully(write):
     frames = b"".join(zstandard.ZstdCompressor().compress(jsonl({"text": f"frame {i}"}).encode()) for i in range(3))
     comments, rejects, _ = collect(write("multi.jsonl.zst", frames))
