@@ -107,6 +107,14 @@ def test_annotate_writes_rejects_beside_output(tmp_path, samples):
     assert len((tmp_path / "a.jsonl.rejects.jsonl").read_text().splitlines()) == 4
 
 
+def test_annotate_into_a_folder_is_refused_up_front(tmp_path, samples, capsys):
+    folder = tmp_path / "a.jsonl"
+    folder.mkdir()
+    assert main(["annotate", str(samples / "comments_mixed.jsonl"), "-o", str(folder), "-q"]) == 1
+    err = capsys.readouterr().err  # was "Is a directory: .../.a.jsonl.1234.x.tmp", after scoring every record
+    assert "is a folder" in err and ".tmp" not in err and len(err.strip().splitlines()) == 1
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True)
 
