@@ -331,6 +331,15 @@ def test_quoted_multiline_cells_at_the_end_of_a_csv_are_kept(write):
     assert rejects == [] and [c.text for c in comments] == ['line one\n"two", three', "a\nb"]
 
 
+@pytest.mark.parametrize("content", ["sep=;\r\ntext;country\r\nThe Untamed, truly;KR\r\n",
+                                     "\ufeffsep=|\ntext|country\nThe Untamed, truly|KR\n"])
+def test_excel_sep_line_names_the_delimiter(write, content):
+    # Excel's "sep=;" first line used to be read as the header: every row a "missing or empty text" reject
+    comments, rejects, _ = collect(write("x.csv", content.encode("utf-8")))
+    assert rejects == [] and [(c.text, c.region) for c in comments] == [("The Untamed, truly", "KR")]
+    assert comments[0].source.endswith("x.csv:3")
+
+
 def secrets_in(items) -> list[str]:
     dumped = json.dumps([i.to_dict() if isinstance(i, Reject) else {"extra": i.extra, "author": i.author,
                                                                    "id": i.id, "source": i.source}

@@ -17,6 +17,7 @@ from .limits import Limits, RecordLimitError
 
 DELIMITERS = (",", ";", "\t", "|")
 _QUOTED = re.compile(r'"[^"]*"')
+_SEP_LINE = re.compile(r"sep=([,;\t|])")
 
 
 def detect_encoding(head: bytes) -> str:
@@ -121,7 +122,10 @@ def open_table(stream: BinaryIO, path: str, limits: Limits) -> Table:
         first, skipped = text.readline(limits.max_record_bytes + 1), skipped + 1
     if len(first) > limits.max_record_bytes:
         raise RecordLimitError(f"header line longer than input.max_record_bytes ({limits.max_record_bytes})")
-    delimiter = detect_delimiter(first, path)
+    named = _SEP_LINE.fullmatch(first.lstrip("\ufeff").rstrip("\r\n"))  # Excel's "sep=;" line before the header
+    if named:
+        first, skipped = text.readline(limits.max_record_bytes + 1), skipped + 1
+    delimiter = named.group(1) if named else detect_delimiter(first, path)
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_record_bytes))
     lines = _Lines(text, first, limits.max_record_bytes)
     reader = csv.reader(lines, delimiter=delimiter)
