@@ -115,6 +115,16 @@ def test_annotate_into_a_folder_is_refused_up_front(tmp_path, samples, capsys):
     assert "is a folder" in err and ".tmp" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_corrupt_comments_parquet_is_a_one_line_error(run_dir, tmp_path, capsys):
+    # `report` and `topics` on it used to end in a pyarrow ArrowInvalid traceback
+    (tmp_path / "manifest.json").write_bytes((run_dir / "manifest.json").read_bytes())
+    (tmp_path / "comments.parquet").write_text("not parquet")
+    for command in (["report", str(tmp_path)], ["topics", str(tmp_path)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "not a readable Parquet file" in err and len(err.strip().splitlines()) == 1
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True)
 
