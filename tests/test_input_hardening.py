@@ -340,6 +340,16 @@ def test_excel_sep_line_names_the_delimiter(write, content):
     assert comments[0].source.endswith("x.csv:3")
 
 
+def test_a_corrupt_parquet_input_is_one_reject_in_a_run(write, tmp_path):
+    # counting records for the progress bar and --workers auto used to open it first: a pyarrow traceback
+    import analyzer
+
+    bad, good = write("in/bad.parquet", b"not parquet at all"), write("in/good.jsonl", jsonl(GOOD))
+    summary = analyzer.run([str(bad), str(good)], tmp_path / "out")
+    assert summary.counts["accepted"] == 1 and summary.counts["rejected"] == 1
+    assert "not a readable Parquet file" in next(iter(summary.reject_reasons))
+
+
 def secrets_in(items) -> list[str]:
     dumped = json.dumps([i.to_dict() if isinstance(i, Reject) else {"extra": i.extra, "author": i.author,
                                                                    "id": i.id, "source": i.source}
