@@ -253,9 +253,12 @@ def fingerprint(path: str) -> InputRecord:
     if path == STDIN:
         return InputRecord("<stdin>")
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:  # unreadable, a dangling link: its reject says why; no size or hash to record
+        return InputRecord(display_path(path))
     return InputRecord(display_path(path), os.path.getsize(path), digest.hexdigest())
 
 

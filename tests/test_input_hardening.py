@@ -350,6 +350,18 @@ def test_a_corrupt_parquet_input_is_one_reject_in_a_run(write, tmp_path):
     assert "not a readable Parquet file" in next(iter(summary.reject_reasons))
 
 
+def test_a_dangling_link_in_an_input_folder_is_one_reject_in_a_run(write, tmp_path):
+    # the run used to stop with "Input not found: in/gone.jsonl" though the folder given exists
+    import analyzer
+
+    good = write("in/good.jsonl", jsonl(GOOD))
+    os.symlink(tmp_path / "nowhere.jsonl", good.parent / "gone.jsonl")
+    summary = analyzer.run([str(good.parent)], tmp_path / "out")
+    assert (summary.counts["accepted"], summary.counts["rejected"]) == (1, 1)
+    [reject] = [json.loads(line) for line in (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()]
+    assert reject["location"].endswith("gone.jsonl:after record 0") and "No such file" in reject["reason"]
+
+
 def secrets_in(items) -> list[str]:
     dumped = json.dumps([i.to_dict() if isinstance(i, Reject) else {"extra": i.extra, "author": i.author,
                                                                    "id": i.id, "source": i.source}
