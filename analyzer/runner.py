@@ -252,6 +252,8 @@ def _counts(stats: ReadStats) -> dict[str, Any]:
 def fingerprint(path: str) -> InputRecord:
     if path == STDIN:
         return InputRecord("<stdin>")
+    if not os.path.isfile(path) and os.path.exists(path):  # a pipe (mkfifo, <(...)): read once, by its reader
+        return InputRecord(display_path(path))
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:

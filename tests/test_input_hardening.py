@@ -362,6 +362,21 @@ def test_a_dangling_link_in_an_input_folder_is_one_reject_in_a_run(write, tmp_pa
     assert reject["location"].endswith("gone.jsonl:after record 0") and "No such file" in reject["reason"]
 
 
+def test_the_manifest_does_not_read_a_named_pipe_a_second_time(tmp_path):
+    # a run on a named pipe hung for ever at the end: the sha256 for the manifest opened it again
+    import threading
+
+    from analyzer.runner import fingerprint
+
+    pipe = tmp_path / "p.jsonl"
+    os.mkfifo(pipe)
+    records = []
+    worker = threading.Thread(target=lambda: records.append(fingerprint(str(pipe))), daemon=True)
+    worker.start()
+    worker.join(10)  # a guard so a regression fails instead of hanging; not a speed check
+    assert records and records[0].path.endswith("p.jsonl") and records[0].sha256 is None
+
+
 def secrets_in(items) -> list[str]:
     dumped = json.dumps([i.to_dict() if isinstance(i, Reject) else {"extra": i.extra, "author": i.author,
                                                                    "id": i.id, "source": i.source}
