@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import Config, check_limit
 from .engines.workers import WorkerPool, worker_pool
 from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
@@ -77,6 +77,7 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
     from . import runner
 
     config = job_config(config, **options)
+    check_limit(limit)
     started = time.time()
     ctx, stats = runner._context(config), ReadStats()
     items, inputs = _items(source, ctx, stats)
@@ -244,24 +245,26 @@ class Result:
     def save(self, out_dir: str | os.PathLike) -> dict[str, str]:
         """Write the files of ``analyzer run`` (comments.parquet, rejects.jsonl, resonance.csv,
         tables/, report.html, report.md, manifest.json) into ``out_dir``; returns name -> path."""
+        from .io.outdir import RunFolder
         from .io.writers import CommentParquetWriter, RejectsWriter, write_json
         from .report import write_reports
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        writer = CommentParquetWriter(out / "comments.parquet")
-        writer.write(self.annotated)
-        writer.close(True)
-        rejects = RejectsWriter(out / "rejects.jsonl")
-        for item in self.rejected:
-            rejects.write(item)
-        rejects.close()
-        manifest = copy.deepcopy(self.manifest)
-        outputs = write_reports(self.result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
-        manifest.outputs = {name: str(path) for name, path in dict(outputs).items()}
-        write_json(out / "manifest.json", manifest.to_dict())
-        return {"comments.parquet": str(out / "comments.parquet"), "rejects.jsonl": str(out / "rejects.jsonl"),
-                **manifest.outputs, "manifest.json": str(out / "manifest.json")}
+        with RunFolder(out_dir) as out:  # all or nothing, one run per folder, as `analyzer run`
+            writer = CommentParquetWriter(out / "comments.parquet")
+            writer.write(self.annotated)
+            writer.close(True)
+            rejects = RejectsWriter(out / "rejects.jsonl")
+            for item in self.rejected:
+                rejects.write(item)
+            rejects.close()
+            manifest = copy.deepcopy(self.manifest)
+            outputs = write_reports(self.result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+            manifest.outputs = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
+            write_json(out / "manifest.json", manifest.to_dict())
+        final = Path(out_dir)
+        files = {"comments.parquet": "comments.parquet", "rejects.jsonl": "rejects.jsonl", **manifest.outputs,
+                 "manifest.json": "manifest.json"}
+        return {name: str(final / rel) for name, rel in files.items()}
 
     def _repr_html_(self) -> str:
         c = self.counts

@@ -188,6 +188,12 @@ def _non_negative(owner: str, name: str, value: Any, kind: str = "int") -> None:
     check_param(owner, name, value, _TYPES[kind][0](value) and value >= 0, f"{'an int' if kind == 'int' else 'a number'} >= 0")
 
 
+def check_limit(limit: int | None) -> None:
+    """The ``limit`` argument of run, annotate and analyze (``--limit``), checked as ``[run] limit`` is."""
+    if limit is not None:
+        _non_negative("[run]", "limit", limit)
+
+
 def _check_values(config: Config) -> None:
     run = config.run
     check_param("[run]", "batch_size", run.batch_size, run.batch_size >= 1, "a positive int")

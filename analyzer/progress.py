@@ -28,9 +28,13 @@ def estimate_records(paths: list[str]) -> int | None:
             return None
         suffix = path.suffix.lower()
         if suffix == ".parquet":
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            total += pq.ParquetFile(path).metadata.num_rows
+            try:
+                total += pq.ParquetFile(path).metadata.num_rows
+            except (OSError, pa.ArrowException):  # not readable: its reader rejects it, the count is unknown
+                return None
         elif suffix in LINE_FORMATS:
             total += _count_lines(path) - (suffix in (".csv", ".tsv"))  # the header
         else:

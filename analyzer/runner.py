@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import __version__
-from .config import Config, config_from_dict, load_config
+from .config import Config, check_limit, config_from_dict, load_config
 from .defaults import GC_THRESHOLDS
 from .errors import ConfigError, InputError, RecordError
 from .io import ReadContext, ReadStats, Reject, read_comments
@@ -252,10 +252,15 @@ def _counts(stats: ReadStats) -> dict[str, Any]:
 def fingerprint(path: str) -> InputRecord:
     if path == STDIN:
         return InputRecord("<stdin>")
+    if not os.path.isfile(path) and os.path.exists(path):  # a pipe (mkfifo, <(...)): read once, by its reader
+        return InputRecord(display_path(path))
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:  # unreadable, a dangling link: its reject says why; no size or hash to record
+        return InputRecord(display_path(path))
     return InputRecord(display_path(path), os.path.getsize(path), digest.hexdigest())
 
 
@@ -290,6 +295,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     nothing: the folder is replaced as a whole only when the run succeeds (``io.outdir``).
     ``engine="ray"`` runs the same job on Ray Data (see README "Scale-out on Ray")."""
     config = with_engine(resolve_config(config), engine, address, num_workers, gpus_per_worker)
+    check_limit(limit)
     started = time.time()
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
@@ -507,6 +513,7 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     """Per-comment annotations only: writes OUTPUT (.jsonl/.csv/.parquet) and, when any
     record is rejected, OUTPUT.rejects.jsonl beside it."""
     config = resolve_config(config)
+    check_limit(limit)
     if RowWriter.kind_of(str(output)) is None:
         raise InputError(f"Cannot write {output}: the output must end in .jsonl, .csv or .parquet.")
     started = time.time()

@@ -1,5 +1,6 @@
 """The notebook API: ``analyzer.analyze`` on paths, DataFrames and datasets, and its Result."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -49,6 +50,38 @@ def test_save_writes_what_run_writes(result, samples, tmp_path):
     run_cells = pd.read_csv(tmp_path / "cli" / "resonance.csv")
     key = ["drama", "region", "window", "authors", "comments"]
     assert result.cells[key].sort_values(key).values.tolist() == run_cells[key].sort_values(key).values.tolist()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return analyzer.analyze(pd.DataFrame({"text": ["The Untamed is a masterpiece", "Nirvana in Fire bored me"]}))
+
+
+def test_save_refuses_a_folder_that_holds_other_files(tiny, tmp_path):
+    # it used to write its files among the user's own, as `analyzer run` refuses to
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    with pytest.raises(InputError, match="not empty and holds no earlier run"):
+        tiny.save(mine)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_save_replaces_an_earlier_run_folder_whole(tiny, tmp_path):
+    out = tmp_path / "api"
+    tiny.save(out)
+    (out / "topics.csv").write_text("from an earlier run")
+    saved = tiny.save(out)
+    assert not (out / "topics.csv").exists()  # all or nothing, one run per folder, as `analyzer run`
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["outputs"]["report.html"] == "report.html"  # relative to the folder, as `analyzer run` writes it
+    assert saved["report.html"] == str(out / "report.html") and Path(saved["manifest.json"]).is_file()
+
+
+def test_a_negative_limit_is_a_config_error(tmp_path):
+    frame = pd.DataFrame({"text": ["The Untamed is a masterpiece"]})
+    with pytest.raises(ConfigError, match="'limit' parameter of \\[run\\] must be an int >= 0"):
+        analyzer.analyze(frame, limit=-1)  # was a ValueError from itertools.islice
 
 
 def test_report_is_the_cli_renderer(result, tmp_path):

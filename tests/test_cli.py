@@ -68,9 +68,11 @@ def test_resonance_csv_has_cells(run_dir):
 
 
 def test_report_rerenders_without_rescoring(run_dir):
+    before = {name: (run_dir / name).read_bytes() for name in ("report.html", "report.md", "resonance.csv")}
     (run_dir / "report.html").unlink()
     assert main(["report", str(run_dir)]) == 0
-    assert (run_dir / "report.html").is_file()
+    # the same bytes as the run wrote (the html used to embed the manifest's outputs, empty during the run)
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
@@ -105,6 +107,24 @@ def test_annotate_writes_rejects_beside_output(tmp_path, samples):
     assert len((tmp_path / "a.jsonl.rejects.jsonl").read_text().splitlines()) == 4
 
 
+def test_annotate_into_a_folder_is_refused_up_front(tmp_path, samples, capsys):
+    folder = tmp_path / "a.jsonl"
+    folder.mkdir()
+    assert main(["annotate", str(samples / "comments_mixed.jsonl"), "-o", str(folder), "-q"]) == 1
+    err = capsys.readouterr().err  # was "Is a directory: .../.a.jsonl.1234.x.tmp", after scoring every record
+    assert "is a folder" in err and ".tmp" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_corrupt_comments_parquet_is_a_one_line_error(run_dir, tmp_path, capsys):
+    # `report` and `topics` on it used to end in a pyarrow ArrowInvalid traceback
+    (tmp_path / "manifest.json").write_bytes((run_dir / "manifest.json").read_bytes())
+    (tmp_path / "comments.parquet").write_text("not parquet")
+    for command in (["report", str(tmp_path)], ["topics", str(tmp_path)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "not a readable Parquet file" in err and len(err.strip().splitlines()) == 1
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True)
 
@@ -116,6 +136,8 @@ def run_cli(*args):
     (["run", "data/samples", "-o", "OUT", "--batch-size", "0"], "'batch_size' parameter of [run] must be a positive int"),
     (["run", "data/samples", "-o", "OUT", "--sentiment", "sentiment.nope.v9"], "Unknown sentiment backend"),
     (["run", "data/samples", "-o", "OUT", "--themes", "themes.nope.v9"], "Unknown themes backend"),
+    (["run", "data/samples", "-o", "OUT", "--limit", "-3"], "'limit' parameter of [run] must be an int >= 0"),
+    (["annotate", "data/samples/comments_mixed.jsonl", "-o", "OUT.jsonl", "--limit", "-1"], "'limit' parameter"),
 ])
 def test_user_errors_are_one_line(tmp_path, args, needle):
     args = [a.replace("OUT", str(tmp_path / "o")) for a in args]

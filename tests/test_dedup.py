@@ -51,6 +51,21 @@ def test_same_author_repeating_short_text_and_same_id_are_duplicates():
     assert again[0].extra["duplicate_reason"] == "same_id" and again[0].duplicate_of == "a1"
 
 
+def test_ids_without_a_platform_name_one_comment_only_with_its_text():
+    # two CSV exports numbering their rows 1, 2, ...: the second file's comments used to be
+    # "same_id" copies of the first file's and were left out of every metric
+    stage = DedupStage()
+    stage(NormalizeStage()([Comment(id="1", text=LONG, source="a.csv:2")]))
+    other = stage(NormalizeStage()([Comment(id="1", text="Hidden Love is so sweet, the leads are adorable",
+                                            source="b.csv:2")]))
+    assert other[0].duplicate_of is None
+    again = stage(NormalizeStage()([Comment(id="1", text=LONG, source="a_copy.csv:2")]))  # the same export twice
+    assert again[0].extra["duplicate_reason"] == "same_id"
+    yt = stage(NormalizeStage()([Comment(id="y1", text="first words", platform="youtube"),
+                                 Comment(id="y1", text="edited since", platform="youtube")]))
+    assert yt[1].extra["duplicate_reason"] == "same_id"  # a platform's id names one comment whatever its text
+
+
 def test_state_spans_batches_and_reset_clears_it():
     stage = DedupStage()
     run([LONG], stage)

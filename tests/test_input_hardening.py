@@ -7,6 +7,7 @@ import codecs
 import gzip
 import json
 import os
+import re
 import tracemalloc
 import zlib
 
@@ -113,6 +114,31 @@ def test_truncated_zstd_is_a_per_file_reject(write, cut):
     comments, rejects, _ = collect(path)
     assert len(rejects) == 1 and "cut short" in rejects[0].reason
     assert rejects[0].location.endswith(f"after record {len(comments)}")
+
+
+@pytest.mark.parametrize("doc", ['[{"text": "a"}, {"text": "b"}, {"te', '{"comments": [{"text": "a"}, {"text": "b"}, {"te'])
+def test_cut_json_document_is_one_reject_after_the_records_read(write, doc):
+    # its location used to repeat the last good record's ("cut.json:#1"): two items, one location
+    comments, rejects, _ = collect(write("cut.json", doc))
+    assert [c.text for c in comments] == ["a", "b"]
+    assert len(rejects) == 1 and "the rest of the file is skipped" in rejects[0].reason
+    assert rejects[0].location.endswith("cut.json:after record 2")
+
+
+@pytest.mark.parametrize("line,reason", [('{"text": "a\tb"}', "Invalid control character"),
+                                         ('{"text": "a" "b"}', "Expecting ',' delimiter")])
+def test_invalid_json_line_reason_says_where_once(write, line, reason):
+    # it used to read "Invalid control character at at column 12"
+    _, rejects, _ = collect(write("c.jsonl", jsonl(line, GOOD)))
+    assert len(rejects) == 1 and rejects[0].location.endswith("c.jsonl:1")
+    assert re.fullmatch(rf"invalid JSON \({reason} at column \d+\)", rejects[0].reason)
+
+
+def test_text_that_is_not_a_string_is_rejected_as_such(write):
+    # these used to read "missing or empty text", though each record has a text field
+    _, rejects, _ = collect(write("n.jsonl", jsonl({"text": 42}, {"text": ["a", "b"]}, {"text": ""}, GOOD)))
+    assert [r.reason.split(" (")[0] for r in rejects] == [
+        "text is a number, not a string", "text is a list, not a string", "missing or empty text"]
 
 
 def test_concatenated_zstd_frames_read_fully(write):
@@ -287,6 +313,68 @@ def test_cli_map_to_unknown_field_is_one_line(tmp_path, capsys):
 
 AUTHOR_FIELD_NAMES = ["Author", "authorName", "userName", "author_handle", "handle", "displayName", "display_name",
                       "screenName", "nick", "commenter", "email", "poster", "from"]
+
+
+@pytest.mark.parametrize("content", [
+    'country,text\nUS,"The Untamed is good\nKR,second comment\nJP,third comment\n',  # the last cell: 1 accepted
+    'text,country\n"The Untamed is good,US\nsecond comment,KR\nthird comment,JP\n',  # the first: wrong width
+])
+def test_unclosed_quote_that_eats_the_rest_of_a_csv_is_a_reject_saying_so(write, content):
+    # the first used to be accepted as one comment holding all three texts: two comments lost unseen
+    comments, rejects, _ = collect(write("q.csv", content))
+    assert comments == [] and len(rejects) == 1
+    assert rejects[0].location.endswith("q.csv:2") and "unclosed quote" in rejects[0].reason
+
+
+def test_quoted_multiline_cells_at_the_end_of_a_csv_are_kept(write):
+    comments, rejects, _ = collect(write("m.csv", 'country,text\nUS,"line one\n""two"", three"\nKR,"a\nb"'))
+    assert rejects == [] and [c.text for c in comments] == ['line one\n"two", three', "a\nb"]
+
+
+@pytest.mark.parametrize("content", ["sep=;\r\ntext;country\r\nThe Untamed, truly;KR\r\n",
+                                     "\ufeffsep=|\ntext|country\nThe Untamed, truly|KR\n"])
+def test_excel_sep_line_names_the_delimiter(write, content):
+    # Excel's "sep=;" first line used to be read as the header: every row a "missing or empty text" reject
+    comments, rejects, _ = collect(write("x.csv", content.encode("utf-8")))
+    assert rejects == [] and [(c.text, c.region) for c in comments] == [("The Untamed, truly", "KR")]
+    assert comments[0].source.endswith("x.csv:3")
+
+
+def test_a_corrupt_parquet_input_is_one_reject_in_a_run(write, tmp_path):
+    # counting records for the progress bar and --workers auto used to open it first: a pyarrow traceback
+    import analyzer
+
+    bad, good = write("in/bad.parquet", b"not parquet at all"), write("in/good.jsonl", jsonl(GOOD))
+    summary = analyzer.run([str(bad), str(good)], tmp_path / "out")
+    assert summary.counts["accepted"] == 1 and summary.counts["rejected"] == 1
+    assert "not a readable Parquet file" in next(iter(summary.reject_reasons))
+
+
+def test_a_dangling_link_in_an_input_folder_is_one_reject_in_a_run(write, tmp_path):
+    # the run used to stop with "Input not found: in/gone.jsonl" though the folder given exists
+    import analyzer
+
+    good = write("in/good.jsonl", jsonl(GOOD))
+    os.symlink(tmp_path / "nowhere.jsonl", good.parent / "gone.jsonl")
+    summary = analyzer.run([str(good.parent)], tmp_path / "out")
+    assert (summary.counts["accepted"], summary.counts["rejected"]) == (1, 1)
+    [reject] = [json.loads(line) for line in (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()]
+    assert reject["location"].endswith("gone.jsonl:after record 0") and "No such file" in reject["reason"]
+
+
+def test_the_manifest_does_not_read_a_named_pipe_a_second_time(tmp_path):
+    # a run on a named pipe hung for ever at the end: the sha256 for the manifest opened it again
+    import threading
+
+    from analyzer.runner import fingerprint
+
+    pipe = tmp_path / "p.jsonl"
+    os.mkfifo(pipe)
+    records = []
+    worker = threading.Thread(target=lambda: records.append(fingerprint(str(pipe))), daemon=True)
+    worker.start()
+    worker.join(10)  # a guard so a regression fails instead of hanging; not a speed check
+    assert records and records[0].path.endswith("p.jsonl") and records[0].sha256 is None
 
 
 def secrets_in(items) -> list[str]:

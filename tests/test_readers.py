@@ -1,5 +1,7 @@
 import gzip
+import io
 import json
+import sys
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -17,6 +19,26 @@ def collect(inputs, **ctx):
     stats = ReadStats()
     items = list(read_comments(inputs, ReadContext(**ctx), stats))
     return [i for i in items if isinstance(i, Comment)], [i for i in items if isinstance(i, Reject)], stats
+
+
+def stdin_holding(monkeypatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+
+
+@pytest.mark.parametrize("data", [b"Comment Text;Country\r\nThe Untamed is great;KR\r\n",
+                                  "\ufeffid,text,country\n1,The Untamed is great,KR\n".encode()])
+def test_csv_on_stdin_is_told_by_its_header(monkeypatch, data):
+    # stdin has no name to tell CSV by: `cat comments.csv | analyzer run -` used to be one reject,
+    # "cannot tell the format of <stdin> ... (e.g. name it .jsonl/.csv/.parquet)"
+    stdin_holding(monkeypatch, data)
+    comments, rejects, _ = collect(["-"])
+    assert rejects == [] and [(c.text, c.region) for c in comments] == [("The Untamed is great", "KR")]
+
+
+def test_stdin_of_unknown_format_says_what_to_pipe(monkeypatch):
+    stdin_holding(monkeypatch, b"just a line of prose, nothing more\n")
+    comments, rejects, _ = collect(["-"])
+    assert comments == [] and "a CSV whose header names the text column" in rejects[0].reason
 
 
 def test_jsonl_malformed_lines_become_rejects_with_line_numbers(samples):

@@ -571,6 +571,18 @@ def test_evaluate_themes_bad_input(tmp_path):
         evaluate_themes(tmp_path / "missing.jsonl")
 
 
+@pytest.mark.parametrize("labels", ['"themes": 5', '"themes": [["acting"]]', '"themes": "acting"', '"intents": {"a": 1}'])
+def test_evaluate_themes_labels_that_are_not_a_list_of_ids(tmp_path, labels):
+    # 5 and [["acting"]] used to end in a TypeError traceback; "acting" in "unknown ids ['a', 'c', 'g', ...]"
+    from analyzer.errors import RecordError
+    from analyzer.evaluation.themes import evaluate_themes
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok", "themes": []}\n{"text": "x", %s}\n' % labels, encoding="utf-8")
+    with pytest.raises(RecordError, match=r"bad.jsonl:2.*must be a list of TAXONOMY ids"):
+        evaluate_themes(bad)
+
+
 def test_stage_uses_mentions_when_present():
     (c,) = ThemeStage()([_comment("Lin Feng was so good today", mentions=("cast:Lin Feng",), sentiment="positive")])
     assert c.themes == ("acting",) and c.theme_polarity == {"acting": "positive"}

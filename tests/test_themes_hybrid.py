@@ -40,6 +40,16 @@ def matches(backend):
 
 
 
+def test_a_long_repeated_text_scores_without_numpy_warnings(backend):
+    # "The Untamed " * 5000 used to print "RuntimeWarning: overflow encountered in exp" and its source line on stderr
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [match] = backend.predict(["The Untamed " * 5000], ["en"])
+    assert isinstance(match, ThemeMatch)
+
+
 def test_noise_comes_from_the_lexicon(backend, matches):
     lexicon = LexiconThemeBackend().predict([t for t, _ in TEXTS], [lang for _, lang in TEXTS])
     assert [m.noise for m in matches] == [m.noise for m in lexicon]

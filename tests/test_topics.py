@@ -198,6 +198,24 @@ def test_write_topics_from_a_run_dir(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_topics_csv_guards_drama_and_region_cells(tmp_path):
+    # the drama and region cells used to be written as they came: "=cmd|..." ran as a formula in a spreadsheet
+    rows = comments(SUBS_EN + MUSIC_EN, drama="=cmd|' /C calc'!A0", region="+1-555")
+    pq.write_table(to_arrow(rows), tmp_path / "comments.parquet")
+    write_topics(tmp_path, min_comments=10, n_topics=2, embedder="tfidf")
+    with open(tmp_path / "topics.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {(r["drama"], r["region"]) for r in rows} == {("'=cmd|' /C calc'!A0", "'+1-555")}
+
+
+def test_representatives_mask_other_users_handles_like_report_quotes():
+    # topics.csv/json used to quote "@SomeUser" as written, where the report's quotes show "@user"
+    texts = [f"@fan_{i} {t}" for i, t in enumerate(SUBS_EN + MUSIC_EN)]
+    topics = discover_topics(comments(texts), min_comments=10, n_topics=2, embedder="tfidf")
+    quoted = [r["text"] for t in topics for r in t["representatives"]]
+    assert quoted and all(q.startswith("@user ") for q in quoted)
+
+
 def test_bad_input_and_parameters_raise_clear_errors(tmp_path):
     with pytest.raises(InputError, match="analyzer run"):
         write_topics(tmp_path)

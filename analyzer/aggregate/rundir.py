@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
@@ -40,7 +41,7 @@ def result_from_run(run_dir: Path, config: dict[str, Any] | None = None,
     try:
         for batch in _comment_batches(path, batch_size):
             acc.update(from_arrow(batch))
-    except OSError as exc:
+    except (OSError, pa.ArrowException) as exc:  # ArrowInvalid (not Parquet at all) is no OSError
         raise InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.") from exc
     return acc.result()
 

@@ -96,7 +96,8 @@ class HybridModel:
         if rows is not None and len(rows) != len(texts):
             logits = logits[np.asarray(rows, dtype=np.intp)]
         logits += lex @ self.lex_weights.T + self.bias
-        return 1.0 / (1.0 + np.exp(-logits))
+        with np.errstate(over="ignore"):  # a very negative logit: exp -> inf, probability 0.0, no warning on stderr
+            return 1.0 / (1.0 + np.exp(-logits))
 
 
 @register(NAME)

@@ -31,6 +31,10 @@ def read_labelled(path: str | Path) -> list[dict[str, Any]]:
 def _checked(record: Any, where: str) -> dict[str, Any]:
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise RecordError("each record needs a 'text' string", where)
+    for key in ("themes", "intents"):
+        ids = record.get(key)
+        if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+            raise RecordError(f"'{key}' must be a list of TAXONOMY ids such as [\"acting\"], got {ids!r}", where)
     unknown = set(record.get("themes") or ()) - set(THEMES) | set(record.get("intents") or ()) - set(INTENTS)
     if unknown:
         raise RecordError(f"unknown theme/intent ids {sorted(unknown)}; use TAXONOMY ids", where)

@@ -16,9 +16,10 @@ from ..schema import Comment
 from .base import Reject
 from .jsonstream import JsonScanner, flat_object, loads
 from .limits import FileLimitError, Limits, RecordLimitError, clean_text
-from .privacy import FieldPolicy
-from .records import ReadContext, record_to_comment
-from .tables import open_table
+from .privacy import FieldPolicy, norm
+from .records import FIELD_ALIASES, ReadContext, record_to_comment
+from .sources import STDIN
+from .tables import detect_delimiter, detect_encoding, open_table
 MAX_RAW = 500  # characters of an offending record kept in rejects.jsonl
 
 
@@ -148,7 +149,8 @@ def parse_line(line: str, number: int, path: str, limits: Limits, policy: FieldP
     try:
         return loads(line, limits)
     except json.JSONDecodeError as exc:
-        return reject(f"invalid JSON ({exc.msg} at column {exc.colno})", path, number, line, policy)
+        where = exc.msg.removesuffix(" at")  # json's "Invalid control character at" names no place itself
+        return reject(f"invalid JSON ({where} at column {exc.colno})", path, number, line, policy)
     except (ValueError, RecordLimitError) as exc:
         return reject(why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})",
                       path, number, line, policy)
@@ -175,16 +177,30 @@ class JsonDocument(Format):
     LIST_KEYS = ("comments", "data", "items", "records", "reviews")
 
     def read(self, stream, path, ctx):
-        scanner, where = JsonScanner(stream, ctx.limits), "#0"
+        scanner, records = JsonScanner(stream, ctx.limits), 0
         try:
             for where, value in scanner.document(self.LIST_KEYS):
+                records += 1
                 if isinstance(value, RecordLimitError):
                     yield reject(why(value), path, where, None)
                 else:
                     yield safe_comment(value, path, where, ctx)
-        except FileLimitError as exc:
+        except FileLimitError as exc:  # a whole-file failure: located after the records read, as readers do
             yield reject(f"not a valid JSON document ({exc}); the rest of the file is skipped "
-                         "(use JSON Lines for one record per line)", path, where)
+                         "(use JSON Lines for one record per line)", path, f"after record {records}")
+
+
+_TEXT_NAMES = frozenset(norm(name) for name in FIELD_ALIASES["text"])
+
+
+def names_text_column(head: bytes) -> bool:
+    """Whether the first line of ``head`` is a delimited header with a text column (text,
+    body, Comment Text, ...): how CSV on stdin, which has no name to tell it by, is told."""
+    lines = head.decode(detect_encoding(head), "replace").lstrip("\ufeff").splitlines()[:1]
+    if not lines:
+        return False
+    cells = next(csv.reader(lines, delimiter=detect_delimiter(lines[0], STDIN)), [])
+    return any(norm(cell) in _TEXT_NAMES for cell in cells)
 
 
 class Delimited(Format):
@@ -196,7 +212,8 @@ class Delimited(Format):
 
     def sniff(self, name: str, head: bytes) -> bool:
         return super().sniff(name, head) or (name.lower().endswith(".txt") and (
-            head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\t" in head))
+            head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\t" in head)) or (
+            name == STDIN and names_text_column(head))
 
     def read(self, stream, path, ctx):
         table = open_table(stream, path, ctx.limits)

@@ -81,8 +81,10 @@ def check_paths(inputs: list[str] | str, paths: list[str], out: str | os.PathLik
 
 
 def check_output_file(paths: list[str], output: str | os.PathLike) -> None:
-    """``annotate X -o X``: refuse to write over an input."""
+    """``annotate X -o X``: refuse to write over an input, or into a folder."""
     target = Path(output).resolve()
+    if target.is_dir():
+        raise InputError(f"The output {output} is a folder; give a file path ending in .jsonl, .csv or .parquet.")
     for path in paths:
         if path != STDIN and Path(path).resolve() == target:
             raise InputError(f"The output {output} is also an input; write the annotations to another file.")

@@ -18,7 +18,7 @@ from .base import Reject
 from .formats import FORMATS, Format
 from .limits import clean_text
 from .records import ReadContext
-from .sources import display_path, expand_inputs, logical_name, open_input, peek
+from .sources import STDIN, display_path, expand_inputs, logical_name, open_input, peek
 
 
 @dataclass
@@ -50,6 +50,9 @@ def detect_format(path: str, head: bytes) -> Format:
     for fmt in FORMATS:
         if fmt.sniff(name, head):
             return fmt
+    if path == STDIN:
+        raise InputError("cannot tell the format of <stdin>; pipe JSON Lines, JSON, a platform dump or a CSV whose "
+                         "header names the text column (text, body, comment, ...), or save it as .csv/.parquet")
     raise InputError(
         f"cannot tell the format of {display_path(path)}; use one of "
         f"{', '.join(f.name for f in FORMATS)} (e.g. name it .jsonl/.csv/.parquet)"

@@ -172,6 +172,14 @@ def record_id(location: str, text: str) -> str:
     return "r_" + hashlib.sha1(f"{location}\x00{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
 
+def _no_text(text: Any) -> str:
+    """Why a record has no usable text."""
+    if text is None or isinstance(text, str):
+        return "missing or empty text (map your text column with --map FIELD=text)"
+    kind = "number" if isinstance(text, (int, float)) and not isinstance(text, bool) else type(text).__name__
+    return f"text is a {kind}, not a string (map the column that holds the comment with --map FIELD=text)"
+
+
 def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *, trusted: bool = False,
                       **overrides: Any) -> Comment:
     """Map a dict to a Comment or raise RecordError with a reason the user can act on.
@@ -187,7 +195,7 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
         found, direct = _overridden(found, overrides)
     text, ident, likes, created, author, drama, region, platform, reply_to, title = found
     if not isinstance(text, str) or not text or text.isspace():  # == not text.strip(), without a copy
-        raise RecordError("missing or empty text (map your text column with --map FIELD=text)", location)
+        raise RecordError(_no_text(text), location)
     try:
         created = parse_time(created, ctx.dump_time)
         likes = parse_count(likes)

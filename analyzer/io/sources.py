@@ -31,7 +31,7 @@ def expand_inputs(inputs: list[str] | str) -> list[str]:
             paths.append(STDIN)
         elif os.path.isdir(item):
             paths.extend(_walk(item))
-        elif os.path.exists(item):
+        elif os.path.exists(item) or os.path.islink(item):  # a dangling link: its reader rejects it
             paths.append(item)
         elif glob.has_magic(item):
             matched = sorted(glob.glob(item, recursive=True))

@@ -17,6 +17,7 @@ from .limits import Limits, RecordLimitError
 
 DELIMITERS = (",", ";", "\t", "|")
 _QUOTED = re.compile(r'"[^"]*"')
+_SEP_LINE = re.compile(r"sep=([,;\t|])")
 
 
 def detect_encoding(head: bytes) -> str:
@@ -51,6 +52,7 @@ class _Lines:
 
     def __init__(self, text: io.TextIOBase, first: str, limit: int) -> None:
         self.text, self.first, self.limit = text, first, limit
+        self.quotes, self.ended = 0, False  # quote marks since Table.rows reset them; the file ran out
 
     def __iter__(self):
         return self
@@ -61,11 +63,13 @@ class _Lines:
             return line
         line = self.text.readline(self.limit + 1)
         if not line:
+            self.ended = True
             raise StopIteration
         if len(line) > self.limit and not line.endswith(("\n", "\r")):
             while (rest := self.text.readline(1 << 20)) and not rest.endswith(("\n", "\r")):
                 pass
             raise RecordLimitError(f"line longer than input.max_record_bytes ({self.limit})")
+        self.quotes += line.count('"')
         return line
 
 
@@ -76,11 +80,14 @@ class Table:
     delimiter: str
     encoding: str
     skipped: int = 0  # blank lines before the header
+    lines: _Lines | None = None
 
     def rows(self) -> Iterator[tuple[int, list[str] | Exception]]:
         """(first line number of the row, its cells or the error that row raised)."""
-        start = self.reader.line_num + self.skipped
+        start, lines = self.reader.line_num + self.skipped, self.lines
         while True:
+            if lines is not None:
+                lines.quotes = 0
             try:
                 row = next(self.reader)
             except StopIteration:
@@ -89,8 +96,21 @@ class Table:
                 yield start + 1, exc
                 start = self.reader.line_num + self.skipped
                 continue
+            if lines is not None and lines.ended and lines.quotes % 2:  # the file ended inside this row
+                row = self._closed(row, start)
             yield start + 1, row
             start = self.reader.line_num + self.skipped
+
+    def _closed(self, row: list[str], start: int) -> list[str] | csv.Error:
+        """The last row, or an error when it spans lines because of a quote the file never
+        closed (its quote marks do not pair up): those lines were rows of their own."""
+        spanned = self.reader.line_num + self.skipped - start
+        return unclosed_quote(spanned) if spanned > 1 else row
+
+
+def unclosed_quote(spanned: int) -> csv.Error:
+    return csv.Error(f"unclosed quote: a quoted cell opened here runs to the end of the file and holds the "
+                     f"{spanned - 1} line(s) after it; close the quote (or double it) and read the file again")
 
 
 def open_table(stream: BinaryIO, path: str, limits: Limits) -> Table:
@@ -102,11 +122,15 @@ def open_table(stream: BinaryIO, path: str, limits: Limits) -> Table:
         first, skipped = text.readline(limits.max_record_bytes + 1), skipped + 1
     if len(first) > limits.max_record_bytes:
         raise RecordLimitError(f"header line longer than input.max_record_bytes ({limits.max_record_bytes})")
-    delimiter = detect_delimiter(first, path)
+    named = _SEP_LINE.fullmatch(first.lstrip("\ufeff").rstrip("\r\n"))  # Excel's "sep=;" line before the header
+    if named:
+        first, skipped = text.readline(limits.max_record_bytes + 1), skipped + 1
+    delimiter = named.group(1) if named else detect_delimiter(first, path)
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_record_bytes))
-    reader = csv.reader(_Lines(text, first, limits.max_record_bytes), delimiter=delimiter)
+    lines = _Lines(text, first, limits.max_record_bytes)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)] if first else None
     except StopIteration:
         header = None
-    return Table(reader, header, delimiter, encoding, skipped)
+    return Table(reader, header, delimiter, encoding, skipped, lines)

@@ -27,8 +27,9 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
     accumulator's bounded candidates, so it is not read. Returns name -> path.
     """
     out = Path(out_dir)
-    # Timings are the one part of a manifest that differs between reruns: keep them out of the reports.
-    manifest = dataclasses.replace(manifest, timings={}) if manifest is not None else RunManifest()
+    # Timings are the one part of a manifest that differs between reruns: keep them out of the reports;
+    # outputs are these very files, known only after them (empty during a run, so `rerender` matches it).
+    manifest = dataclasses.replace(manifest, timings={}, outputs={}) if manifest is not None else RunManifest()
     guard = csv_guard(manifest)
     rows = result.to_rows()
     cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)

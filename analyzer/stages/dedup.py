@@ -6,7 +6,8 @@ and ``dup_count = k`` (it is the k-th copy seen; the first copy keeps 1, so the
 largest ``dup_count`` of a cluster is its size). Metrics should count a comment only
 when it has no ``duplicate_of``. Copies are found by, in order:
 
-- ``same_id``: the same platform id read again (overlapping dumps);
+- ``same_id``: the same platform id read again (overlapping dumps); without a platform, the same
+  id with the same text (ids such as a CSV's row numbers are per file);
 - ``same_author``: the same author posting the same text (any length);
 - ``exact``: the same fingerprint (case-folded letters and digits only) of at least
   ``min_chars`` characters: copy-paste and stolen-comment bots. Short texts ("so good",
@@ -446,7 +447,9 @@ class DedupStage(Stage):
         noises = noise_reasons([c.text for c in batch], lowers, fps) if self.flag_noise else [None] * len(batch)
         signatures = self._signatures_of(fps)  # only the long-enough fingerprints have one
         long_enough = [len(fp) >= self.min_chars for fp in fps]
-        id_keys = digests([f"{c.platform or ''}\x00{c.id}" for c in batch])
+        # A platform's id names one comment; an id without a platform (a CSV's row numbers) only with its text.
+        id_keys = digests([f"{c.platform}\x00{c.id}" if c.platform else f"\x00{c.id}\x00{fp}"
+                           for c, fp in zip(batch, fps)])
         author_keys = digests([f"author\x00{c.author}\x00{fp}" if fp and c.author else None
                                for c, fp in zip(batch, fps)])
         text_keys = digests([f"text\x00{fp}" if long else None for fp, long in zip(fps, long_enough)])

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..text.normalize import mask_mentions
 from .embed import require_sklearn
 
 
@@ -67,7 +68,8 @@ def representatives(members: list[int], vectors: np.ndarray, centroid: np.ndarra
             chosen.append(m)
         if len(chosen) == n:
             break
-    return [{"id": units[m]["id"], "text": units[m]["text"], "likes": units[m]["likes"],
+    # As the report's quotes: the original text but not other users' handles (@name -> @user).
+    return [{"id": units[m]["id"], "text": mask_mentions(units[m]["text"]), "likes": units[m]["likes"],
              "lang": units[m]["lang"], "copies": units[m]["weight"]} for m in chosen]
 
 

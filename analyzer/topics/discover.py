@@ -152,7 +152,7 @@ def write_topics(run_dir: str | os.PathLike, *, out_dir: str | os.PathLike | Non
         for t in topics:
             reps = [r["text"] for r in t["representatives"]]
             values = {**t, "words": " | ".join(t["words"]), "representatives": json.dumps(reps, ensure_ascii=False)}
-            writer.writerow([t[c] for c in settings["by"]] + [_csv(values[c]) for c in CSV_COLUMNS])
+            writer.writerow([_csv(t[c]) for c in settings["by"]] + [_csv(values[c]) for c in CSV_COLUMNS])
     return {"csv": str(out / "topics.csv"), "json": str(out / "topics.json"), "topics": len(topics),
             "cells": sum(1 for c in cells if not c["skipped"]), "skipped_cells": sum(1 for c in cells if c["skipped"])}
 

@@ -34,8 +34,11 @@ def read_rows(source: Any) -> list[dict[str, Any]]:
         import pyarrow.parquet as pq
 
         path = comments_path(source)
-        names = set(pq.read_schema(path).names)
-        source = pq.read_table(path, columns=[c for c in COLUMNS if c in names])
+        try:
+            names = set(pq.read_schema(path).names)
+            source = pq.read_table(path, columns=[c for c in COLUMNS if c in names])
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.") from None
     if isinstance(source, pa.Table):
         rows = source.select([c for c in COLUMNS if c in source.column_names]).to_pylist()
         has_themes = "themes" in source.column_names
