@@ -98,13 +98,13 @@ def _starts_document(line: str) -> bool:
 
 def _whole_document(first: bytes, stream: BinaryIO, path: str, number: int, ctx: ReadContext
                     ) -> Iterator[tuple[Where, Any]]:
-    scanner = JsonScanner(stream, ctx.limits, prefix=first)
-    where: Where = number
+    scanner, records = JsonScanner(stream, ctx.limits, prefix=first), 0
     try:
         for where, value in scanner.document():
-            where = number if where == "#0" else where
+            where, records = number if where == "#0" else where, records + 1
             yield where, (reject(why(value), path, where) if isinstance(value, RecordLimitError) else value)
-    except FileLimitError as exc:
+    except FileLimitError as exc:  # a whole-file failure: located after the records read, as readers do
+        where = f"after record {records}"
         yield where, reject(f"not valid JSON or JSON Lines ({exc}); the rest of the file is skipped", path, where)
 
 
