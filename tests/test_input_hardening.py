@@ -150,6 +150,22 @@ def test_cut_platform_json_document_is_one_reject_after_the_records_read(write):
     assert rejects[0].location.endswith("cut.json:after record 2")
 
 
+@pytest.mark.parametrize("end", ["", "\n", "\r\n"])
+def test_cut_json_line_says_unterminated_string(write, end):
+    # with its newline, the cut line used to read "Invalid control character at column 29" (the newline)
+    comments, rejects, _ = collect(write("cut.jsonl", '{"text": "a"}\n{"id": "2", "text": "cut her' + end))
+    assert [c.text for c in comments] == ["a"] and len(rejects) == 1
+    assert rejects[0].reason == "invalid JSON (Unterminated string starting at column 21)"
+
+
+def test_cut_platform_json_line_says_unterminated_string(write):
+    # youtube-comment-downloader JSON Lines: it read "Invalid control character at: line 1 column 31 (char 30)"
+    row = '{"cid": "c1", "text": "t1", "votes": 1, "time_parsed": 1700000000}\n'
+    comments, rejects, stats = collect(write("cut.json", row + '{"cid": "c2", "text": "cut her\n'))
+    assert stats.files[0].format == "youtube-comment-downloader" and [c.text for c in comments] == ["t1"]
+    assert [r.reason for r in rejects] == ["invalid JSON (Unterminated string starting at column 23)"]
+
+
 def test_concatenated_zstd_frames_read_fully(write):
     frames = b"".join(zstandard.ZstdCompressor().compress(jsonl({"text": f"frame {i}"}).encode()) for i in range(3))
     comments, rejects, _ = collect(write("multi.jsonl.zst", frames))
