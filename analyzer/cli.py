@@ -93,6 +93,9 @@ def reject_verdict(counts: dict, reasons: dict[str, int], max_ratio: float) -> t
     read, accepted, rejected = counts["read"], counts["accepted"], counts["rejected"]
     top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     why = "; top reasons: " + ", ".join(f"{r} ({n})" for r, n in top) if top else ""
+    if read == 0:  # nothing to point at: rejects.jsonl is empty
+        return EXIT_NOTHING_ACCEPTED, ("the input has no records (a header row or blank lines only); "
+                                       "give a file with at least one comment")
     if accepted == 0:
         return EXIT_NOTHING_ACCEPTED, f"no record accepted ({rejected} of {read} rejected){why}"
     if read and rejected / read > max_ratio:
@@ -104,7 +107,8 @@ def reject_verdict(counts: dict, reasons: dict[str, int], max_ratio: float) -> t
 def _verdict(summary, config, where: str) -> int:
     code, message = reject_verdict(summary.counts, summary.reject_reasons, config.run.max_reject_ratio)
     if code:
-        print(f"analyzer: error: {message}; see {where}", file=sys.stderr)
+        see = f"; see {where}" if summary.counts["read"] else ""
+        print(f"analyzer: error: {message}{see}", file=sys.stderr)
     return code
 
 

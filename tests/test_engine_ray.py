@@ -139,3 +139,18 @@ def test_unreadable_input_is_a_file_reject_as_in_the_local_run(cluster, tmp_path
     assert runs["ray"].counts == runs["local"].counts and runs["ray"].counts["rejected"] == 1
     rejects = {e: (tmp_path / e / "rejects.jsonl").read_text(encoding="utf-8") for e in runs}
     assert rejects["ray"] == rejects["local"] and "cannot tell the format" in rejects["ray"]
+
+
+def test_replies_without_a_platform_link_within_their_file_as_in_the_local_run(cluster, tmp_path):
+    """Two CSV exports numbering their rows 1, 2, ...: b.csv's reply to "1" is not a.csv's row 1's."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,text,reply_to\n1,The Untamed ost is great,\n2,agreed!,1\n", encoding="utf-8")
+    (folder / "b.csv").write_text("id,text,reply_to\n1,what a day,\n2,agreed!,1\n", encoding="utf-8")
+    dramas = {}
+    for engine in ("local", "ray"):
+        analyzer.run([str(folder)], tmp_path / engine, config=CONFIG, engine=engine, num_workers=1)
+        rows = pq.read_table(tmp_path / engine / "comments.parquet", columns=["source", "drama"]).to_pylist()
+        dramas[engine] = {r["source"].rsplit("/", 1)[-1]: r["drama"] for r in rows}
+    assert dramas["ray"] == dramas["local"]
+    assert dramas["local"]["b.csv:3"] is None and dramas["local"]["a.csv:3"] == "The Untamed"

@@ -141,6 +141,31 @@ def test_text_that_is_not_a_string_is_rejected_as_such(write):
         "text is a number, not a string", "text is a list, not a string", "missing or empty text"]
 
 
+def test_cut_platform_json_document_is_one_reject_after_the_records_read(write):
+    # a pretty-printed youtube-comment-downloader array cut mid-record: the reject used to say "cut.json:#1"
+    rows = [f'{{"cid": "c{i}", "text": "t{i}", "votes": 1, "time_parsed": 1700000000}}' for i in (1, 2)]
+    comments, rejects, stats = collect(write("cut.json", "[\n" + ",\n".join(rows) + ',\n{"cid": "c3", "te'))
+    assert stats.files[0].format == "youtube-comment-downloader" and [c.text for c in comments] == ["t1", "t2"]
+    assert len(rejects) == 1 and "the rest of the file is skipped" in rejects[0].reason
+    assert rejects[0].location.endswith("cut.json:after record 2")
+
+
+@pytest.mark.parametrize("end", ["", "\n", "\r\n"])
+def test_cut_json_line_says_unterminated_string(write, end):
+    # with its newline, the cut line used to read "Invalid control character at column 29" (the newline)
+    comments, rejects, _ = collect(write("cut.jsonl", '{"text": "a"}\n{"id": "2", "text": "cut her' + end))
+    assert [c.text for c in comments] == ["a"] and len(rejects) == 1
+    assert rejects[0].reason == "invalid JSON (Unterminated string starting at column 21)"
+
+
+def test_cut_platform_json_line_says_unterminated_string(write):
+    # youtube-comment-downloader JSON Lines: it read "Invalid control character at: line 1 column 31 (char 30)"
+    row = '{"cid": "c1", "text": "t1", "votes": 1, "time_parsed": 1700000000}\n'
+    comments, rejects, stats = collect(write("cut.json", row + '{"cid": "c2", "text": "cut her\n'))
+    assert stats.files[0].format == "youtube-comment-downloader" and [c.text for c in comments] == ["t1"]
+    assert [r.reason for r in rejects] == ["invalid JSON (Unterminated string starting at column 23)"]
+
+
 def test_concatenated_zstd_frames_read_fully(write):
     frames = b"".join(zstandard.ZstdCompressor().compress(jsonl({"text": f"frame {i}"}).encode()) for i in range(3))
     comments, rejects, _ = collect(write("multi.jsonl.zst", frames))

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.schema import Comment
 from analyzer.stages import link
-from analyzer.stages.link import DramaLinkStage
+from analyzer.stages.link import DramaLinkStage, scoped
 
 compiled = pytest.mark.skipif(link._hashed is None, reason="the compiled kernels are not built (no C compiler)")
 
@@ -52,8 +52,8 @@ def test_compiled_parents_window_equals_the_python_window(window, use_parents):
         batch, found = zip(*stream[start:start + 97])
         if start % 3:
             made = fast.decide_batch(list(batch), list(found))
-        else:  # one comment at a time, as a distributed engine may call it
-            made = [fast.resolve(c.id, c.reply_to, own) for c, own in zip(batch, found)]
+        else:  # one comment at a time, with the window's keys, as a distributed engine calls it
+            made = [fast.resolve(scoped(c.id, None, ""), scoped(c.reply_to, None, ""), own) for c, own in zip(batch, found)]
         assert made == slow.decide_batch(list(batch), list(found))
         assert list(fast.stats.items()) == list(slow.stats.items())
         assert fast.parents_size() == slow.parents_size() == len(slow._parents.data)

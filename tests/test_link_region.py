@@ -109,3 +109,15 @@ def test_language_mapping_is_configurable():
 def test_region_from_a_country_name_field():
     out = RegionStage()([Comment(id="1", text="x", region="Viet Nam")])[0]
     assert out.region == "VN"
+
+
+def test_a_reply_without_a_platform_links_only_to_its_own_files_parent():
+    # ids 1, 2, ... of two CSV exports: b.csv's reply to "1" used to inherit a.csv's row 1's drama
+    out = DramaLinkStage()([Comment(id="1", text="The Untamed ost is great", source="a.csv:2"),
+                            Comment(id="2", text="agreed!", reply_to="1", source="b.csv:3"),
+                            Comment(id="3", text="agreed!", reply_to="1", source="a.csv:4")])
+    assert out[1].drama is None and [out[0].drama, out[2].drama] == ["The Untamed", "The Untamed"]
+    # a platform's id names one comment whichever file it is read from
+    out = DramaLinkStage()([Comment(id="p", text="The Untamed ost is great", platform="reddit", source="a.json:1"),
+                            Comment(id="r", text="agreed!", reply_to="p", platform="reddit", source="b.json:1")])
+    assert out[1].drama == "The Untamed"

@@ -45,6 +45,15 @@ def test_nothing_accepted_exits_3_with_top_reasons(tmp_path, capsys):
     assert (tmp_path / "out" / "rejects.jsonl").is_file()  # the run's outputs are still written
 
 
+def test_header_only_csv_exits_3_saying_the_input_has_no_records(tmp_path, capsys):
+    # it used to say "no record accepted (0 of 0 rejected); see out/rejects.jsonl", an empty file
+    dump = tmp_path / "header.csv"
+    dump.write_text("text,drama\n", encoding="utf-8")
+    assert main(["run", str(dump), "-o", str(tmp_path / "out"), "-q"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the input has no records" in err[0] and "rejects.jsonl" not in err[0]
+
+
 def test_empty_input_exits_3(tmp_path):
     dump = tmp_path / "empty.jsonl"
     dump.write_text("", encoding="utf-8")

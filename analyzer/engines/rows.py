@@ -37,6 +37,7 @@ from ..pipeline import Pipeline
 from ..schema import ARROW_SCHEMA, FIELD_NAMES, Comment, from_arrow, to_arrow
 from ..stages.base import summaries
 from ..stages.dedup import DupKeys
+from ..stages.link import scoped
 
 CHUNK = 4096  # records per prepared block (and per decisions object)
 RESTARTED = "The ray engine's replay restarted mid-run and lost its dedup state; run again (a worker process died)."
@@ -47,7 +48,7 @@ EXTRA_FIELDS = [
     ("_signature", pa.binary()), ("_noise", pa.string()), ("_link", pa.string()),
 ]
 PREPARED_SCHEMA = pa.schema(list(ARROW_SCHEMA) + EXTRA_FIELDS)
-REPLAY_COLUMNS = ["_file", "_seq", "_kind", "_payload", "id", "reply_to", "_id_key", "_author_key",
+REPLAY_COLUMNS = ["_file", "_seq", "_kind", "_payload", "id", "reply_to", "platform", "_id_key", "_author_key",
                   "_text_key", "_signature", "_noise", "_link"]
 # What a read task keeps on disk for the annotation (the comment rows): everything but the keys.
 STORED_COLUMNS = list(FIELD_NAMES) + ["_file", "_seq", "_noise", "_link"]
@@ -181,12 +182,13 @@ class Replay:
         """The same, for rows as dicts."""
         self._feed(*([row[name] for row in rows] for name in REPLAY_COLUMNS))
 
-    def _feed(self, files, seqs, kinds, payloads, ids, reply_tos, id_keys, author_keys, text_keys, signatures,
-              noises, links) -> None:
+    def _feed(self, files, seqs, kinds, payloads, ids, reply_tos, platforms, id_keys, author_keys, text_keys,
+              signatures, noises, links) -> None:
         decide, resolve = self.stages.dedup.decide, self.stages.link.resolve
-        rows = zip(files, seqs, kinds, payloads, ids, reply_tos, id_keys, author_keys, text_keys, signatures, noises,
-                   links)
-        for file, seq, kind, payload, ident, reply_to, id_key, author_key, text_key, signature, noise, link in rows:
+        rows = zip(files, seqs, kinds, payloads, ids, reply_tos, platforms, id_keys, author_keys, text_keys,
+                   signatures, noises, links)
+        for file, seq, kind, payload, ident, reply_to, platform, id_key, author_key, text_key, signature, noise, link \
+                in rows:
             if kind != "c":
                 self._other(kind, payload)
                 continue
@@ -196,7 +198,7 @@ class Replay:
                 self._chunk = (file, seq // CHUNK)
             dup = decide(_dup_keys((ident, id_key, noise, author_key, text_key, signature)))
             own = self._own(link)
-            resolved = resolve(ident, reply_to, own)
+            resolved = resolve(scoped(ident, platform, file), scoped(reply_to, platform, file), own)
             default = dup == (None, None, 1, noise)  # default_dup
             if not default or resolved is not own:
                 self._decisions[seq] = (None if default else dup, None if resolved is own else resolved)

@@ -149,6 +149,9 @@ def parse_line(line: str, number: int, path: str, limits: Limits, policy: FieldP
     try:
         return loads(line, limits)
     except json.JSONDecodeError as exc:
+        cut = line.rstrip("\r\n")
+        if exc.msg.startswith("Invalid control character") and exc.pos >= len(cut):  # the line ends in a string
+            return parse_line(cut, number, path, limits, policy)  # json then says "Unterminated string"
         where = exc.msg.removesuffix(" at")  # json's "Invalid control character at" names no place itself
         return reject(f"invalid JSON ({where} at column {exc.colno})", path, number, line, policy)
     except (ValueError, RecordLimitError) as exc:

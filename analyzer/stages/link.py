@@ -13,7 +13,7 @@ subreddit   0.9         a subreddit named after the drama (r/TheUntamed)
 file        0.7         a title/alias in the input file's name
 text        0.8 / 0.6   a title/alias in the comment (0.6 for acronyms such as
                         "CQL"), 0.5 a character name
-parent      x0.8        the drama of the comment it replies to (bounded cache)
+parent      x0.8        the drama of the comment it replies to (bounded cache; same platform, or same file without one)
 ==========  ==========  =====================================================
 
 A comment is linked only by evidence for one drama. Not evidence, so the comment
@@ -122,6 +122,16 @@ def _from_parent(parent: tuple[str, float]) -> tuple:
     return parent[0], round(parent[1] * PARENT_DISCOUNT, 3), "parent", []
 
 
+def scoped(ident: str | None, platform: str | None, file: object) -> str | None:
+    """The parents-window key of an id or reply_to: a platform's id names one comment; an id
+    without a platform (a CSV's row numbers) only within its input ``file``."""
+    return ident if platform or ident is None else f"{file}\x00{ident}"
+
+
+def _file_of(c: Comment) -> str:
+    return c.source.rsplit(":", 1)[0] if c.source else ""
+
+
 class DramaLinkStage(Stage):
     name = "link"
     requires = ()
@@ -169,10 +179,12 @@ class DramaLinkStage(Stage):
         return [self.link_own(c) for c in batch]
 
     def decide_batch(self, batch: Sequence[Comment], prepared: list[tuple]) -> list[tuple]:
+        files = [None if c.platform else _file_of(c) for c in batch]
+        idents = [scoped(c.id, c.platform, file) for c, file in zip(batch, files)]
+        reply_tos = [scoped(c.reply_to, c.platform, file) for c, file in zip(batch, files)]
         if self._window is None:
-            resolve = self.resolve
-            return [resolve(c.id, c.reply_to, own) for c, own in zip(batch, prepared)]
-        return self._resolve_many([c.id for c in batch], [c.reply_to for c in batch], list(prepared))
+            return [self.resolve(*args) for args in zip(idents, reply_tos, prepared)]
+        return self._resolve_many(idents, reply_tos, list(prepared))
 
     def _resolve_many(self, idents: list[str], reply_tos: list[str | None], founds: list[tuple]) -> list[tuple]:
         """``resolve`` of each, in order, on the C window: one call, then the counts in the same order."""
@@ -211,7 +223,7 @@ class DramaLinkStage(Stage):
         subreddit = extra.get("subreddit")
         if isinstance(subreddit, str) and compact(subreddit) in self.catalog.keys:
             return self.catalog.keys[compact(subreddit)], SOURCE_CONFIDENCE["subreddit"], "subreddit", []
-        file_stem = Path(c.source.rsplit(":", 1)[0]).stem if c.source else ""
+        file_stem = Path(_file_of(c)).stem if c.source else ""
         found = self._match(file_stem.replace("_", " "), SOURCE_CONFIDENCE["file"], "file", misses) if file_stem else None
         if found:
             return found

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from ...schema import Comment
 from ..base import Reject
-from ..formats import read_lines, reject, why
+from ..formats import parse_line, read_lines, reject, why
 from ..jsonstream import JsonScanner, loads
 from ..limits import FileLimitError, RecordLimitError
 from ..records import ReadContext, record_to_comment
@@ -72,20 +72,16 @@ def iter_json(stream: BinaryIO, path: str, ctx: ReadContext) -> Iterator[tuple[W
             yield number, loads(first, ctx.limits)
         except RecordLimitError as exc:
             yield number, reject(why(exc), path, number, first, ctx.policy)
-        except ValueError as exc:
+        except ValueError:
             if _starts_document(first):
                 yield from _whole_document(first.encode("utf-8"), stream, path, number, ctx)
                 return
-            yield number, reject(f"invalid JSON ({exc})", path, number, first, ctx.policy)
+            yield number, parse_line(first, number, path, ctx.limits, ctx.policy)  # its reject, as JSON Lines
     for number, line in lines:
         if isinstance(line, Reject):
             yield number, line
         elif line.strip():
-            try:
-                yield number, loads(line, ctx.limits)
-            except (ValueError, RecordLimitError) as exc:
-                reason = why(exc) if isinstance(exc, RecordLimitError) else f"invalid JSON ({exc})"
-                yield number, reject(reason, path, number, line, ctx.policy)
+            yield number, parse_line(line, number, path, ctx.limits, ctx.policy)
 
 
 def _starts_document(line: str) -> bool:
@@ -98,13 +94,13 @@ def _starts_document(line: str) -> bool:
 
 def _whole_document(first: bytes, stream: BinaryIO, path: str, number: int, ctx: ReadContext
                     ) -> Iterator[tuple[Where, Any]]:
-    scanner = JsonScanner(stream, ctx.limits, prefix=first)
-    where: Where = number
+    scanner, records = JsonScanner(stream, ctx.limits, prefix=first), 0
     try:
         for where, value in scanner.document():
-            where = number if where == "#0" else where
+            where, records = number if where == "#0" else where, records + 1
             yield where, (reject(why(value), path, where) if isinstance(value, RecordLimitError) else value)
-    except FileLimitError as exc:
+    except FileLimitError as exc:  # a whole-file failure: located after the records read, as readers do
+        where = f"after record {records}"
         yield where, reject(f"not valid JSON or JSON Lines ({exc}); the rest of the file is skipped", path, where)
 
 
