@@ -66,6 +66,16 @@ def test_ids_without_a_platform_name_one_comment_only_with_its_text():
     assert yt[1].extra["duplicate_reason"] == "same_id"  # a platform's id names one comment whatever its text
 
 
+def test_emoji_only_comments_with_the_same_row_number_are_not_one_comment():
+    # their fingerprints (letters and digits) are empty, so keying on it made any two one comment
+    stage = DedupStage()
+    stage(NormalizeStage()([Comment(id="1", text="😍😍😍", source="a.csv:2")]))
+    other = stage(NormalizeStage()([Comment(id="1", text="👍👍", source="b.csv:2")]))
+    assert other[0].duplicate_of is None
+    again = stage(NormalizeStage()([Comment(id="1", text="😍😍😍", source="a_copy.csv:2")]))
+    assert again[0].extra["duplicate_reason"] == "same_id"
+
+
 def test_state_spans_batches_and_reset_clears_it():
     stage = DedupStage()
     run([LONG], stage)

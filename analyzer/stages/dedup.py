@@ -447,9 +447,9 @@ class DedupStage(Stage):
         noises = noise_reasons([c.text for c in batch], lowers, fps) if self.flag_noise else [None] * len(batch)
         signatures = self._signatures_of(fps)  # only the long-enough fingerprints have one
         long_enough = [len(fp) >= self.min_chars for fp in fps]
-        # A platform's id names one comment; an id without a platform (a CSV's row numbers) only with its text.
-        id_keys = digests([f"{c.platform}\x00{c.id}" if c.platform else f"\x00{c.id}\x00{fp}"
-                           for c, fp in zip(batch, fps)])
+        # A platform's id names one comment; an id without a platform (a CSV's row numbers) only with its text
+        # (the text itself: the fingerprint of an emoji-only comment is empty, so any two would match).
+        id_keys = digests([f"{c.platform}\x00{c.id}" if c.platform else f"\x00{c.id}\x00{c.text}" for c in batch])
         author_keys = digests([f"author\x00{c.author}\x00{fp}" if fp and c.author else None
                                for c, fp in zip(batch, fps)])
         text_keys = digests([f"text\x00{fp}" if long else None for fp, long in zip(fps, long_enough)])
