@@ -265,3 +265,13 @@ def test_guarded_cell_is_the_plain_cell_made_csv_safe():
         assert type(_guarded_cell(v)) is type(csv_safe(_cell(v)))
 
     same()
+
+
+def test_markdown_models_line_has_no_backslash_inside_a_code_span(tmp_path, result, MANIFEST):
+    """Backslash escapes do not work inside a Markdown code span (CommonMark): a viewer showed
+    `sentiment.linear.v1 \\(dev macro\\-F1 0.654\\)` with its backslashes."""
+    write_reports(result, tmp_path, MANIFEST)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    models_line = next(line for line in md.splitlines() if line.startswith("Models:"))
+    assert "macro" in models_line
+    assert not re.search(r"`[^`]*\\[^`]*`", models_line), models_line

@@ -90,7 +90,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
             f"flagged `small_cell`; each viewer counts at most {cfg['max_comments_per_author']} comments per cell. "
             "Weekly and first-7/28-day windows are in `resonance.csv`.", ""]
     models = model_rows(manifest)
-    out += ["Models: " + ("; ".join(f"{md_text(k)}: `{md_text(v)}`" for k, v in models) if models else "none recorded"), ""]
+    out += ["Models: " + ("; ".join(f"{md_text(k)}: {md_text(v)}" for k, v in models) if models else "none recorded"), ""]
     acc = accuracy_rows(manifest)
     if acc:
         langs = sorted({lang for _, lang, _ in acc})
