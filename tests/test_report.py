@@ -275,3 +275,21 @@ def test_markdown_models_line_has_no_backslash_inside_a_code_span(tmp_path, resu
     models_line = next(line for line in md.splitlines() if line.startswith("Models:"))
     assert "macro" in models_line
     assert not re.search(r"`[^`]*\\[^`]*`", models_line), models_line
+
+
+def test_driver_and_quote_sections_say_why_they_are_empty_when_no_cell_is_ranked(tmp_path, MANIFEST):
+    """Every cell under min_authors: the themes and quotes exist (tables/), only no cell is big
+    enough to be shown. Before, the page said 'No themes detected.' and 'No quotes.' and report.md
+    had two empty sections."""
+    res = ResonanceAccumulator({"bootstrap": 0, "min_authors": 1000}).update(comments()).result()
+    assert res.themes and res.quotes
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No themes detected" not in html and "No quotes." not in html
+    drivers = html[html.index('<section id="drivers">'):]
+    assert "tables/themes.csv" in drivers[:drivers.index("</section>")]
+    quotes = html[html.index('<section id="quotes">'):]
+    assert "tables/quotes.csv" in quotes[:quotes.index("</section>")]
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "1000 viewers" in md.split("## Drivers")[1].split("## What viewers said")[0]
+    assert "tables/quotes.csv" in md.split("## What viewers said")[1].split("## Methods")[0]

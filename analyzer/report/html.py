@@ -18,7 +18,7 @@ from . import charts
 from .views import (
     COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of, main_cells,
     market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, theme_word,
-    themes_of, verdict, weekly_series,
+    themes_of, unranked_note, verdict, weekly_series,
 )
 
 SECTIONS = (
@@ -241,6 +241,8 @@ def _drivers(result: ResonanceResult, manifest: RunManifest) -> str:
         if rows:
             svgs.append(charts.driver_bars(rows, f"{cell['drama']} · {cell['region']} ({cell['resonance_index']:.2f}x)"))
     if not svgs:
+        if result.themes and not _focus(result):
+            return f"<p>{escape(unranked_note(result, 'themes', 'tables/themes.csv'))}</p>"
         return "<p>No themes detected.</p>"
     legend = charts.legend([("#2ca02c", "mostly liked (net valence > +0.2)"), ("#d62728", "mostly disliked (< −0.2)"),
                             ("#bbbbbb", "mixed"), ("", "(number) = net valence, −1 … +1")])
@@ -280,6 +282,8 @@ def _quotes(result: ResonanceResult, manifest: RunManifest) -> str:
                        f'<br><span class="muted">{escape(" · ".join(meta))}</span></blockquote>')
         out.append("</div>")
     if not out:
+        if result.quotes and not _focus(result):
+            return f"<p>{escape(unranked_note(result, 'quotes', 'tables/quotes.csv'))}</p>"
         return "<p>No quotes.</p>"
     return ("<p class='muted'>The most-liked comments per theme and polarity, in several languages: mostly praise "
             "for the strongest cells, mostly complaints for the weakest. Every cell's "

@@ -17,7 +17,7 @@ from ..manifest import RunManifest
 from .views import (
     COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
     main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, share_interval, theme_word,
-    themes_of, verdict,
+    themes_of, unranked_note, verdict,
 )
 
 
@@ -67,6 +67,8 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
         out += ["", "Market groups (no country named, so the language decides):", ""]
         out += [f"- **{md_text(r)}**: {md_text(t)}" for r, t in groups]
     out += ["", "## Drivers", ""]
+    if not strong and result.themes:
+        out += [md_text(unranked_note(result, "themes", "tables/themes.csv")), ""]
     for cell in strong + weak:
         themes = themes_of(result, cell)
         if themes:
@@ -75,6 +77,8 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
                            [[md_text(theme_word(t["theme"])), _share(t, cell["authors"]), fmt_ci(t, "net_valence")]
                             for t in themes]), ""]
     out += ["## What viewers said", ""]
+    if not strong and result.quotes:
+        out += [md_text(unranked_note(result, "quotes", "tables/quotes.csv")), ""]
     for cell in strong + weak:
         quotes = quotes_of(result, cell, limit=4)
         if quotes:

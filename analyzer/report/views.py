@@ -66,6 +66,12 @@ def enough(result: ResonanceResult, cell: dict[str, Any]) -> bool:
     return cell["authors"] >= min_authors(result) and cell.get("resonance_index") is not None
 
 
+def unranked_note(result: ResonanceResult, what: str, table: str) -> str:
+    """Why a section about the ranked cells is empty while the run has ``what`` (themes, quotes)."""
+    return (f"No drama x market has the {min_authors(result)} viewers needed to be shown here; "
+            f"every cell's {what} are in {table}.")
+
+
 def verdict(cell: dict[str, Any]) -> str:
     """"above typical" / "below typical" only when the 90% interval clears 1.00x; else "typical"."""
     lo, hi = cell.get("resonance_index_ci90_low"), cell.get("resonance_index_ci90_high")
