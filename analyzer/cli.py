@@ -44,7 +44,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sentiment", metavar="NAME", help=f"sentiment backend: registered name or model dir (default {MODELS['sentiment']})")
     group.add_argument("--themes", metavar="NAME", help=f"theme backend: registered name or model dir (default {MODELS['themes']})")
     group.add_argument("--polarity", metavar="NAME", help=f"aspect-polarity backend (default {MODELS['polarity']}; none: clause sentiment)")
-    group.add_argument("--catalog", metavar="CSV", help="your dramas (README: Bring your own data), merged onto the shipped catalog")
+    group.add_argument("--catalog", metavar="CSV", help="your dramas (docs/formats.md), merged onto the shipped catalog")
     group.add_argument("--link-by-cast", action="store_true", help="an actor's name alone links a comment to a drama "
                        "(only for data about catalog dramas; default: not evidence)")
     group.add_argument("--device", help=f"cpu, cuda or cuda:N, for every model that can use it (default {DEVICE})")
@@ -66,7 +66,7 @@ def _add_set(group) -> None:
 
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("engine (see README: Scale-out on Ray)")
+    group = parser.add_argument_group("engine (see docs/scale-out.md)")
     group.add_argument("--engine", choices=("local", "ray"), help="local (default) or ray: the same run on Ray Data (pip install 'resonance-analyzer[ray]')")
     group.add_argument("--address", help="ray: a cluster's address (auto, ray://HEAD:10001); default: start Ray on this machine")
     group.add_argument("--num-workers", type=int, metavar="N", help="ray: annotation actors (default: one per CPU Ray sees)")

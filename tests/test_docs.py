@@ -96,3 +96,25 @@ def test_every_relative_link_resolves(path):
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):
             broken.append(link)
     assert broken == [], f"{path.name}: {broken}"
+
+
+def help_texts() -> list[str]:
+    """Every description, group title and option help of every subcommand."""
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    texts = []
+    for sub in action.choices.values():
+        texts += [sub.description or ""] + [g.title or "" for g in sub._action_groups]
+        texts += [a.help or "" for a in sub._actions]
+    return texts
+
+
+def test_help_texts_point_to_docs_that_exist():
+    """`run --help` sent users to 'README: Bring your own data' and 'README: Scale-out on Ray',
+    headings the README does not have (they are in docs/formats.md and docs/scale-out.md)."""
+    readme_headings = {h.strip() for h in re.findall(r"^#+ (.*)$", README, flags=re.M)}
+    broken = []
+    for text in help_texts():
+        broken += [p for p in re.findall(r"docs/[\w.-]+\.md", text) if not (ROOT / p).is_file()]
+        broken += [h for h in re.findall(r"README: ([^)]+)\)", text) if h.strip() not in readme_headings]
+    assert broken == []
