@@ -422,3 +422,18 @@ def test_an_unpickled_accumulator_keeps_its_cells_packed_until_asked():
     assert packed._packed is not None  # merge read the block directly
     assert merged.result().to_rows() == acc.result().to_rows() == packed.result().to_rows()
     assert packed._packed is None and sorted(packed._cells) == sorted(acc._cells)
+
+
+@pytest.mark.parametrize("bootstrap", [500, 0])
+def test_one_viewer_posting_often_gets_the_net_sentiment_interval_of_one_viewer(bootstrap):
+    """People, not posts: a market where one viewer wrote 30 positive comments has the Wilson
+    interval of one viewer, as a market of one viewer with one comment. Before, a cell the
+    bootstrap skips (one author, or bootstrap = 0) took Wilson on its 30 comments: [+0.77, +1.00]."""
+    many = [mk("solo", "positive", region="TH", day=i % 5) for i in range(30)]
+    one = [mk("once", "positive", region="MY")]
+    res = ResonanceAccumulator({"bootstrap": bootstrap}).update(many + one).result()
+    a, b = res.cell("A", "TH"), res.cell("A", "MY")
+    assert (a["authors"], a["comments"], b["authors"], b["comments"]) == (1, 30, 1, 1)
+    for col in ("net_sentiment_ci_low", "net_sentiment_ci_high", "net_sentiment_ci90_low", "net_sentiment_ci90_high"):
+        assert a[col] == pytest.approx(b[col]), col
+    assert a["net_sentiment_ci_low"] < 0 < a["net_sentiment"] == 1.0

@@ -14,7 +14,7 @@ from ..schema import THEMES
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
-from .stats import (bootstrap_sums, cell_seed, correct_shares, one_blas_thread, net_wilson, net_wilson_floor, percentile_intervals,
+from .stats import (bootstrap_sums, cell_seed, correct_shares, one_blas_thread, net_wilson_floor, percentile_intervals,
                     poisson_interval)
 
 SHARES = ("positive", "neutral", "negative")
@@ -204,9 +204,7 @@ def _cell_row(key: Key, ck: tuple, point: dict[str, float], raw: tuple[int, int]
     for s in SHARES:
         row[s] = _clean(point[s])
     _with_ci(row, "valence", "net_sentiment", point["valence"], draws)
-    if draws is None and np.isfinite(point["valence"]):
-        _wilson_fallback(row, point, authors)
-    elif np.isfinite(point["valence"]):
+    if np.isfinite(point["valence"]):
         _wilson_floor(row, point, authors)
     _with_ci(row, "resonance_index", "resonance_index", index, draws)
     row["index_percentile"] = _clean(rank)
@@ -225,20 +223,12 @@ def _cell_row(key: Key, ck: tuple, point: dict[str, float], raw: tuple[int, int]
 
 
 def _wilson_floor(row: dict[str, Any], point: dict[str, float], authors: int) -> None:
-    """Net-sentiment intervals never narrower than Wilson's on the cell's polar authors."""
+    """Net-sentiment intervals never narrower than Wilson's on the cell's polar authors (the
+    whole interval where the bootstrap gives none: one author, or ``bootstrap = 0``)."""
     for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
         low, high = f"net_sentiment_{suffix}_low", f"net_sentiment_{suffix}_high"
         lo, hi = net_wilson_floor(row[low], row[high], authors, point["positive"], point["negative"], level)
         row[low], row[high] = _clean(lo), _clean(hi)
-
-
-def _wilson_fallback(row: dict[str, Any], point: dict[str, float], authors: int) -> None:
-    """Without bootstrap: Wilson interval on P/(P+N) over polar comment weight."""
-    polar = (point["positive"] + point["negative"]) * row["comments"]
-    pos = point["positive"] * row["comments"]
-    for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
-        lo, hi = net_wilson(pos, polar - pos, level)
-        row[f"net_sentiment_{suffix}_low"], row[f"net_sentiment_{suffix}_high"] = _clean(lo), _clean(hi)
 
 
 def corrected_shares(by_lang: dict[str, np.ndarray], confusion: dict[str, Any]) -> dict[str, Any]:
