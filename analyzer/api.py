@@ -76,8 +76,8 @@ def analyze(source: Any, *, config: Config | dict | str | None = None, limit: in
     """
     from . import runner
 
-    config = job_config(config, **options)
     check_limit(limit)
+    config = runner.with_limit(job_config(config, **options), limit)
     started = time.time()
     ctx, stats = runner._context(config), ReadStats()
     items, inputs = _items(source, ctx, stats)

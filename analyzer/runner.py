@@ -294,8 +294,8 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     report.html, report.md, rejects.jsonl and manifest.json into ``out_dir``, all or
     nothing: the folder is replaced as a whole only when the run succeeds (``io.outdir``).
     ``engine="ray"`` runs the same job on Ray Data (see README "Scale-out on Ray")."""
-    config = with_engine(resolve_config(config), engine, address, num_workers, gpus_per_worker)
     check_limit(limit)
+    config = with_limit(with_engine(resolve_config(config), engine, address, num_workers, gpus_per_worker), limit)
     started = time.time()
     clock = PhaseClock()
     paths, skipped = without_run_outputs(inputs, expand_inputs(inputs))
@@ -410,6 +410,12 @@ def with_engine(config: Config, engine: str | None, address: str | None, num_wor
     if not given:
         return config
     return dataclasses.replace(config, run=dataclasses.replace(config.run, **given)).validate()
+
+
+def with_limit(config: Config, limit: int | None) -> Config:
+    """``limit`` (``--limit``) as ``[run] limit``, so the manifest records it and repeats the run;
+    None or 0 keeps the config's value."""
+    return dataclasses.replace(config, run=dataclasses.replace(config.run, limit=limit)) if limit else config
 
 
 def _aggregate_settings(config: Config, pipeline: Pipeline) -> dict[str, Any]:

@@ -163,6 +163,19 @@ def test_a_run_is_reproduced_from_its_manifest_and_its_exported_config(tmp_path)
     assert _tables(tmp_path / "third") == _tables(tmp_path / "first")
 
 
+def test_a_limited_run_records_its_limit_and_is_reproduced_from_its_manifest(tmp_path):
+    """run(limit=N) / --limit N is [run] limit: before, the manifest said limit 0, so repeating the
+    run with --config its manifest.json read every record (12 instead of 5)."""
+    from analyzer.runner import run
+
+    source = [str(ROOT / "data" / "samples" / "comments_mixed.jsonl")]
+    first = run(source, tmp_path / "first", limit=5)
+    assert first.counts["read"] == 5
+    assert load_manifest(tmp_path / "first").config["run"]["limit"] == 5
+    again = run(source, tmp_path / "again", config=str(tmp_path / "first" / "manifest.json"))
+    assert again.counts["read"] == 5
+
+
 def test_cli_runs_from_a_manifest_and_exports_its_config(tmp_path, sample_run):
     exported = tmp_path / "config.toml"
     done = _cli("config", "export", str(sample_run), "-o", str(exported))
