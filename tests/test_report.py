@@ -293,3 +293,15 @@ def test_driver_and_quote_sections_say_why_they_are_empty_when_no_cell_is_ranked
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "1000 viewers" in md.split("## Drivers")[1].split("## What viewers said")[0]
     assert "tables/quotes.csv" in md.split("## What viewers said")[1].split("## Methods")[0]
+
+
+def test_markdown_theme_net_valence_is_never_a_zero_width_interval(tmp_path, result, MANIFEST):
+    """A theme two or three viewers all liked read '1.00 [1.00, 1.00]' in report.md's drivers, the
+    certainty the report promises a handful of agreeing viewers never get; it is now no narrower
+    than Wilson's on the theme's viewers, as net sentiment is."""
+    write_reports(result, tmp_path, MANIFEST)
+    drivers = (tmp_path / "report.md").read_text(encoding="utf-8").split("## Drivers")[1].split("## What")[0]
+    rows = [line.split(" | ") for line in drivers.splitlines() if line.startswith("| ") and "[95% CI]" not in line]
+    assert rows
+    intervals = [re.search(r"\[(\S+), (\S+)\]", row[2]).groups() for row in rows]
+    assert [lo for lo, hi in intervals if lo == hi] == []

@@ -17,7 +17,7 @@ from ..manifest import RunManifest
 from .views import (
     COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
     main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, share_interval, theme_word,
-    themes_of, unranked_note, verdict,
+    themes_of, unranked_note, valence_interval, verdict,
 )
 
 
@@ -74,7 +74,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
         if themes:
             out += [f"### {md_text(cell['drama'])} · {md_text(cell['region'])}", "",
                     _table(["theme", "share of viewers [95% CI]", "net valence [95% CI]"],
-                           [[md_text(theme_word(t["theme"])), _share(t, cell["authors"]), fmt_ci(t, "net_valence")]
+                           [[md_text(theme_word(t["theme"])), _share(t, cell["authors"]), _valence(t)]
                             for t in themes]), ""]
     out += ["## What viewers said", ""]
     if not strong and result.quotes:
@@ -114,6 +114,11 @@ def _line(result: ResonanceResult, cell: dict[str, Any], liked: bool) -> str:
 def _share(row: dict[str, Any], authors: int) -> str:
     lo, hi = share_interval(row, "salience", authors)
     return fmt(row["salience"], ".0%") + (f" [{lo:.0%}, {hi:.0%}]" if lo is not None else "")
+
+
+def _valence(row: dict[str, Any]) -> str:
+    lo, hi = valence_interval(row)
+    return fmt(row["net_valence"]) + (f" [{lo:.2f}, {hi:.2f}]" if lo is not None else "")
 
 
 def _genre_table(result: ResonanceResult, manifest: RunManifest) -> list[str]:

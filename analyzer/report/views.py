@@ -187,6 +187,15 @@ def share_interval(row: dict[str, Any], name: str, authors: int) -> tuple[float 
     return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
 
 
+def valence_interval(row: dict[str, Any]) -> tuple[float | None, float | None]:
+    """A theme's net valence 95% interval, never narrower than Wilson's on the theme's viewers
+    (two viewers who both liked it get no [1.00, 1.00])."""
+    lo, hi, v = row.get("net_valence_ci_low"), row.get("net_valence_ci_high"), row.get("net_valence")
+    if v is None or not row.get("authors"):
+        return lo, hi
+    return net_wilson_floor(lo, hi, row["authors"], (1 + v) / 2, (1 - v) / 2)
+
+
 def market_notes(regions: list[str]) -> list[tuple[str, str]]:
     """(region, what it holds) for the regions that are groups rather than countries
     (their notes live in the market table, ``analyzer/lang/markets.csv``)."""
