@@ -229,6 +229,19 @@ def test_compare_markets_and_bad_arguments():
         compare(res, "VN", "TH", by="region", window="2030-W01")
 
 
+def test_compare_flags_index_ratios_of_cells_the_reports_call_not_enough_viewers():
+    """The reports show no index for a cell under min_authors; compare printed its ratio (1.40x for
+    1 viewer vs 1) with nothing to say so. Each ratio now names both cells' viewers and small_cell."""
+    batch = [mk(f"p{i}", "positive", drama="P", region="VN") for i in range(12)] + \
+            [mk(f"n{i}", "negative", drama="N", region="VN") for i in range(12)] + \
+            [mk("solo", "positive", drama="P", region="TH"), mk("duo1", "negative", drama="N", region="TH"),
+             mk("duo2", "positive", drama="N", region="TH")]
+    res = ResonanceAccumulator({"bootstrap": 50}).update(batch).result()
+    rows = {r["region"]: r for r in compare(res, "P", "N")["resonance_index"]}
+    assert (rows["TH"]["authors"], rows["TH"]["small_cell"]) == ({"a": 1, "b": 2}, True)
+    assert (rows["VN"]["authors"], rows["VN"]["small_cell"]) == ({"a": 12, "b": 12}, False)
+
+
 def test_merge_refuses_a_different_config():
     with pytest.raises(ConfigError, match="different configs"):
         ResonanceAccumulator({"seed": 1}).merge(ResonanceAccumulator({"seed": 2}))

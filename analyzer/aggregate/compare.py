@@ -3,7 +3,8 @@
 Each side pools its authors over the other dimension (window ``all``), components are
 recomputed on the pooled authors, and the interval of the difference comes from
 independent bootstraps of the two sides. The Resonance Index is compared per shared
-market (or per shared drama) as a ratio with its bootstrap interval.
+market (or per shared drama) as a ratio with its bootstrap interval, both cells' viewers and
+``small_cell`` when either has fewer than ``min_authors`` (the reports show no index for it).
 """
 
 from __future__ import annotations
@@ -93,8 +94,10 @@ def _index_ratios(result: ResonanceResult, side_a: list, side_b: list, pos: int)
             with np.errstate(divide="ignore", invalid="ignore"):
                 lo, hi = percentile_interval(da["resonance_index"] / db["resonance_index"], 0.95)
         ratio = ra / rb if ra is not None and rb else None
+        na, nb = cells[ka]["authors"], cells[kb]["authors"]
         rows.append({"region" if pos == 0 else "drama": ka[other], "a": ra, "b": rb,
-                     "ratio": ratio, "ci_low": lo, "ci_high": hi})
+                     "ratio": ratio, "ci_low": lo, "ci_high": hi, "authors": {"a": na, "b": nb},
+                     "small_cell": min(na, nb) < result.config["min_authors"]})
     return rows
 
 
