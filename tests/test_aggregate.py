@@ -450,3 +450,13 @@ def test_one_viewer_posting_often_gets_the_net_sentiment_interval_of_one_viewer(
     for col in ("net_sentiment_ci_low", "net_sentiment_ci_high", "net_sentiment_ci90_low", "net_sentiment_ci90_high"):
         assert a[col] == pytest.approx(b[col]), col
     assert a["net_sentiment_ci_low"] < 0 < a["net_sentiment"] == 1.0
+
+
+def test_windows_are_utc_calendar_days_as_docs_methods_say():
+    """docs/methods.md: a comment written Sunday 23:30 in New York is in the Monday's ISO week (UTC),
+    and first_7d is the first comment's UTC date and the six after it."""
+    ny = timezone(timedelta(hours=-5))
+    late = datetime(2024, 6, 9, 23, 30, tzinfo=ny)  # Sunday in New York, Monday 2024-06-10 04:30 UTC
+    batch = [mk("a", "positive"), mk("b", "positive").with_(created_at=late)]  # the first: T0, Monday 06-03
+    res = ResonanceAccumulator({"bootstrap": 0}).update(batch).result()
+    assert res.cell("A", "VN", "2024-W24")["authors"] == 1 and res.cell("A", "VN", "first_7d")["authors"] == 1
