@@ -305,3 +305,11 @@ def test_markdown_theme_net_valence_is_never_a_zero_width_interval(tmp_path, res
     assert rows
     intervals = [re.search(r"\[(\S+), (\S+)\]", row[2]).groups() for row in rows]
     assert [lo for lo, hi in intervals if lo == hi] == []
+
+
+def test_heatmap_caption_ends_its_sentence_when_every_market_is_a_country(tmp_path, result, MANIFEST):
+    """Only country markets (VN, TH, US): the caption ended 'its language group:' followed by nothing."""
+    write_reports(result, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    heat = html[html.index('<section id="heatmap">'):html.index('<section id="genres">')]
+    assert "its language group.</figcaption>" in heat and "group:</figcaption>" not in heat

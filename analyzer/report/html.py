@@ -186,8 +186,10 @@ def _heatmap(result: ResonanceResult, manifest: RunManifest) -> str:
     if not cells:
         return "<p>No cells.</p>"
     table = charts.heat_table(_dramas(result), _markets(result), cells, "drama \\ market")
+    groups = _groups(result)
     caption = ("Each cell: the Resonance Index (bold) and its 90% interval (small). Markets are countries "
-               "(two-letter codes) or, where a comment names no country, its language group:" + _groups(result))
+               "(two-letter codes) or, where a comment names no country, its language group"
+               + (":" + groups if groups else "."))
     return _figure(table, charts.scale_legend(), caption)
 
 
