@@ -313,3 +313,14 @@ def test_heatmap_caption_ends_its_sentence_when_every_market_is_a_country(tmp_pa
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     heat = html[html.index('<section id="heatmap">'):html.index('<section id="genres">')]
     assert "its language group.</figcaption>" in heat and "group:</figcaption>" not in heat
+
+
+def test_a_market_named_in_the_input_is_not_called_a_language_group():
+    """country = "Atlantis" (no ISO country) is kept as its own market; the reports listed it under
+    'Market groups (no country named, so the language decides)' as 'a group of markets'."""
+    from analyzer.report.views import market_notes
+
+    notes = dict(market_notes(["Atlantis", "Anglophone", "US"]))
+    assert set(notes) == {"Atlantis", "Anglophone"}
+    assert "group" not in notes["Atlantis"] and "as named" in notes["Atlantis"]
+    assert "English" in notes["Anglophone"]

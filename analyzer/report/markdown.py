@@ -64,7 +64,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
     out += _genre_table(result, manifest)
     groups = market_notes(result.regions)
     if groups:
-        out += ["", "Market groups (no country named, so the language decides):", ""]
+        out += ["", "Markets that are not countries:", ""]
         out += [f"- **{md_text(r)}**: {md_text(t)}" for r, t in groups]
     out += ["", "## Drivers", ""]
     if not strong and result.themes:

@@ -197,12 +197,13 @@ def valence_interval(row: dict[str, Any]) -> tuple[float | None, float | None]:
 
 
 def market_notes(regions: list[str]) -> list[tuple[str, str]]:
-    """(region, what it holds) for the regions that are groups rather than countries
-    (their notes live in the market table, ``analyzer/lang/markets.csv``)."""
+    """(region, what it holds) for the regions that are not countries: the market table's groups
+    (their notes live in ``analyzer/lang/markets.csv``), then markets kept as named (a country
+    field with no ISO country, a channel, the region stage's ``languages``)."""
     groups = market_table().notes()
     out = [(r, groups[r]) for r in regions if r in groups]
-    out += [(r, "a group of markets (see the region stage's language table)") for r in regions
-            if r not in groups and not (len(r) == 2 and r.isupper())]
+    out += [(r, "kept as named (a country field, channel or language setting that is not an ISO country)")
+            for r in regions if r not in groups and not (len(r) == 2 and r.isupper())]
     return out
 
 
