@@ -460,3 +460,16 @@ def test_windows_are_utc_calendar_days_as_docs_methods_say():
     batch = [mk("a", "positive"), mk("b", "positive").with_(created_at=late)]  # the first: T0, Monday 06-03
     res = ResonanceAccumulator({"bootstrap": 0}).update(batch).result()
     assert res.cell("A", "VN", "2024-W24")["authors"] == 1 and res.cell("A", "VN", "first_7d")["authors"] == 1
+
+
+def test_quotes_mask_reddit_usernames_too():
+    """Reddit's u/name (and /u/name) is another user's handle as @name is: the quotes showed it as written."""
+    from analyzer.text.normalize import mask_handles
+
+    c = mk("u_1", "positive", themes=("music",), pol={"music": "positive"}, pos=0.9,
+           text="Agree with u/DramaFan99 and /u/ost-lover, the OST is amazing (see example.com/u/page)")
+    quotes = ResonanceAccumulator({"bootstrap": 0}).update([c]).result().quote_rows()
+    assert quotes and all("DramaFan99" not in q["text"] and "ost-lover" not in q["text"] for q in quotes)
+    assert "Agree with u/user and u/user, the OST" in quotes[0]["text"]
+    assert "example.com/u/page" in quotes[0]["text"]  # a link's path is not a handle
+    assert mask_handles("@fan_1 and u/fan_2") == "@user and u/user"

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..schema import Comment
-from ..text.normalize import mask_mentions
+from ..text.normalize import mask_handles
 from . import features as F
 from ..config import resolve_aggregate
 from . import state as cell_state
@@ -254,7 +254,7 @@ class ResonanceAccumulator:
     # --- quotes ----------------------------------------------------------------------
     def _offer_quotes(self, cell: tuple[str, str], c: Comment) -> None:
         # Quotes keep the original text but not other users' handles (@name -> @user).
-        text = mask_mentions((c.text or "").strip())
+        text = mask_handles((c.text or "").strip())
         if not text:
             return
         cand = (-max(int(c.likes or 0), 0), c.id, author_of(c), c.author, c.lang,

@@ -98,6 +98,17 @@ def mask_mentions(text: str, token: str = MENTION_TOKEN) -> str:
     return MENTION.sub(token, text) if "@" in text else text
 
 
+# Reddit's u/name or /u/name (3-20 of A-Z a-z 0-9 _ -), not inside a word or a link's path.
+REDDIT_USER = re.compile(r"(?<![A-Za-z0-9_/])/?u/[A-Za-z0-9_-]{3,20}(?![A-Za-z0-9_-])")
+
+
+def mask_handles(text: str) -> str:
+    """Other users' handles in a shown quote: @name -> @user and Reddit's u/name -> u/user.
+    (``clean_text`` masks only @name: what the models were trained on.)"""
+    text = mask_mentions(text)
+    return REDDIT_USER.sub("u/user", text) if "u/" in text else text
+
+
 def normalize_text(text: str, *, html_mode: str = "never", mask: bool = True,
                    url_token: str = URL_TOKEN, mention_token: str = MENTION_TOKEN) -> str:
     """The clean text of ``text``.

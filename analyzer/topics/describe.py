@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..text.normalize import mask_mentions
+from ..text.normalize import mask_handles
 from .embed import require_sklearn
 
 
@@ -69,7 +69,7 @@ def representatives(members: list[int], vectors: np.ndarray, centroid: np.ndarra
         if len(chosen) == n:
             break
     # As the report's quotes: the original text but not other users' handles (@name -> @user).
-    return [{"id": units[m]["id"], "text": mask_mentions(units[m]["text"]), "likes": units[m]["likes"],
+    return [{"id": units[m]["id"], "text": mask_handles(units[m]["text"]), "likes": units[m]["likes"],
              "lang": units[m]["lang"], "copies": units[m]["weight"]} for m in chosen]
 
 
