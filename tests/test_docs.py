@@ -118,3 +118,13 @@ def test_help_texts_point_to_docs_that_exist():
         broken += [p for p in re.findall(r"docs/[\w.-]+\.md", text) if not (ROOT / p).is_file()]
         broken += [h for h in re.findall(r"README: ([^)]+)\)", text) if h.strip() not in readme_headings]
     assert broken == []
+
+
+def test_every_argument_of_every_command_has_help():
+    """`analyzer compare --help` listed 'a' and 'b' with no word on what they are (a drama title or a
+    market code; the difference is A - B); eight other commands had arguments without help."""
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    bare = [f"{name} {a.dest}" for name, sub in action.choices.items() for a in sub._actions
+            if not a.help and a.__class__.__name__ != "_HelpAction"]
+    assert bare == []
