@@ -324,3 +324,19 @@ def test_a_market_named_in_the_input_is_not_called_a_language_group():
     assert set(notes) == {"Atlantis", "Anglophone"}
     assert "group" not in notes["Atlantis"] and "as named" in notes["Atlantis"]
     assert "English" in notes["Anglophone"]
+
+
+def test_one_ranked_cell_leaves_no_empty_resonates_least_list(tmp_path, MANIFEST):
+    """One cell with enough viewers is both the strongest and the weakest: before, both reports
+    showed a 'Resonates least' heading over an empty list."""
+    one = [c for c in comments() if (c.drama, c.region) == ("Moon Court", "VN")]
+    one += [Comment(id="solo", text="one more", drama="River Song", region="VN", author="solo", lang="vi",
+                    sentiment="positive", created_at=T0)]
+    res = ResonanceAccumulator({"bootstrap": 50, "min_authors": 5}).update(one).result()
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    summary = html[html.index('<section id="summary">'):html.index('<section id="heatmap">')]
+    assert "<ol></ol>" not in summary and "Only one drama x market" in summary
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    least = md.split("**Resonates least**")[1].split("1.00x is a typical")[0]
+    assert "Only one drama x market" in least

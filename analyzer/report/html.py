@@ -16,7 +16,7 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
 from .views import (
-    COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of, main_cells,
+    COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of, main_cells,
     market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, theme_word,
     themes_of, unranked_note, verdict, weekly_series,
 )
@@ -145,7 +145,8 @@ def _summary(result: ResonanceResult, manifest: RunManifest) -> str:
     cards = []
     for cls, title, cells, liked in (("up", "Resonates most", strong, True), ("down", "Resonates least", weak, False)):
         items = "".join(f"<li>{_ri_line(result, c)}{_reason(result, c, liked)}</li>" for c in cells)
-        cards.append(f'<div class="card {cls}"><h3>{title}</h3><ol>{items}</ol></div>')
+        body = f"<ol>{items}</ol>" if items else f"<p class='muted'>{ONLY_ONE_RANKED}</p>"
+        cards.append(f'<div class="card {cls}"><h3>{title}</h3>{body}</div>')
     small = sum(1 for c in main_cells(result) if not enough(result, c))
     return (f'<div class="cards">{"".join(cards)}</div>'
             "<p class='muted'>The Resonance Index compares a drama with a typical title <em>in the same market</em>: "

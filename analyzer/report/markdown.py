@@ -15,7 +15,7 @@ from typing import Any
 from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from .views import (
-    COMPONENT_DOCS, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
+    COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
     main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, share_interval, theme_word,
     themes_of, unranked_note, valence_interval, verdict,
 )
@@ -43,7 +43,8 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
     out = ["# Resonance report", "", "## Which drama resonates where, and why", ""]
     if strong:
         out += ["**Resonates most**", ""] + [f"{i}. {_line(result, c, True)}" for i, c in enumerate(strong, 1)]
-        out += ["", "**Resonates least**", ""] + [f"{i}. {_line(result, c, False)}" for i, c in enumerate(weak, 1)]
+        out += ["", "**Resonates least**", ""] + ([f"{i}. {_line(result, c, False)}" for i, c in enumerate(weak, 1)]
+                                                   or [ONLY_ONE_RANKED])
         out += ["", "1.00x is a typical title in the same market; \"above\"/\"below typical\" only when the 90% "
                 f"interval clears 1.00x. Cells with fewer than {min_authors(result)} viewers: not enough viewers."]
     else:

@@ -40,6 +40,7 @@ def themes_of(result: ResonanceResult, cell: dict[str, Any]) -> list[dict[str, A
     return sorted(rows, key=lambda t: (-t["salience"], t["theme"]))
 
 
+ONLY_ONE_RANKED = "Only one drama x market has enough viewers to rank: the one above."
 MAX_QUOTES = 12  # quotes shown per cell in the reports (all are in tables/quotes.*)
 
 
