@@ -340,3 +340,15 @@ def test_one_ranked_cell_leaves_no_empty_resonates_least_list(tmp_path, MANIFEST
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     least = md.split("**Resonates least**")[1].split("1.00x is a typical")[0]
     assert "Only one drama x market" in least
+
+
+def test_an_intent_quote_is_labelled_by_its_polarity():
+    """'I dropped it after episode 5' was labelled 'intent to watch · negative' under the quotes; an
+    intent quote now reads as the headline reads that theme ('viewers dropping it' when negative)."""
+    from analyzer.report.views import quote_label
+
+    assert quote_label({"theme": "intent", "polarity": "negative"}) == "viewers dropping it"
+    assert quote_label({"theme": "intent", "polarity": "positive"}) == "binge-watching, wanting more"
+    assert quote_label({"theme": "intent", "polarity": "neutral"}) == "intent to watch"
+    assert quote_label({"theme": "(any)", "polarity": "negative"}) == "overall"
+    assert quote_label({"theme": "access", "polarity": "negative"}) == "where to watch"

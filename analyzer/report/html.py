@@ -17,7 +17,7 @@ from ..manifest import RunManifest
 from . import charts
 from .views import (
     COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of, main_cells,
-    market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, theme_word,
+    market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
     themes_of, unranked_note, verdict, weekly_series,
 )
 
@@ -277,7 +277,7 @@ def _quotes(result: ResonanceResult, manifest: RunManifest) -> str:
             continue
         out.append(f"<div><h3>{escape(cell['drama'])} · {escape(cell['region'])}</h3>")
         for q in quotes:
-            meta = [theme_word(q["theme"]) if q["theme"] != "(any)" else "overall", q["polarity"], q["lang"] or "und"]
+            meta = [quote_label(q), q["polarity"], q["lang"] or "und"]
             if q.get("likes"):
                 meta.append(f"{q['likes']} likes")
             out.append(f'<blockquote class="{"pos" if q["polarity"] == "positive" else "neg"}" '

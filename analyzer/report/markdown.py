@@ -16,7 +16,7 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from .views import (
     COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
-    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quotes_of, share_interval, theme_word,
+    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, share_interval, theme_word,
     themes_of, unranked_note, valence_interval, verdict,
 )
 
@@ -84,7 +84,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
         quotes = quotes_of(result, cell, limit=4)
         if quotes:
             out += [f"### {md_text(cell['drama'])} · {md_text(cell['region'])}", ""]
-            out += [f"> {md_text(q['text'])}  \n> — {md_text(theme_word(q['theme']))}, {q['polarity']}, "
+            out += [f"> {md_text(q['text'])}  \n> — {md_text(quote_label(q))}, {q['polarity']}, "
                     f"{md_text(q['lang'] or 'und')}" + (f", {q['likes']} likes" if q.get("likes") else "") + "\n"
                     for q in quotes]
     out += ["## Methods", ""]

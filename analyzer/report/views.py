@@ -126,6 +126,13 @@ def theme_word(theme: str, liked: bool | None = None) -> str:
     return THEME_WORDS.get(theme, theme)
 
 
+def quote_label(quote: dict[str, Any]) -> str:
+    """What a quote is about, in plain words: its theme read with its polarity, or "overall"."""
+    if quote["theme"] == "(any)":
+        return "overall"
+    return theme_word(quote["theme"], {"positive": True, "negative": False}.get(quote["polarity"]))
+
+
 def drivers(result: ResonanceResult, cell: dict[str, Any], liked: bool, k: int = 2) -> list[str]:
     """The themes that lift (``liked``) or hold back a cell: salience x net valence, strongest first."""
     sign = 1 if liked else -1
