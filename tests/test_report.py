@@ -352,3 +352,12 @@ def test_an_intent_quote_is_labelled_by_its_polarity():
     assert quote_label({"theme": "intent", "polarity": "neutral"}) == "intent to watch"
     assert quote_label({"theme": "(any)", "polarity": "negative"}) == "overall"
     assert quote_label({"theme": "access", "polarity": "negative"}) == "where to watch"
+
+
+def test_weekly_viewers_say_how_a_viewer_in_two_markets_counts(tmp_path, result, MANIFEST):
+    """'Viewers per ISO week (all markets)' adds the markets' viewers (ResonanceResult.pooled): an author
+    whose comments fall in two markets counts twice there, which the page did not say."""
+    write_reports(result, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    over_time = html[html.index('<section id="over-time">'):html.index('<section id="quotes">')]
+    assert "counts once in each market" in over_time

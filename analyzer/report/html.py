@@ -262,7 +262,8 @@ def _over_time(result: ResonanceResult, manifest: RunManifest) -> str:
     if not volume:
         return "<p>No timestamps in the input: no weekly series.</p>"
     return _figure(f"<div class='grid2'>{volume}{valence}</div>", charts.legend(charts.series_colours(list(reach))),
-                   "Weeks with no comments count zero viewers; a week with fewer than "
+                   "Weeks with no comments count zero viewers, and a viewer whose comments fall in two markets "
+                   "(two languages, no country given) counts once in each market; a week with fewer than "
                    f"{min_authors(result)} viewers of a drama has no sentiment point (a gap in the line).")
 
 
