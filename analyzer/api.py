@@ -148,11 +148,22 @@ def _is_dataframe(source: Any) -> bool:
 def _frame_records(frame: Any) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(index label, row dict) with NaN/NaT as None and numpy scalars as Python values."""
     columns = [str(c) for c in frame.columns]
+    whole = [_gapped_integers(frame.iloc[:, i]) for i in range(len(columns))]
     for label, values in zip(frame.index, frame.itertuples(index=False, name=None)):
-        yield label, {c: _plain(v) for c, v in zip(columns, values)}
+        yield label, {c: _plain(v, w) for c, v, w in zip(columns, values, whole)}
 
 
-def _plain(value: Any) -> Any:
+def _gapped_integers(column: Any) -> bool:
+    """True for a float column holding only whole numbers: pandas' form of an integer column with a gap
+    (ids 1, 2, NaN arrive as 1.0, 2.0), whose values are given back as ints so an id reads '1', not '1.0'."""
+    if getattr(column.dtype, "kind", "") != "f":
+        return False
+    values = column.to_numpy(dtype="float64", na_value=float("nan"))
+    values = values[values == values]
+    return bool(values.size) and bool((values == values.round()).all() and (abs(values) < 2.0 ** 53).all())
+
+
+def _plain(value: Any, whole: bool = False) -> Any:
     if value is None:
         return None
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
@@ -161,7 +172,7 @@ def _plain(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and value != value:
         return None
-    return value
+    return int(value) if whole and isinstance(value, float) else value
 
 
 def _rows(records, name: str, ctx: ReadContext, stats: ReadStats) -> Iterator[Comment | Reject]:

@@ -128,6 +128,16 @@ def test_dataframe_in_maps_columns_and_locates_rejects():
     assert r.comments["author"].str.startswith("u_").all()
 
 
+def test_integer_ids_in_a_column_with_gaps_keep_their_form():
+    # pandas stores an integer column that has a gap as float64: ids 1, 2 and reply_to 1 arrive as 1.0, 2.0
+    frame = pd.DataFrame({"text": ["Hidden Love is so sweet", "agreed, the leads are adorable", "Hidden Love!!"],
+                          "drama": "Hidden Love", "id": [1, 2, None], "reply_to": [None, 1, None],
+                          "score": [0.5, 1.5, None]})
+    r = analyzer.analyze(frame)
+    assert r.comments["id"].tolist()[:2] == ["1", "2"]
+    assert r.comments["reply_to"].tolist()[1] == "1"
+
+
 def test_dataframe_map_option_names_a_column():
     frame = pd.DataFrame({"Feedback": ["Nirvana in Fire is brilliant"], "Show": ["Nirvana in Fire"]})
     r = analyzer.analyze(frame, map={"Feedback": "text", "Show": "drama"})
