@@ -3,6 +3,7 @@ per-theme aspect polarity), all from one encoder pass.
 
     nice -n 5 python -m training.joint_e5.train [--stance-per-group 100] [--theme-epochs 1]
         [--max-len 96] [--max-minutes 25] [--device cpu|cuda] [--out analyzer/_models/joint-e5]
+        [--tuning random|grouped] [--eval-every N] [--lexicon-features]
 
 Data (training rows only; the dev sets are never read except by the overlap checks of the
 loaders): the theme-labelled real comments of every data/trainsets batch (joined from
@@ -25,6 +26,12 @@ polarity heads from zero; the adapter learns in the top ``--train-layers`` layer
 lower layers keep sentiment.e5.v1's adapter, and backward stops above them: ~2x cheaper). Heads read ``SCALE * embedding`` (folded into the saved weights).
 ``--max-minutes`` stops the pass early (rows are shuffled, so the rows seen are a uniform
 sample) and then tunes and saves: the CPU run stays bounded.
+
+``--tuning grouped`` holds out fold 0 of training/themes_hybrid/cv_compare.py's drama-grouped folds
+(a whole training drama) instead of random rows; ``--eval-every N`` scores that split after the
+head warm-up and every N steps and keeps the checkpoint with the best mean of its four scores;
+``--lexicon-features`` lets the theme/intent heads read the lexicon cue scores beside the
+embedding (saved as ``labels_L``; the backend computes them at the meta's lexicon threshold).
 """
 
 from __future__ import annotations
