@@ -204,3 +204,64 @@ def test_fit_plan_cuts_the_plan_to_the_time_left():
     roomy = {"steps": 100, "warm": 6}
     fit_plan(roomy, 5, now - 1.0, now + 1000.0)
     assert roomy == {"steps": 100, "warm": 6}
+
+
+def test_lexicon_cue_scores_reach_the_label_heads(tiny, tmp_path):
+    """A model trained with the lexicon's cue scores (``labels_L``) reads them at inference, with
+    the lexicon at the threshold its meta names: a cue of ``music`` fires it, no cue leaves it silent."""
+    from analyzer.backends.themes_hybrid import LEXICON_THRESHOLD, lexicon_features
+    from analyzer.backends.themes_lexicon import LexiconThemeBackend
+
+    folder = write_model(tmp_path)
+    lex_W = np.zeros((len(HEADS), len(HEADS)), np.float32)
+    lex_W[HEADS.index("music"), HEADS.index("music")] = 40.0  # bias -10: only a cue score >= 0.25 fires it
+    with np.load(folder / "weights.npz") as z:
+        np.savez(folder / "weights.npz", **dict(z), labels_L=lex_W)
+    meta = json.loads((folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps({**meta, "lexicon_threshold": LEXICON_THRESHOLD}))
+    texts = ["the soundtrack and the OST are so beautiful", TEXTS[0]]
+    cues = lexicon_features(LexiconThemeBackend(threshold=LEXICON_THRESHOLD).predict(texts, ["en", "en"]))
+    assert cues[0, HEADS.index("music")] >= 0.25 and cues[1, HEADS.index("music")] == 0
+    backend = JointThemeBackend(path=folder, encoder=str(tiny))
+    matches = backend.predict(texts, ["en", "en"])
+    assert backend.lexicon.threshold == LEXICON_THRESHOLD
+    assert "music" in matches[0].themes and "music" not in matches[1].themes
+    assert all("story" in m.themes for m in matches)
+
+
+def test_training_heads_fold_the_cue_scale_into_the_saved_weights(tiny):
+    """Heads(lexicon=True) computes labels from [SCALE * z, LEX_SCALE * cues]; the saved arrays give
+    the same logits over the plain embedding and cue scores (what the backend computes)."""
+    from training.joint_e5.train import Heads
+
+    heads = Heads(torch, DIM, None, "cpu", lexicon=True)
+    with torch.no_grad():
+        for p in heads.p.values():
+            p.normal_(std=0.1)
+    g = torch.Generator().manual_seed(1)
+    z = torch.nn.functional.normalize(torch.randn(4, DIM, generator=g), dim=-1)
+    cues = torch.rand(4, len(HEADS), generator=g)
+    a = heads.arrays()
+    expected = z.numpy() @ a["labels_W"] + cues.numpy() @ a["labels_L"] + a["labels_b"]
+    np.testing.assert_allclose(heads(z, cues)["labels"].detach().numpy(), expected, rtol=1e-4, atol=1e-4)
+    assert "labels_L" not in Heads(torch, DIM, None, "cpu").p  # off unless asked: old models load as before
+
+
+def test_best_checkpoint_is_kept_and_restored():
+    """keep_best keeps the highest tuning mean (the earlier on a tie) and restore puts its heads back."""
+    from training.joint_e5.train import Heads, keep_best, restore
+
+    heads = Heads(torch, DIM, None, "cpu")
+    first = {k: v.detach().clone() for k, v in heads.p.items()}
+    best = keep_best(None, 0, {"mean": 0.5}, {}, heads)
+    with torch.no_grad():
+        heads.p["labels_b"].add_(1.0)
+    best = keep_best(best, 50, {"mean": 0.5}, {}, heads)  # a tie: the earlier stays
+    assert best["step"] == 0 and [h["step"] for h in best["history"]] == [0, 50]
+    restore(torch, {}, heads, best["state"])
+    torch.testing.assert_close(heads.p["labels_b"], first["labels_b"])
+    with torch.no_grad():
+        heads.p["labels_b"].add_(2.0)
+    best = keep_best(best, 100, {"mean": 0.6}, {}, heads)
+    assert best["step"] == 100
+    torch.testing.assert_close(best["state"]["heads.labels_b"], first["labels_b"] + 2.0)

@@ -19,7 +19,9 @@ sentiment backend's encoder when it carries the same adapter.
 Artifact (``analyzer/_models/joint-e5/``, never pickle): ``adapter.npz`` + ``adapter.json``
 (the LoRA adapter, merged into the encoder at load by ``lora.merge_adapter``),
 ``weights.npz`` (``stance_W`` dim x 3, ``stance_b``, ``labels_W`` dim x len(HEADS),
-``labels_b``, ``polarity_W`` dim x 3·len(POLARITY_THEMES), ``polarity_b``) + ``meta.json``
+``labels_b``, ``polarity_W`` dim x 3·len(POLARITY_THEMES), ``polarity_b``; optionally
+``labels_L`` len(HEADS) x len(HEADS): the theme/intent heads then also read the lexicon's cue
+scores, ``themes_hybrid.lexicon_features`` at ``meta["lexicon_threshold"]``) + ``meta.json``
 (heads, thresholds, recipe). A folder without weights raises a one-line ModelError.
 """
 
@@ -38,7 +40,7 @@ from ..schema import INTENTS, SENTIMENT_LABELS, THEMES
 from .artifacts import read_artifact
 from .base import ThemeMatch, theme_inputs
 from .embedding import E5_NAME, Embedders, adapter_digest, embedder_for, has_adapter, share_encoder_with_adapter
-from .themes_hybrid import HEADS
+from .themes_hybrid import HEADS, lexicon_features
 from .themes_lexicon import LexiconThemeBackend
 
 SENTIMENT_NAME = "sentiment.joint-e5.v1"
@@ -66,6 +68,8 @@ class JointHeads:
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         self.arrays = {k: np.asarray(arrays[k], dtype=np.float32) for k in self.SHAPES}
+        self.lex_W = np.asarray(arrays["labels_L"], dtype=np.float32) if "labels_L" in arrays else None
+        self.lexicon_threshold = float(meta.get("lexicon_threshold", 0.5))
         self.meta = meta
         self.thresholds = np.asarray([meta["thresholds"][h] for h in HEADS], dtype=np.float32)
         self.dim = int(meta["dim"])
@@ -79,6 +83,8 @@ class JointHeads:
             raise ModelError(f"Cannot load the joint-e5 heads in {folder}: {exc!s}; retrain with {TRAINER}.") from exc
         bad = [k for k, shape in cls.SHAPES.items()
                if heads.arrays[k].shape != tuple(heads.dim if s is None else s for s in shape)]
+        if heads.lex_W is not None and heads.lex_W.shape != (len(HEADS), len(HEADS)):
+            bad.append("labels_L")
         if bad or tuple(meta.get("heads", ())) != HEADS or tuple(meta.get("polarity_themes", ())) != POLARITY_THEMES:
             raise ModelError(f"The joint-e5 heads in {folder} do not match heads {HEADS} and dim {heads.dim} "
                              f"(e.g. {bad[:1]}); retrain with {TRAINER}.")
@@ -95,9 +101,14 @@ class JointHeads:
         a = self.arrays
         return _softmax(self.check_dim(emb) @ a["stance_W"] + a["stance_b"]).astype(np.float32)
 
-    def labels(self, emb: np.ndarray) -> np.ndarray:
+    def labels(self, emb: np.ndarray, lex: np.ndarray | None = None) -> np.ndarray:
+        """(n, len(HEADS)) probabilities; ``lex``: the rows' lexicon cue scores (read only when
+        the heads were trained with them)."""
         a = self.arrays
-        return (1.0 / (1.0 + np.exp(-(self.check_dim(emb) @ a["labels_W"] + a["labels_b"])))).astype(np.float32)
+        logits = self.check_dim(emb) @ a["labels_W"] + a["labels_b"]
+        if self.lex_W is not None:
+            logits = logits + lex @ self.lex_W
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
     def polarity(self, emb: np.ndarray) -> np.ndarray:
         """(n, len(POLARITY_THEMES), 3) probabilities."""
@@ -168,7 +179,7 @@ class JointThemeBackend:
         self.embedder_obj = embedder
         self.embedders = embedders
         self._embedder = embedder
-        self.lexicon = LexiconThemeBackend()
+        self._lexicon: LexiconThemeBackend | None = None
         self.shared_with: str | None = None
         self._heads: JointHeads | None = None
 
@@ -177,6 +188,13 @@ class JointThemeBackend:
         if self._heads is None:
             self._heads = JointHeads.load(self.path)
         return self._heads
+
+    @property
+    def lexicon(self) -> LexiconThemeBackend:
+        """Noise, evidence and (when the heads read them) cue scores, at the heads' lexicon threshold."""
+        if self._lexicon is None:
+            self._lexicon = LexiconThemeBackend(threshold=self.heads.lexicon_threshold)
+        return self._lexicon
 
     @property
     def embedder(self) -> Any:
@@ -204,7 +222,8 @@ class JointThemeBackend:
         if not keep:
             return out
         emb = np.asarray(self.embedder.embed([texts[i] for i in keep]), dtype=np.float32)
-        probs, polarity = self.heads.labels(emb), self.heads.polarity(emb)
+        lex = lexicon_features([matches[i] for i in keep])
+        probs, polarity = self.heads.labels(emb, lex), self.heads.polarity(emb)
         fired = decide(probs, self.heads.thresholds)
         for row, i in enumerate(keep):
             out[i] = make_match(texts[i], matches[i], probs[row], fired[row], polarity[row])
