@@ -142,7 +142,7 @@ def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
              for k in keys}
     facts = {k: (cohort_key(k, config), params[cohort_key(k, config)], points[k], raw[k], index[k],
                  percentile_rank(index[k], [index[j] for j in members[cohort_key(k, config)]])) for k in keys}
-    cell_shares = split_by_size(keys, [points[k]["reach"] + CELL_COST for k in keys], shares)
+    cell_shares = _pair_shares(keys, {k: points[k]["reach"] + CELL_COST for k in keys}, shares)
     cell_shares[0] = progress(cell_shares[0]) if progress is not None else cell_shares[0]
     rows_of = functools.partial(_cell_rows, tables, facts, excluded, lang_counts or {}, config)
     made = {key: rows for share in map_shares(rows_of, cell_shares) for key, rows in share.items()}
@@ -166,6 +166,16 @@ def split_by_size(items: list[Any], sizes: list[float], parts: int) -> list[list
         owner[i] = loads.index(min(loads))
         loads[owner[i]] += sizes[i]
     return [[item for item, o in zip(items, owner) if o == part] for part in range(parts)]
+
+
+def _pair_shares(keys: list[Key], sizes: dict[Key, float], shares: int) -> list[list[Key]]:
+    """``keys`` in ``shares`` shares by ``split_by_size``, a drama x region's windows all in one
+    share (a process computes the pair's author rows once for all of them)."""
+    pairs: dict[tuple[str, str], list[Key]] = {}
+    for key in keys:
+        pairs.setdefault(key[:2], []).append(key)
+    groups = split_by_size(list(pairs.values()), [sum(sizes[k] for k in group) for group in pairs.values()], shares)
+    return [[key for group in share for key in group] for share in groups]
 
 
 def _first_pass(windows: Any, cap: int, shares: int, map_shares: Callable) -> tuple[dict, dict, dict]:
