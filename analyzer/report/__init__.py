@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,9 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
     rows = result.to_rows()
     cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)
     shares, map_shares = spread or (1, serial_map)
-    writes = [functools.partial(_write_tables, result, out, manifest, rows, cols),
-              functools.partial(_write_json, result, out, manifest, rows)]
-    made = map_shares(_call, writes) if shares > 1 else [write() for write in writes]
+    writes = [functools.partial(_write_tables_and_html, result, out, manifest, rows, cols),
+              functools.partial(_write_json_and_markdown, result, out, manifest, rows)]
+    made = map_shares(operator.call, writes) if shares > 1 else [write() for write in writes]
     paths = made[0]
     paths["resonance.json"] = made[1]
     paths["report.html"] = out / "report.html"
@@ -49,11 +49,7 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
     return paths
 
 
-def _call(write: Callable[[], Any]) -> Any:
-    return write()
-
-
-def _write_tables(result: ResonanceResult, out: Path, manifest: RunManifest, rows: list[dict[str, Any]],
+def _write_tables_and_html(result: ResonanceResult, out: Path, manifest: RunManifest, rows: list[dict[str, Any]],
                   cols: list[str]) -> dict[str, Path]:
     """resonance.csv, tables/*.{csv,parquet} and report.html; returns the tables' name -> path."""
     guard = csv_guard(manifest)
@@ -78,7 +74,8 @@ def _write_tables(result: ResonanceResult, out: Path, manifest: RunManifest, row
     return paths
 
 
-def _write_json(result: ResonanceResult, out: Path, manifest: RunManifest, rows: list[dict[str, Any]]) -> Path:
+def _write_json_and_markdown(result: ResonanceResult, out: Path, manifest: RunManifest,
+                             rows: list[dict[str, Any]]) -> Path:
     """resonance.json and report.md; returns resonance.json's path."""
     path = out / "resonance.json"
     write_json(path, {"config": result.config, "cells": rows, "themes": result.theme_rows(),
