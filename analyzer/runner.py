@@ -348,11 +348,14 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
         manifest.config["aggregate"] = settings
         show = progress_on(progress)
         release_free_memory()  # what the stream freed, before the end phase allocates on top of it
+        # the workers stopped: the end phase's shares go to forked processes on their cores
+        spread = pool.end_spread() if pool is not None and config.run.engine == "local" else None
         with clock("aggregate"):
-            result = accumulator.result(progress=cell_bar(show))
+            result = accumulator.result(progress=cell_bar(show), spread=spread)
         release_free_memory()
         with clock("report"), phase("writing reports", show):
-            outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet") or {}
+            outputs = write_reports(result, out, manifest=manifest, comments_path=out / "comments.parquet",
+                                    spread=spread) or {}
     manifest.outputs = {name: Path(path).relative_to(out).as_posix() for name, path in dict(outputs).items()}
     # varies run to run: the one manifest key determinism checks ignore
     manifest.timings = {**manifest.timings, **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}

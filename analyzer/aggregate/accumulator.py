@@ -194,13 +194,14 @@ class ResonanceAccumulator:
                 self._offer(slot, cand)
                 worst = None
 
-    def result(self, progress=None):
+    def result(self, progress=None, spread=None):
         """Compute every cell, interval and the Resonance Index (see ``result.build_result``).
-        ``progress``, when given, wraps the list of cells being bootstrapped (a bar)."""
+        ``progress``, when given, wraps the list of cells being bootstrapped (a bar); ``spread``
+        (shares, map function) maps shares of the cells by that function (the same result)."""
         from .result import build_result
 
         return build_result(Windows(self), {"noise": self._noise, "duplicates": self._dups},
-                            self.quote_candidates(), self.config, self._lang_windows(), progress)
+                            self.quote_candidates(), self.config, self._lang_windows(), progress, spread)
 
     # --- windows ---------------------------------------------------------------------
     def _count_lang(self, cell: tuple[str, str], day: int | None, c: Comment) -> None:
@@ -329,6 +330,13 @@ class Windows:
     def __iter__(self) -> Iterator[dict[tuple[str, str, str], Rows]]:
         for pair in self._acc.pairs():
             yield self.pair(*pair)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return self._acc.pairs()
+
+    def size(self, pair: tuple[str, str]) -> int:
+        """The author x day rows held for ``pair`` (what computing its windows costs about)."""
+        return len(self._acc._cells[pair])
 
     def pair(self, drama: str, region: str) -> dict[tuple[str, str, str], Rows]:
         if self._last is None or self._last[0] != (drama, region):

@@ -3,7 +3,8 @@ intervals, Resonance Index and tier, the theme driver map, and quotes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,11 @@ SHARES = ("positive", "neutral", "negative")
 QUADRANTS = {(True, True): "strength", (True, False): "liability", (False, True): "latent", (False, False): "noise"}
 
 Key = tuple[str, str, str]
+# (shares, map function): ``build_result``'s passes split into that many shares, mapped by it
+Spread = tuple[int, Callable[[Callable[[Any], Any], list[Any]], list[Any]]]
+# A cell's bootstrap costs about its authors plus this many (its components, index and intervals
+# over the draws): the second pass's shares are balanced by it
+CELL_COST = 300.0
 
 
 @dataclass
@@ -109,22 +115,19 @@ class AuthorTables(Mapping):
 def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
                  quote_candidates: dict[tuple, list[dict]], config: dict[str, Any],
                  lang_counts: dict[Key, dict[str, np.ndarray]] | None = None,
-                 progress: Any = None) -> ResonanceResult:
+                 progress: Any = None, spread: Spread | None = None) -> ResonanceResult:
     """Every cell from per-author rows; ``excluded`` counts noise/duplicates per drama x region.
 
     ``windows`` (``accumulator.Windows``) yields the author rows of one drama x region at a
     time and gives them again by ``pair(drama, region)``: a first pass computes the point
     estimates (the cohorts need all of them), a second the bootstrap intervals (``progress``,
-    when given, wraps the list of cells of that second pass, e.g. in a progress bar)."""
+    when given, wraps the list of cells of that second pass, e.g. in a progress bar).
+    ``spread`` (shares, map function) splits each pass into that many shares of pairs / cells,
+    mapped by the function (e.g. on other processes); each cell's draws are seeded by the
+    cell and the shares are joined in the one-process order, so the result is the same."""
     cap = config["max_comments_per_author"]
-    sums, points, raw = {}, {}, {}
-    for pair in windows:
-        for key, rows in pair.items():
-            c, a = author_tables(rows, cap)
-            sums[key] = (c.sum(axis=0), a.sum(axis=0))  # exact, in float64
-            comps = components(*sums[key])
-            points[key] = {k: float(v[0]) for k, v in comps.items()}
-            raw[key] = (int(rows.counts[:, 0].sum()), int(rows.likes.sum()))
+    shares, map_shares = spread or (1, serial_map)
+    sums, points, raw = _first_pass(windows, cap, shares, map_shares)
     keys = sorted(sums, key=lambda k: (k[0], k[1], window_order(k[2])))
     tables = AuthorTables(windows, keys, cap)
     members: dict[tuple, list[Key]] = {}
@@ -137,20 +140,90 @@ def build_result(windows: Any, excluded: dict[str, dict[tuple[str, str], int]],
     }
     index = {k: float(index_of(_arrays(points[k]), points[k]["reach"], params[cohort_key(k, config)], weights)[0])
              for k in keys}
-    cells, themes = [], []
-    with one_blas_thread():  # small products: BLAS threads cost more than they save
-        for key in progress(keys) if progress is not None else keys:
-            ck = cohort_key(key, config)
-            samples = _bootstrap(tables[key], key, params[ck], config)
-            draws = percentile_intervals(samples) if samples is not None else None
-            rank = percentile_rank(index[key], [index[k] for k in members[ck]])
-            row = _cell_row(key, ck, points[key], raw[key], index[key], rank, draws, excluded, config)
-            if config["confusion"] is not None:
-                row.update(corrected_shares((lang_counts or {}).get(key, {}), config["confusion"]))
-            cells.append(row)
-            themes.extend(_theme_rows(key, points[key], draws))
+    facts = {k: (cohort_key(k, config), params[cohort_key(k, config)], points[k], raw[k], index[k],
+                 percentile_rank(index[k], [index[j] for j in members[cohort_key(k, config)]])) for k in keys}
+    cell_shares = _pair_shares(keys, {k: points[k]["reach"] + CELL_COST for k in keys}, shares)
+    cell_shares[0] = progress(cell_shares[0]) if progress is not None else cell_shares[0]
+    rows_of = functools.partial(_cell_rows, tables, facts, excluded, lang_counts or {}, config)
+    made = {key: rows for share in map_shares(rows_of, cell_shares) for key, rows in share.items()}
+    cells = [made[key][0] for key in keys]
+    themes = [row for key in keys for row in made[key][1]]
     quotes = _select_quotes(quote_candidates, config["quotes_per_slot"])
     return ResonanceResult(cells, themes, quotes, config, tables, sums, params)
+
+
+def serial_map(fn: Callable[[Any], Any], shares: list[Any]) -> list[Any]:
+    """``build_result``'s map function in one process."""
+    return [fn(share) for share in shares]
+
+
+def split_by_size(items: list[Any], sizes: list[float], parts: int) -> list[list[Any]]:
+    """``items`` in ``parts`` shares of about equal total size (largest first, each to the
+    lightest share), each share in ``items``' order; no empty share."""
+    parts = max(1, min(parts, len(items)))
+    loads, owner = [0.0] * parts, [0] * len(items)
+    for i in sorted(range(len(items)), key=lambda i: -sizes[i]):
+        owner[i] = loads.index(min(loads))
+        loads[owner[i]] += sizes[i]
+    return [[item for item, o in zip(items, owner) if o == part] for part in range(parts)]
+
+
+def _pair_shares(keys: list[Key], sizes: dict[Key, float], shares: int) -> list[list[Key]]:
+    """``keys`` in ``shares`` shares by ``split_by_size``, a drama x region's windows all in one
+    share (a process computes the pair's author rows once for all of them)."""
+    pairs: dict[tuple[str, str], list[Key]] = {}
+    for key in keys:
+        pairs.setdefault(key[:2], []).append(key)
+    groups = split_by_size(list(pairs.values()), [sum(sizes[k] for k in group) for group in pairs.values()], shares)
+    return [[key for group in share for key in group] for share in groups]
+
+
+def _first_pass(windows: Any, cap: int, shares: int, map_shares: Callable) -> tuple[dict, dict, dict]:
+    """(column sums, point components, (comments, likes)) of every cell, keyed in the order
+    one process finds them (pair by pair), whatever the shares."""
+    pairs = windows.pairs()
+    found = {}
+    for share in map_shares(functools.partial(_points, windows, cap),
+                            split_by_size(pairs, [windows.size(p) for p in pairs], shares)):
+        found.update(share)
+    sums, points, raw = {}, {}, {}
+    for pair in pairs:
+        for key, s, point, counts in found[pair]:
+            sums[key], points[key], raw[key] = s, point, counts
+    return sums, points, raw
+
+
+def _points(windows: Any, cap: int, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list]:
+    """pair -> [(key, (column sums of C, of A), point components, (comments, likes))] of each
+    of its windows, in ``windows``' order: the first pass of ``build_result``."""
+    out = {}
+    for pair in pairs:
+        cells = out[pair] = []
+        for key, rows in windows.pair(*pair).items():
+            c, a = author_tables(rows, cap)
+            sums = (c.sum(axis=0), a.sum(axis=0))  # exact, in float64
+            point = {k: float(v[0]) for k, v in components(*sums).items()}
+            cells.append((key, sums, point, (int(rows.counts[:, 0].sum()), int(rows.likes.sum()))))
+    return out
+
+
+def _cell_rows(tables: Mapping[Key, tuple[np.ndarray, np.ndarray]], facts: dict[Key, tuple], excluded: dict,
+               lang_counts: dict[Key, dict[str, np.ndarray]], config: dict[str, Any],
+               keys: Iterable[Key]) -> dict[Key, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """key -> (its row of resonance.csv, its theme rows), bootstrap intervals included: the
+    second pass of ``build_result`` (``facts``: key -> cohort key, cohort params, point
+    components, (comments, likes), index, index percentile)."""
+    out = {}
+    with one_blas_thread():  # small products: BLAS threads cost more than they save
+        for key in keys:
+            ck, params, point, raw, index, rank = facts[key]
+            samples = _bootstrap(tables[key], key, params, config)
+            draws = percentile_intervals(samples) if samples is not None else None
+            row = _cell_row(key, ck, point, raw, index, rank, draws, excluded, config)
+            if config["confusion"] is not None:
+                row.update(corrected_shares(lang_counts.get(key, {}), config["confusion"]))
+            out[key] = (row, _theme_rows(key, point, draws))
+    return out
 
 
 def _arrays(point: dict[str, float]) -> dict[str, np.ndarray]:

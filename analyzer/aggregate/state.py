@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -155,18 +155,35 @@ class Spill:
         return ref
 
     def read(self, ref: tuple) -> Rows:
-        start, layout = ref
-        self._file.seek(start)
+        """Positioned reads (``os.pread``): they leave the file's offset alone, which a forked
+        process shares (``engines.forked``), so parent and child can read beside each other."""
+        at, layout = ref
+        self._file.flush()
         cols = []
         for dtype, shape in layout:
             col = np.empty(shape, dtype=dtype)
-            if self._file.readinto(col.data) != col.nbytes:
+            if _read_at(self._file, memoryview(col).cast("B"), at) != col.nbytes:
                 raise OSError("The accumulator's spill file was cut short; run again.")
+            at += col.nbytes
             cols.append(col)
         return Rows(*cols)
 
     def close(self) -> None:
         self._file.close()
+
+
+def _read_at(file: Any, view: memoryview, at: int) -> int:
+    """Bytes read into ``view`` from offset ``at`` of ``file`` (``os.preadv`` where there is one)."""
+    if not hasattr(os, "preadv"):  # no fork there either: the shared offset is this process's own
+        file.seek(at)
+        return file.readinto(view)
+    got = 0
+    while got < len(view):
+        n = os.preadv(file.fileno(), [view[got:]], at + got)
+        if n <= 0:
+            break
+        got += n
+    return got
 
 
 class AuthorDays:
@@ -253,6 +270,10 @@ class AuthorDays:
     def __reduce__(self):
         # Pickled as its blocks (spilled ones read back): a spill file stays in its process.
         return AuthorDays.of_parts, (self.parts(), self.first_reduced())
+
+    def __len__(self) -> int:
+        """Rows held, in memory and spilled (those pending not yet summed)."""
+        return sum(len(p) for p in self._memory_parts()) + sum(layout[0][1][0] for _, layout in self._spilled)
 
     def nbytes(self) -> int:
         """Bytes of the rows held in memory (not those spilled)."""

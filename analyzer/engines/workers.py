@@ -36,6 +36,7 @@ from ..defaults import AUTO_WORKERS_MIN_RECORDS, GC_THRESHOLDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
 from ..pipeline import Pipeline, annotate_stages, run_stages
 from ..schema import Comment
+from .forked import forked_map
 from .memory import Upkeep
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
 
@@ -196,6 +197,7 @@ class WorkerPool:
         self.prepares = min(workers, available_cpus()) >= PREPARE_MIN_WORKERS
         self.executor: ProcessPoolExecutor | None = None
         self.then: Callable[..., Any] | None = None  # see ``start``
+        self.forked = False  # whether ``start`` forked the workers (see ``end_spread``)
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -217,6 +219,7 @@ class WorkerPool:
         context = multiprocessing.get_context("fork" if fork else "spawn")
         self.executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
                                             initargs=(self.config, self.names, then, tuple(pipeline.names[:head])))
+        self.forked = fork
         if fork:
             if then is not None:
                 warm_arrow()
@@ -231,6 +234,13 @@ class WorkerPool:
             _INHERITED_HEAD.clear()
             gc.unfreeze()
         return True
+
+    def end_spread(self) -> tuple[int, Callable[..., list[Any]]] | None:
+        """Once the workers stopped, the end phase's ``spread`` over as many processes (forked,
+        as the workers were: ``engines.forked``), or None: one process (the workers were
+        spawned, or not started)."""
+        shares = min(self.workers, available_cpus())
+        return (shares, forked_map) if self.forked and shares > 1 else None
 
     def close(self) -> None:
         """Stop the workers; batches not yet started are dropped (after an error or Ctrl-C)."""

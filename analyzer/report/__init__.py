@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 from pathlib import Path
+from typing import Any
 
 from ..aggregate import ResonanceResult
+from ..aggregate.result import Spread, serial_map
 from ..manifest import RunManifest
 from .html import SECTIONS, render_html
 from .markdown import render_markdown
@@ -20,19 +24,35 @@ FIRST_COLUMNS = (
 
 
 def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunManifest | None = None,
-                  comments_path: str | Path | None = None) -> dict[str, Path]:
+                  comments_path: str | Path | None = None, spread: Spread | None = None) -> dict[str, Path]:
     """Write resonance.csv, resonance.json, tables/*.{csv,parquet}, report.html and report.md.
 
     ``comments_path`` is accepted for symmetry with ``rerender``; quotes come from the
-    accumulator's bounded candidates, so it is not read. Returns name -> path.
+    accumulator's bounded candidates, so it is not read. ``spread`` (shares, map function):
+    with 2 or more shares, resonance.json and report.md (about half the work) are written by
+    the map's second share, beside the other files (the same files). Returns name -> path.
     """
     out = Path(out_dir)
     # Timings are the one part of a manifest that differs between reruns: keep them out of the reports;
     # outputs are these very files, known only after them (empty during a run, so `rerender` matches it).
     manifest = dataclasses.replace(manifest, timings={}, outputs={}) if manifest is not None else RunManifest()
-    guard = csv_guard(manifest)
     rows = result.to_rows()
     cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)
+    shares, map_shares = spread or (1, serial_map)
+    writes = [functools.partial(_write_tables_and_html, result, out, manifest, rows, cols),
+              functools.partial(_write_json_and_markdown, result, out, manifest, rows)]
+    made = map_shares(operator.call, writes) if shares > 1 else [write() for write in writes]
+    paths = made[0]
+    paths["resonance.json"] = made[1]
+    paths["report.html"] = out / "report.html"
+    paths["report.md"] = out / "report.md"
+    return paths
+
+
+def _write_tables_and_html(result: ResonanceResult, out: Path, manifest: RunManifest, rows: list[dict[str, Any]],
+                  cols: list[str]) -> dict[str, Path]:
+    """resonance.csv, tables/*.{csv,parquet} and report.html; returns the tables' name -> path."""
+    guard = csv_guard(manifest)
     paths = {"resonance.csv": out / "resonance.csv"}
     write_csv(paths["resonance.csv"], rows, cols, guard)
     tables = {
@@ -50,14 +70,18 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
             else:
                 writer(path, trows, tcols, guard) if ext == "csv" else writer(path, trows, tcols)
             paths[f"tables/{name}.{ext}"] = path
-    paths["resonance.json"] = out / "resonance.json"
-    write_json(paths["resonance.json"], {"config": result.config, "cells": rows,
-                                         "themes": result.theme_rows(), "quotes": result.quote_rows()})
-    paths["report.html"] = out / "report.html"
-    write_text(paths["report.html"], render_html(result, manifest))
-    paths["report.md"] = out / "report.md"
-    write_text(paths["report.md"], render_markdown(result, manifest))
+    write_text(out / "report.html", render_html(result, manifest))
     return paths
+
+
+def _write_json_and_markdown(result: ResonanceResult, out: Path, manifest: RunManifest,
+                             rows: list[dict[str, Any]]) -> Path:
+    """resonance.json and report.md; returns resonance.json's path."""
+    path = out / "resonance.json"
+    write_json(path, {"config": result.config, "cells": rows, "themes": result.theme_rows(),
+                      "quotes": result.quote_rows()})
+    write_text(out / "report.md", render_markdown(result, manifest))
+    return path
 
 
 def csv_guard(manifest: RunManifest) -> bool:
