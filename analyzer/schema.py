@@ -322,21 +322,23 @@ def _with_default(name: str, values: list[Any] | None, n: int) -> list[Any]:
 _FIELD_SET = frozenset(FIELD_NAMES)
 
 
-def _all_default(column: pa.ChunkedArray) -> bool:
+def _all_default(column: pa.ChunkedArray | pa.Array) -> bool:
     """Every value null, or, in a list or map column, null or empty (``to_arrow`` writes an
-    unannotated comment's ``()`` and ``{}`` as empty lists and maps): each row the field's default."""
+    unannotated comment's ``()`` and ``{}`` as empty lists and maps): each row the field's default.
+    A table's column is chunked, a record batch's (``analyzer report`` reads those) is not."""
     if column.null_count == len(column):
         return True
     if not (pa.types.is_list(column.type) or pa.types.is_map(column.type)):
         return False
-    return all(chunk.offsets[0].as_py() == chunk.offsets[-1].as_py() for chunk in column.chunks)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return all(chunk.offsets[0].as_py() == chunk.offsets[-1].as_py() for chunk in chunks)
 
 
 _UTC_SECONDS = pa.timestamp("s", tz="UTC")  # ARROW_SCHEMA's created_at
 _EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 
-def _pylist(column: pa.ChunkedArray) -> list[Any]:
+def _pylist(column: pa.ChunkedArray | pa.Array) -> list[Any]:
     """``column.to_pylist()``; a ``created_at`` column (seconds, UTC) made from its integers, ~5x
     cheaper than pyarrow's per-value conversion and the same datetimes (``ZoneInfo("UTC")``, as
     pyarrow gives)."""
