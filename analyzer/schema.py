@@ -11,8 +11,9 @@ import dataclasses
 import json
 import operator
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -287,9 +288,9 @@ def from_arrow(table: pa.Table) -> list[Comment]:
     """An Arrow table with ``ARROW_SCHEMA`` (or a subset of it) -> Comments (read column by
     column: the same Comments as converting row dicts, at about half the cost)."""
     names = [name for name in table.column_names if name in _FIELD_SET]
-    # an all-null column (the annotations of rows not yet annotated) is every row's default
-    columns = {name: _from_column(name, table.column(name).to_pylist()) for name in names
-               if table.column(name).null_count < table.num_rows or name in _REQUIRED}
+    # an all-null or all-empty column (the annotations of rows not yet annotated) is every row's default
+    columns = {name: _from_column(name, _pylist(table.column(name))) for name in names
+               if not _all_default(table.column(name)) or name in _REQUIRED}
     if any(None in columns.get(name, (None,)) for name in _REQUIRED):
         rows = zip(*columns.values()) if columns else [()] * table.num_rows  # Comment(...) says what is missing
         return [Comment(**{k: v for k, v in zip(columns, values) if v is not None}) for values in rows]
@@ -319,6 +320,31 @@ def _with_default(name: str, values: list[Any] | None, n: int) -> list[Any]:
 
 
 _FIELD_SET = frozenset(FIELD_NAMES)
+
+
+def _all_default(column: pa.ChunkedArray | pa.Array) -> bool:
+    """Every value null, or, in a list or map column, null or empty (``to_arrow`` writes an
+    unannotated comment's ``()`` and ``{}`` as empty lists and maps): each row the field's default.
+    A table's column is chunked, a record batch's (``analyzer report`` reads those) is not."""
+    if column.null_count == len(column):
+        return True
+    if not (pa.types.is_list(column.type) or pa.types.is_map(column.type)):
+        return False
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return all(chunk.offsets[0].as_py() == chunk.offsets[-1].as_py() for chunk in chunks)
+
+
+_UTC_SECONDS = pa.timestamp("s", tz="UTC")  # ARROW_SCHEMA's created_at
+_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+def _pylist(column: pa.ChunkedArray | pa.Array) -> list[Any]:
+    """``column.to_pylist()``; a ``created_at`` column (seconds, UTC) made from its integers, ~5x
+    cheaper than pyarrow's per-value conversion and the same datetimes (``ZoneInfo("UTC")``, as
+    pyarrow gives)."""
+    if column.type != _UTC_SECONDS:
+        return column.to_pylist()
+    return [None if s is None else _EPOCH + timedelta(seconds=s) for s in column.cast(pa.int64()).to_pylist()]
 
 
 def _from_column(name: str, values: list[Any]) -> list[Any]:

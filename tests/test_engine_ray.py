@@ -93,6 +93,7 @@ def test_ray_run_equals_local_run(cluster, inputs, local, tmp_path):
     assert _comments(local_out / "comments.parquet") == _comments(tmp_path / "ray" / "comments.parquet")
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text())
     assert manifest["engine"]["name"] == "ray" and manifest["config"]["run"]["engine"] == "ray"
+    assert manifest["engine"]["shared_stages"]  # the actors took the driver's stages, not built their own
     # Read in chunks, not whole files: a read actor keeps each chunk's rows on disk as soon as
     # it is prepared, so its memory does not grow with the file (each generated file is over
     # one chunk); every chunk is annotated once, and the kept rows are gone after the run.

@@ -6,6 +6,7 @@ order; a missing ray gives the one-line install hint."""
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import sys
 from types import SimpleNamespace
@@ -30,8 +31,8 @@ def items(tmp_path_factory):
     return list(read_comments(paths, ctx))
 
 
-def _local_decisions(items) -> tuple[list, list]:
-    pipeline = build_pipeline()
+def _local_decisions(items, pipeline=None) -> tuple[list, list]:
+    pipeline = pipeline or build_pipeline()
     normalize, dedup, link = pipeline.stages[:3]
     comments = normalize([c for c in items if not isinstance(c, Reject)])
     return dedup.predict(comments), link.predict(comments)
@@ -166,6 +167,22 @@ def test_read_and_replay_actors_build_no_model_stages():
     head = _head_builder(config, pipeline)()
     assert head.names == pipeline.names[:pipeline.names.index("link") + 1] == ["normalize", "dedup", "link"]
     assert head.batch_size == pipeline.batch_size
+
+
+def test_the_drivers_stages_pickle_for_the_actors_and_decide_as_built(items):
+    """The Ray engine puts the driver's stages in Ray's object store (``engines.ray._shared``);
+    with the C kernel's dedup and link windows (capsules) they did not pickle, and every actor
+    built its own from the model files. A copy decides as a fresh stage does; a stage that has
+    seen comments refuses to pickle rather than lose its windows."""
+    pipeline = build_pipeline()
+    copy = pickle.loads(pickle.dumps(pipeline))
+    assert copy.names == pipeline.names
+    assert _local_decisions(items, copy) == _local_decisions(items)
+    dedup, link = copy.stages[1:3]
+    for stage, window in ((dedup, dedup._windows), (link, link._window)):
+        if window is not None:  # the C kernel is built
+            with pytest.raises(TypeError, match="has seen comments"):
+                pickle.dumps(stage)
 
 
 def test_a_stage_order_the_engine_cannot_run_fails_before_ray_starts(tmp_path):

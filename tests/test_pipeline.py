@@ -77,6 +77,22 @@ def test_arrow_roundtrip_of_defaults_and_column_subsets():
     table = to_arrow([full, bare])
     assert from_arrow(table) == [full, bare]
     assert from_arrow(table.select(["id", "text", "likes"])) == [Comment(id="1", text="hi", likes=3), bare]
+    assert from_arrow(table.to_batches()[0]) == [full, bare]  # a record batch, as `analyzer report` reads them
+    assert from_arrow(to_arrow([bare, bare]).to_batches()[0]) == [bare, bare]
+
+
+def test_arrow_created_at_reads_back_as_pyarrow_converts_it():
+    """``from_arrow`` makes ``created_at`` (seconds, UTC) from its integers, not by pyarrow's
+    per-value conversion: the same datetimes, tzinfo included, before 1970 and with nulls too."""
+    from datetime import datetime, timezone
+
+    times = [datetime(2024, 2, 29, 23, 59, 59, tzinfo=timezone.utc), None, datetime(1969, 7, 20, 20, 17, tzinfo=timezone.utc),
+             datetime(1, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)]
+    table = to_arrow([Comment(id=str(i), text="t", created_at=t) for i, t in enumerate(times)])
+    want = table.column("created_at").to_pylist()
+    got = [c.created_at for c in from_arrow(table)]
+    assert got == want == times == [c.created_at for c in from_arrow(table.to_batches()[0])]
+    assert [repr(t) for t in got] == [repr(t) for t in want]  # the same tzinfo (zoneinfo UTC)
 
 
 def test_arrow_rows_with_null_annotations_take_fresh_defaults_and_a_missing_id_still_fails():

@@ -231,8 +231,9 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     # (its default); a restarted replay actor refuses to go on (its windows would be lost).
     # The actors get the stages the driver has built (put once in Ray's object store, models
     # included) rather than building them again; reading and the replay use the stages up to link.
+    shared = _shared(ray, config, pipeline)
     head = _shared(ray, config, _head(pipeline)) or _head_builder(config, pipeline)
-    build = _shared(ray, config, pipeline) or build
+    build = shared or build
     memtrace = os.environ.get(MEMTRACE) or None  # benchmark-only (engines/memory.py)
     keys = files.map_batches(ReadActor, fn_constructor_args=(head, ctx, str(kept), memtrace), batch_size=1,
                              batch_format="numpy", num_cpus=ACTOR_CPUS,
@@ -253,7 +254,8 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                       "gpus_per_worker": config.run.gpus_per_worker, "address": config.run.address or "local",
                       "phase_seconds": {"streamed": seconds}, "replay_cpu_seconds": round(merged.replay_cpu, 3),
                       "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
-                      "blocks": merged.blocks, "prepared_chunks": merged.chunks}, merged.reasons)
+                      "blocks": merged.blocks, "prepared_chunks": merged.chunks,
+                      "shared_stages": shared is not None}, merged.reasons)
 
 
 def _readers(workers: int, files: int) -> int:

@@ -409,6 +409,18 @@ class DedupStage(Stage):
         # decision of a batch in one call; the LRUs above stay empty and are the tested reference).
         self._windows = _hashed.windows_new(self.window, self.near_window) if self.compiled_windows() else None
 
+    def __getstate__(self) -> dict:
+        """Pickled (the Ray engine shares the driver's stages) before it has seen a comment: the C
+        windows (a capsule) are made again, empty, where it is loaded; a stage that has seen
+        comments refuses, as its windows would be lost."""
+        if self._windows is not None and any(self.window_sizes()):
+            raise TypeError("a DedupStage that has seen comments cannot be pickled (its windows are the C kernel's)")
+        return {**self.__dict__, "_windows": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._windows = _hashed.windows_new(self.window, self.near_window) if self.compiled_windows() else None
+
     def compiled_windows(self) -> bool:
         """Whether the windows are the C kernel's: built, and ``_near_copy`` not overridden."""
         return _hashed is not None and type(self)._near_copy is DedupStage._near_copy and max(

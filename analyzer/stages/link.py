@@ -160,6 +160,16 @@ class DramaLinkStage(Stage):
         self._window = _hashed.parents_new(parent_window) if self.compiled_window() else None
         self.stats: Counter = Counter()
 
+    def __getstate__(self) -> dict:
+        """Pickled before it has seen a comment, as ``DedupStage`` (the C window made again, empty)."""
+        if self._window is not None and self.parents_size():
+            raise TypeError("a DramaLinkStage that has seen comments cannot be pickled (its window is the C kernel's)")
+        return {**self.__dict__, "_window": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._window = _hashed.parents_new(self.parent_window) if self.compiled_window() else None
+
     def compiled_window(self) -> bool:
         """Whether the parents window is the C kernel's: built, and ``resolve`` not overridden."""
         return _hashed is not None and type(self).resolve is DramaLinkStage.resolve and self.parent_window < 1 << 29
