@@ -81,8 +81,8 @@ def build(lam: float, out: Path) -> None:
     langs = [r["lang"] for r in written] + [None] * len(pool)
     target = np.vstack([np.eye(3)[[SENTIMENT_LABELS.index(r["stance"]) for r in written]],
                         backend.predict_proba(pool)])
-    x = to_csr(model.featurizer.transform(texts), model.featurizer.n_features).tocsc()
-    columns = np.unique(x.indices)
+    x = to_csr(model.featurizer.transform(texts), model.featurizer.n_features)
+    columns = np.unique(x.indices)  # CSR: the columns the rows use (a CSC matrix's indices are rows)
     W, _ = fit_residual(x[:, columns].tocsr(), np.log(backend.predict_proba(texts, langs) + 1e-12), target, lam, with_bias=False)
     source = default_model_dir()
     shutil.copytree(source, out, dirs_exist_ok=True)

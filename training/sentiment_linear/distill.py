@@ -112,12 +112,12 @@ class Problem:
         self.backend = LinearSentimentBackend()
         model = self.backend.model
         self.pool_texts, self.probs = read_labels(labels, shared)
-        x = to_csr(model.featurizer.transform(self.pool_texts), model.featurizer.n_features).tocsc()
+        x = to_csr(model.featurizer.transform(self.pool_texts), model.featurizer.n_features)
         self.columns = np.unique(x.indices)
         self.x = x[:, self.columns].tocsr()
         self.offset = model.logits(self.pool_texts)
         texts, _, self.gold, self.groups = training_groups(shared)
-        g = to_csr(model.featurizer.transform(texts), model.featurizer.n_features).tocsc()
+        g = to_csr(model.featurizer.transform(texts), model.featurizer.n_features)
         self.gx = g[:, self.columns].tocsr()
         self.glogits = model.logits(texts)
 
