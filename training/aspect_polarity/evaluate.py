@@ -29,6 +29,13 @@ TIERS = {"default": ("themes.hybrid.v1", "sentiment.linear.v1"),
          "accurate": ("themes.e5.v1", "sentiment.ensemble.v1")}
 
 
+def counterfactual_set() -> dict[str, list[dict]]:
+    """The held-out s17 counterfactual rows that name a theme (new topics and new predicate wordings; written)."""
+    from training.sentiment_linear.counterfactual import read_rows
+
+    return {"counterfactual held-out (written, s17)": [r for r in read_rows(held_out=True) if r["theme_polarity"]]}
+
+
 def load_sets(shared: str) -> dict[str, list[dict]]:
     return {"drama_dev (real drama, held-out dramas)": load_devset(DEVSETS / "drama_dev.labels.jsonl", shared, on_error="raise"),
             "comments_dev (real, variety show)": load_devset(DEVSETS / "comments_dev.labels.jsonl", shared, on_error="raise"),
@@ -48,13 +55,14 @@ def main() -> None:
     ap.add_argument("--polarity", default="polarity.clause.v1")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--out", type=Path, default=None, help="the .md (JSON beside it); default models/aspect-polarity/runs/<today>-evaluate.md")
+    ap.add_argument("--counterfactual", action="store_true", help="also score the held-out s17 counterfactual rows")
     args = ap.parse_args()
     args.out = args.out or run_path("aspect-polarity", "evaluate", ".md")
-    sets = load_sets(args.shared)
+    sets = load_sets(args.shared) | (counterfactual_set() if args.counterfactual else {})
     lines = ["# Aspect-polarity agreement, before / after `polarity.clause.v1`", "",
-             f"`python -m training.aspect_polarity.evaluate --tiers {args.tiers}`: agreement with the labels on the "
-             "themes both the labels and the model found; both columns from the same run on the same rows.", "",
-             "| set | rows | tier | pairs | before (`polarity=None`) | after (`polarity.clause.v1`) |",
+             f"`python -m training.aspect_polarity.evaluate --tiers {args.tiers} --polarity {args.polarity}`: "
+             "agreement with the labels on the themes both the labels and the model found; both columns from the same run on the same rows.", "",
+             f"| set | rows | tier | pairs | before (`polarity=None`) | after (`{args.polarity}`) |",
              "|---|---:|---|---:|---:|---:|"]
     out = {}
     for tier in args.tiers.split(","):

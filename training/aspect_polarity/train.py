@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 from analyzer.backends.aspect_polarity import DENSE, NAME, contrast_rule, dense_features, make_item
 from analyzer.backends.sentiment_linear import LinearSentimentBackend
 from analyzer.backends.text_features import HashingFeaturizer, to_csr
-from training.common import write_model_meta
+from training.common import read_jsonl, write_model_meta
 from analyzer.backends.themes_hybrid import HybridThemeBackend
 from analyzer.schema import SENTIMENT_LABELS
 
@@ -106,15 +106,16 @@ def domain_accuracy(y, pred, doms: list[str]) -> dict[str, float]:
     return out
 
 
-def cross_validate(items, y, groups, doms, seen, featurizer) -> tuple[dict, list[dict], np.ndarray]:
-    """(best grid point, every point's scores, the best point's out-of-fold probabilities)."""
+def cross_validate(items, y, groups, doms, seen, featurizer, always) -> tuple[dict, list[dict], np.ndarray]:
+    """(best grid point, every point's scores, the best point's out-of-fold probabilities); ``always``: pairs in
+    every training fold whatever ``train_on_seen`` says, never scored (``seen`` is true for them)."""
     folds = list(GroupKFold(n_splits=5).split(np.zeros(len(y)), y, groups))
     X, scored = design(items, featurizer), ~seen
     results, oofs = [], []
     for C, balanced, on_seen in itertools.product(GRID["C"], GRID["balanced"], GRID["train_on_seen"]):
         proba = np.zeros((len(y), 3))
         for train, test in folds:
-            train = train if on_seen else train[~seen[train]]
+            train = train if on_seen else train[~seen[train] | always[train]]
             clf = fit(X[train], y[train], C=C, balanced=balanced)
             proba[np.ix_(test, clf.classes_)] = clf.predict_proba(X[test])
         pred = proba.argmax(axis=1)
@@ -159,13 +160,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--written", type=Path, action="append", default=[], metavar="JSONL",
+                    help="also train on these written rows' theme_polarity (rows marked held_out are skipped; "
+                         "e.g. data/trainsets/stance_counterfactual_s17.jsonl)")
     args = ap.parse_args()
     started = time.perf_counter()
     real, drama, _ = hybrid_train.load_records(args.shared)
-    records = real + drama
-    domains = ["real_drama" if hybrid_train.is_real_drama(r) else "real" for r in real] + ["written_drama"] * len(drama)
+    extra = [r for path in args.written for r in read_jsonl(path) if not r.get("held_out")]
+    records = real + drama + extra
+    domains = (["real_drama" if hybrid_train.is_real_drama(r) else "real" for r in real]
+               + ["written_drama"] * (len(drama) + len(extra)))
     items, y, groups, doms, rule = pair_rows(records, domains)
-    seen = np.array(seen_by_sentiment(real) + [True] * len(drama))[groups]
+    seen = np.array(seen_by_sentiment(real) + [True] * (len(drama) + len(extra)))[groups]
+    always = (groups >= len(real) + len(drama))
     stance = np.array([int(np.argmax(it.comment_probs)) for it in items])
     print(f"{len(items)} labelled pairs from {len(records)} comments ({int(seen.sum())} pairs of comments the "
           f"sentiment model saw); labels {np.bincount(y, minlength=3).tolist()}")
@@ -174,15 +181,16 @@ def main() -> None:
                  "comment_stance": domain_accuracy(y[~seen], stance[~seen], unseen_doms)}
     print(f"baselines on the unseen pairs (no fitting): {baselines}", flush=True)
     featurizer = HashingFeaturizer(n_features=N_FEATURES)
-    best, grid, oof = cross_validate(items, y, groups, doms, seen, featurizer)
+    best, grid, oof = cross_validate(items, y, groups, doms, seen, featurizer, always)
     print(f"chosen by grouped 5-fold CV: {best}")
     min_clause_prob, rule_scores = choose_rule(oof, items, y, doms, seen)
     print(f"contrast rule chosen by the same CV: min_clause_prob={min_clause_prob}")
-    keep = np.ones(len(y), dtype=bool) if best["train_on_seen"] else ~seen
+    keep = np.ones(len(y), dtype=bool) if best["train_on_seen"] else ~seen | always
     clf = fit(design([it for it, k in zip(items, keep) if k], featurizer), y[keep], C=best["C"], balanced=best["balanced"])
     info = {"pairs": int(keep.sum()), "pairs_labelled": len(items), "comments": len(records),
             "labels": hybrid_train.labels_info()["labels"],
-            "written": "data/trainsets/themes_synthetic_drama.jsonl", "label_counts": np.bincount(y[keep], minlength=3).tolist(),
+            "written": " + ".join(["data/trainsets/themes_synthetic_drama.jsonl", *map(str, args.written)]),
+            "label_counts": np.bincount(y[keep], minlength=3).tolist(),
             "chosen": best, "baselines_cv": baselines, "grid": grid, "contrast_rule_cv": rule_scores,
             "seconds": round(time.perf_counter() - started, 1)}
     write(args.out, featurizer, clf, info, min_clause_prob)

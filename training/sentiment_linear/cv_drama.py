@@ -130,7 +130,7 @@ def main() -> None:
         def recal(tr, te, cw="balanced" if balanced else None):
             return LogisticRegression(C=1.0, class_weight=cw, max_iter=1000).fit(whole[tr], gold[tr]).predict(whole[te])
         results[f"recalibrate balanced={balanced}"] = leave_one_group_out(groups, gold, recal)
-    X = to_csr(backend.model.featurizer.transform(texts), backend.model.featurizer.n_features).tocsc()
+    X = to_csr(backend.model.featurizer.transform(texts), backend.model.featurizer.n_features)
     X = X[:, np.unique(X.indices)].tocsr()
     for with_bias in (True, False):
         for lam in (1e-6, 1e-4, 1e-2):

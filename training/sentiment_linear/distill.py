@@ -112,12 +112,12 @@ class Problem:
         self.backend = LinearSentimentBackend()
         model = self.backend.model
         self.pool_texts, self.probs = read_labels(labels, shared)
-        x = to_csr(model.featurizer.transform(self.pool_texts), model.featurizer.n_features).tocsc()
+        x = to_csr(model.featurizer.transform(self.pool_texts), model.featurizer.n_features)
         self.columns = np.unique(x.indices)
         self.x = x[:, self.columns].tocsr()
         self.offset = model.logits(self.pool_texts)
         texts, _, self.gold, self.groups = training_groups(shared)
-        g = to_csr(model.featurizer.transform(texts), model.featurizer.n_features).tocsc()
+        g = to_csr(model.featurizer.transform(texts), model.featurizer.n_features)
         self.gx = g[:, self.columns].tocsr()
         self.glogits = model.logits(texts)
 
@@ -159,24 +159,31 @@ def cv(shared: Path, labels: Path, out: Path | None) -> None:
         out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def build(shared: Path, labels: Path, teacher: str, hard: bool, bias: bool, lam: float, out: Path) -> None:
-    """The shipped model folder with its weights plus the correction (float16, same format)."""
-    problem = Problem(shared, labels)
-    W, b = problem.correction(teacher, hard, bias, lam)
+def write_corrected(out: Path, columns: np.ndarray, W: np.ndarray, b: np.ndarray, key: str, record: dict) -> None:
+    """The shipped model folder with ``W`` added to its weights' ``columns`` and ``b`` to its bias (float16, same
+    format), ``record`` under ``key`` in meta.json."""
     source = default_model_dir()
     shutil.copytree(source, out, dirs_exist_ok=True)
     data = dict(np.load(source / "weights.npz", allow_pickle=False))
     weights = data["weights"].astype(np.float32)
-    weights[:, problem.columns] += W.astype(np.float32)
+    weights[:, columns] += W.astype(np.float32)
     data["weights"] = weights.astype(np.float16)
     data["bias"] = (data["bias"] + b).astype(np.float32)
     np.savez(out / "weights.npz", **data)
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-    meta["distilled"] = {"teacher": f"sentiment.{teacher}.v1", "targets": "hard" if hard else "soft", "l2": lam, "bias": bias,
-                         "rows": len(problem.pool_texts), "labels": str(labels.relative_to(ROOT)),
-                         "recipe": "python -m training.sentiment_linear.distill build"}
+    meta[key] = record
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    print(f"wrote {out} ({len(columns)} columns corrected)")
+
+
+def build(shared: Path, labels: Path, teacher: str, hard: bool, bias: bool, lam: float, out: Path) -> None:
+    """The shipped model folder with its weights plus the correction (float16, same format)."""
+    problem = Problem(shared, labels)
+    W, b = problem.correction(teacher, hard, bias, lam)
+    write_corrected(out, problem.columns, W, b, "distilled",
+                    {"teacher": f"sentiment.{teacher}.v1", "targets": "hard" if hard else "soft", "l2": lam,
+                     "bias": bias, "rows": len(problem.pool_texts), "labels": str(labels.relative_to(ROOT)),
+                     "recipe": "python -m training.sentiment_linear.distill build"})
 
 
 def main() -> None:

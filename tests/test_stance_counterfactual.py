@@ -1,0 +1,56 @@
+"""Counterfactual topic rows and the anchored correction's model folder (training/sentiment_linear/counterfactual.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy")
+
+from analyzer.backends.sentiment_linear import LinearSentimentBackend
+from analyzer.backends.text_features import to_csr
+from training.sentiment_linear.counterfactual import HELD_OUT, PHRASES, ROWS, held_sets, read_rows, rows_for, write
+from training.sentiment_linear.distill import write_corrected
+
+
+def test_the_rows_file_is_what_write_composes(tmp_path):
+    write(tmp_path / "rows.jsonl")
+    assert (tmp_path / "rows.jsonl").read_bytes() == ROWS.read_bytes()
+
+
+def test_every_trained_topic_meets_all_three_stances_and_held_rows_are_never_trained():
+    stances = defaultdict(set)
+    for r in read_rows(held_out=False):
+        stances[(r["lang"], r["concept"])].add(r["stance"])
+    assert stances and all(s == {"negative", "neutral", "positive"} for s in stances.values())
+    assert not {c for _, c in stances} & set(HELD_OUT)
+    trained = {r["text"] for r in read_rows(held_out=False)}
+    sets = held_sets()
+    assert all(sets.values()) and not {r["text"] for rows in sets.values() for r in rows} & trained
+
+
+def test_a_topic_alone_is_neutral_and_its_theme_takes_the_frame_stance():
+    table = json.loads(PHRASES.read_text(encoding="utf-8"))["en"]
+    rows = rows_for("en", table)
+    bare = [r for r in rows if r["text"].lower() == "the acting"]
+    assert [r["stance"] for r in bare] == ["neutral"]
+    assert all(r["theme_polarity"] == {"acting": r["stance"]} for r in rows if r["concept"] == "acting")
+
+
+def test_a_correction_moves_exactly_the_texts_ngram_columns(tmp_path):
+    shipped = LinearSentimentBackend()
+    texts = ["the ending made me cry", "다음 화 언제 나와요"]  # no n-gram in common
+    x = to_csr(shipped.model.featurizer.transform(texts[:1]), shipped.model.featurizer.n_features)
+    columns = np.unique(x.indices)
+    W = np.zeros((3, len(columns)), dtype=np.float32)
+    W[0] = 0.5  # every n-gram of the first text leans negative
+    write_corrected(tmp_path, columns, W, np.zeros(3, dtype=np.float32), "test", {})
+    before = np.log(shipped.predict_proba(texts))
+    after = np.log(LinearSentimentBackend(path=tmp_path).predict_proba(texts))
+    shift = (after - after[:, [2]]) - (before - before[:, [2]])  # logits relative to positive
+    assert shift[0, 0] == pytest.approx(0.5 * x.sum(), abs=0.05)
+    other = set(np.unique(to_csr(shipped.model.featurizer.transform(texts[1:]), x.shape[1]).indices))
+    assert not other & set(columns) and np.allclose(shift[1], 0, atol=1e-3)
