@@ -198,6 +198,18 @@ def test_write_topics_from_a_run_dir(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_write_topics_from_a_ray_run_dir(tmp_path):
+    # --engine ray writes comments.parquet as a partitioned dataset folder: topics said "No comments at ..."
+    rows = toy_set()
+    for part, half in enumerate((rows[:len(rows) // 2], rows[len(rows) // 2:])):
+        (tmp_path / "comments.parquet" / f"input={part:05d}").mkdir(parents=True)
+        pq.write_table(to_arrow(half), tmp_path / "comments.parquet" / f"input={part:05d}" / "part-000000000000.parquet")
+    result = write_topics(tmp_path, min_comments=10, n_topics=2, embedder="tfidf")
+    assert result["topics"] == 4 and result["cells"] == 2
+    assert write_topics(tmp_path / "comments.parquet", out_dir=tmp_path / "again", min_comments=10, n_topics=2,
+                        embedder="tfidf")["topics"] == 4
+
+
 def test_topics_csv_guards_drama_and_region_cells(tmp_path):
     # the drama and region cells used to be written as they came: "=cmd|..." ran as a formula in a spreadsheet
     rows = comments(SUBS_EN + MUSIC_EN, drama="=cmd|' /C calc'!A0", region="+1-555")

@@ -3,6 +3,7 @@ without re-scoring: the comments already carry their annotations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +43,36 @@ def result_from_run(run_dir: Path, config: dict[str, Any] | None = None,
         for batch in _comment_batches(path, batch_size):
             acc.update(from_arrow(batch))
     except (OSError, pa.ArrowException) as exc:  # ArrowInvalid (not Parquet at all) is no OSError
-        raise InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.") from exc
+        raise unreadable(path, exc) from exc
     return acc.result()
 
 
-def _comment_batches(path: Path, batch_size: int):
-    """Record batches of a comments.parquet file, or of the partitioned dataset folder
-    that ``--engine ray`` writes under the same name."""
-    if path.is_dir():
-        import pyarrow.dataset as pads
+def read_comments(path: Path, columns: Sequence[str]) -> pa.Table:
+    """The ``columns`` (those it has) of a comments.parquet file, or of the partitioned dataset
+    folder that ``--engine ray`` writes under the same name."""
+    try:
+        data = _dataset(path)
+        return data.to_table(columns=[c for c in columns if c in data.schema.names])
+    except (OSError, pa.ArrowException) as exc:
+        raise unreadable(path, exc) from None
 
-        data = pads.dataset(path, format="parquet", partitioning="hive")
+
+def unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.")
+
+
+def _dataset(path: Path):
+    """A comments.parquet file, or the dataset folder of that name (hive partitions), as a ``pyarrow.dataset``."""
+    import pyarrow.dataset as pads
+
+    return pads.dataset(path, format="parquet", partitioning="hive" if path.is_dir() else None)
+
+
+def _comment_batches(path: Path, batch_size: int):
+    """Record batches of a comments.parquet file (streamed by row group), or of the partitioned
+    dataset folder that ``--engine ray`` writes under the same name."""
+    if path.is_dir():
+        data = _dataset(path)
         return data.to_batches(columns=[c for c in data.schema.names if c in FIELD_NAMES], batch_size=batch_size)
     pf = pq.ParquetFile(path)
     return pf.iter_batches(batch_size=batch_size, columns=[c for c in pf.schema_arrow.names if c in FIELD_NAMES])

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..aggregate.rundir import read_comments
 from ..errors import InputError
 from ..schema import Comment
 
@@ -19,11 +20,12 @@ GROUP_COLUMNS = ("drama", "region", "platform", "lang")
 
 
 def comments_path(source: str | os.PathLike) -> Path:
-    """``RUN_DIR`` -> ``RUN_DIR/comments.parquet``; a Parquet file is used as it is."""
+    """``RUN_DIR`` -> ``RUN_DIR/comments.parquet``; a Parquet file (or the dataset folder of that
+    name that ``--engine ray`` writes) is used as it is."""
     path = Path(source)
-    if path.is_dir():
+    if path.is_dir() and path.name != "comments.parquet":
         path = path / "comments.parquet"
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"No comments at {path}: pass a run directory written by `analyzer run` or its comments.parquet.")
     return path
 
@@ -31,14 +33,7 @@ def comments_path(source: str | os.PathLike) -> Path:
 def read_rows(source: Any) -> list[dict[str, Any]]:
     """Rows (plain dicts with ``COLUMNS``) from any supported source."""
     if isinstance(source, (str, os.PathLike)):
-        import pyarrow.parquet as pq
-
-        path = comments_path(source)
-        try:
-            names = set(pq.read_schema(path).names)
-            source = pq.read_table(path, columns=[c for c in COLUMNS if c in names])
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{path} is not a readable Parquet file ({exc}); re-run `analyzer run`.") from None
+        source = read_comments(comments_path(source), COLUMNS)
     if isinstance(source, pa.Table):
         rows = source.select([c for c in COLUMNS if c in source.column_names]).to_pylist()
         has_themes = "themes" in source.column_names
