@@ -38,10 +38,10 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
     manifest = dataclasses.replace(manifest, timings={}, outputs={}) if manifest is not None else RunManifest()
     rows = result.to_rows()
     cols = columns_of(rows, FIRST_COLUMNS) if rows else list(FIRST_COLUMNS)
-    shares, map_shares = spread or (1, serial_map)
+    _, map_shares = spread or (1, serial_map)
     writes = [functools.partial(_write_tables_and_html, result, out, manifest, rows, cols),
               functools.partial(_write_json_and_markdown, result, out, manifest, rows)]
-    made = map_shares(operator.call, writes) if shares > 1 else [write() for write in writes]
+    made = map_shares(operator.call, writes)
     paths = made[0]
     paths["resonance.json"] = made[1]
     paths["report.html"] = out / "report.html"
@@ -50,7 +50,7 @@ def write_reports(result: ResonanceResult, out_dir: str | Path, manifest: RunMan
 
 
 def _write_tables_and_html(result: ResonanceResult, out: Path, manifest: RunManifest, rows: list[dict[str, Any]],
-                  cols: list[str]) -> dict[str, Path]:
+                           cols: list[str]) -> dict[str, Path]:
     """resonance.csv, tables/*.{csv,parquet} and report.html; returns the tables' name -> path."""
     guard = csv_guard(manifest)
     paths = {"resonance.csv": out / "resonance.csv"}
