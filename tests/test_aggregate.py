@@ -473,3 +473,22 @@ def test_quotes_mask_reddit_usernames_too():
     assert "Agree with u/user and u/user, the OST" in quotes[0]["text"]
     assert "example.com/u/page" in quotes[0]["text"]  # a link's path is not a handle
     assert mask_handles("@fan_1 and u/fan_2") == "@user and u/user"
+
+
+@pytest.mark.parametrize("bootstrap", [500, 0])
+def test_theme_intervals_in_the_tables_are_floored_at_wilson_as_the_report_shows_them(bootstrap):
+    """A theme 2-3 viewers all liked: report.md showed its net valence and share no narrower than
+    Wilson's on its viewers, while tables/themes.*, resonance.json held the bootstrap's [1, 1] (or
+    nothing at bootstrap = 0). The floor is now in the result, so every format shows one interval."""
+    from analyzer.aggregate.stats import net_wilson, wilson
+
+    liked = [mk(f"m{i}", "positive", pos=0.9, themes=("music",), pol={"music": "positive"}) for i in range(3)]
+    others = [mk(f"o{i}", "neutral", pos=0.3) for i in range(9)]
+    res = ResonanceAccumulator({"bootstrap": bootstrap}).update(liked + others).result()
+    music = next(t for t in res.themes if t["theme"] == "music" and t["window"] == "all")
+    assert (music["authors"], music["net_valence"]) == (3, 1.0)
+    for suffix, level in (("ci", 0.95), ("ci90", 0.90)):
+        lo, hi = net_wilson(3, 0, level)
+        assert music[f"net_valence_{suffix}_low"] <= lo < 1.0 and music[f"net_valence_{suffix}_high"] == 1.0
+        slo, shi = wilson(3, 12, level)
+        assert music[f"salience_{suffix}_low"] <= slo and music[f"salience_{suffix}_high"] >= shi

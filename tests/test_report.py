@@ -307,6 +307,32 @@ def test_markdown_theme_net_valence_is_never_a_zero_width_interval(tmp_path, res
     assert [lo for lo, hi in intervals if lo == hi] == []
 
 
+def test_markdown_theme_intervals_are_the_ones_in_tables_themes_csv(tmp_path, result, MANIFEST):
+    """report.md floored a theme's share and net valence at Wilson's while tables/themes.* and
+    resonance.json kept the bootstrap's bounds: one theme, two intervals. Every driver row in
+    report.md now reads the bounds that tables/themes.csv holds."""
+    write_reports(result, tmp_path, MANIFEST)
+    table = {(r["drama"], r["region"], r["theme"]): r for r in read_csv(tmp_path / "tables/themes.csv")
+             if r["window"] == "all"}
+    from analyzer.report.views import theme_word
+
+    words = {theme_word(theme): theme for _, _, theme in table}
+    md = (tmp_path / "report.md").read_text(encoding="utf-8").split("## Drivers")[1].split("## What")[0]
+    checked = 0
+    for block in md.split("### ")[1:]:
+        drama, region = block.splitlines()[0].split(" · ")
+        for line in block.splitlines():
+            cells = line.strip("| ").split(" | ")
+            if len(cells) != 3 or cells[0] not in words:
+                continue
+            row = table[(drama, region, words[cells[0]])]
+            share = f"[{float(row['salience_ci_low']):.0%}, {float(row['salience_ci_high']):.0%}]"
+            valence = f"[{float(row['net_valence_ci_low']):.2f}, {float(row['net_valence_ci_high']):.2f}]"
+            assert cells[1].endswith(share) and cells[2].endswith(valence), (drama, region, cells)
+            checked += 1
+    assert checked
+
+
 def test_heatmap_caption_ends_its_sentence_when_every_market_is_a_country(tmp_path, result, MANIFEST):
     """Only country markets (VN, TH, US): the caption ended 'its language group:' followed by nothing."""
     write_reports(result, tmp_path, MANIFEST)

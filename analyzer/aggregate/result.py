@@ -16,7 +16,7 @@ from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
 from .stats import (bootstrap_sums, cell_seed, correct_shares, one_blas_thread, net_wilson_floor, percentile_intervals,
-                    poisson_interval)
+                    poisson_interval, share_wilson_floor)
 
 SHARES = ("positive", "neutral", "negative")
 QUADRANTS = {(True, True): "strength", (True, False): "liability", (False, True): "latent", (False, False): "noise"}
@@ -339,9 +339,24 @@ def _theme_rows(key: Key, point: dict[str, float], draws: dict | None) -> list[d
                "authors": int(round(sal * point["reach"]))}
         _with_ci(row, f"salience:{t}", "salience", sal, draws)
         _with_ci(row, f"theme_valence:{t}", "net_valence", val, draws)
+        _theme_wilson_floor(row, sal, val, int(point["reach"]))
         row["quadrant"] = QUADRANTS[(sal >= cut, bool(np.isfinite(val) and val > 0))]
         rows.append(row)
     return rows
+
+
+def _theme_wilson_floor(row: dict[str, Any], sal: float, val: float, reach: int) -> None:
+    """A theme's share never narrower than Wilson's on the cell's viewers, its net valence never
+    narrower than Wilson's on the theme's viewers (two viewers who both liked it get no [1, 1]),
+    as ``_wilson_floor`` does for a cell's net sentiment; every format reads these bounds."""
+    for level, suffix in ((0.95, "ci"), (0.90, "ci90")):
+        low, high = f"salience_{suffix}_low", f"salience_{suffix}_high"
+        lo, hi = share_wilson_floor(row[low], row[high], reach, sal, level)
+        row[low], row[high] = _clean(lo), _clean(hi)
+        if np.isfinite(val) and row["authors"]:
+            low, high = f"net_valence_{suffix}_low", f"net_valence_{suffix}_high"
+            lo, hi = net_wilson_floor(row[low], row[high], row["authors"], (1 + val) / 2, (1 - val) / 2, level)
+            row[low], row[high] = _clean(lo), _clean(hi)
 
 
 def _select_quotes(candidates: dict[tuple, list[dict]], per_slot: int) -> list[dict[str, Any]]:

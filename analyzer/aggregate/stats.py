@@ -141,6 +141,15 @@ def net_wilson(pos: float, neg: float, level: float = 0.95) -> tuple[float | Non
     return 2 * lo - 1, 2 * hi - 1
 
 
+def share_wilson_floor(lo: float | None, hi: float | None, authors: float, share: float,
+                       level: float = 0.95) -> tuple[float | None, float | None]:
+    """(lo, hi) widened to at least Wilson's interval for ``share`` of ``authors`` viewers."""
+    wlo, whi = wilson(authors * share, authors, level)
+    if wlo is None:
+        return lo, hi
+    return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
+
+
 def net_wilson_floor(lo: float | None, hi: float | None, authors: float, positive: float, negative: float,
                      level: float = 0.95) -> tuple[float | None, float | None]:
     """(lo, hi) widened to at least Wilson's net-sentiment interval on ``authors`` polar viewers

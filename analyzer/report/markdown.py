@@ -16,8 +16,8 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from .views import (
     COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
-    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, share_interval, theme_word,
-    themes_of, unranked_note, valence_interval, verdict,
+    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
+    themes_of, unranked_note, verdict,
 )
 
 
@@ -75,7 +75,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
         if themes:
             out += [f"### {md_text(cell['drama'])} · {md_text(cell['region'])}", "",
                     _table(["theme", "share of viewers [95% CI]", "net valence [95% CI]"],
-                           [[md_text(theme_word(t["theme"])), _share(t, cell["authors"]), _valence(t)]
+                           [[md_text(theme_word(t["theme"])), _share(t), _valence(t)]
                             for t in themes]), ""]
     out += ["## What viewers said", ""]
     if not strong and result.quotes:
@@ -112,13 +112,13 @@ def _line(result: ResonanceResult, cell: dict[str, Any], liked: bool) -> str:
     return text + (f" “{md_text(q['short'])}”" if q else "")
 
 
-def _share(row: dict[str, Any], authors: int) -> str:
-    lo, hi = share_interval(row, "salience", authors)
+def _share(row: dict[str, Any]) -> str:
+    lo, hi = row["salience_ci_low"], row["salience_ci_high"]
     return fmt(row["salience"], ".0%") + (f" [{lo:.0%}, {hi:.0%}]" if lo is not None else "")
 
 
 def _valence(row: dict[str, Any]) -> str:
-    lo, hi = valence_interval(row)
+    lo, hi = row["net_valence_ci_low"], row["net_valence_ci_high"]
     return fmt(row["net_valence"]) + (f" [{lo:.2f}, {hi:.2f}]" if lo is not None else "")
 
 

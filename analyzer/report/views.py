@@ -8,7 +8,7 @@ from typing import Any
 
 from ..aggregate.accumulator import iso_week, week_start
 from ..aggregate.result import ResonanceResult
-from ..aggregate.stats import net_wilson_floor, wilson
+from ..aggregate.stats import net_wilson_floor
 from ..errors import ConfigError
 from ..io.catalog import bundled, read_catalog_rows
 from ..lang import market_table
@@ -184,24 +184,6 @@ def net_interval(cell: dict[str, Any], level: str = "ci") -> tuple[float | None,
     if pos is None or neg is None or not cell.get("authors"):
         return lo, hi
     return net_wilson_floor(lo, hi, cell["authors"], pos, neg, 0.95 if level == "ci" else 0.90)
-
-
-def share_interval(row: dict[str, Any], name: str, authors: int) -> tuple[float | None, float | None]:
-    """A share's 95% interval, never narrower than Wilson's on ``authors``."""
-    lo, hi = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
-    wlo, whi = wilson(row[name] * authors, authors) if authors and row.get(name) is not None else (None, None)
-    if wlo is None:
-        return lo, hi
-    return (wlo if lo is None else min(lo, wlo)), (whi if hi is None else max(hi, whi))
-
-
-def valence_interval(row: dict[str, Any]) -> tuple[float | None, float | None]:
-    """A theme's net valence 95% interval, never narrower than Wilson's on the theme's viewers
-    (two viewers who both liked it get no [1.00, 1.00])."""
-    lo, hi, v = row.get("net_valence_ci_low"), row.get("net_valence_ci_high"), row.get("net_valence")
-    if v is None or not row.get("authors"):
-        return lo, hi
-    return net_wilson_floor(lo, hi, row["authors"], (1 + v) / 2, (1 - v) / 2)
 
 
 def market_notes(regions: list[str]) -> list[tuple[str, str]]:
