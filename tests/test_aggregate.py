@@ -492,3 +492,17 @@ def test_theme_intervals_in_the_tables_are_floored_at_wilson_as_the_report_shows
         assert music[f"net_valence_{suffix}_low"] <= lo < 1.0 and music[f"net_valence_{suffix}_high"] == 1.0
         slo, shi = wilson(3, 12, level)
         assert music[f"salience_{suffix}_low"] <= slo and music[f"salience_{suffix}_high"] >= shi
+
+
+def test_an_empty_cell_state_is_not_falsy_and_says_how_many_rows_it_holds():
+    """AuthorDays had __len__, so a cell with no rows yet was falsy: `if cell:` beside `is None`
+    read as 'no cell'. Its row count is a named method now."""
+    import numpy as np
+
+    from analyzer.aggregate import features as F
+    from analyzer.aggregate.state import AuthorDays, rows_of
+
+    cell = AuthorDays()
+    assert cell and not hasattr(cell, "__len__") and cell.rows_held() == 0
+    cell.add(rows_of([1, 2], [1, 1], np.ones((2, F.WIDTH), dtype=np.int64)))
+    assert cell.rows_held() == 2

@@ -336,7 +336,7 @@ class Windows:
 
     def size(self, pair: tuple[str, str]) -> int:
         """The author x day rows held for ``pair`` (what computing its windows costs about)."""
-        return len(self._acc._cells[pair])
+        return self._acc._cells[pair].rows_held()
 
     def pair(self, drama: str, region: str) -> dict[tuple[str, str, str], Rows]:
         if self._last is None or self._last[0] != (drama, region):

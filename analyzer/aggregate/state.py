@@ -271,8 +271,9 @@ class AuthorDays:
         # Pickled as its blocks (spilled ones read back): a spill file stays in its process.
         return AuthorDays.of_parts, (self.parts(), self.first_reduced())
 
-    def __len__(self) -> int:
-        """Rows held, in memory and spilled (those pending not yet summed)."""
+    def rows_held(self) -> int:
+        """Rows held, in memory and spilled (those pending not yet summed). A named method, not
+        ``__len__``: a cell with no rows yet is still a cell (callers test ``is None``)."""
         return sum(len(p) for p in self._memory_parts()) + sum(layout[0][1][0] for _, layout in self._spilled)
 
     def nbytes(self) -> int:
