@@ -506,3 +506,15 @@ def test_an_empty_cell_state_is_not_falsy_and_says_how_many_rows_it_holds():
     assert cell and not hasattr(cell, "__len__") and cell.rows_held() == 0
     cell.add(rows_of([1, 2], [1, 1], np.ones((2, F.WIDTH), dtype=np.int64)))
     assert cell.rows_held() == 2
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("love u/you so much", "love u/you so much"), ("Thank U/YOU and u/You", "Thank U/YOU and u/You"),
+    ("yes u/and me", "yes u/and me"), ("u/n", "u/n"),
+    ("thanks u/DramaFan99", "thanks u/user"), ("ask u/spez", "ask u/user"), ("/u/ost-lover said", "u/user said")])
+def test_quotes_mask_reddit_usernames_but_not_ordinary_words_after_u_slash(text, shown):
+    """'love u/you' is 'you' typed twice, not a Reddit user: the quote read 'love u/user'. A name that
+    is an English function word is kept as written; real mentions are still masked."""
+    from analyzer.text.normalize import mask_handles
+
+    assert mask_handles(text) == shown

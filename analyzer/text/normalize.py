@@ -13,7 +13,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
+from ..lang import profile
 from .repair import FTFY_CONFIG, fix_text
 
 URL_TOKEN = "http"  # the convention of multilingual tweet models (e.g. XLM-T)
@@ -99,14 +101,25 @@ def mask_mentions(text: str, token: str = MENTION_TOKEN) -> str:
 
 
 # Reddit's u/name or /u/name (3-20 of A-Z a-z 0-9 _ -), not inside a word or a link's path.
-REDDIT_USER = re.compile(r"(?<![A-Za-z0-9_/])/?u/[A-Za-z0-9_-]{3,20}(?![A-Za-z0-9_-])")
+REDDIT_USER = re.compile(r"(?<![A-Za-z0-9_/])/?u/([A-Za-z0-9_-]{3,20})(?![A-Za-z0-9_-])")
 
 
 def mask_handles(text: str) -> str:
     """Other users' handles in a shown quote: @name -> @user and Reddit's u/name -> u/user.
     (``clean_text`` masks only @name: what the models were trained on.)"""
     text = mask_mentions(text)
-    return REDDIT_USER.sub("u/user", text) if "u/" in text else text
+    return REDDIT_USER.sub(_reddit_user, text) if "u/" in text else text
+
+
+def _reddit_user(match: re.Match) -> str:
+    """u/user for a plausible username; ordinary text ("love u/you", "u/and") as written: a name
+    that is an English function word is "u" and a word typed with a slash, not a user."""
+    return match.group(0) if match.group(1).lower() in _english_stopwords() else "u/user"
+
+
+@lru_cache(maxsize=1)
+def _english_stopwords() -> frozenset[str]:
+    return profile("en").stopwords
 
 
 def normalize_text(text: str, *, html_mode: str = "never", mask: bool = True,
