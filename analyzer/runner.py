@@ -472,6 +472,7 @@ def _limited(items: Iterator, limit: int | None) -> Iterator:
 
 
 ANNOTATION_TYPES = {
+    "region": pa.string(), "region_source": pa.string(),  # the market `run` counts the comment under
     "lang": pa.string(), "lang_confidence": pa.float64(), "sentiment": pa.string(),
     "sentiment_scores": SENTIMENT_SCORES_TYPE,  # the same labelled struct as comments.parquet
     "themes": pa.list_(pa.string()), "theme_polarity": pa.map_(pa.string(), pa.string()),
@@ -483,6 +484,7 @@ def annotation_row(comment: Comment) -> dict[str, Any]:
     """The public annotate contract: every input field, then the annotations.
     An input field named like an annotation is kept as ``source_<name>``."""
     annotations = {
+        "region": comment.region, "region_source": comment.region_source,
         "lang": comment.lang, "lang_confidence": comment.lang_confidence,
         "sentiment": comment.sentiment,
         "sentiment_scores": labelled_scores(comment.sentiment_scores),

@@ -203,3 +203,21 @@ def test_hugging_face_folder_with_unknown_labels_says_how_to_fix(tmp_path, capsy
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "--sentiment", str(model), "--quiet"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "config.json id2label" in err
+
+
+def test_annotate_gives_each_comment_the_market_that_run_counts_it_under(tmp_path):
+    """`analyzer annotate` wrote no market: a row without a country column had none, and one with
+    'Viet Nam' kept the raw text, while comments.parquet of `analyzer run` has region VN and
+    Anglophone. The annotations now carry the same region and region_source."""
+    path = _csv(tmp_path / "dump.csv", ["comment", "drama", "country"],
+                [["Loved it, best romance ever", "Hidden Love", ""], ["phim hay quá", "Hidden Love", "Viet Nam"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    for suffix in (".jsonl", ".parquet"):
+        assert main(["annotate", str(path), "-o", str(tmp_path / f"ann{suffix}"), "--quiet"]) == 0
+    run = pq.read_table(tmp_path / "out" / "comments.parquet").select(["region", "region_source"]).to_pylist()
+    jsonl = [json.loads(line) for line in (tmp_path / "ann.jsonl").read_text(encoding="utf-8").splitlines()]
+    parquet = pq.read_table(tmp_path / "ann.parquet").to_pylist()
+    assert [r["region"] for r in run] == ["Anglophone", "VN"]
+    for rows in (jsonl, parquet):
+        assert [{k: r[k] for k in ("region", "region_source")} for r in rows] == run
+        assert rows[1]["country"] == "Viet Nam"  # the input field is kept as written
