@@ -518,3 +518,20 @@ def test_quotes_mask_reddit_usernames_but_not_ordinary_words_after_u_slash(text,
     from analyzer.text.normalize import mask_handles
 
     assert mask_handles(text) == shown
+
+
+def test_compare_counts_a_side_s_people_once_as_docs_methods_say():
+    """A market compared over its dramas: 10 VN viewers who each wrote on dramas A, B and C were 30
+    'authors' of VN, resampled as 30 independent people (an interval too narrow). compare now
+    pools each side by person, as docs/methods.md says: 10 authors, each resampled once."""
+    vn = [mk(f"v{i}", "positive" if i % 2 else "negative", drama=d, region="VN") for i in range(10) for d in "ABC"]
+    th = [mk(f"t{i}", "positive" if i % 2 else "negative", drama=d, region="TH") for i, d in
+          zip(range(30), "ABC" * 10)]
+    res = ResonanceAccumulator({"bootstrap": 200}).update(vn + th).result()
+    out = compare(res, "VN", "TH", by="region")
+    assert out["authors"] == {"a": 10, "b": 30}
+    assert out["metrics"]["valence"]["a"] == pytest.approx(0.0)
+    once = [mk(f"v{i}", "positive" if i % 2 else "negative", drama="A", region="VN") for i in range(10)]
+    alone = compare(ResonanceAccumulator({"bootstrap": 200}).update(once + th).result(), "VN", "TH", by="region")
+    pooled, single = out["metrics"]["valence"], alone["metrics"]["valence"]
+    assert pooled["ci_high"] - pooled["ci_low"] == pytest.approx(single["ci_high"] - single["ci_low"], rel=0.25)

@@ -1,7 +1,7 @@
 """``compare``: the difference between two dramas (or two markets) with its interval.
 
-Each side pools its authors over the other dimension (window ``all``), components are
-recomputed on the pooled authors, and the interval of the difference comes from
+Each side pools its authors over the other dimension (window ``all``) by person (an author
+of several of its cells is one author), components are recomputed on the pooled authors, and the interval of the difference comes from
 independent bootstraps of the two sides. The Resonance Index is compared per shared
 market (or per shared drama) as a ratio with its bootstrap interval, both cells' viewers and
 ``small_cell`` when either has fewer than ``min_authors`` (the reports show no index for it).
@@ -66,12 +66,12 @@ def _as_result(obj: ResonanceResult | str | Path) -> ResonanceResult:
 
 
 def _pooled_samples(result: ResonanceResult, keys: list, draws: int, seed: int) -> tuple[dict, int]:
-    """Point estimate (row 0) and bootstrap samples (rows 1..) of every metric on pooled authors."""
-    c = np.concatenate([result.tables[k][0] for k in keys])
-    a = np.concatenate([result.tables[k][1] for k in keys])
+    """Point estimate (row 0) and bootstrap samples (rows 1..) of every metric on the side's
+    people: an author of several of its cells is one author, resampled once."""
+    c, a = result.tables.people(keys)
     n = c.shape[0]
-    point = components(np.sum([result.sums[k][0] for k in keys], axis=0),
-                       np.sum([result.sums[k][1] for k in keys], axis=0))
+    point = components(c.sum(axis=0), a.sum(axis=0))  # exact, as a cell's
+    c, a = c.astype(np.float32), a.astype(np.float32)  # resampled as a cell's tables are
     parts = [point] + [components(*sums) for sums in bootstrap_sums(c, a, draws, seed)]
     return {m: np.concatenate([p[m] for p in parts]) for m in METRICS}, n
 

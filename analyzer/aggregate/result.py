@@ -15,6 +15,7 @@ from ..schema import THEMES
 from .accumulator import OVERALL, window_order
 from .index import CohortParams, cohort_params, index_of, percentile_rank, tier_of
 from .metrics import author_tables, components
+from .state import by_content, concat, reduce_rows, sort_rows
 from .stats import (bootstrap_sums, cell_seed, correct_shares, one_blas_thread, net_wilson_floor, percentile_intervals,
                     poisson_interval, share_wilson_floor)
 
@@ -104,6 +105,13 @@ class AuthorTables(Mapping):
             raise KeyError(key)
         c, a = author_tables(self._windows.pair(key[0], key[1])[key], self._cap)
         return c.astype(np.float32), a.astype(np.float32)  # for resampling: half the memory
+
+    def people(self, keys: list[Key]) -> tuple[np.ndarray, np.ndarray]:
+        """(C, A) tables of the cells ``keys`` joined by person: an author of several of them is
+        one row (counts summed, then capped, and flags or-ed, as a cell does with its author's days)."""
+        parts = [self._windows.pair(k[0], k[1])[k] for k in keys]
+        rows = by_content(reduce_rows(sort_rows(concat(parts)), by_day=False))
+        return author_tables(rows, self._cap)  # float64: their column sums are the point estimate
 
     def __iter__(self):
         return iter(self._keys)
