@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -276,7 +277,10 @@ def _unknown(data: dict[str, Any], known, where: str) -> None:
     unknown = sorted(set(data) - set(known))
     if unknown:
         keys = ", ".join(repr(k) for k in unknown)
-        raise ConfigError(f"Unknown key{'s' if len(unknown) > 1 else ''} {keys} in {where}; valid keys: {', '.join(known)}.")
+        close = [m for k in unknown for m in difflib.get_close_matches(k, list(known), n=1, cutoff=0.75)]
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ConfigError(f"Unknown key{'s' if len(unknown) > 1 else ''} {keys} in {where}; "
+                          f"valid keys: {', '.join(known)}.{hint}")
 
 
 def _build(cls, data: Any, where: str):

@@ -40,6 +40,18 @@ def test_config_errors_are_one_line_naming_key_and_allowed_values(data, needle):
     assert needle in str(info.value) and "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(("data", "hint"), [
+    ({"aggregate": {"min_author": 5}}, "Did you mean 'min_authors'?"),
+    ({"aggregat": {"min_authors": 5}}, "Did you mean 'aggregate'?"),
+    ({"run": {"colour": 1}}, None),
+])
+def test_an_unknown_key_names_the_key_it_is_a_typo_of(data, hint):
+    """`--set aggregate.min_author=5` listed fifteen valid keys and left the reader to spot the missing 's'."""
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(data)
+    assert (hint in str(info.value)) if hint else "Did you mean" not in str(info.value)
+
+
 @pytest.mark.parametrize(("data", "needle"), [
     ({"stages": {"dedup": {"near_treshold": 0.9}}}, "Unknown key 'near_treshold' in [stages.dedup]; valid keys: min_chars"),
     ({"stages": {"dedup": {"bands": 0}}}, "The 'bands' parameter of DedupStage must be a positive int"),

@@ -334,6 +334,18 @@ def test_cli_map_to_unknown_field_is_one_line(tmp_path, capsys):
     assert "\n" not in err and "'nation' is not a Comment field" in err and "region" in err
 
 
+@pytest.mark.parametrize(("mapping", "hint"), [
+    ({"drama": "Show Name", "text": "Comment Text"}, "Did you mean --map 'Show Name=drama' --map 'Comment Text=text'?"),
+    ({"Show Name": "dramaa"}, "Did you mean --map 'Show Name=drama'?"),
+    ({"Country": "nation"}, None),
+])
+def test_a_map_given_the_wrong_way_round_or_misspelt_says_what_was_meant(mapping, hint):
+    """`--map drama='Show Name'` (field first) said only that 'Show Name' is not a Comment field."""
+    with pytest.raises(ConfigError) as info:
+        ReadContext(mapping=mapping)
+    assert (hint in str(info.value)) if hint else "Did you mean" not in str(info.value)
+
+
 # --- privacy by construction ----------------------------------------------------------------
 
 AUTHOR_FIELD_NAMES = ["Author", "authorName", "userName", "author_handle", "handle", "displayName", "display_name",

@@ -9,6 +9,7 @@ authors are explicitly kept.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import operator
@@ -63,7 +64,7 @@ class ReadContext:
         unknown = sorted({t for t in self.mapping.values() if t not in CONTEXT_FIELDS})
         if unknown:
             raise ConfigError(f"--map/input.mapping target {', '.join(map(repr, unknown))} is not a Comment field; "
-                              f"valid fields: {', '.join(CONTEXT_FIELDS)} (e.g. --map body=text).")
+                              f"valid fields: {', '.join(CONTEXT_FIELDS)} (e.g. --map body=text).{_map_hint(self.mapping)}")
         self._mapped = {norm(source): target for source, target in self.mapping.items()}
         authors = [s for s, t in self.mapping.items() if t == "author"]
         values = [a for names in FIELD_ALIASES.values() for a in names if a not in FIELD_ALIASES["author"]]
@@ -156,6 +157,17 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
     single = tuple((name, keys[0]) for name, keys in candidates.items() if len(keys) == 1)
     return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) > 1),
                  tuple(n for n, k in candidates.items() if not k))
+
+
+def _map_hint(mapping: dict[str, str]) -> str:
+    """" Did you mean --map 'Show Name=drama'?" for fields given first, or a field's misspelling."""
+    turned = [f"--map '{target}={source}'" for source, target in mapping.items()
+              if source in CONTEXT_FIELDS and target not in CONTEXT_FIELDS]
+    if turned:
+        return f" Did you mean {' '.join(turned)}? (the input's column comes first)"
+    close = [f"--map '{source}={m[0]}'" for source, target in mapping.items() if target not in CONTEXT_FIELDS
+             for m in [difflib.get_close_matches(target, CONTEXT_FIELDS, n=1, cutoff=0.75)] if m]
+    return f" Did you mean {' '.join(close)}?" if close else ""
 
 
 def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
