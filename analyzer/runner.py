@@ -82,6 +82,9 @@ def export_config(source: str | os.PathLike, output: str | os.PathLike | None = 
     that reproduces it (``analyzer config export``); written to ``output`` when given."""
     from .config import to_toml
 
+    if not Path(source).exists():  # "Config file not found" read as if RUN_DIR had to be a config file
+        raise InputError(f"{source}: no such folder or file; give the output folder of `analyzer run`, "
+                         "its manifest.json or a config .toml.")
     text = to_toml(load_config(_manifest_path(source)).to_dict())
     if output is not None:
         Path(output).write_text(text, encoding="utf-8")

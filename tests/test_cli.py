@@ -238,3 +238,24 @@ def test_models_list_says_what_each_backend_is(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == registered()
     assert all(summary(name) and summary(name) in line for name, line in zip(registered(), lines))
+
+
+@pytest.mark.parametrize("args", [["report", "{missing}"], ["compare", "{missing}", "VN", "TH", "--by", "region"],
+                                  ["config", "export", "{missing}"]])
+def test_a_run_folder_that_does_not_exist_is_named_as_missing(tmp_path, capsys, args):
+    """`analyzer report no/such/dir` said 'no/such/dir/comments.parquet not found' (and `config export`
+    'Config file not found'), as if the folder were there without its file."""
+    missing = str(tmp_path / "no-such-run")
+    assert main([a.format(missing=missing) for a in args]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"{missing}: no such folder" in err and "Traceback" not in err
+
+
+def test_compare_suggests_the_name_a_misspelt_or_lower_case_drama_or_market_meant(run_dir, capsys):
+    """'the untamed' (the run has 'The Untamed') or 'vn' got only the list of every name in the run."""
+    assert main(["compare", str(run_dir), "the untamed", "Nirvana in Fire"]) == 1
+    assert "did you mean 'The Untamed'?" in capsys.readouterr().err
+    assert main(["compare", str(run_dir), "vn", "TH", "--by", "region"]) == 1
+    assert "did you mean 'VN'?" in capsys.readouterr().err
+    assert main(["compare", str(run_dir), "Zzz", "TH", "--by", "region"]) == 1
+    assert "did you mean" not in capsys.readouterr().err

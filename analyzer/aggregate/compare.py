@@ -9,6 +9,7 @@ market (or per shared drama) as a ratio with its bootstrap interval, both cells'
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def compare(result_or_rundir: ResonanceResult | str | Path, a: str, b: str, by: 
     known = result.dramas if by == "drama" else result.regions
     for name in (a, b):
         if name not in known:
-            raise ConfigError(f"No {by} {name!r} in this run; choose one of: {', '.join(known)}.")
+            raise ConfigError(f"No {by} {name!r} in this run;{_closest(name, known)} choose one of: {', '.join(known)}.")
     side_a = [k for k in result.tables if k[pos] == a and k[2] == window]
     side_b = [k for k in result.tables if k[pos] == b and k[2] == window]
     for name, side in ((a, side_a), (b, side_b)):
@@ -55,6 +56,13 @@ def compare(result_or_rundir: ResonanceResult | str | Path, a: str, b: str, by: 
     out["metrics"]["net_sentiment"] = out["metrics"]["valence"]
     out["resonance_index"] = index_ratios
     return out
+
+
+def _closest(name: str, known: list[str]) -> str:
+    """" did you mean 'The Untamed'?" for a name that differs from one in the run by case or a slip."""
+    folded = {k.casefold(): k for k in known}
+    match = folded.get(name.casefold()) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.8)), None)
+    return f" did you mean {match!r}?" if match else ""
 
 
 def _as_result(obj: ResonanceResult | str | Path) -> ResonanceResult:
