@@ -126,6 +126,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"of the accepted: {a['unlinked']} not linked to a drama{f' ({reasons})' if reasons else ''}, "
           "reported as '(unlinked)'; "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
+    if c["accepted"] and a["unlinked"] == c["accepted"]:
+        print("no comment is linked to a drama: if the input names the drama in a column the reader does not "
+              "know, name it with --map COLUMN=drama (e.g. --map 'Show Name=drama'); see docs/formats.md")
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
     _print_profile(args, summary)
     return _verdict(summary, config, summary.outputs.get("rejects.jsonl", os.path.join(args.output, "rejects.jsonl")))

@@ -221,3 +221,14 @@ def test_annotate_gives_each_comment_the_market_that_run_counts_it_under(tmp_pat
     for rows in (jsonl, parquet):
         assert [{k: r[k] for k in ("region", "region_source")} for r in rows] == run
         assert rows[1]["country"] == "Viet Nam"  # the input field is kept as written
+
+
+def test_a_run_where_no_comment_is_linked_says_how_to_name_the_drama_column(tmp_path, capsys):
+    """A CSV export whose drama column is 'Show Name' ran with every comment '(unlinked)' and only
+    '2 not linked to a drama (2 no evidence)' to say so; the reader ignored the column silently."""
+    path = _csv(tmp_path / "dump.csv", ["Comment Text", "Show Name"], [["Loved the OST", "Hidden Love"],
+                                                                       ["So slow", "Hidden Love"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "--map COLUMN=drama" in capsys.readouterr().out
+    assert main(["run", str(path), "-o", str(tmp_path / "out2"), "--quiet", "--map", "Show Name=drama"]) == 0
+    assert "--map COLUMN=drama" not in capsys.readouterr().out
