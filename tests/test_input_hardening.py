@@ -14,7 +14,7 @@ import zlib
 import pytest
 import zstandard
 
-from analyzer.errors import ConfigError
+from analyzer.errors import ConfigError, InputError
 from analyzer.io import ReadContext, ReadStats, Reject, read_comments
 from analyzer.io.limits import Limits
 from analyzer.schema import Comment, to_arrow
@@ -483,3 +483,14 @@ def test_cli_run_over_every_bad_input_goes_on_and_leaks_nothing(tmp_path):
     for path in out.rglob("*"):
         if path.is_file():
             assert b"secret_" not in path.read_bytes(), path.name
+
+
+def test_a_spreadsheet_is_rejected_with_how_to_read_it(tmp_path):
+    """An .xlsx export was rejected with 'cannot tell the format of dump.xlsx; use one of youtube-api, ...'
+    and eleven format names, none of which says what to do with a spreadsheet."""
+    from analyzer.io.readers import detect_format
+
+    with pytest.raises(InputError, match=r"dump\.xlsx is a spreadsheet, which is not read; save the sheet as CSV"):
+        detect_format(str(tmp_path / "dump.xlsx"), b"PK\x03\x04")
+    with pytest.raises(InputError, match="cannot tell the format"):
+        detect_format(str(tmp_path / "dump.bin"), b"PK\x03\x04")

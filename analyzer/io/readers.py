@@ -53,10 +53,16 @@ def detect_format(path: str, head: bytes) -> Format:
     if path == STDIN:
         raise InputError("cannot tell the format of <stdin>; pipe JSON Lines, JSON, a platform dump or a CSV whose "
                          "header names the text column (text, body, comment, ...), or save it as .csv/.parquet")
+    if name.lower().endswith(SPREADSHEETS):
+        raise InputError(f"{display_path(path)} is a spreadsheet, which is not read; save the sheet as CSV "
+                         "(UTF-8) and give the .csv")
     raise InputError(
         f"cannot tell the format of {display_path(path)}; use one of "
         f"{', '.join(f.name for f in FORMATS)} (e.g. name it .jsonl/.csv/.parquet)"
     )
+
+
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
 
 def read_comments(
