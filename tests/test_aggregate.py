@@ -229,6 +229,16 @@ def test_compare_markets_and_bad_arguments():
         compare(res, "VN", "TH", by="region", window="2030-W01")
 
 
+def test_compare_refuses_a_drama_or_market_compared_with_itself():
+    """`analyzer compare RUN "The Untamed" "The Untamed"` printed every difference as 0 [0, 0] and
+    every index ratio as 1.00 [1.00, 1.00], an interval no data gives."""
+    batch = [mk(f"v{i}", "positive", region="VN") for i in range(5)]
+    res = ResonanceAccumulator({"bootstrap": 20}).update(batch).result()
+    for by, name in (("drama", "A"), ("region", "VN")):
+        with pytest.raises(ConfigError, match=f"A and B are the same {by}"):
+            compare(res, name, name, by=by)
+
+
 def test_compare_flags_index_ratios_of_cells_the_reports_call_not_enough_viewers():
     """The reports show no index for a cell under min_authors; compare printed its ratio (1.40x for
     1 viewer vs 1) with nothing to say so. Each ratio now names both cells' viewers and small_cell."""

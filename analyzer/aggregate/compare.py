@@ -30,6 +30,8 @@ def compare(result_or_rundir: ResonanceResult | str | Path, a: str, b: str, by: 
     result = _as_result(result_or_rundir)
     if by not in ("drama", "region"):
         raise ConfigError(f"The 'by' parameter of compare must be 'drama' or 'region'. Got {by!r} instead.")
+    if a == b:
+        raise ConfigError(f"A and B are the same {by} ({a!r}); give two different ones to compare.")
     pos = 0 if by == "drama" else 1
     known = result.dramas if by == "drama" else result.regions
     for name in (a, b):
