@@ -1,8 +1,8 @@
 """``compare``: the difference between two dramas (or two markets) with its interval.
 
 Each side pools its authors over the other dimension (window ``all``) by person (an author
-of several of its cells is one author), components are recomputed on the pooled authors, and the interval of the difference comes from
-independent bootstraps of the two sides. The Resonance Index is compared per shared
+of several of its cells is one author), components are recomputed on the pooled authors,
+and the interval of the difference comes from independent bootstraps of the two sides. The Resonance Index is compared per shared
 market (or per shared drama) as a ratio with its bootstrap interval, both cells' viewers and
 ``small_cell`` when either has fewer than ``min_authors`` (the reports show no index for it).
 """

@@ -35,7 +35,8 @@ def result_from_run(run_dir: Path, config: dict[str, Any] | None = None,
     run_dir = Path(run_dir)
     path = run_dir / "comments.parquet"
     if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: no such folder; give the output folder of `analyzer run` (it holds comments.parquet).")
+        raise InputError(f"{run_dir}: no such folder; give the output folder of `analyzer run` "
+                         "(it holds comments.parquet).")
     if not path.exists():
         raise InputError(f"{path} not found; give the output folder of `analyzer run` (it holds comments.parquet).")
     if config is None:

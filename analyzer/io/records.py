@@ -64,7 +64,8 @@ class ReadContext:
         unknown = sorted({t for t in self.mapping.values() if t not in CONTEXT_FIELDS})
         if unknown:
             raise ConfigError(f"--map/input.mapping target {', '.join(map(repr, unknown))} is not a Comment field; "
-                              f"valid fields: {', '.join(CONTEXT_FIELDS)} (e.g. --map body=text).{_map_hint(self.mapping)}")
+                              f"valid fields: {', '.join(CONTEXT_FIELDS)} (e.g. --map body=text)."
+                              + _map_hint(self.mapping))
         self._mapped = {norm(source): target for source, target in self.mapping.items()}
         authors = [s for s, t in self.mapping.items() if t == "author"]
         values = [a for names in FIELD_ALIASES.values() for a in names if a not in FIELD_ALIASES["author"]]
