@@ -37,7 +37,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input and models")
     group.add_argument("--config", help="TOML config file, or a run's manifest.json or folder to repeat its run (docs/config.md)")
     _add_set(group)
-    group.add_argument("--limit", type=int, default=None, metavar="N", help="read only the first N records (try a command on a sample)")
+    group.add_argument("--limit", type=int, default=None, metavar="N", help="read only the first N records (try a command on a sample; 0 = all, as [run] limit)")
     group.add_argument("--map", action="append", metavar="FIELD=NAME", help="map an input field to a Comment field, e.g. body=text (repeatable)")
     group.add_argument("--platform", help="platform for records that name none (youtube, reddit, ...)")
     group.add_argument("--dump-time", help="ISO time the dump was taken, to resolve '2 years ago'")
