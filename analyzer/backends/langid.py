@@ -20,6 +20,7 @@ import importlib
 import json
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -527,17 +528,49 @@ def _check_languages(owner: str, languages) -> tuple[str, ...]:
 
 
 @functools.cache
-def _py3langid_model():
-    """py3langid's full model, loaded once per process and only read afterwards."""
+def _load_py3langid():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+_EARLY: list[threading.Thread] = []  # the thread of ``load_model_early``, until it is waited for
+
+
+def load_model_early() -> None:
+    """Start loading py3langid's model on a thread: most of its ~0.8 CPU-s is the LZMA
+    decompression of its file, which runs without the GIL, so on a second core it overlaps with
+    what the process does before the langid stage is built (imports, the other stages' models)
+    instead of adding to a start-up that runs on one core. The model is the same object
+    ``_py3langid_model`` would load; a failure there is left for that call to raise."""
+    if _EARLY or _load_py3langid.cache_info().currsize:
+        return
+
+    def load() -> None:
+        try:
+            _load_py3langid()
+        except BaseException:  # noqa: BLE001 - _py3langid_model loads it again and reports the error
+            pass
+
+    thread = threading.Thread(target=load, name="py3langid-model", daemon=True)
+    _EARLY.append(thread)
+    thread.start()
+
+
+def _py3langid_model():
+    """py3langid's full model, loaded once per process and only read afterwards (by the
+    ``load_model_early`` thread when one was started: waited for here, never loaded twice)."""
+    while _EARLY:
+        _EARLY.pop().join()
+    return _load_py3langid()
+
+
 def release_model() -> None:
     """Forget the loaded py3langid model (~70 MB) in a process that no longer identifies
     languages (its stage moved to worker processes); a backend built later loads it again."""
-    _py3langid_model.cache_clear()
+    while _EARLY:
+        _EARLY.pop().join()
+    _load_py3langid.cache_clear()
 
 
 @register("langid.py3langid.v1")

@@ -83,6 +83,7 @@ class Models:
 
 def build_stages(config: Config) -> list[Stage]:
     """The stages of ``[pipeline] stages``, in order, from the config."""
+    _load_early(config)
     classes = stage_classes()
     languages = config.stages.get("langid", {}).get("languages")
     if languages is None:
@@ -96,6 +97,15 @@ def build_stages(config: Config) -> list[Stage]:
         check_stage_table(name, classes[name], table)
         stages.append(classes[name](**table, **_wired(name, config, models)))
     return stages
+
+
+def _load_early(config: Config) -> None:
+    """Start loading the slowest model to load, py3langid's, on a thread while the stages
+    before it are built (``backends.langid.load_model_early``), when the langid stage uses it."""
+    if "langid" in config.pipeline.stages and config.models.langid == "langid.py3langid.v1":
+        from ..backends.langid import load_model_early
+
+        load_model_early()
 
 
 def _wired(name: str, config: Config, models: Models) -> dict[str, Any]:
