@@ -226,3 +226,11 @@ def test_config_and_cli_choose_the_polarity_backend():
         config_from_dict({"models": {"polarity": False}})
     args = build_parser().parse_args(["run", "in.jsonl", "-o", "out", "--polarity", "none"])
     assert args.polarity == "none"
+
+
+def test_the_evaluation_scores_another_sentiment_model_under_the_default_theme_model():
+    from training.aspect_polarity.evaluate import TIERS, tier_models
+
+    models = tier_models("default", ["cand=sentiment.linear.v1:/tmp/cand"])
+    assert models == {"default": TIERS["default"], "cand": (TIERS["default"][0], "sentiment.linear.v1:/tmp/cand")}
+    assert tier_models("", ["x=y"]) == {"x": (TIERS["default"][0], "y")}

@@ -54,3 +54,17 @@ def test_a_correction_moves_exactly_the_texts_ngram_columns(tmp_path):
     assert shift[0, 0] == pytest.approx(0.5 * x.sum(), abs=0.05)
     other = set(np.unique(to_csr(shipped.model.featurizer.transform(texts[1:]), x.shape[1]).indices))
     assert not other & set(columns) and np.allclose(shift[1], 0, atol=1e-3)
+
+
+def test_the_pool_rows_fit_the_shipped_model_or_a_stored_teacher():
+    from training.sentiment_linear.counterfactual import anchor_targets
+    from training.sentiment_linear.distill import LABELS, SHARED
+
+    if not (SHARED / "youtube_kvariety_comments_multilingual" / "comments.jsonl").is_file() or not LABELS.is_file():
+        pytest.skip("needs the shared data and the stored teacher labels")
+    rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+    hard = anchor_targets(LinearSentimentBackend(), [], "e5", hard=True)
+    assert hard.shape == (len(rows), 3) and (hard.sum(1) == 1).all()
+    assert (hard.argmax(1) == np.array([r["e5"] for r in rows]).argmax(1)).all()
+    shipped = anchor_targets(LinearSentimentBackend(), ["the ending made me cry"], "shipped", hard=False)
+    assert shipped.shape == (1, 3) and shipped.sum() == pytest.approx(1, abs=1e-5)

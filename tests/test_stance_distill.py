@@ -47,3 +47,16 @@ def test_residual_moves_toward_the_soft_targets_and_l2_holds_it_back():
     assert abs(mean_positive(1e-6, bias=True) - 0.8) < 0.02  # the unpenalized intercept matches a constant target
     loose, tight = mean_positive(1e-6, bias=False), mean_positive(1.0, bias=False)
     assert loose > 0.7 and 1 / 3 <= tight < 0.45
+
+
+def test_a_row_weight_counts_the_row_that_many_times():
+    x = sparse.random(60, 12, density=0.4, random_state=1, format="csr")
+    offset = np.random.default_rng(2).normal(size=(60, 3))
+    target = np.eye(3)[np.random.default_rng(3).integers(0, 3, 60)]
+    weights = np.r_[np.full(20, 3.0), np.ones(40)]
+    copies = np.r_[np.repeat(np.arange(20), 3), np.arange(20, 60)]
+    W, b = fit_residual(x, offset, target, 1e-3, with_bias=True, weights=weights)
+    W3, b3 = fit_residual(x[copies], offset[copies], target[copies], 1e-3, with_bias=True)
+    assert np.allclose(W, W3, atol=1e-4) and np.allclose(b, b3, atol=1e-4)
+    W1, _ = fit_residual(x, offset, target, 1e-3, with_bias=True)
+    assert not np.allclose(W, W1, atol=1e-3)

@@ -1,6 +1,7 @@
 """Aspect-polarity agreement before/after polarity.clause.v1 on the held-out sets, same run.
 
     python -m training.aspect_polarity.evaluate [--tiers default] [--polarity polarity.clause.v1] [--out models/aspect-polarity/runs/DATE-evaluate.md]
+        [--sentiment NAME=sentiment.linear.v1:/some/folder ...] [--counterfactual] [--no-drama-dev]
 
 Sets: the real drama dev set (data/devsets/drama_dev.labels.jsonl, held-out dramas), the
 real-comment dev set (comments_dev.labels.jsonl) and the written drama proxy set
@@ -36,10 +37,20 @@ def counterfactual_set() -> dict[str, list[dict]]:
     return {"counterfactual held-out (written, s17)": [r for r in read_rows(held_out=True) if r["theme_polarity"]]}
 
 
-def load_sets(shared: str) -> dict[str, list[dict]]:
-    return {"drama_dev (real drama, held-out dramas)": load_devset(DEVSETS / "drama_dev.labels.jsonl", shared, on_error="raise"),
-            "comments_dev (real, variety show)": load_devset(DEVSETS / "comments_dev.labels.jsonl", shared, on_error="raise"),
-            "drama_proxy (written)": read_jsonl(DEVSETS / "drama_proxy.jsonl")}
+def load_sets(shared: str, drama: bool = True) -> dict[str, list[dict]]:
+    sets = {"drama_dev (real drama, held-out dramas)": load_devset(DEVSETS / "drama_dev.labels.jsonl", shared, on_error="raise")} if drama else {}
+    return sets | {"comments_dev (real, variety show)": load_devset(DEVSETS / "comments_dev.labels.jsonl", shared, on_error="raise"),
+                   "drama_proxy (written)": read_jsonl(DEVSETS / "drama_proxy.jsonl")}
+
+
+def tier_models(tiers: str, sentiment: list[str]) -> dict[str, tuple[str, str]]:
+    """The named tiers, plus one default-tier copy per ``NAME=MODEL`` of ``sentiment`` (another sentiment model, e.g.
+    ``sentiment.linear.v1:/some/folder``, under the default tier's theme model)."""
+    models = {tier: TIERS[tier] for tier in tiers.split(",") if tier}
+    for item in sentiment:
+        name, model = item.split("=", 1)
+        models[name] = (TIERS["default"][0], model)
+    return models
 
 
 def score(records: list[dict], tier: tuple[str, str], polarity) -> dict:
@@ -56,18 +67,21 @@ def main() -> None:
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--out", type=Path, default=None, help="the .md (JSON beside it); default models/aspect-polarity/runs/<today>-evaluate.md")
     ap.add_argument("--counterfactual", action="store_true", help="also score the held-out s17 counterfactual rows")
+    ap.add_argument("--sentiment", action="append", default=[], metavar="NAME=MODEL",
+                    help="also score the default tier with this sentiment model under NAME (repeatable)")
+    ap.add_argument("--no-drama-dev", action="store_true", help="leave the drama dev set out (score it once, at the end)")
     args = ap.parse_args()
     args.out = args.out or run_path("aspect-polarity", "evaluate", ".md")
-    sets = load_sets(args.shared) | (counterfactual_set() if args.counterfactual else {})
+    sets = load_sets(args.shared, not args.no_drama_dev) | (counterfactual_set() if args.counterfactual else {})
     lines = ["# Aspect-polarity agreement, before / after `polarity.clause.v1`", "",
              f"`python -m training.aspect_polarity.evaluate --tiers {args.tiers} --polarity {args.polarity}`: "
              "agreement with the labels on the themes both the labels and the model found; both columns from the same run on the same rows.", "",
              f"| set | rows | tier | pairs | before (`polarity=None`) | after (`{args.polarity}`) |",
              "|---|---:|---|---:|---:|---:|"]
     out = {}
-    for tier in args.tiers.split(","):
+    for tier, models in tier_models(args.tiers, args.sentiment).items():
         for name, records in sets.items():
-            before, after = score(records, TIERS[tier], None), score(records, TIERS[tier], args.polarity)
+            before, after = score(records, models, None), score(records, models, args.polarity)
             out[f"{tier} / {name}"] = {"before": before, "after": after}  # no timings: reruns are byte-identical
             lines.append(f"| {name} | {len(records)} | {tier} | {after['pairs']} | {before['accuracy']:.3f} | "
                          f"{after['accuracy']:.3f} |")

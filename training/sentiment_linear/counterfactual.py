@@ -15,10 +15,13 @@ offset; a correction over the rows' hashed n-grams, L2 strength ``lam``, no inte
 trained counterfactual rows (one-hot) together with the 7,482 unlabelled YouTube comments of
 ``stance_distill_youtube.jsonl`` whose targets are the shipped model's own probabilities, so the correction learns
 the minimal pairs while keeping the shipped behaviour on real comments. Written as a model folder (same format).
+``--teacher ensemble|e5 [--hard]`` (s18) fits the pool rows to a stored teacher's probabilities instead (the
+distillation of ``distill.py`` and the counterfactual rows in one correction); ``--weight W`` counts each trained
+counterfactual row W times.
 
 ``score``: macro-F1 of each tier (the shipped one first) on the three held-out sets, overall and per language,
 and on the six groups of labelled real comments the shipped model did not train on as such
-(``cv_drama.training_groups``). No dev row is read.
+(``cv_drama.training_groups``), and issue #13's two probe sentences' probabilities. No dev row is read.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from analyzer.backends.text_features import to_csr
 from analyzer.schema import SENTIMENT_LABELS
 from training.sentiment_linear.cv_drama import fit_residual, macro_f1, training_groups
 from training.sentiment_linear.dataset import Row, refuse_proxy_overlap
-from training.sentiment_linear.distill import LABELS, SHARED, read_labels, write_corrected
+from training.sentiment_linear.distill import LABELS, SHARED, read_labels, targets, write_corrected
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = ROOT / "data" / "trainsets" / "stance_counterfactual_s17.jsonl"
@@ -46,6 +49,7 @@ CONCEPTS = {
     "lead": "acting", "ost": "music", "costumes": "production", "cgi": "production", "subtitles": "subtitles",
     "pacing": "pacing", "romance": "romance", "villain": "characters", "characters": "characters",
 }
+PROBES = ("I hate this drama.", "this drama")  # issue #13's examples of the topic shortcut
 HELD_OUT = ("ending", "costumes", "villain")  # 3 of 15 concepts: every row of these phrases is held out
 
 
@@ -93,8 +97,17 @@ def held_sets() -> dict[str, list[dict]]:
             "new_topic_and_frame": [r for r in held if r["concept"] in HELD_OUT and r["new_frame"]]}
 
 
-def build(lam: float, out: Path) -> None:
-    """The shipped model folder with its weights plus the anchored correction (float16, same format)."""
+def anchor_targets(backend: LinearSentimentBackend, pool: list[str], teacher: str, hard: bool) -> np.ndarray:
+    """The pool rows' targets: the shipped model's own probabilities (``teacher="shipped"``, s17) or a stored
+    teacher's (``ensemble`` / ``e5`` of ``stance_distill_youtube.jsonl``, s18), soft or hard."""
+    if teacher == "shipped":
+        return backend.predict_proba(pool)
+    return targets(read_labels(LABELS, SHARED)[1][teacher], hard)
+
+
+def build(lam: float, out: Path, teacher: str = "shipped", hard: bool = False, weight: float = 1.0) -> None:
+    """The shipped model folder with its weights plus the anchored correction (float16, same format); each trained
+    counterfactual row counts ``weight`` times against a pool row."""
     backend = LinearSentimentBackend()
     model = backend.model
     pool, _ = read_labels(LABELS, SHARED)
@@ -103,15 +116,19 @@ def build(lam: float, out: Path) -> None:
     texts = [r["text"] for r in written] + pool
     langs = [r["lang"] for r in written] + [None] * len(pool)
     target = np.vstack([np.eye(3)[[SENTIMENT_LABELS.index(r["stance"]) for r in written]],
-                        backend.predict_proba(pool)])
+                        anchor_targets(backend, pool, teacher, hard)])
+    weights = np.r_[np.full(len(written), weight), np.ones(len(pool))]
     x = to_csr(model.featurizer.transform(texts), model.featurizer.n_features)
     columns = np.unique(x.indices)  # CSR: the columns the rows use (a CSC matrix's indices are rows)
     offset = np.log(backend.predict_proba(texts, langs) + 1e-12)
-    W, _ = fit_residual(x[:, columns].tocsr(), offset, target, lam, with_bias=False)
+    W, _ = fit_residual(x[:, columns].tocsr(), offset, target, lam, with_bias=False, weights=weights)
+    recipe = f"python -m training.sentiment_linear.counterfactual build --lam {lam:g}"
+    if (teacher, hard, weight) != ("shipped", False, 1.0):
+        recipe += f" --teacher {teacher}{' --hard' if hard else ''} --weight {weight:g}"
     write_corrected(out, columns, W, np.zeros(3, dtype=np.float32), "counterfactual",
-                    {"rows": len(written), "anchor_rows": len(pool), "l2": lam, "bias": False,
-                     "file": str(ROWS.relative_to(ROOT)), "anchor": str(LABELS.relative_to(ROOT)),
-                     "recipe": f"python -m training.sentiment_linear.counterfactual build --lam {lam:g}"})
+                    {"rows": len(written), "anchor_rows": len(pool), "l2": lam, "bias": False, "row_weight": weight,
+                     "anchor_targets": teacher if teacher == "shipped" else f"sentiment.{teacher}.v1 {'hard' if hard else 'soft'}",
+                     "file": str(ROWS.relative_to(ROOT)), "anchor": str(LABELS.relative_to(ROOT)), "recipe": recipe})
 
 
 def held_scores(model: LinearSentimentBackend, rows: list[dict]) -> dict[str, float]:
@@ -131,6 +148,12 @@ def group_scores(model: LinearSentimentBackend, shared: Path) -> dict[str, float
     return out
 
 
+def probe_scores(model: LinearSentimentBackend) -> dict[str, list[float]]:
+    """Issue #13's sentences (information only): their (negative, neutral, positive) probabilities."""
+    probs = model.predict_proba(list(PROBES), ["en"] * len(PROBES))
+    return {text: [round(float(v), 4) for v in p] for text, p in zip(PROBES, probs)}
+
+
 def score(tiers: list[str], out: Path | None) -> None:
     models = {"shipped": default_model_dir()} | {n: Path(d) for n, d in (t.split("=", 1) for t in tiers)}
     held = held_sets()
@@ -138,7 +161,7 @@ def score(tiers: list[str], out: Path | None) -> None:
     for name, folder in models.items():
         model = LinearSentimentBackend(path=folder)
         result[name] = {**{k: held_scores(model, rows) for k, rows in held.items()},
-                        "training_groups": group_scores(model, SHARED)}
+                        "training_groups": group_scores(model, SHARED), "issue_13_probes": probe_scores(model)}
         print(name, json.dumps(result[name], ensure_ascii=False), flush=True)
     if out:
         record = {"held_out_rows": {k: len(v) for k, v in held.items()}, "held_out_concepts": list(HELD_OUT),
@@ -150,6 +173,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("step", choices=("write", "build", "score"))
     ap.add_argument("--lam", type=float, default=1e-4)
+    ap.add_argument("--teacher", choices=("shipped", "ensemble", "e5"), default="shipped",
+                    help="whose probabilities the pool rows are fitted to (build)")
+    ap.add_argument("--hard", action="store_true", help="the teacher's argmax as one-hot targets (build)")
+    ap.add_argument("--weight", type=float, default=1.0, help="each trained counterfactual row counts this many times (build)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--tier", action="append", default=[], metavar="NAME=DIR")
     ap.add_argument("--json", type=Path, default=None)
@@ -157,7 +184,7 @@ def main() -> None:
     if args.step == "write":
         return write(args.out or ROWS)
     if args.step == "build":
-        return build(args.lam, args.out)
+        return build(args.lam, args.out, args.teacher, args.hard, args.weight)
     return score(args.tier, args.json)
 
 

@@ -88,10 +88,14 @@ def tail_logp(model: LinearSentimentBackend, texts: list[str], langs: list[str])
     return whole, tail
 
 
-def fit_residual(X, offset, target, lam: float, with_bias: bool) -> tuple[np.ndarray, np.ndarray]:
+def fit_residual(X, offset, target, lam: float, with_bias: bool,
+                 weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A correction (W, b) of the logits ``offset`` over X's columns, fitted to ``target`` (n x 3 class
-    probabilities: one-hot gold rows or a teacher's soft labels) with L2 strength ``lam`` on W."""
-    n, d = X.shape
+    probabilities: one-hot gold rows or a teacher's soft labels) with L2 strength ``lam`` on W; ``weights``
+    (one per row, default 1) count a row as that many copies of itself."""
+    d = X.shape[1]
+    w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    n = w.sum()
 
     def loss_grad(theta):
         W, b = theta[:3 * d].reshape(3, d), theta[3 * d:] * with_bias
@@ -99,8 +103,8 @@ def fit_residual(X, offset, target, lam: float, with_bias: bool) -> tuple[np.nda
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        g = (p - target) / n
-        loss = -(target * np.log(p + 1e-12)).sum() / n + lam * (W ** 2).sum()
+        g = (p - target) * w[:, None] / n
+        loss = -(w[:, None] * target * np.log(p + 1e-12)).sum() / n + lam * (W ** 2).sum()
         return loss, np.r_[((X.T @ g).T + 2 * lam * W).ravel(), g.sum(axis=0) * with_bias]
 
     theta = minimize(loss_grad, np.zeros(3 * d + 3), jac=True, method="L-BFGS-B", options={"maxiter": 300}).x
