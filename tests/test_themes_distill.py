@@ -82,3 +82,14 @@ def test_a_light_row_moves_the_heads_less_than_a_full_one():
     full = fit_heads(X, lex, y, **point, sample_weight=np.ones(41))[0][0, 5]
     unweighted = fit_heads(X, lex, y, **point)[0][0, 5]
     assert light < full and full == pytest.approx(unweighted, abs=1e-6)
+
+
+def test_the_choice_rule_needs_a_margin_and_no_drama_loss():
+    from training.themes_hybrid.distill_choose import choose
+
+    row = {"weight": 0.1, "objective": 1.46, "base_objective": 1.45, "real_drama": [0.71, 0.66],
+           "base_real_drama": [0.70, 0.65], "best_thresholds": [0.3, 0.2], "best_thresholds_objective": 1.461}
+    assert choose([row]) == {"chosen_weight": 0.1, "goes_to_dev_look": True, "thresholds": [0.25, 0.20]}
+    assert not choose([{**row, "real_drama": [0.69, 0.66]}])["goes_to_dev_look"]
+    assert not choose([{**row, "objective": 1.451}])["goes_to_dev_look"]
+    assert choose([{**row, "best_thresholds_objective": 1.463}])["thresholds"] == [0.3, 0.2]
