@@ -3,6 +3,7 @@
     OMP_NUM_THREADS=1 python -m training.themes_hybrid.cv_compare \
         [--base-lexicon DIR] [--base-extra data/trainsets/themes_synthetic_drama_c.jsonl] \
         [--extra data/trainsets/themes_synthetic_drama_d.jsonl] \
+        [--distill data/trainsets/themes_distill_e5.jsonl --distill-weight 0.3] \
         [--errors /tmp/x/errors.jsonl] [--out models/themes-hybrid/runs/<date>-<tag>.json]
 
 Both recipes fit train.py's heads at the shipped model's C, class weighting and lexicon scale and decide
@@ -39,8 +40,9 @@ from analyzer.evaluation.devset import read_labels, text_sha1
 from training.common import read_jsonl
 from training.themes_hybrid.cv_report import counts
 from training.themes_hybrid.train import (DEV, N_FEATURES, ROOT, THRESHOLDS, decide, domain_masks, domain_scores, features,
-                                          fit_heads, fixed_grid, is_real_drama, load_records, probabilities, targets,
-                                          with_intent_theme)
+                                          fit_heads, fixed_grid, is_real_drama, load_records, probabilities, row_weights,
+                                          targets, with_intent_theme)
+from training.themes_hybrid.distill import read_distill
 
 SHIPPED = ROOT / "analyzer" / "_models" / "themes-hybrid"
 N_FOLDS = 4
@@ -78,7 +80,7 @@ def fold_ids(real: list[dict], drama: list[dict], shared: Path) -> np.ndarray:
     return np.array(folds)
 
 
-def out_of_fold(data, folds: np.ndarray, point: dict) -> np.ndarray:
+def out_of_fold(data, folds: np.ndarray, point: dict, weights: np.ndarray | None = None) -> np.ndarray:
     X, lex, _, y = data
     n = len(folds)
     oof = np.zeros((n, len(HEADS)))
@@ -86,7 +88,7 @@ def out_of_fold(data, folds: np.ndarray, point: dict) -> np.ndarray:
     for k in range(N_FOLDS):
         test_idx, train_idx = np.flatnonzero(folds == k), np.flatnonzero(folds != k)
         fit = np.concatenate([train_idx, always])
-        W, L, b = fit_heads(X[fit], lex[fit], y[fit], **point)
+        W, L, b = fit_heads(X[fit], lex[fit], y[fit], **point, sample_weight=None if weights is None else weights[fit])
         oof[test_idx] = probabilities(X[test_idx], lex[test_idx], W, L, b)
     return oof
 
@@ -120,7 +122,7 @@ def recipe(records, n_scored, folds, lexicon_dir, point, extra: list[dict]):
     rows = records + extra
     lexicon = LexiconThemeBackend(path=lexicon_dir, threshold=LEXICON_THRESHOLD)
     X, lex, noise = features(rows, HashingFeaturizer(n_features=N_FEATURES), lexicon)
-    oof = out_of_fold((X, lex, noise, targets(rows)), folds, point)
+    oof = out_of_fold((X, lex, noise, targets(rows)), folds, point, row_weights(rows))
     return oof, lex[:n_scored], noise[:n_scored]
 
 
@@ -156,11 +158,14 @@ def main() -> None:
     ap.add_argument("--oof", help="npz of both recipes' grouped out-of-fold probabilities, lexicon scores, noise flags, "
                     "gold labels, folds and domain masks (no text), for threshold studies")
     ap.add_argument("--C", type=float, help="the candidate's C (default: the shipped model's, as the base's)")
+    ap.add_argument("--distill", help="teacher rows the candidate trains on (training.themes_hybrid.distill; never scored)")
+    ap.add_argument("--distill-weight", type=float, default=1.0, help="sample weight of the --distill rows")
     args = ap.parse_args()
     real, drama, synthetic = load_records(args.shared)
     records, n_scored = real + drama + synthetic, len(real) + len(drama)
     base_extra = [r for f in args.base_extra for r in read_jsonl(Path(f))]
     extra = base_extra + [r for f in args.extra for r in read_jsonl(Path(f))]
+    extra += read_distill(args.distill, args.shared, args.distill_weight) if args.distill else []
     check_extra(extra)
     folds = fold_ids(real, drama, Path(args.shared))
     meta = json.loads((SHIPPED / "meta.json").read_text(encoding="utf-8"))
@@ -177,6 +182,7 @@ def main() -> None:
     chosen = {k: best_shared_thresholds(y, *run, masks, meta["union"]) for k, run in runs.items()}
     print("best shared thresholds on grouped folds:", json.dumps(chosen))
     result = {"folds": N_FOLDS, "point": point, "candidate_C": args.C or point["C"], "extra": args.extra, "base_extra": args.base_extra,
+              "distill": args.distill, "distill_weight": args.distill_weight if args.distill else None,
               "n_extra": len(extra),
               "base_lexicon": args.base_lexicon or "shipped", "best_shared_thresholds": chosen,
               **{k: scores(y, p, masks) for k, p in preds.items()}, "per_fold": fold_scores(y, preds, masks, folds)}

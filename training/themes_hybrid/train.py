@@ -17,7 +17,9 @@ The short cue rows of data/trainsets/themes_synthetic.jsonl are always in the tr
 label the lexicon knows but the heads miss stays silent, and the default backend fails the
 per-language fire tables of tests/test_themes.py. ``--fixed`` keeps the shipped model's C, class weighting and lexicon scale (its meta.json) and
 chooses only the thresholds and union by CV: one grid point instead of 12, for a retrain on new
-rows on a busy machine.
+rows on a busy machine. ``--distill FILE --distill-weight W`` adds teacher rows (the accurate tier's labels on
+unlabelled comments, written by training.themes_hybrid.distill) to every training fold, never scored, each
+weighing W in the fit.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from analyzer.backends.themes_lexicon import LexiconThemeBackend
 from analyzer.evaluation.devset import devset_keys, load_devset, read_labels, text_sha1
 from analyzer.schema import INTENTS
 from training.common import TRAINSETS, label_batches, loose_key, proxy_keys, read_jsonl, write_model_meta
+from training.themes_hybrid.distill import read_distill
 
 def train_files() -> list[Path]:
     """The label files theme models train on: every labelling batch in data/trainsets."""
@@ -66,12 +69,13 @@ INTENT_COLS = [HEADS.index(i) for i in INTENTS]
 THEME_COLS = [k for k in range(len(HEADS)) if k not in INTENT_COLS]
 
 
-def load_records(shared: str, extra: tuple[Path, ...] = ()) -> tuple[list[dict], list[dict], list[dict]]:
+def load_records(shared: str, extra: tuple[Path, ...] = (), distill: tuple[dict, ...] = ()
+                 ) -> tuple[list[dict], list[dict], list[dict]]:
     """(real training records, written drama records, synthetic cue records + the rows of the ``extra``
-    files, always in the training folds, never scored); refuses dev overlap."""
+    files + the ``distill`` records, always in the training folds, never scored); refuses dev overlap."""
     real = [r for f in train_files() for r in load_devset(f, shared, on_error="raise")]
     drama = read_jsonl(DRAMA)
-    synthetic = read_jsonl(SYNTHETIC) + [r for f in extra for r in read_jsonl(Path(f))]
+    synthetic = read_jsonl(SYNTHETIC) + [r for f in extra for r in read_jsonl(Path(f))] + list(distill)
     dev_keys, dev_sha = devset_keys(DEV), {label["sha1"] for label in read_labels(DEV)}
     overlap = [r["id"] for r in real if (r["id"].rsplit(":", 1)[0], int(r["id"].rsplit(":", 1)[1])) in dev_keys
                or text_sha1(r["text"]) in dev_sha]
@@ -133,8 +137,15 @@ def features(records: list[dict], featurizer: HashingFeaturizer, lexicon: Lexico
         np.array([m.noise for m in matches])
 
 
-def fit_heads(X, lex, y, *, C: float, balanced: bool, lex_scale: float):
-    """One logistic regression per head -> (hash weights, lex weights, bias)."""
+def row_weights(records: list[dict]) -> np.ndarray | None:
+    """Sample weights (a record's ``weight``, default 1: the teacher rows of distill.py carry theirs);
+    None when every row weighs 1, so such a fit is the unweighted one."""
+    w = np.array([float(r.get("weight", 1.0)) for r in records])
+    return None if (w == 1.0).all() else w
+
+
+def fit_heads(X, lex, y, *, C: float, balanced: bool, lex_scale: float, sample_weight: np.ndarray | None = None):
+    """One logistic regression per head -> (hash weights, lex weights, bias); ``sample_weight`` per row."""
     design = sparse.hstack([X, sparse.csr_matrix(lex * lex_scale)], format="csr")
     n_hash = X.shape[1]
     W = np.zeros((len(HEADS), n_hash), dtype=np.float32)
@@ -145,7 +156,7 @@ def fit_heads(X, lex, y, *, C: float, balanced: bool, lex_scale: float):
             continue
         clf = LogisticRegression(C=C, class_weight="balanced" if balanced else None, solver="liblinear",
                                  max_iter=2000, random_state=SEED)
-        clf.fit(design, y[:, k])
+        clf.fit(design, y[:, k], sample_weight=sample_weight)
         W[k], L[k], b[k] = clf.coef_[0, :n_hash], clf.coef_[0, n_hash:] * lex_scale, clf.intercept_[0]
     return W, L, b
 
@@ -190,8 +201,10 @@ def fixed_grid(folder: Path) -> dict:
     return {"C": (chosen["C"],), "balanced": (chosen["balanced"],), "lex_scale": (chosen["lex_scale"],)}
 
 
-def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID, unions=(False, True)) -> list[dict]:
-    """Out-of-fold probabilities for every grid point; every threshold/union choice scored."""
+def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID, unions=(False, True),
+                   weights: np.ndarray | None = None) -> list[dict]:
+    """Out-of-fold probabilities for every grid point; every threshold/union choice scored
+    (``weights``: per-row sample weights, or None)."""
     X, lex, noise, y = data
     n_scored = scored_count(masks)
     folds = list(KFold(5, shuffle=True, random_state=SEED).split(np.arange(n_scored)))
@@ -201,7 +214,8 @@ def cross_validate(data, masks: dict[str, np.ndarray], grid: dict = GRID, unions
         oof = oofs[(C, balanced, lex_scale)] = np.zeros((n_scored, len(HEADS)))
         for train_idx, test_idx in folds:
             fit_idx = np.concatenate([train_idx, always])
-            W, L, b = fit_heads(X[fit_idx], lex[fit_idx], y[fit_idx], C=C, balanced=balanced, lex_scale=lex_scale)
+            W, L, b = fit_heads(X[fit_idx], lex[fit_idx], y[fit_idx], C=C, balanced=balanced, lex_scale=lex_scale,
+                                sample_weight=None if weights is None else weights[fit_idx])
             oof[test_idx] = probabilities(X[test_idx], lex[test_idx], W, L, b)
         for theme_thr, intent_thr, union in itertools.product(THRESHOLDS, THRESHOLDS, unions):
             pred = decide(oof, lex[:n_scored], noise[:n_scored], theme_thr, intent_thr, union)
@@ -282,12 +296,16 @@ def main() -> None:
     parser.add_argument("--extra", action="append", default=[], help="more written rows, always in the training folds and "
                              "never scored (e.g. data/trainsets/themes_synthetic_drama_b.jsonl; not in the shipped weights: "
                              "see the card, session 12)")
+    parser.add_argument("--distill", help="teacher rows (training.themes_hybrid.distill: the accurate tier's labels on "
+                             "unlabelled comments), always in the training folds, never scored")
+    parser.add_argument("--distill-weight", type=float, default=1.0, help="sample weight of the --distill rows")
     args = parser.parse_args()
     grid = fixed_grid(ROOT / "analyzer" / "_models" / "themes-hybrid") if args.fixed else dict(GRID)
     if args.c_values:
         grid["C"] = tuple(float(c) for c in args.c_values.split(","))
     started = time.perf_counter()
-    real, drama, synthetic = load_records(args.shared, tuple(args.extra))
+    distill = read_distill(args.distill, args.shared, args.distill_weight) if args.distill else []
+    real, drama, synthetic = load_records(args.shared, tuple(args.extra), tuple(distill))
     records = real + drama + synthetic
     masks = domain_masks(real, len(drama))
     n_scored = len(real) + len(drama)
@@ -297,7 +315,8 @@ def main() -> None:
     data = (X, lex, noise, targets(records))
     print(f"training rows: {len(real)} real + {len(drama)} written drama (both scored) + {len(synthetic)} "
           f"cue rows and later written drama batches (never scored); {X.shape[1]} hashed features")
-    results, oofs = cross_validate(data, masks, grid, (True,) if args.union else (False, True))
+    weights = row_weights(records)
+    results, oofs = cross_validate(data, masks, grid, (True,) if args.union else (False, True), weights)
     key = lambda r: (r["cv_theme_micro_f1"] + r["cv_intent_micro_f1"], r["cv_theme_micro_f1"])  # noqa: E731
     best = max(results, key=key)
     lexicon_same = lexicon_baseline(records[:n_scored], data[3][:n_scored], masks)
@@ -312,10 +331,12 @@ def main() -> None:
                                         args.shared_intent_threshold or bool(args.thresholds), not args.thresholds)
     print("per-head thresholds (CV, coordinate ascent):", json.dumps(thresholds))
     print("out-of-fold scores with them (thresholds chosen on the same folds, so optimistic):", json.dumps(tuned))
-    W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"])
+    W, L, b = fit_heads(X, lex, data[3], C=best["C"], balanced=best["balanced"], lex_scale=best["lex_scale"],
+                        sample_weight=weights)
     info = {**labels_info(), "synthetic": str(SYNTHETIC.relative_to(ROOT)), "n_real": len(real),
             "drama": str(DRAMA.relative_to(ROOT)) if drama else None, "n_drama": len(drama),
             "n_synthetic": len(synthetic), "written_extra": list(args.extra),
+            **({"distill": {"file": args.distill, "rows": len(distill), "weight": args.distill_weight}} if distill else {}),
             "cv": {"folds": 5, "seed": SEED, "scored": list(masks), "grid": {k: list(v) for k, v in grid.items()}, "fixed": args.fixed, "union_forced": args.union, "shared_intent_threshold": args.shared_intent_threshold,
                    "thresholds": [float(t) for t in THRESHOLDS], "chosen": best, "best_with_union": best_union,
                    "lexicon_same_rows": lexicon_same, "per_head_thresholds": {
