@@ -53,8 +53,8 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .memory import MEMTRACE, Upkeep, bound_heap, release_free_memory
 from .forked import forked_map
+from .memory import MEMTRACE, Upkeep, bound_heap, release_free_memory
 from .profiling import profiled
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
 from .workers import available_cpus, uses_torch
