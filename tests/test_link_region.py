@@ -121,3 +121,22 @@ def test_a_reply_without_a_platform_links_only_to_its_own_files_parent():
     out = DramaLinkStage()([Comment(id="p", text="The Untamed ost is great", platform="reddit", source="a.json:1"),
                             Comment(id="r", text="agreed!", reply_to="p", platform="reddit", source="b.json:1")])
     assert out[1].drama == "The Untamed"
+
+
+class _PythonWindow(DramaLinkStage):
+    def resolve(self, ident, reply_to, found):  # overridden: the parents window stays the Python LRU
+        return super().resolve(ident, reply_to, found)
+
+
+@pytest.mark.parametrize("stage", [DramaLinkStage, _PythonWindow])
+def test_resolve_many_decides_as_resolve_called_row_by_row(stage):
+    # replies to linked, unlinked and evicted parents (window of 3), in one call vs one call each
+    texts = ["The Untamed ost is great", "agreed!", "Hidden Love finale", "so good", "hmm", "same", "yes", "ok"]
+    comments = [Comment(id=str(i), text=t, platform="reddit", reply_to=str(i - 1) if i % 2 else None)
+                for i, t in enumerate(texts)] + [Comment(id="9", text="late reply", platform="reddit", reply_to="0")]
+    one, many = stage(parent_window=3), stage(parent_window=3)
+    owns = [one.link_own(c) for c in comments]
+    want = [one.resolve(c.id, c.reply_to, own) for c, own in zip(comments, owns)]
+    got = many.resolve_many([c.id for c in comments], [c.reply_to for c in comments], owns)
+    assert got == want and [g is own for g, own in zip(got, owns)] == [w is own for w, own in zip(want, owns)]
+    assert many.stats == one.stats and sum(w[2] == "parent" for w in want) >= 1

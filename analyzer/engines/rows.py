@@ -184,24 +184,34 @@ class Replay:
 
     def _feed(self, files, seqs, kinds, payloads, ids, reply_tos, platforms, id_keys, author_keys, text_keys,
               signatures, noises, links) -> None:
-        decide, resolve = self.stages.dedup.decide, self.stages.link.resolve
-        rows = zip(files, seqs, kinds, payloads, ids, reply_tos, platforms, id_keys, author_keys, text_keys,
-                   signatures, noises, links)
-        for file, seq, kind, payload, ident, reply_to, platform, id_key, author_key, text_key, signature, noise, link \
-                in rows:
-            if kind != "c":
-                self._other(kind, payload)
-                continue
-            self._counts["accepted"] += 1
-            if self._chunk is None or file != self._chunk[0] or seq // CHUNK != self._chunk[1]:
-                self.close()
-                self._chunk = (file, seq // CHUNK)
-            dup = decide(_dup_keys((ident, id_key, noise, author_key, text_key, signature)))
-            own = self._own(link)
-            resolved = resolve(scoped(ident, platform, file), scoped(reply_to, platform, file), own)
-            default = dup == (None, None, 1, noise)  # default_dup
-            if not default or resolved is not own:
-                self._decisions[seq] = (None if default else dup, None if resolved is own else resolved)
+        """Rejects and file trailers in order; the comments' dedup and link decisions each in one
+        batch call (``decide_batch``, ``resolve_many``: the same in-order decisions as one call per
+        comment, the two stages' states being separate)."""
+        at = []  # the comment rows' indices
+        for i, kind in enumerate(kinds):
+            if kind == "c":
+                self._counts["accepted"] += 1
+                at.append(i)
+            else:
+                self._other(kind, payloads[i])
+        if not at:
+            return
+        keys = [_dup_keys((ids[i], id_keys[i], noises[i], author_keys[i], text_keys[i], signatures[i])) for i in at]
+        dups = self.stages.dedup.decide_batch((), keys)
+        owns = [self._own(links[i]) for i in at]
+        resolved = self.stages.link.resolve_many([scoped(ids[i], platforms[i], files[i]) for i in at],
+                                                 [scoped(reply_tos[i], platforms[i], files[i]) for i in at], owns)
+        for i, dup, own, found in zip(at, dups, owns, resolved):
+            self._decide(files[i], seqs[i], noises[i], dup, own, found)
+
+    def _decide(self, file: int, seq: int, noise: str | None, dup: tuple, own: tuple, resolved: tuple) -> None:
+        """Keep a comment's decisions that differ from the default, per chunk."""
+        if self._chunk is None or file != self._chunk[0] or seq // CHUNK != self._chunk[1]:
+            self.close()
+            self._chunk = (file, seq // CHUNK)
+        default = dup == (None, None, 1, noise)  # default_dup
+        if not default or resolved is not own:
+            self._decisions[seq] = (None if default else dup, None if resolved is own else resolved)
 
     def _own(self, link: str) -> tuple:
         own = self._links.get(link)

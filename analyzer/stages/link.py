@@ -196,6 +196,13 @@ class DramaLinkStage(Stage):
             return [self.resolve(*args) for args in zip(idents, reply_tos, prepared)]
         return self._resolve_many(idents, reply_tos, list(prepared))
 
+    def resolve_many(self, idents: list[str | None], reply_tos: list[str | None], founds: list[tuple]) -> list[tuple]:
+        """``resolve`` of each, in order (one C call on the window): what a distributed engine's
+        in-order step calls with a block of ``link_own`` results."""
+        if self._window is None:
+            return [self.resolve(*args) for args in zip(idents, reply_tos, founds)]
+        return self._resolve_many(idents, reply_tos, list(founds))
+
     def _resolve_many(self, idents: list[str], reply_tos: list[str | None], founds: list[tuple]) -> list[tuple]:
         """``resolve`` of each, in order, on the C window: one call, then the counts in the same order."""
         found = _hashed.parents_decide(self._window, idents, reply_tos if self.use_parents else None, founds,
