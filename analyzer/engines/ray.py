@@ -271,17 +271,11 @@ def end_spread(workers: int) -> tuple[int, Callable[..., list[Any]]] | None:
     (its thread pools, as the local engine)."""
     shares = min(workers, available_cpus())
     ray = sys.modules.get("ray")
-    if shares < 2 or not hasattr(os, "fork") or uses_torch() or not _alone():
+    if shares < 2 or not hasattr(os, "fork") or uses_torch() or threading.active_count() > 1:
         return None
     if ray is not None and getattr(ray, "is_initialized", lambda: False)():
         return None
     return shares, forked_map
-
-
-def _alone() -> bool:
-    """Whether this process runs no Python thread but its own (a Ray Data iterator's prefetcher
-    can outlive a failed run in a long-lived process)."""
-    return threading.active_count() == 1
 
 
 def _readers(workers: int, files: int) -> int:
