@@ -351,7 +351,8 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
         manifest.config["aggregate"] = settings
         show = progress_on(progress)
         release_free_memory()  # what the stream freed, before the end phase allocates on top of it
-        spread = _end_spread(config, pool, extra)
+        # the workers stopped: the end phase's shares go to forked processes on their cores
+        spread = pool.end_spread() if pool is not None and config.run.engine == "local" else None
         with clock("aggregate"):
             result = accumulator.result(progress=cell_bar(show), spread=spread)
         release_free_memory()
@@ -362,16 +363,6 @@ def _run_into(out: Path, paths: list[str], config: Config, pipeline: Pipeline, c
     # varies run to run: the one manifest key determinism checks ignore
     manifest.timings = {**manifest.timings, **clock.timings(pipeline), "seconds": round(time.time() - started, 3)}
     return manifest, reasons
-
-
-def _end_spread(config: Config, pool: WorkerPool | None, extra: dict[str, Any]) -> Any:
-    """The workers stopped (local) or Ray shut down: the end phase's shares go to forked processes
-    on their cores (None: one process)."""
-    if config.run.engine == "ray":
-        from .engines.ray import end_spread
-
-        return end_spread(extra["engine"]["workers"])
-    return pool.end_spread() if pool is not None else None
 
 
 def _run_local(paths, out, config, pipeline, ctx, stats, accumulator, limit, progress,

@@ -33,8 +33,6 @@ import logging
 import os
 import re
 import shutil
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,11 +51,9 @@ from ..io.writers import RejectsWriter
 from ..pipeline import Pipeline
 from ..stages.base import add_summaries, summaries, summary_delta
 from . import require_ray
-from .forked import forked_map
 from .memory import MEMTRACE, Upkeep, bound_heap, release_free_memory
 from .profiling import profiled
 from .rows import RESTARTED, ReplayStep, Stages, annotate_block, read_file, store_prepared
-from .workers import available_cpus, uses_torch
 
 CRASH_ONCE = "ANALYZER_RAY_CRASH_ONCE"
 CRASH_REPLAY = "ANALYZER_RAY_CRASH_REPLAY"
@@ -260,22 +256,6 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
                       "driver_stream_cpu_seconds": round(merged.driver_cpu, 3),
                       "blocks": merged.blocks, "prepared_chunks": merged.chunks,
                       "shared_stages": shared is not None}, merged.reasons)
-
-
-def end_spread(workers: int) -> tuple[int, Callable[..., list[Any]]] | None:
-    """The end phase's ``spread`` once the run's Ray is shut down: shares for up to ``workers``
-    forked processes on this machine's CPUs (``forked_map``, as the local engine's), or None (one
-    process). Forked only where this process has no Ray session and no Python thread but its own:
-    ``ray.shutdown`` leaves Ray's native threads (gRPC, its event engine), which a forked child never
-    calls into (it runs our aggregation and report code, then ``os._exit``); not with torch loaded
-    (its thread pools, as the local engine)."""
-    shares = min(workers, available_cpus())
-    ray = sys.modules.get("ray")
-    if shares < 2 or not hasattr(os, "fork") or uses_torch() or threading.active_count() > 1:
-        return None
-    if ray is not None and getattr(ray, "is_initialized", lambda: False)():
-        return None
-    return shares, forked_map
 
 
 def _readers(workers: int, files: int) -> int:
