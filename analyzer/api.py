@@ -163,13 +163,16 @@ def _gapped_integers(column: Any) -> bool:
     return bool(values.size) and bool((values == values.round()).all() and (abs(values) < 2.0 ** 53).all())
 
 
+_MISSING = frozenset({"NAType", "NaTType"})  # pandas' pd.NA (nullable dtypes) and NaT: no value
+
+
 def _plain(value: Any, whole: bool = False) -> Any:
-    if value is None:
+    if value is None or type(value).__name__ in _MISSING:
         return None
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return None if value != value else value.to_pydatetime()
-    if hasattr(value, "item") and type(value).__module__ == "numpy":
-        value = value.item()
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        value = value.tolist()  # a numpy scalar's Python value; an array (a list cell read back) a list
     if isinstance(value, float) and value != value:
         return None
     return int(value) if whole and isinstance(value, float) else value
