@@ -18,6 +18,7 @@ import html
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,7 @@ from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
 from .io.formats import safe_comment
 from .io.readers import counted
+from .io.records import unread_hint
 from .manifest import RunManifest
 from .schema import Comment
 
@@ -102,6 +104,8 @@ def _analyze(items: Iterator[Comment | Reject], inputs: list[str], config: Confi
         comments.extend(batch)
         accumulator.update(batch)
         tally.update(batch)
+    if hint := unread_hint(ctx.unread, api=True):
+        warnings.warn(hint, UserWarning, stacklevel=3)
     manifest = runner._manifest(config, pipeline, stats, inputs, ctx, started,
                                 {"outputs": {}, "accepted": tally.counts})
     manifest.config["aggregate"] = settings
