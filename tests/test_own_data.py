@@ -263,4 +263,5 @@ def test_analyze_warns_of_unread_market_and_date_columns_with_the_map_to_use():
     with pytest.warns(UserWarning, match=r"map=\{'Country/Region': 'region', 'Posted': 'created_at'\}"):
         analyzer.analyze(frame)
     r = analyzer.analyze(frame, map={"Country/Region": "region", "Posted": "created_at"})
-    assert r.comments["region"].tolist() == ["KR"] and str(r.comments["created_at"].iloc[0]) == "2024-06-01 02:00:00+00:00"
+    assert r.comments["region"].tolist() == ["KR"]
+    assert str(r.comments["created_at"].iloc[0]) == "2024-06-01 02:00:00+00:00"
