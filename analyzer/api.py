@@ -18,6 +18,7 @@ import html
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,7 @@ from .errors import ConfigError, InputError, MissingDependency
 from .io import FileCounts, ReadContext, ReadStats, Reject
 from .io.formats import safe_comment
 from .io.readers import counted
+from .io.records import unread_hint
 from .manifest import RunManifest
 from .schema import Comment
 
@@ -102,6 +104,8 @@ def _analyze(items: Iterator[Comment | Reject], inputs: list[str], config: Confi
         comments.extend(batch)
         accumulator.update(batch)
         tally.update(batch)
+    if hint := unread_hint(ctx.unread, api=True):
+        warnings.warn(hint, UserWarning, stacklevel=3)
     manifest = runner._manifest(config, pipeline, stats, inputs, ctx, started,
                                 {"outputs": {}, "accepted": tally.counts})
     manifest.config["aggregate"] = settings
@@ -163,13 +167,16 @@ def _gapped_integers(column: Any) -> bool:
     return bool(values.size) and bool((values == values.round()).all() and (abs(values) < 2.0 ** 53).all())
 
 
+_MISSING = frozenset({"NAType", "NaTType"})  # pandas' pd.NA (nullable dtypes) and NaT: no value
+
+
 def _plain(value: Any, whole: bool = False) -> Any:
-    if value is None:
+    if value is None or type(value).__name__ in _MISSING:
         return None
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return None if value != value else value.to_pydatetime()
-    if hasattr(value, "item") and type(value).__module__ == "numpy":
-        value = value.item()
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        value = value.tolist()  # a numpy scalar's Python value; an array (a list cell read back) a list
     if isinstance(value, float) and value != value:
         return None
     return int(value) if whole and isinstance(value, float) else value

@@ -113,6 +113,7 @@ def _verdict(summary, config, where: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .io.records import unread_hint
     from .runner import run
 
     config = _job_config(args)
@@ -129,6 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if c["accepted"] and a["unlinked"] == c["accepted"]:
         print("no comment is linked to a drama: if the input names the drama in a column the reader does not "
               "know, name it with --map COLUMN=drama (e.g. --map 'Show Name=drama'); see docs/formats.md")
+    if hint := unread_hint(summary.unread):
+        print(hint)
     print(f"report: {summary.outputs.get('report.html', args.output + '/report.html')}")
     _print_profile(args, summary)
     return _verdict(summary, config, summary.outputs.get("rejects.jsonl", os.path.join(args.output, "rejects.jsonl")))

@@ -56,6 +56,7 @@ class RunSummary:
     accepted: dict[str, Any] = field(default_factory=dict)  # of the accepted: unlinked (+ by reason), noise, duplicates
     reject_reasons: dict[str, int] = field(default_factory=dict)  # reason (without details) -> rejects
     timings: dict[str, Any] = field(default_factory=dict)  # seconds per phase and per stage
+    unread: dict[str, str] = field(default_factory=dict)  # market/date-like input columns left unread -> field
 
     @property
     def reconciles(self) -> bool:
@@ -315,7 +316,7 @@ def run(inputs: list[str] | str, out_dir: str | os.PathLike, *, config: Config |
     final = Path(out_dir)
     outputs = {name: str(final / rel) for name, rel in manifest.outputs.items()}
     return RunSummary(str(final), manifest.counts, manifest.files, outputs, manifest.timings["seconds"],
-                      manifest.accepted, reasons, manifest.timings)
+                      manifest.accepted, reasons, manifest.timings, dict(ctx.unread))
 
 
 @contextlib.contextmanager

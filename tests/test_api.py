@@ -138,6 +138,28 @@ def test_integer_ids_in_a_column_with_gaps_keep_their_form():
     assert r.comments["reply_to"].tolist()[1] == "1"
 
 
+def test_nullable_dtypes_missing_values_read_as_missing():
+    # pandas' nullable dtypes (convert_dtypes(), read_csv(dtype_backend=...)) hold pd.NA, not NaN: the rows
+    # were rejected as 'could not read this record (TypeError: boolean value of NA is ambiguous)'
+    frame = pd.DataFrame({"text": ["Hidden Love is so sweet", "The Untamed is great"],
+                          "drama": pd.array(["Hidden Love", None], dtype="string"),
+                          "likes": pd.array([3, None], dtype="Int64")})
+    r = analyzer.analyze(frame)
+    assert r.counts["accepted"] == 2 and r.counts["rejected"] == 0
+    assert r.comments["likes"].iloc[0] == 3 and pd.isna(r.comments["likes"].iloc[1])
+    assert r.comments["drama"].tolist() == ["Hidden Love", "The Untamed"]
+
+
+def test_the_returned_comments_frame_can_be_analysed_again(result):
+    # an analyst filters one drama out of result.comments and re-runs it: its list columns (themes, ...)
+    # hold numpy arrays, which raised "ValueError: can only convert an array of size 1 to a Python scalar"
+    one = result.comments[result.comments["drama"] == "The Untamed"].head(20)
+    again = analyzer.analyze(one)
+    assert again.counts["accepted"] == len(one) and again.counts["rejected"] == 0
+    assert again.comments["id"].tolist() == one["id"].tolist()
+    assert set(again.comments["drama"]) == {"The Untamed"}
+
+
 def test_dataframe_map_option_names_a_column():
     frame = pd.DataFrame({"Feedback": ["Nirvana in Fire is brilliant"], "Show": ["Nirvana in Fire"]})
     r = analyzer.analyze(frame, map={"Feedback": "text", "Show": "drama"})

@@ -232,3 +232,36 @@ def test_a_run_where_no_comment_is_linked_says_how_to_name_the_drama_column(tmp_
     assert "--map COLUMN=drama" in capsys.readouterr().out
     assert main(["run", str(path), "-o", str(tmp_path / "out2"), "--quiet", "--map", "Show Name=drama"]) == 0
     assert "--map COLUMN=drama" not in capsys.readouterr().out
+
+
+def test_a_run_names_unread_market_and_date_columns_and_the_map_to_read_them(tmp_path, capsys):
+    """An export's 'Country/Region' and 'Posted' columns were dropped without a word: every comment's market
+    was guessed from its language and no comment had a time; the run folder stays as it was (stdout only)."""
+    path = _csv(tmp_path / "dump.csv", ["Comment Text", "Country/Region", "Posted"],
+                [["The Untamed made me cry", "KR", "2024-06-01"], ["Hidden Love is so slow", "VN", "2024-06-02"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "--map 'Country/Region=region' --map 'Posted=created_at'" in out
+    assert len([line for line in out.splitlines() if "Country/Region" in line]) == 1
+    mapped = ["--map", "Country/Region=region", "--map", "Posted=created_at"]
+    assert main(["run", str(path), "-o", str(tmp_path / "out2"), "--quiet", *mapped]) == 0
+    assert "Country/Region" not in capsys.readouterr().out
+    assert pq.read_table(tmp_path / "out2" / "comments.parquet").column("region").to_pylist() == ["KR", "VN"]
+
+
+def test_a_column_the_reader_already_has_a_field_for_is_not_named(tmp_path, capsys):
+    path = _csv(tmp_path / "dump.csv", ["text", "country", "Country/Region", "date"],
+                [["The Untamed made me cry", "KR", "South Korea", "2024-06-01"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "Country/Region" not in capsys.readouterr().out
+
+
+def test_analyze_warns_of_unread_market_and_date_columns_with_the_map_to_use():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"text": ["The Untamed made me cry"], "Country/Region": ["KR"],
+                          "Posted": pd.to_datetime(["2024-06-01 10:00"]).tz_localize("Asia/Shanghai")})
+    with pytest.warns(UserWarning, match=r"map=\{'Country/Region': 'region', 'Posted': 'created_at'\}"):
+        analyzer.analyze(frame)
+    r = analyzer.analyze(frame, map={"Country/Region": "region", "Posted": "created_at"})
+    assert r.comments["region"].tolist() == ["KR"]
+    assert str(r.comments["created_at"].iloc[0]) == "2024-06-01 02:00:00+00:00"

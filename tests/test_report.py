@@ -387,3 +387,24 @@ def test_weekly_viewers_say_how_a_viewer_in_two_markets_counts(tmp_path, result,
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     over_time = html[html.index('<section id="over-time">'):html.index('<section id="quotes">')]
     assert "counts once in each market" in over_time
+
+
+def test_a_run_of_one_drama_ranks_no_market_by_an_index_it_is_the_median_of(tmp_path, MANIFEST):
+    """An analyst filtered one drama and re-ran it: each market's index is that drama against itself,
+    1.00x by construction, yet the first screen said 'Resonates most: Moon Court in VN 1.00x' and
+    'Resonates least: Moon Court in TH 1.00x'."""
+    from analyzer.report.views import extremes
+
+    one = [c for c in comments() if c.drama == "Moon Court"]
+    res = ResonanceAccumulator({"bootstrap": 50, "min_authors": 5}).update(one).result()
+    assert {c["resonance_index"] for c in res.cells if c["window"] == "all"} == {1.0}
+    assert extremes(res) == ([], [])
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    summary = html[html.index('<section id="summary">'):html.index('<section id="heatmap">')]
+    md = (tmp_path / "report.md").read_text(encoding="utf-8").split("## Resonance by drama and market")[0]
+    for text in (summary, md):
+        assert "Resonates most" not in text and "only drama" in text
+        assert "viewers needed for a Resonance Index" not in text  # they have the viewers
+    drivers = html[html.index('<section id="drivers">'):]
+    assert "only drama" in drivers[:drivers.index("</section>")]

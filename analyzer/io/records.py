@@ -73,6 +73,7 @@ class ReadContext:
         self.policy = FieldPolicy(keep=self.keep_fields, authors=authors, values=values)
 
         self._plans: dict[tuple, _Plan] = {}
+        self.unread: dict[str, str] = {}  # input column left unread -> the field its name suggests (unread_hint)
 
     def resolve(self, record: dict[str, Any], target: str) -> tuple[str | None, Any]:
         """(input field name, value) for a Comment field, honouring the user mapping.
@@ -155,9 +156,41 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
     extra = tuple(k for k in keys if k not in authors and (
         policy.kept(k) or (k in context and not policy.author(k))
         or (trusted and (k in TRUSTED or not policy.author(k)))))
+    if not trusted:  # platform readers pick their fields themselves
+        _note_unread(ctx, keys, candidates, extra)
     single = tuple((name, keys[0]) for name, keys in candidates.items() if len(keys) == 1)
     return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) > 1),
                  tuple(n for n, k in candidates.items() if not k))
+
+
+# Parts of a column name (compared as privacy.norm gives it) that say it holds a market or a time.
+_LOOKS_LIKE = (("region", ("country", "region", "market", "territory", "nation", "geo")),
+               ("created_at", ("date", "time", "posted", "published", "created")))
+_NOT_A_DATE = ("video", "duration", "runtime", "zone", "update")  # video_time, timezone, last_updated: no post time
+
+
+def _note_unread(ctx: ReadContext, keys: tuple, candidates: dict[str, tuple[str, ...]], kept: tuple) -> None:
+    """Remember the columns read into nothing whose name looks like a market or a date while no
+    column gives that field ('Country/Region', 'Posted'), for ``unread_hint``."""
+    read = {k for found in candidates.values() for k in found}
+    for key in keys:
+        if key in read or key in kept or ctx.policy.author(key):
+            continue
+        name = norm(key)
+        if any(p in name for p in _NOT_A_DATE):
+            continue
+        target = next((t for t, parts in _LOOKS_LIKE if not candidates[t] and any(p in name for p in parts)), None)
+        if target:
+            ctx.unread.setdefault(str(key), target)
+
+
+def unread_hint(unread: dict[str, str], api: bool = False) -> str | None:
+    """One line naming the unread market/date columns and the ``--map`` (``map=`` with ``api``) that reads them."""
+    if not unread:
+        return None
+    what = ", ".join(f"'{k}' (looks like a {'market' if t == 'region' else 'date'})" for k, t in unread.items())
+    use = f"map={dict(unread)!r}" if api else " ".join(f"--map '{k}={t}'" for k, t in unread.items())
+    return f"input columns left unread: {what}; to read them use {use}"
 
 
 def _map_hint(mapping: dict[str, str]) -> str:

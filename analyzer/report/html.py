@@ -16,8 +16,8 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
 from .views import (
-    COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of, main_cells,
-    market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
+    ALONE, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of,
+    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
     themes_of, unranked_note, verdict, weekly_series,
 )
 
@@ -138,6 +138,8 @@ def _reason(result: ResonanceResult, cell: dict[str, Any], liked: bool) -> str:
 
 def _summary(result: ResonanceResult, manifest: RunManifest) -> str:
     strong, weak = extremes(result)
+    if not strong and any(enough(result, c) for c in main_cells(result)):
+        return f"<p>{escape(ALONE)}</p>"
     if not strong:
         few = len(main_cells(result))
         return (f"<p>No drama x market has the {min_authors(result)} viewers needed for a Resonance Index"

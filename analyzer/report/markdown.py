@@ -15,8 +15,9 @@ from typing import Any
 from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from .views import (
-    COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells, genres_of, headline,
-    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
+    ALONE, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells,
+    genres_of, headline, main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label,
+    quotes_of, theme_word,
     themes_of, unranked_note, verdict,
 )
 
@@ -47,6 +48,8 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
                                                    or [ONLY_ONE_RANKED])
         out += ["", "1.00x is a typical title in the same market; \"above\"/\"below typical\" only when the 90% "
                 f"interval clears 1.00x. Cells with fewer than {min_authors(result)} viewers: not enough viewers."]
+    elif any(enough(result, c) for c in main_cells(result)):
+        out.append(md_text(ALONE))
     else:
         out.append(f"No drama x market has the {min_authors(result)} viewers needed for a Resonance Index.")
     out += ["", "## Resonance by drama and market (full period)", ""]

@@ -67,8 +67,15 @@ def enough(result: ResonanceResult, cell: dict[str, Any]) -> bool:
     return cell["authors"] >= min_authors(result) and cell.get("resonance_index") is not None
 
 
+ALONE = ("Each drama x market with enough viewers is the only drama in its market with an index: the "
+         "Resonance Index compares a drama with the other titles in the same market, so alone it reads 1.00x "
+         "by construction and nothing is ranked; analyse it together with other dramas to rank it.")
+
+
 def unranked_note(result: ResonanceResult, what: str, table: str) -> str:
     """Why a section about the ranked cells is empty while the run has ``what`` (themes, quotes)."""
+    if any(enough(result, c) for c in main_cells(result)):
+        return f"{ALONE} Every cell's {what} are in {table}."
     return (f"No drama x market has the {min_authors(result)} viewers needed to be shown here; "
             f"every cell's {what} are in {table}.")
 
@@ -86,9 +93,20 @@ def verdict(cell: dict[str, Any]) -> str:
 
 
 def ranked(result: ResonanceResult) -> list[dict[str, Any]]:
-    """Full-period cells with enough viewers, strongest Resonance Index first."""
-    cells = [c for c in main_cells(result) if enough(result, c)]
+    """Full-period cells with enough viewers in a market where another drama has an index too (alone, a
+    drama is its market's median: 1.00x by construction), strongest Resonance Index first."""
+    shared = _shared_markets(main_cells(result))
+    cells = [c for c in main_cells(result) if enough(result, c) and (c["region"], c["cohort"]) in shared]
     return sorted(cells, key=lambda c: (-c["resonance_index"], c["drama"], c["region"]))
+
+
+def _shared_markets(cells: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(market, cohort) pairs where at least two dramas have a Resonance Index."""
+    dramas: dict[tuple[str, str], set[str]] = {}
+    for c in cells:
+        if c.get("resonance_index") is not None:
+            dramas.setdefault((c["region"], c["cohort"]), set()).add(c["drama"])
+    return {market for market, names in dramas.items() if len(names) > 1}
 
 
 def extremes(result: ResonanceResult, k: int = 3) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
