@@ -133,6 +133,7 @@ def _items(source: Any, ctx: ReadContext, stats: ReadStats) -> tuple[Iterator[Co
         paths = expand_inputs([str(s) for s in ([source] if isinstance(source, (str, os.PathLike)) else source)])
         return read_comments(paths, ctx, stats), paths
     if _is_dataframe(source):
+        _check_flat_columns(source)
         return _rows(_frame_records(source), "<dataframe>", ctx, stats), []
     if hasattr(source, "to_pylist") and hasattr(source, "schema"):  # a pyarrow Table or RecordBatch
         return _rows(enumerate(source.to_pylist()), "<table>", ctx, stats), []
@@ -147,6 +148,17 @@ def _items(source: Any, ctx: ReadContext, stats: ReadStats) -> tuple[Iterator[Co
 
 def _is_dataframe(source: Any) -> bool:
     return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples") and hasattr(source, "index")
+
+
+def _check_flat_columns(frame: Any) -> None:
+    """A DataFrame whose columns have several levels (after a groupby-agg or a pivot) names no column 'text';
+    every row would be rejected for missing text, so say what to do instead."""
+    levels = getattr(frame.columns, "nlevels", 1)
+    if levels > 1:
+        example = tuple(frame.columns[0])
+        raise InputError(f"The DataFrame's columns have {levels} levels (a MultiIndex, e.g. {example!r}); "
+                         "flatten them first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns], "
+                         "then name the text column with map={'COLUMN': 'text'}.")
 
 
 def _frame_records(frame: Any) -> Iterator[tuple[Any, dict[str, Any]]]:

@@ -160,6 +160,14 @@ def test_the_returned_comments_frame_can_be_analysed_again(result):
     assert set(again.comments["drama"]) == {"The Untamed"}
 
 
+def test_dataframe_with_multiindex_columns_says_to_flatten_them():
+    # after a groupby-agg the columns are tuples such as ('text', 'first'): every row was rejected for
+    # 'missing or empty text' with nothing saying why
+    frame = pd.DataFrame({("text", "first"): ["Hidden Love is so sweet"], ("likes", "sum"): [3]})
+    with pytest.raises(InputError, match="MultiIndex.*flatten them first"):
+        analyzer.analyze(frame)
+
+
 def test_dataframe_map_option_names_a_column():
     frame = pd.DataFrame({"Feedback": ["Nirvana in Fire is brilliant"], "Show": ["Nirvana in Fire"]})
     r = analyzer.analyze(frame, map={"Feedback": "text", "Show": "drama"})
