@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"of the accepted: {a['unlinked']} not linked to a drama{f' ({reasons})' if reasons else ''}, "
           "reported as '(unlinked)'; "
           f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
-    if c["accepted"] and a["unlinked"] == c["accepted"]:
+    if c["accepted"] and a["unlinked"] == c["accepted"] and "drama" not in summary.unread.values():
         print("no comment is linked to a drama: if the input names the drama in a column the reader does not "
               "know, name it with --map COLUMN=drama (e.g. --map 'Show Name=drama'); see docs/formats.md")
     if hint := unread_hint(summary.unread):
@@ -145,12 +145,15 @@ def _print_profile(args: argparse.Namespace, summary) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
+    from .io.records import unread_hint
     from .runner import annotate
 
     config = _job_config(args)
     summary = annotate(args.input, args.output, config=config, limit=args.limit, progress=not args.quiet)
     c = summary.counts
     print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
+    if hint := unread_hint(summary.unread):
+        print(hint)
     if "rejects" in summary.outputs:
         print(f"rejects: {summary.outputs['rejects']}")
     _print_profile(args, summary)

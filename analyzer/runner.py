@@ -546,4 +546,4 @@ def annotate(input: str, output: str | os.PathLike, *, config: Config | dict | s
     outputs = {"annotations": str(output)} | ({"rejects": str(rejects_path)} if rejects.count else {})
     return RunSummary(None, _counts(stats), [f.to_dict() for f in stats.files], outputs,
                       round(time.time() - started, 3), reject_reasons=dict(rejects.reasons),
-                      timings=clock.timings(pipeline))
+                      timings=clock.timings(pipeline), unread=dict(ctx.unread))

@@ -155,3 +155,23 @@ def test_replies_without_a_platform_link_within_their_file_as_in_the_local_run(c
         dramas[engine] = {r["source"].rsplit("/", 1)[-1]: r["drama"] for r in rows}
     assert dramas["ray"] == dramas["local"]
     assert dramas["local"]["b.csv:3"] is None and dramas["local"]["a.csv:3"] == "The Untamed"
+
+
+def test_a_ray_run_names_the_unread_columns_as_the_local_run(cluster, tmp_path, capsys):
+    """The read actors hold copies of the read context: the columns they left unread were never
+    seen by the driver, so `analyzer run --engine ray` printed no hint and RunSummary.unread was empty."""
+    from analyzer.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("Comment Text,Country/Region\nThe Untamed ost is great,KR\n", encoding="utf-8")
+    (folder / "b.csv").write_text("Comment Text,Posted,Show Name\nso slow,2024-06-02,Hidden Love\n", encoding="utf-8")
+    lines = {}
+    for engine in ("local", "ray"):
+        assert main(["run", str(folder), "-o", str(tmp_path / engine), "--quiet", "--engine", engine,
+                     *(["--num-workers", "2"] if engine == "ray" else [])]) == 0
+        lines[engine] = [line for line in capsys.readouterr().out.splitlines() if "left unread" in line]
+    assert lines["ray"] == lines["local"] == [
+        "input columns left unread: 'Country/Region' (looks like a market), 'Posted' (looks like a date), "
+        "'Show Name' (looks like a drama); to read them use --map 'Country/Region=region' "
+        "--map 'Posted=created_at' --map 'Show Name=drama'"]

@@ -229,9 +229,13 @@ def test_a_run_where_no_comment_is_linked_says_how_to_name_the_drama_column(tmp_
     path = _csv(tmp_path / "dump.csv", ["Comment Text", "Show Name"], [["Loved the OST", "Hidden Love"],
                                                                        ["So slow", "Hidden Love"]])
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
-    assert "--map COLUMN=drama" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the unread-columns line names this one: the general advice is not repeated
+    assert "--map 'Show Name=drama'" in out and "--map COLUMN=drama" not in out
     assert main(["run", str(path), "-o", str(tmp_path / "out2"), "--quiet", "--map", "Show Name=drama"]) == 0
-    assert "--map COLUMN=drama" not in capsys.readouterr().out
+    assert "drama" not in capsys.readouterr().out.split("report:")[0].split("reported as")[1]
+    other = _csv(tmp_path / "other.csv", ["Comment Text", "Programme"], [["Loved the OST", "Hidden Love"]])
+    assert main(["run", str(other), "-o", str(tmp_path / "out3"), "--quiet"]) == 0
+    assert "--map COLUMN=drama" in capsys.readouterr().out  # a name the hint does not know: the general advice
 
 
 def test_a_run_names_unread_market_and_date_columns_and_the_map_to_read_them(tmp_path, capsys):
@@ -265,3 +269,37 @@ def test_analyze_warns_of_unread_market_and_date_columns_with_the_map_to_use():
     r = analyzer.analyze(frame, map={"Country/Region": "region", "Posted": "created_at"})
     assert r.comments["region"].tolist() == ["KR"]
     assert str(r.comments["created_at"].iloc[0]) == "2024-06-01 02:00:00+00:00"
+
+
+def test_annotate_names_unread_columns_as_run_does(tmp_path, capsys):
+    """`analyzer annotate` dropped a 'Country/Region' or 'Show Name' column without a word: no
+    market but the language's guess, no drama; it now prints the run's line with the --map to use."""
+    path = _csv(tmp_path / "dump.csv", ["Comment Text", "Country/Region", "Show Name"],
+                [["Loved the OST", "KR", "Hidden Love"], ["So slow", "VN", "Hidden Love"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    ran = [line for line in capsys.readouterr().out.splitlines() if "left unread" in line]
+    assert main(["annotate", str(path), "-o", str(tmp_path / "a.jsonl"), "--quiet"]) == 0
+    annotated = [line for line in capsys.readouterr().out.splitlines() if "left unread" in line]
+    assert annotated == ran == ["input columns left unread: 'Country/Region' (looks like a market), 'Show Name' "
+                                "(looks like a drama); to read them use --map 'Country/Region=region' "
+                                "--map 'Show Name=drama'"]
+    mapped = ["--map", "Country/Region=region", "--map", "Show Name=drama"]
+    assert main(["annotate", str(path), "-o", str(tmp_path / "b.jsonl"), "--quiet", *mapped]) == 0
+    assert "left unread" not in capsys.readouterr().out
+
+
+def test_drama_like_column_names_are_hinted_not_read(tmp_path, capsys):
+    """'Drama Title', 'Show Name' and 'Series Title' are named in the hint (the reader does not take them: a
+    'title' column is often a video's title), even when some comment links by its text; a lone 'Title'
+    or 'Video Title' is not named, nor is 'Series' (an alias the reader takes), nor any when a column
+    already gives the drama."""
+    for header, named in (("Drama Title", True), ("Show Name", True), ("Series Title", True), ("Title", False),
+                          ("Video Title", False), ("Series", False)):
+        path = _csv(tmp_path / "dump.csv", ["text", header], [["The Untamed made me cry", "Hidden Love"]])
+        assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+        out = capsys.readouterr().out
+        assert (f"--map '{header}=drama'" in out) is named, header
+        assert "--map COLUMN=drama" not in out  # one linked comment: the old hint stayed silent
+    path = _csv(tmp_path / "dump.csv", ["text", "drama", "Show Name"], [["so good", "Hidden Love", "Hidden Love"]])
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "Show Name" not in capsys.readouterr().out

@@ -247,6 +247,8 @@ def _run(ray, paths, out, parts, kept, config, ctx, stats, accumulator, pipeline
     merged = _merge(blocks, out, config, stats, accumulator, new_tally, Upkeep(memtrace, "driver", trace_every=16,
                                                                                release_every=RELEASE_EVERY))
     _commit(parts, out / "comments.parquet")
+    for key, target in merged.unread.items():  # the actors read with copies of ctx
+        ctx.unread.setdefault(key, target)
     seconds = round(time.perf_counter() - clock, 3)
     ordered = {s.name: merged.summaries.get(s.name, {}) for s in pipeline.stages if hasattr(s, "summary")}
     return RayResult(merged.tally.counts, ordered,
@@ -334,6 +336,7 @@ class _Merged:
     blocks: int  # replayed blocks (each about 2 MiB of key columns, or a file's)
     chunks: int  # chunks of CHUNK rows read, kept and annotated
     driver_cpu: float  # the driver's CPU time while the blocks streamed (Ray's threads in it included)
+    unread: dict[str, str]  # input columns left unread (ReadContext.unread), from the replay of the read actors' trailers
 
 
 def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new_tally, upkeep: Upkeep) -> _Merged:
@@ -342,7 +345,7 @@ def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new
     block dropped as soon as it is merged, ``upkeep`` counted per block."""
     on_error = config.input.on_error
     rejects = RejectsWriter(out / "rejects.jsonl")
-    tally, totals, replay_summaries, replay_cpu, count, chunks = new_tally(), {}, {}, 0.0, 0, 0
+    tally, totals, replay_summaries, replay_cpu, count, chunks, unread = new_tally(), {}, {}, 0.0, 0, 0, {}
     reading: set[str] = set()  # kept files the last block read (the next may read them too)
     ok, cpu = False, time.process_time()
     try:
@@ -355,6 +358,7 @@ def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new
             tally.merge(block_tally)
             add_summaries(totals, delta)
             replay_summaries, replay_cpu, count = replayed.summaries, replayed.cpu_seconds, count + 1
+            unread = replayed.unread
             for path in reading.difference(used):  # blocks arrive in order: no later one reads it
                 Path(path).unlink(missing_ok=True)
             reading, chunks = set(used), chunks + len(used)
@@ -364,7 +368,7 @@ def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new
     finally:
         rejects.close(ok)
     merged = {**replay_summaries, **{k: dict(v) for k, v in totals.items()}}
-    return _Merged(tally, merged, dict(rejects.reasons), replay_cpu, count, chunks, time.process_time() - cpu)
+    return _Merged(tally, merged, dict(rejects.reasons), replay_cpu, count, chunks, time.process_time() - cpu, unread)
 
 
 def _reject(item: Reject, on_error: str, rejects: RejectsWriter) -> None:

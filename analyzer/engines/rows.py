@@ -7,7 +7,8 @@ A prepared table holds the ``Comment`` columns (``schema.ARROW_SCHEMA``) plus:
 
 - ``_file``, ``_seq``: input file number and the record's position in it (input order);
 - ``_kind``: ``c`` comment, ``r`` reject (``_payload`` = the reject as JSON),
-  ``f`` file trailer (``_payload`` = path and format; one per file, last);
+  ``f`` file trailer (``_payload`` = path, format and the columns first left unread in it
+  (``ReadContext.unread``); one per file, last);
 - ``_id_key``, ``_author_key``, ``_text_key``, ``_signature``, ``_noise``: ``DedupStage.keys``;
 - ``_link``: ``DramaLinkStage.link_own`` as JSON.
 """
@@ -73,12 +74,14 @@ class Stages:
 def read_file(index: int, path: str, ctx: ReadContext, stages: Stages) -> Iterator[pa.Table]:
     """Prepared tables of one input file, ``CHUNK`` records at a time, then its trailer."""
     counts = FileCounts(display_path(path), "unknown")
+    noted = set(ctx.unread)
     items = read_file_items(path, ctx, counts)  # the local reader: same records, same file rejects
     seq = 0
     while chunk := list(itertools.islice(items, CHUNK)):
         yield prepare(index, seq, chunk, stages)
         seq += len(chunk)
-    trailer = {"path": counts.path, "format": counts.format}
+    trailer = {"path": counts.path, "format": counts.format,
+               "unread": {k: t for k, t in ctx.unread.items() if k not in noted}}
     yield _other_rows(index, [(seq, "f", trailer)])
 
 
@@ -166,6 +169,7 @@ class Replay:
                  publish: Callable[[tuple[int, int], dict], None]) -> None:
         self.stages, self.on_reject, self.publish = stages, on_reject, publish
         self.files: list[FileCounts] = []
+        self.unread: dict[str, str] = {}  # the files' unread columns, merged in input order as the local read notes them
         self._counts: Counter = Counter()
         self._chunk: tuple[int, int] | None = None
         self._decisions: dict[int, tuple] = {}
@@ -227,6 +231,8 @@ class Replay:
             self.on_reject(Reject(**json.loads(payload)))
             return
         info = json.loads(payload)
+        for key, target in info.get("unread", {}).items():
+            self.unread.setdefault(key, target)
         self.files.append(FileCounts(info["path"], info["format"], self._counts["accepted"] + self._counts["rejected"],
                                      self._counts["accepted"], self._counts["rejected"]))
         self._counts.clear()
@@ -258,6 +264,7 @@ class Replayed:
     files: list[FileCounts] = field(default_factory=list)  # the files whose trailer was in the block
     summaries: dict[str, dict] = field(default_factory=dict)  # dedup and link so far
     cpu_seconds: float = 0.0  # the replay's CPU time so far
+    unread: dict[str, str] = field(default_factory=dict)  # the run's unread columns so far (ReadContext.unread)
 
 
 class ReplayStep:
@@ -293,7 +300,7 @@ class ReplayStep:
         self._files_done = len(self.replay.files)
         self.cpu_seconds += time.process_time() - start
         out = Replayed(comment_ranges(table), self._decided, list(self._rejects), files,
-                       summaries([self.stages.dedup, self.stages.link]), self.cpu_seconds)
+                       summaries([self.stages.dedup, self.stages.link]), self.cpu_seconds, dict(self.replay.unread))
         self._decided = {}
         self._rejects.clear()
         return out

@@ -163,15 +163,18 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
                  tuple(n for n, k in candidates.items() if not k))
 
 
-# Parts of a column name (compared as privacy.norm gives it) that say it holds a market or a time.
+# Parts of a column name (compared as privacy.norm gives it) that say it holds a market, a time or the
+# drama ('Show Name', 'Drama Title', 'Series Name'; not 'title' alone: often a video's title).
 _LOOKS_LIKE = (("region", ("country", "region", "market", "territory", "nation", "geo")),
-               ("created_at", ("date", "time", "posted", "published", "created")))
+               ("created_at", ("date", "time", "posted", "published", "created")),
+               ("drama", ("drama", "show", "series")))
+_SAYS = {"region": "market", "created_at": "date", "drama": "drama"}
 _NOT_A_DATE = ("video", "duration", "runtime", "zone", "update")  # video_time, timezone, last_updated: no post time
 
 
 def _note_unread(ctx: ReadContext, keys: tuple, candidates: dict[str, tuple[str, ...]], kept: tuple) -> None:
-    """Remember the columns read into nothing whose name looks like a market or a date while no
-    column gives that field ('Country/Region', 'Posted'), for ``unread_hint``."""
+    """Remember the columns read into nothing whose name looks like a market, a date or the drama while
+    no column gives that field ('Country/Region', 'Posted', 'Show Name'), for ``unread_hint``."""
     read = {k for found in candidates.values() for k in found}
     for key in keys:
         if key in read or key in kept or ctx.policy.author(key):
@@ -185,10 +188,11 @@ def _note_unread(ctx: ReadContext, keys: tuple, candidates: dict[str, tuple[str,
 
 
 def unread_hint(unread: dict[str, str], api: bool = False) -> str | None:
-    """One line naming the unread market/date columns and the ``--map`` (``map=`` with ``api``) that reads them."""
+    """One line naming the unread market/date/drama columns and the ``--map`` (``map=`` with ``api``) that
+    reads them."""
     if not unread:
         return None
-    what = ", ".join(f"'{k}' (looks like a {'market' if t == 'region' else 'date'})" for k, t in unread.items())
+    what = ", ".join(f"'{k}' (looks like a {_SAYS[t]})" for k, t in unread.items())
     use = f"map={dict(unread)!r}" if api else " ".join(f"--map '{k}={t}'" for k, t in unread.items())
     return f"input columns left unread: {what}; to read them use {use}"
 
