@@ -336,7 +336,7 @@ class _Merged:
     blocks: int  # replayed blocks (each about 2 MiB of key columns, or a file's)
     chunks: int  # chunks of CHUNK rows read, kept and annotated
     driver_cpu: float  # the driver's CPU time while the blocks streamed (Ray's threads in it included)
-    unread: dict[str, str]  # input columns left unread (ReadContext.unread), from the replay of the read actors' trailers
+    unread: dict[str, str]  # columns left unread (ReadContext.unread), from the read actors via the replay
 
 
 def _merge(blocks, out: Path, config: Config, stats: ReadStats, accumulator, new_tally, upkeep: Upkeep) -> _Merged:

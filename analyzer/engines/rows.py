@@ -169,7 +169,7 @@ class Replay:
                  publish: Callable[[tuple[int, int], dict], None]) -> None:
         self.stages, self.on_reject, self.publish = stages, on_reject, publish
         self.files: list[FileCounts] = []
-        self.unread: dict[str, str] = {}  # the files' unread columns, merged in input order as the local read notes them
+        self.unread: dict[str, str] = {}  # the files' unread columns, in input order as the local read notes them
         self._counts: Counter = Counter()
         self._chunk: tuple[int, int] | None = None
         self._decisions: dict[int, tuple] = {}
