@@ -37,7 +37,8 @@ def diverging_colour(ri: float | None) -> str:
 def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], dict], corner: str,
                empty: str = "not enough viewers") -> str:
     """A heat table: ``cells[(row, col)]`` has ``value`` (a multiple, or None when there are too few
-    viewers) and optional ``lo``/``hi``/``note``. Missing pairs are blank."""
+    viewers) and optional ``lo``/``hi``/``note``, and ``label`` for a cell without a value (else ``empty``).
+    Missing pairs are blank."""
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in cols)
     body = []
     for row in rows:
@@ -47,7 +48,8 @@ def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], di
             if c is None:
                 tds.append('<td class="na"></td>')
             elif c.get("value") is None:
-                tds.append(f'<td class="few" title="{escape(c.get("note") or empty)}">{escape(empty)}</td>')
+                text = c.get("label") or empty
+                tds.append(f'<td class="few" title="{escape(c.get("note") or text)}">{escape(text)}</td>')
             else:
                 ci = f'<br><small>{c["lo"]:.2f}–{c["hi"]:.2f}</small>' if c.get("lo") is not None else ""
                 note = f'<br><small>{escape(c["note"])}</small>' if c.get("note") else ""

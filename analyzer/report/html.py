@@ -16,9 +16,9 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
 from .views import (
-    ALONE, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of,
-    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
-    themes_of, unranked_note, verdict, weekly_series,
+    ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, drivers, enough, extremes, fmt,
+    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label,
+    quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
 )
 
 SECTIONS = (
@@ -180,12 +180,13 @@ def _groups(result: ResonanceResult) -> str:
 
 
 def _heatmap(result: ResonanceResult, manifest: RunManifest) -> str:
-    cells = {}
+    cells, lone = {}, alone_cells(result)
     for c in main_cells(result):
-        ok = enough(result, c)
+        ok = enough(result, c) and (c["drama"], c["region"]) not in lone
         cells[(c["drama"], c["region"])] = {
             "value": c["resonance_index"] if ok else None, "lo": c["resonance_index_ci90_low"] if ok else None,
-            "hi": c["resonance_index_ci90_high"], "note": None if ok else f"{c['authors']} viewers"}
+            "hi": c["resonance_index_ci90_high"], "note": None if ok else f"{c['authors']} viewers",
+            "label": f"—, {ALONE_CELL}" if (c["drama"], c["region"]) in lone else None}
     if not cells:
         return "<p>No cells.</p>"
     table = charts.heat_table(_dramas(result), _markets(result), cells, "drama \\ market")
@@ -203,7 +204,9 @@ def _genres(result: ResonanceResult, manifest: RunManifest) -> str:
         return "<p>No genres: the dramas in this run are not in the catalog (add a genre column).</p>"
     rows = sorted({g for g, _ in cells}, key=lambda g: (-sum(v["authors"] for (gg, _), v in cells.items() if gg == g), g))
     shown = {k: {"value": v["value"], "note": f"{v['titles']} title{'s' if v['titles'] != 1 else ''}"
-                 if v["value"] is not None else f"{v['authors']} viewers"} for k, v in cells.items()}
+                 if v["value"] is not None else f"{v['authors']} viewers",
+                 "label": f"—, {ALONE_CELL}" if v["value"] is None and v["alone"] else None}
+             for k, v in cells.items()}
     members = "; ".join(f"{g}: " + ", ".join(sorted(d for d, gg in genres.items() if gg == g and d in result.dramas))
                         for g in rows)
     caption = ("Per genre (from the drama catalog) and market: the viewer-weighted mean Resonance Index of the "
@@ -299,7 +302,7 @@ def _quotes(result: ResonanceResult, manifest: RunManifest) -> str:
 def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
     head = ["drama", "market", "viewers", "comments", "Resonance Index [90% CI]", "verdict",
             "net sentiment [95% CI]", "top themes"]
-    rows = []
+    rows, lone = [], alone_cells(result)
     for c in main_cells(result):
         vals = [escape(c["drama"]), escape(c["region"]), f"{c['authors']}", f"{c['comments']}"]
         if enough(result, c):
@@ -308,7 +311,10 @@ def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
             ri = fmt(c["resonance_index"]) + (f" [{c['resonance_index_ci90_low']:.2f}, "
                                               f"{c['resonance_index_ci90_high']:.2f}]"
                                               if c.get("resonance_index_ci90_low") is not None else "")
-            vals += [ri, escape(verdict(c)), net]
+            if (c["drama"], c["region"]) in lone:
+                vals += [f'<span class="muted">—, {ALONE_CELL}</span>', "–", net]
+            else:
+                vals += [ri, escape(verdict(c)), net]
         else:
             vals += ['<span class="muted">not enough viewers</span>', "–", "–"]
         vals.append(escape(", ".join(c["top_themes"].split("; ")) if c["top_themes"] else "–"))
