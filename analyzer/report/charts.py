@@ -56,8 +56,9 @@ def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], di
                 tds.append(f'<td style="background:{diverging_colour(c["value"])}">'
                            f'<b>{c["value"]:.2f}x</b>{ci}{note}</td>')
         body.append(f'<tr><th scope="row">{escape(row)}</th>{"".join(tds)}</tr>')
-    return (f'<table class="heat"><thead><tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    width = 10.5 + 4.3 * len(cols)  # em: below it a phone scrolls the table instead of overprinting numbers
+    return (f'<div class="scroll"><table class="heat" style="min-width:{width:g}em"><thead><tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def legend(items: list[tuple[str, str]], title: str = "") -> str:

@@ -2,7 +2,8 @@
 
 The first screen answers "which drama resonates where, and why": the strongest and
 weakest drama x market with the themes and a quote behind each. Every chart sits in a
-``<figure class="chart">`` with a ``.legend``; the page fits 1,280 px and prints.
+``<figure class="chart">`` with a ``.legend``; the page fits 1,280 px and prints; on a phone
+the wide tables scroll sideways inside a ``.scroll`` box, never the page.
 All comment text and every name from the data is escaped with ``html.escape``.
 """
 
@@ -36,13 +37,14 @@ SECTIONS = (
 CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.2em auto;max-width:1200px;
-color:#222;line-height:1.45;padding:0 1.2em}
+color:#222;line-height:1.45;padding:0 1.2em;overflow-wrap:break-word}
 h1{margin:.1em 0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}h3{margin:.8em 0 .3em}
 nav{font-size:.85em;margin:.3em 0 .8em}nav a{margin-right:.9em;white-space:nowrap}
 svg{max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:.82em;margin:.4em 0}th,td{border:1px solid #ddd;padding:3px 6px;
 text-align:left;vertical-align:top}th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.wide{width:100%;table-layout:fixed;overflow-wrap:anywhere}
+.wide{width:100%;min-width:44em;table-layout:fixed;overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%}
 .heat{width:100%;table-layout:fixed}.heat td{text-align:center;font-size:.95em;padding:4px 2px}
 .heat th{font-size:.9em;overflow-wrap:anywhere}.heat tr>:first-child{width:10.5em}.heat thead th{font-size:.78em}
 .heat td.few{background:#eeeeee;color:#777;font-size:.8em}.heat td.na{background:#fff}
@@ -320,8 +322,8 @@ def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
         vals.append(escape(", ".join(c["top_themes"].split("; ")) if c["top_themes"] else "–"))
         rows.append("<tr>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
     return ("<p class='muted'>Full period. Components, percentiles, weekly and first-7/28-day windows are in "
-            "resonance.csv and tables/.</p><table class='wide'><tr>"
-            + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
+            "resonance.csv and tables/.</p><div class='scroll'><table class='wide'><tr>"
+            + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table></div>")
 
 
 def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
@@ -343,7 +345,7 @@ def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
         f"<ul>{comp}</ul><h3>Markets</h3><p class='muted'>A comment's market is the country it names (a country "
         "field, the author's profile, a regional channel) or else its language; languages spoken in many "
         f"countries give a group:</p>{_groups(result) or '<p>No language groups in this run.</p>'}"
-        f"<h3>Models</h3><table>{models or '<tr><td>none recorded</td></tr>'}</table>"
+        f"<h3>Models</h3><div class='scroll'><table>{models or '<tr><td>none recorded</td></tr>'}</table></div>"
         f"<h3>Model accuracy by language</h3>{_accuracy_table(manifest)}"
         "<h3>Run manifest</h3><details><summary>manifest.json</summary><pre>"
         f"{escape(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1, default=str))}</pre></details>"
@@ -361,7 +363,7 @@ def _accuracy_table(manifest: RunManifest) -> str:
     body = "".join("<tr><td>" + escape(m) + "</td>" + "".join(
         f"<td class='n'>{fmt(value.get((m, lang)), '.3f')}</td>" for lang in langs) + "</tr>" for m in models)
     return ("<p class='muted'>Accuracy on the project's labelled development set, as recorded by each model "
-            f"in this run.</p><table>{head}{body}</table>")
+            f"in this run.</p><div class='scroll'><table>{head}{body}</table></div>")
 
 
 __all__ = ["render_html", "SECTIONS"]
