@@ -147,3 +147,25 @@ def test_on_a_phone_wide_tables_scroll_in_their_box_and_no_number_overprints_ano
     assert overprinted == []
     assert tab.locator(".scroll table.heat").count() == 2 and seen["errors"] == []
     tab.close()
+
+
+CLIPPED = """() => [...document.querySelectorAll('svg')].flatMap(s => {
+    const w = s.viewBox.baseVal.width, h = s.viewBox.baseVal.height;
+    return [...s.querySelectorAll('text')].filter(t => { const b = t.getBBox();
+        return b.x < -0.5 || b.y < -0.5 || b.x + b.width > w + 0.5 || b.y + b.height > h + 0.5; })
+      .map(t => t.textContent); })"""
+
+
+def test_no_chart_label_is_cut_off_at_the_edge_of_its_chart(browser, page, tmp_path):
+    """A run spanning four ISO weeks labelled its last week '2024-W' in both weekly charts: the label,
+    centred on the last point, ran past the right edge of the SVG."""
+    from analyzer.report import charts
+
+    series = {"A": [(f"2024-W{w}", float(w)) for w in range(22, 26)]}
+    (tmp_path / "lines.html").write_text(f"<!DOCTYPE html><html><body>{charts.lines(series, 'Viewers', 'ISO week')}"
+                                         "</body></html>", encoding="utf-8")
+    tab, _ = _open(browser[0], (tmp_path / "lines.html").resolve(), WIDTH)
+    assert tab.locator("svg text").count() > 5
+    assert tab.evaluate(CLIPPED) == []
+    tab.close()
+    assert page[0].evaluate(CLIPPED) == []  # and in the demo report

@@ -201,7 +201,7 @@ def lines(series: dict[str, list[tuple[str, float | None]]], title: str, y_label
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in coords)
-    return _svg(left + w + 10, top + h + 40, body, title)
+    return _svg(left + w + 30, top + h + 40, body, title)  # 30: room for half a centred week label
 
 
 def series_colours(names: list[str]) -> list[tuple[str, str]]:
