@@ -57,7 +57,8 @@ def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], di
                            f'<b>{c["value"]:.2f}x</b>{ci}{note}</td>')
         body.append(f'<tr><th scope="row">{escape(row)}</th>{"".join(tds)}</tr>')
     width = 10.5 + 4.3 * len(cols)  # em: below it a phone scrolls the table instead of overprinting numbers
-    return (f'<div class="scroll"><table class="heat" style="min-width:{width:g}em"><thead><tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
+    return (f'<div class="scroll"><table class="heat" style="min-width:{width:g}em"><thead>'
+            f'<tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
