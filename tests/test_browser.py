@@ -29,7 +29,7 @@ def _chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def browser(tmp_path_factory):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
     exe = _chromium()
     if exe is None:
@@ -38,28 +38,38 @@ def page(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     samples = Path(__file__).resolve().parent.parent / "data" / "samples"
     assert main(["run", str(samples), "-o", str(out / "run"), "-q"]) == 0
-    report = (out / "run" / "report.html").resolve()
     with sync_api.sync_playwright() as pw:
         try:
-            browser = pw.chromium.launch(executable_path=exe, args=FLAGS)
+            chromium = pw.chromium.launch(executable_path=exe, args=FLAGS)
         except sync_api.Error as exc:  # pragma: no cover - depends on the machine
             pytest.skip(f"Chromium at {exe} would not start: {str(exc).splitlines()[0]}")
-        tab = browser.new_page(viewport={"width": WIDTH, "height": 900})
-        seen = {"errors": [], "outside": []}
-        tab.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        tab.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        yield chromium, (out / "run" / "report.html").resolve()
+        chromium.close()
 
-        def route(r):
-            if r.request.url == report.as_uri():
-                r.continue_()
-            else:
-                seen["outside"].append(r.request.url)
-                r.abort()
 
-        tab.route("**/*", route)
-        tab.goto(report.as_uri(), wait_until="load")
-        yield tab, seen
-        browser.close()
+def _open(chromium, report: Path, width: int):
+    tab = chromium.new_page(viewport={"width": width, "height": 900})
+    seen = {"errors": [], "outside": []}
+    tab.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+    tab.on("pageerror", lambda e: seen["errors"].append(str(e)))
+
+    def route(r):
+        if r.request.url == report.as_uri():
+            r.continue_()
+        else:
+            seen["outside"].append(r.request.url)
+            r.abort()
+
+    tab.route("**/*", route)
+    tab.goto(report.as_uri(), wait_until="load")
+    return tab, seen
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    tab, seen = _open(*browser, WIDTH)
+    yield tab, seen
+    tab.close()
 
 
 def test_no_horizontal_overflow_at_1280(page):
@@ -115,3 +125,47 @@ def test_first_screen_answers_which_drama_resonates_where(page):
     assert "Resonates most" in text and "Resonates least" in text
     assert tab.locator("section#summary blockquote").count() >= 2  # the reasons in viewers' words
     assert "not enough viewers" in tab.locator("section#heatmap").inner_text()
+
+
+PHONE = 375
+
+
+def test_on_a_phone_wide_tables_scroll_in_their_box_and_no_number_overprints_another(browser):
+    """At 375 px the 15-market heat tables squeezed each column to ~20 px, so '1.18x' and its interval
+    overprinted the next cells, and the accuracy table pushed the whole page to 918 px wide."""
+    tab, seen = _open(*browser, PHONE)
+    scroll, client = tab.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client, f"page is {scroll} px wide at a {client} px window"
+    outside = tab.evaluate(f"""() => [...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > {PHONE} + 0.5)
+        .map(e => e.tagName + '.' + e.className)""")
+    assert outside == []
+    cells = tab.locator("td, th")
+    assert cells.count() > 100
+    overprinted = tab.evaluate("() => [...document.querySelectorAll('td, th')]"
+                               ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+    assert overprinted == []
+    assert tab.locator(".scroll table.heat").count() == 2 and seen["errors"] == []
+    tab.close()
+
+
+CLIPPED = """() => [...document.querySelectorAll('svg')].flatMap(s => {
+    const w = s.viewBox.baseVal.width, h = s.viewBox.baseVal.height;
+    return [...s.querySelectorAll('text')].filter(t => { const b = t.getBBox();
+        return b.x < -0.5 || b.y < -0.5 || b.x + b.width > w + 0.5 || b.y + b.height > h + 0.5; })
+      .map(t => t.textContent); })"""
+
+
+def test_no_chart_label_is_cut_off_at_the_edge_of_its_chart(browser, page, tmp_path):
+    """A run spanning four ISO weeks labelled its last week '2024-W' in both weekly charts: the label,
+    centred on the last point, ran past the right edge of the SVG."""
+    from analyzer.report import charts
+
+    series = {"A": [(f"2024-W{w}", float(w)) for w in range(22, 26)]}
+    (tmp_path / "lines.html").write_text(f"<!DOCTYPE html><html><body>{charts.lines(series, 'Viewers', 'ISO week')}"
+                                         "</body></html>", encoding="utf-8")
+    tab, _ = _open(browser[0], (tmp_path / "lines.html").resolve(), WIDTH)
+    assert tab.locator("svg text").count() > 5
+    assert tab.evaluate(CLIPPED) == []
+    tab.close()
+    assert page[0].evaluate(CLIPPED) == []  # and in the demo report

@@ -408,3 +408,27 @@ def test_a_run_of_one_drama_ranks_no_market_by_an_index_it_is_the_median_of(tmp_
         assert "viewers needed for a Resonance Index" not in text  # they have the viewers
     drivers = html[html.index('<section id="drivers">'):]
     assert "only drama" in drivers[:drivers.index("</section>")]
+
+
+def test_a_drama_alone_in_its_market_shows_no_index_in_the_tables_either(tmp_path, MANIFEST):
+    """After the headline stopped ranking a drama alone in its market, the heat table, the genre table and
+    "All cells" still read '1.00x ... typical' for it: an index of the drama against itself."""
+    one = [c for c in comments() if c.drama == "Moon Court"]
+    res = ResonanceAccumulator({"bootstrap": 50, "min_authors": 5}).update(one).result()
+    shown = [c for c in res.cells if c["window"] == "all" and c["authors"] >= 5]
+    assert shown  # cells with enough viewers, each alone in its market
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    for sid, nxt in (("heatmap", "genres"), ("cells", "methods")):
+        part = html[html.index(f'<section id="{sid}">'):html.index(f'<section id="{nxt}">')]
+        assert "1.00x" not in part and "1.00 [" not in part and ">typical<" not in part, sid
+        assert part.count("only drama in this market") >= len(shown), sid
+    table = md.split("## Resonance by drama and market")[1].split("##")[0]
+    assert "1.00 [" not in table and "| typical |" not in table
+    assert table.count("only drama in this market") == len(shown)
+    from analyzer.report.views import genre_cells
+
+    genre = genre_cells(res, {"Moon Court": "xianxia"})
+    assert all(genre[("xianxia", c["region"])] == {"value": None, "titles": 0, "authors": c["authors"], "alone": True}
+               for c in shown)

@@ -37,7 +37,8 @@ def diverging_colour(ri: float | None) -> str:
 def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], dict], corner: str,
                empty: str = "not enough viewers") -> str:
     """A heat table: ``cells[(row, col)]`` has ``value`` (a multiple, or None when there are too few
-    viewers) and optional ``lo``/``hi``/``note``. Missing pairs are blank."""
+    viewers) and optional ``lo``/``hi``/``note``, and ``label`` for a cell without a value (else ``empty``).
+    Missing pairs are blank."""
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in cols)
     body = []
     for row in rows:
@@ -47,15 +48,18 @@ def heat_table(rows: list[str], cols: list[str], cells: dict[tuple[str, str], di
             if c is None:
                 tds.append('<td class="na"></td>')
             elif c.get("value") is None:
-                tds.append(f'<td class="few" title="{escape(c.get("note") or empty)}">{escape(empty)}</td>')
+                text = c.get("label") or empty
+                tds.append(f'<td class="few" title="{escape(c.get("note") or text)}">{escape(text)}</td>')
             else:
                 ci = f'<br><small>{c["lo"]:.2f}–{c["hi"]:.2f}</small>' if c.get("lo") is not None else ""
                 note = f'<br><small>{escape(c["note"])}</small>' if c.get("note") else ""
                 tds.append(f'<td style="background:{diverging_colour(c["value"])}">'
                            f'<b>{c["value"]:.2f}x</b>{ci}{note}</td>')
         body.append(f'<tr><th scope="row">{escape(row)}</th>{"".join(tds)}</tr>')
-    return (f'<table class="heat"><thead><tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    width = 10.5 + 4.3 * len(cols)  # em: below it a phone scrolls the table instead of overprinting numbers
+    return (f'<div class="scroll"><table class="heat" style="min-width:{width:g}em"><thead>'
+            f'<tr><th scope="col">{escape(corner)}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def legend(items: list[tuple[str, str]], title: str = "") -> str:
@@ -198,7 +202,7 @@ def lines(series: dict[str, list[tuple[str, float | None]]], title: str, y_label
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in coords)
-    return _svg(left + w + 10, top + h + 40, body, title)
+    return _svg(left + w + 30, top + h + 40, body, title)  # 30: room for half a centred week label
 
 
 def series_colours(names: list[str]) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 The first screen answers "which drama resonates where, and why": the strongest and
 weakest drama x market with the themes and a quote behind each. Every chart sits in a
-``<figure class="chart">`` with a ``.legend``; the page fits 1,280 px and prints.
+``<figure class="chart">`` with a ``.legend``; the page fits 1,280 px and prints; on a phone
+the wide tables scroll sideways inside a ``.scroll`` box, never the page.
 All comment text and every name from the data is escaped with ``html.escape``.
 """
 
@@ -16,9 +17,9 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
 from .views import (
-    ALONE, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, genre_cells, genres_of,
-    main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label, quotes_of, theme_word,
-    themes_of, unranked_note, verdict, weekly_series,
+    ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, drivers, enough, extremes, fmt,
+    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label,
+    quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
 )
 
 SECTIONS = (
@@ -36,13 +37,14 @@ SECTIONS = (
 CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.2em auto;max-width:1200px;
-color:#222;line-height:1.45;padding:0 1.2em}
+color:#222;line-height:1.45;padding:0 1.2em;overflow-wrap:break-word}
 h1{margin:.1em 0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}h3{margin:.8em 0 .3em}
 nav{font-size:.85em;margin:.3em 0 .8em}nav a{margin-right:.9em;white-space:nowrap}
 svg{max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:.82em;margin:.4em 0}th,td{border:1px solid #ddd;padding:3px 6px;
 text-align:left;vertical-align:top}th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.wide{width:100%;table-layout:fixed;overflow-wrap:anywhere}
+.wide{width:100%;min-width:44em;table-layout:fixed;overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%}
 .heat{width:100%;table-layout:fixed}.heat td{text-align:center;font-size:.95em;padding:4px 2px}
 .heat th{font-size:.9em;overflow-wrap:anywhere}.heat tr>:first-child{width:10.5em}.heat thead th{font-size:.78em}
 .heat td.few{background:#eeeeee;color:#777;font-size:.8em}.heat td.na{background:#fff}
@@ -180,12 +182,13 @@ def _groups(result: ResonanceResult) -> str:
 
 
 def _heatmap(result: ResonanceResult, manifest: RunManifest) -> str:
-    cells = {}
+    cells, lone = {}, alone_cells(result)
     for c in main_cells(result):
-        ok = enough(result, c)
+        ok = enough(result, c) and (c["drama"], c["region"]) not in lone
         cells[(c["drama"], c["region"])] = {
             "value": c["resonance_index"] if ok else None, "lo": c["resonance_index_ci90_low"] if ok else None,
-            "hi": c["resonance_index_ci90_high"], "note": None if ok else f"{c['authors']} viewers"}
+            "hi": c["resonance_index_ci90_high"], "note": None if ok else f"{c['authors']} viewers",
+            "label": f"—, {ALONE_CELL}" if (c["drama"], c["region"]) in lone else None}
     if not cells:
         return "<p>No cells.</p>"
     table = charts.heat_table(_dramas(result), _markets(result), cells, "drama \\ market")
@@ -203,7 +206,9 @@ def _genres(result: ResonanceResult, manifest: RunManifest) -> str:
         return "<p>No genres: the dramas in this run are not in the catalog (add a genre column).</p>"
     rows = sorted({g for g, _ in cells}, key=lambda g: (-sum(v["authors"] for (gg, _), v in cells.items() if gg == g), g))
     shown = {k: {"value": v["value"], "note": f"{v['titles']} title{'s' if v['titles'] != 1 else ''}"
-                 if v["value"] is not None else f"{v['authors']} viewers"} for k, v in cells.items()}
+                 if v["value"] is not None else f"{v['authors']} viewers",
+                 "label": f"—, {ALONE_CELL}" if v["value"] is None and v["alone"] else None}
+             for k, v in cells.items()}
     members = "; ".join(f"{g}: " + ", ".join(sorted(d for d, gg in genres.items() if gg == g and d in result.dramas))
                         for g in rows)
     caption = ("Per genre (from the drama catalog) and market: the viewer-weighted mean Resonance Index of the "
@@ -299,7 +304,7 @@ def _quotes(result: ResonanceResult, manifest: RunManifest) -> str:
 def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
     head = ["drama", "market", "viewers", "comments", "Resonance Index [90% CI]", "verdict",
             "net sentiment [95% CI]", "top themes"]
-    rows = []
+    rows, lone = [], alone_cells(result)
     for c in main_cells(result):
         vals = [escape(c["drama"]), escape(c["region"]), f"{c['authors']}", f"{c['comments']}"]
         if enough(result, c):
@@ -308,14 +313,17 @@ def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
             ri = fmt(c["resonance_index"]) + (f" [{c['resonance_index_ci90_low']:.2f}, "
                                               f"{c['resonance_index_ci90_high']:.2f}]"
                                               if c.get("resonance_index_ci90_low") is not None else "")
-            vals += [ri, escape(verdict(c)), net]
+            if (c["drama"], c["region"]) in lone:
+                vals += [f'<span class="muted">—, {ALONE_CELL}</span>', "–", net]
+            else:
+                vals += [ri, escape(verdict(c)), net]
         else:
             vals += ['<span class="muted">not enough viewers</span>', "–", "–"]
         vals.append(escape(", ".join(c["top_themes"].split("; ")) if c["top_themes"] else "–"))
         rows.append("<tr>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
     return ("<p class='muted'>Full period. Components, percentiles, weekly and first-7/28-day windows are in "
-            "resonance.csv and tables/.</p><table class='wide'><tr>"
-            + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
+            "resonance.csv and tables/.</p><div class='scroll'><table class='wide'><tr>"
+            + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table></div>")
 
 
 def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
@@ -337,7 +345,7 @@ def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
         f"<ul>{comp}</ul><h3>Markets</h3><p class='muted'>A comment's market is the country it names (a country "
         "field, the author's profile, a regional channel) or else its language; languages spoken in many "
         f"countries give a group:</p>{_groups(result) or '<p>No language groups in this run.</p>'}"
-        f"<h3>Models</h3><table>{models or '<tr><td>none recorded</td></tr>'}</table>"
+        f"<h3>Models</h3><div class='scroll'><table>{models or '<tr><td>none recorded</td></tr>'}</table></div>"
         f"<h3>Model accuracy by language</h3>{_accuracy_table(manifest)}"
         "<h3>Run manifest</h3><details><summary>manifest.json</summary><pre>"
         f"{escape(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1, default=str))}</pre></details>"
@@ -355,7 +363,7 @@ def _accuracy_table(manifest: RunManifest) -> str:
     body = "".join("<tr><td>" + escape(m) + "</td>" + "".join(
         f"<td class='n'>{fmt(value.get((m, lang)), '.3f')}</td>" for lang in langs) + "</tr>" for m in models)
     return ("<p class='muted'>Accuracy on the project's labelled development set, as recorded by each model "
-            f"in this run.</p><table>{head}{body}</table>")
+            f"in this run.</p><div class='scroll'><table>{head}{body}</table></div>")
 
 
 __all__ = ["render_html", "SECTIONS"]

@@ -15,10 +15,9 @@ from typing import Any
 from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from .views import (
-    ALONE, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, drivers, enough, extremes, fmt, fmt_ci, genre_cells,
-    genres_of, headline, main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label,
-    quotes_of, theme_word,
-    themes_of, unranked_note, verdict,
+    ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, drivers, enough, extremes, fmt,
+    fmt_ci, genre_cells, genres_of, headline, main_cells, market_notes, min_authors, model_rows, net_interval,
+    quote_for, quote_label, quotes_of, theme_word, themes_of, unranked_note, verdict,
 )
 
 
@@ -53,12 +52,14 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
     else:
         out.append(f"No drama x market has the {min_authors(result)} viewers needed for a Resonance Index.")
     out += ["", "## Resonance by drama and market (full period)", ""]
-    rows = []
+    rows, lone = [], alone_cells(result)
     for c in main_cells(result):
         row = [md_text(c["drama"]), md_text(c["region"]), str(c["authors"]), str(c["comments"])]
         if enough(result, c):
             lo, hi = net_interval(c)
-            row += [fmt_ci(c, "resonance_index", level="ci90"), verdict(c),
+            alone = (c["drama"], c["region"]) in lone
+            row += [f"—, {ALONE_CELL}" if alone else fmt_ci(c, "resonance_index", level="ci90"),
+                    "–" if alone else verdict(c),
                     fmt(c["net_sentiment"], "+.2f") + (f" [{lo:+.2f}, {hi:+.2f}]" if lo is not None else "")]
         else:
             row += ["not enough viewers", "–", "–"]
@@ -125,14 +126,21 @@ def _valence(row: dict[str, Any]) -> str:
     return fmt(row["net_valence"]) + (f" [{lo:.2f}, {hi:.2f}]" if lo is not None else "")
 
 
+def _genre_value(cell: dict[str, Any] | None) -> str:
+    if cell is None:
+        return "–"
+    if cell["value"] is None:
+        return f"—, {ALONE_CELL}" if cell["alone"] else "not enough viewers"
+    return f"{cell['value']:.2f}x"
+
+
 def _genre_table(result: ResonanceResult, manifest: RunManifest) -> list[str]:
     cells = genre_cells(result, genres_of(manifest))
     if not cells:
         return []
     genres = sorted({g for g, _ in cells})
     regions = sorted({r for _, r in cells})
-    rows = [[md_text(g)] + [("–" if (g, r) not in cells else "not enough viewers" if cells[(g, r)]["value"] is None
-                             else f"{cells[(g, r)]['value']:.2f}x") for r in regions] for g in genres]
+    rows = [[md_text(g)] + [_genre_value(cells.get((g, r))) for r in regions] for g in genres]
     return ["", "## Resonance by genre and market", "",
             "Viewer-weighted mean Resonance Index of each genre's titles (from the drama catalog) per market.", "",
             _table(["genre"] + [md_text(r) for r in regions], rows)]

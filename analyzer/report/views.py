@@ -72,6 +72,17 @@ ALONE = ("Each drama x market with enough viewers is the only drama in its marke
          "by construction and nothing is ranked; analyse it together with other dramas to rank it.")
 
 
+ALONE_CELL = "only drama in this market"
+
+
+def alone_cells(result: ResonanceResult) -> set[tuple[str, str]]:
+    """(drama, market) of full-period cells with enough viewers but no other drama with an index in their
+    market: such an index is its own market median, 1.00x by construction, so the reports show none."""
+    shared = _shared_markets(main_cells(result))
+    return {(c["drama"], c["region"]) for c in main_cells(result)
+            if enough(result, c) and (c["region"], c["cohort"]) not in shared}
+
+
 def unranked_note(result: ResonanceResult, what: str, table: str) -> str:
     """Why a section about the ranked cells is empty while the run has ``what`` (themes, quotes)."""
     if any(enough(result, c) for c in main_cells(result)):
@@ -237,21 +248,25 @@ def genres_of(manifest: RunManifest) -> dict[str, str]:
 def genre_cells(result: ResonanceResult, genres: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
     """(genre, region) -> authors-weighted mean Resonance Index of the genre's titles there.
 
-    Only cells with enough viewers count; ``titles`` and ``authors`` say how much stands behind it.
+    Only cells with enough viewers in a market shared with another drama count; ``titles`` and
+    ``authors`` say how much stands behind it, ``alone`` whether a title was left out as its market's only one.
     """
     acc: dict[tuple[str, str], dict[str, Any]] = {}
+    lone = alone_cells(result)
     for c in main_cells(result):
         genre = genres.get(c["drama"])
         if genre is None:
             continue
-        slot = acc.setdefault((genre, c["region"]), {"weight": 0.0, "sum": 0.0, "titles": 0, "authors": 0})
+        slot = acc.setdefault((genre, c["region"]),
+                              {"weight": 0.0, "sum": 0.0, "titles": 0, "authors": 0, "alone": False})
         slot["authors"] += c["authors"]
-        if enough(result, c):
+        slot["alone"] |= (c["drama"], c["region"]) in lone
+        if enough(result, c) and (c["drama"], c["region"]) not in lone:
             slot["weight"] += c["authors"]
             slot["sum"] += c["authors"] * c["resonance_index"]
             slot["titles"] += 1
     return {k: {"value": v["sum"] / v["weight"] if v["weight"] else None, "titles": v["titles"],
-                "authors": v["authors"]} for k, v in acc.items()}
+                "authors": v["authors"], "alone": v["alone"]} for k, v in acc.items()}
 
 
 def accuracy_rows(manifest: RunManifest) -> list[tuple[str, str, float]]:
