@@ -408,6 +408,7 @@ def test_a_run_of_one_drama_ranks_no_market_by_an_index_it_is_the_median_of(tmp_
         assert "viewers needed for a Resonance Index" not in text  # they have the viewers
     drivers = html[html.index('<section id="drivers">'):]
     assert "only drama" in drivers[:drivers.index("</section>")]
+    assert " 1 drama · " in html and "1 dramas" not in html  # the facts line counts in the singular too
 
 
 def test_a_drama_alone_in_its_market_shows_no_index_in_the_tables_either(tmp_path, MANIFEST):

@@ -102,11 +102,16 @@ def _figure(chart: str, legend: str, caption: str = "", cls: str = "") -> str:
     return f'<figure class="chart{" " + cls if cls else ""}">{chart}{legend}{cap}</figure>'
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 drama', '7 dramas'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _facts(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = main_cells(result)
     counts = manifest.counts or {}
-    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", f"{len(result.dramas)} dramas",
-             f"{len(result.regions)} markets", f"{len(cells)} drama x market cells"]
+    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(result.dramas), "drama"),
+             _count(len(result.regions), "market"), _count(len(cells), "drama x market cell")]
     if isinstance(counts.get("read"), int):
         facts.append(f"{counts['read']:,} records read, {counts.get('rejected', 0):,} rejected")
     noise = sum(c["noise_comments"] or 0 for c in cells) + sum(c.get("duplicate_comments") or 0 for c in cells)
