@@ -192,9 +192,7 @@ class DramaLinkStage(Stage):
         files = [None if c.platform else _file_of(c) for c in batch]
         idents = [scoped(c.id, c.platform, file) for c, file in zip(batch, files)]
         reply_tos = [scoped(c.reply_to, c.platform, file) for c, file in zip(batch, files)]
-        if self._window is None:
-            return [self.resolve(*args) for args in zip(idents, reply_tos, prepared)]
-        return self._resolve_many(idents, reply_tos, list(prepared))
+        return self.resolve_many(idents, reply_tos, list(prepared))
 
     def resolve_many(self, idents: list[str | None], reply_tos: list[str | None], founds: list[tuple]) -> list[tuple]:
         """``resolve`` of each, in order (one C call on the window): what a distributed engine's
