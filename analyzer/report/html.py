@@ -210,7 +210,7 @@ def _genres(result: ResonanceResult, manifest: RunManifest) -> str:
     if not cells:
         return "<p>No genres: the dramas in this run are not in the catalog (add a genre column).</p>"
     rows = sorted({g for g, _ in cells}, key=lambda g: (-sum(v["authors"] for (gg, _), v in cells.items() if gg == g), g))
-    shown = {k: {"value": v["value"], "note": f"{v['titles']} title{'s' if v['titles'] != 1 else ''}"
+    shown = {k: {"value": v["value"], "note": _count(v["titles"], "title")
                  if v["value"] is not None else f"{v['authors']} viewers",
                  "label": f"—, {ALONE_CELL}" if v["value"] is None and v["alone"] else None}
              for k, v in cells.items()}

@@ -106,8 +106,8 @@ def verdict(cell: dict[str, Any]) -> str:
 def ranked(result: ResonanceResult) -> list[dict[str, Any]]:
     """Full-period cells with enough viewers in a market where another drama has an index too (alone, a
     drama is its market's median: 1.00x by construction), strongest Resonance Index first."""
-    shared = _shared_markets(main_cells(result))
-    cells = [c for c in main_cells(result) if enough(result, c) and (c["region"], c["cohort"]) in shared]
+    lone = alone_cells(result)
+    cells = [c for c in main_cells(result) if enough(result, c) and (c["drama"], c["region"]) not in lone]
     return sorted(cells, key=lambda c: (-c["resonance_index"], c["drama"], c["region"]))
 
 
