@@ -17,6 +17,10 @@ import numpy as np
 from .stats import eb_prior
 
 EPS = 0.01
+# The index is rounded to this many decimals: numpy's log and exp take other code paths on
+# other CPUs (AVX-512 or not) and differ there in the last bit, which the rounding hides, so
+# the same run gives the same indices and intervals on a laptop, a server and a Ray cluster.
+INDEX_DECIMALS = 6
 TIERS = ((0.8, "top"), (0.6, "high"), (0.4, "typical"), (0.2, "low"), (0.0, "bottom"))
 
 
@@ -81,7 +85,8 @@ def index_of(comps: dict[str, np.ndarray], n: float, params: CohortParams,
         weight_sum = weight_sum + np.where(ok, w, 0.0)
     weight_sum = np.asarray(weight_sum, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(weight_sum > 0, np.exp(log_sum / np.where(weight_sum > 0, weight_sum, 1)), np.nan)
+        index = np.where(weight_sum > 0, np.exp(log_sum / np.where(weight_sum > 0, weight_sum, 1)), np.nan)
+    return np.round(index, INDEX_DECIMALS)
 
 
 def percentile_rank(value: float, cohort: list[float]) -> float | None:
