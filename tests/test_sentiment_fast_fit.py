@@ -103,3 +103,19 @@ def test_train_refuses_a_cache_of_other_rows(tmp_path):
     assert (cached_features(tmp_path, rows) != x).nnz == 0
     with pytest.raises(SystemExit, match="other rows"):
         cached_features(tmp_path, rows[:2] + [Row("", "negative", "en", "s")])
+
+
+def test_cv_scores_counterfactual_rows_apart_from_the_shared_languages():
+    from training.sentiment_linear.cv_fast import group_scores
+    from training.sentiment_linear.dataset import COUNTERFACTUAL_SOURCE
+
+    drama = DRAMA_PREFIX + "nsmc_raw_ko"
+    source = np.array([drama] * 2 + ["xlmt_umsab_tweets"] * 100 + [COUNTERFACTUAL_SOURCE] * 100)
+    gold = np.r_[[0, 2], np.tile([0, 2], 50), np.tile([0, 2], 50)]
+    right = np.eye(3)[gold]
+    logits = np.r_[right[:102], right[102:, ::-1]]  # every counterfactual row wrong, every other row right
+    part = {"oof m": logits, "gold": gold, "source": source, "lang": np.array(["en"] * 202),
+            "other_gold": np.array([0, 2]), "other_group": np.array(["c:youtube"] * 2), "other m": np.eye(3)[[0, 2]]}
+    scores = group_scores(part, "m", {})
+    assert scores["lang:en"] == 1.0 and scores["counterfactual (info)"] == 0.0
+    assert scores["real_mean"] == 1.0 and scores["lang_mean"] == 1.0

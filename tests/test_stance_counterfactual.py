@@ -68,3 +68,31 @@ def test_the_pool_rows_fit_the_shipped_model_or_a_stored_teacher():
     assert (hard.argmax(1) == np.array([r["e5"] for r in rows]).argmax(1)).all()
     shipped = anchor_targets(LinearSentimentBackend(), ["the ending made me cry"], "shipped", hard=False)
     assert shipped.shape == (1, 3) and shipped.sum() == pytest.approx(1, abs=1e-5)
+
+
+def test_the_full_refit_reads_only_the_trained_rows_as_their_own_fixed_weight_source():
+    from training.sentiment_linear.dataset import COUNTERFACTUAL_SOURCE, Row, read_counterfactual
+    from training.sentiment_linear.train import sample_weights
+
+    rows = read_counterfactual(ROWS)
+    trained = read_rows(held_out=False)
+    held = {r["text"] for r in read_rows(held_out=True)}
+    assert [(r.text, r.label, r.lang) for r in rows] == [(r["text"], r["stance"], r["lang"]) for r in trained]
+    assert {r.source for r in rows} == {COUNTERFACTUAL_SOURCE} and not {r.text for r in rows} & held
+    shared = [Row("a", "positive", "en", "xlmt_umsab_tweets"), Row("b", "negative", "en", "xlmt_umsab_tweets"),
+              Row("c", "negative", "en", "xlmt_umsab_tweets")]
+    w = sample_weights(shared + rows[:3], counterfactual_weight=3.0)
+    assert list(w[3:]) == [3.0, 3.0, 3.0] and w[:3].mean() == pytest.approx(1.0)
+    assert np.allclose(w[:3], sample_weights(shared)) and not sample_weights(shared + rows[:3])[3:].any()  # default 0
+
+
+def test_a_trained_row_that_repeats_a_held_out_text_is_left_out(tmp_path):
+    from training.sentiment_linear.dataset import read_counterfactual
+
+    base = {"lang": "en", "themes": [], "theme_polarity": {}, "intents": [], "noise": False, "concept": "work"}
+    rows = [{**base, "text": "This drama", "stance": "neutral", "new_frame": False, "held_out": False},
+            {**base, "text": "I loved this drama.", "stance": "positive", "new_frame": False, "held_out": False},
+            {**base, "text": "I loved this drama.", "stance": "positive", "new_frame": True, "held_out": True}]
+    path = tmp_path / "cf.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [r.text for r in read_counterfactual(path)] == ["This drama"]

@@ -4,10 +4,12 @@
     OMP_NUM_THREADS=1 python -m training.sentiment_linear.cv_fast fit --c 1 3 --drama-weight 10 --save A.npz
     python -m training.sentiment_linear.cv_fast score A.npz B.npz [--json OUT]
     ... cache --cache NEW --base OLD      # OLD's rows are the first of NEW's: only the rest are featurized
-    ... fit --stance-written-weight 0 5 15 --save W.npz   # the s12 written rows' weight (last rows of the cache)
+    ... fit --stance-written-weight 0 5 15 --save W.npz   # the s12 written rows' weight (after the recipe's rows)
+    ... fit --counterfactual-weight 0 3 10 --save CF.npz  # the s17 counterfactual rows' weight (last rows of the cache)
 
 Rows: exactly ``train.py``'s (shared train rows, cues, the labelled real comments, the written drama comments and
-the training dramas' text-read stance rows, then the s12 written stance rows), featurized once (``fast_fit.Features``). Two folds; each holds out
+the training dramas' text-read stance rows, then the s12 written stance rows, then the trained s17 counterfactual
+rows), featurized once (``fast_fit.Features``). Two folds; each holds out
 one Chinese drama source and one Korean one (狂飙 + the NSMC reviews; 陈情令/小欢喜 + 선재 업고 튀어), so the drama
 score is always on a drama (or platform) the fit did not see, and an eighth of the other rows (seeded by row; cues
 never held), so the
@@ -16,7 +18,7 @@ per-language score of the shared sources is on rows of the same sources. The rea
 For speed the shared groups bigger than ``--cap`` rows are subsampled (seeded) with their rows' weights scaled up so
 each group keeps its mass (``sample_weights``), so C means the same as on all rows. Each fit is ``fast_fit.fit``
 started from the shipped weights (same optimum). ``score`` merges the saved out-of-fold logits and scores every
-candidate (the held s12 written rows are scored apart, as information, never in the rule) with neutral offsets
+candidate (the held s12 written rows and counterfactual rows are scored apart, as information, never in the rule) with neutral offsets
 (the neutral band) added to the neutral logit, globally and per language (zh, ko:
 the languages with drama rows). No dev row is read: not the shared dev split, the real-comment dev set or drama dev.
 """
@@ -33,7 +35,7 @@ import numpy as np
 
 from analyzer.schema import SENTIMENT_LABELS
 from training.sentiment_linear.cv_drama import macro_f1
-from training.sentiment_linear.dataset import DRAMA_PREFIX, STANCE_WRITTEN_SOURCE, Row
+from training.sentiment_linear.dataset import COUNTERFACTUAL_SOURCE, DRAMA_PREFIX, STANCE_WRITTEN_SOURCE, Row
 from training.sentiment_linear.fast_fit import Features, featurize32, fit
 from training.sentiment_linear.train import OUT_DIR, sample_weights, start_model
 
@@ -48,17 +50,17 @@ MIN_BAND_GAIN = 0.005  # a neutral band is kept only if it adds this much to ``r
 
 
 def build_cache(folder: Path, base: Path | None = None) -> None:
-    """Featurize train.py's rows (with the s12 written rows last) into ``folder``; ``base``: an older cache whose
+    """Featurize train.py's rows (with the s12 written rows, then the counterfactual rows, last) into ``folder``; ``base``: an older cache whose
     rows are the first of these (only the rest are featurized)."""
     from analyzer.backends.text_features import HashingFeaturizer
     from training.sentiment_linear.cv_drama_rows import other_groups
     from training.sentiment_linear.dataset import STANCE_DRAMA_LABELS
-    from training.sentiment_linear.train import build_rows, cached_features, stance_written_rows
+    from training.sentiment_linear.train import build_rows, cached_features, counterfactual_rows, stance_written_rows
 
     featurizer = HashingFeaturizer()
     if not (folder / "train" / "x.npz").is_file():
         train, domain, dev = build_rows(featurizer, {}, drama=True, drama_labels=STANCE_DRAMA_LABELS)
-        rows = train + domain + stance_written_rows(featurizer, dev)
+        rows = train + domain + stance_written_rows(featurizer, dev) + counterfactual_rows(featurizer, dev)
         x = cached_features(base / "train", rows, featurizer) if base else featurize32(featurizer, [r.text for r in rows])
         Features(x, rows).save(folder / "train")
     if base:  # the batch c/d comments do not depend on the training rows
@@ -112,10 +114,13 @@ def run_folds(args) -> None:
     held = folds >= 0
     out = {"gold": data.y[held], "fold": folds[held], "source": data.column("source")[held],
            "lang": data.column("lang")[held], "other_gold": other.y, "other_group": other.column("source")}
-    for weight, written in [(d, s) for d in args.drama_weight for s in args.stance_written_weight]:
-        base = capped(data.rows, sample_weights(data.rows, drama_weight=weight, stance_written_weight=written), args.cap)
+    grid = [(d, s, f) for d in args.drama_weight for s in args.stance_written_weight for f in args.counterfactual_weight]
+    for weight, written, counter in grid:
+        base = capped(data.rows, sample_weights(data.rows, drama_weight=weight, stance_written_weight=written,
+                                                counterfactual_weight=counter), args.cap)
         for c in args.c:
-            name = f"C={c:g}, drama weight {weight:g}" + (f", written weight {written:g}" if written else "") + tag
+            name = (f"C={c:g}, drama weight {weight:g}" + (f", written weight {written:g}" if written else "")
+                    + (f", counterfactual weight {counter:g}" if counter else "") + tag)
             oof, other_logits = np.zeros((int(held.sum()), 3), dtype=np.float32), np.zeros((len(other.rows), 3))
             for k in range(len(DRAMA_FOLDS)):
                 w = np.where(folds == k, 0.0, base)
@@ -142,6 +147,7 @@ def group_scores(part: dict, name: str, offsets: dict[str, float]) -> dict[str, 
     gold, source, lang = part["gold"], part["source"], part["lang"]
     drama = np.char.startswith(source.astype(str), DRAMA_PREFIX)
     written = source.astype(str) == STANCE_WRITTEN_SOURCE  # scored apart (info), never in the rule
+    counter = source.astype(str) == COUNTERFACTUAL_SOURCE  # the same
     out = {s: macro_f1(gold[source == s], pred[source == s]) for s in sorted(set(source[drama]))}
     other_lang = np.array(["zh" if g.endswith("douban_knockout_drama_zh") else "ko" if "nsmc" in g or "kdrama" in g
                            else "en" for g in part["other_group"].astype(str)])
@@ -149,13 +155,15 @@ def group_scores(part: dict, name: str, offsets: dict[str, float]) -> dict[str, 
     for g in sorted(set(part["other_group"].astype(str))):
         m = part["other_group"].astype(str) == g
         out[g] = macro_f1(part["other_gold"][m], other_pred[m])
-    shared = ~drama & ~written
+    shared = ~drama & ~written & ~counter
     langs = sorted(set(lang[shared]))
     per_lang = {f"lang:{x}": macro_f1(gold[shared & (lang == x)], pred[shared & (lang == x)]) for x in langs
                 if (shared & (lang == x)).sum() >= 100}
     out.update(per_lang)
     if written.any():
         out["written (info)"] = macro_f1(gold[written], pred[written])
+    if counter.any():
+        out["counterfactual (info)"] = macro_f1(gold[counter], pred[counter])
     out["drama_mean"] = float(np.mean([v for k, v in out.items() if k.startswith(DRAMA_PREFIX)]))
     out["real_mean"] = float(np.mean([v for k, v in out.items() if k.startswith(DRAMA_PREFIX) or ":" in k
                                       and not k.startswith("lang:")]))
@@ -205,6 +213,8 @@ def main() -> None:
                     help="override a shared source's weight (its groups' mass), as train.py --source-weight")
     ap.add_argument("--stance-written-weight", type=float, nargs="+", default=[0.0],
                     help="candidate weights of one s12 written stance row (train.py --stance-written-weight)")
+    ap.add_argument("--counterfactual-weight", type=float, nargs="+", default=[0.0],
+                    help="candidate weights of one trained s17 counterfactual row (train.py --counterfactual-weight)")
     ap.add_argument("--tol", type=float, default=1e-4, help="fast_fit tolerance (smaller: fits move further from the start)")
     ap.add_argument("--base", type=Path, default=None, help="cache: an older cache whose rows are the first of these")
     ap.add_argument("--cap", type=int, default=2000, help="shared group size above which rows are subsampled")

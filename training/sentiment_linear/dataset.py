@@ -148,6 +148,10 @@ WRITTEN_SOURCE = "drama_written"
 # labelled for the fast stance tier in s12 (data/trainsets/README.md); train.py --stance-written-weight.
 STANCE_WRITTEN = TRAINSETS / "stance_written_s12.jsonl"
 STANCE_WRITTEN_SOURCE = "stance_written"
+# Minimal pairs of issue #13's topic shortcut composed in s17 (counterfactual.py); only rows with held_out false are
+# ever trained on (train.py --counterfactual-weight); the held-out rows are counterfactual.py's check.
+COUNTERFACTUAL = TRAINSETS / "stance_counterfactual_s17.jsonl"
+COUNTERFACTUAL_SOURCE = "counterfactual"
 
 
 def read_written(path: Path = WRITTEN_DRAMA) -> list[Row]:
@@ -162,6 +166,17 @@ def read_stance_written(path: Path = STANCE_WRITTEN) -> list[Row]:
     if not path.is_file():
         return []
     return [Row(r["text"], r["stance"], r["lang"], STANCE_WRITTEN_SOURCE, 1.0) for r in _read(path)]
+
+
+def read_counterfactual(path: Path = COUNTERFACTUAL) -> list[Row]:
+    """The trained part of the s17 counterfactual rows (``held_out`` false): stance -> label, source
+    ``counterfactual``; a row whose text is also a held-out row's is left out, so the held-out check stays unseen."""
+    if not path.is_file():
+        return []
+    rows = _read(path)
+    held = {r["text"] for r in rows if r["held_out"]}
+    return [Row(r["text"], r["stance"], r["lang"], COUNTERFACTUAL_SOURCE, 1.0) for r in rows
+            if not r["held_out"] and r["text"] not in held]
 
 
 def refuse_proxy_overlap(rows: list[Row]) -> list[Row]:

@@ -30,17 +30,19 @@ from analyzer.backends.text_features import HashingFeaturizer, to_csr
 from analyzer.schema import SENTIMENT_LABELS
 from training.common import write_model_meta
 from training.sentiment_linear import lang_bias
-from training.sentiment_linear.dataset import (CUES, DATA_DIR, DOMAIN_SOURCE, DRAMA_PREFIX, DRAMA_TRAIN_LABELS, SEED, SOURCES, WRITTEN_SOURCE, Row,
+from training.sentiment_linear.dataset import (COUNTERFACTUAL_SOURCE, CUES, DATA_DIR, DOMAIN_SOURCE, DRAMA_PREFIX, DRAMA_TRAIN_LABELS, SEED, SOURCES, WRITTEN_SOURCE, Row,
                      excluded_texts, STANCE_BATCHES, STANCE_DRAMA_LABELS, STANCE_WRITTEN_SOURCE, TRAINSET_BATCHES, load_split, read_cues,
-                     read_domain, read_drama, read_stance_written, read_written, refuse_proxy_overlap)
+                     read_counterfactual, read_domain, read_drama, read_stance_written, read_written, refuse_proxy_overlap)
 
 OUT_DIR = ROOT / "analyzer" / "_models" / "sentiment-linear"
 CUE_WEIGHT = 15.0  # a hand-written drama cue counts as this many average rows
 DOMAIN_WEIGHT = 10.0  # a labelled real comment (data/trainsets) counts this many (card.md: how chosen)
 STANCE_WRITTEN_WEIGHT = 0.0  # weight of one s12 written stance row (stance_written_s12.jsonl; 0: left out; card.md)
+COUNTERFACTUAL_WEIGHT = 0.0  # weight of one trained s17 counterfactual row (0: left out; chosen by cv_fast.py, card s19)
 DRAMA_WEIGHT = 10.0  # mean weight of a training drama's real comment, classes balanced per drama source (0: left out)
 SOURCE_WEIGHTS: dict[str, float] = {}  # overrides of SOURCES weights (none; see card.md)
-FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain", STANCE_WRITTEN_SOURCE: "stance_written"}  # per-row weights, outside the group scheme
+FIXED = {"drama_cues": "cue", DOMAIN_SOURCE: "domain", WRITTEN_SOURCE: "domain", STANCE_WRITTEN_SOURCE: "stance_written",
+         COUNTERFACTUAL_SOURCE: "counterfactual"}  # per-row weights, outside the group scheme
 CLASS_CLIP = 3.0  # cap of the within-group class-balancing factor
 C_GRID = (1.0, 3.0, 10.0)
 DEFAULT_C = 3.0
@@ -93,6 +95,12 @@ def stance_written_rows(featurizer: HashingFeaturizer, dev: list[Row]) -> list[R
     return refuse_proxy_overlap(clean_train(featurizer, read_stance_written(), dev))
 
 
+def counterfactual_rows(featurizer: HashingFeaturizer, dev: list[Row]) -> list[Row]:
+    """The trained s17 counterfactual rows (``read_counterfactual``), without any whose normalized text is a dev text;
+    appended after the s12 written rows, so a feature cache of the rows before them stays a prefix."""
+    return refuse_proxy_overlap(clean_train(featurizer, read_counterfactual(), dev))
+
+
 def drama_weights(rows: list[Row], drama_weight: float) -> np.ndarray:
     """Per row: ``drama_weight`` times the class-balancing factor inside its drama source (clipped),
     so each source's mass is drama_weight * n and its classes weigh alike; 0 for other rows."""
@@ -108,9 +116,10 @@ def drama_weights(rows: list[Row], drama_weight: float) -> np.ndarray:
 
 
 def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT, domain_weight: float = DOMAIN_WEIGHT,
-                   drama_weight: float = DRAMA_WEIGHT, stance_written_weight: float = STANCE_WRITTEN_WEIGHT) -> np.ndarray:
+                   drama_weight: float = DRAMA_WEIGHT, stance_written_weight: float = STANCE_WRITTEN_WEIGHT,
+                   counterfactual_weight: float = COUNTERFACTUAL_WEIGHT) -> np.ndarray:
     """Each (source, lang) group gets mass source_weight * sqrt(n); classes balanced inside.
-    Cues and in-domain comments get a fixed weight each (mean shared row = 1); the training
+    Cues, in-domain comments, written stance rows and counterfactual rows get a fixed weight each (mean shared row = 1); the training
     dramas' comments ``drama_weights``."""
     drama = np.array([r.source.startswith(DRAMA_PREFIX) for r in rows])
     groups = Counter((r.source, r.lang) for r, d in zip(rows, drama) if r.source not in FIXED and not d)
@@ -118,7 +127,8 @@ def sample_weights(rows: list[Row], cue_weight: float = CUE_WEIGHT, domain_weigh
     n_classes = Counter((s, lang) for s, lang, _ in classes)
     weights = drama_weights(rows, drama_weight)
     fixed = np.array([r.source in FIXED for r in rows]) | drama
-    per_kind = {"cue": cue_weight, "domain": domain_weight, "stance_written": stance_written_weight}  # FIXED's kinds
+    per_kind = {"cue": cue_weight, "domain": domain_weight, "stance_written": stance_written_weight,
+                "counterfactual": counterfactual_weight}  # FIXED's kinds
     for i, r in enumerate(rows):
         if drama[i]:
             continue
@@ -297,6 +307,9 @@ def main() -> None:
     parser.add_argument("--stance-written-weight", type=float, default=STANCE_WRITTEN_WEIGHT,
                         help="weight of one s12 written stance row (data/trainsets/stance_written_s12.jsonl; 0 leaves "
                              "them out; chosen by cv_fast.py)")
+    parser.add_argument("--counterfactual-weight", type=float, default=COUNTERFACTUAL_WEIGHT,
+                        help="weight of one trained s17 counterfactual row (data/trainsets/stance_counterfactual_s17.jsonl, "
+                             "held_out false only; 0 leaves them out; chosen by cv_fast.py)")
     parser.add_argument("--drama-labels", type=Path, default=STANCE_DRAMA_LABELS,
                         help="the drama rows' stance file (default: stance_drama_zh_ko.labels.jsonl, read from the text; "
                              "data/trainsets/comments_train_e.labels.jsonl: the s8 rows, stars where given)")
@@ -338,7 +351,9 @@ def main() -> None:
                                     drama_labels=args.drama_labels)
     train += [r for r in domain if args.domain_weight > 0 or r.source.startswith(DRAMA_PREFIX)]
     train += stance_written_rows(featurizer, dev) if args.stance_written_weight > 0 else []
-    w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight, args.stance_written_weight)
+    train += counterfactual_rows(featurizer, dev) if args.counterfactual_weight > 0 else []
+    w = sample_weights(train, args.cue_weight, args.domain_weight, args.drama_weight, args.stance_written_weight,
+                       args.counterfactual_weight)
     print(f"train {len(train)} rows, dev {len(dev)} rows ({time.perf_counter() - t0:.0f}s)", flush=True)
     c = args.c or (select_c(featurizer, train, w) if args.select_c else DEFAULT_C)
     x = cached_features(args.features, train, featurizer) if args.features else featurize(featurizer, [r.text for r in train])
@@ -357,13 +372,16 @@ def main() -> None:
         "data_dir": str(DATA_DIR), "seed": SEED, "C": c, "solver": "lbfgs multinomial" + (" (fast_fit.py, float32)" if args.solver == "fast" else " (scikit-learn)"),
         "iterations": int(np.max(model.n_iter_)), "tol": args.tol, "scikit_learn": sklearn.__version__,
         "cue_weight": args.cue_weight, "domain_weight": args.domain_weight, "class_clip": CLASS_CLIP,
-        "drama_weight": args.drama_weight, "stance_written_weight": args.stance_written_weight, "neutral_offset": args.neutral_offset,
+        "drama_weight": args.drama_weight, "stance_written_weight": args.stance_written_weight,
+        "counterfactual_weight": args.counterfactual_weight, "neutral_offset": args.neutral_offset,
         "started_from": str(args.start) if args.start else None,
         "domain_rows": " + ".join(f"data/trainsets/{b.name}" for b in batches) + " (stance; noise rows neutral)"
                        " + data/trainsets/themes_synthetic_drama.jsonl (written drama comments, stance)"
                        + (f" + {args.drama_labels.name} (training dramas' real comments, own groups)"
                           if args.drama_weight > 0 else "")
-                       + (" + data/trainsets/stance_written_s12.jsonl (written stance rows, s12)" if args.stance_written_weight > 0 else ""),
+                       + (" + data/trainsets/stance_written_s12.jsonl (written stance rows, s12)" if args.stance_written_weight > 0 else "")
+                       + (" + data/trainsets/stance_counterfactual_s17.jsonl (held_out false rows, s17)"
+                          if args.counterfactual_weight > 0 else ""),
         "weighting": "per (source, lang): source_weight*sqrt(n), classes balanced (clipped)",
         "sources": {s: {"kind": k, "weight": source_weights.get(s, wt), "dev": "validation.jsonl" if f is None else f"seeded {f:.0%}"}
                     for s, (k, wt, f) in SOURCES.items()},
