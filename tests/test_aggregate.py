@@ -432,6 +432,37 @@ def test_merging_quotes_keeps_what_offering_each_candidate_keeps(shards, limit):
         {s: list(c.items()) for s, c in offered._quotes.items()}
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["positive", "negative", "neutral", None]),
+                          st.lists(st.sampled_from(["story", "acting", "music"]), max_size=3),
+                          st.sampled_from([None, "positive", "negative", "neutral"]), st.integers(0, 4),
+                          st.sampled_from(["a comment", "  ", "@someone said so"])), max_size=30),
+       st.integers(1, 3))
+def test_update_offers_quotes_as_offering_each_slot_in_turn(rows, limit):
+    """``update``'s quotes (a slot new to the accumulator takes its first candidate without
+    ``_offer``) are those of ``_offer`` to the stance slot, then to each theme's polarity slot:
+    the same candidates, slots and dict order."""
+    from analyzer.aggregate.accumulator import OVERALL, author_of, cell_of
+    from analyzer.aggregate.features import polarity_of
+    from analyzer.text.normalize import mask_handles
+
+    cfg = {**NO_SHRINK, "quote_candidates": limit}
+    comments = [mk(f"u{author}" if author else None, stance, themes=themes, pol={t: pol for t in themes[:1]},
+                   likes=likes, text=text) for likes, stance, themes, pol, author, text in rows]
+    updated, offered = ResonanceAccumulator(cfg).update(comments), ResonanceAccumulator(cfg)
+    for c in comments:
+        text = mask_handles(c.text.strip())
+        if not text:
+            continue
+        cand = (-c.likes, c.id, author_of(c), c.author, c.lang, text[:cfg.get("quote_chars", 280)], c.platform)
+        slots = [(*cell_of(c), OVERALL, c.sentiment)] + [(*cell_of(c), t, polarity_of(c, t)) for t in set(c.themes)]
+        for slot in slots:
+            if slot[3] in ("positive", "negative"):
+                offered._offer(slot, cand)
+    assert [(s, list(c.items())) for s, c in updated._quotes.items()] == \
+        [(s, list(c.items())) for s, c in offered._quotes.items()]
+
+
 def test_an_unpickled_accumulator_keeps_its_cells_packed_until_asked():
     """Cells that came packed from another process are merged from the block itself, and
     cut into cells only when read: either way the same state, and it travels on unchanged."""

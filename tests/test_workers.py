@@ -297,3 +297,27 @@ def test_one_batch_part_of_several_batches_equals_a_part_per_batch():
     assert group.tally == tally.counts
     assert ResonanceAccumulator(NO_SHRINK).merge(group.accumulator).result().to_rows() == merged.result().to_rows()
     assert list(outputs(batches[0]).tables())[0].num_rows == 64  # one batch: the table as it is
+
+
+def test_a_batch_sent_to_the_workers_unpickles_as_the_same_comments():
+    """``ByColumns`` (a batch pickled one field at a time) loads as a plain list of the same
+    Comments, field by field and type by type, empty batches and shared objects included."""
+    import pickle
+    from datetime import datetime, timezone
+
+    from analyzer.schema import FIELD_NAMES, ByColumns, Comment
+    from tests.test_aggregate import mk
+
+    shared = {"k": [1, "x"]}
+    comments = [mk(f"u{i % 3}", ("positive", None)[i % 2], themes=("story",) * (i % 2), pol={"story": "negative"},
+                   likes=i, day=i) for i in range(5)]
+    comments += [Comment(id="r1", text="hé @x", extra=shared, created_at=datetime(2024, 1, 2, tzinfo=timezone.utc),
+                         lang_mixed=("en", "fr"), sentiment_scores=(0.1, 0.2, 0.7)),
+                 Comment(id="r2", text="两个", extra=shared, video_time=1.5)]
+    for batch in (comments, comments[:1], []):
+        again = pickle.loads(pickle.dumps([ByColumns(batch)], protocol=5))[0]
+        assert type(again) is list and again == batch
+        for a, b in zip(again, batch):
+            assert [type(getattr(a, f)) for f in FIELD_NAMES] == [type(getattr(b, f)) for f in FIELD_NAMES]
+    loaded = pickle.loads(pickle.dumps(ByColumns(comments)))
+    assert loaded[-1].extra is loaded[-2].extra  # one object before, one after (as a pickled list keeps it)

@@ -28,6 +28,7 @@ from .state import AuthorDays, Rows, Spill, author_key, by_content, pack_cells, 
 UNLINKED = "(unlinked)"
 UNKNOWN_REGION = "(unknown)"
 OVERALL = "*"  # the quote slot for a cell as a whole (any theme)
+_POLAR = ("positive", "negative")  # the polarities quoted
 
 
 def cell_of(c: Comment) -> tuple[str, str]:
@@ -111,21 +112,24 @@ class ResonanceAccumulator:
         """Add a batch of annotated comments (noise is counted, not scored)."""
         kept: list[Comment] = []
         fresh: dict[tuple[str, str], tuple[list, list, list]] = {}  # cell -> authors, days, rows in ``kept``
+        noise, dups, confusion, day_of = self._noise, self._dups, self.config["confusion"] is not None, F.day_of
         for c in batch:
-            cell = cell_of(c)
+            cell = (c.drama or UNLINKED, c.region or UNKNOWN_REGION)  # cell_of
             if c.noise:
-                self._noise[cell] = self._noise.get(cell, 0) + 1
+                noise[cell] = noise.get(cell, 0) + 1
                 continue
             if c.duplicate_of is not None:  # a later copy: the first copy is counted
-                self._dups[cell] = self._dups.get(cell, 0) + 1
+                dups[cell] = dups.get(cell, 0) + 1
                 continue
-            day = F.day_of(c.created_at)
-            if self.config["confusion"] is not None:
+            day = day_of(c.created_at)
+            if confusion:
                 self._count_lang(cell, day, c)
-            authors, days, index = fresh.setdefault(cell, ([], [], []))
-            authors.append(author_key(author_of(c)))
-            days.append(day)
-            index.append(len(kept))
+            found = fresh.get(cell)
+            if found is None:
+                found = fresh[cell] = ([], [], [])
+            found[0].append(author_key(c.author if c.author else f"~{c.id}"))  # author_of
+            found[1].append(day)
+            found[2].append(len(kept))
             kept.append(c)
             self._offer_quotes(cell, c)
         vectors = F.counts_matrix(kept, [self._local_langs(c.region) for c in kept], self.config["strong_positive"])
@@ -191,7 +195,7 @@ class ResonanceAccumulator:
                     worst = worst or _rank(self._worst_of(slot, mine))
                     if cand[:2] > worst:
                         continue
-                self._offer(slot, cand)
+                self._offer_into(slot, mine, cand)
                 worst = None
 
     def result(self, progress=None, spread=None):
@@ -254,25 +258,48 @@ class ResonanceAccumulator:
 
     # --- quotes ----------------------------------------------------------------------
     def _offer_quotes(self, cell: tuple[str, str], c: Comment) -> None:
+        """``_offer`` of the comment to each slot it is quoted in: its cell's stance slot and
+        each of its themes' polarity slot (``features.polarity_of``), positive or negative ones
+        only. A slot new here takes the candidate as it is, without the call (most offers of a
+        batch's accumulator go to a slot of their own: ~0.7x the CPU of offering each)."""
         # Quotes keep the original text but not other users' handles (@name -> @user).
         text = mask_handles((c.text or "").strip())
         if not text:
             return
-        cand = (-max(int(c.likes or 0), 0), c.id, author_of(c), c.author, c.lang,
-                text[: self.config["quote_chars"]], c.platform)
-        if c.sentiment in ("positive", "negative"):
-            self._offer((*cell, OVERALL, c.sentiment), cand)
-        for theme in set(c.themes):
-            pol = F.polarity_of(c, theme)
-            if pol in ("positive", "negative"):
-                self._offer((*cell, theme, pol), cand)
+        stance, themes = c.sentiment, c.themes
+        slots = [(*cell, OVERALL, stance)] if stance in _POLAR else []
+        if themes:
+            polarity = c.theme_polarity
+            for theme in set(themes):
+                pol = polarity.get(theme) or stance
+                if pol in _POLAR:
+                    slots.append((*cell, theme, pol))
+        if not slots:
+            return
+        author = c.author if c.author else f"~{c.id}"  # author_of
+        cand = (-max(int(c.likes or 0), 0), c.id, author, c.author, c.lang, text[: self.config["quote_chars"]],
+                c.platform)
+        quotes = self._quotes
+        for slot in slots:
+            cands = quotes.get(slot)
+            if cands is None:  # what _offer makes of an empty slot (quote_candidates is at least 1)
+                quotes[slot] = {author: cand}
+            else:
+                self._offer_into(slot, cands, cand)
 
     def _offer(self, slot: tuple[str, str, str, str], cand: tuple) -> None:
         """Keep the best candidate per author, and the best ``quote_candidates`` authors."""
-        cands = self._quotes.setdefault(slot, {})
+        cands = self._quotes.get(slot)
+        if cands is None:
+            cands = self._quotes[slot] = {}
+        self._offer_into(slot, cands, cand)
+
+    def _offer_into(self, slot: tuple[str, str, str, str], cands: dict[str, tuple], cand: tuple) -> None:
+        """``_offer`` to ``slot``, whose candidates are ``cands``."""
         author, limit = cand[2], self.config["quote_candidates"]
-        if author in cands:
-            if cands[author][:2] <= cand[:2]:
+        kept = cands.get(author)
+        if kept is not None:
+            if kept[:2] <= cand[:2]:
                 return
         elif len(cands) >= limit and cand[:2] > self._worst_of(slot, cands)[:2]:
             return  # worse than every kept one: it would be dropped at once

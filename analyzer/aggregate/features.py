@@ -126,6 +126,7 @@ def day_of(created_at: datetime | None) -> int | None:
     """The UTC calendar day (proleptic ordinal) of a timestamp; naive times are taken as UTC."""
     if created_at is None:
         return None
-    if created_at.tzinfo is not None:
+    zone = created_at.tzinfo
+    if zone is not None and zone is not timezone.utc:  # in UTC already: the same day without the copy
         created_at = created_at.astimezone(timezone.utc)
-    return created_at.date().toordinal()
+    return created_at.toordinal()

@@ -35,7 +35,7 @@ from ..config import Config, PipelineConfig
 from ..defaults import AUTO_WORKERS_MIN_RECORDS, GC_THRESHOLDS, MAX_AUTO_WORKERS
 from ..errors import AnalyzerError, PipelineError
 from ..pipeline import Pipeline, annotate_stages, run_stages
-from ..schema import Comment
+from ..schema import ByColumns, Comment
 from .forked import forked_map
 from .memory import Upkeep
 from ..stages.base import Stage, stateless_tail, summaries, summary_delta
@@ -283,6 +283,7 @@ class WorkerPool:
         try:
             while group := list(itertools.islice(batches, GROUP)):
                 calls = [list(column) for column in zip(*group)] if decided else [group]
+                calls[0] = [ByColumns(batch) for batch in calls[0]]  # pickled a field at a time
                 pending.append(self.executor.submit(_annotate, *calls))
                 if len(pending) >= IN_FLIGHT * self.workers:
                     yield from self._finish(pending.popleft(), pipeline)
