@@ -433,3 +433,16 @@ def test_a_drama_alone_in_its_market_shows_no_index_in_the_tables_either(tmp_pat
     genre = genre_cells(res, {"Moon Court": "xianxia"})
     assert all(genre[("xianxia", c["region"])] == {"value": None, "titles": 0, "authors": c["authors"], "alone": True}
                for c in shown)
+
+
+def test_the_facts_line_counts_dramas_and_markets_not_the_unlinked_and_unknown_rows(tmp_path, MANIFEST):
+    """A trial run of 5 catalog dramas with one unlinked emoji-only comment said '6 dramas · 8 markets'
+    at the top of report.html: it counted the '(unlinked)' row as a drama and the '(unknown)' column as a
+    market, where the tables below show 5 dramas and 7 markets."""
+    extra = [Comment(id=f"x{i}", text="😭😭", author=f"x{i}", created_at=T0, lang="und", sentiment="positive",
+                     sentiment_scores=(0.1, 0.1, 0.8)) for i in range(2)]
+    res = ResonanceAccumulator({"bootstrap": 50, "min_authors": 5}).update(comments() + extra).result()
+    assert "(unlinked)" in res.dramas and "(unknown)" in res.regions
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert " 2 dramas · 3 markets · " in html

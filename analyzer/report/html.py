@@ -13,6 +13,7 @@ import json
 from html import escape
 from typing import Any
 
+from ..aggregate.accumulator import UNKNOWN_REGION, UNLINKED
 from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
@@ -110,8 +111,10 @@ def _count(n: int, noun: str) -> str:
 def _facts(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = main_cells(result)
     counts = manifest.counts or {}
-    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(result.dramas), "drama"),
-             _count(len(result.regions), "market"), _count(len(cells), "drama x market cell")]
+    dramas = [d for d in result.dramas if d != UNLINKED]  # the rows of unlinked comments, of no drama
+    markets = [r for r in result.regions if r != UNKNOWN_REGION]  # the column of comments of no market
+    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(dramas), "drama"),
+             _count(len(markets), "market"), _count(len(cells), "drama x market cell")]
     if isinstance(counts.get("read"), int):
         facts.append(f"{counts['read']:,} records read, {counts.get('rejected', 0):,} rejected")
     noise = sum(c["noise_comments"] or 0 for c in cells) + sum(c.get("duplicate_comments") or 0 for c in cells)
