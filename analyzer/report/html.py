@@ -354,7 +354,7 @@ def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
         "field, the author's profile, a regional channel) or else its language; languages spoken in many "
         f"countries give a group:</p>{_groups(result) or '<p>No language groups in this run.</p>'}"
         f"<h3>Models</h3><div class='scroll'><table>{models or '<tr><td>none recorded</td></tr>'}</table></div>"
-        f"<h3>Model accuracy by language</h3>{_accuracy_table(manifest)}"
+        f"<h3>Model macro-F1 by language</h3>{_accuracy_table(manifest)}"
         "<h3>Run manifest</h3><details><summary>manifest.json</summary><pre>"
         f"{escape(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1, default=str))}</pre></details>"
     )
@@ -363,15 +363,16 @@ def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
 def _accuracy_table(manifest: RunManifest) -> str:
     rows = accuracy_rows(manifest)
     if not rows:
-        return "<p class='muted'>No per-language accuracy recorded for these models; see the model cards in models/.</p>"
+        return "<p class='muted'>No per-language scores recorded for these models; see the model cards in models/.</p>"
     models = sorted({m for m, _, _ in rows})
     langs = sorted({lang for _, lang, _ in rows})
     value = {(m, lang): v for m, lang, v in rows}
     head = "<tr><th>model \\ language</th>" + "".join(f"<th>{escape(lang)}</th>" for lang in langs) + "</tr>"
     body = "".join("<tr><td>" + escape(m) + "</td>" + "".join(
         f"<td class='n'>{fmt(value.get((m, lang)), '.3f')}</td>" for lang in langs) + "</tr>" for m in models)
-    return ("<p class='muted'>Accuracy on the project's labelled development set, as recorded by each model "
-            f"in this run.</p><div class='scroll'><table>{head}{body}</table></div>")
+    return ("<p class='muted'>Macro-F1 per language on each model's held-out labelled rows (their mean is the "
+            f"dev macro-F1 above), as recorded by the model in this run.</p>"
+            f"<div class='scroll'><table>{head}{body}</table></div>")
 
 
 __all__ = ["render_html", "SECTIONS"]

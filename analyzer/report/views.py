@@ -270,7 +270,7 @@ def genre_cells(result: ResonanceResult, genres: dict[str, str]) -> dict[tuple[s
 
 
 def accuracy_rows(manifest: RunManifest) -> list[tuple[str, str, float]]:
-    """(model, language, accuracy) from the stages' held-out scores recorded in the manifest."""
+    """(model, language, macro-F1) from the stages' held-out scores recorded in the manifest."""
     out = []
     for s in manifest.stages:
         table = s.accuracy_per_language or {}
