@@ -176,8 +176,9 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_output(tmp_path):
                              "--batch-size", "50"], cwd=ROOT, env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     threading.Thread(target=_feed, args=(proc.stdin, Path(paths[0]).read_bytes()), daemon=True).start()
     try:
-        while proc.poll() is None and len(_children(proc.pid)) < 2:  # until both workers run
-            time.sleep(0.05)
+        give_up = time.monotonic() + 300  # the run waits on stdin: bound the wait, should no worker start
+        while proc.poll() is None and len(_children(proc.pid)) < 2 and time.monotonic() < give_up:
+            time.sleep(0.05)  # until both workers run
         workers = _children(proc.pid)
         proc.send_signal(signal.SIGINT)
         stderr = proc.stderr.read().decode()
