@@ -239,3 +239,13 @@ def test_compare_takes_the_result_of_analyze_as_it_takes_the_saved_run(result, t
     assert compare(result, a, b) == compare(tmp_path / "run", a, b)
     with pytest.raises(ConfigError, match="a Result of analyzer.analyze, a run folder"):
         compare(42, a, b)
+
+
+def test_the_notebook_summary_counts_dramas_and_markets_as_the_report_does():
+    """A Result's notebook display said '2 dramas x 2 markets' for one drama in one market plus an
+    unlinked emoji-only comment: it counted the '(unlinked)' row and the '(unknown)' column, which
+    report.html's facts line no longer does."""
+    frame = pd.DataFrame({"text": ["The Untamed is a masterpiece", "😍😍"], "country": ["VN", None]})
+    got = analyzer.analyze(frame)
+    assert {"(unlinked)", "The Untamed"} == set(got.result.dramas) and "(unknown)" in got.result.regions
+    assert "1 drama x 1 market<" in got._repr_html_()

@@ -13,14 +13,13 @@ import json
 from html import escape
 from typing import Any
 
-from ..aggregate.accumulator import UNKNOWN_REGION, UNLINKED
 from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
 from .views import (
     ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, drivers, enough, extremes, fmt,
-    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label,
-    quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
+    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, named, net_interval, quote_for,
+    quote_label, quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
 )
 
 SECTIONS = (
@@ -111,8 +110,7 @@ def _count(n: int, noun: str) -> str:
 def _facts(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = main_cells(result)
     counts = manifest.counts or {}
-    dramas = [d for d in result.dramas if d != UNLINKED]  # the rows of unlinked comments, of no drama
-    markets = [r for r in result.regions if r != UNKNOWN_REGION]  # the column of comments of no market
+    dramas, markets = named(result)
     facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(dramas), "drama"),
              _count(len(markets), "market"), _count(len(cells), "drama x market cell")]
     if isinstance(counts.get("read"), int):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..aggregate.accumulator import iso_week, week_start
+from ..aggregate.accumulator import UNKNOWN_REGION, UNLINKED, iso_week, week_start
 from ..aggregate.result import ResonanceResult
 from ..aggregate.stats import net_wilson_floor
 from ..errors import ConfigError
@@ -267,6 +267,12 @@ def genre_cells(result: ResonanceResult, genres: dict[str, str]) -> dict[tuple[s
             slot["titles"] += 1
     return {k: {"value": v["sum"] / v["weight"] if v["weight"] else None, "titles": v["titles"],
                 "authors": v["authors"], "alone": v["alone"]} for k, v in acc.items()}
+
+
+def named(result: ResonanceResult) -> tuple[list[str], list[str]]:
+    """(dramas, markets) of the run without the '(unlinked)' row (comments of no drama) and the '(unknown)'
+    column (comments of no market): what the facts line counts."""
+    return ([d for d in result.dramas if d != UNLINKED], [r for r in result.regions if r != UNKNOWN_REGION])
 
 
 def accuracy_rows(manifest: RunManifest) -> list[tuple[str, str, float]]:
