@@ -485,7 +485,8 @@ ANNOTATION_TYPES = {
 
 
 def annotation_row(comment: Comment) -> dict[str, Any]:
-    """The public annotate contract: every input field, then the annotations.
+    """The public annotate contract: every input field, the comment's id, text, created_at, drama, platform,
+    reply_to and title where no input field has that name or value, then the annotations.
     An input field named like an annotation is kept as ``source_<name>``."""
     annotations = {
         "region": comment.region, "region_source": comment.region_source,
@@ -496,10 +497,21 @@ def annotation_row(comment: Comment) -> dict[str, Any]:
         "intents": list(comment.intents), "noise": bool(comment.noise),
     }
     row = {(f"source_{k}" if k in annotations else k): v for k, v in comment.extra.items()}
+    given = list(row.values())
+    for name, value in _comment_fields(comment):  # a platform dump's cid/text/time_parsed are not in extra
+        if value is not None and name not in row and value not in given:  # not a `body` column's text again
+            row[name] = value
     if comment.author is not None:  # the input's author fields are replaced by the pseudonym
         row["author"] = comment.author
     row.update(annotations)
     return row
+
+
+def _comment_fields(comment: Comment) -> tuple[tuple[str, str | None], ...]:
+    """The comment's own fields, as text, for an annotate row whose input fields lack them."""
+    created = comment.created_at.isoformat() if comment.created_at is not None else None
+    return (("id", comment.id), ("text", comment.text), ("created_at", created), ("drama", comment.drama),
+            ("platform", comment.platform), ("reply_to", comment.reply_to), ("title", comment.title))
 
 
 def _annotate_into(output, rejects_path: Path, paths: list[str], config: Config, pipeline: Pipeline, ctx: ReadContext,

@@ -225,3 +225,27 @@ def test_pandas_missing_is_a_one_line_error(result, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(MissingDependency, match=r"pip install 'resonance-analyzer\[notebook\]'"):
         fresh.cells
+
+
+def test_compare_takes_the_result_of_analyze_as_it_takes_the_saved_run(result, tmp_path):
+    """A notebook user passed ``analyze``'s Result to ``analyzer.aggregate.compare`` and got
+    "TypeError: expected str, bytes or os.PathLike object, not Result"; it now compares the Result's
+    numbers, the same as compare on the folder ``result.save`` writes."""
+    from analyzer.aggregate import compare
+
+    cells = result.cells.query("window == 'all'")
+    a, b = cells.groupby("drama")["authors"].sum().nlargest(2).index
+    result.save(tmp_path / "run")
+    assert compare(result, a, b) == compare(tmp_path / "run", a, b)
+    with pytest.raises(ConfigError, match="a Result of analyzer.analyze, a run folder"):
+        compare(42, a, b)
+
+
+def test_the_notebook_summary_counts_dramas_and_markets_as_the_report_does():
+    """A Result's notebook display said '2 dramas x 2 markets' for one drama in one market plus an
+    unlinked emoji-only comment: it counted the '(unlinked)' row and the '(unknown)' column, which
+    report.html's facts line no longer does."""
+    frame = pd.DataFrame({"text": ["The Untamed is a masterpiece", "😍😍"], "country": ["VN", None]})
+    got = analyzer.analyze(frame)
+    assert {"(unlinked)", "The Untamed"} == set(got.result.dramas) and "(unknown)" in got.result.regions
+    assert "1 drama x 1 market<" in got._repr_html_()

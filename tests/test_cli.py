@@ -259,3 +259,19 @@ def test_compare_suggests_the_name_a_misspelt_or_lower_case_drama_or_market_mean
     assert "did you mean 'VN'?" in capsys.readouterr().err
     assert main(["compare", str(run_dir), "Zzz", "TH", "--by", "region"]) == 1
     assert "did you mean" not in capsys.readouterr().err
+
+
+def test_annotate_of_a_platform_dump_keeps_each_comment_s_id_text_and_time(tmp_path):
+    """`analyzer annotate` of a youtube-comment-downloader dump wrote rows with the annotations and the
+    platform's extra fields (heart, replies, time_text) but no id, no text, no time and no drama: the
+    reader maps cid/text/time_parsed onto the Comment, and annotate wrote only Comment.extra. The rows now
+    carry the Comment's id, text, created_at, drama and platform where the input's own fields do not."""
+    dump = tmp_path / "yt_hidden_love.jsonl"
+    dump.write_text(json.dumps({"cid": "Ugx1", "text": "Phim này hay quá", "votes": "1.2K", "heart": True,
+                                "channel": "UC1", "time_parsed": 1654000000.0}) + "\n", encoding="utf-8")
+    out = tmp_path / "ann.jsonl"
+    assert main(["annotate", str(dump), "-o", str(out), "-q"]) == 0
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert row["id"] == "Ugx1" and row["text"] == "Phim này hay quá" and row["platform"] == "youtube"
+    assert row["created_at"] == "2022-05-31T12:26:40+00:00" and row["drama"] == "Hidden Love"
+    assert row["heart"] is True and row["author"].startswith("u_") and "UC1" not in out.read_text()

@@ -303,3 +303,20 @@ def test_drama_like_column_names_are_hinted_not_read(tmp_path, capsys):
     path = _csv(tmp_path / "dump.csv", ["text", "drama", "Show Name"], [["so good", "Hidden Love", "Hidden Love"]])
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
     assert "Show Name" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("keep_authors", [False, True])
+def test_allow_listed_columns_count_however_the_export_spells_them(keep_authors):
+    """A Viki-style export's 'Show Title' (show_title: a title the link stage reads) and 'Subreddit' were
+    kept in extra under those spellings, so the link stage, which reads extra['show_title'] and
+    ['subreddit'], missed them and every comment stayed unlinked. Column names match case-, space- and
+    punctuation-insensitively, these too: they are kept under the names the docs list."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": ["I love it so much", "so good"], "Show Title": ["The Untamed", None],
+                          "Subreddit": [None, "NirvanaInFire"]})
+    got = analyzer.analyze(frame, keep_authors=keep_authors).comments
+    assert got["drama"].tolist() == ["The Untamed", "Nirvana in Fire"]
+    extra = [json.loads(e) for e in got["extra"]]
+    assert extra[0]["show_title"] == "The Untamed" and "Show Title" not in extra[0]
+    assert extra[1]["subreddit"] == "NirvanaInFire"

@@ -267,3 +267,37 @@ def test_a_generic_file_named_like_a_reddit_dump_is_read_as_json_lines(tmp_path)
     items = list(read_comments([str(path)], stats=stats))
     assert [type(i) for i in items] == [Comment] and items[0].text == "so good"
     assert stats.files[0].format == "jsonl"
+
+
+def test_a_reddit_thread_saved_as_json_from_the_site_is_read_as_reddit(tmp_path):
+    """An analyst saved a thread from reddit.com (its URL + '.json': a list of two Listings, the post and
+    its comment tree) and got two rejects, 'missing or empty text (map your text column ...)', which no
+    --map could fix. Its post, comments and nested replies are now read as the Pushshift dumps are; a
+    'more' stub (comments the page did not include) is no record."""
+    def thing(kind, **data):
+        return {"kind": kind, "data": data}
+
+    reply = thing("t1", id="c2", body="Same, the OST &amp; ending", author="a2", created_utc=1717207200.0,
+                  subreddit="CDrama", score=4, parent_id="t1_c1", link_id="t3_abc", replies="")
+    comment = thing("t1", id="c1", body="This episode made me cry", author="a1", created_utc=1717203600.0,
+                    subreddit="CDrama", score=10, parent_id="t3_abc", link_id="t3_abc",
+                    replies=thing("Listing", children=[reply]))
+    post = thing("t3", id="abc", title="Hidden Love ep 20", selftext="Thoughts?", author="op",
+                 created_utc=1717200000.0, subreddit="CDrama", score=120)
+    page = [thing("Listing", children=[post]),
+            thing("Listing", children=[comment, thing("t1", id="c3", body="[deleted]", author="[deleted]",
+                                                      created_utc=1717209000.0, subreddit="CDrama",
+                                                      parent_id="t3_abc", replies=""),
+                                       thing("more", count=5, children=["c9"])])]
+    path = tmp_path / "thread.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    items, stats = read(path)
+    got = by_id(items)
+    assert stats.files[0].format == "reddit"
+    assert sorted(got) == ["t1_c1", "t1_c2", "t3_abc"]
+    assert got["t3_abc"].text == "Hidden Love ep 20\n\nThoughts?" and got["t3_abc"].title == "Hidden Love ep 20"
+    assert got["t1_c2"].reply_to == "t1_c1" and got["t1_c1"].reply_to == "t3_abc"
+    assert got["t1_c2"].extra["text_format"] == "entities" and "replies" not in got["t1_c1"].extra
+    rejects = [i for i in items if isinstance(i, Reject)]
+    assert [r.reason for r in rejects] == ["text is [deleted] (deleted or removed on Reddit; nothing to analyze)"]
+    assert len(items) == stats.files[0].accepted + stats.files[0].rejected

@@ -146,7 +146,7 @@ def test_a_real_run_fills_models_and_accuracy_by_language(tmp_path, samples):
     md = (out / "report.md").read_text(encoding="utf-8")
     models_line = next(line for line in md.splitlines() if line.startswith("Models:"))
     assert sentiment["backend"] in models_line and "none recorded" not in models_line
-    assert "Model accuracy by language" in md
+    assert "Model macro-F1 by language" in md
 
 
 def _cell(authors: int, pos: float, neg: float, lo=None, hi=None, **more) -> dict:
@@ -433,3 +433,32 @@ def test_a_drama_alone_in_its_market_shows_no_index_in_the_tables_either(tmp_pat
     genre = genre_cells(res, {"Moon Court": "xianxia"})
     assert all(genre[("xianxia", c["region"])] == {"value": None, "titles": 0, "authors": c["authors"], "alone": True}
                for c in shown)
+
+
+def test_the_facts_line_counts_dramas_and_markets_not_the_unlinked_and_unknown_rows(tmp_path, MANIFEST):
+    """A trial run of 5 catalog dramas with one unlinked emoji-only comment said '6 dramas · 8 markets'
+    at the top of report.html: it counted the '(unlinked)' row as a drama and the '(unknown)' column as a
+    market, where the tables below show 5 dramas and 7 markets."""
+    extra = [Comment(id=f"x{i}", text="😭😭", author=f"x{i}", created_at=T0, lang="und", sentiment="positive",
+                     sentiment_scores=(0.1, 0.1, 0.8)) for i in range(2)]
+    res = ResonanceAccumulator({"bootstrap": 50, "min_authors": 5}).update(comments() + extra).result()
+    assert "(unlinked)" in res.dramas and "(unknown)" in res.regions
+    write_reports(res, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert " 2 dramas · 3 markets · " in html
+
+
+def test_the_per_language_model_scores_are_called_macro_f1_as_they_are(tmp_path, result, MANIFEST):
+    """The methods called the sentiment model's per-language numbers 'Accuracy on the project's labelled
+    development set'; they are its per-language macro-F1 on held-out rows (the stage records
+    macro_f1_per_language there; their mean is the 'dev macro-F1' of the Models table)."""
+    sentiment = MANIFEST.stage("sentiment")
+    values = list(sentiment.accuracy_per_language.values())
+    assert round(sum(values) / len(values), 3) == round(sentiment.dev_macro_f1_mean, 3)
+    write_reports(result, tmp_path, MANIFEST)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    methods = html[html.index('<section id="methods">'):]
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    for text in (methods, md):
+        assert "accuracy by language" not in text.lower() and "Accuracy on" not in text
+        assert "macro-F1 by language" in text

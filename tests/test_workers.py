@@ -10,7 +10,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -164,19 +166,41 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the worker processes in /proc")
 def test_ctrl_c_stops_the_workers_and_leaves_no_output(tmp_path):
+    """The records come on stdin, which stays open until the run has exited: the run cannot reach its end
+    phase, whose forked children a slow scan of /proc counted as the two workers under heavy load (one
+    child gone but not yet reaped, the next one forked) and after which Ctrl-C can land on a finished run."""
     paths = write_corpus(tmp_path / "corpus", n=8000, files=1)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", paths[0], "-o", str(out), "-q", "--workers", "2",
-                             "--batch-size", "50"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    while proc.poll() is None and len(_children(proc.pid)) < 2:  # until both workers run
-        time.sleep(0.05)
-    workers = _children(proc.pid)
-    proc.send_signal(signal.SIGINT)
-    stderr = proc.communicate()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "run", "-", "-o", str(out), "-q", "--workers", "2",
+                             "--batch-size", "50"], cwd=ROOT, env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    threading.Thread(target=_feed, args=(proc.stdin, Path(paths[0]).read_bytes()), daemon=True).start()
+    try:
+        give_up = time.monotonic() + 300  # the run waits on stdin: bound the wait, should no worker start
+        while proc.poll() is None and len(_children(proc.pid)) < 2 and time.monotonic() < give_up:
+            time.sleep(0.05)  # until both workers run
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        stderr = proc.stderr.read().decode()
+        proc.wait()
+    finally:
+        if proc.poll() is None:  # a failed check above: no run left behind
+            proc.kill()
+            proc.wait()
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
     assert proc.returncode == 130 and stderr.strip() == "analyzer: interrupted", stderr
     assert not out.exists() and not list(tmp_path.glob(".out.tmp*"))
-    assert workers and not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "the workers were stopped"
+    assert len(workers) == 2 and not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "the workers were stopped"
+
+
+def _feed(stdin, data: bytes) -> None:
+    """Write ``data`` to the run's stdin and leave it open (no end of input); the run may exit first."""
+    try:
+        stdin.write(data)
+        stdin.flush()
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 def test_workers_config_values():

@@ -10,6 +10,7 @@ market (or per shared drama) as a ratio with its bootstrap interval, both cells'
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,10 @@ METRICS = ("valence", "intensity", "net_intent", "depth", "localness", "star_pul
            "positive", "negative")
 
 
-def compare(result_or_rundir: ResonanceResult | str | Path, a: str, b: str, by: str = "drama",
+def compare(result_or_rundir: Any, a: str, b: str, by: str = "drama",
             window: str = "all") -> dict[str, Any]:
-    """Difference ``a - b`` between two dramas (``by="drama"``) or two regions (``by="region"``)."""
+    """Difference ``a - b`` between two dramas (``by="drama"``) or two regions (``by="region"``) of an
+    ``analyzer.analyze`` Result, a run folder or a ResonanceResult."""
     result = _as_result(result_or_rundir)
     if by not in ("drama", "region"):
         raise ConfigError(f"The 'by' parameter of compare must be 'drama' or 'region'. Got {by!r} instead.")
@@ -68,8 +70,15 @@ def _closest(name: str, known: list[str]) -> str:
 
 
 def _as_result(obj: ResonanceResult | str | Path) -> ResonanceResult:
+    """The numbers to compare: a ResonanceResult, the one an ``analyzer.analyze`` Result holds (its
+    ``.result``; duck-typed, as the api layer sits above this one) or a run folder's."""
     if isinstance(obj, ResonanceResult):
         return obj
+    if isinstance(getattr(obj, "result", None), ResonanceResult):
+        return obj.result
+    if not isinstance(obj, (str, os.PathLike)):
+        raise ConfigError(f"compare takes a Result of analyzer.analyze, a run folder or a ResonanceResult. "
+                          f"Got {type(obj).__name__} instead.")
     from .rundir import result_from_run
 
     return result_from_run(Path(obj))

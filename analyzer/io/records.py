@@ -22,7 +22,7 @@ from ..errors import ConfigError, RecordError
 from ..schema import Comment, reader_comment
 from .fields import parse_count, parse_time
 from .limits import Limits
-from .privacy import FieldPolicy, norm
+from .privacy import KEEP_EXTRA, FieldPolicy, norm
 from .pseudonym import Pseudonymizer
 
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -98,6 +98,7 @@ class _Plan:
     single: tuple[tuple[str, str], ...] = ()  # (field, its one candidate key): the most common case
     several: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, candidates) for several
     absent: tuple[str, ...] = ()  # fields no key of the record names (None)
+    renames: tuple[tuple[str, str], ...] = ()  # (key, the KEEP_EXTRA name it is kept under): 'Show Title' -> show_title
 
     def __post_init__(self) -> None:
         # The keys are read once per record by C getters instead of a loop of lookups: the single
@@ -107,9 +108,17 @@ class _Plan:
         object.__setattr__(self, "_get", _getter(tuple(key for _, key in self.single)))
         object.__setattr__(self, "_order", operator.itemgetter(*order))
         object.__setattr__(self, "_get_extra", _getter(self.extra_keys))
+        object.__setattr__(self, "_extra_names", self.renamed(self.extra_keys))
 
     def __reduce__(self):  # pickled by its fields; the getters are made again
-        return _Plan, (self.candidates, self.extra_keys, self.single, self.several, self.absent)
+        return _Plan, (self.candidates, self.extra_keys, self.single, self.several, self.absent, self.renames)
+
+    def renamed(self, keys) -> tuple[str, ...]:
+        """``keys`` with the allow-listed ones under the names the stages read."""
+        if not self.renames:
+            return tuple(keys)
+        names = dict(self.renames)
+        return tuple(names.get(k, k) for k in keys)
 
     def fields(self, record: dict[str, Any]) -> tuple:
         """The value in ``record`` of each of CONTEXT_FIELDS, in that order: ``_pick`` of its
@@ -123,8 +132,8 @@ class _Plan:
         """The record's kept fields; nested values without author-like keys (``scrub``)."""
         kept = self._get_extra(record)
         if _SCALARS.issuperset(map(type, kept)):  # one C loop; otherwise check each value
-            return dict(zip(self.extra_keys, kept))
-        return {k: (scrub(v) if isinstance(v, (dict, list)) else v) for k, v in zip(self.extra_keys, kept)}
+            return dict(zip(self._extra_names, kept))
+        return {k: (scrub(v) if isinstance(v, (dict, list)) else v) for k, v in zip(self._extra_names, kept)}
 
 
 _NONE = (None,)
@@ -159,8 +168,24 @@ def _make_plan(ctx: ReadContext, keys: tuple, trusted: bool) -> _Plan:
     if not trusted:  # platform readers pick their fields themselves
         _note_unread(ctx, keys, candidates, extra)
     single = tuple((name, keys[0]) for name, keys in candidates.items() if len(keys) == 1)
+    renames = () if trusted else _renames(keys, keys if ctx.keep_authors else extra)
     return _Plan(candidates, extra, single, tuple((n, k) for n, k in candidates.items() if len(k) > 1),
-                 tuple(n for n, k in candidates.items() if not k))
+                 tuple(n for n, k in candidates.items() if not k), renames)
+
+
+_KEPT_AS = {norm(name): name for name in KEEP_EXTRA}
+
+
+def _renames(keys: tuple, kept) -> tuple[tuple[str, str], ...]:
+    """(key, its KEEP_EXTRA name) for each kept key spelled otherwise ('Show Title', 'Subreddit'): the
+    stages read extra['show_title'], extra['subreddit']. A name the record already has is left alone."""
+    taken, out = set(keys), []
+    for key in kept:
+        name = _KEPT_AS.get(norm(key))
+        if name is not None and name not in taken:
+            taken.add(name)
+            out.append((key, name))
+    return tuple(out)
 
 
 # Parts of a column name (compared as privacy.norm gives it) that say it holds a market, a time or the
@@ -254,7 +279,8 @@ def record_to_comment(record: dict[str, Any], location: str, ctx: ReadContext, *
     platform = _str(platform) or ctx.platform
     author = ctx.pseudonymize(_author_value(author), platform)
     ident = _str(ident) or record_id(location, text)
-    extra = dict(record) if ctx.keep_authors else plan.extra(record, ctx.policy.scrub)
+    extra = plan.extra(record, ctx.policy.scrub) if not ctx.keep_authors else (
+        dict(zip(plan.renamed(record), record.values())) if plan.renames else dict(record))
     if len(text) > ctx.limits.max_text_chars:
         extra["text_truncated"] = len(text)  # the original length; scoring sees the first max_text_chars
         text = text[:ctx.limits.max_text_chars]

@@ -18,8 +18,8 @@ from ..manifest import RunManifest
 from . import charts
 from .views import (
     ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, drivers, enough, extremes, fmt,
-    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, net_interval, quote_for, quote_label,
-    quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
+    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, named, net_interval, quote_for,
+    quote_label, quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
 )
 
 SECTIONS = (
@@ -110,8 +110,9 @@ def _count(n: int, noun: str) -> str:
 def _facts(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = main_cells(result)
     counts = manifest.counts or {}
-    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(result.dramas), "drama"),
-             _count(len(result.regions), "market"), _count(len(cells), "drama x market cell")]
+    dramas, markets = named(result)
+    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(dramas), "drama"),
+             _count(len(markets), "market"), _count(len(cells), "drama x market cell")]
     if isinstance(counts.get("read"), int):
         facts.append(f"{counts['read']:,} records read, {counts.get('rejected', 0):,} rejected")
     noise = sum(c["noise_comments"] or 0 for c in cells) + sum(c.get("duplicate_comments") or 0 for c in cells)
@@ -351,7 +352,7 @@ def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
         "field, the author's profile, a regional channel) or else its language; languages spoken in many "
         f"countries give a group:</p>{_groups(result) or '<p>No language groups in this run.</p>'}"
         f"<h3>Models</h3><div class='scroll'><table>{models or '<tr><td>none recorded</td></tr>'}</table></div>"
-        f"<h3>Model accuracy by language</h3>{_accuracy_table(manifest)}"
+        f"<h3>Model macro-F1 by language</h3>{_accuracy_table(manifest)}"
         "<h3>Run manifest</h3><details><summary>manifest.json</summary><pre>"
         f"{escape(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1, default=str))}</pre></details>"
     )
@@ -360,15 +361,16 @@ def _methods(result: ResonanceResult, manifest: RunManifest) -> str:
 def _accuracy_table(manifest: RunManifest) -> str:
     rows = accuracy_rows(manifest)
     if not rows:
-        return "<p class='muted'>No per-language accuracy recorded for these models; see the model cards in models/.</p>"
+        return "<p class='muted'>No per-language scores recorded for these models; see the model cards in models/.</p>"
     models = sorted({m for m, _, _ in rows})
     langs = sorted({lang for _, lang, _ in rows})
     value = {(m, lang): v for m, lang, v in rows}
     head = "<tr><th>model \\ language</th>" + "".join(f"<th>{escape(lang)}</th>" for lang in langs) + "</tr>"
     body = "".join("<tr><td>" + escape(m) + "</td>" + "".join(
         f"<td class='n'>{fmt(value.get((m, lang)), '.3f')}</td>" for lang in langs) + "</tr>" for m in models)
-    return ("<p class='muted'>Accuracy on the project's labelled development set, as recorded by each model "
-            f"in this run.</p><div class='scroll'><table>{head}{body}</table></div>")
+    return ("<p class='muted'>Macro-F1 per language on each model's held-out labelled rows (their mean is the "
+            f"dev macro-F1 above), as recorded by the model in this run.</p>"
+            f"<div class='scroll'><table>{head}{body}</table></div>")
 
 
 __all__ = ["render_html", "SECTIONS"]

@@ -104,7 +104,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
     if acc:
         langs = sorted({lang for _, lang, _ in acc})
         value = {(m, lang): v for m, lang, v in acc}
-        out += ["Model accuracy by language:", "",
+        out += ["Model macro-F1 by language (held-out labelled rows):", "",
                 _table(["model"] + langs, [[md_text(m)] + [fmt(value.get((m, lang))) for lang in langs]
                                            for m in sorted({m for m, _, _ in acc})]), ""]
     return "\n".join(out) + "\n"

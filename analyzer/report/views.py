@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..aggregate.accumulator import iso_week, week_start
+from ..aggregate.accumulator import UNKNOWN_REGION, UNLINKED, iso_week, week_start
 from ..aggregate.result import ResonanceResult
 from ..aggregate.stats import net_wilson_floor
 from ..errors import ConfigError
@@ -269,8 +269,14 @@ def genre_cells(result: ResonanceResult, genres: dict[str, str]) -> dict[tuple[s
                 "authors": v["authors"], "alone": v["alone"]} for k, v in acc.items()}
 
 
+def named(result: ResonanceResult) -> tuple[list[str], list[str]]:
+    """(dramas, markets) of the run without the '(unlinked)' row (comments of no drama) and the '(unknown)'
+    column (comments of no market): what the facts line counts."""
+    return ([d for d in result.dramas if d != UNLINKED], [r for r in result.regions if r != UNKNOWN_REGION])
+
+
 def accuracy_rows(manifest: RunManifest) -> list[tuple[str, str, float]]:
-    """(model, language, accuracy) from the stages' held-out scores recorded in the manifest."""
+    """(model, language, macro-F1) from the stages' held-out scores recorded in the manifest."""
     out = []
     for s in manifest.stages:
         table = s.accuracy_per_language or {}

@@ -1,5 +1,7 @@
 """Reddit dumps (Pushshift, Arctic Shift): NDJSON comments and submissions, plain or
-``.zst`` (opened with a long zstd window by ``sources.open_input``).
+``.zst`` (opened with a long zstd window by ``sources.open_input``); also a thread as the site
+gives it (its URL + ``.json``): Listings of ``t3`` (post) and ``t1`` (comment) things, replies
+nested under each comment (a ``more`` stub, comments the page left out, is no record).
 
 Ids get Reddit's type prefix (``t1_`` comments, ``t3_`` submissions) so that
 ``parent_id`` links replies to their parents. ``[deleted]``/``[removed]`` authors
@@ -17,6 +19,7 @@ from ._common import dump_raw, has_any_key, has_keys, isolated, iter_json, looks
 
 PLATFORM = "reddit"
 GONE = {"[deleted]", "[removed]", "[ Removed by Reddit ]", "[removed by reddit]"}
+_LISTING = re.compile(rb'^[\s\[]*\{\s*"kind"\s*:\s*"(Listing|t[13])"')  # the site's JSON: a thread, a listing
 _DUMP_NAME = re.compile(r"(^|[/\\])R[CS]_\d{4}-\d{2}|_(comments|submissions)$", re.I)
 # Input fields kept in Comment.extra (everything else, author_* included, is dropped).
 KEEP = ("subreddit", "link_id", "permalink", "num_comments", "over_18", "stickied",
@@ -33,7 +36,7 @@ class Reddit(Format):
         keys = has_keys(head, "created_utc") and has_any_key(head, "subreddit", "subreddit_id", "link_id", "permalink")
         # A dump's name (RC_2023-01, <sub>_comments) counts only beside Reddit's own text fields:
         # any `demo_comments.jsonl` with `text` and `author` is a generic file, not a Reddit dump.
-        return keys or (dump_name and has_any_key(head, "body", "selftext"))
+        return keys or (dump_name and has_any_key(head, "body", "selftext")) or bool(_LISTING.search(head))
 
     def read(self, stream, path, ctx):
         for where, value in iter_json(stream, path, ctx):
@@ -41,9 +44,25 @@ class Reddit(Format):
                 yield value
             elif isinstance(value, list):
                 for index, record in enumerate(value):
-                    yield from isolated(_record, record, path, f"{where}#{index}", ctx)
+                    yield from _things(record, path, f"{where}#{index}", ctx)
             else:
-                yield from isolated(_record, value, path, where, ctx)
+                yield from _things(value, path, where, ctx)
+
+
+def _things(value, path, where, ctx):
+    """The records of ``value``: the posts and comments of a site Listing (``#i`` the i-th child, ``#r`` a
+    comment's replies), else ``value`` itself, a dump's record."""
+    kind = value.get("kind") if isinstance(value, dict) and isinstance(value.get("data"), dict) else None
+    if kind == "Listing":
+        for index, child in enumerate(value["data"].get("children") or ()):
+            yield from _things(child, path, f"{where}#{index}", ctx)
+    elif kind in ("t1", "t3"):
+        data = value["data"]
+        yield from isolated(_record, {k: v for k, v in data.items() if k != "replies"}, path, where, ctx)
+        if isinstance(data.get("replies"), dict):  # "" when there are none
+            yield from _things(data["replies"], path, f"{where}#r", ctx)
+    elif kind != "more":
+        yield from isolated(_record, value, path, where, ctx)
 
 
 def _record(record, path, where, ctx):
