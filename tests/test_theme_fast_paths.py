@@ -119,7 +119,7 @@ def test_matcher_needs_every_part_of_a_regex_cue():
     and the hits are the same as with the prefilter off (every text searched)."""
     cues = [*CUES, "re:(?:比|不如|像)《", "re:[一-鿿]》(?:一样|相比)"]
     matcher = CueMatcher([parse_cue("comparison", raw, bounded=False) for raw in cues])
-    texts = [fold(t) for t in TEXTS] + ["我和你", "他比《琅琊榜》好看", "看了《琅琊榜》", "剧》一样好看", "3天就刷完", "天完"]
+    texts = [fold(t) for t in TEXTS] + ["我和你", "他比《琅琊榜》好看", "剧》好看", "剧》一样好看", "3天就刷完", "天完"]
     assert [matcher._may_have_regex(t) for t in texts[-6:]] == [False, True, False, True, True, True]
     fast = matcher.find_many(texts)
     assert fast == [matcher.find(t) for t in texts]

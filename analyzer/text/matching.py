@@ -285,8 +285,12 @@ class CueMatcher:
             return None
         bases = list(itertools.accumulate((n + 1 for n in lengths), initial=0))
         found: dict[int, set[str]] = {}
-        for end, string in self._regex_needs.iter(joined):
-            found.setdefault(bisect.bisect_right(bases, end) - 1, set()).add(string)
+        row, limit, strings = -1, -1, set()
+        for end, string in self._regex_needs.iter(joined):  # in the order of their ends
+            if end >= limit:  # a later text
+                row = bisect.bisect_right(bases, end) - 1
+                limit, strings = bases[row + 1], found.setdefault(row, set())
+            strings.add(string)
         if self._regex_parts is None:
             return set(found)
         return {row for row, strings in found.items() if self._regex_parts.any_possible(strings)}
@@ -347,13 +351,17 @@ class _RegexParts:
 
     def __init__(self, parts: Sequence[tuple[frozenset[str], ...]]) -> None:
         self.parts = tuple(parts)
-        self.by_string: dict[str, tuple[int, ...]] = {}  # string -> the cues one of whose pieces holds it
+        # the strings of cues with one piece: any of them is enough (most cues)
+        self.enough = frozenset(s for pieces in self.parts if len(pieces) == 1 for s in pieces[0])
+        self.by_string: dict[str, tuple[int, ...]] = {}  # string -> the cues of several pieces that hold it
         for i, pieces in enumerate(self.parts):
-            for string in {s for piece in pieces for s in piece}:
+            for string in {s for piece in pieces for s in piece} if len(pieces) > 1 else ():
                 self.by_string[string] = (*self.by_string.get(string, ()), i)
 
     def any_possible(self, found: set[str]) -> bool:
         """Whether some cue has a string of each of its pieces in ``found`` (the strings a text holds)."""
+        if not self.enough.isdisjoint(found):
+            return True
         cues = {i for string in found for i in self.by_string.get(string, ())}
         return any(all(not piece.isdisjoint(found) for piece in self.parts[i]) for i in cues)
 
@@ -373,10 +381,12 @@ def _needs_of(patterns: Sequence[str]) -> tuple[ahocorasick.Automaton | None, _R
 
 
 def _selective(pieces: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
-    """The pieces worth looking for: not those with an ASCII string of one or two characters (" ",
-    "in", "er": most texts hold one, and each occurrence is an automaton hit to go through); at
-    least the piece whose shortest string is longest (what ``required_substrings`` keeps)."""
-    kept = tuple(p for p in pieces if not any(len(s) < 3 and s.isascii() for s in p))
+    """The pieces worth looking for: each occurrence of a string is an automaton hit to go
+    through, so not those with an ASCII string under 4 characters (" for", "her", "ep": most texts
+    hold one) nor alternatives of single characters ({比, 像, 和}: as common); at least the piece
+    whose shortest string is longest (what ``required_substrings`` keeps)."""
+    kept = tuple(p for p in pieces if all(len(s) >= 4 or not s.isascii() for s in p)
+                 and (len(p) == 1 or min(map(len, p)) >= 2))
     return kept or (max(pieces, key=lambda p: min(map(len, p))),)
 
 
