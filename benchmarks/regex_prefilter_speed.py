@@ -69,7 +69,8 @@ def main() -> None:
                                  len(m._rows_with_regex_needs("\x00".join(texts), [len(t) for t in texts]))
                                  for m, texts in made)
     print(json.dumps({"texts": sum(len(t) for _, t in made), "find_many_calls": len(made), "rounds": args.rounds,
-                      "cpu_s": {k: {"min": min(v), "median": statistics.median(v), "all": v} for k, v in seconds.items()},
+                      "cpu_s": {k: {"min": min(v), "median": statistics.median(v), "all": v}
+                                for k, v in seconds.items()},
                       "texts_the_regex_is_tried_on": searched, "same_hits": hits["before"] == hits["every_piece"]},
                      indent=2))
 
