@@ -12,7 +12,7 @@ import pytest
 from analyzer.backends.text_features import Features, HashedHeads, HashingFeaturizer
 from analyzer.backends.themes_lexicon import _TIMESTAMP, _URL, LexiconThemeBackend, _meaningful
 from analyzer.text.clauses import clause_spans
-from analyzer.text.first_chars import regex_class, required_substrings
+from analyzer.text.first_chars import regex_class, required_parts, required_substrings
 from analyzer.text.matching import CueMatcher, fold, parse_cue
 
 from .fast_path_reference import hits_matching_the_reference
@@ -95,6 +95,37 @@ def test_matcher_skips_texts_without_the_regex_needs():
 CUES = ["plot", "~ost", "subtitl*", "episode", "the ending", "!story of my life", "#ost", "+1",
         "re:\\d+\\s*(?:eps|episodes)", "re:can'?t wait for", "剧情", "演技", "~配乐", "re:[\\d一二三]+天(?:就)?(?:追|看|刷)完",
         "스토리", "연기", "re:\\d+\\s*부작", "เนื้อเรื่อง", "นักแสดง", "ストーリー", "phụ đề", "cốt truyện", "alur"]
+
+
+@pytest.mark.parametrize("pattern", [*PATTERNS, r"(?:比|不如|像)《", r"[一-鿿]》(?:一样|相比)", r"(?:his|her) wife"])
+def test_required_parts_are_all_in_every_match(pattern):
+    parts = required_parts(pattern)
+    assert parts and all(parts)
+    assert any(set(required_substrings([pattern])) == part for part in parts)  # the most selective is one of them
+    texts = TEXTS + ["16 eps", "fell in love", "3天就刷完", "全12話は長い", "cant wait for", "20 ตอน", "좋지만", "foo barrrx",
+                     "他比《琅琊榜》好看", "和《陈情令》一样", "剧》一样好看", "her wife", "his wife"]
+    for text in texts:
+        for m in re.finditer(pattern, fold(text)):
+            assert all(any(s in m.group() for s in part) for part in parts), (pattern, m.group(), parts)
+
+
+def test_required_parts_of_a_contrast():
+    assert required_parts(r"(?:比|不如|像)《") == (frozenset({"比", "不如", "像"}), frozenset({"《"}))
+    assert required_parts(r"\d+") is None and required_parts(r"(?i)wife") is None
+
+
+def test_matcher_needs_every_part_of_a_regex_cue():
+    """A text holding one part of a cue but not the other is skipped (the regex is not tried),
+    and the hits are the same as with the prefilter off (every text searched)."""
+    cues = [*CUES, "re:(?:比|不如|像)《", "re:[一-鿿]》(?:一样|相比)"]
+    matcher = CueMatcher([parse_cue("comparison", raw, bounded=False) for raw in cues])
+    texts = [fold(t) for t in TEXTS] + ["我和你", "他比《琅琊榜》好看", "剧》好看", "剧》一样好看", "3天就刷完", "天完"]
+    assert [matcher._may_have_regex(t) for t in texts[-6:]] == [False, True, False, True, True, True]
+    fast = matcher.find_many(texts)
+    assert fast == [matcher.find(t) for t in texts]
+    matcher._regex_needs = None  # the prefilter off
+    assert matcher.find_many(texts) == fast
+    assert sum(h.cues[0].kind == "regex" for hits in fast for h in hits) >= 3
 
 
 def test_matcher_with_lookaheads_matches_the_reference():

@@ -112,6 +112,51 @@ def required_substrings(patterns: Iterable[str]) -> tuple[str, ...] | None:
     return tuple(sorted(found))
 
 
+def required_parts(pattern: str) -> tuple[frozenset[str], ...] | None:
+    """Every piece a match of ``pattern`` always holds, each as the literal strings one of which
+    stands there (``required_substrings`` keeps only the most selective piece): a text lacking
+    every string of one piece has no match ("(?:比|和|像)《": {比, 和, 像} and {《}). None when
+    there is none or the pattern cannot be read, as for ``required_substrings``."""
+    try:
+        parsed = _parser.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        parts = _required_all(list(parsed))
+    except (_Unknown, re.error, AttributeError, TypeError):
+        return None
+    return tuple(dict.fromkeys(parts)) or None
+
+
+def _required_all(items: list) -> list[frozenset[str]]:
+    """``_required``'s candidates, all of them: each run of literal characters, and what the
+    groups, repeats and alternations that always occur in the sequence ``items`` always hold."""
+    parts: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(arg))
+            continue
+        if run:
+            parts.append(frozenset({"".join(run)}))
+            run = []
+        if name == "SUBPATTERN":
+            if arg[1] & re.IGNORECASE:
+                raise _Unknown
+            parts.extend(_required_all(list(arg[3])))
+        elif name == "BRANCH":
+            alternatives = [_required(list(alternative)) for alternative in arg[1]]
+            if all(alternatives):
+                parts.append(frozenset().union(*alternatives))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            parts.extend(_required_all(list(arg[2])))
+        elif name == "ATOMIC_GROUP":
+            parts.extend(_required_all(list(arg)))
+    if run:
+        parts.append(frozenset({"".join(run)}))
+    return parts
+
+
 def _required(items: list) -> frozenset[str] | None:
     """Strings one of which every match of the parsed sequence ``items`` holds: of the runs of
     literal characters and the groups and alternations that always occur in it, the one whose

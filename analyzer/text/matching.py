@@ -153,6 +153,7 @@ class CueMatcher:
         self._regex: list[Cue] = []
         self._regex_first: re.Pattern | None = None
         self._regex_needs: ahocorasick.Automaton | None = None  # strings one of which a regex hit holds
+        self._regex_parts: _RegexParts | None = None  # which of them each regex cue needs together
         for cue in cues:
             if cue.kind == "regex":
                 self._regex.append(cue)
@@ -249,7 +250,7 @@ class CueMatcher:
         self._regex_first = re.compile(first[len("(?="):-1]) if first else None
         # ... and one automaton scan for the strings every regex hit holds ("wife", "netflix", "集")
         # skips nine texts in ten that hold one of those characters but none of those strings
-        self._regex_needs = substring_automaton(first_chars.required_substrings([cue.text for cue in self._regex]))
+        self._regex_needs, self._regex_parts = _needs_of([cue.text for cue in self._regex])
         return re.compile(f"{first}{self._start_class()}(?=" + "|".join(parts) + ")")
 
     def find(self, text: str) -> list[Hit]:
@@ -270,16 +271,29 @@ class CueMatcher:
                 for row, (text, (hits, any_block)) in enumerate(zip(texts, found))]
 
     def _may_have_regex(self, text: str) -> bool:
-        """False when ``text`` holds none of the strings that every regex hit holds."""
-        return self._regex_needs is None or holds_any(self._regex_needs, text)
+        """False when no regex cue can match ``text``: for each cue, some piece every match of it
+        holds is missing (none of its strings is in the text)."""
+        if self._regex_needs is None:
+            return True
+        found = {string for _, string in self._regex_needs.iter(text)}
+        return bool(found) and (self._regex_parts is None or self._regex_parts.any_possible(found))
 
     def _rows_with_regex_needs(self, joined: str, lengths: list[int]) -> set[int] | None:
-        """The texts of ``joined`` that hold one of the strings every regex hit holds (none of them
-        holds a NUL, so each occurrence lies inside one text); None: every text may have a hit."""
+        """The texts of ``joined`` where some regex cue may match (``_may_have_regex``; none of the
+        strings holds a NUL, so each occurrence lies inside one text); None: every text may."""
         if self._regex_needs is None:
             return None
         bases = list(itertools.accumulate((n + 1 for n in lengths), initial=0))
-        return {bisect.bisect_right(bases, end) - 1 for end, _ in self._regex_needs.iter(joined)}
+        found: dict[int, set[str]] = {}
+        row, limit, strings = -1, -1, set()
+        for end, string in self._regex_needs.iter(joined):  # in the order of their ends
+            if end >= limit:  # a later text
+                row = bisect.bisect_right(bases, end) - 1
+                limit, strings = bases[row + 1], found.setdefault(row, set())
+            strings.add(string)
+        if self._regex_parts is None:
+            return set(found)
+        return {row for row, strings in found.items() if self._regex_parts.any_possible(strings)}
 
     def _literal_hits_joined(self, joined: str, lengths: list[int]) -> list[tuple[list[Hit], bool]]:
         """``_literal_hits`` of each text of ``joined`` (texts of ``lengths`` joined by NUL), offsets
@@ -329,6 +343,51 @@ class CueMatcher:
             if cues and not any(s < h.end and h.start < e for s, e in blocks):
                 kept.append(h if len(cues) == len(h.cues) else Hit(h.start, h.end, cues))
         return kept
+
+
+class _RegexParts:
+    """Per regex cue, the pieces each of its matches holds (``first_chars.required_parts``): the cue
+    can match a text only if the text holds a string of every piece."""
+
+    def __init__(self, parts: Sequence[tuple[frozenset[str], ...]]) -> None:
+        self.parts = tuple(parts)
+        # the strings of cues with one piece: any of them is enough (most cues)
+        self.enough = frozenset(s for pieces in self.parts if len(pieces) == 1 for s in pieces[0])
+        self.by_string: dict[str, tuple[int, ...]] = {}  # string -> the cues of several pieces that hold it
+        for i, pieces in enumerate(self.parts):
+            for string in {s for piece in pieces for s in piece} if len(pieces) > 1 else ():
+                self.by_string[string] = (*self.by_string.get(string, ()), i)
+
+    def any_possible(self, found: set[str]) -> bool:
+        """Whether some cue has a string of each of its pieces in ``found`` (the strings a text holds)."""
+        if not self.enough.isdisjoint(found):
+            return True
+        cues = {i for string in found for i in self.by_string.get(string, ())}
+        return any(all(not piece.isdisjoint(found) for piece in self.parts[i]) for i in cues)
+
+
+def _needs_of(patterns: Sequence[str]) -> tuple[ahocorasick.Automaton | None, _RegexParts | None]:
+    """(an automaton finding every string some piece of a pattern needs, the pieces per pattern);
+    (None, None) when a pattern has no piece it always holds (every text must be searched)."""
+    parts = [first_chars.required_parts(pattern) for pattern in patterns]
+    if not parts or not all(parts):
+        return None, None
+    parts = [_selective(pieces) for pieces in parts]  # type: ignore[arg-type]
+    automaton = ahocorasick.Automaton()
+    for string in sorted({s for pieces in parts for piece in pieces for s in piece}):
+        automaton.add_word(string, string)
+    automaton.make_automaton()
+    return automaton, _RegexParts(parts)
+
+
+def _selective(pieces: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+    """The pieces worth looking for: each occurrence of a string is an automaton hit to go
+    through, so not those with an ASCII string under 4 characters (" for", "her", "ep": most texts
+    hold one) nor alternatives of single characters ({比, 像, 和}: as common); at least the piece
+    whose shortest string is longest (what ``required_substrings`` keeps)."""
+    kept = tuple(p for p in pieces if all(len(s) >= 4 or not s.isascii() for s in p)
+                 and (len(p) == 1 or min(map(len, p)) >= 2))
+    return kept or (max(pieces, key=lambda p: min(map(len, p))),)
 
 
 def substring_automaton(strings: Sequence[str] | None) -> ahocorasick.Automaton | None:
