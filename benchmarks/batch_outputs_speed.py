@@ -20,7 +20,8 @@ import json
 import os
 import pickle
 import sys
-import time
+
+from timing import least_cpu
 
 if os.environ.get("PYTHONHASHSEED") != "0":  # the accumulators' digests compare across trees only then
     os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
@@ -39,15 +40,6 @@ def load(tree: str):
     finally:
         sys.path.remove(tree)
     return analyzer.schema, analyzer.aggregate
-
-
-def least(fn, rounds: int) -> tuple[float, object]:
-    best, made = float("inf"), None
-    for _ in range(rounds):
-        begun = time.process_time()
-        made = fn()
-        best = min(best, time.process_time() - begun)
-    return best, made
 
 
 def main() -> None:
@@ -71,8 +63,8 @@ def main() -> None:
             schema, aggregate = load(tree)
             comments = schema.from_arrow(table)
             parts = [comments[i:i + PART] for i in range(0, len(comments), PART)]
-            arrow_s, tables = least(lambda: [schema.to_arrow(p) for p in parts], args.rounds)
-            update_s, accs = least(lambda: [aggregate.ResonanceAccumulator(settings).update(p) for p in parts],
+            arrow_s, tables = least_cpu(lambda: [schema.to_arrow(p) for p in parts], args.rounds)
+            update_s, accs = least_cpu(lambda: [aggregate.ResonanceAccumulator(settings).update(p) for p in parts],
                                    args.rounds)
             digest = hashlib.sha256(b"".join(pickle.dumps(a.__getstate__(), protocol=5) for a in accs)).hexdigest()
             base = first.setdefault(repeat, (tables, digest))

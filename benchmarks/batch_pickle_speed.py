@@ -16,23 +16,14 @@ import argparse
 import json
 import os
 import pickle
-import time
 
 import pyarrow.parquet as pq
 
 from analyzer.schema import ByColumns, Comment, from_arrow
+from timing import least_cpu
 
 SENT = ("id", "text", "source", "drama", "platform", "region", "author", "created_at", "likes", "reply_to",
         "title", "video_time", "extra", "clean_text", "noise", "dup_count", "duplicate_of", "drama_confidence")
-
-
-def least(fn, rounds: int) -> tuple[float, object]:
-    best, made = float("inf"), None
-    for _ in range(rounds):
-        begun = time.process_time()
-        made = fn()
-        best = min(best, time.process_time() - begun)
-    return best, made
 
 
 def main() -> None:
@@ -45,10 +36,10 @@ def main() -> None:
     table = pq.read_table(os.path.join(args.run_dir, "comments.parquet")).slice(0, args.n)
     comments = [Comment(**{f: getattr(c, f) for f in SENT}) for c in from_arrow(table)]
     batches = [comments[i:i + 512] for i in range(0, len(comments), 512)]
-    dump_list, by_list = least(lambda: [pickle.dumps([b], protocol=5) for b in batches], args.rounds)
-    dump_cols, by_cols = least(lambda: [pickle.dumps([ByColumns(b)], protocol=5) for b in batches], args.rounds)
-    load_list, list_back = least(lambda: [pickle.loads(s)[0] for s in by_list], args.rounds)
-    load_cols, cols_back = least(lambda: [pickle.loads(s)[0] for s in by_cols], args.rounds)
+    dump_list, by_list = least_cpu(lambda: [pickle.dumps([b], protocol=5) for b in batches], args.rounds)
+    dump_cols, by_cols = least_cpu(lambda: [pickle.dumps([ByColumns(b)], protocol=5) for b in batches], args.rounds)
+    load_list, list_back = least_cpu(lambda: [pickle.loads(s)[0] for s in by_list], args.rounds)
+    load_cols, cols_back = least_cpu(lambda: [pickle.loads(s)[0] for s in by_cols], args.rounds)
     row = {"comments": len(comments), "dump_list_cpu_s": round(dump_list, 3), "dump_by_columns_cpu_s": round(dump_cols, 3),
            "load_list_cpu_s": round(load_list, 3), "load_by_columns_cpu_s": round(load_cols, 3),
            "bytes_list": sum(map(len, by_list)), "bytes_by_columns": sum(map(len, by_cols)),

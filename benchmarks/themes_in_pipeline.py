@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from themes_stage_speed import _clear_text_caches, _plain
+
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = ("themes", "theme_scores", "theme_polarity", "intents", "noise")
 
@@ -115,19 +117,6 @@ def worker(path: str, out: str, batch_size: int, passes: int, breakdown: bool = 
                       "steady_passes": [round(s, 3) for s in seconds[1:]],
                       "all_stages_steady": round(min(totals[1:]), 3) if passes > 1 else None,
                       **({"breakdown": parts} if breakdown else {})}))
-
-
-def _clear_text_caches() -> None:
-    import importlib
-
-    for module, name in (("analyzer.text.clauses", "_clause_spans"), ("analyzer.text.cues", "_clause_openings")):
-        cached = getattr(importlib.import_module(module), name, None)
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-
-
-def _plain(value):
-    return list(value) if isinstance(value, tuple) else value
 
 
 def run_tree(tree: Path, input_path: Path, out: Path, batch_size: int, passes: int, breakdown: bool = False) -> dict:
