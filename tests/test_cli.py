@@ -297,3 +297,14 @@ def test_run_summary_says_one_record_for_a_single_comment(tmp_path, capsys):
     path.write_text(json.dumps(row) + "\n")
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
     assert "read 1 record: 1 accepted, 0 rejected" in capsys.readouterr().out
+
+
+def test_compare_by_region_accepts_a_market_s_name_or_other_code(run_dir, capsys):
+    """The run names markets by code ('ID', 'VN'); 'Indonesia' (an alias of ID in the market table) was refused."""
+    assert main(["compare", str(run_dir), "Indonesia", "vietnam", "--by", "region"]) == 0
+    by_name = json.loads(capsys.readouterr().out)
+    assert (by_name["a"], by_name["b"]) == ("ID", "VN")
+    assert main(["compare", str(run_dir), "ID", "VN", "--by", "region"]) == 0
+    assert json.loads(capsys.readouterr().out) == by_name
+    assert main(["compare", str(run_dir), "Indonesia", "ID", "--by", "region"]) == 1
+    assert "same region" in capsys.readouterr().err
