@@ -88,6 +88,11 @@ EXIT_NOTHING_ACCEPTED = 3
 EXIT_TOO_MANY_REJECTS = 4
 
 
+def _count(n: int, word: str) -> str:
+    """'1 record', '2 records': a count with its noun in the right number."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def reject_verdict(counts: dict, reasons: dict[str, int], max_ratio: float) -> tuple[int, str]:
     """(exit code, one-line message) for a finished job's counts; (0, "") when all is well."""
     read, accepted, rejected = counts["read"], counts["accepted"], counts["rejected"]
@@ -121,12 +126,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                   engine=args.engine, address=args.address, num_workers=args.num_workers,
                   gpus_per_worker=args.gpus_per_worker)
     c = summary.counts
-    print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected")
+    print(f"read {_count(c['read'], 'record')}: {c['accepted']} accepted, {c['rejected']} rejected")
     a = summary.accepted
     reasons = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(a.get("unlinked_by_reason", {}).items()))
     print(f"of the accepted: {a['unlinked']} not linked to a drama{f' ({reasons})' if reasons else ''}, "
           "reported as '(unlinked)'; "
-          f"{a['duplicates']} duplicates and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
+          f"{_count(a['duplicates'], 'duplicate')} and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     if c["accepted"] and a["unlinked"] == c["accepted"] and "drama" not in summary.unread.values():
         print("no comment is linked to a drama: if the input names the drama in a column the reader does not "
               "know, name it with --map COLUMN=drama (e.g. --map 'Show Name=drama'); see docs/formats.md")
@@ -151,7 +156,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     config = _job_config(args)
     summary = annotate(args.input, args.output, config=config, limit=args.limit, progress=not args.quiet)
     c = summary.counts
-    print(f"read {c['read']} records: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
+    print(f"read {_count(c['read'], 'record')}: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
     if hint := unread_hint(summary.unread):
         print(hint)
     if "rejects" in summary.outputs:
@@ -230,8 +235,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
     n_topics = args.n_topics if args.n_topics == "auto" else _int("--n-topics", args.n_topics)
     result = write_topics(args.run_dir, by=by, min_comments=args.min_comments, n_topics=n_topics,
                           seed=args.seed, embedder=args.embedder, device=args.device or "cpu")
-    print(f"{result['topics']} topics in {result['cells']} cells "
-          f"({result['skipped_cells']} cells below --min-comments) -> {result['csv']}")
+    print(f"{_count(result['topics'], 'topic')} in {_count(result['cells'], 'cell')} "
+          f"({_count(result['skipped_cells'], 'cell')} below --min-comments) -> {result['csv']}")
     return 0
 
 

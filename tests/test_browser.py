@@ -149,6 +149,30 @@ def test_on_a_phone_wide_tables_scroll_in_their_box_and_no_number_overprints_ano
     tab.close()
 
 
+# Each word (split at spaces and dashes) of a cell whose characters sit on more than one line.
+BROKEN_WORDS = r"""(selector) => [...document.querySelectorAll(selector)].flatMap(cell => {
+    const out = [], walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode())
+        for (const m of n.data.matchAll(/[^\s\-\u2013\u2014]+/g)) {
+            const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+            if (new Set([...r.getClientRects()].map(b => Math.round(b.top))).size > 1) out.push(m[0]);
+        }
+    return out; })"""
+
+
+def test_on_a_phone_the_all_cells_table_breaks_no_word_inside(browser):
+    """At 375 px the 'All cells' table split words mid-word ('Untame d', 'comme nts', 'LATAM+ ES'): it
+    wraps only at spaces and scrolls sideways in its box instead."""
+    tab, seen = _open(*browser, PHONE)
+    assert tab.locator(".scroll table.wide td").count() > 50
+    assert tab.evaluate(BROKEN_WORDS, "table.wide td, table.wide th") == []
+    box = tab.evaluate("() => { const s = document.querySelector('.scroll:has(table.wide)');"
+                       " return [s.scrollWidth, s.clientWidth, document.documentElement.scrollWidth]; }")
+    assert box[0] > box[1] and box[2] <= PHONE  # the table scrolls in its box, the page does not
+    assert seen["errors"] == []
+    tab.close()
+
+
 CLIPPED = """() => [...document.querySelectorAll('svg')].flatMap(s => {
     const w = s.viewBox.baseVal.width, h = s.viewBox.baseVal.height;
     return [...s.querySelectorAll('text')].filter(t => { const b = t.getBBox();

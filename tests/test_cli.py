@@ -275,3 +275,36 @@ def test_annotate_of_a_platform_dump_keeps_each_comment_s_id_text_and_time(tmp_p
     assert row["id"] == "Ugx1" and row["text"] == "Phim này hay quá" and row["platform"] == "youtube"
     assert row["created_at"] == "2022-05-31T12:26:40+00:00" and row["drama"] == "Hidden Love"
     assert row["heart"] is True and row["author"].startswith("u_") and "UC1" not in out.read_text()
+
+
+def test_run_summary_says_one_duplicate_not_one_duplicates(tmp_path, capsys):
+    text = "The chemistry between the two leads is unreal, I binged 20 episodes in one weekend!"
+    rows = [{"id": f"d{i}", "text": text, "drama": "The Untamed", "platform": "youtube", "author": f"fan{i}",
+             "created_at": "2024-06-01T12:00:00Z"} for i in range(2)]
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    accepted = json.loads((tmp_path / "out" / "manifest.json").read_text())["accepted"]
+    assert accepted["duplicates"] == 1
+    assert "1 duplicate and" in out and "1 duplicates" not in out
+    assert "read 2 records: 2 accepted, 0 rejected" in out
+
+
+def test_run_summary_says_one_record_for_a_single_comment(tmp_path, capsys):
+    row = {"id": "x", "text": "Loved the OST so much", "drama": "The Untamed", "platform": "youtube"}
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "read 1 record: 1 accepted, 0 rejected" in capsys.readouterr().out
+
+
+def test_compare_by_region_accepts_a_market_s_name_or_other_code(run_dir, capsys):
+    """The run names markets by code ('ID', 'VN'); 'Indonesia' (an alias of ID in the market table) was refused."""
+    assert main(["compare", str(run_dir), "Indonesia", "vietnam", "--by", "region"]) == 0
+    by_name = json.loads(capsys.readouterr().out)
+    assert (by_name["a"], by_name["b"]) == ("ID", "VN")
+    assert main(["compare", str(run_dir), "ID", "VN", "--by", "region"]) == 0
+    assert json.loads(capsys.readouterr().out) == by_name
+    assert main(["compare", str(run_dir), "Indonesia", "ID", "--by", "region"]) == 1
+    assert "same region" in capsys.readouterr().err

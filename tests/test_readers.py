@@ -151,6 +151,28 @@ def test_parse_time_forms():
         parse_time("2 days ago")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("June 4, 2024 8:30 PM", (2024, 6, 4, 20, 30)),
+    ("Jun 4 2024", (2024, 6, 4, 0, 0)),
+    ("4 June 2024 20:30", (2024, 6, 4, 20, 30)),
+    ("4th Jun, 2024, 12:05 am", (2024, 6, 4, 0, 5)),
+    ("Tue, June 4, 2024 at 12:15 PM", (2024, 6, 4, 12, 15)),
+    ("Sept. 30, 2023 7:00:59 pm UTC", (2023, 9, 30, 19, 0)),
+    ("June 4, 2024 8:30 PM +08:00", (2024, 6, 4, 12, 30)),
+])
+def test_parse_time_reads_english_month_name_dates(text, expected):
+    parsed = parse_time(text)
+    assert (parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute) == expected
+    assert parsed.tzinfo is not None and parsed.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize("text", ["06/04/2024", "4/6/2024 8:30 PM", "June 31, 2024", "Juno 4, 2024",
+                                  "June 4, 2024 13:30 PM", "June 4 8:30 PM", "4 June"])
+def test_parse_time_still_rejects_ambiguous_or_impossible_dates(text):
+    with pytest.raises(ValueError, match="not a time"):
+        parse_time(text)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=400))
 def test_readers_never_crash_on_arbitrary_bytes(tmp_path_factory, data):

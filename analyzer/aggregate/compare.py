@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from ..lang import market_table
 from .metrics import components
 from .result import ResonanceResult, _bootstrap, cohort_key
 from .stats import bootstrap_sums, cell_seed, one_blas_thread, percentile_interval
@@ -32,10 +33,12 @@ def compare(result_or_rundir: Any, a: str, b: str, by: str = "drama",
     result = _as_result(result_or_rundir)
     if by not in ("drama", "region"):
         raise ConfigError(f"The 'by' parameter of compare must be 'drama' or 'region'. Got {by!r} instead.")
-    if a == b:
-        raise ConfigError(f"A and B are the same {by} ({a!r}); give two different ones to compare.")
     pos = 0 if by == "drama" else 1
     known = result.dramas if by == "drama" else result.regions
+    if by == "region":
+        a, b = _market_in_run(a, known), _market_in_run(b, known)
+    if a == b:
+        raise ConfigError(f"A and B are the same {by} ({a!r}); give two different ones to compare.")
     for name in (a, b):
         if name not in known:
             raise ConfigError(f"No {by} {name!r} in this run;{_closest(name, known)} choose one of: {', '.join(known)}.")
@@ -60,6 +63,13 @@ def compare(result_or_rundir: Any, a: str, b: str, by: str = "drama",
     out["metrics"]["net_sentiment"] = out["metrics"]["valence"]
     out["resonance_index"] = index_ratios
     return out
+
+
+def _market_in_run(name: str, known: list[str]) -> str:
+    """'Indonesia' -> the run's 'ID': a market named by one of its aliases in the market table
+    (``analyzer/lang/markets.csv``) when the run has it under its code; else ``name`` as given."""
+    code = None if name in known else market_table().market_named(name)
+    return code if code in known else name
 
 
 def _closest(name: str, known: list[str]) -> str:

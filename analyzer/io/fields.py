@@ -15,6 +15,19 @@ _RELATIVE = re.compile(
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
                  "month": 30 * 86400, "year": 365 * 86400}
 
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+     ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_MONTH = r"([a-z]+)\.?"
+# "June 4, 2024 8:30 PM" / "4 Jun 2024 20:30" / "Tue, June 4, 2024 at 8:30 pm UTC": a month written as a word
+# makes day and month unambiguous (unlike 06/04/2024, which stays a reject)
+_MONTH_NAME_TIME = re.compile(
+    rf"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(?:{_MONTH}\s+{_DAY}|{_DAY}\s+{_MONTH}),?\s+(\d{{4}})"
+    r"(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?m\.?)?)?"
+    r"(?:\s*(utc|gmt|z|[+-]\d{2}:?\d{2}))?$", re.I)
+
 
 MAX_COUNT = 2**63 - 1  # likes are stored as int64
 EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
@@ -57,7 +70,8 @@ def _bounded(count: int, shown) -> int:
 
 
 def parse_time(value, now: datetime | None = None) -> datetime | None:
-    """ISO 8601 text, epoch seconds/milliseconds, or "2 years ago" (needs ``now``) -> UTC datetime."""
+    """ISO 8601 text, epoch seconds/milliseconds, an English month-name date ("June 4, 2024 8:30 PM"), or
+    "2 years ago" (needs ``now``) -> UTC datetime."""
     if value is None or value == "":
         return None
     if isinstance(value, str):  # dumps repeat their time strings (days, coarse clocks)
@@ -102,7 +116,36 @@ def _parse_time(value, now: datetime | None) -> datetime:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"not a time: {value!r}") from None
+        pass
+    month_name = _MONTH_NAME_TIME.match(text)
+    parsed = _from_month_name(month_name) if month_name else None
+    if parsed is None:
+        raise ValueError(f"not a time: {value!r}")
+    return parsed
+
+
+def _from_month_name(match: re.Match) -> datetime | None:
+    """The groups of ``_MONTH_NAME_TIME`` -> a datetime; None for an unknown month or an impossible date."""
+    month_a, day_a, day_b, month_b, year, hour, minute, second, half, zone = match.groups()
+    month = _MONTHS.get((month_a or month_b).lower())
+    hour, minute, second = int(hour or 0), int(minute or 0), int(second or 0)
+    if half:  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    try:
+        return datetime(int(year), month, int(day_a or day_b), hour, minute, second, tzinfo=_zone(zone)) \
+            if month else None
+    except ValueError:
+        return None
+
+
+def _zone(text: str | None) -> timezone:
+    if not text or text.lower() in ("utc", "gmt", "z"):
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
 
 
 def _from_epoch(seconds: float) -> datetime:

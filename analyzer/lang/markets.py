@@ -66,6 +66,10 @@ class MarketTable:
         """lower-cased market code, group or alias -> its local languages."""
         return self._local
 
+    def market_named(self, alias: str) -> str | None:
+        """The market an alias names, any case (``"Indonesia"`` -> ``"ID"``); None for no alias."""
+        return next((r.market for r in self.rows if alias.strip().lower() in map(str.lower, r.aliases)), None)
+
     def notes(self) -> dict[str, str]:
         """market -> what it holds, for the markets that are groups rather than countries."""
         return {r.market: r.note for r in self.rows if r.note}

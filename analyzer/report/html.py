@@ -43,7 +43,7 @@ nav{font-size:.85em;margin:.3em 0 .8em}nav a{margin-right:.9em;white-space:nowra
 svg{max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:.82em;margin:.4em 0}th,td{border:1px solid #ddd;padding:3px 6px;
 text-align:left;vertical-align:top}th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.wide{width:100%;min-width:44em;table-layout:fixed;overflow-wrap:anywhere}
+.wide{width:100%;min-width:44em;overflow-wrap:normal}
 .scroll{overflow-x:auto;max-width:100%}
 .heat{width:100%;table-layout:fixed}.heat td{text-align:center;font-size:.95em;padding:4px 2px}
 .heat th{font-size:.9em;overflow-wrap:anywhere}.heat tr>:first-child{width:10.5em}.heat thead th{font-size:.78em}
