@@ -114,7 +114,7 @@ class ResonanceAccumulator:
         fresh: dict[tuple[str, str], tuple[list, list, list]] = {}  # cell -> authors, days, rows in ``kept``
         noise, dups, confusion, day_of = self._noise, self._dups, self.config["confusion"] is not None, F.day_of
         for c in batch:
-            cell = (c.drama or UNLINKED, c.region or UNKNOWN_REGION)  # cell_of
+            cell = cell_of(c)
             if c.noise:
                 noise[cell] = noise.get(cell, 0) + 1
                 continue
@@ -127,7 +127,7 @@ class ResonanceAccumulator:
             found = fresh.get(cell)
             if found is None:
                 found = fresh[cell] = ([], [], [])
-            found[0].append(author_key(c.author if c.author else f"~{c.id}"))  # author_of
+            found[0].append(author_key(author_of(c)))
             found[1].append(day)
             found[2].append(len(kept))
             kept.append(c)
@@ -266,17 +266,14 @@ class ResonanceAccumulator:
         text = mask_handles((c.text or "").strip())
         if not text:
             return
-        stance, themes = c.sentiment, c.themes
-        slots = [(*cell, OVERALL, stance)] if stance in _POLAR else []
-        if themes:
-            polarity = c.theme_polarity
-            for theme in set(themes):
-                pol = polarity.get(theme) or stance
-                if pol in _POLAR:
-                    slots.append((*cell, theme, pol))
+        slots = [(*cell, OVERALL, c.sentiment)] if c.sentiment in _POLAR else []
+        for theme in set(c.themes):
+            pol = F.polarity_of(c, theme)
+            if pol in _POLAR:
+                slots.append((*cell, theme, pol))
         if not slots:
             return
-        author = c.author if c.author else f"~{c.id}"  # author_of
+        author = author_of(c)
         cand = (-max(int(c.likes or 0), 0), c.id, author, c.author, c.lang, text[: self.config["quote_chars"]],
                 c.platform)
         quotes = self._quotes
