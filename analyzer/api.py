@@ -304,12 +304,11 @@ class Result:
             f"<tr><td>{html.escape(x['drama'])}</td><td>{html.escape(x['region'])}</td><td>{x['authors']}</td>"
             f"<td>{'–' if x['resonance_index'] is None else format(x['resonance_index'], '.2f')}</td>"
             f"<td>{html.escape(x['tier'] or '–')}</td></tr>" for x in main)
-        from .report.html import _count
-        from .report.views import named
+        from .report.views import count_of, named
 
         dramas, markets = named(self.result)
         return (f"<div><b>analyzer Result</b>: read {c['read']}, accepted {c['accepted']}, rejected {c['rejected']}; "
-                f"{_count(len(dramas), 'drama')} x {_count(len(markets), 'market')}"
+                f"{count_of(len(dramas), 'drama')} x {count_of(len(markets), 'market')}"
                 "<table><tr><th>drama</th><th>market</th><th>authors</th><th>index</th><th>tier</th></tr>"
                 f"{rows}</table><small>.comments .cells .themes .quotes .rejects · .report() · .save(dir) · "
                 f"{html.escape(repr(self.plot))}</small></div>")

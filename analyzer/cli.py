@@ -88,11 +88,6 @@ EXIT_NOTHING_ACCEPTED = 3
 EXIT_TOO_MANY_REJECTS = 4
 
 
-def _count(n: int, word: str) -> str:
-    """'1 record', '2 records': a count with its noun in the right number."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def reject_verdict(counts: dict, reasons: dict[str, int], max_ratio: float) -> tuple[int, str]:
     """(exit code, one-line message) for a finished job's counts; (0, "") when all is well."""
     read, accepted, rejected = counts["read"], counts["accepted"], counts["rejected"]
@@ -119,6 +114,7 @@ def _verdict(summary, config, where: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .io.records import unread_hint
+    from .report.views import count_of
     from .runner import run
 
     config = _job_config(args)
@@ -126,12 +122,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                   engine=args.engine, address=args.address, num_workers=args.num_workers,
                   gpus_per_worker=args.gpus_per_worker)
     c = summary.counts
-    print(f"read {_count(c['read'], 'record')}: {c['accepted']} accepted, {c['rejected']} rejected")
+    print(f"read {count_of(c['read'], 'record')}: {c['accepted']} accepted, {c['rejected']} rejected")
     a = summary.accepted
     reasons = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(a.get("unlinked_by_reason", {}).items()))
     print(f"of the accepted: {a['unlinked']} not linked to a drama{f' ({reasons})' if reasons else ''}, "
           "reported as '(unlinked)'; "
-          f"{_count(a['duplicates'], 'duplicate')} and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
+          f"{count_of(a['duplicates'], 'duplicate')} and {a['noise']} noise (kept in comments.parquet, left out of the metrics)")
     if c["accepted"] and a["unlinked"] == c["accepted"] and "drama" not in summary.unread.values():
         print("no comment is linked to a drama: if the input names the drama in a column the reader does not "
               "know, name it with --map COLUMN=drama (e.g. --map 'Show Name=drama'); see docs/formats.md")
@@ -151,12 +147,13 @@ def _print_profile(args: argparse.Namespace, summary) -> None:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from .io.records import unread_hint
+    from .report.views import count_of
     from .runner import annotate
 
     config = _job_config(args)
     summary = annotate(args.input, args.output, config=config, limit=args.limit, progress=not args.quiet)
     c = summary.counts
-    print(f"read {_count(c['read'], 'record')}: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
+    print(f"read {count_of(c['read'], 'record')}: {c['accepted']} accepted, {c['rejected']} rejected -> {args.output}")
     if hint := unread_hint(summary.unread):
         print(hint)
     if "rejects" in summary.outputs:
@@ -229,14 +226,15 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
+    from .report.views import count_of
     from .topics import write_topics
 
     by = tuple(part.strip() for part in args.by.split(",") if part.strip())
     n_topics = args.n_topics if args.n_topics == "auto" else _int("--n-topics", args.n_topics)
     result = write_topics(args.run_dir, by=by, min_comments=args.min_comments, n_topics=n_topics,
                           seed=args.seed, embedder=args.embedder, device=args.device or "cpu")
-    print(f"{_count(result['topics'], 'topic')} in {_count(result['cells'], 'cell')} "
-          f"({_count(result['skipped_cells'], 'cell')} below --min-comments) -> {result['csv']}")
+    print(f"{count_of(result['topics'], 'topic')} in {count_of(result['cells'], 'cell')} "
+          f"({count_of(result['skipped_cells'], 'cell')} below --min-comments) -> {result['csv']}")
     return 0
 
 

@@ -17,8 +17,8 @@ from ..aggregate.result import ResonanceResult
 from ..manifest import RunManifest
 from . import charts
 from .views import (
-    ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, drivers, enough, extremes, fmt,
-    genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, named, net_interval, quote_for,
+    ALONE, ALONE_CELL, COMPONENT_DOCS, ONLY_ONE_RANKED, accuracy_rows, alone_cells, count_of, drivers, enough, extremes,
+    fmt, genre_cells, genres_of, main_cells, market_notes, min_authors, model_rows, named, net_interval, quote_for,
     quote_label, quotes_of, theme_word, themes_of, unranked_note, verdict, weekly_series,
 )
 
@@ -102,17 +102,12 @@ def _figure(chart: str, legend: str, caption: str = "", cls: str = "") -> str:
     return f'<figure class="chart{" " + cls if cls else ""}">{chart}{legend}{cap}</figure>'
 
 
-def _count(n: int, noun: str) -> str:
-    """'1 drama', '7 dramas'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _facts(result: ResonanceResult, manifest: RunManifest) -> str:
     cells = main_cells(result)
     counts = manifest.counts or {}
     dramas, markets = named(result)
-    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", _count(len(dramas), "drama"),
-             _count(len(markets), "market"), _count(len(cells), "drama x market cell")]
+    facts = [f"{sum(c['comments'] for c in cells):,} comments scored", count_of(len(dramas), "drama"),
+             count_of(len(markets), "market"), count_of(len(cells), "drama x market cell")]
     if isinstance(counts.get("read"), int):
         facts.append(f"{counts['read']:,} records read, {counts.get('rejected', 0):,} rejected")
     noise = sum(c["noise_comments"] or 0 for c in cells) + sum(c.get("duplicate_comments") or 0 for c in cells)
@@ -194,7 +189,7 @@ def _heatmap(result: ResonanceResult, manifest: RunManifest) -> str:
         cells[(c["drama"], c["region"])] = {
             "value": c["resonance_index"] if ok else None, "lo": c["resonance_index_ci90_low"] if ok else None,
             "hi": c["resonance_index_ci90_high"], "note": None if ok else f"{c['authors']} viewers",
-            "label": f"—, {ALONE_CELL}" if (c["drama"], c["region"]) in lone else None}
+            "label": ALONE_CELL if (c["drama"], c["region"]) in lone else None}
     if not cells:
         return "<p>No cells.</p>"
     table = charts.heat_table(_dramas(result), _markets(result), cells, "drama \\ market")
@@ -211,9 +206,9 @@ def _genres(result: ResonanceResult, manifest: RunManifest) -> str:
     if not cells:
         return "<p>No genres: the dramas in this run are not in the catalog (add a genre column).</p>"
     rows = sorted({g for g, _ in cells}, key=lambda g: (-sum(v["authors"] for (gg, _), v in cells.items() if gg == g), g))
-    shown = {k: {"value": v["value"], "note": _count(v["titles"], "title")
+    shown = {k: {"value": v["value"], "note": count_of(v["titles"], "title")
                  if v["value"] is not None else f"{v['authors']} viewers",
-                 "label": f"—, {ALONE_CELL}" if v["value"] is None and v["alone"] else None}
+                 "label": ALONE_CELL if v["value"] is None and v["alone"] else None}
              for k, v in cells.items()}
     members = "; ".join(f"{g}: " + ", ".join(sorted(d for d, gg in genres.items() if gg == g and d in result.dramas))
                         for g in rows)
@@ -320,7 +315,7 @@ def _cells_table(result: ResonanceResult, manifest: RunManifest) -> str:
                                               f"{c['resonance_index_ci90_high']:.2f}]"
                                               if c.get("resonance_index_ci90_low") is not None else "")
             if (c["drama"], c["region"]) in lone:
-                vals += [f'<span class="muted">—, {ALONE_CELL}</span>', "–", net]
+                vals += [f'<span class="muted">{ALONE_CELL}</span>', "–", net]
             else:
                 vals += [ri, escape(verdict(c)), net]
         else:

@@ -58,7 +58,7 @@ def render_markdown(result: ResonanceResult, manifest: RunManifest | None = None
         if enough(result, c):
             lo, hi = net_interval(c)
             alone = (c["drama"], c["region"]) in lone
-            row += [f"—, {ALONE_CELL}" if alone else fmt_ci(c, "resonance_index", level="ci90"),
+            row += [ALONE_CELL if alone else fmt_ci(c, "resonance_index", level="ci90"),
                     "–" if alone else verdict(c),
                     fmt(c["net_sentiment"], "+.2f") + (f" [{lo:+.2f}, {hi:+.2f}]" if lo is not None else "")]
         else:
@@ -130,7 +130,7 @@ def _genre_value(cell: dict[str, Any] | None) -> str:
     if cell is None:
         return "–"
     if cell["value"] is None:
-        return f"—, {ALONE_CELL}" if cell["alone"] else "not enough viewers"
+        return ALONE_CELL if cell["alone"] else "not enough viewers"
     return f"{cell['value']:.2f}x"
 
 

@@ -72,7 +72,7 @@ ALONE = ("Each drama x market with enough viewers is the only drama in its marke
          "by construction and nothing is ranked; analyse it together with other dramas to rank it.")
 
 
-ALONE_CELL = "only drama in this market"
+ALONE_CELL = "—, only drama in this market"  # what a report shows for such a cell's index
 
 
 def alone_cells(result: ResonanceResult) -> set[tuple[str, str]]:
@@ -81,6 +81,11 @@ def alone_cells(result: ResonanceResult) -> set[tuple[str, str]]:
     shared = _shared_markets(main_cells(result))
     return {(c["drama"], c["region"]) for c in main_cells(result)
             if enough(result, c) and (c["region"], c["cohort"]) not in shared}
+
+
+def count_of(n: int, noun: str) -> str:
+    """'1 drama', '7 dramas': a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def unranked_note(result: ResonanceResult, what: str, table: str) -> str:
